@@ -1,0 +1,228 @@
+// berth: runc's command line over the core library. Each verb is a row in a
+// table: its options, its positional arguments and the function that runs it.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "args.hpp"
+#include "container/container.hpp"
+#include "errors/error.hpp"
+#include "log/log.hpp"
+#include "spec/spec.hpp"
+#include "util/files.hpp"
+
+#ifndef BERTH_VERSION
+#define BERTH_VERSION "0.0.0"
+#endif
+#ifndef BERTH_COMMIT
+#define BERTH_COMMIT "unknown"
+#endif
+#ifndef BERTH_OCI_VERSION
+#define BERTH_OCI_VERSION "1.0.2"
+#endif
+
+namespace berth::cli {
+namespace {
+
+using json = nlohmann::json;
+
+struct Command {
+    const char* name;
+    const char* usage;  // positional arguments
+    const char* summary;
+    size_t min_args, max_args;
+    std::vector<OptionSpec> options;
+    std::function<int(const RuntimeContext&, const ParsedArgs&)> run;
+};
+
+const std::vector<OptionSpec> kGlobalOptions = {
+    {"root", 0, true, "directory for container state (default /run/berth)"},
+    {"log", 0, true, "write the log to this file (default stderr)"},
+    {"log-format", 0, true, "log format: text or json"},
+    {"debug", 0, false, "debug logging"},
+    {"systemd-cgroup", 0, false, "use the systemd cgroup driver (not supported)"},
+    {"plugin-config", 0, true, "plugin config file (default $BERTH_PLUGIN_CONFIG or /etc/berth/plugins.yaml)"},
+    {"rootless", 0, true, "accepted for runc compatibility; only \"false\" and \"auto\" as root"},
+    {"version", 'v', false, "print the version"},
+    {"help", 'h', false, "show help"},
+};
+
+CreateOptions create_options(const ParsedArgs& a) {
+    CreateOptions o;
+    o.id = a.positional.at(0);
+    o.bundle = a.get("bundle", ".");
+    o.pid_file = a.get("pid-file");
+    o.console_socket = a.get("console-socket");
+    o.no_pivot = a.flag("no-pivot");
+    o.no_new_keyring = a.flag("no-new-keyring");
+    const std::string n = a.get("preserve-fds", "0");
+    char* end = nullptr;
+    long v = std::strtol(n.c_str(), &end, 10);
+    if (n.empty() || *end || v < 0 || v > 1 << 20) throw Error("--preserve-fds: \"" + n + "\" is not a number of fds");
+    o.preserve_fds = static_cast<int>(v);
+    return o;
+}
+
+const std::vector<OptionSpec> kCreateOptions = {
+    {"bundle", 'b', true, "path to the bundle directory (default .)"},
+    {"pid-file", 0, true, "write the init pid to this file"},
+    {"console-socket", 0, true, "unix socket to send the pty master to"},
+    {"no-pivot", 0, false, "use MS_MOVE + chroot instead of pivot_root"},
+    {"no-new-keyring", 0, false, "keep the caller's session keyring"},
+    {"preserve-fds", 0, true, "pass N more fds (3..3+N-1) to the process"},
+};
+
+std::vector<OptionSpec> with(std::vector<OptionSpec> base, std::vector<OptionSpec> more) {
+    base.insert(base.end(), more.begin(), more.end());
+    return base;
+}
+
+void print_table(const std::vector<json>& states) {
+    std::printf("%-12s %-10s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+    for (const auto& s : states)
+        std::printf("%-12s %-10d %-10s %-40s %-30s %s\n", s["id"].get<std::string>().c_str(), s["pid"].get<int>(),
+                    s["status"].get<std::string>().c_str(), s["bundle"].get<std::string>().c_str(),
+                    s["created"].get<std::string>().c_str(), s["owner"].get<std::string>().c_str());
+}
+
+const std::vector<Command>& commands() {
+    static const std::vector<Command> table = {
+        {"spec", "", "write a default config.json into the bundle", 0, 0,
+         {{"bundle", 'b', true, "bundle directory (default .)"}, {"rootless", 0, false, "not supported"}},
+         [](const RuntimeContext&, const ParsedArgs& a) {
+             if (a.flag("rootless")) throw Error("spec: --rootless is not supported");
+             const std::string path = a.get("bundle", ".") + "/config.json";
+             if (::access(path.c_str(), F_OK) == 0) throw Error("File " + path + " exists. Remove it first");
+             write_file_atomic(path, spec::default_spec_json(), 0644);
+             return 0;
+         }},
+        {"create", "<container-id>", "create a container", 1, 1, kCreateOptions,
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             create_container(ctx, create_options(a));
+             return 0;
+         }},
+        {"start", "<container-id>", "run the user process of a created container", 1, 1, {},
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             start_container(ctx, a.positional[0]);
+             return 0;
+         }},
+        {"run", "<container-id>", "create and start a container, and wait for it unless --detach", 1, 1,
+         with(kCreateOptions, {{"detach", 'd', false, "do not wait for the container"},
+                               {"keep", 0, false, "not supported"}}),
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             if (a.flag("keep")) throw Error("run: --keep is not supported");
+             return run_container(ctx, create_options(a), a.flag("detach"));
+         }},
+        {"state", "<container-id>", "print the container's state as JSON", 1, 1, {},
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             std::cout << container_state(ctx, a.positional[0]).dump(2) << "\n";
+             return 0;
+         }},
+        {"kill", "<container-id> [signal]", "send a signal (default TERM) to the container's init", 1, 2,
+         {{"all", 'a', false, "send it to every process of the container"}},
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             int sig = parse_signal(a.positional.size() > 1 ? a.positional[1] : "TERM");
+             kill_container(ctx, a.positional[0], sig, a.flag("all"));
+             return 0;
+         }},
+        {"delete", "<container-id>", "delete a stopped container (--force: any)", 1, 1,
+         {{"force", 'f', false, "kill the container first if it is running"}},
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             delete_container(ctx, a.positional[0], a.flag("force"));
+             return 0;
+         }},
+        {"list", "", "list containers", 0, 0,
+         {{"format", 'f', true, "table or json"}, {"quiet", 'q', false, "print only the ids"}},
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             const std::string fmt = a.get("format", "table");
+             if (fmt != "table" && fmt != "json") throw Error("list: --format must be table or json, not \"" + fmt + "\"");
+             auto states = list_containers(ctx);
+             if (a.flag("quiet")) {
+                 for (auto& s : states) std::cout << s["id"].get<std::string>() << "\n";
+             } else if (fmt == "json") {
+                 std::cout << json(states).dump() << "\n";
+             } else {
+                 print_table(states);
+             }
+             return 0;
+         }},
+    };
+    return table;
+}
+
+void print_help() {
+    std::printf("berth: an OCI container runtime\n\nusage: berth [global options] <command> [options] [arguments]\n\ncommands:\n");
+    for (const auto& c : commands()) std::printf("  %-8s %s\n", c.name, c.summary);
+    std::printf("\nglobal options:\n");
+    for (const auto& o : kGlobalOptions) std::printf("  --%-16s %s\n", o.name, o.help);
+}
+
+void print_command_help(const Command& c) {
+    std::printf("usage: berth %s [options] %s\n\n%s\n", c.name, c.usage, c.summary);
+    for (const auto& o : c.options) {
+        std::string flag = std::string("--") + o.name + (o.takes_value ? " value" : "");
+        if (o.short_name) flag = std::string("-") + o.short_name + ", " + flag;
+        std::printf("  %-28s %s\n", flag.c_str(), o.help);
+    }
+}
+
+int main_impl(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    size_t pos = 0;
+    ParsedArgs global = parse_args(kGlobalOptions, args, pos, true, "");
+    const std::string fmt = global.get("log-format", "text");
+    if (fmt != "text" && fmt != "json") throw Error("--log-format: must be text or json, not \"" + fmt + "\"");
+    setup_logging(global.get("log"), fmt == "json", global.flag("debug"));
+    if (global.flag("version")) {
+        std::printf("berth version %s\ncommit: %s\nspec: %s\n", BERTH_VERSION, BERTH_COMMIT, BERTH_OCI_VERSION);
+        return 0;
+    }
+    if (global.flag("help")) {
+        print_help();
+        return 0;
+    }
+    if (global.flag("systemd-cgroup")) throw Error("--systemd-cgroup: the systemd cgroup driver is not supported; use the cgroupfs driver");
+    if (const std::string r = global.get("rootless", "false"); r != "false" && r != "auto")
+        throw Error("--rootless: rootless containers are not supported");
+    if (pos >= args.size()) {
+        print_help();
+        return 1;
+    }
+    const std::string verb = args[pos++];
+    const Command* cmd = nullptr;
+    for (const auto& c : commands())
+        if (verb == c.name) cmd = &c;
+    if (!cmd) throw Error("unknown command \"" + verb + "\" (see berth --help)");
+    auto options = cmd->options;
+    options.push_back({"help", 'h', false, "show help"});
+    ParsedArgs a = parse_args(options, args, pos, false, verb);
+    if (a.flag("help")) {
+        print_command_help(*cmd);
+        return 0;
+    }
+    if (a.positional.size() < cmd->min_args)
+        throw Error(std::string(verb) + ": missing argument: usage: berth " + verb + " " + cmd->usage);
+    if (a.positional.size() > cmd->max_args)
+        throw Error(std::string(verb) + ": unexpected argument \"" + a.positional[cmd->max_args] + "\": usage: berth " + verb + " " + cmd->usage);
+    RuntimeContext ctx;
+    ctx.root = global.get("root", "/run/berth");
+    ctx.plugin_config = global.get("plugin-config");
+    return cmd->run(ctx, a);
+}
+
+}  // namespace
+}  // namespace berth::cli
+
+int main(int argc, char** argv) {
+    try {
+        return berth::cli::main_impl(argc, argv);
+    } catch (const std::exception& e) {
+        berth::log_error(e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,292 @@
+#include "cgroups/cgroup_manager.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "errors/error.hpp"
+#include "util/files.hpp"
+
+namespace berth {
+
+using json = nlohmann::json;
+
+std::string to_string(CgroupMode m) {
+    switch (m) {
+        case CgroupMode::Unified: return "unified";
+        case CgroupMode::Hybrid: return "hybrid";
+        case CgroupMode::Legacy: return "legacy";
+    }
+    return "?";
+}
+
+json CgroupPaths::to_json() const {
+    return {{"mode", to_string(mode)}, {"unified", unified}, {"v1", v1}, {"created", created}, {"prune", prune}};
+}
+
+CgroupPaths CgroupPaths::from_json(const json& j) {
+    CgroupPaths p;
+    std::string m = j.value("mode", "unified");
+    p.mode = m == "hybrid" ? CgroupMode::Hybrid : m == "legacy" ? CgroupMode::Legacy : CgroupMode::Unified;
+    p.unified = j.value("unified", "");
+    p.v1 = j.value("v1", std::map<std::string, std::string>{});
+    p.created = j.value("created", std::vector<std::string>{});
+    p.prune = j.value("prune", std::vector<std::string>{});
+    return p;
+}
+
+std::string CgroupPaths::procs_dir() const {
+    if (!unified.empty()) return unified;
+    if (auto it = v1.find("pids"); it != v1.end()) return it->second;
+    return v1.empty() ? "" : v1.begin()->second;
+}
+
+CgroupLayout parse_cgroup_layout(const std::string& mountinfo, const std::string& self_cgroup) {
+    CgroupLayout l;
+    bool sys_fs_cgroup_is_v2 = false;
+    std::istringstream in(mountinfo);
+    std::string line;
+    while (std::getline(in, line)) {
+        // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+        std::istringstream ls(line);
+        std::string id, parent, dev, root, mountpoint, opts, tok;
+        ls >> id >> parent >> dev >> root >> mountpoint >> opts;
+        while (ls >> tok && tok != "-") {}
+        std::string fstype, source, super;
+        ls >> fstype >> source >> super;
+        if (fstype == "cgroup2") {
+            if (l.unified_mount.empty() || mountpoint == "/sys/fs/cgroup") l.unified_mount = mountpoint;
+            if (mountpoint == "/sys/fs/cgroup") sys_fs_cgroup_is_v2 = true;
+        } else if (fstype == "cgroup") {
+            std::istringstream ss(super);
+            std::string o;
+            while (std::getline(ss, o, ','))
+                if (o != "rw" && o != "ro" && o.find('=') == std::string::npos && !l.v1_mounts.count(o))
+                    l.v1_mounts[o] = mountpoint;
+        }
+    }
+    if (sys_fs_cgroup_is_v2 || l.v1_mounts.empty()) {
+        l.mode = CgroupMode::Unified;
+        l.v1_mounts.clear();
+    } else {
+        l.mode = l.unified_mount.empty() ? CgroupMode::Legacy : CgroupMode::Hybrid;
+    }
+    std::istringstream cg(self_cgroup);
+    while (std::getline(cg, line)) {
+        // hierarchy-id:controller-list:path
+        size_t a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (ctrls.empty()) {
+            l.own_unified = path;
+            continue;
+        }
+        std::istringstream cs(ctrls);
+        std::string c;
+        while (std::getline(cs, c, ',')) l.own_v1[c] = path;
+    }
+    return l;
+}
+
+CgroupLayout detect_cgroup_layout() {
+    return parse_cgroup_layout(read_file("/proc/self/mountinfo"), read_file("/proc/self/cgroup"));
+}
+
+std::vector<CgroupSubsystem*> CgroupManager::wanted(const Resources& r) const {
+    std::vector<CgroupSubsystem*> out;
+    for (auto* s : subsystems_)
+        if (s->wants(r)) out.push_back(s);
+    return out;
+}
+
+void CgroupManager::validate(const Resources& r) const {
+    std::set<std::string> loaded;
+    for (auto* s : subsystems_) loaded.insert(s->controller());
+    // A resource no loaded plugin serves would silently go unenforced.
+    auto need = [&](bool set, const char* field, const char* controller) {
+        if (set && !loaded.count(controller))
+            throw Error(std::string("linux.resources.") + field + ": no loaded plugin handles the \"" + controller +
+                        "\" controller (enable cgroup-" + controller + " in the plugin config)");
+    };
+    need(r.pids && r.pids->limit, "pids", "pids");
+    need(r.memory && (r.memory->limit || r.memory->reservation || r.memory->swap || r.memory->swappiness), "memory", "memory");
+    need(r.cpu && (r.cpu->shares || r.cpu->quota || r.cpu->period), "cpu", "cpu");
+    for (auto* s : wanted(r)) {
+        Status st = s->validate(r);
+        if (!st.ok()) throw Error(st.message, st.err);
+        if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->controller()))
+            throw Error(std::string("linux.resources: the host has no cgroup v1 hierarchy for \"") + s->controller() + "\"");
+    }
+}
+
+static std::string join_path(const std::string& base, const std::string& rel) {
+    if (rel.empty() || rel == "/") return base;
+    if (rel[0] == '/') return base + rel;
+    return base + "/" + rel;
+}
+
+CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::string& id) const {
+    std::string rel = cgroups_path.empty() ? "/berth/" + id : cgroups_path;
+    if (rel.find(':') != std::string::npos)
+        throw Error("linux.cgroupsPath: \"" + rel + "\" looks like a systemd slice:prefix:name path; the systemd cgroup driver is not supported");
+    for (size_t start = 0; start <= rel.size();) {
+        size_t end = rel.find('/', start);
+        if (end == std::string::npos) end = rel.size();
+        if (rel.compare(start, end - start, "..") == 0) throw Error("linux.cgroupsPath: \"" + rel + "\" must not contain \"..\"");
+        start = end + 1;
+    }
+    // Relative paths are relative to the runtime's own cgroup, as in runc.
+    auto under = [&](const std::string& mount, const std::string& own) {
+        return rel[0] == '/' ? join_path(mount, rel) : join_path(join_path(mount, own), rel);
+    };
+    CgroupPaths p;
+    p.mode = layout_.mode;
+    if (!layout_.unified_mount.empty()) p.unified = under(layout_.unified_mount, layout_.own_unified);
+    // The default parent is ours: remove it with the last container in it.
+    if (cgroups_path.empty() && !p.unified.empty()) p.prune.push_back(layout_.unified_mount + "/berth");
+    if (layout_.mode != CgroupMode::Unified) {
+        for (auto* s : subsystems_) {
+            auto it = layout_.v1_mounts.find(s->controller());
+            if (it == layout_.v1_mounts.end()) continue;
+            auto own = layout_.own_v1.find(s->controller());
+            p.v1[s->controller()] = under(it->second, own == layout_.own_v1.end() ? "/" : own->second);
+            if (cgroups_path.empty()) p.prune.push_back(it->second + "/berth");
+        }
+    }
+    return p;
+}
+
+// mkdir -p, recording what it made so that delete removes only that.
+static void make_dirs(const std::string& path, std::vector<std::string>& created) {
+    std::vector<std::string> missing;
+    std::string p = path;
+    while (!p.empty() && ::access(p.c_str(), F_OK) != 0) {
+        missing.push_back(p);
+        p = p.substr(0, p.rfind('/'));
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+        if (::mkdir(it->c_str(), 0755) < 0) {
+            if (errno == EEXIST) continue;
+            throw_errno("mkdir", *it);
+        }
+        created.push_back(*it);
+    }
+}
+
+static void enable_controllers(const std::string& mount, const std::string& dir, const std::vector<CgroupSubsystem*>& subs) {
+    if (subs.empty()) return;
+    std::string available = read_file(mount + "/cgroup.controllers");
+    std::string line;
+    for (auto* s : subs) {
+        std::string c = s->controller();
+        std::istringstream in(available);
+        std::string tok;
+        bool found = false;
+        while (in >> tok) found |= tok == c;
+        if (!found) throw Error("cgroup controller \"" + c + "\" is not available in " + mount + "/cgroup.controllers");
+        line += (line.empty() ? "+" : " +") + c;
+    }
+    // Every ancestor of the container's cgroup must delegate the controllers.
+    std::string cur = mount;
+    std::string rest = dir.substr(mount.size());
+    size_t pos = 1;
+    while (pos < rest.size()) {
+        size_t next = rest.find('/', pos);
+        if (next == std::string::npos) break;  // the leaf itself is not an ancestor
+        try {
+            write_existing_file(cur + "/cgroup.subtree_control", line);
+        } catch (const Error& e) {
+            throw Error("enable controllers (" + line + ") in " + cur + "/cgroup.subtree_control: " +
+                            std::string(e.what()).substr(std::string(e.what()).rfind(": ") + 2),
+                        e.err());
+        }
+        cur += rest.substr(pos - 1, next - pos + 1);
+        pos = next + 1;
+    }
+    write_existing_file(cur + "/cgroup.subtree_control", line);
+}
+
+void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
+    auto subs = wanted(r);
+    try {
+        if (!paths.unified.empty()) {
+            make_dirs(paths.unified, paths.created);
+            if (layout_.mode == CgroupMode::Unified) {
+                enable_controllers(layout_.unified_mount, paths.unified, subs);
+                for (auto* s : subs) {
+                    Status st = s->apply_v2(CgroupDir(paths.unified), r);
+                    if (!st.ok()) throw Error(st.message, st.err);
+                }
+            }
+        }
+        for (auto& [ctrl, dir] : paths.v1) make_dirs(dir, paths.created);
+        if (layout_.mode != CgroupMode::Unified) {
+            for (auto* s : subs) {
+                Status st = s->apply_v1(CgroupDir(paths.v1.at(s->controller())), r);
+                if (!st.ok()) throw Error(st.message, st.err);
+            }
+        }
+    } catch (...) {
+        destroy(paths);
+        throw;
+    }
+}
+
+void CgroupManager::join(const CgroupPaths& paths, pid_t pid) const {
+    const std::string p = std::to_string(pid);
+    if (!paths.unified.empty()) write_existing_file(paths.unified + "/cgroup.procs", p);
+    for (auto& [ctrl, dir] : paths.v1) write_existing_file(dir + "/cgroup.procs", p);
+}
+
+std::vector<pid_t> CgroupManager::pids(const CgroupPaths& paths) {
+    std::vector<pid_t> out;
+    const std::string dir = paths.procs_dir();
+    if (dir.empty()) return out;
+    std::string text;
+    try {
+        text = read_file(dir + "/cgroup.procs");
+    } catch (const Error& e) {
+        if (e.err() == ENOENT) return out;
+        throw;
+    }
+    std::istringstream in(text);
+    pid_t pid;
+    while (in >> pid) out.push_back(pid);
+    return out;
+}
+
+void CgroupManager::destroy(const CgroupPaths& paths) {
+    // Kill until empty: a process may fork while we read the list.
+    for (int round = 0; round < 200; ++round) {
+        auto left = pids(paths);
+        if (left.empty()) break;
+        for (pid_t p : left) ::kill(p, SIGKILL);
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, nullptr);
+    }
+    // The leaves get a few more tries while exiting tasks leave them; the
+    // ancestors we made may be shared with other containers, so one try each.
+    std::vector<std::string> leaves;
+    if (!paths.unified.empty()) leaves.push_back(paths.unified);
+    for (auto& [ctrl, dir] : paths.v1) leaves.push_back(dir);
+    for (auto& d : leaves) {
+        for (int i = 0; i < 200; ++i) {
+            if (::rmdir(d.c_str()) == 0 || errno == ENOENT) break;
+            if (errno != EBUSY) throw_errno("remove cgroup", d);
+            if (i == 199) throw_errno("remove cgroup", d);
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, nullptr);
+        }
+    }
+    std::vector<std::string> ancestors(paths.created.rbegin(), paths.created.rend());
+    ancestors.insert(ancestors.end(), paths.prune.begin(), paths.prune.end());
+    for (auto& d : ancestors)
+        if (std::find(leaves.begin(), leaves.end(), d) == leaves.end()) ::rmdir(d.c_str());
+}
+
+}  // namespace berth

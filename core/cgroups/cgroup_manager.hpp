@@ -1,0 +1,82 @@
+// The CgroupManager owns a container's cgroup: it finds the host's layout,
+// creates the directories, enables controllers on the ancestors (v2), applies
+// the resources through the subsystem plugins, places init, and on delete
+// kills what is left and removes the directories.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "berth/cgroup_subsystem.hpp"
+
+namespace berth {
+
+enum class CgroupMode { Unified, Hybrid, Legacy };
+
+std::string to_string(CgroupMode m);
+
+// Where a container's cgroup lives, for every hierarchy it joins.
+struct CgroupPaths {
+    CgroupMode mode = CgroupMode::Unified;
+    std::string unified;                       // v2 directory ("" when none)
+    std::map<std::string, std::string> v1;     // controller → directory
+    std::vector<std::string> created;          // directories we made, deepest last
+    std::vector<std::string> prune;            // shared parents to remove once empty
+
+    nlohmann::json to_json() const;
+    static CgroupPaths from_json(const nlohmann::json& j);
+    // A directory whose cgroup.procs lists every process of the container.
+    std::string procs_dir() const;
+};
+
+// The host's cgroup mounts, read from a mountinfo text.
+struct CgroupLayout {
+    CgroupMode mode = CgroupMode::Unified;
+    std::string unified_mount;                       // "" when none
+    std::map<std::string, std::string> v1_mounts;    // controller → mount point
+    // The caller's own cgroup per hierarchy, for relative cgroupsPath:
+    std::string own_unified;
+    std::map<std::string, std::string> own_v1;
+};
+
+CgroupLayout parse_cgroup_layout(const std::string& mountinfo, const std::string& proc_self_cgroup);
+CgroupLayout detect_cgroup_layout();
+
+class CgroupManager {
+public:
+    CgroupManager(CgroupLayout layout, std::vector<CgroupSubsystem*> subsystems)
+        : layout_(std::move(layout)), subsystems_(std::move(subsystems)) {}
+
+    const CgroupLayout& layout() const { return layout_; }
+
+    // Checks that every resource set is wanted by a loaded subsystem whose
+    // controller the host has, and that the subsystems accept the values.
+    // Touches nothing.
+    void validate(const Resources& r) const;
+
+    // The directories for a spec's cgroupsPath ("" → /berth/<id>).
+    CgroupPaths plan(const std::string& cgroups_path, const std::string& id) const;
+
+    // Creates the directories and applies the resources. On error what was
+    // created is removed again.
+    void create(CgroupPaths& paths, const Resources& r) const;
+
+    void join(const CgroupPaths& paths, pid_t pid) const;
+
+    // Kills every process left in the cgroup and removes the directories we
+    // created. Missing directories are fine.
+    static void destroy(const CgroupPaths& paths);
+
+    static std::vector<pid_t> pids(const CgroupPaths& paths);
+
+private:
+    std::vector<CgroupSubsystem*> wanted(const Resources& r) const;
+    CgroupLayout layout_;
+    std::vector<CgroupSubsystem*> subsystems_;
+};
+
+}  // namespace berth

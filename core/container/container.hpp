@@ -1,0 +1,43 @@
+// The container lifecycle verbs, as a library: the CLI is a thin layer over
+// these. Every function throws berth::Error with a one-line message.
+#pragma once
+
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+struct RuntimeContext {
+    std::string root = "/run/berth";  // --root
+    std::string plugin_config;        // --plugin-config ("" → env or default)
+};
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle = ".";
+    std::string pid_file;
+    std::string console_socket;
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;
+};
+
+// Creates the container and returns init's pid; init waits for start.
+pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts);
+void start_container(const RuntimeContext& ctx, const std::string& id);
+nlohmann::json container_state(const RuntimeContext& ctx, const std::string& id);
+void kill_container(const RuntimeContext& ctx, const std::string& id, int signal, bool all);
+void delete_container(const RuntimeContext& ctx, const std::string& id, bool force);
+std::vector<nlohmann::json> list_containers(const RuntimeContext& ctx);
+
+// create + start; unless detached, waits and returns the exit status
+// (128+N when killed by signal N) and deletes the container.
+int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach);
+
+// "TERM", "SIGTERM" or "15" → 15; throws naming the signal.
+int parse_signal(const std::string& s);
+
+}  // namespace berth

@@ -1,0 +1,246 @@
+// `create`: everything is validated before the system is touched; from the
+// first change on, a rollback guard undoes what was done if anything fails.
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "cgroups/cgroup_manager.hpp"
+#include "container/container.hpp"
+#include "errors/error.hpp"
+#include "hooks/hooks.hpp"
+#include "init/container_init.hpp"
+#include "init/exec_stub.hpp"
+#include "init/init_channel.hpp"
+#include "log/log.hpp"
+#include "plugins/registry.hpp"
+#include "rootfs/rootfs.hpp"
+#include "spec/spec.hpp"
+#include "state/process_identity.hpp"
+#include "state/state_store.hpp"
+#include "terminal/console_socket.hpp"
+#include "util/files.hpp"
+
+namespace berth {
+namespace {
+
+std::string absolute(const std::string& p) {
+    char buf[PATH_MAX];
+    if (!::realpath(p.c_str(), buf)) throw_errno("resolve", p);
+    return buf;
+}
+
+void check_supported(const spec::Spec& s) {
+    if (!s.process) throw Error("process: is required to create a container");
+    if (!s.has_namespace(CLONE_NEWNS)) throw Error("linux.namespaces: berth needs a mount namespace to set up the root filesystem");
+    if (!s.hooks.create_container.empty()) throw Error("hooks.createContainer: not supported yet");
+    if (!s.hooks.start_container.empty()) throw Error("hooks.startContainer: not supported yet");
+}
+
+void write_id_map(pid_t pid, const char* file, const std::vector<spec::IdMapping>& maps) {
+    std::string text;
+    for (auto& m : maps)
+        text += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
+    const std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+    try {
+        write_existing_file(path, text);
+    } catch (const Error& e) {
+        throw Error(std::string("linux.") + (file[0] == 'u' ? "uidMappings" : "gidMappings") + ": " + e.what(), e.err());
+    }
+}
+
+// pid and time namespaces apply to children, so the parent joins or creates
+// them before clone. Returns clone flags still to pass.
+int prepare_child_namespaces(const spec::Spec& s) {
+    int flags = 0;
+    for (const auto& ns : s.linux.namespaces) {
+        if (ns.path.empty()) {
+            if (ns.clone_flag != CLONE_NEWTIME) flags |= ns.clone_flag;
+            continue;
+        }
+        if (ns.clone_flag != CLONE_NEWPID && ns.clone_flag != CLONE_NEWTIME) continue;
+        UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd || ::setns(fd.get(), ns.clone_flag) < 0)
+            throw Error("linux.namespaces: join " + ns.type + " namespace " + ns.path + ": " + std::strerror(errno), errno);
+    }
+    if (const spec::Namespace* t = s.find_namespace(CLONE_NEWTIME); t && t->path.empty()) {
+        if (::unshare(CLONE_NEWTIME) < 0) throw_errno("linux.namespaces: create time namespace");
+        std::string offsets;
+        for (auto& [clock, off] : s.linux.time_offsets)
+            offsets += clock + " " + std::to_string(off.first) + " " + std::to_string(off.second) + "\n";
+        if (!offsets.empty()) write_existing_file("/proc/self/timens_offsets", offsets);
+    }
+    return flags;
+}
+
+pid_t clone_process(int flags) {
+    // Fork semantics (no new stack): the child continues here with a copy of
+    // our memory, loaded plugins included. We are single-threaded.
+    return static_cast<pid_t>(::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+}
+
+// Undoes a create that did not finish.
+class CreateRollback {
+public:
+    CreateRollback(LockedContainer& c) : c_(c) {}
+    ~CreateRollback() {
+        if (committed_) return;
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+        try {
+            if (cgroups_) CgroupManager::destroy(*cgroups_);
+        } catch (const std::exception& e) {
+            log_warning(std::string("cleanup: ") + e.what());
+        }
+        try {
+            c_.remove();
+        } catch (const std::exception& e) {
+            log_warning(std::string("cleanup: ") + e.what());
+        }
+    }
+    void set_pid(pid_t p) { pid_ = p; }
+    void set_cgroups(const CgroupPaths* p) { cgroups_ = p; }
+    void commit() { committed_ = true; }
+
+private:
+    LockedContainer& c_;
+    pid_t pid_ = 0;
+    const CgroupPaths* cgroups_ = nullptr;
+    bool committed_ = false;
+};
+
+void write_pid_file(const std::string& path, pid_t pid) {
+    if (path.empty()) return;
+    // Bare pid, no newline: some readers use Atoi.
+    write_file_atomic(path, std::to_string(pid), 0644);
+}
+
+}  // namespace
+
+pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
+    // --- validate everything first: nothing on the system changes above the store.create() line
+    validate_container_id(opts.id);
+    const std::string bundle = absolute(opts.bundle);
+    const std::string config_text = [&] {
+        try {
+            return read_file(bundle + "/config.json");
+        } catch (const Error& e) {
+            throw Error("cannot read bundle config: " + std::string(e.what()), e.err());
+        }
+    }();
+    const spec::Spec s = spec::parse_spec(config_text);
+    check_supported(s);
+    const std::string rootfs_in = s.root_path[0] == '/' ? s.root_path : bundle + "/" + s.root_path;
+    struct stat sb;
+    if (::stat(rootfs_in.c_str(), &sb) < 0) throw Error("root.path: " + rootfs_in + ": " + std::strerror(errno), errno);
+    if (!S_ISDIR(sb.st_mode)) throw Error("root.path: " + rootfs_in + ": not a directory", ENOTDIR);
+    const std::string rootfs = absolute(rootfs_in);
+    if (s.process->terminal && opts.console_socket.empty())
+        throw Error("cannot allocate tty if berth will detach without setting console socket");
+    if (!s.process->terminal && !opts.console_socket.empty())
+        throw Error("cannot use console socket if berth will not detach or allocate tty");
+    if (opts.preserve_fds < 0) throw Error("--preserve-fds: must not be negative");
+
+    PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)));
+    CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
+    cgroups.validate(s.linux.resources);
+    validate_mounts(s, bundle, plugins);
+    CgroupPaths cg = cgroups.plan(s.linux.cgroups_path, opts.id);
+    if (s.linux.has_seccomp) log_warning("linux.seccomp: not enforced yet by berth");
+
+    // --- from here on, the rollback guard undoes what we did
+    StateStore store(ctx.root);
+    LockedContainer c = store.create(opts.id);
+    CreateRollback rollback(c);
+    ContainerState st;
+    st.id = opts.id;
+    st.bundle = bundle;
+    st.rootfs = rootfs;
+    st.created = now_rfc3339();
+    st.annotations = s.annotations;
+    st.cgroup = cg.to_json();
+    for (const auto& h : s.hooks.poststop)
+        st.poststop.push_back({{"path", h.path}, {"args", h.args}, {"env", h.env}, {"timeout", h.timeout.value_or(0)}});
+    // Saved before anything else exists, so that `delete --force` can clean
+    // up after a create that crashed.
+    c.save(st);
+
+    rollback.set_cgroups(&cg);
+    cgroups.create(cg, s.linux.resources);
+    st.cgroup = cg.to_json();
+    c.save(st);
+
+    const std::string fifo = c.path("exec.fifo");
+    if (::mkfifo(fifo.c_str(), 0622) < 0) throw_errno("mkfifo", fifo);
+    UniqueFd stub = make_exec_stub_memfd();
+    UniqueFd console;
+    if (!opts.console_socket.empty()) console = connect_console_socket(opts.console_socket);
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
+    UniqueFd parent_end(sp[0]), child_end(sp[1]);
+
+    int flags = prepare_child_namespaces(s);
+    std::fflush(nullptr);
+    pid_t pid = clone_process(flags);
+    if (pid < 0) throw_errno("clone");
+    if (pid == 0) {
+        parent_end.reset();
+        InitFds fds{child_end.get(), stub.get(), console.get(), opts.preserve_fds};
+        run_container_init(fds, plugins);
+    }
+    rollback.set_pid(pid);
+    child_end.reset();
+    console.reset();
+
+    if (s.has_namespace(CLONE_NEWUSER)) {
+        write_id_map(pid, "uid_map", s.linux.uid_mappings);
+        write_id_map(pid, "gid_map", s.linux.gid_mappings);
+    }
+    // Placed before it runs anything of the user's.
+    cgroups.join(cg, pid);
+    auto ps = read_proc_stat(pid);
+    if (!ps) throw Error("init process " + std::to_string(pid) + " vanished");
+    st.pid = pid;
+    st.start_time = ps->start_time;
+
+    if (!s.hooks.create_runtime.empty() || !s.hooks.prestart.empty()) {
+        const std::string state_json = oci_state_json(st, "creating").dump();
+        run_hooks(s.hooks.prestart, "prestart", state_json);
+        run_hooks(s.hooks.create_runtime, "createRuntime", state_json);
+    }
+
+    send_message(parent_end.get(), {{"config", config_text}, {"rootfs", rootfs}, {"bundle", bundle}, {"fifo", fifo},
+                                    {"no_pivot", opts.no_pivot}, {"keyring", opts.no_new_keyring ? "" : opts.id}});
+    bool ready = false;
+    while (auto msg = receive_message(parent_end.get())) {
+        const std::string type = msg->value("type", "");
+        if (type == "ready") {
+            ready = true;
+        } else if (type == "error") {
+            throw Error(msg->value("message", "init failed"), msg->value("errno", 0));
+        }
+    }
+    // EOF: init either exec'd the stub (after "ready") or died.
+    if (!ready) {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        rollback.set_pid(0);
+        throw Error("container init exited before it was ready (status " + std::to_string(status) + ")");
+    }
+    write_pid_file(opts.pid_file, pid);
+    c.save(st);
+    rollback.commit();
+    return pid;
+}
+
+}  // namespace berth

@@ -1,0 +1,181 @@
+// start, state, kill, delete, list and run.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+
+#include "cgroups/cgroup_manager.hpp"
+#include "container/container.hpp"
+#include "errors/error.hpp"
+#include "hooks/hooks.hpp"
+#include "log/log.hpp"
+#include "state/process_identity.hpp"
+#include "state/state_store.hpp"
+
+namespace berth {
+
+using json = nlohmann::json;
+
+int parse_signal(const std::string& s) {
+    static const std::map<std::string, int> names = {
+        {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ILL", SIGILL},     {"TRAP", SIGTRAP},
+        {"ABRT", SIGABRT}, {"IOT", SIGIOT},   {"BUS", SIGBUS},   {"FPE", SIGFPE},     {"KILL", SIGKILL},
+        {"USR1", SIGUSR1}, {"SEGV", SIGSEGV}, {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
+        {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},
+        {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU},
+        {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+        {"POLL", SIGPOLL}, {"PWR", SIGPWR},   {"SYS", SIGSYS},
+    };
+    if (!s.empty() && std::all_of(s.begin(), s.end(), ::isdigit)) {
+        int n = std::atoi(s.c_str());
+        if (n <= 0 || n > SIGRTMAX) throw Error("invalid signal \"" + s + "\"");
+        return n;
+    }
+    std::string name = s;
+    for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (name.rfind("SIG", 0) == 0) name = name.substr(3);
+    auto it = names.find(name);
+    if (it == names.end()) throw Error("invalid signal \"" + s + "\"");
+    return it->second;
+}
+
+json container_state(const RuntimeContext& ctx, const std::string& id) {
+    LockedContainer c = StateStore(ctx.root).open_existing(id);
+    ContainerState st = c.load();
+    return oci_state_json(st, status_of(st, c.dir()));
+}
+
+std::vector<json> list_containers(const RuntimeContext& ctx) {
+    StateStore store(ctx.root);
+    std::vector<json> out;
+    for (const auto& id : store.list()) {
+        try {
+            auto c = store.open(id);
+            if (!c) continue;
+            ContainerState st = c->load();
+            out.push_back(oci_state_json(st, status_of(st, c->dir())));
+        } catch (const Error&) {
+            // A create in progress has no state file yet: not listed.
+        }
+    }
+    return out;
+}
+
+void start_container(const RuntimeContext& ctx, const std::string& id) {
+    LockedContainer c = StateStore(ctx.root).open_existing(id);
+    ContainerState st = c.load();
+    const std::string status = status_of(st, c.dir());
+    if (status == "stopped") throw Error("cannot start a container that has stopped");
+    if (status != "created") throw Error("cannot start an already running container");
+    const std::string fifo = c.path("exec.fifo");
+    UniqueFd fd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) throw_errno("open", fifo);
+    // Init opens the fifo for writing and writes one byte; wait for it, but
+    // notice if init dies instead.
+    for (;;) {
+        struct pollfd p = {fd.get(), POLLIN, 0};
+        int n = ::poll(&p, 1, 100);
+        if (n > 0 && (p.revents & POLLIN)) {
+            char b;
+            if (::read(fd.get(), &b, 1) == 1) break;
+        }
+        if (check_liveness(st.pid, st.start_time) != Liveness::Alive) throw Error("cannot start a container that has stopped");
+    }
+    // Gone: the container starts at most once.
+    ::unlink(fifo.c_str());
+    st.started = true;
+    c.save(st);
+    (void)id;
+}
+
+void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all) {
+    LockedContainer c = StateStore(ctx.root).open_existing(id);
+    ContainerState st = c.load();
+    const std::string status = status_of(st, c.dir());
+    if (all) {
+        for (pid_t p : CgroupManager::pids(CgroupPaths::from_json(st.cgroup)))
+            if (::kill(p, sig) < 0 && errno != ESRCH) throw_errno("kill " + std::to_string(p));
+        return;
+    }
+    if (status != "created" && status != "running") throw Error("container not running");
+    if (::kill(st.pid, sig) < 0) throw_errno("kill container init " + std::to_string(st.pid));
+}
+
+static void run_poststop(const ContainerState& st, const std::string& status) {
+    std::vector<spec::Hook> hooks;
+    for (const auto& j : st.poststop) {
+        spec::Hook h;
+        h.path = j.value("path", "");
+        h.args = j.value("args", std::vector<std::string>{});
+        h.env = j.value("env", std::vector<std::string>{});
+        if (int t = j.value("timeout", 0); t > 0) h.timeout = t;
+        hooks.push_back(std::move(h));
+    }
+    try {
+        run_hooks(hooks, "poststop", oci_state_json(st, status).dump());
+    } catch (const Error& e) {
+        // The spec: a failing poststop hook is logged and delete goes on.
+        log_warning(e.what());
+    }
+}
+
+void delete_container(const RuntimeContext& ctx, const std::string& id, bool force) {
+    auto c = StateStore(ctx.root).open(id);
+    if (!c) {
+        // runc: deleting a missing container with --force succeeds; podman
+        // and containerd rely on it.
+        if (force) return;
+        throw Error("container does not exist", ENOENT);
+    }
+    ContainerState st;
+    bool have_state = true;
+    try {
+        st = c->load();
+    } catch (const Error&) {
+        // create crashed before its first save: nothing but the directory.
+        if (!force) throw Error("container " + id + " is being created or was left half-created; use delete --force");
+        have_state = false;
+    }
+    if (have_state) {
+        std::string status = status_of(st, c->dir());
+        if (status != "stopped" && !force)
+            throw Error("cannot delete container " + id + " that is not stopped: " + status);
+        if (status != "stopped" && st.pid > 0 && check_liveness(st.pid, st.start_time) == Liveness::Alive)
+            ::kill(st.pid, SIGKILL);
+        CgroupManager::destroy(CgroupPaths::from_json(st.cgroup));
+        if (!st.poststop.empty()) run_poststop(st, "stopped");
+    }
+    c->remove();
+}
+
+int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach) {
+    pid_t pid = create_container(ctx, opts);
+    try {
+        start_container(ctx, opts.id);
+    } catch (...) {
+        try {
+            delete_container(ctx, opts.id, true);
+        } catch (...) {
+        }
+        throw;
+    }
+    if (detach) return 0;
+    // Signals for us go to the container, as with runc run.
+    static pid_t forward_to;
+    forward_to = pid;
+    struct sigaction sa = {};
+    sa.sa_handler = [](int sig) { ::kill(forward_to, sig); };
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::sigaction(sig, &sa, nullptr);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw_errno("wait for container");
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    delete_container(ctx, opts.id, true);
+    return code;
+}
+
+}  // namespace berth

@@ -1,0 +1,207 @@
+#include "init/container_init.hpp"
+
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "errors/error.hpp"
+#include "init/init_channel.hpp"
+#include "plugins/registry.hpp"
+#include "process/process_setup.hpp"
+#include "rootfs/rootfs.hpp"
+#include "spec/spec.hpp"
+#include "terminal/console_socket.hpp"
+#include "util/files.hpp"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace berth {
+namespace {
+
+// Namespaces given by path are joined here; pid and time were joined by the
+// parent before clone, because they apply to children only.
+void join_namespaces(const spec::Spec& s) {
+    for (const auto& ns : s.linux.namespaces) {
+        if (ns.path.empty() || ns.clone_flag == CLONE_NEWPID || ns.clone_flag == CLONE_NEWTIME) continue;
+        UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) throw Error("linux.namespaces: open " + ns.type + " namespace " + ns.path + ": " + std::strerror(errno), errno);
+        if (::setns(fd.get(), ns.clone_flag) < 0)
+            throw Error("linux.namespaces: join " + ns.type + " namespace " + ns.path + ": " + std::strerror(errno), errno);
+    }
+}
+
+void write_sysctls(const spec::Spec& s) {
+    for (const auto& [key, value] : s.linux.sysctl) {
+        std::string path = "/proc/sys/" + key;
+        for (size_t i = 10; i < path.size(); ++i)
+            if (path[i] == '.') path[i] = '/';
+        try {
+            write_existing_file(path, value);
+        } catch (const Error& e) {
+            throw Error("linux.sysctl." + key + ": " + e.what(), e.err());
+        }
+    }
+}
+
+void setup_terminal(const spec::Process& p, int console_sock) {
+    int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) throw_errno("open pty master", "/dev/ptmx");
+    UniqueFd m(master);
+    if (::unlockpt(master) < 0) throw_errno("unlockpt", "/dev/ptmx");
+    char name[128];
+    if (::ptsname_r(master, name, sizeof name) != 0) throw_errno("ptsname", "/dev/ptmx");
+    UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!slave) throw_errno("open pty", name);
+    if (::fchown(slave.get(), p.user.uid, static_cast<gid_t>(-1)) < 0) throw_errno("chown pty", name);
+    if (p.console_size) {
+        struct winsize ws = {};
+        ws.ws_row = static_cast<unsigned short>(p.console_size->first);
+        ws.ws_col = static_cast<unsigned short>(p.console_size->second);
+        ::ioctl(slave.get(), TIOCSWINSZ, &ws);
+    }
+    send_fd(console_sock, master, name);
+    if (::setsid() < 0) throw_errno("setsid");
+    if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) throw_errno("set controlling terminal", name);
+    for (int i = 0; i < 3; ++i)
+        if (::dup2(slave.get(), i) < 0) throw_errno("dup2 pty", name);
+}
+
+// Moves the socket to fd 3 after putting the caller's preserved fds aside.
+std::vector<int> take_fd3(int channel, int preserve) {
+    std::vector<int> stash;
+    for (int i = 0; i < preserve; ++i) {
+        int fd = ::fcntl(3 + i, F_DUPFD_CLOEXEC, 3 + preserve + 64);
+        if (fd < 0) throw Error("--preserve-fds: fd " + std::to_string(3 + i) + " is not open", errno);
+        stash.push_back(fd);
+    }
+    if (channel != kInitChannelFd) {
+        if (::dup3(channel, kInitChannelFd, O_CLOEXEC) < 0) throw_errno("dup3 init channel");
+        ::close(channel);
+    }
+    return stash;
+}
+
+// Puts the preserved fds back at 3.., leaves the fifo fd open across exec and
+// marks everything else close-on-exec. Returns the channel's new number.
+int arrange_exec_fds(const std::vector<int>& stash, int* fifo_fd) {
+    const int first_free = 3 + static_cast<int>(stash.size());
+    int channel = ::fcntl(kInitChannelFd, F_DUPFD_CLOEXEC, first_free + 64);
+    if (channel < 0) throw_errno("move init channel");
+    int fifo = ::fcntl(*fifo_fd, F_DUPFD_CLOEXEC, first_free);
+    if (fifo < 0) throw_errno("move exec.fifo fd");
+    ::close(*fifo_fd);
+    ::close(kInitChannelFd);
+    for (size_t i = 0; i < stash.size(); ++i) {
+        if (::dup2(stash[i], 3 + static_cast<int>(i)) < 0) throw_errno("restore preserved fd");
+        ::close(stash[i]);
+    }
+    if (::syscall(SYS_close_range, first_free, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
+    if (::fcntl(fifo, F_SETFD, 0) < 0) throw_errno("fcntl exec.fifo fd");
+    *fifo_fd = fifo;
+    return channel;
+}
+
+}  // namespace
+
+void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
+    int channel = fds.channel;
+    try {
+        // Nothing in the container may open our memory or /proc/self/exe.
+        if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
+        // If create dies before we are ready, so do we: nothing is left behind.
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        std::vector<int> stash = take_fd3(fds.channel, fds.preserve_fds);
+        channel = kInitChannelFd;
+
+        auto msg = receive_message(channel);
+        if (!msg) _exit(1);  // create gave up before sending the spec
+        const spec::Spec s = spec::parse_spec(msg->at("config").get<std::string>());
+        const std::string rootfs = msg->at("rootfs");
+        const std::string bundle = msg->at("bundle");
+        const std::string fifo_path = msg->at("fifo");
+        const bool no_pivot = msg->at("no_pivot");
+        const std::string keyring = msg->value("keyring", "");
+        const spec::Process& proc = *s.process;
+
+        join_namespaces(s);
+        const bool userns = s.has_namespace(CLONE_NEWUSER);
+        if (userns) {
+            // Become the namespace's root (maps were written by the parent).
+            if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) throw_errno("become root in user namespace");
+        }
+        if (!keyring.empty() &&
+            ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring.c_str()) < 0 && errno != ENOSYS && errno != EACCES)
+            throw_errno("join session keyring", keyring);
+
+        prepare_rootfs(s, rootfs, bundle, plugins, userns);
+        write_sysctls(s);
+        if (proc.oom_score_adj) write_existing_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
+        if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) < 0)
+            throw Error("hostname: sethostname \"" + s.hostname + "\": " + std::strerror(errno), errno);
+        if (!s.domainname.empty() && ::setdomainname(s.domainname.data(), s.domainname.size()) < 0)
+            throw Error("domainname: setdomainname \"" + s.domainname + "\": " + std::strerror(errno), errno);
+
+        // The fifo lives in the host's state dir: open it before the host's
+        // root is gone. O_PATH does not block; the stub reopens it for writing.
+        int fifo = ::open(fifo_path.c_str(), O_PATH | O_CLOEXEC);
+        if (fifo < 0) throw_errno("open", fifo_path);
+
+        enter_rootfs(rootfs, no_pivot);
+        finish_rootfs(s);
+
+        if (proc.terminal) {
+            setup_terminal(proc, fds.console);
+        } else if (::setsid() < 0) {
+            throw_errno("setsid");
+        }
+        if (fds.console >= 0) ::close(fds.console);
+
+        apply_rlimits(proc.rlimits);
+        switch_user_and_capabilities(proc);
+        if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + std::strerror(errno), errno);
+        if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+        const std::string exe = find_executable(proc.args[0], proc.env);
+        if (::access("/proc/self/fd", F_OK) < 0)
+            throw Error("/proc is not mounted in the container: init needs /proc/self/fd to wait for start", errno);
+
+        channel = arrange_exec_fds(stash, &fifo);
+
+        std::vector<std::string> argv_s = {"berth", "init", std::to_string(fifo), exe};
+        argv_s.insert(argv_s.end(), proc.args.begin(), proc.args.end());
+        std::vector<char*> argv, envp;
+        for (auto& a : argv_s) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::vector<std::string> env = proc.env;
+        for (auto& e : env) envp.push_back(e.data());
+        envp.push_back(nullptr);
+
+        // From "ready" on, create may exit; we must outlive it.
+        if (::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        send_message(channel, {{"type", "ready"}});
+        ::syscall(SYS_execveat, fds.exec_stub, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+        throw_errno("exec berth init stub");
+    } catch (const std::exception& e) {
+        const Error* be = dynamic_cast<const Error*>(&e);
+        try {
+            send_message(channel, {{"type", "error"}, {"message", e.what()}, {"errno", be ? be->err() : 0}});
+        } catch (...) {
+        }
+        _exit(1);
+    }
+}
+
+}  // namespace berth

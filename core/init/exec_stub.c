@@ -1,0 +1,100 @@
+/*
+ * berth's exec stub: the last image the container's init runs before the
+ * user's program.
+ *
+ * Init does all of its setup inside berth, then execs this stub from a sealed
+ * memfd. From then on /proc/<init>/exe is the sealed memfd, never the host's
+ * berth binary, so a container process (or an "#!/proc/self/exe" script run
+ * by init) cannot reopen and overwrite the runtime (CVE-2019-5736). The stub
+ * is a few KB with no libc, so a created-but-not-started container costs
+ * almost nothing while it waits.
+ *
+ * argv: berth init <exec.fifo fd> <executable> <args...>; envp is the
+ * process's environment. It blocks opening the fifo for writing until
+ * `berth start` opens it for reading, then execs the program.
+ */
+#include <asm/unistd.h>
+#include <linux/fcntl.h>
+#include <linux/prctl.h>
+
+static long sys3(long n, long a, long b, long c) {
+#if defined(__x86_64__)
+    long ret;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return ret;
+#elif defined(__aarch64__)
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory", "cc");
+    return x0;
+#else
+#error "berth's exec stub supports x86_64 and aarch64"
+#endif
+}
+
+static unsigned long length(const char *s) {
+    unsigned long n = 0;
+    while (s[n]) n++;
+    return n;
+}
+
+static void say(const char *s) { sys3(__NR_write, 2, (long)s, (long)length(s)); }
+
+static void die(const char *what, const char *arg, long err) {
+    char num[24];
+    int i = sizeof num - 1;
+    unsigned long e = (unsigned long)(err < 0 ? -err : err);
+    num[i] = '\0';
+    do {
+        num[--i] = (char)('0' + e % 10);
+        e /= 10;
+    } while (e && i > 0);
+    say("berth init: ");
+    say(what);
+    say(arg);
+    say(": errno ");
+    say(num + i);
+    say("\n");
+    sys3(__NR_exit_group, 127, 0, 0);
+    for (;;) {}
+}
+
+void stub_main(long *sp) __attribute__((used, noreturn));
+void stub_main(long *sp) {
+    long argc = sp[0];
+    char **argv = (char **)(sp + 1);
+    char **envp = argv + argc + 1;
+
+    /* Non-dumpable again: exec reset it, and /proc/<pid>/exe must stay closed
+     * to the container even though the memfd is sealed. */
+    sys3(__NR_prctl, PR_SET_DUMPABLE, 0, 0);
+    sys3(__NR_prctl, PR_SET_NAME, (long)"berth-init", 0);
+    if (argc < 5) die("bad arguments", "", 22);
+
+    char path[40] = "/proc/self/fd/";
+    unsigned long n = length(path), k = length(argv[2]);
+    if (k > 10) die("bad fifo fd ", argv[2], 22);
+    for (unsigned long i = 0; i <= k; i++) path[n + i] = argv[2][i];
+    long fifo = 0;
+    for (unsigned long i = 0; i < k; i++) fifo = fifo * 10 + (argv[2][i] - '0');
+
+    long fd = sys3(__NR_openat, AT_FDCWD, (long)path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) die("open exec.fifo ", path, fd);
+    long w = sys3(__NR_write, fd, (long)"0", 1);
+    if (w != 1) die("write exec.fifo ", path, w);
+    sys3(__NR_close, fd, 0, 0);
+    sys3(__NR_close, fifo, 0, 0);
+
+    long err = sys3(__NR_execve, (long)argv[3], (long)(argv + 4), (long)envp);
+    die("exec ", argv[3], err);
+}
+
+#if defined(__x86_64__)
+__asm__(".text\n.global _start\n_start:\n"
+        "  xor %rbp, %rbp\n  mov %rsp, %rdi\n  and $-16, %rsp\n  call stub_main\n  hlt\n");
+#elif defined(__aarch64__)
+__asm__(".text\n.global _start\n_start:\n"
+        "  mov x29, #0\n  mov x0, sp\n  and x1, x0, #-16\n  mov sp, x1\n  bl stub_main\n  brk #0\n");
+#endif

@@ -1,0 +1,18 @@
+// The fd-3 channel between `create` and the container's init: a stream
+// socketpair carrying length-prefixed JSON messages. The parent sends the
+// spec; init answers {"type":"ready"} or {"type":"error","message":...}.
+// The socket is close-on-exec, so EOF after "ready" means init has exec'd.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+
+namespace berth {
+
+constexpr int kInitChannelFd = 3;
+
+void send_message(int fd, const nlohmann::json& msg);
+// nullopt on EOF.
+std::optional<nlohmann::json> receive_message(int fd);
+
+}  // namespace berth

@@ -1,0 +1,78 @@
+#include "log/log.hpp"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "state/state_store.hpp"
+
+namespace berth {
+namespace {
+
+// One JSON object per line, with the field names runc's logrus uses.
+class JsonFileSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+public:
+    explicit JsonFileSink(const std::string& path) { file_.open(path, false); }
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& m) override {
+        const char* level = m.level == spdlog::level::err ? "error"
+                            : m.level == spdlog::level::warn ? "warning"
+                            : m.level == spdlog::level::debug ? "debug"
+                                                              : "info";
+        nlohmann::json j = {{"level", level}, {"msg", std::string(m.payload.data(), m.payload.size())}, {"time", now_rfc3339()}};
+        std::string line = j.dump() + "\n";
+        spdlog::memory_buf_t buf;
+        buf.append(line.data(), line.data() + line.size());
+        file_.write(buf);
+        file_.flush();
+    }
+    void flush_() override { file_.flush(); }
+
+private:
+    spdlog::details::file_helper file_;
+};
+
+std::shared_ptr<spdlog::logger> file_logger;
+bool debug_enabled = false;
+
+void emit(spdlog::level::level_enum lvl, const std::string& msg) {
+    if (file_logger) file_logger->log(lvl, msg);
+}
+
+}  // namespace
+
+void setup_logging(const std::string& file, bool json, bool debug) {
+    debug_enabled = debug;
+    if (file.empty()) return;
+    std::shared_ptr<spdlog::sinks::sink> sink;
+    if (json)
+        sink = std::make_shared<JsonFileSink>(file);
+    else
+        sink = std::make_shared<spdlog::sinks::basic_file_sink_st>(file);
+    // A synchronous logger: no threads, so that clone happens single-threaded.
+    file_logger = std::make_shared<spdlog::logger>("berth", sink);
+    if (!json) file_logger->set_pattern("time=\"%Y-%m-%dT%H:%M:%S.%fZ\" level=%l msg=\"%v\"", spdlog::pattern_time_type::utc);
+    file_logger->set_level(debug ? spdlog::level::debug : spdlog::level::info);
+}
+
+void log_error(const std::string& msg) {
+    emit(spdlog::level::err, msg);
+    std::fprintf(stderr, "berth: %s\n", msg.c_str());
+}
+
+void log_warning(const std::string& msg) {
+    emit(spdlog::level::warn, msg);
+    if (!file_logger) std::fprintf(stderr, "berth: warning: %s\n", msg.c_str());
+}
+
+void log_debug(const std::string& msg) {
+    if (!debug_enabled) return;
+    emit(spdlog::level::debug, msg);
+    if (!file_logger) std::fprintf(stderr, "berth: debug: %s\n", msg.c_str());
+}
+
+}  // namespace berth

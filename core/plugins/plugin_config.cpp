@@ -1,0 +1,103 @@
+#include "plugins/plugin_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "errors/error.hpp"
+#include "util/files.hpp"
+
+#ifndef BERTH_DEFAULT_PLUGIN_CONFIG
+#define BERTH_DEFAULT_PLUGIN_CONFIG "/etc/berth/plugins.yaml"
+#endif
+
+namespace berth {
+namespace {
+
+[[noreturn]] void fail(const std::string& source, const std::string& key, const std::string& msg) {
+    throw Error(source + ": " + key + ": " + msg);
+}
+
+std::string scalar(const YAML::Node& n, const std::string& source, const std::string& key) {
+    if (!n.IsScalar()) fail(source, key, "must be a string");
+    return n.as<std::string>();
+}
+
+}  // namespace
+
+PluginConfig parse_plugin_config(const std::string& text, const std::string& source) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        throw Error(source + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+    PluginConfig cfg;
+    cfg.source = source;
+    if (root.IsNull()) return cfg;
+    if (!root.IsMap()) throw Error(source + ": must be a YAML mapping");
+    for (auto it : root) {
+        const std::string key = it.first.as<std::string>();
+        if (key != "plugin_dirs" && key != "plugins") fail(source, key, "unknown key (expected plugin_dirs, plugins)");
+    }
+    if (auto dirs = root["plugin_dirs"]) {
+        if (!dirs.IsSequence()) fail(source, "plugin_dirs", "must be a list of directories");
+        for (size_t i = 0; i < dirs.size(); ++i)
+            cfg.dirs.push_back(scalar(dirs[i], source, "plugin_dirs[" + std::to_string(i) + "]"));
+    }
+    std::set<std::string> names;
+    if (auto plugins = root["plugins"]) {
+        if (!plugins.IsSequence()) fail(source, "plugins", "must be a list");
+        for (size_t i = 0; i < plugins.size(); ++i) {
+            const std::string at = "plugins[" + std::to_string(i) + "]";
+            const YAML::Node p = plugins[i];
+            if (!p.IsMap()) fail(source, at, "must be a mapping with name and file");
+            for (auto kv : p) {
+                const std::string k = kv.first.as<std::string>();
+                if (k != "name" && k != "file" && k != "enabled" && k != "settings")
+                    fail(source, at + "." + k, "unknown key (expected name, file, enabled, settings)");
+            }
+            PluginEntry e;
+            if (!p["name"]) fail(source, at + ".name", "is required");
+            e.name = scalar(p["name"], source, at + ".name");
+            if (!names.insert(e.name).second) fail(source, at + ".name", "duplicate plugin \"" + e.name + "\"");
+            if (!p["file"]) fail(source, at + ".file", "is required");
+            e.file = scalar(p["file"], source, at + ".file");
+            if (auto en = p["enabled"]) {
+                try {
+                    e.enabled = en.as<bool>();
+                } catch (const YAML::Exception&) {
+                    fail(source, at + ".enabled", "must be true or false");
+                }
+            }
+            if (auto s = p["settings"]) {
+                if (!s.IsMap() && !s.IsNull()) fail(source, at + ".settings", "must be a mapping");
+                for (auto kv : s) {
+                    const std::string k = kv.first.as<std::string>();
+                    e.settings[k] = scalar(kv.second, source, at + ".settings." + k);
+                }
+            }
+            cfg.plugins.push_back(std::move(e));
+        }
+    }
+    return cfg;
+}
+
+PluginConfig load_plugin_config(const std::string& path) {
+    std::string text;
+    try {
+        text = read_file(path);
+    } catch (const Error& e) {
+        throw Error(std::string("plugin config: ") + e.what(), e.err());
+    }
+    return parse_plugin_config(text, path);
+}
+
+std::string plugin_config_path(const std::string& flag_value) {
+    if (!flag_value.empty()) return flag_value;
+    if (const char* env = std::getenv("BERTH_PLUGIN_CONFIG"); env && *env) return env;
+    return BERTH_DEFAULT_PLUGIN_CONFIG;
+}
+
+}  // namespace berth

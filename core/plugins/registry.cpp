@@ -1,0 +1,140 @@
+#include "plugins/registry.hpp"
+
+#include <sys/stat.h>
+
+#include <boost/dll/shared_library.hpp>
+#include <cstdlib>
+#include <filesystem>
+
+#include "errors/error.hpp"
+
+namespace berth {
+namespace {
+
+std::string resolve_plugin_file(const PluginEntry& e, const std::vector<std::string>& dirs) {
+    if (!e.file.empty() && e.file[0] == '/') return e.file;
+    for (auto& d : dirs) {
+        std::string p = d + "/" + e.file;
+        if (::access(p.c_str(), F_OK) == 0) return p;
+    }
+    std::string searched;
+    for (auto& d : dirs) searched += (searched.empty() ? "" : ", ") + d;
+    throw Error("plugin \"" + e.name + "\": " + e.file + " not found in plugin directories [" + searched + "]", ENOENT);
+}
+
+std::vector<std::string> search_dirs(const PluginConfig& cfg) {
+    std::vector<std::string> dirs;
+    if (const char* env = std::getenv("BERTH_PLUGIN_PATH"); env && *env) {
+        std::string s = env;
+        size_t start = 0;
+        while (start <= s.size()) {
+            size_t end = s.find(':', start);
+            if (end == std::string::npos) end = s.size();
+            if (end > start) dirs.push_back(s.substr(start, end - start));
+            start = end + 1;
+        }
+    }
+    dirs.insert(dirs.end(), cfg.dirs.begin(), cfg.dirs.end());
+    return dirs;
+}
+
+void check_owner_and_mode(const std::string& path, const char* what) {
+    struct stat sb;
+    if (::stat(path.c_str(), &sb) < 0) throw_errno("stat", path);
+    if (sb.st_uid != 0) throw Error(std::string("refusing plugin ") + what + " " + path + ": not owned by root (uid " + std::to_string(sb.st_uid) + ")", EPERM);
+    if (sb.st_mode & (S_IWGRP | S_IWOTH))
+        throw Error(std::string("refusing plugin ") + what + " " + path + ": writable by group or others (mode " +
+                        [&] { char b[8]; snprintf(b, sizeof b, "%04o", sb.st_mode & 07777); return std::string(b); }() + ")",
+                    EPERM);
+}
+
+}  // namespace
+
+void check_trusted_path(const std::string& path) {
+    std::error_code ec;
+    // Symlinks are resolved so that what is checked is what gets mapped.
+    auto real = std::filesystem::canonical(path, ec);
+    if (ec) throw_sys(ec.value(), "plugin", path);
+    check_owner_and_mode(real.string(), "file");
+    check_owner_and_mode(real.parent_path().string(), "directory");
+}
+
+LoadedPlugin open_plugin(const std::string& path) {
+    check_trusted_path(path);
+    LoadedPlugin p;
+    p.path = std::filesystem::canonical(path).string();
+    try {
+        p.library = std::make_shared<boost::dll::shared_library>(
+            p.path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+    } catch (const std::exception& e) {
+        throw Error("cannot load plugin " + p.path + ": " + e.what());
+    }
+    if (!p.library->has(BERTH_PLUGIN_SYMBOL))
+        throw Error("plugin " + p.path + ": no " BERTH_PLUGIN_SYMBOL " symbol (not built with BERTH_PLUGIN?)");
+    p.descriptor = &p.library->get_alias<const PluginDescriptor>(BERTH_PLUGIN_SYMBOL);
+    const PluginDescriptor& d = *p.descriptor;
+    p.name = d.name ? d.name : "";
+    const std::string who = "plugin \"" + p.name + "\" (" + p.path + ")";
+    if (d.abi_major != BERTH_ABI_MAJOR || d.abi_minor > BERTH_ABI_MINOR)
+        throw Error(who + ": plugin ABI " + std::to_string(d.abi_major) + "." + std::to_string(d.abi_minor) +
+                    " is not supported by berth ABI " + std::to_string(BERTH_ABI_MAJOR) + "." +
+                    std::to_string(BERTH_ABI_MINOR));
+    if (p.name.empty()) throw Error("plugin " + p.path + ": descriptor has no name");
+    if ((d.kinds & kCgroupSubsystem) && (!d.create_cgroup_subsystem || !d.destroy_cgroup_subsystem))
+        throw Error(who + ": a cgroup subsystem plugin needs create_cgroup_subsystem and destroy_cgroup_subsystem");
+    if ((d.kinds & kMountHandler) && (!d.create_mount_handler || !d.destroy_mount_handler))
+        throw Error(who + ": a mount handler plugin needs create_mount_handler and destroy_mount_handler");
+    if ((d.kinds & (kCgroupSubsystem | kMountHandler)) == 0) throw Error(who + ": descriptor names no known kind");
+    return p;
+}
+
+PluginRegistry PluginRegistry::load(const PluginConfig& cfg) {
+    PluginRegistry reg;
+    const auto dirs = search_dirs(cfg);
+    for (const PluginEntry& e : cfg.plugins) {
+        if (!e.enabled) continue;
+        LoadedPlugin p = open_plugin(resolve_plugin_file(e, dirs));
+        const PluginDescriptor& d = *p.descriptor;
+        if (p.name != e.name)
+            throw Error(cfg.source + ": plugin \"" + e.name + "\" names " + p.path + ", whose descriptor says \"" + p.name + "\"");
+        if (d.configure) {
+            Status st = d.configure(e.settings);
+            if (!st.ok()) throw Error(cfg.source + ": plugin \"" + e.name + "\" settings: " + st.message, st.err);
+        } else if (!e.settings.empty()) {
+            throw Error(cfg.source + ": plugin \"" + e.name + "\" settings: the plugin takes no settings (got \"" +
+                        e.settings.begin()->first + "\")");
+        }
+        if (d.kinds & kCgroupSubsystem) {
+            CgroupSubsystem* s = d.create_cgroup_subsystem();
+            if (!s) throw Error("plugin \"" + e.name + "\": create_cgroup_subsystem returned null");
+            reg.subsystems_.emplace_back(s, d.destroy_cgroup_subsystem, p.library);
+            for (auto& other : reg.subsystems_)
+                if (other.get() != s && std::string(other->controller()) == s->controller())
+                    throw Error("plugin \"" + e.name + "\": a plugin for cgroup controller \"" + s->controller() + "\" is already loaded");
+        }
+        if (d.kinds & kMountHandler) {
+            MountHandler* h = d.create_mount_handler();
+            if (!h) throw Error("plugin \"" + e.name + "\": create_mount_handler returned null");
+            reg.handlers_.emplace_back(h, d.destroy_mount_handler, p.library);
+            for (const std::string& t : h->types()) {
+                if (reg.by_type_.count(t)) throw Error("plugin \"" + e.name + "\": mount type \"" + t + "\" is already handled by another plugin");
+                reg.by_type_[t] = h;
+            }
+        }
+        reg.plugins_.push_back(std::move(p));
+    }
+    return reg;
+}
+
+std::vector<CgroupSubsystem*> PluginRegistry::cgroup_subsystems() const {
+    std::vector<CgroupSubsystem*> out;
+    for (auto& s : subsystems_) out.push_back(s.get());
+    return out;
+}
+
+MountHandler* PluginRegistry::mount_handler(const std::string& type) const {
+    auto it = by_type_.find(type);
+    return it == by_type_.end() ? nullptr : it->second;
+}
+
+}  // namespace berth

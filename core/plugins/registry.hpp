@@ -1,0 +1,78 @@
+// Loads the plugins named by the plugin config, once, before clone: the init
+// process inherits them and calls mount handlers inside the new mount
+// namespace without loading anything there.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "berth/plugin.hpp"
+#include "plugins/plugin_config.hpp"
+
+namespace boost::dll {
+class shared_library;
+}
+
+namespace berth {
+
+// An object created by a plugin. It keeps the plugin's library loaded for as
+// long as it lives and is destroyed by the plugin's own destroy function.
+template <typename T>
+class PluginObject {
+public:
+    PluginObject(T* obj, void (*destroy)(T*), std::shared_ptr<boost::dll::shared_library> lib)
+        : obj_(obj), destroy_(destroy), lib_(std::move(lib)) {}
+    PluginObject(PluginObject&& o) noexcept
+        : obj_(std::exchange(o.obj_, nullptr)), destroy_(o.destroy_), lib_(std::move(o.lib_)) {}
+    PluginObject(const PluginObject&) = delete;
+    PluginObject& operator=(const PluginObject&) = delete;
+    PluginObject& operator=(PluginObject&&) = delete;
+    ~PluginObject() {
+        if (obj_) destroy_(obj_);
+        // lib_ is released after this body: the code of destroy_ was still mapped.
+    }
+    T* get() const { return obj_; }
+    T* operator->() const { return obj_; }
+
+private:
+    T* obj_;
+    void (*destroy_)(T*);
+    std::shared_ptr<boost::dll::shared_library> lib_;
+};
+
+struct LoadedPlugin {
+    std::string name;
+    std::string path;  // resolved, checked file
+    const PluginDescriptor* descriptor = nullptr;
+    std::shared_ptr<boost::dll::shared_library> library;
+};
+
+// Opens a plugin file after the ownership checks, and reads its descriptor
+// without calling into the plugin. Throws berth::Error naming the file.
+LoadedPlugin open_plugin(const std::string& path);
+
+// Refuses a file or directory that is not owned by root or that group or
+// others may write: the runtime runs as root and would run its code.
+void check_trusted_path(const std::string& path);
+
+class PluginRegistry {
+public:
+    // Loads, checks and configures every enabled plugin of the config.
+    // Directories in $BERTH_PLUGIN_PATH (colon-separated) are searched first.
+    static PluginRegistry load(const PluginConfig& cfg);
+
+    const std::vector<LoadedPlugin>& plugins() const { return plugins_; }
+    std::vector<CgroupSubsystem*> cgroup_subsystems() const;
+    // The handler for a mount type and the plugin that provides it; null when none.
+    MountHandler* mount_handler(const std::string& type) const;
+
+private:
+    std::vector<LoadedPlugin> plugins_;
+    std::vector<PluginObject<CgroupSubsystem>> subsystems_;
+    std::vector<PluginObject<MountHandler>> handlers_;
+    std::map<std::string, MountHandler*> by_type_;
+};
+
+}  // namespace berth

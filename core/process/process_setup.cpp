@@ -1,0 +1,122 @@
+#include "process/process_setup.hpp"
+
+#include <grp.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "errors/error.hpp"
+
+namespace berth {
+
+void apply_rlimits(const std::vector<spec::Rlimit>& rlimits) {
+    for (const auto& r : rlimits) {
+        struct rlimit lim = {r.soft, r.hard};
+        if (::setrlimit(r.resource, &lim) < 0)
+            throw Error("process.rlimits " + r.type + ": setrlimit(soft " + std::to_string(r.soft) + ", hard " +
+                            std::to_string(r.hard) + "): " + std::strerror(errno),
+                        errno);
+    }
+}
+
+static void set_caps(cap_t caps, cap_flag_t flag, const std::vector<int>& list) {
+    if (list.empty()) return;
+    std::vector<cap_value_t> v(list.begin(), list.end());
+    if (cap_set_flag(caps, flag, static_cast<int>(v.size()), v.data(), CAP_SET) < 0) throw_errno("cap_set_flag");
+}
+
+void switch_user_and_capabilities(const spec::Process& p) {
+    const int last_cap = static_cast<int>(cap_max_bits()) - 1;
+    auto known = [&](const std::vector<int>& in) {
+        // Capabilities newer than the kernel are ignored, as runc does.
+        std::vector<int> out;
+        for (int c : in)
+            if (c <= last_cap) out.push_back(c);
+        return out;
+    };
+    if (p.capabilities) {
+        std::vector<int> bounding = known(p.capabilities->bounding);
+        for (int c = 0; c <= last_cap; ++c) {
+            bool keep = false;
+            for (int b : bounding) keep |= b == c;
+            if (!keep && cap_drop_bound(c) < 0 && errno != EINVAL) throw_errno("drop bounding capability " + std::to_string(c));
+        }
+    }
+    // Keep the permitted set across setuid so that the spec's sets apply to
+    // the new user.
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_KEEPCAPS)");
+    const auto& u = p.user;
+    std::vector<gid_t> groups(u.additional_gids.begin(), u.additional_gids.end());
+    if (::setgroups(groups.size(), groups.data()) < 0 && !(errno == EPERM && groups.empty()))
+        throw Error("process.user.additionalGids: setgroups: " + std::string(std::strerror(errno)), errno);
+    if (::setresgid(u.gid, u.gid, u.gid) < 0) throw Error("process.user.gid " + std::to_string(u.gid) + ": setresgid: " + std::strerror(errno), errno);
+    if (::setresuid(u.uid, u.uid, u.uid) < 0) throw Error("process.user.uid " + std::to_string(u.uid) + ": setresuid: " + std::strerror(errno), errno);
+    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_KEEPCAPS)");
+    if (p.capabilities) {
+        cap_t caps = cap_init();
+        if (!caps) throw_errno("cap_init");
+        try {
+            set_caps(caps, CAP_EFFECTIVE, known(p.capabilities->effective));
+            set_caps(caps, CAP_PERMITTED, known(p.capabilities->permitted));
+            set_caps(caps, CAP_INHERITABLE, known(p.capabilities->inheritable));
+            if (cap_set_proc(caps) < 0) throw Error("process.capabilities: capset: " + std::string(std::strerror(errno)), errno);
+        } catch (...) {
+            cap_free(caps);
+            throw;
+        }
+        cap_free(caps);
+        cap_reset_ambient();
+        for (int c : known(p.capabilities->ambient)) {
+            // An ambient capability must be permitted and inheritable; runc
+            // ignores the ones that are not.
+            if (cap_set_ambient(c, CAP_SET) < 0 && errno != EPERM)
+                throw Error("process.capabilities.ambient: " + std::string(std::strerror(errno)), errno);
+        }
+    }
+    if (u.umask) ::umask(*u.umask);
+}
+
+static bool is_executable_file(const std::string& path, int* err) {
+    struct stat sb;
+    if (::stat(path.c_str(), &sb) < 0) {
+        *err = errno;
+        return false;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        *err = EISDIR;
+        return false;
+    }
+    if (::access(path.c_str(), X_OK) < 0) {
+        *err = errno;
+        return false;
+    }
+    return true;
+}
+
+std::string find_executable(const std::string& name, const std::vector<std::string>& env) {
+    int err = 0;
+    if (name.find('/') != std::string::npos) {
+        if (is_executable_file(name, &err)) return name;
+        throw Error("exec: " + name + ": " + std::strerror(err), err);
+    }
+    std::string path;
+    for (const auto& e : env)
+        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    size_t start = 0;
+    while (!path.empty() && start <= path.size()) {
+        size_t end = path.find(':', start);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(start, end - start);
+        if (dir.empty()) dir = ".";
+        std::string candidate = dir + "/" + name;
+        if (is_executable_file(candidate, &err)) return candidate;
+        start = end + 1;
+    }
+    throw Error("exec: \"" + name + "\": executable file not found in $PATH", ENOENT);
+}
+
+}  // namespace berth

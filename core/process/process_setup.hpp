@@ -1,0 +1,24 @@
+// The steps that turn the init process into the spec's process, run inside
+// the container after its root is changed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "spec/spec.hpp"
+
+namespace berth {
+
+void apply_rlimits(const std::vector<spec::Rlimit>& rlimits);
+
+// setgroups/setresgid/setresuid keeping the capabilities, then the five
+// capability sets (bounding first, ambient last).
+void switch_user_and_capabilities(const spec::Process& p);
+
+// Resolves args[0] the way execvp would, with the container's PATH (from the
+// spec's env, never the host's). Errors read as runc's do:
+//   exec: "nope": executable file not found in $PATH
+//   exec: /bin/nope: no such file or directory
+std::string find_executable(const std::string& name, const std::vector<std::string>& env);
+
+}  // namespace berth

@@ -1,0 +1,458 @@
+#include "spec/spec.hpp"
+
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/capability.h>
+
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "errors/error.hpp"
+#include "util/files.hpp"
+
+namespace berth::spec {
+namespace {
+
+using json = nlohmann::json;
+
+[[noreturn]] void fail(const std::string& field, const std::string& msg) { throw Error(field + ": " + msg); }
+
+std::string type_name(const json& v) {
+    if (v.is_string()) return "a string";
+    if (v.is_boolean()) return "a boolean";
+    if (v.is_number()) return "a number";
+    if (v.is_array()) return "an array";
+    if (v.is_object()) return "an object";
+    return "null";
+}
+
+// A JSON value and the dotted path that names it in errors.
+struct Field {
+    const json* v;
+    std::string path;
+
+    std::string join(const char* key) const { return path.empty() ? key : path + "." + key; }
+
+    // A member that is absent or null reads as nullopt.
+    std::optional<Field> get(const char* key) const {
+        auto it = v->find(key);
+        if (it == v->end() || it->is_null()) return std::nullopt;
+        return Field{&*it, join(key)};
+    }
+    Field need(const char* key) const {
+        auto f = get(key);
+        if (!f) fail(join(key), "is required");
+        return *f;
+    }
+
+    const json& object() const {
+        if (!v->is_object()) fail(path, "must be an object, not " + type_name(*v));
+        return *v;
+    }
+    std::vector<Field> array() const {
+        if (!v->is_array()) fail(path, "must be an array, not " + type_name(*v));
+        std::vector<Field> out;
+        for (size_t i = 0; i < v->size(); ++i) out.push_back({&(*v)[i], path + "[" + std::to_string(i) + "]"});
+        return out;
+    }
+    std::string str() const {
+        if (!v->is_string()) fail(path, "must be a string, not " + type_name(*v));
+        return v->get<std::string>();
+    }
+    bool boolean() const {
+        if (!v->is_boolean()) fail(path, "must be a boolean, not " + type_name(*v));
+        return v->get<bool>();
+    }
+    int64_t i64() const {
+        if (!v->is_number_integer()) fail(path, "must be an integer, not " + type_name(*v));
+        if (v->is_number_unsigned() && v->get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
+            fail(path, "is out of range");
+        return v->get<int64_t>();
+    }
+    uint64_t u64() const {
+        if (!v->is_number_integer()) fail(path, "must be an integer, not " + type_name(*v));
+        if (!v->is_number_unsigned() && v->get<int64_t>() < 0) fail(path, "must not be negative");
+        return v->get<uint64_t>();
+    }
+    uint32_t u32() const {
+        uint64_t x = u64();
+        if (x > std::numeric_limits<uint32_t>::max()) fail(path, "is out of range");
+        return static_cast<uint32_t>(x);
+    }
+    std::vector<std::string> strings() const {
+        std::vector<std::string> out;
+        for (auto& f : array()) out.push_back(f.str());
+        return out;
+    }
+    std::map<std::string, std::string> string_map() const {
+        std::map<std::string, std::string> out;
+        for (auto& [k, val] : object().items()) out[k] = Field{&val, path + "." + k}.str();
+        return out;
+    }
+};
+
+std::string absolute_path(const Field& f) {
+    std::string p = f.str();
+    if (p.empty() || p[0] != '/') fail(f.path, "must be an absolute path, not \"" + p + "\"");
+    return p;
+}
+
+const std::map<std::string, int>& rlimit_table() {
+    static const std::map<std::string, int> t = {
+        {"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_CORE", RLIMIT_CORE},
+        {"RLIMIT_CPU", RLIMIT_CPU},       {"RLIMIT_DATA", RLIMIT_DATA},
+        {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+        {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+        {"RLIMIT_NPROC", RLIMIT_NPROC},   {"RLIMIT_RSS", RLIMIT_RSS},
+        {"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+    };
+    return t;
+}
+
+Process parse_process(const Field& p) {
+    p.object();
+    Process out;
+    if (auto f = p.get("terminal")) out.terminal = f->boolean();
+    if (auto f = p.get("consoleSize")) out.console_size = {{f->need("height").u32(), f->need("width").u32()}};
+    if (auto u = p.get("user")) {
+        u->object();
+        if (auto f = u->get("uid")) out.user.uid = f->u32();
+        if (auto f = u->get("gid")) out.user.gid = f->u32();
+        if (auto f = u->get("umask")) out.user.umask = f->u32();
+        if (auto f = u->get("additionalGids"))
+            for (auto& g : f->array()) out.user.additional_gids.push_back(g.u32());
+        if (u->get("username")) fail(u->join("username"), "is for Windows containers");
+    }
+    auto args = p.need("args");
+    out.args = args.strings();
+    if (out.args.empty() || out.args[0].empty()) fail(args.path, "must name a program to run");
+    if (auto f = p.get("env")) {
+        auto items = f->array();
+        for (auto& e : items) {
+            std::string s = e.str();
+            if (s.find('=') == std::string::npos || s[0] == '=')
+                fail(e.path, "\"" + s + "\" is not of the form KEY=VALUE");
+            out.env.push_back(std::move(s));
+        }
+    }
+    out.cwd = absolute_path(p.need("cwd"));
+    if (auto c = p.get("capabilities")) {
+        c->object();
+        Capabilities caps;
+        auto set = [&](const char* key, std::vector<int>& dst) {
+            auto f = c->get(key);
+            if (!f) return;
+            for (auto& name : f->array()) {
+                int n = capability_number(name.str());
+                if (n < 0) fail(name.path, "unknown capability \"" + name.str() + "\"");
+                dst.push_back(n);
+            }
+        };
+        set("bounding", caps.bounding);
+        set("effective", caps.effective);
+        set("inheritable", caps.inheritable);
+        set("permitted", caps.permitted);
+        set("ambient", caps.ambient);
+        out.capabilities = caps;
+    }
+    if (auto f = p.get("rlimits")) {
+        std::set<std::string> seen;
+        for (auto& r : f->array()) {
+            Rlimit rl;
+            rl.type = r.need("type").str();
+            auto it = rlimit_table().find(rl.type);
+            if (it == rlimit_table().end()) fail(r.join("type"), "unknown rlimit \"" + rl.type + "\"");
+            if (!seen.insert(rl.type).second) fail(r.join("type"), "duplicate rlimit \"" + rl.type + "\"");
+            rl.resource = it->second;
+            rl.soft = r.need("soft").u64();
+            rl.hard = r.need("hard").u64();
+            if (rl.soft > rl.hard) fail(r.path, "soft limit " + std::to_string(rl.soft) + " is above hard limit " + std::to_string(rl.hard));
+            out.rlimits.push_back(rl);
+        }
+    }
+    if (auto f = p.get("noNewPrivileges")) out.no_new_privileges = f->boolean();
+    if (auto f = p.get("oomScoreAdj")) {
+        int64_t v = f->i64();
+        if (v < -1000 || v > 1000) fail(f->path, std::to_string(v) + " is outside [-1000, 1000]");
+        out.oom_score_adj = static_cast<int>(v);
+    }
+    return out;
+}
+
+bool has_dotdot(const std::string& path) {
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t end = path.find('/', start);
+        if (end == std::string::npos) end = path.size();
+        if (path.compare(start, end - start, "..") == 0) return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+std::vector<Mount> parse_mounts(const Field& f) {
+    std::vector<Mount> out;
+    for (auto& m : f.array()) {
+        m.object();
+        Mount mt;
+        auto dest = m.need("destination");
+        mt.destination = dest.str();
+        if (mt.destination.empty()) fail(dest.path, "must not be empty");
+        // runc accepts a relative destination as relative to the container's /.
+        if (mt.destination[0] != '/') mt.destination = "/" + mt.destination;
+        if (has_dotdot(mt.destination)) fail(dest.path, "\"" + mt.destination + "\" must not contain \"..\"");
+        if (auto s = m.get("source")) mt.source = s->str();
+        if (auto t = m.get("type")) mt.type = t->str();
+        if (auto o = m.get("options")) mt.options = o->strings();
+        bool bind = false;
+        for (auto& o : mt.options)
+            if (o == "bind" || o == "rbind") bind = true;
+        if (bind || mt.type == "bind" || mt.type == "rbind") {
+            if (mt.type == "rbind") mt.options.push_back("rbind");
+            mt.type = "bind";
+            if (mt.source.empty()) fail(m.join("source"), "is required for a bind mount");
+        }
+        if (mt.type.empty()) fail(m.join("type"), "is required for mount " + mt.destination);
+        out.push_back(std::move(mt));
+    }
+    return out;
+}
+
+std::vector<Hook> parse_hooks(const std::optional<Field>& f) {
+    std::vector<Hook> out;
+    if (!f) return out;
+    for (auto& h : f->array()) {
+        Hook hk;
+        hk.path = absolute_path(h.need("path"));
+        if (auto a = h.get("args")) hk.args = a->strings();
+        if (auto e = h.get("env")) hk.env = e->strings();
+        if (auto t = h.get("timeout")) {
+            int64_t v = t->i64();
+            if (v <= 0) fail(t->path, "must be a positive number of seconds");
+            hk.timeout = static_cast<int>(v);
+        }
+        out.push_back(std::move(hk));
+    }
+    return out;
+}
+
+std::optional<int64_t> limit_field(const Field& parent, const char* key) {
+    auto f = parent.get(key);
+    if (!f) return std::nullopt;
+    int64_t v = f->i64();
+    if (v < -1) fail(f->path, "must be -1 (unlimited) or a positive number, not " + std::to_string(v));
+    return v;
+}
+
+Resources parse_resources(const Field& r) {
+    r.object();
+    Resources out;
+    out.json = r.v->dump();
+    if (auto m = r.get("memory")) {
+        m->object();
+        MemoryResources mem;
+        mem.limit = limit_field(*m, "limit");
+        mem.reservation = limit_field(*m, "reservation");
+        mem.swap = limit_field(*m, "swap");
+        if (auto s = m->get("swappiness")) mem.swappiness = s->u64();
+        out.memory = mem;
+    }
+    if (auto c = r.get("cpu")) {
+        c->object();
+        CpuResources cpu;
+        if (auto f = c->get("shares")) cpu.shares = f->u64();
+        cpu.quota = limit_field(*c, "quota");
+        if (auto f = c->get("period")) cpu.period = f->u64();
+        out.cpu = cpu;
+    }
+    if (auto p = r.get("pids")) {
+        p->object();
+        PidsResources pids;
+        if (auto f = p->get("limit")) pids.limit = f->i64();
+        out.pids = pids;
+    }
+    return out;
+}
+
+Linux parse_linux(const Field& l) {
+    l.object();
+    Linux out;
+    if (auto ns = l.get("namespaces")) {
+        std::set<std::string> seen;
+        for (auto& n : ns->array()) {
+            Namespace x;
+            auto t = n.need("type");
+            x.type = t.str();
+            x.clone_flag = namespace_flag(x.type);
+            if (x.clone_flag == 0) fail(t.path, "unknown namespace \"" + x.type + "\"");
+            if (!seen.insert(x.type).second) fail(t.path, "duplicate namespace \"" + x.type + "\"");
+            if (auto p = n.get("path")) x.path = absolute_path(*p);
+            out.namespaces.push_back(std::move(x));
+        }
+    }
+    auto mappings = [&](const char* key, std::vector<IdMapping>& dst) {
+        auto f = l.get(key);
+        if (!f) return;
+        for (auto& m : f->array())
+            dst.push_back({m.need("containerID").u32(), m.need("hostID").u32(), m.need("size").u32()});
+    };
+    mappings("uidMappings", out.uid_mappings);
+    mappings("gidMappings", out.gid_mappings);
+    if (auto t = l.get("timeOffsets")) {
+        for (auto& [clock, val] : t->object().items()) {
+            Field c{&val, t->path + "." + clock};
+            if (clock != "monotonic" && clock != "boottime") fail(c.path, "unknown clock \"" + clock + "\"");
+            int64_t secs = c.get("secs") ? c.need("secs").i64() : 0;
+            int64_t nanos = c.get("nanosecs") ? c.need("nanosecs").i64() : 0;
+            out.time_offsets[clock] = {secs, nanos};
+        }
+    }
+    if (auto f = l.get("cgroupsPath")) out.cgroups_path = f->str();
+    if (auto f = l.get("resources")) out.resources = parse_resources(*f);
+    if (auto f = l.get("rootfsPropagation")) {
+        out.rootfs_propagation = f->str();
+        static const std::set<std::string> ok = {"private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"};
+        if (!ok.count(out.rootfs_propagation)) fail(f->path, "unknown propagation \"" + out.rootfs_propagation + "\"");
+    }
+    if (auto f = l.get("maskedPaths"))
+        for (auto& p : f->array()) out.masked_paths.push_back(absolute_path(p));
+    if (auto f = l.get("readonlyPaths"))
+        for (auto& p : f->array()) out.readonly_paths.push_back(absolute_path(p));
+    if (auto f = l.get("devices")) {
+        for (auto& d : f->array()) {
+            Device dev;
+            dev.path = absolute_path(d.need("path"));
+            auto t = d.need("type");
+            std::string ts = t.str();
+            if (ts != "c" && ts != "b" && ts != "u" && ts != "p") fail(t.path, "unknown device type \"" + ts + "\"");
+            dev.type = ts[0];
+            if (dev.type != 'p') {
+                dev.major = d.need("major").i64();
+                dev.minor = d.need("minor").i64();
+            }
+            if (auto m = d.get("fileMode")) dev.file_mode = m->u32() & 07777;
+            if (auto u = d.get("uid")) dev.uid = u->u32();
+            if (auto g = d.get("gid")) dev.gid = g->u32();
+            out.devices.push_back(dev);
+        }
+    }
+    if (auto f = l.get("sysctl")) out.sysctl = f->string_map();
+    out.has_seccomp = l.get("seccomp").has_value();
+    return out;
+}
+
+void check_consistency(const Spec& s) {
+    bool userns = s.has_namespace(CLONE_NEWUSER);
+    if (!userns && (!s.linux.uid_mappings.empty() || !s.linux.gid_mappings.empty()))
+        fail("linux.uidMappings", "needs a user namespace in linux.namespaces");
+    if (userns) {
+        const Namespace* ns = s.find_namespace(CLONE_NEWUSER);
+        if (!ns->path.empty()) fail("linux.namespaces", "joining a user namespace by path is not supported yet");
+        if (s.linux.uid_mappings.empty() || s.linux.gid_mappings.empty())
+            fail("linux.uidMappings", "a new user namespace needs uidMappings and gidMappings");
+    }
+    if (!s.hostname.empty() && (!s.has_namespace(CLONE_NEWUTS) || !s.find_namespace(CLONE_NEWUTS)->path.empty()))
+        fail("hostname", "setting a hostname needs a new uts namespace");
+    if (!s.domainname.empty() && (!s.has_namespace(CLONE_NEWUTS) || !s.find_namespace(CLONE_NEWUTS)->path.empty()))
+        fail("domainname", "setting a domainname needs a new uts namespace");
+    if (!s.linux.time_offsets.empty() && !s.has_namespace(CLONE_NEWTIME))
+        fail("linux.timeOffsets", "needs a time namespace in linux.namespaces");
+    if (const Namespace* t = s.find_namespace(CLONE_NEWTIME); t && !t->path.empty() && !s.linux.time_offsets.empty())
+        fail("linux.timeOffsets", "cannot be set when joining a time namespace by path");
+    if (!s.has_namespace(CLONE_NEWNS) && !s.mounts.empty())
+        fail("mounts", "mounts need a new mount namespace in linux.namespaces");
+    for (auto& [key, val] : s.linux.sysctl) {
+        bool net = key.rfind("net.", 0) == 0;
+        bool ipc = key.rfind("kernel.msg", 0) == 0 || key.rfind("kernel.sem", 0) == 0 ||
+                   key.rfind("kernel.shm", 0) == 0 || key.rfind("fs.mqueue.", 0) == 0;
+        if (net && !s.has_namespace(CLONE_NEWNET)) fail("linux.sysctl." + key, "needs a network namespace");
+        if (ipc && !s.has_namespace(CLONE_NEWIPC)) fail("linux.sysctl." + key, "needs an ipc namespace");
+        if (!net && !ipc && key != "kernel.domainname" && key != "kernel.hostname")
+            fail("linux.sysctl." + key, "is not namespaced: it would change the host");
+        if (key.find("..") != std::string::npos || key.find('/') != std::string::npos)
+            fail("linux.sysctl." + key, "is not a sysctl name");
+    }
+}
+
+}  // namespace
+
+bool Spec::has_namespace(int flag) const { return find_namespace(flag) != nullptr; }
+
+const Namespace* Spec::find_namespace(int flag) const {
+    for (auto& n : linux.namespaces)
+        if (n.clone_flag == flag) return &n;
+    return nullptr;
+}
+
+int namespace_flag(const std::string& type) {
+    static const std::map<std::string, int> t = {
+        {"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
+        {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
+        {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+    };
+    auto it = t.find(type);
+    return it == t.end() ? 0 : it->second;
+}
+
+int capability_number(const std::string& name) {
+    if (name.rfind("CAP_", 0) != 0) return -1;
+    cap_value_t v;
+    // libcap names are lower case without the prefix: "sys_admin".
+    std::string lower;
+    for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (cap_from_name(lower.c_str(), &v) != 0) return -1;
+    return v;
+}
+
+Spec parse_spec(const std::string& text) {
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw Error(std::string("config.json: invalid JSON: ") + e.what());
+    }
+    Field root{&doc, ""};
+    if (!doc.is_object()) fail("config.json", "must be a JSON object");
+    Spec s;
+    auto ver = root.need("ociVersion");
+    s.oci_version = ver.str();
+    if (s.oci_version.rfind("1.", 0) != 0) fail(ver.path, "unsupported version \"" + s.oci_version + "\" (berth implements 1.x)");
+    auto r = root.need("root");
+    r.object();
+    auto rp = r.need("path");
+    s.root_path = rp.str();
+    if (s.root_path.empty()) fail(rp.path, "must not be empty");
+    if (auto ro = r.get("readonly")) s.root_readonly = ro->boolean();
+    if (auto p = root.get("process")) s.process = parse_process(*p);
+    if (auto f = root.get("hostname")) s.hostname = f->str();
+    if (auto f = root.get("domainname")) s.domainname = f->str();
+    if (auto f = root.get("mounts")) s.mounts = parse_mounts(*f);
+    if (auto h = root.get("hooks")) {
+        h->object();
+        s.hooks.prestart = parse_hooks(h->get("prestart"));
+        s.hooks.create_runtime = parse_hooks(h->get("createRuntime"));
+        s.hooks.create_container = parse_hooks(h->get("createContainer"));
+        s.hooks.start_container = parse_hooks(h->get("startContainer"));
+        s.hooks.poststart = parse_hooks(h->get("poststart"));
+        s.hooks.poststop = parse_hooks(h->get("poststop"));
+    }
+    if (auto a = root.get("annotations")) s.annotations = a->string_map();
+    if (auto l = root.get("linux")) s.linux = parse_linux(*l);
+    check_consistency(s);
+    return s;
+}
+
+Spec load_spec(const std::string& bundle) {
+    std::string text;
+    try {
+        text = read_file(bundle + "/config.json");
+    } catch (const Error& e) {
+        throw Error("cannot read bundle config: " + std::string(e.what()), e.err());
+    }
+    return parse_spec(text);
+}
+
+}  // namespace berth::spec

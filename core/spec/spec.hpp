@@ -1,0 +1,132 @@
+// The OCI runtime-spec config.json as typed structs. Parsing validates
+// everything before anything touches the system; every error names the JSON
+// field, e.g. `linux.namespaces[2].type: unknown namespace "pdi"`.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "berth/resources.hpp"
+
+namespace berth::spec {
+
+struct User {
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::optional<uint32_t> umask;
+    std::vector<uint32_t> additional_gids;
+};
+
+struct Rlimit {
+    std::string type;
+    int resource = 0;
+    uint64_t soft = 0;
+    uint64_t hard = 0;
+};
+
+// Capability sets as numbers, resolved from their CAP_* names.
+struct Capabilities {
+    std::vector<int> bounding, effective, inheritable, permitted, ambient;
+};
+
+struct Process {
+    bool terminal = false;
+    std::optional<std::pair<uint32_t, uint32_t>> console_size;  // height, width
+    User user;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string cwd = "/";
+    std::optional<Capabilities> capabilities;
+    std::vector<Rlimit> rlimits;
+    bool no_new_privileges = false;
+    std::optional<int> oom_score_adj;
+};
+
+struct Mount {
+    std::string destination;
+    std::string type;  // "bind" when the options ask for a bind mount
+    std::string source;
+    std::vector<std::string> options;
+};
+
+struct Namespace {
+    std::string type;
+    int clone_flag = 0;
+    std::string path;  // join this namespace instead of creating one
+};
+
+struct IdMapping {
+    uint32_t container_id = 0;
+    uint32_t host_id = 0;
+    uint32_t size = 0;
+};
+
+struct Device {
+    std::string path;
+    char type = 'c';
+    int64_t major = 0;
+    int64_t minor = 0;
+    uint32_t file_mode = 0666;
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+};
+
+struct Hook {
+    std::string path;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::optional<int> timeout;
+};
+
+struct Hooks {
+    std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
+};
+
+struct Linux {
+    std::vector<Namespace> namespaces;
+    std::vector<IdMapping> uid_mappings, gid_mappings;
+    std::map<std::string, std::pair<int64_t, int64_t>> time_offsets;  // clock → (secs, nanosecs)
+    std::string cgroups_path;
+    Resources resources;
+    std::string rootfs_propagation;
+    std::vector<std::string> masked_paths, readonly_paths;
+    std::vector<Device> devices;
+    std::map<std::string, std::string> sysctl;
+    bool has_seccomp = false;
+};
+
+struct Spec {
+    std::string oci_version;
+    std::optional<Process> process;
+    std::string root_path;
+    bool root_readonly = false;
+    std::string hostname;
+    std::string domainname;
+    std::vector<Mount> mounts;
+    Hooks hooks;
+    std::map<std::string, std::string> annotations;
+    Linux linux;
+
+    bool has_namespace(int clone_flag) const;
+    const Namespace* find_namespace(int clone_flag) const;
+};
+
+// Parses and validates config.json text. Throws berth::Error naming the field.
+Spec parse_spec(const std::string& json_text);
+
+// Reads <bundle>/config.json and parses it.
+Spec load_spec(const std::string& bundle);
+
+// The CLONE_NEW* flag for a spec namespace type, or 0 when unknown.
+int namespace_flag(const std::string& type);
+
+// The capability number for "CAP_SYS_ADMIN", or -1 when unknown.
+int capability_number(const std::string& name);
+
+// A runc-like default config (the `spec` verb).
+std::string default_spec_json();
+
+}  // namespace berth::spec

@@ -1,0 +1,154 @@
+#include "state/state_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "errors/error.hpp"
+#include "state/process_identity.hpp"
+#include "util/files.hpp"
+
+namespace berth {
+
+using json = nlohmann::json;
+
+void validate_container_id(const std::string& id) {
+    if (id.empty()) throw Error("container id must not be empty");
+    if (id == "." || id == ".." || id.size() > 1024) throw Error("invalid container id \"" + id + "\"");
+    for (char c : id)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '+'))
+            throw Error("invalid container id \"" + id + "\": only letters, digits, '_', '-', '.' and '+' are allowed");
+}
+
+std::string now_rfc3339() {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char buf[64];
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+    return buf;
+}
+
+std::string status_of(const ContainerState& st, const std::string& dir) {
+    if (st.pid <= 0) return "creating";
+    switch (check_liveness(st.pid, st.start_time)) {
+        case Liveness::Gone:
+        case Liveness::Zombie:
+            return "stopped";
+        case Liveness::Alive:
+            break;
+    }
+    // Until start consumes it, the fifo is there and init waits on it.
+    if (::access((dir + "/exec.fifo").c_str(), F_OK) == 0) return "created";
+    return "running";
+}
+
+json oci_state_json(const ContainerState& st, const std::string& status) {
+    json j = {{"ociVersion", "1.0.2"}, {"id", st.id}, {"status", status}, {"pid", status == "stopped" ? 0 : st.pid},
+              {"bundle", st.bundle}, {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner}};
+    if (!st.annotations.empty()) j["annotations"] = st.annotations;
+    return j;
+}
+
+static json to_json(const ContainerState& st) {
+    return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"bundle", st.bundle},
+            {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner},     {"annotations", st.annotations},
+            {"cgroup", st.cgroup}, {"poststop", st.poststop}, {"started", st.started}};
+}
+
+ContainerState LockedContainer::load() const {
+    const std::string p = path("state.json");
+    std::string text = read_file(p);
+    ContainerState st;
+    try {
+        json j = json::parse(text);
+        st.id = j.at("id");
+        st.pid = j.at("pid");
+        st.start_time = j.at("start_time");
+        st.bundle = j.at("bundle");
+        st.rootfs = j.at("rootfs");
+        st.created = j.at("created");
+        st.owner = j.value("owner", "");
+        st.annotations = j.value("annotations", std::map<std::string, std::string>{});
+        st.cgroup = j.value("cgroup", json::object());
+        st.poststop = j.value("poststop", json::array());
+        st.started = j.value("started", false);
+    } catch (const json::exception& e) {
+        throw Error(p + ": corrupt state: " + e.what());
+    }
+    return st;
+}
+
+void LockedContainer::save(const ContainerState& st) const { write_file_atomic(path("state.json"), to_json(st).dump()); }
+
+void LockedContainer::remove() {
+    remove_tree(dir_);
+    fd_.reset();
+}
+
+static UniqueFd lock_dir(const std::string& dir) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return fd;
+    if (::flock(fd.get(), LOCK_EX) < 0) throw_errno("lock", dir);
+    return fd;
+}
+
+LockedContainer StateStore::create(const std::string& id) const {
+    validate_container_id(id);
+    if (::mkdir(root_.c_str(), 0711) < 0 && errno != EEXIST) throw_errno("mkdir", root_);
+    const std::string dir = root_ + "/" + id;
+    if (::mkdir(dir.c_str(), 0711) < 0) {
+        if (errno == EEXIST) throw Error("container with id exists: " + id, EEXIST);
+        throw_errno("mkdir", dir);
+    }
+    UniqueFd fd = lock_dir(dir);
+    if (!fd) throw_errno("open", dir);
+    return LockedContainer(dir, std::move(fd));
+}
+
+std::optional<LockedContainer> StateStore::open(const std::string& id) const {
+    validate_container_id(id);
+    const std::string dir = root_ + "/" + id;
+    UniqueFd fd = lock_dir(dir);
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("open", dir);
+    }
+    // A delete that held the lock before us removed the directory.
+    struct stat sb;
+    if (::fstat(fd.get(), &sb) < 0) throw_errno("stat", dir);
+    if (sb.st_nlink == 0) return std::nullopt;
+    return LockedContainer(dir, std::move(fd));
+}
+
+LockedContainer StateStore::open_existing(const std::string& id) const {
+    auto c = open(id);
+    if (!c) throw Error("container does not exist", ENOENT);
+    return std::move(*c);
+}
+
+std::vector<std::string> StateStore::list() const {
+    std::vector<std::string> ids;
+    DIR* d = ::opendir(root_.c_str());
+    if (!d) {
+        if (errno == ENOENT) return ids;
+        throw_errno("open", root_);
+    }
+    while (struct dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) ids.push_back(name);
+    }
+    ::closedir(d);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+}  // namespace berth

@@ -1,0 +1,77 @@
+// Containers' state under --root: a directory per container holding
+// state.json (written atomically) and, until start, exec.fifo. Every call on
+// one id holds an exclusive flock on that directory, so concurrent calls are
+// serialized.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/unique_fd.hpp"
+
+namespace berth {
+
+struct ContainerState {
+    std::string id;
+    pid_t pid = 0;  // 0 while create has not cloned init yet
+    uint64_t start_time = 0;
+    std::string bundle;
+    std::string rootfs;
+    std::string created;  // RFC 3339 with nanoseconds, UTC
+    std::string owner;
+    std::map<std::string, std::string> annotations;
+    nlohmann::json cgroup = nlohmann::json::object();  // CgroupPaths, for delete
+    nlohmann::json poststop = nlohmann::json::array();  // hooks to run on delete
+    bool started = false;
+};
+
+// OCI status values, plus "creating" for a create that did not finish.
+std::string status_of(const ContainerState& st, const std::string& dir);
+
+// The `state` verb's JSON.
+nlohmann::json oci_state_json(const ContainerState& st, const std::string& status);
+
+void validate_container_id(const std::string& id);
+
+class LockedContainer {
+public:
+    const std::string& dir() const { return dir_; }
+    std::string path(const char* name) const { return dir_ + "/" + name; }
+    ContainerState load() const;
+    void save(const ContainerState& st) const;
+    // Removes the state directory; the lock goes with it.
+    void remove();
+
+private:
+    friend class StateStore;
+    LockedContainer(std::string dir, UniqueFd fd) : dir_(std::move(dir)), fd_(std::move(fd)) {}
+    std::string dir_;
+    UniqueFd fd_;
+};
+
+class StateStore {
+public:
+    explicit StateStore(std::string root) : root_(std::move(root)) {}
+    const std::string& root() const { return root_; }
+
+    // Makes the container's directory; an existing id is an error.
+    LockedContainer create(const std::string& id) const;
+    // Locks an existing container; nullopt when it does not exist.
+    std::optional<LockedContainer> open(const std::string& id) const;
+    // Like open(), but "container does not exist" is an error.
+    LockedContainer open_existing(const std::string& id) const;
+    std::vector<std::string> list() const;
+
+private:
+    std::string root_;
+};
+
+std::string now_rfc3339();
+
+}  // namespace berth

@@ -1,0 +1,57 @@
+#include "terminal/console_socket.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
+
+#include "errors/error.hpp"
+
+namespace berth {
+
+UniqueFd connect_console_socket(const std::string& path) {
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) throw Error("--console-socket: path too long: " + path, ENAMETOOLONG);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw_errno("socket");
+    if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
+        throw_errno("--console-socket: connect", path);
+    return fd;
+}
+
+void send_fd(int sock, int fd, const std::string& name) {
+    struct msghdr msg = {};
+    struct iovec iov = {const_cast<char*>(name.data()), name.size()};
+    char control[CMSG_SPACE(sizeof(int))] = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_errno("send pty master over console socket");
+}
+
+UniqueFd receive_fd(int sock) {
+    struct msghdr msg = {};
+    char name[256];
+    struct iovec iov = {name, sizeof name};
+    char control[CMSG_SPACE(sizeof(int))] = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0) throw_errno("recvmsg");
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_type != SCM_RIGHTS) throw Error("console socket: no fd received");
+    int fd;
+    std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    return UniqueFd(fd);
+}
+
+}  // namespace berth

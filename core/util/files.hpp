@@ -1,0 +1,16 @@
+// Small file helpers that throw berth::Error naming the path.
+#pragma once
+
+#include <string>
+
+namespace berth {
+
+std::string read_file(const std::string& path);
+// Writes an existing file (no create): sysctl-like files in /proc.
+void write_existing_file(const std::string& path, const std::string& data);
+// Temp file, fsync, rename: readers see the old or the new content, never half.
+void write_file_atomic(const std::string& path, const std::string& data, unsigned mode = 0600);
+// Like `rm -rf` for one directory tree; a missing path is fine.
+void remove_tree(const std::string& path);
+
+}  // namespace berth

@@ -1,0 +1,37 @@
+// The interface of a mount handler plugin.
+//
+// The host resolves every destination inside the container's rootfs (symlinks
+// cannot leave it), creates it, opens it with O_PATH and hands the handler a
+// `target` of the form /proc/self/fd/N. A handler mounts onto `target` and
+// never onto a path it computes from `destination`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "berth/status.hpp"
+
+namespace berth {
+
+struct MountRequest {
+    std::string type;         // spec type; "bind" for bind mounts given only by options
+    std::string source;       // spec source; bind sources are absolute host paths
+    std::string destination;  // spec destination inside the container, for messages
+    std::string target;       // where to mount: the resolved, opened destination
+    std::vector<std::string> options;
+};
+
+class MountHandler {
+public:
+    virtual ~MountHandler() = default;
+
+    // The mount types this handler serves, e.g. {"proc"} or {"bind", "rbind"}.
+    virtual std::vector<std::string> types() const = 0;
+
+    // Checks options without touching the system; called before create.
+    virtual Status validate(const MountRequest& req) const noexcept = 0;
+
+    virtual Status mount(const MountRequest& req) noexcept = 0;
+};
+
+}  // namespace berth

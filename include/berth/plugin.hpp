@@ -1,0 +1,61 @@
+// The plugin descriptor: the one symbol a berth plugin exports.
+//
+//   static berth::PluginDescriptor descriptor = { BERTH_PLUGIN_ABI, "cgroup-io", ... };
+//   BERTH_PLUGIN(descriptor)
+//
+// The ABI version comes first so that a host can read it from a plugin of any
+// version. Objects are created and destroyed by the plugin's own functions, so
+// the allocator and the vtables stay in the library; the host keeps the library
+// loaded while any object from it lives.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <boost/dll/alias.hpp>
+
+#include "berth/abi.hpp"
+#include "berth/cgroup_subsystem.hpp"
+#include "berth/mount_handler.hpp"
+#include "berth/status.hpp"
+
+namespace berth {
+
+enum PluginKind : uint32_t {
+    kCgroupSubsystem = 1u << 0,
+    kMountHandler = 1u << 1,
+};
+
+// The per-plugin `settings` map of plugins.yaml, scalars as strings.
+using PluginSettings = std::map<std::string, std::string>;
+
+struct PluginDescriptor {
+    uint32_t abi_major;
+    uint32_t abi_minor;
+    const char* name;
+    const char* version;
+    uint32_t kinds;  // PluginKind bits
+    const char* license;
+    const char* description;
+
+    // Validates and keeps the plugin's settings; an unknown or bad key is an
+    // error naming the key. May be null for a plugin that takes none.
+    Status (*configure)(const PluginSettings& settings);
+
+    CgroupSubsystem* (*create_cgroup_subsystem)();
+    void (*destroy_cgroup_subsystem)(CgroupSubsystem*);
+    MountHandler* (*create_mount_handler)();
+    void (*destroy_mount_handler)(MountHandler*);
+};
+
+}  // namespace berth
+
+#define BERTH_PLUGIN_ABI BERTH_ABI_MAJOR, BERTH_ABI_MINOR
+
+// The exported alias name the host looks up.
+#define BERTH_PLUGIN_SYMBOL "berth_plugin_descriptor"
+
+// Exports `descriptor` (a berth::PluginDescriptor) under BERTH_PLUGIN_SYMBOL;
+// visible even when the plugin builds with -fvisibility=hidden.
+#define BERTH_PLUGIN(descriptor) BOOST_DLL_ALIAS(descriptor, berth_plugin_descriptor)

@@ -1,0 +1,22 @@
+// The "memory" controller: linux.resources.memory limit, reservation, swap
+// and swappiness.
+#pragma once
+
+#include "berth/cgroup_subsystem.hpp"
+
+namespace berth::plugins::memory {
+
+class MemorySubsystem final : public CgroupSubsystem {
+public:
+    const char* controller() const noexcept override { return "memory"; }
+    bool wants(const Resources& r) const noexcept override;
+    Status validate(const Resources& r) const noexcept override;
+    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
+    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    // Appends usage and limit under their file names: memory.current and
+    // memory.max (v2; "max" is UINT64_MAX), or memory.usage_in_bytes and
+    // memory.limit_in_bytes (v1).
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+};
+
+}  // namespace berth::plugins::memory

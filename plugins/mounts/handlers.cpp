@@ -1,0 +1,261 @@
+#include "handlers.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <exception>
+#include <new>
+
+#include "cgroup_view.hpp"
+#include "mount_api.hpp"
+#include "mount_options.hpp"
+
+namespace berth::mounts {
+
+namespace {
+
+// validate/mount are noexcept: an allocation failure (or any surprise) becomes
+// a Status instead of std::terminate in the host.
+template <typename F>
+Status guarded(const MountRequest& req, F&& body) noexcept {
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        return Status::Error(ENOMEM, "mount " + std::string(req.destination) + ": out of memory");
+    } catch (const std::exception& e) {
+        return Status::Error(EIO, "mount " + req.destination + ": " + e.what());
+    } catch (...) {
+        return Status::Error(EIO, "mount " + req.destination + ": unexpected error");
+    }
+}
+
+// Data options must be keys: "=x" or "" cannot be given to fsconfig.
+Status check_data(const MountRequest& req, const ParsedMountOptions& parsed) {
+    for (const FsConfigParam& p : split_mount_data(parsed.data))
+        if (p.key.empty())
+            return Status::Error(EINVAL, "mount " + req.destination + ": option \"" + p.key + "=" + p.value +
+                                             "\" has no name");
+    return Status::Ok();
+}
+
+// fsmount(2) takes these; anything else (nosymfollow) is set with mount_setattr.
+constexpr uint64_t kFsmountAttrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                   MOUNT_ATTR_NOEXEC | MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME;
+
+// A fresh filesystem from parsed options, not yet attached.
+Status make_filesystem(const MountRequest& req, const std::string& fstype, const std::string& source,
+                       const ParsedMountOptions& parsed, UniqueFd* out) {
+    std::vector<FsConfigParam> params;
+    if (!source.empty()) params.push_back({"source", source, true});
+    for (FsConfigParam& p : split_mount_data(parsed.data)) params.push_back(std::move(p));
+    MountAttrChange attr = to_mount_attr(parsed);
+    Status s = create_filesystem(req.destination, fstype, params, superblock_flag_keys(parsed.flags),
+                                 attr.set & kFsmountAttrs, out);
+    if (!s.ok()) return s;
+    MountAttrChange rest{attr.set & ~kFsmountAttrs, 0};
+    return set_mount_attr(req.destination, out->get(), rest, false);
+}
+
+Status read_text(const char* path, std::string* out) {
+    UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return Status::Error(errno, std::string("open ") + path + ": " + errno_text(errno));
+    out->clear();
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Status::Error(errno, std::string("read ") + path + ": " + errno_text(errno));
+        }
+        if (n == 0) break;
+        out->append(buf, static_cast<size_t>(n));
+    }
+    return Status::Ok();
+}
+
+}  // namespace
+
+// ---- BindHandler ----
+
+std::vector<std::string> BindHandler::types() const { return {"bind", "rbind"}; }
+
+Status BindHandler::validate(const MountRequest& req) const noexcept {
+    return guarded(req, [&]() -> Status {
+        if (req.source.empty() || req.source[0] != '/')
+            return Status::Error(EINVAL, "mount " + req.destination + ": bind source \"" + req.source +
+                                             "\" is not an absolute path");
+        struct stat st {};
+        if (::stat(req.source.c_str(), &st) != 0)
+            return Status::Error(errno, "mount " + req.destination + ": bind source \"" + req.source +
+                                            "\": " + errno_text(errno));
+        // The data part is ignored for binds, as mount(2) does with MS_BIND.
+        return Status::Ok();
+    });
+}
+
+Status BindHandler::mount(const MountRequest& req) noexcept {
+    return guarded(req, [&]() -> Status {
+        ParsedMountOptions parsed = parse_mount_options(req.options);
+        bool recursive = parsed.recursive_bind || req.type == "rbind";
+        UniqueFd tree;
+        Status s = clone_tree(req.destination, req.source, recursive, &tree);
+        if (!s.ok()) return s;
+        s = set_mount_attr(req.destination, tree.get(), to_mount_attr(parsed), recursive);
+        if (!s.ok()) return s;
+        s = attach_mount(req.destination, tree.get(), AT_FDCWD, req.target);
+        if (!s.ok()) return s;
+        // After move_mount the fd is the attached mount, so this cannot touch
+        // the mount underneath.
+        return set_propagation(req.destination, tree.get(), parsed.propagation,
+                               parsed.recursive_propagation);
+    });
+}
+
+// ---- FilesystemHandler ----
+
+std::vector<std::string> FilesystemHandler::types() const {
+    return {"proc", "sysfs", "tmpfs", "devpts", "mqueue"};
+}
+
+Status FilesystemHandler::validate(const MountRequest& req) const noexcept {
+    return guarded(req, [&]() -> Status {
+        return check_data(req, parse_mount_options(req.options));
+    });
+}
+
+Status FilesystemHandler::mount(const MountRequest& req) noexcept {
+    return guarded(req, [&]() -> Status {
+        ParsedMountOptions parsed = parse_mount_options(req.options);
+        UniqueFd mnt;
+        Status s = make_filesystem(req, req.type, req.source, parsed, &mnt);
+        if (!s.ok()) return s;
+        s = attach_mount(req.destination, mnt.get(), AT_FDCWD, req.target);
+        if (!s.ok()) return s;
+        return set_propagation(req.destination, mnt.get(), parsed.propagation, parsed.recursive_propagation);
+    });
+}
+
+// ---- CgroupHandler ----
+
+std::vector<std::string> CgroupHandler::types() const { return {"cgroup", "cgroup2"}; }
+
+Status CgroupHandler::validate(const MountRequest& req) const noexcept {
+    return guarded(req, [&]() -> Status {
+        ParsedMountOptions parsed = parse_mount_options(req.options);
+        if (parsed.bind)
+            return Status::Error(EINVAL, "mount " + req.destination + ": cgroup mounts cannot be binds");
+        return Status::Ok();
+    });
+}
+
+Status CgroupHandler::mount(const MountRequest& req) noexcept {
+    return guarded(req, [&]() -> Status {
+        const std::string& dest = req.destination;
+        ParsedMountOptions parsed = parse_mount_options(req.options);
+        MountAttrChange attr = to_mount_attr(parsed);
+
+        std::string mountinfo, cgroups;
+        Status s = read_text("/proc/self/mountinfo", &mountinfo);
+        if (s.ok()) s = read_text("/proc/self/cgroup", &cgroups);
+        if (!s.ok()) return Status::Error(s.err, "mount " + dest + ": " + s.message);
+        CgroupView view;
+        s = plan_cgroup_view(parse_mountinfo(mountinfo), parse_proc_cgroup(cgroups), &view);
+        if (!s.ok()) return Status::Error(s.err, "mount " + dest + ": " + s.message);
+
+        // One hierarchy, detached. When the host's mount shows the process's
+        // cgroup, a clone of that directory. When it does not, the process is
+        // in a cgroup namespace rooted below the host mount's root (mountinfo
+        // shows that root as "/.."), and a fresh mount of the hierarchy, whose
+        // root is the namespace's root, is the container's view.
+        auto hierarchy = [&](const CgroupViewDir& dir, UniqueFd* out) -> Status {
+            if (!dir.host_path.empty()) return clone_tree(dest, dir.host_path, false, out);
+            std::vector<FsConfigParam> params{{"source", "cgroup", true}};
+            for (const std::string& c : dir.controllers) {
+                if (c.rfind("name=", 0) == 0) params.push_back({"name", c.substr(5), true});
+                else params.push_back({c, "", false});
+            }
+            return create_filesystem(dest, dir.unified ? "cgroup2" : "cgroup", params, {}, 0, out);
+        };
+
+        if (view.mode == CgroupMode::kUnified) {
+            UniqueFd mnt;
+            s = hierarchy(view.dirs.front(), &mnt);
+            if (s.ok()) s = set_mount_attr(dest, mnt.get(), attr, false);
+            if (s.ok()) s = attach_mount(dest, mnt.get(), AT_FDCWD, req.target);
+            if (s.ok()) s = set_propagation(dest, mnt.get(), parsed.propagation, parsed.recursive_propagation);
+            return s;
+        }
+
+        // Legacy/hybrid. The tmpfs is attached before its children: Linux
+        // before 6.15 refuses move_mount onto a detached tree, and 6.1 is the
+        // oldest kernel berth supports. The mount fd then refers to the
+        // attached root and serves as the dirfd for everything below.
+        ParsedMountOptions tmpfs_opts = parse_mount_options({"mode=755"});
+        UniqueFd root;
+        s = make_filesystem(req, "tmpfs", "tmpfs", tmpfs_opts, &root);
+        if (s.ok()) s = attach_mount(dest, root.get(), AT_FDCWD, req.target);
+        if (!s.ok()) return s;
+        for (const CgroupViewDir& dir : view.dirs) {
+            if (::mkdirat(root.get(), dir.name.c_str(), 0755) != 0)
+                return mount_error(dest, "mkdir " + dir.name, errno);
+            UniqueFd child;
+            s = hierarchy(dir, &child);
+            if (s.ok()) s = attach_mount(dest, child.get(), root.get(), dir.name);
+            if (!s.ok()) return s;
+        }
+        for (const CgroupViewLink& link : view.links)
+            if (::symlinkat(link.target.c_str(), root.get(), link.name.c_str()) != 0)
+                return mount_error(dest, "symlink " + link.name + " -> " + link.target, errno);
+        s = set_mount_attr(dest, root.get(), attr, true);
+        if (!s.ok()) return s;
+        return set_propagation(dest, root.get(), parsed.propagation, parsed.recursive_propagation);
+    });
+}
+
+// ---- MountsHandler ----
+
+std::vector<std::string> MountsHandler::types() const {
+    std::vector<std::string> all;
+    for (const MountHandler* h : handlers())
+        for (std::string& t : h->types()) all.push_back(std::move(t));
+    return all;
+}
+
+const MountHandler* MountsHandler::route(const MountRequest& req) const {
+    const std::vector<std::string>& o = req.options;
+    if (std::find(o.begin(), o.end(), "bind") != o.end() || std::find(o.begin(), o.end(), "rbind") != o.end())
+        return &bind_;
+    for (const MountHandler* h : handlers()) {
+        std::vector<std::string> t = h->types();
+        if (std::find(t.begin(), t.end(), req.type) != t.end()) return h;
+    }
+    return nullptr;
+}
+
+MountHandler* MountsHandler::route(const MountRequest& req) {
+    return const_cast<MountHandler*>(static_cast<const MountsHandler*>(this)->route(req));
+}
+
+Status MountsHandler::validate(const MountRequest& req) const noexcept {
+    return guarded(req, [&]() -> Status {
+        const MountHandler* h = route(req);
+        if (h == nullptr)
+            return Status::Error(ENODEV, "mount " + req.destination + ": unsupported type \"" + req.type + "\"");
+        return h->validate(req);
+    });
+}
+
+Status MountsHandler::mount(const MountRequest& req) noexcept {
+    return guarded(req, [&]() -> Status {
+        MountHandler* h = route(req);
+        if (h == nullptr)
+            return Status::Error(ENODEV, "mount " + req.destination + ": unsupported type \"" + req.type + "\"");
+        return h->mount(req);
+    });
+}
+
+}  // namespace berth::mounts

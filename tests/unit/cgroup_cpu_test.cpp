@@ -1,0 +1,264 @@
+// cgroup-cpu: the shares/weight and cpu.max conversions, validation, and the
+// writers against fake cgroupfs trees.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "plugins/cgroup-cpu/conversions.hpp"
+#include "plugins/cgroup-cpu/cpu_subsystem.hpp"
+
+namespace {
+
+using berth::CgroupDir;
+using berth::CgroupStats;
+using berth::CpuResources;
+using berth::Resources;
+using berth::plugins::cpu::cpu_max;
+using berth::plugins::cpu::CpuSubsystem;
+using berth::plugins::cpu::flat_keyed_value;
+using berth::plugins::cpu::shares_to_weight;
+
+class CpuFakeCgroup : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/berth-cpu-test.XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        root_ = pattern;
+    }
+    void TearDown() override { std::filesystem::remove_all(root_); }
+
+    void offer(const std::string& name, const std::string& content) { std::ofstream(root_ + "/" + name) << content; }
+    std::string content(const std::string& name) const {
+        std::ifstream in(root_ + "/" + name);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    // The files a fresh cgroup offers, with the kernel's defaults.
+    void offer_v2() {
+        offer("cpu.weight", "100\n");
+        offer("cpu.max", "max 100000\n");
+    }
+    void offer_v1() {
+        offer("cpu.shares", "1024\n");
+        offer("cpu.cfs_quota_us", "-1\n");
+        offer("cpu.cfs_period_us", "100000\n");
+    }
+    CgroupDir dir() const { return CgroupDir(root_); }
+
+    std::string root_;
+};
+
+Resources cpu(std::optional<uint64_t> shares, std::optional<int64_t> quota, std::optional<uint64_t> period) {
+    Resources r;
+    r.cpu = CpuResources{shares, quota, period};
+    return r;
+}
+
+TEST(CpuConversion, SharesToWeight) {
+    struct Case {
+        uint64_t shares, weight;
+    };
+    const Case cases[] = {
+        {0, 0},  // unset
+        {1, 1},  // below the minimum clamps
+        {2, 1},          {3, 2},          {10, 4},         {100, 17},       {512, 59},
+        {1023, 100},     {1024, 100},     {1025, 101},     {2048, 174},     {4096, 303},
+        {65536, 3023},   {131072, 5478},  {262143, 10000}, {262144, 10000},
+        {262145, 10000},  // above the maximum clamps
+        {UINT64_MAX, 10000},
+    };
+    for (const auto& c : cases) EXPECT_EQ(shares_to_weight(c.shares), c.weight) << "shares " << c.shares;
+}
+
+TEST(CpuConversion, CpuMax) {
+    struct Case {
+        std::optional<int64_t> quota;
+        std::optional<uint64_t> period;
+        std::optional<std::string> expected;
+    };
+    const Case cases[] = {
+        {std::nullopt, std::nullopt, std::nullopt},
+        {0, 0, std::nullopt},
+        {50000, std::nullopt, "50000 100000"},
+        {50000, 0, "50000 100000"},
+        {std::nullopt, 200000, "max 200000"},
+        {0, 200000, "max 200000"},
+        {-1, std::nullopt, "max 100000"},
+        {-1, 250000, "max 250000"},
+        {25000, 50000, "25000 50000"},
+        {1000, 1000000, "1000 1000000"},
+    };
+    for (const auto& c : cases)
+        EXPECT_EQ(cpu_max(c.quota, c.period), c.expected)
+            << "quota " << c.quota.value_or(-99) << " period " << c.period.value_or(99);
+}
+
+TEST(CpuConversion, FlatKeyedValue) {
+    const std::string stat = "usage_usec 1234\nuser_usec 1000\nnr_periods 5\nnr_throttled 2\nthrottled_usec 9\n";
+    EXPECT_EQ(flat_keyed_value(stat, "usage_usec"), 1234u);
+    EXPECT_EQ(flat_keyed_value(stat, "nr_throttled"), 2u);
+    EXPECT_EQ(flat_keyed_value(stat, "throttled_usec"), 9u);
+    EXPECT_EQ(flat_keyed_value(stat, "nr_"), std::nullopt);
+    EXPECT_EQ(flat_keyed_value(stat, "system_usec"), std::nullopt);
+    EXPECT_EQ(flat_keyed_value("k x\n", "k"), std::nullopt);
+}
+
+TEST(CpuSubsystemWants, AnyCpuField) {
+    CpuSubsystem sub;
+    EXPECT_STREQ(sub.controller(), "cpu");
+    EXPECT_FALSE(sub.wants(Resources{}));
+    EXPECT_FALSE(sub.wants(cpu(std::nullopt, std::nullopt, std::nullopt)));
+    EXPECT_TRUE(sub.wants(cpu(512, std::nullopt, std::nullopt)));
+    EXPECT_TRUE(sub.wants(cpu(std::nullopt, 1000, std::nullopt)));
+    EXPECT_TRUE(sub.wants(cpu(std::nullopt, std::nullopt, 1000)));
+}
+
+TEST(CpuSubsystemValidate, Ranges) {
+    CpuSubsystem sub;
+    EXPECT_TRUE(sub.validate(Resources{}).ok());
+    EXPECT_TRUE(sub.validate(cpu(2, -1, 1000)).ok());
+    EXPECT_TRUE(sub.validate(cpu(262144, 1000, 1000000)).ok());
+    EXPECT_TRUE(sub.validate(cpu(0, 0, 0)).ok());  // 0 is "not set", as in runc
+
+    struct Case {
+        Resources r;
+        std::string message;
+    };
+    const Case bad[] = {
+        {cpu(1, std::nullopt, std::nullopt), "linux.resources.cpu.shares: 1 is out of range [2, 262144]"},
+        {cpu(262145, std::nullopt, std::nullopt), "linux.resources.cpu.shares: 262145 is out of range [2, 262144]"},
+        {cpu(std::nullopt, std::nullopt, 999), "linux.resources.cpu.period: 999 is out of range [1000, 1000000]"},
+        {cpu(std::nullopt, std::nullopt, 1000001), "linux.resources.cpu.period: 1000001 is out of range [1000, 1000000]"},
+        {cpu(std::nullopt, 999, std::nullopt), "linux.resources.cpu.quota: 999 is out of range (-1 for unlimited, or >= 1000)"},
+        {cpu(std::nullopt, -2, std::nullopt), "linux.resources.cpu.quota: -2 is out of range (-1 for unlimited, or >= 1000)"},
+    };
+    for (const auto& c : bad) {
+        const auto status = sub.validate(c.r);
+        EXPECT_EQ(status.err, EINVAL);
+        EXPECT_EQ(status.message, c.message);
+    }
+}
+
+TEST_F(CpuFakeCgroup, V2WritesWeightAndMax) {
+    offer_v2();
+    CpuSubsystem sub;
+    ASSERT_TRUE(sub.apply_v2(dir(), cpu(1024, 50000, 200000)).ok());
+    EXPECT_EQ(content("cpu.weight"), "100");
+    EXPECT_EQ(content("cpu.max"), "50000 200000");
+}
+
+TEST_F(CpuFakeCgroup, V2PeriodOnlyIsMaxQuota) {
+    offer_v2();
+    CpuSubsystem sub;
+    ASSERT_TRUE(sub.apply_v2(dir(), cpu(std::nullopt, std::nullopt, 250000)).ok());
+    EXPECT_EQ(content("cpu.max"), "max 250000");
+    EXPECT_EQ(content("cpu.weight"), "100\n");  // untouched
+}
+
+TEST_F(CpuFakeCgroup, V2QuotaOnlyUsesDefaultPeriod) {
+    offer_v2();
+    CpuSubsystem sub;
+    ASSERT_TRUE(sub.apply_v2(dir(), cpu(2, 20000, std::nullopt)).ok());
+    EXPECT_EQ(content("cpu.weight"), "1");
+    EXPECT_EQ(content("cpu.max"), "20000 100000");
+}
+
+TEST_F(CpuFakeCgroup, V2UnsetLeavesFilesUntouched) {
+    offer("cpu.weight", "sentinel-weight");
+    offer("cpu.max", "sentinel-max");
+    CpuSubsystem sub;
+    ASSERT_TRUE(sub.apply_v2(dir(), Resources{}).ok());
+    ASSERT_TRUE(sub.apply_v2(dir(), cpu(std::nullopt, std::nullopt, std::nullopt)).ok());
+    ASSERT_TRUE(sub.apply_v2(dir(), cpu(0, 0, 0)).ok());
+    EXPECT_EQ(content("cpu.weight"), "sentinel-weight");
+    EXPECT_EQ(content("cpu.max"), "sentinel-max");
+}
+
+TEST_F(CpuFakeCgroup, V1WritesAll) {
+    offer_v1();
+    CpuSubsystem sub;
+    ASSERT_TRUE(sub.apply_v1(dir(), cpu(512, 25000, 50000)).ok());
+    EXPECT_EQ(content("cpu.shares"), "512");
+    EXPECT_EQ(content("cpu.cfs_quota_us"), "25000");
+    EXPECT_EQ(content("cpu.cfs_period_us"), "50000");
+}
+
+TEST_F(CpuFakeCgroup, V1UnlimitedQuota) {
+    offer_v1();
+    offer("cpu.cfs_quota_us", "50000\n");
+    CpuSubsystem sub;
+    ASSERT_TRUE(sub.apply_v1(dir(), cpu(std::nullopt, -1, std::nullopt)).ok());
+    EXPECT_EQ(content("cpu.cfs_quota_us"), "-1");
+    EXPECT_EQ(content("cpu.cfs_period_us"), "100000\n");  // untouched
+    EXPECT_EQ(content("cpu.shares"), "1024\n");          // untouched
+}
+
+TEST_F(CpuFakeCgroup, V1UnsetLeavesFilesUntouched) {
+    offer("cpu.shares", "s1");
+    offer("cpu.cfs_quota_us", "s2");
+    offer("cpu.cfs_period_us", "s3");
+    CpuSubsystem sub;
+    ASSERT_TRUE(sub.apply_v1(dir(), Resources{}).ok());
+    ASSERT_TRUE(sub.apply_v1(dir(), cpu(std::nullopt, std::nullopt, std::nullopt)).ok());
+    EXPECT_EQ(content("cpu.shares"), "s1");
+    EXPECT_EQ(content("cpu.cfs_quota_us"), "s2");
+    EXPECT_EQ(content("cpu.cfs_period_us"), "s3");
+}
+
+// Period goes first: with the quota file missing, the period must already be
+// written when the quota write fails.
+TEST_F(CpuFakeCgroup, V1PeriodBeforeQuota) {
+    offer("cpu.cfs_period_us", "100000\n");
+    CpuSubsystem sub;
+    const auto status = sub.apply_v1(dir(), cpu(std::nullopt, 30000, 60000));
+    EXPECT_EQ(status.err, ENOENT);
+    EXPECT_NE(status.message.find(root_ + "/cpu.cfs_quota_us"), std::string::npos) << status.message;
+    EXPECT_EQ(content("cpu.cfs_period_us"), "60000");
+}
+
+TEST_F(CpuFakeCgroup, MissingFileIsNamed) {
+    CpuSubsystem sub;
+    auto status = sub.apply_v2(dir(), cpu(100, std::nullopt, std::nullopt));
+    EXPECT_EQ(status.err, ENOENT);
+    EXPECT_NE(status.message.find(root_ + "/cpu.weight"), std::string::npos) << status.message;
+    status = sub.apply_v1(dir(), cpu(100, std::nullopt, std::nullopt));
+    EXPECT_EQ(status.err, ENOENT);
+    EXPECT_NE(status.message.find(root_ + "/cpu.shares"), std::string::npos) << status.message;
+}
+
+TEST_F(CpuFakeCgroup, StatsV2) {
+    offer("cpu.stat", "usage_usec 777\nuser_usec 700\nsystem_usec 77\nnr_periods 10\nnr_throttled 3\nthrottled_usec 5\n");
+    CpuSubsystem sub;
+    CgroupStats stats;
+    ASSERT_TRUE(sub.stats(dir(), true, &stats).ok());
+    ASSERT_EQ(stats.values.size(), 2u);
+    EXPECT_EQ(stats.values[0], (std::pair<std::string, uint64_t>{"cpu.stat.usage_usec", 777}));
+    EXPECT_EQ(stats.values[1], (std::pair<std::string, uint64_t>{"cpu.stat.nr_throttled", 3}));
+}
+
+TEST_F(CpuFakeCgroup, StatsV1) {
+    offer("cpu.stat", "nr_periods 10\nnr_throttled 4\nthrottled_time 5000\n");
+    CpuSubsystem sub;
+    CgroupStats stats;
+    ASSERT_TRUE(sub.stats(dir(), false, &stats).ok());
+    ASSERT_EQ(stats.values.size(), 1u);
+    EXPECT_EQ(stats.values[0], (std::pair<std::string, uint64_t>{"cpu.stat.nr_throttled", 4}));
+}
+
+TEST_F(CpuFakeCgroup, StatsMissingKeyNamesFile) {
+    offer("cpu.stat", "nr_periods 10\n");
+    CpuSubsystem sub;
+    CgroupStats stats;
+    const auto status = sub.stats(dir(), false, &stats);
+    EXPECT_EQ(status.err, EINVAL);
+    EXPECT_NE(status.message.find("cpu.stat"), std::string::npos);
+    EXPECT_NE(status.message.find("nr_throttled"), std::string::npos);
+}
+
+}  // namespace
