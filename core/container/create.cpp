@@ -63,7 +63,9 @@ int prepare_child_namespaces(const spec::Spec& s) {
     int flags = 0;
     for (const auto& ns : s.linux.namespaces) {
         if (ns.path.empty()) {
-            if (ns.clone_flag != CLONE_NEWTIME) flags |= ns.clone_flag;
+            // A new cgroup namespace is made by init once it is in its
+            // cgroup, so that the container's cgroup is its root.
+            if (ns.clone_flag != CLONE_NEWTIME && ns.clone_flag != CLONE_NEWCGROUP) flags |= ns.clone_flag;
             continue;
         }
         if (ns.clone_flag != CLONE_NEWPID && ns.clone_flag != CLONE_NEWTIME) continue;

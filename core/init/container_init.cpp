@@ -138,6 +138,8 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
         const spec::Process& proc = *s.process;
 
         join_namespaces(s);
+        if (const spec::Namespace* cg = s.find_namespace(CLONE_NEWCGROUP); cg && cg->path.empty() && ::unshare(CLONE_NEWCGROUP) < 0)
+            throw_errno("linux.namespaces: create cgroup namespace");
         const bool userns = s.has_namespace(CLONE_NEWUSER);
         if (userns) {
             // Become the namespace's root (maps were written by the parent).
