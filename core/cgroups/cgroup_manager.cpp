@@ -116,11 +116,24 @@ void CgroupManager::validate(const Resources& r) const {
     need(r.pids && r.pids->limit, "pids", "pids");
     need(r.memory && (r.memory->limit || r.memory->reservation || r.memory->swap || r.memory->swappiness), "memory", "memory");
     need(r.cpu && (r.cpu->shares || r.cpu->quota || r.cpu->period), "cpu", "cpu");
+    // Resources the SDK does not model are served by third-party plugins:
+    // one of them must want the request, or it would go unenforced.
+    static const std::pair<const char*, const char*> kOther[] = {
+        {"blockIO", "io"}, {"hugepageLimits", "hugetlb"}, {"network", "net_cls"}, {"rdma", "rdma"}, {"unified", "unified"}};
+    const json raw = json::parse(r.json, nullptr, false);
+    for (auto& [field, controller] : kOther) {
+        if (!raw.is_object() || !raw.contains(field) || raw[field].empty()) continue;
+        bool served = false;
+        for (auto* s : subsystems_) served |= std::string(s->controller()) == controller && s->wants(r);
+        if (!served)
+            throw Error(std::string("linux.resources.") + field + ": no loaded plugin handles it (it needs a plugin for the \"" +
+                        controller + "\" controller, e.g. cgroup-" + controller + ")");
+    }
     for (auto* s : wanted(r)) {
         Status st = s->validate(r);
         if (!st.ok()) throw Error(st.message, st.err);
-        if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->controller()))
-            throw Error(std::string("linux.resources: the host has no cgroup v1 hierarchy for \"") + s->controller() + "\"");
+        if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->v1_controller()))
+            throw Error(std::string("linux.resources: the host has no cgroup v1 hierarchy for \"") + s->v1_controller() + "\"");
     }
 }
 
@@ -151,10 +164,10 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
     if (cgroups_path.empty() && !p.unified.empty()) p.prune.push_back(layout_.unified_mount + "/berth");
     if (layout_.mode != CgroupMode::Unified) {
         for (auto* s : subsystems_) {
-            auto it = layout_.v1_mounts.find(s->controller());
+            auto it = layout_.v1_mounts.find(s->v1_controller());
             if (it == layout_.v1_mounts.end()) continue;
-            auto own = layout_.own_v1.find(s->controller());
-            p.v1[s->controller()] = under(it->second, own == layout_.own_v1.end() ? "/" : own->second);
+            auto own = layout_.own_v1.find(s->v1_controller());
+            p.v1[s->v1_controller()] = under(it->second, own == layout_.own_v1.end() ? "/" : own->second);
             if (cgroups_path.empty()) p.prune.push_back(it->second + "/berth");
         }
     }
@@ -227,7 +240,7 @@ void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
         for (auto& [ctrl, dir] : paths.v1) make_dirs(dir, paths.created);
         if (layout_.mode != CgroupMode::Unified) {
             for (auto* s : subs) {
-                Status st = s->apply_v1(CgroupDir(paths.v1.at(s->controller())), r);
+                Status st = s->apply_v1(CgroupDir(paths.v1.at(s->v1_controller())), r);
                 if (!st.ok()) throw Error(st.message, st.err);
             }
         }

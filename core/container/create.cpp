@@ -71,7 +71,7 @@ int prepare_child_namespaces(const spec::Spec& s) {
         if (ns.clone_flag != CLONE_NEWPID && ns.clone_flag != CLONE_NEWTIME) continue;
         UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd || ::setns(fd.get(), ns.clone_flag) < 0)
-            throw Error("linux.namespaces: join " + ns.type + " namespace " + ns.path + ": " + std::strerror(errno), errno);
+            throw Error("linux.namespaces: join " + ns.type + " namespace " + ns.path + ": " + errno_text(errno), errno);
     }
     if (const spec::Namespace* t = s.find_namespace(CLONE_NEWTIME); t && t->path.empty()) {
         if (::unshare(CLONE_NEWTIME) < 0) throw_errno("linux.namespaces: create time namespace");
@@ -144,7 +144,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     check_supported(s);
     const std::string rootfs_in = s.root_path[0] == '/' ? s.root_path : bundle + "/" + s.root_path;
     struct stat sb;
-    if (::stat(rootfs_in.c_str(), &sb) < 0) throw Error("root.path: " + rootfs_in + ": " + std::strerror(errno), errno);
+    if (::stat(rootfs_in.c_str(), &sb) < 0) throw Error("root.path: " + rootfs_in + ": " + errno_text(errno), errno);
     if (!S_ISDIR(sb.st_mode)) throw Error("root.path: " + rootfs_in + ": not a directory", ENOTDIR);
     const std::string rootfs = absolute(rootfs_in);
     if (s.process->terminal && opts.console_socket.empty())
@@ -184,6 +184,9 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
 
     const std::string fifo = c.path("exec.fifo");
     if (::mkfifo(fifo.c_str(), 0622) < 0) throw_errno("mkfifo", fifo);
+    // Not masked by our umask: the process may run as any user and opens it
+    // for writing (only through init's fd: the state dir is not in the container).
+    if (::chmod(fifo.c_str(), 0622) < 0) throw_errno("chmod", fifo);
     UniqueFd stub = make_exec_stub_memfd();
     UniqueFd console;
     if (!opts.console_socket.empty()) console = connect_console_socket(opts.console_socket);

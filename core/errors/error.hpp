@@ -18,7 +18,11 @@ private:
     int errno_;
 };
 
-// "<what> <path>: <strerror(err)>", the shape of Go's *os.PathError that
+// strerror(err) as Go spells it ("no such file or directory"): podman maps
+// runc's texts to exit codes by matching them.
+std::string errno_text(int err);
+
+// "<what> <path>: <errno_text(err)>", the shape of Go's *os.PathError that
 // runc's users (podman maps "no such file or directory" to 127) depend on.
 [[noreturn]] void throw_sys(int err, const std::string& what, const std::string& path = {});
 

@@ -38,9 +38,9 @@ void join_namespaces(const spec::Spec& s) {
     for (const auto& ns : s.linux.namespaces) {
         if (ns.path.empty() || ns.clone_flag == CLONE_NEWPID || ns.clone_flag == CLONE_NEWTIME) continue;
         UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) throw Error("linux.namespaces: open " + ns.type + " namespace " + ns.path + ": " + std::strerror(errno), errno);
+        if (!fd) throw Error("linux.namespaces: open " + ns.type + " namespace " + ns.path + ": " + errno_text(errno), errno);
         if (::setns(fd.get(), ns.clone_flag) < 0)
-            throw Error("linux.namespaces: join " + ns.type + " namespace " + ns.path + ": " + std::strerror(errno), errno);
+            throw Error("linux.namespaces: join " + ns.type + " namespace " + ns.path + ": " + errno_text(errno), errno);
     }
 }
 
@@ -153,9 +153,9 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
         write_sysctls(s);
         if (proc.oom_score_adj) write_existing_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
         if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) < 0)
-            throw Error("hostname: sethostname \"" + s.hostname + "\": " + std::strerror(errno), errno);
+            throw Error("hostname: sethostname \"" + s.hostname + "\": " + errno_text(errno), errno);
         if (!s.domainname.empty() && ::setdomainname(s.domainname.data(), s.domainname.size()) < 0)
-            throw Error("domainname: setdomainname \"" + s.domainname + "\": " + std::strerror(errno), errno);
+            throw Error("domainname: setdomainname \"" + s.domainname + "\": " + errno_text(errno), errno);
 
         // The fifo lives in the host's state dir: open it before the host's
         // root is gone. O_PATH does not block; the stub reopens it for writing.
@@ -174,7 +174,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
 
         apply_rlimits(proc.rlimits);
         switch_user_and_capabilities(proc);
-        if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + std::strerror(errno), errno);
+        if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], proc.env);
         if (::access("/proc/self/fd", F_OK) < 0)

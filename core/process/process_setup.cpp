@@ -18,7 +18,7 @@ void apply_rlimits(const std::vector<spec::Rlimit>& rlimits) {
         struct rlimit lim = {r.soft, r.hard};
         if (::setrlimit(r.resource, &lim) < 0)
             throw Error("process.rlimits " + r.type + ": setrlimit(soft " + std::to_string(r.soft) + ", hard " +
-                            std::to_string(r.hard) + "): " + std::strerror(errno),
+                            std::to_string(r.hard) + "): " + errno_text(errno),
                         errno);
     }
 }
@@ -52,9 +52,9 @@ void switch_user_and_capabilities(const spec::Process& p) {
     const auto& u = p.user;
     std::vector<gid_t> groups(u.additional_gids.begin(), u.additional_gids.end());
     if (::setgroups(groups.size(), groups.data()) < 0 && !(errno == EPERM && groups.empty()))
-        throw Error("process.user.additionalGids: setgroups: " + std::string(std::strerror(errno)), errno);
-    if (::setresgid(u.gid, u.gid, u.gid) < 0) throw Error("process.user.gid " + std::to_string(u.gid) + ": setresgid: " + std::strerror(errno), errno);
-    if (::setresuid(u.uid, u.uid, u.uid) < 0) throw Error("process.user.uid " + std::to_string(u.uid) + ": setresuid: " + std::strerror(errno), errno);
+        throw Error("process.user.additionalGids: setgroups: " + errno_text(errno), errno);
+    if (::setresgid(u.gid, u.gid, u.gid) < 0) throw Error("process.user.gid " + std::to_string(u.gid) + ": setresgid: " + errno_text(errno), errno);
+    if (::setresuid(u.uid, u.uid, u.uid) < 0) throw Error("process.user.uid " + std::to_string(u.uid) + ": setresuid: " + errno_text(errno), errno);
     if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_KEEPCAPS)");
     if (p.capabilities) {
         cap_t caps = cap_init();
@@ -63,7 +63,7 @@ void switch_user_and_capabilities(const spec::Process& p) {
             set_caps(caps, CAP_EFFECTIVE, known(p.capabilities->effective));
             set_caps(caps, CAP_PERMITTED, known(p.capabilities->permitted));
             set_caps(caps, CAP_INHERITABLE, known(p.capabilities->inheritable));
-            if (cap_set_proc(caps) < 0) throw Error("process.capabilities: capset: " + std::string(std::strerror(errno)), errno);
+            if (cap_set_proc(caps) < 0) throw Error("process.capabilities: capset: " + errno_text(errno), errno);
         } catch (...) {
             cap_free(caps);
             throw;
@@ -74,7 +74,7 @@ void switch_user_and_capabilities(const spec::Process& p) {
             // An ambient capability must be permitted and inheritable; runc
             // ignores the ones that are not.
             if (cap_set_ambient(c, CAP_SET) < 0 && errno != EPERM)
-                throw Error("process.capabilities.ambient: " + std::string(std::strerror(errno)), errno);
+                throw Error("process.capabilities.ambient: " + errno_text(errno), errno);
         }
     }
     if (u.umask) ::umask(*u.umask);
@@ -101,7 +101,7 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
     int err = 0;
     if (name.find('/') != std::string::npos) {
         if (is_executable_file(name, &err)) return name;
-        throw Error("exec: " + name + ": " + std::strerror(err), err);
+        throw Error("exec: " + name + ": " + errno_text(err), err);
     }
     std::string path;
     for (const auto& e : env)

@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <vector>
+
 #include "errors/error.hpp"
 
 namespace berth {
@@ -37,16 +39,49 @@ UniqueFd open_in_root(int root_fd, const std::string& path, int flags) {
     return UniqueFd(fd);
 }
 
+// Walks the path one component at a time. A missing component is created;
+// a dangling symlink is followed (inside the root) and its target created,
+// as runc's securejoin + MkdirAll do. Every step is re-opened with
+// RESOLVE_IN_ROOT, so nothing outside the root is ever touched.
+static UniqueFd mkdir_all_walk(int root_fd, const std::string& path, unsigned mode, int depth) {
+    if (depth > 40) throw_sys(ELOOP, "mkdir", path);
+    std::vector<std::string> parts;
+    for (size_t start = 0; start <= path.size();) {
+        size_t end = path.find('/', start);
+        if (end == std::string::npos) end = path.size();
+        if (end > start && path.compare(start, end - start, ".") != 0) parts.push_back(path.substr(start, end - start));
+        start = end + 1;
+    }
+    std::string cur = "/";
+    UniqueFd dir = open_in_root(root_fd, "/", O_PATH | O_DIRECTORY);
+    for (size_t i = 0; i < parts.size(); ++i) {
+        const std::string next = (cur == "/" ? "" : cur) + "/" + parts[i];
+        int fd = openat2_in_root(root_fd, next, O_PATH | O_DIRECTORY);
+        if (fd < 0 && errno == ENOENT) {
+            char target[4096];
+            ssize_t n = ::readlinkat(dir.get(), parts[i].c_str(), target, sizeof target - 1);
+            if (n >= 0) {
+                target[n] = '\0';
+                std::string rest;
+                for (size_t j = i + 1; j < parts.size(); ++j) rest += "/" + parts[j];
+                std::string via = target[0] == '/' ? std::string(target) : cur + "/" + target;
+                return mkdir_all_walk(root_fd, via + rest, mode, depth + 1);
+            }
+            if (::mkdirat(dir.get(), parts[i].c_str(), mode) < 0 && errno != EEXIST) throw_errno("mkdir", next);
+            fd = openat2_in_root(root_fd, next, O_PATH | O_DIRECTORY);
+        }
+        if (fd < 0) throw_errno("open", next);
+        dir.reset(fd);
+        cur = next;
+    }
+    return dir;
+}
+
 UniqueFd mkdir_all_in_root(int root_fd, const std::string& path, unsigned mode) {
     int fd = openat2_in_root(root_fd, path, O_PATH | O_DIRECTORY);
     if (fd >= 0) return UniqueFd(fd);
     if (errno != ENOENT) throw_errno("open", path);
-    if (path == "/" || path.empty()) throw_errno("open", path);
-    UniqueFd parent = mkdir_all_in_root(root_fd, parent_of(path), mode);
-    if (::mkdirat(parent.get(), base_of(path).c_str(), mode) < 0 && errno != EEXIST) throw_errno("mkdir", path);
-    fd = openat2_in_root(root_fd, path, O_PATH | O_DIRECTORY);
-    if (fd < 0) throw_errno("open", path);
-    return UniqueFd(fd);
+    return mkdir_all_walk(root_fd, path, mode, 0);
 }
 
 UniqueFd touch_in_root(int root_fd, const std::string& path) {

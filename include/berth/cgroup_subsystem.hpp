@@ -29,6 +29,10 @@ public:
     // hierarchy to use and the v2 controller to enable.
     virtual const char* controller() const noexcept = 0;
 
+    // The v1 hierarchy's name where it differs from the v2 controller's
+    // ("blkio" for "io").
+    virtual const char* v1_controller() const noexcept { return controller(); }
+
     // Whether these resources ask anything of this controller. A container's
     // cgroup only enables the controllers that are wanted.
     virtual bool wants(const Resources& r) const noexcept = 0;

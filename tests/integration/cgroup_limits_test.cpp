@@ -1,0 +1,139 @@
+// Cgroup limits enforced for real, through whichever hierarchy the host has:
+// v1 on this machine, v2 in ../shared/v2vm (the same binary runs in both).
+#include <gtest/gtest.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include <sstream>
+
+#include "harness.hpp"
+
+namespace berth::test {
+namespace {
+
+using json = nlohmann::json;
+
+bool unified_host() {
+    struct statfs fs;
+    return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+class CgroupLimits : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (geteuid() != 0) GTEST_SKIP() << "integration tests run containers and need root";
+        tmp_ = std::make_unique<TempDir>();
+        root_ = tmp_->path() + "/state";
+        std::printf("cgroup mode under test: %s\n", unified_host() ? "v2 (unified)" : "v1 (legacy/hybrid)");
+    }
+    void TearDown() override {
+        for (auto& id : ids_) run_berth(root_, {"delete", "--force", id});
+        for (auto& id : ids_) EXPECT_EQ(leftovers(root_, id), std::vector<std::string>{}) << id;
+    }
+    std::string id() {
+        ids_.push_back(unique_id("cg"));
+        return ids_.back();
+    }
+    std::unique_ptr<TempDir> tmp_;
+    std::string root_;
+    std::vector<std::string> ids_;
+};
+
+// The container's cgroup dir for a controller, from the host's view.
+std::string cgroup_dir(pid_t pid, const std::string& controller) {
+    std::string text = read_text("/proc/" + std::to_string(pid) + "/cgroup");
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        size_t a = line.find(':'), b = line.find(':', a + 1);
+        std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (unified_host() && ctrls.empty()) return "/sys/fs/cgroup" + path;
+        if (!unified_host() && ("," + ctrls + ",").find("," + controller + ",") != std::string::npos)
+            return "/sys/fs/cgroup/" + controller + path;
+    }
+    return "";
+}
+
+TEST_F(CgroupLimits, ValuesLandInTheContainersCgroup) {
+    Bundle b(tmp_->path() + "/b", {"sleep", "60"});
+    b.config["linux"]["resources"] = {{"pids", {{"limit", 20}}},
+                                      {"memory", {{"limit", 33554432}}},
+                                      {"cpu", {{"shares", 1024}, {"quota", 50000}, {"period", 100000}}}};
+    b.save();
+    const std::string c = id();
+    const std::string pidfile = tmp_->path() + "/pid";
+    Result r = run_berth(root_, {"create", "--bundle", b.dir(), "--pid-file", pidfile, c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const pid_t pid = std::stoi(read_text(pidfile));
+    if (unified_host()) {
+        const std::string d = cgroup_dir(pid, "");
+        ASSERT_NE(d, "/sys/fs/cgroup/") << "init must not stay in the root cgroup";
+        EXPECT_EQ(read_text(d + "/pids.max"), "20\n");
+        EXPECT_EQ(read_text(d + "/memory.max"), "33554432\n");
+        EXPECT_EQ(read_text(d + "/cpu.weight"), "100\n") << "shares 1024 → weight 100";
+        EXPECT_EQ(read_text(d + "/cpu.max"), "50000 100000\n");
+    } else {
+        EXPECT_EQ(read_text(cgroup_dir(pid, "pids") + "/pids.max"), "20\n");
+        EXPECT_EQ(read_text(cgroup_dir(pid, "memory") + "/memory.limit_in_bytes"), "33554432\n");
+        EXPECT_EQ(read_text(cgroup_dir(pid, "cpu") + "/cpu.shares"), "1024\n");
+        EXPECT_EQ(read_text(cgroup_dir(pid, "cpu") + "/cpu.cfs_quota_us"), "50000\n");
+        EXPECT_EQ(read_text(cgroup_dir(pid, "cpu") + "/cpu.cfs_period_us"), "100000\n");
+    }
+    const std::string dir = cgroup_dir(pid, "pids");
+    ASSERT_EQ(run_berth(root_, {"delete", "--force", c}).code, 0);
+    EXPECT_FALSE(exists(dir)) << "cgroup removed on delete";
+}
+
+TEST_F(CgroupLimits, PidsLimitIsEnforced) {
+    // 30 background sleeps in a cgroup allowing 10 tasks: the kernel refuses
+    // the forks beyond the limit and counts them in pids.events.
+    Bundle b(tmp_->path() + "/b", {"sh", "-c", "for i in $(seq 1 30); do sleep 60 & done 2>/dev/null; exec sleep 60"});
+    b.config["linux"]["resources"] = {{"pids", {{"limit", 10}}}};
+    b.save();
+    const std::string c = id();
+    const std::string pidfile = tmp_->path() + "/pid";
+    ASSERT_EQ(run_berth(root_, {"create", "--bundle", b.dir(), "--pid-file", pidfile, c}).code, 0);
+    const pid_t pid = std::stoi(read_text(pidfile));
+    const std::string dir = cgroup_dir(pid, "pids");
+    ASSERT_EQ(run_berth(root_, {"start", c}).code, 0);
+    std::string events;
+    for (int i = 0; i < 150; ++i) {
+        events = read_text(dir + "/pids.events");
+        if (!events.empty() && events != "max 0\n") break;
+        usleep(20000);
+    }
+    EXPECT_NE(events, "max 0\n") << "no fork was refused";
+    EXPECT_FALSE(events.empty());
+    const int current = std::stoi(read_text(dir + "/pids.current"));
+    EXPECT_LE(current, 10);
+    EXPECT_GE(current, 9) << "the loop filled the cgroup up to its limit";
+}
+
+TEST_F(CgroupLimits, MemoryLimitIsEnforced) {
+    // dd allocates its 64 MiB block in a 32 MiB cgroup and is OOM-killed.
+    Bundle b(tmp_->path() + "/b", {"dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
+    b.config["linux"]["resources"] = {{"memory", {{"limit", 33554432}, {"swap", 33554432}}}};
+    b.save();
+    Result r = run_berth(root_, {"run", "--bundle", b.dir(), id()});
+    EXPECT_EQ(r.code, 137) << "killed by SIGKILL (OOM): " << r.out << r.err;
+    // The same allocation under a roomy limit succeeds, so it was the limit.
+    b.config["linux"]["resources"] = {{"memory", {{"limit", 268435456}}}};
+    b.save();
+    r = run_berth(root_, {"run", "--bundle", b.dir(), id()});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
+TEST_F(CgroupLimits, ResourceWithoutPluginIsRefused) {
+    Bundle b(tmp_->path() + "/b", {"true"});
+    b.config["linux"]["resources"] = {{"blockIO", {{"weight", 100}}}};
+    b.save();
+    const std::string c = id();
+    Result r = run_berth(root_, {"create", "--bundle", b.dir(), c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("linux.resources.blockIO: no loaded plugin handles it"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace berth::test

@@ -1,0 +1,174 @@
+#include "harness.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace berth::test {
+
+namespace fs = std::filesystem;
+
+Result run_berth(const std::string& root, const std::vector<std::string>& args, const std::vector<std::string>& env,
+                 const std::vector<int>& keep_fds, int timeout_s) {
+    std::vector<std::string> argv_s = {BERTH_BIN, "--root", root, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) throw std::runtime_error("pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        for (int fd : keep_fds) fcntl(fd, F_SETFD, 0);
+        std::vector<char*> argv;
+        for (auto& a : argv_s) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::vector<std::string> env_s = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+        env_s.insert(env_s.end(), env.begin(), env.end());
+        std::vector<char*> envp;
+        for (auto& e : env_s) envp.push_back(e.data());
+        envp.push_back(nullptr);
+        execve(argv[0], argv.data(), envp.data());
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    Result r;
+    // Read until berth has exited and the pipes are drained. A created
+    // container inherits berth's stdio and may keep the pipes open for long.
+    for (int fd : {out[0], err[0]}) fcntl(fd, F_SETFL, O_NONBLOCK);
+    struct pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    auto drain = [&] {
+        for (int i = 0; i < 2; ++i) {
+            if (p[i].fd < 0) continue;
+            char buf[4096];
+            ssize_t n;
+            while ((n = read(p[i].fd, buf, sizeof buf)) > 0) (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+            if (n == 0) p[i].fd = -1;  // EOF: poll ignores negative fds
+        }
+    };
+    int status = 0;
+    bool exited = false;
+    time_t deadline = time(nullptr) + timeout_s;
+    while (!exited) {
+        poll(p, 2, 20);
+        drain();
+        exited = waitpid(pid, &status, WNOHANG) == pid;
+        if (!exited && time(nullptr) >= deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            exited = true;
+            r.err += "\n[harness: berth timed out after " + std::to_string(timeout_s) + "s]";
+        }
+    }
+    // A foreground run's container has exited too: collect its last output.
+    for (int i = 0; i < 10 && (p[0].fd >= 0 || p[1].fd >= 0); ++i) {
+        poll(p, 2, 10);
+        drain();
+    }
+    close(out[0]);
+    close(err[0]);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+}
+
+TempDir::TempDir(const std::string& prefix) {
+    std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
+    path_ = tmpl;
+    chmod(path_.c_str(), 0755);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+Bundle::Bundle(const std::string& dir, const std::vector<std::string>& args) : dir_(dir) {
+    const std::string bin = rootfs() + "/bin";
+    for (const char* d : {"/bin", "/proc", "/sys", "/dev", "/tmp", "/etc", "/root"}) fs::create_directories(rootfs() + d);
+    fs::copy_file("/bin/busybox", bin + "/busybox", fs::copy_options::overwrite_existing);
+    FILE* list = popen("/bin/busybox --list", "r");
+    char name[256];
+    while (list && fgets(name, sizeof name, list)) {
+        std::string n(name);
+        n.erase(n.find_last_not_of("\n") + 1);
+        if (!n.empty() && n != "busybox") symlink("busybox", (bin + "/" + n).c_str());
+    }
+    if (list) pclose(list);
+    std::ofstream(rootfs() + "/etc/passwd") << "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n";
+    std::ofstream(rootfs() + "/etc/group") << "root:x:0:\nnogroup:x:65534:\n";
+    Result r = run_berth("/tmp", {"spec", "--bundle", dir_});
+    if (r.code != 0) throw std::runtime_error("berth spec: " + r.err);
+    config = nlohmann::json::parse(read_text(dir_ + "/config.json"));
+    config["process"]["terminal"] = false;
+    config["process"]["args"] = args;
+    config["root"]["readonly"] = false;
+    save();
+}
+
+void Bundle::save() const { std::ofstream(dir_ + "/config.json") << config.dump(2); }
+
+std::string unique_id(const std::string& prefix) {
+    static std::atomic<int> n{0};
+    return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(n++);
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+char proc_state(pid_t pid) {
+    std::string s = read_text("/proc/" + std::to_string(pid) + "/stat");
+    size_t close = s.rfind(')');
+    if (close == std::string::npos || close + 2 >= s.size()) return 0;
+    return s[close + 2];
+}
+
+std::vector<std::string> leftovers(const std::string& root, const std::string& id) {
+    std::vector<std::string> found;
+    if (exists(root + "/" + id)) found.push_back("state dir " + root + "/" + id);
+    for (const auto& entry : fs::directory_iterator("/sys/fs/cgroup")) {
+        std::error_code ec;
+        for (auto it = fs::recursive_directory_iterator(entry.path(), ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (it.depth() > 3) {
+                it.disable_recursion_pending();
+                continue;
+            }
+            if (it->is_directory() && it->path().filename() == id) found.push_back("cgroup " + it->path().string());
+        }
+    }
+    // Processes whose command line names the id (berth init carries args only).
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::string cmd = read_text(entry.path().string() + "/cmdline");
+        for (auto& c : cmd)
+            if (c == '\0') c = ' ';
+        if (cmd.find(id) != std::string::npos && cmd.find("berth") != std::string::npos && std::stoi(name) != getpid())
+            found.push_back("process " + name + ": " + cmd);
+    }
+    std::string mounts = read_text("/proc/self/mountinfo");
+    if (mounts.find("/" + id + "/") != std::string::npos) found.push_back("mount mentioning " + id);
+    return found;
+}
+
+}  // namespace berth::test

@@ -1,0 +1,57 @@
+// Integration test harness: runs the real berth binary as root against real
+// busybox bundles, each test with its own --root and plugin config.
+#pragma once
+
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace berth::test {
+
+struct Result {
+    int code = -1;  // exit status, or 128+signal
+    std::string out;
+    std::string err;
+};
+
+// Runs berth with the test's global flags in front of `args`. `env` entries
+// are added to a minimal environment; `keep_fds` are passed through as-is.
+Result run_berth(const std::string& root, const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                 const std::vector<int>& keep_fds = {}, int timeout_s = 60);
+
+// A temp directory that removes itself.
+class TempDir {
+public:
+    explicit TempDir(const std::string& prefix = "berth-test");
+    ~TempDir();
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+// A bundle with a busybox rootfs (copied from the host's busybox-static) and
+// a config from `berth spec`, terminal off, running `args`.
+class Bundle {
+public:
+    Bundle(const std::string& dir, const std::vector<std::string>& args);
+    const std::string& dir() const { return dir_; }
+    std::string rootfs() const { return dir_ + "/rootfs"; }
+    nlohmann::json config;
+    void save() const;
+
+private:
+    std::string dir_;
+};
+
+std::string unique_id(const std::string& prefix);
+std::string read_text(const std::string& path);
+bool exists(const std::string& path);
+// What the machine has for a container id: state dir, cgroup dirs, processes.
+std::vector<std::string> leftovers(const std::string& root, const std::string& id);
+// Status from /proc/PID/stat ('Z' for a zombie, 0 when gone).
+char proc_state(pid_t pid);
+
+}  // namespace berth::test

@@ -1,0 +1,443 @@
+// Real containers, as root: the lifecycle verbs, process setup, the rootfs
+// and cleanup after bad input.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace berth::test {
+namespace {
+
+using json = nlohmann::json;
+
+class Lifecycle : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (geteuid() != 0) GTEST_SKIP() << "integration tests run containers and need root";
+        tmp_ = std::make_unique<TempDir>();
+        root_ = tmp_->path() + "/state";
+    }
+    void TearDown() override {
+        for (auto& id : ids_) run_berth(root_, {"delete", "--force", id});
+        for (auto& id : ids_) EXPECT_EQ(leftovers(root_, id), std::vector<std::string>{}) << id;
+    }
+    std::unique_ptr<Bundle> bundle(const std::vector<std::string>& args) {
+        static int n = 0;
+        return std::make_unique<Bundle>(tmp_->path() + "/bundle" + std::to_string(n++), args);
+    }
+    std::string id(const std::string& prefix = "c") {
+        ids_.push_back(unique_id(prefix));
+        return ids_.back();
+    }
+    Result berth(const std::vector<std::string>& args, const std::vector<std::string>& env = {}, const std::vector<int>& fds = {}) {
+        return run_berth(root_, args, env, fds);
+    }
+    // run in the foreground, returning the container's status and output.
+    Result run(Bundle& b, const std::vector<std::string>& env = {}) {
+        return berth({"run", "--bundle", b.dir(), id("run")}, env);
+    }
+    json state(const std::string& cid) {
+        Result r = berth({"state", cid});
+        EXPECT_EQ(r.code, 0) << r.err;
+        return json::parse(r.out);
+    }
+    std::unique_ptr<TempDir> tmp_;
+    std::string root_;
+    std::vector<std::string> ids_;
+};
+
+TEST_F(Lifecycle, CreateStartStateKillDelete) {
+    auto b = bundle({"sh", "-c", "echo started; exec sleep 60"});
+    const std::string c = id();
+    const std::string pidfile = tmp_->path() + "/pid";
+    Result r = berth({"create", "--bundle", b->dir(), "--pid-file", pidfile, c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "") << "create prints nothing; output belongs to the container";
+    const std::string pid_text = read_text(pidfile);
+    ASSERT_EQ(pid_text.find('\n'), std::string::npos) << "bare pid";
+    const pid_t pid = std::stoi(pid_text);
+    json st = state(c);
+    EXPECT_EQ(st["status"], "created");
+    EXPECT_EQ(st["pid"], pid);
+    EXPECT_EQ(st["id"], c);
+    EXPECT_EQ(st["bundle"], b->dir());
+    EXPECT_EQ(st["rootfs"], b->rootfs());
+    EXPECT_TRUE(st.contains("created"));
+    EXPECT_EQ(st["ociVersion"], "1.0.2");
+    // The waiting init runs the sealed exec stub, not the host binary.
+    char exe[256] = {};
+    readlink(("/proc/" + pid_text + "/exe").c_str(), exe, sizeof exe - 1);
+    EXPECT_NE(std::string(exe).find("memfd:berth-init"), std::string::npos) << exe;
+
+    r = berth({"delete", c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("not stopped: created"), std::string::npos) << r.err;
+
+    r = berth({"start", c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(state(c)["status"], "running");
+    r = berth({"start", c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("cannot start an already running container"), std::string::npos) << r.err;
+
+    r = berth({"list", "--format", "json"});
+    ASSERT_EQ(r.code, 0);
+    bool listed = false;
+    for (auto& e : json::parse(r.out)) listed |= e["id"] == c && e["status"] == "running";
+    EXPECT_TRUE(listed) << r.out;
+    r = berth({"list", "-q"});
+    EXPECT_NE(r.out.find(c + "\n"), std::string::npos);
+
+    r = berth({"kill", c, "KILL"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (int i = 0; i < 100 && state(c)["status"] != "stopped"; ++i) usleep(20000);
+    EXPECT_EQ(state(c)["status"], "stopped");
+    r = berth({"kill", c});
+    EXPECT_EQ(r.code, 1) << "kill of a stopped container";
+    r = berth({"start", c});
+    EXPECT_NE(r.err.find("cannot start a container that has stopped"), std::string::npos) << r.err;
+    r = berth({"delete", c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = berth({"state", c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("container does not exist"), std::string::npos);
+    r = berth({"delete", c});
+    EXPECT_EQ(r.code, 1);
+    r = berth({"delete", "--force", c});
+    EXPECT_EQ(r.code, 0) << "delete --force of a missing container succeeds, as runc";
+}
+
+TEST_F(Lifecycle, RunReturnsExitStatus) {
+    auto b = bundle({"sh", "-c", "exit 3"});
+    EXPECT_EQ(run(*b).code, 3);
+    // pid 1 ignores signals it has no handler for from inside its pid
+    // namespace, so the kill comes from the host, as podman's would.
+    b->config["process"]["args"] = {"sleep", "30"};
+    b->save();
+    const std::string c = id("killed");
+    Result r;
+    std::thread runner([&] { r = berth({"run", "--bundle", b->dir(), c}); });
+    for (int i = 0; i < 200; ++i) {
+        Result st = berth({"state", c});
+        if (st.code == 0 && json::parse(st.out)["status"] == "running") break;
+        usleep(20000);
+    }
+    EXPECT_EQ(berth({"kill", c, "KILL"}).code, 0);
+    runner.join();
+    EXPECT_EQ(r.code, 137) << r.err;
+    b->config["process"]["args"] = {"true"};
+    b->save();
+    EXPECT_EQ(run(*b).code, 0);
+}
+
+TEST_F(Lifecycle, HostEnvironmentDoesNotLeak) {
+    auto b = bundle({"env"});
+    b->config["process"]["env"] = {"PATH=/bin", "ONLY_THIS=1"};
+    b->save();
+    Result r = run(*b, {"HOST_SECRET=leaked"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find("HOST_SECRET"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ONLY_THIS=1"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("HOME=/root"), std::string::npos) << "no variable the spec does not set: " << r.out;
+}
+
+TEST_F(Lifecycle, ProcessSetup) {
+    auto b = bundle({"sh", "-c", "echo pid=$$; hostname; pwd; id -u; id -g; id -G; umask; ulimit -n; "
+                                 "grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status; cat /proc/self/oom_score_adj"});
+    b->config["hostname"] = "berth-test-host";
+    b->config["process"]["cwd"] = "/tmp";
+    b->config["process"]["user"] = {{"uid", 65534}, {"gid", 65534}, {"additionalGids", {5, 6}}, {"umask", 077}};
+    b->config["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 321}, {"hard", 321}}};
+    b->config["process"]["oomScoreAdj"] = 123;
+    // Ambient capabilities need to be inheritable too (runc spec's default
+    // has none, so there a non-root user ends with none).
+    b->config["process"]["capabilities"]["inheritable"] = b->config["process"]["capabilities"]["ambient"];
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("pid=1\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("berth-test-host\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("/tmp\n65534\n65534\n65534 5 6\n0077\n321\n"), std::string::npos) << r.out;
+    // runc spec's capabilities: AUDIT_WRITE(29), KILL(5), NET_BIND_SERVICE(10); a
+    // non-root user keeps only the ambient ones in its effective set.
+    EXPECT_NE(r.out.find("CapEff:\t0000000020000420"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("CapBnd:\t0000000020000420"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("NoNewPrivs:\t1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("123\n"), std::string::npos) << r.out;
+}
+
+TEST_F(Lifecycle, RootfsIsPivotedAndMounted) {
+    TempDir marker_dir("berth-host-marker");
+    const std::string marker = marker_dir.path() + "/visible-on-host";
+    close(open(marker.c_str(), O_CREAT | O_WRONLY, 0644));
+    auto b = bundle({"sh", "-c", "ls -a /; test -e " + marker + " && echo HOST-ROOT-VISIBLE; "
+                                 "awk '{print \"mnt\", $5}' /proc/self/mountinfo; test -c /dev/null && echo devnull-ok; "
+                                 "wc -c < /proc/keys; echo x > /proc/sysrq-trigger || echo sysrq-ro"});
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find("HOST-ROOT-VISIBLE"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("mnt /\n"), std::string::npos) << "the rootfs is the root mount: " << r.out;
+    EXPECT_NE(r.out.find("mnt /proc\n"), std::string::npos) << "/proc mounted: " << r.out;
+    EXPECT_NE(r.out.find("mnt /dev/pts\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("mnt /sys/fs/cgroup\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("devnull-ok"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\n0\n"), std::string::npos) << "maskedPaths: /proc/keys reads empty: " << r.out;
+    EXPECT_NE(r.out.find("sysrq-ro"), std::string::npos) << "readonlyPaths: " << r.out;
+    // Nothing of the host's mount tree but what the spec asked for: every
+    // mount point is one of the spec's (or under /sys/fs/cgroup, /proc masks).
+    std::istringstream lines(r.out);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.rfind("mnt ", 0) != 0) continue;
+        const std::string m = line.substr(4);
+        bool expected = m == "/" || m == "/proc" || m == "/dev" || m == "/dev/pts" || m == "/dev/shm" || m == "/dev/mqueue" ||
+                        m == "/sys" || m.rfind("/sys/fs/cgroup", 0) == 0 || m.rfind("/proc/", 0) == 0 || m.rfind("/sys/firmware", 0) == 0 ||
+                        m.rfind("/dev/", 0) == 0;
+        EXPECT_TRUE(expected) << "unexpected mount point " << m;
+    }
+}
+
+TEST_F(Lifecycle, ReadonlyRootAndNoPivot) {
+    auto b = bundle({"sh", "-c", "touch /newfile && echo WRITABLE; awk '$5 == \"/\" {print \"rootmount\", $6}' /proc/self/mountinfo"});
+    b->config["root"]["readonly"] = true;
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find("WRITABLE"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("rootmount ro,"), std::string::npos) << r.out;
+    r = berth({"run", "--no-pivot", "--bundle", b->dir(), id("nopivot")});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find("WRITABLE"), std::string::npos) << r.out;
+}
+
+TEST_F(Lifecycle, MountDestinationSymlinkStaysInRootfs) {
+    auto b = bundle({"sh", "-c", "ls /escape/"});
+    // A hostile rootfs points the destination at the host's /etc.
+    TempDir host("berth-escape-target");
+    ASSERT_EQ(symlink(host.path().c_str(), (b->rootfs() + "/escape").c_str()), 0);
+    b->config["mounts"].push_back({{"destination", "/escape/evil"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+    b->save();
+    Result r = run(*b);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(exists(host.path() + "/evil")) << "the mount destination escaped the rootfs";
+    EXPECT_TRUE(exists(b->rootfs() + host.path() + "/evil")) << "resolved inside the rootfs instead";
+}
+
+TEST_F(Lifecycle, BadConfigNamesFieldAndLeavesNothing) {
+    struct Case {
+        const char* name;
+        std::function<void(json&)> edit;
+        std::string message;
+    } cases[] = {
+        {"namespace", [](json& c) { c["linux"]["namespaces"][2]["type"] = "pdi"; }, "linux.namespaces[2].type: unknown namespace \"pdi\""},
+        {"cwd", [](json& c) { c["process"]["cwd"] = "relative"; }, "process.cwd: must be an absolute path"},
+        {"rlimit", [](json& c) { c["process"]["rlimits"][0]["type"] = "RLIMIT_FOO"; }, "process.rlimits[0].type: unknown rlimit"},
+        {"mount type", [](json& c) { c["mounts"][0]["type"] = "nosuchfs"; }, "mounts[0].type: no loaded mount handler for type \"nosuchfs\""},
+        {"rootfs", [](json& c) { c["root"]["path"] = "missing-rootfs"; }, "root.path:"},
+        {"exec", [](json& c) { c["process"]["args"] = {"/bin/nope"}; }, "exec: /bin/nope: no such file or directory"},
+        {"path lookup", [](json& c) { c["process"]["args"] = {"nope"}; }, "exec: \"nope\": executable file not found in $PATH"},
+        {"cwd missing", [](json& c) { c["process"]["cwd"] = "/does/not/exist"; }, "process.cwd: chdir /does/not/exist"},
+        {"memory", [](json& c) { c["linux"]["resources"]["memory"] = {{"limit", 33554432}, {"swap", 1048576}}; }, "linux.resources.memory.swap"},
+        {"bind source", [](json& c) { c["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", "/nope"}, {"options", {"rbind"}}}); }, "/nope"},
+    };
+    for (auto& tc : cases) {
+        auto b = bundle({"true"});
+        tc.edit(b->config);
+        b->config["linux"]["cgroupsPath"] = "";
+        b->save();
+        const std::string c = id("bad");
+        Result r = berth({"create", "--bundle", b->dir(), c});
+        EXPECT_EQ(r.code, 1) << tc.name;
+        EXPECT_NE(r.err.find(tc.message), std::string::npos) << tc.name << ": " << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+        EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{}) << tc.name;
+    }
+}
+
+TEST_F(Lifecycle, DuplicateIdAndBadIds) {
+    auto b = bundle({"sleep", "60"});
+    const std::string c = id();
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
+    Result r = berth({"create", "--bundle", b->dir(), c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("container with id exists: " + c), std::string::npos) << r.err;
+    EXPECT_EQ(state(c)["status"], "created") << "the first container is untouched";
+    for (const char* bad : {"a/b", "..", ""}) {
+        r = berth({"create", "--bundle", b->dir(), bad});
+        EXPECT_EQ(r.code, 1) << bad;
+        EXPECT_NE(r.err.find("container id"), std::string::npos) << r.err;
+    }
+}
+
+TEST_F(Lifecycle, DeleteForceRecoversCrashedCreate) {
+    auto b = bundle({"true"});
+    // A prestart hook that never returns lets us kill create half-way, with
+    // state, cgroup and an init process already made.
+    b->config["hooks"] = {{"prestart", {{{"path", "/bin/sleep"}, {"args", {"sleep", "60"}}}}}};
+    b->config["linux"]["resources"] = {{"pids", {{"limit", 50}}}};
+    b->save();
+    const std::string c = id("crash");
+    std::thread creator([&] { berth({"create", "--bundle", b->dir(), c}); });
+    // Wait until the hook runs, then kill create like an OOM kill would.
+    pid_t create_pid = 0;
+    for (int i = 0; i < 200 && !create_pid; ++i) {
+        usleep(20000);
+        FILE* p = popen(("pgrep -f 'berth.*create.*" + c + "'").c_str(), "r");
+        if (p && fscanf(p, "%d", &create_pid) != 1) create_pid = 0;
+        if (p) pclose(p);
+        if (create_pid && !exists(root_ + "/" + c + "/state.json")) create_pid = 0;
+    }
+    ASSERT_NE(create_pid, 0);
+    usleep(200000);
+    kill(create_pid, SIGKILL);
+    creator.join();
+    system("pkill -f 'sleep 60' -P 1 2>/dev/null; true");
+    EXPECT_TRUE(exists(root_ + "/" + c)) << "the crash left state behind";
+    Result r = berth({"delete", "--force", c});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+}
+
+TEST_F(Lifecycle, KillSignalForms) {
+    auto b = bundle({"sh", "-c", "trap 'echo got-usr1' USR1; trap 'exit 7' TERM; while true; do sleep 0.05; done"});
+    const std::string c = id();
+    const std::string pidfile = tmp_->path() + "/kpid";
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), "--pid-file", pidfile, c}).code, 0);
+    ASSERT_EQ(berth({"start", c}).code, 0);
+    usleep(200000);
+    EXPECT_EQ(berth({"kill", c, "SIGUSR1"}).code, 0);
+    EXPECT_EQ(berth({"kill", c, "10"}).code, 0);
+    Result r = berth({"kill", c, "NOTASIGNAL"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("invalid signal \"NOTASIGNAL\""), std::string::npos) << r.err;
+    EXPECT_EQ(berth({"kill", c}).code, 0) << "default TERM";
+    for (int i = 0; i < 100 && state(c)["status"] != "stopped"; ++i) usleep(20000);
+    EXPECT_EQ(state(c)["status"], "stopped");
+}
+
+TEST_F(Lifecycle, KillAllReachesEveryProcess) {
+    auto b = bundle({"sh", "-c", "sleep 60 & sleep 60 & wait"});
+    const std::string c = id();
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
+    ASSERT_EQ(berth({"start", c}).code, 0);
+    usleep(300000);
+    Result r = berth({"kill", "--all", c, "KILL"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    for (int i = 0; i < 100 && state(c)["status"] != "stopped"; ++i) usleep(20000);
+    EXPECT_EQ(state(c)["status"], "stopped");
+    EXPECT_EQ(berth({"delete", c}).code, 0);
+}
+
+TEST_F(Lifecycle, PreserveFds) {
+    auto b = bundle({"sh", "-c", "echo through-fd3 >&3"});
+    int p[2];
+    ASSERT_EQ(pipe(p), 0);
+    // Keep both ends clear of fd 3, then put the write end there.
+    int rd = fcntl(p[0], F_DUPFD_CLOEXEC, 10), wr = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
+    close(p[0]);
+    close(p[1]);
+    p[0] = rd;
+    ASSERT_EQ(dup2(wr, 3), 3);
+    close(wr);
+    Result r = berth({"run", "--preserve-fds", "1", "--bundle", b->dir(), id("fds")}, {}, {3});
+    close(3);
+    EXPECT_EQ(r.code, 0) << r.err;
+    char buf[64] = {};
+    EXPECT_GT(read(p[0], buf, sizeof buf - 1), 0);
+    close(p[0]);
+    EXPECT_STREQ(buf, "through-fd3\n");
+}
+
+TEST_F(Lifecycle, TerminalThroughConsoleSocket) {
+    auto b = bundle({"sh", "-c", "tty; echo on-the-pty"});
+    b->config["process"]["terminal"] = true;
+    b->save();
+    const std::string sock_path = tmp_->path() + "/console.sock";
+    int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    strcpy(addr.sun_path, sock_path.c_str());
+    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(listen(listener, 1), 0);
+    const std::string c = id("tty");
+    Result r = berth({"create", "--bundle", b->dir(), c});
+    EXPECT_EQ(r.code, 1) << "terminal without --console-socket";
+    EXPECT_NE(r.err.find("cannot allocate tty"), std::string::npos) << r.err;
+    int master = -1;
+    std::thread receiver([&] {
+        int conn = accept(listener, nullptr, nullptr);
+        char name[128];
+        char control[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = {name, sizeof name};
+        struct msghdr msg = {};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        if (recvmsg(conn, &msg, 0) > 0 && CMSG_FIRSTHDR(&msg)) memcpy(&master, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+        close(conn);
+    });
+    r = berth({"create", "--console-socket", sock_path, "--bundle", b->dir(), c});
+    receiver.join();
+    close(listener);
+    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_GE(master, 0);
+    ASSERT_EQ(berth({"start", c}).code, 0);
+    std::string out;
+    char buf[256];
+    for (int i = 0; i < 50 && out.find("on-the-pty") == std::string::npos; ++i) {
+        struct pollfd pf = {master, POLLIN, 0};
+        if (poll(&pf, 1, 100) > 0) {
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n <= 0) break;
+            out.append(buf, static_cast<size_t>(n));
+        }
+    }
+    close(master);
+    EXPECT_NE(out.find("/dev/pts/0"), std::string::npos) << out;
+    EXPECT_NE(out.find("on-the-pty"), std::string::npos) << out;
+}
+
+TEST_F(Lifecycle, JsonLogForShims) {
+    auto b = bundle({"/bin/nope"});
+    const std::string log = tmp_->path() + "/log.json";
+    Result r = run_berth(root_, {"--log", log, "--log-format", "json", "create", "--bundle", b->dir(), id("log")});
+    // Global flags after --plugin-config are still global: berth takes them before the verb.
+    EXPECT_EQ(r.code, 1);
+    std::string text = read_text(log);
+    ASSERT_FALSE(text.empty());
+    json line = json::parse(text.substr(0, text.find('\n')));
+    EXPECT_EQ(line["level"], "error");
+    EXPECT_EQ(line["msg"], "exec: /bin/nope: no such file or directory");
+    EXPECT_TRUE(line.contains("time"));
+}
+
+TEST_F(Lifecycle, UsageErrors) {
+    Result r = berth({"create"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("missing argument"), std::string::npos) << r.err;
+    r = berth({"create", "--bogus", "x"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("unknown flag --bogus"), std::string::npos) << r.err;
+    r = berth({"frobnicate"});
+    EXPECT_EQ(r.code, 1);
+    r = run_berth(root_, {"--systemd-cgroup", "state", "x"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("systemd"), std::string::npos) << r.err;
+    r = berth({"--version"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r.out;
+}
+
+}  // namespace
+}  // namespace berth::test

