@@ -65,8 +65,11 @@ CgroupLayout parse_cgroup_layout(const std::string& mountinfo, const std::string
         } else if (fstype == "cgroup") {
             std::istringstream ss(super);
             std::string o;
+            // Super options mix controllers with flags of the hierarchy.
+            static const std::set<std::string> kNotControllers = {
+                "rw", "ro", "clone_children", "xattr", "noprefix", "none", "cpuset_v2_mode", "favordynmods", "nsdelegate"};
             while (std::getline(ss, o, ','))
-                if (o != "rw" && o != "ro" && o.find('=') == std::string::npos && !l.v1_mounts.count(o))
+                if (!kNotControllers.count(o) && o.find('=') == std::string::npos && !l.v1_mounts.count(o))
                     l.v1_mounts[o] = mountpoint;
         }
     }

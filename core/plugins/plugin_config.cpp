@@ -37,8 +37,10 @@ PluginConfig parse_plugin_config(const std::string& text, const std::string& sou
     cfg.source = source;
     if (root.IsNull()) return cfg;
     if (!root.IsMap()) throw Error(source + ": must be a YAML mapping");
+    std::set<std::string> top;
     for (auto it : root) {
         const std::string key = it.first.as<std::string>();
+        if (!top.insert(key).second) fail(source, key, "given twice");
         if (key != "plugin_dirs" && key != "plugins") fail(source, key, "unknown key (expected plugin_dirs, plugins)");
     }
     if (auto dirs = root["plugin_dirs"]) {
@@ -53,8 +55,11 @@ PluginConfig parse_plugin_config(const std::string& text, const std::string& sou
             const std::string at = "plugins[" + std::to_string(i) + "]";
             const YAML::Node p = plugins[i];
             if (!p.IsMap()) fail(source, at, "must be a mapping with name and file");
+            std::set<std::string> seen;
             for (auto kv : p) {
                 const std::string k = kv.first.as<std::string>();
+                // yaml-cpp keeps the first of two equal keys; refuse instead of guessing.
+                if (!seen.insert(k).second) fail(source, at + "." + k, "given twice");
                 if (k != "name" && k != "file" && k != "enabled" && k != "settings")
                     fail(source, at + "." + k, "unknown key (expected name, file, enabled, settings)");
             }

@@ -50,19 +50,20 @@ void check_owner_and_mode(const std::string& path, const char* what) {
 
 }  // namespace
 
-void check_trusted_path(const std::string& path) {
+std::string check_trusted_path(const std::string& path) {
     std::error_code ec;
     // Symlinks are resolved so that what is checked is what gets mapped.
     auto real = std::filesystem::canonical(path, ec);
     if (ec) throw_sys(ec.value(), "plugin", path);
     check_owner_and_mode(real.string(), "file");
     check_owner_and_mode(real.parent_path().string(), "directory");
+    return real.string();
 }
 
 LoadedPlugin open_plugin(const std::string& path) {
-    check_trusted_path(path);
     LoadedPlugin p;
-    p.path = std::filesystem::canonical(path).string();
+    // The checked path is the one loaded: no second resolution to race with.
+    p.path = check_trusted_path(path);
     try {
         p.library = std::make_shared<boost::dll::shared_library>(
             p.path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
@@ -93,6 +94,8 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg) {
     const auto dirs = search_dirs(cfg);
     for (const PluginEntry& e : cfg.plugins) {
         if (!e.enabled) continue;
+        for (const LoadedPlugin& loaded : reg.plugins_)
+            if (loaded.name == e.name) throw Error(cfg.source + ": duplicate plugin \"" + e.name + "\"");
         LoadedPlugin p = open_plugin(resolve_plugin_file(e, dirs));
         const PluginDescriptor& d = *p.descriptor;
         if (p.name != e.name)

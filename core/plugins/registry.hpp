@@ -55,7 +55,8 @@ LoadedPlugin open_plugin(const std::string& path);
 
 // Refuses a file or directory that is not owned by root or that group or
 // others may write: the runtime runs as root and would run its code.
-void check_trusted_path(const std::string& path);
+// Returns the resolved path that was checked.
+std::string check_trusted_path(const std::string& path);
 
 class PluginRegistry {
 public:

@@ -34,7 +34,7 @@ std::string base_of(const std::string& path) { return path.substr(path.find_last
 }  // namespace
 
 UniqueFd open_in_root(int root_fd, const std::string& path, int flags) {
-    int fd = openat2_in_root(root_fd, path, flags ? flags : O_PATH);
+    int fd = openat2_in_root(root_fd, path, flags);
     if (fd < 0) throw_errno("open", path);
     return UniqueFd(fd);
 }

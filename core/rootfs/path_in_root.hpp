@@ -3,14 +3,17 @@
 // destination at the host.
 #pragma once
 
+#include <fcntl.h>
+
 #include <string>
 
 #include "util/unique_fd.hpp"
 
 namespace berth {
 
-// Opens `path` (absolute inside the root) with O_PATH; throws naming `path`.
-UniqueFd open_in_root(int root_fd, const std::string& path, int flags = 0);
+// Opens `path` (absolute inside the root) with `flags` (O_PATH by default);
+// throws naming `path`.
+UniqueFd open_in_root(int root_fd, const std::string& path, int flags = O_PATH);
 
 // Like mkdir -p inside the root, then opens the directory.
 UniqueFd mkdir_all_in_root(int root_fd, const std::string& path, unsigned mode = 0755);

@@ -304,6 +304,7 @@ Linux parse_linux(const Field& l) {
     if (auto t = l.get("timeOffsets")) {
         for (auto& [clock, val] : t->object().items()) {
             Field c{&val, t->path + "." + clock};
+            c.object();
             if (clock != "monotonic" && clock != "boottime") fail(c.path, "unknown clock \"" + clock + "\"");
             int64_t secs = c.get("secs") ? c.need("secs").i64() : 0;
             int64_t nanos = c.get("nanosecs") ? c.need("nanosecs").i64() : 0;
@@ -346,8 +347,8 @@ Linux parse_linux(const Field& l) {
 
 void check_consistency(const Spec& s) {
     bool userns = s.has_namespace(CLONE_NEWUSER);
-    if (!userns && (!s.linux.uid_mappings.empty() || !s.linux.gid_mappings.empty()))
-        fail("linux.uidMappings", "needs a user namespace in linux.namespaces");
+    if (!userns && !s.linux.uid_mappings.empty()) fail("linux.uidMappings", "needs a user namespace in linux.namespaces");
+    if (!userns && !s.linux.gid_mappings.empty()) fail("linux.gidMappings", "needs a user namespace in linux.namespaces");
     if (userns) {
         const Namespace* ns = s.find_namespace(CLONE_NEWUSER);
         if (!ns->path.empty()) fail("linux.namespaces", "joining a user namespace by path is not supported yet");
@@ -370,7 +371,10 @@ void check_consistency(const Spec& s) {
                    key.rfind("kernel.shm", 0) == 0 || key.rfind("fs.mqueue.", 0) == 0;
         if (net && !s.has_namespace(CLONE_NEWNET)) fail("linux.sysctl." + key, "needs a network namespace");
         if (ipc && !s.has_namespace(CLONE_NEWIPC)) fail("linux.sysctl." + key, "needs an ipc namespace");
-        if (!net && !ipc && key != "kernel.domainname" && key != "kernel.hostname")
+        bool uts = key == "kernel.domainname" || key == "kernel.hostname";
+        if (uts && (!s.has_namespace(CLONE_NEWUTS) || !s.find_namespace(CLONE_NEWUTS)->path.empty()))
+            fail("linux.sysctl." + key, "needs a new uts namespace");
+        if (!net && !ipc && !uts)
             fail("linux.sysctl." + key, "is not namespaced: it would change the host");
         if (key.find("..") != std::string::npos || key.find('/') != std::string::npos)
             fail("linux.sysctl." + key, "is not a sysctl name");
