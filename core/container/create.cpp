@@ -171,8 +171,12 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     st.created = now_rfc3339();
     st.annotations = s.annotations;
     st.cgroup = cg.to_json();
-    for (const auto& h : s.hooks.poststop)
-        st.poststop.push_back({{"path", h.path}, {"args", h.args}, {"env", h.env}, {"timeout", h.timeout.value_or(0)}});
+    auto keep = [](const std::vector<spec::Hook>& hooks, nlohmann::json& out) {
+        for (const auto& h : hooks)
+            out.push_back({{"path", h.path}, {"args", h.args}, {"env", h.env}, {"timeout", h.timeout.value_or(0)}});
+    };
+    keep(s.hooks.poststart, st.poststart);
+    keep(s.hooks.poststop, st.poststop);
     // Saved before anything else exists, so that `delete --force` can clean
     // up after a create that crashed.
     c.save(st);

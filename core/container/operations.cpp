@@ -20,6 +20,30 @@ namespace berth {
 
 using json = nlohmann::json;
 
+static std::vector<spec::Hook> saved_hooks(const json& list) {
+    std::vector<spec::Hook> hooks;
+    for (const auto& j : list) {
+        spec::Hook h;
+        h.path = j.value("path", "");
+        h.args = j.value("args", std::vector<std::string>{});
+        h.env = j.value("env", std::vector<std::string>{});
+        if (int t = j.value("timeout", 0); t > 0) h.timeout = t;
+        hooks.push_back(std::move(h));
+    }
+    return hooks;
+}
+
+// The spec: a failing poststart or poststop hook is logged, and the
+// operation goes on.
+static void run_hooks_logged(const json& list, const std::string& phase, const ContainerState& st, const std::string& status) {
+    if (list.empty()) return;
+    try {
+        run_hooks(saved_hooks(list), phase, oci_state_json(st, status).dump());
+    } catch (const Error& e) {
+        log_warning(e.what());
+    }
+}
+
 int parse_signal(const std::string& s) {
     static const std::map<std::string, int> names = {
         {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ILL", SIGILL},     {"TRAP", SIGTRAP},
@@ -89,7 +113,7 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     ::unlink(fifo.c_str());
     st.started = true;
     c.save(st);
-    (void)id;
+    run_hooks_logged(st.poststart, "poststart", st, "running");
 }
 
 void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all) {
@@ -103,24 +127,6 @@ void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, b
     }
     if (status != "created" && status != "running") throw Error("container not running");
     if (::kill(st.pid, sig) < 0) throw_errno("kill container init " + std::to_string(st.pid));
-}
-
-static void run_poststop(const ContainerState& st, const std::string& status) {
-    std::vector<spec::Hook> hooks;
-    for (const auto& j : st.poststop) {
-        spec::Hook h;
-        h.path = j.value("path", "");
-        h.args = j.value("args", std::vector<std::string>{});
-        h.env = j.value("env", std::vector<std::string>{});
-        if (int t = j.value("timeout", 0); t > 0) h.timeout = t;
-        hooks.push_back(std::move(h));
-    }
-    try {
-        run_hooks(hooks, "poststop", oci_state_json(st, status).dump());
-    } catch (const Error& e) {
-        // The spec: a failing poststop hook is logged and delete goes on.
-        log_warning(e.what());
-    }
 }
 
 void delete_container(const RuntimeContext& ctx, const std::string& id, bool force) {
@@ -147,7 +153,7 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         if (status != "stopped" && st.pid > 0 && check_liveness(st.pid, st.start_time) == Liveness::Alive)
             ::kill(st.pid, SIGKILL);
         CgroupManager::destroy(CgroupPaths::from_json(st.cgroup));
-        if (!st.poststop.empty()) run_poststop(st, "stopped");
+        run_hooks_logged(st.poststop, "poststop", st, "stopped");
     }
     c->remove();
 }

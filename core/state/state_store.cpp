@@ -60,7 +60,7 @@ json oci_state_json(const ContainerState& st, const std::string& status) {
 static json to_json(const ContainerState& st) {
     return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"bundle", st.bundle},
             {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner},     {"annotations", st.annotations},
-            {"cgroup", st.cgroup}, {"poststop", st.poststop}, {"started", st.started}};
+            {"cgroup", st.cgroup}, {"poststart", st.poststart}, {"poststop", st.poststop}, {"started", st.started}};
 }
 
 ContainerState LockedContainer::load() const {
@@ -78,6 +78,7 @@ ContainerState LockedContainer::load() const {
         st.owner = j.value("owner", "");
         st.annotations = j.value("annotations", std::map<std::string, std::string>{});
         st.cgroup = j.value("cgroup", json::object());
+        st.poststart = j.value("poststart", json::array());
         st.poststop = j.value("poststop", json::array());
         st.started = j.value("started", false);
     } catch (const json::exception& e) {

@@ -27,7 +27,8 @@ struct ContainerState {
     std::string owner;
     std::map<std::string, std::string> annotations;
     nlohmann::json cgroup = nlohmann::json::object();  // CgroupPaths, for delete
-    nlohmann::json poststop = nlohmann::json::array();  // hooks to run on delete
+    nlohmann::json poststart = nlohmann::json::array();  // hooks to run after start
+    nlohmann::json poststop = nlohmann::json::array();   // hooks to run on delete
     bool started = false;
 };
 

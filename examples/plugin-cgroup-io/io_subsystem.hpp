@@ -12,9 +12,9 @@ public:
     // (weightDevice, leafWeight) instead of ignoring them.
     explicit IoSubsystem(bool strict) : strict_(strict) {}
 
-    // The v2 name. On cgroup v1 the kernel calls this hierarchy "blkio", and
-    // the host looks v1 hierarchies up by controller(): see README.md.
+    // The kernel names the controller "io" on v2 and the hierarchy "blkio" on v1.
     const char* controller() const noexcept override { return "io"; }
+    const char* v1_controller() const noexcept override { return "blkio"; }
     bool wants(const berth::Resources& r) const noexcept override;
     berth::Status validate(const berth::Resources& r) const noexcept override;
     berth::Status apply_v2(const berth::CgroupDir& dir, const berth::Resources& r) noexcept override;

@@ -422,6 +422,34 @@ TEST_F(Lifecycle, JsonLogForShims) {
     EXPECT_TRUE(line.contains("time"));
 }
 
+TEST_F(Lifecycle, HooksSeeTheStateOnStdin) {
+    auto b = bundle({"true"});
+    const std::string out = tmp_->path() + "/hooks.log";
+    auto hook = [&](const std::string& phase) {
+        return json{{"path", "/bin/sh"}, {"args", {"sh", "-c", "read -r s; echo " + phase + " \"$s\" >> " + out}}};
+    };
+    b->config["hooks"] = {{"prestart", {hook("prestart")}}, {"createRuntime", {hook("createRuntime")}},
+                          {"poststart", {hook("poststart")}}, {"poststop", {hook("poststop")}}};
+    b->save();
+    const std::string c = id("hooks");
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
+    ASSERT_EQ(berth({"start", c}).code, 0);
+    for (int i = 0; i < 100 && state(c)["status"] != "stopped"; ++i) usleep(20000);
+    ASSERT_EQ(berth({"delete", c}).code, 0);
+    const std::string log = read_text(out);
+    for (const char* phase : {"prestart", "createRuntime", "poststart", "poststop"})
+        EXPECT_NE(log.find(std::string(phase) + " {"), std::string::npos) << phase << " did not run: " << log;
+    EXPECT_NE(log.find("\"id\":\"" + c + "\""), std::string::npos) << log;
+    EXPECT_LT(log.find("prestart"), log.find("poststart")) << log;
+    // A failing prestart hook fails create and leaves nothing.
+    b->config["hooks"] = {{"prestart", {{{"path", "/bin/false"}}}}};
+    b->save();
+    const std::string c2 = id("hookfail");
+    Result r = berth({"create", "--bundle", b->dir(), c2});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("prestart hook /bin/false: exit status 1"), std::string::npos) << r.err;
+}
+
 TEST_F(Lifecycle, UsageErrors) {
     Result r = berth({"create"});
     EXPECT_EQ(r.code, 1);

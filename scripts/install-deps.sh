@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs what berth needs to build and test, from Debian 12's packages only.
+# Boost: libboost1.81-dev rather than 1.74, for Boost.DLL's import_symbol /
+# import_alias names (1.76+) and its std::filesystem mode (no Boost.Filesystem).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev
+      libspdlog-dev libgtest-dev libcap-dev busybox-static"
+[ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86"
+missing=""
+for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing
+fi
