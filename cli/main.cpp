@@ -13,6 +13,8 @@
 #include "container/container.hpp"
 #include "errors/error.hpp"
 #include "log/log.hpp"
+#include "plugins/plugin_config.hpp"
+#include "plugins/plugin_info.hpp"
 #include "spec/spec.hpp"
 #include "util/files.hpp"
 
@@ -65,6 +67,16 @@ CreateOptions create_options(const ParsedArgs& a) {
     long v = std::strtol(n.c_str(), &end, 10);
     if (n.empty() || *end || v < 0 || v > 1 << 20) throw Error("--preserve-fds: \"" + n + "\" is not a number of fds");
     o.preserve_fds = static_cast<int>(v);
+    if (a.has("plugins")) {
+        const std::string list = a.get("plugins");
+        for (size_t start = 0; start <= list.size();) {
+            size_t end = list.find(',', start);
+            if (end == std::string::npos) end = list.size();
+            if (end > start) o.plugins.push_back(list.substr(start, end - start));
+            start = end + 1;
+        }
+        if (o.plugins.empty()) throw Error("--plugins: give at least one plugin name");
+    }
     return o;
 }
 
@@ -75,6 +87,7 @@ const std::vector<OptionSpec> kCreateOptions = {
     {"no-pivot", 0, false, "use MS_MOVE + chroot instead of pivot_root"},
     {"no-new-keyring", 0, false, "keep the caller's session keyring"},
     {"preserve-fds", 0, true, "pass N more fds (3..3+N-1) to the process"},
+    {"plugins", 0, true, "NAME,...: the plugins to use (default: those enabled in the plugin config)"},
 };
 
 std::vector<OptionSpec> with(std::vector<OptionSpec> base, std::vector<OptionSpec> more) {
@@ -88,6 +101,56 @@ void print_table(const std::vector<json>& states) {
         std::printf("%-12s %-10d %-10s %-40s %-30s %s\n", s["id"].get<std::string>().c_str(), s["pid"].get<int>(),
                     s["status"].get<std::string>().c_str(), s["bundle"].get<std::string>().c_str(),
                     s["created"].get<std::string>().c_str(), s["owner"].get<std::string>().c_str());
+}
+
+int plugins_command(const RuntimeContext& ctx, const ParsedArgs& a) {
+    const std::string fmt = a.get("format", "table");
+    if (fmt != "table" && fmt != "json") throw Error("plugins: --format must be table or json, not \"" + fmt + "\"");
+    const PluginConfig cfg = load_plugin_config(plugin_config_path(ctx.plugin_config));
+    const std::string sub = a.positional[0];
+    if (sub == "list") {
+        if (a.positional.size() > 1) throw Error("plugins list: unexpected argument \"" + a.positional[1] + "\"");
+        auto infos = list_plugins(cfg);
+        if (fmt == "json") {
+            json out = json::array();
+            for (auto& i : infos) out.push_back(to_json(i));
+            std::cout << out.dump() << "\n";
+            return 0;
+        }
+        std::printf("%-16s %-17s %-8s %-5s %-8s %s\n", "NAME", "KIND", "VERSION", "ABI", "ENABLED", "FILE");
+        for (auto& i : infos) {
+            std::string kinds;
+            for (auto& k : i.kinds) kinds += (kinds.empty() ? "" : ",") + k;
+            std::string abi = i.error.empty() ? std::to_string(i.abi_major) + "." + std::to_string(i.abi_minor) : "-";
+            std::printf("%-16s %-17s %-8s %-5s %-8s %s%s\n", i.name.c_str(), kinds.empty() ? "-" : kinds.c_str(),
+                        i.version.empty() ? "-" : i.version.c_str(), abi.c_str(), i.enabled ? "yes" : "no", i.file.c_str(),
+                        i.error.empty() ? "" : ("  (error: " + i.error + ")").c_str());
+        }
+        return 0;
+    }
+    if (sub == "inspect") {
+        if (a.positional.size() != 2) throw Error("plugins inspect: usage: berth plugins inspect NAME|FILE");
+        PluginInfo i = inspect_plugin(cfg, a.positional[1]);
+        if (fmt == "json") {
+            std::cout << to_json(i).dump(2) << "\n";
+        } else {
+            auto join = [](const std::vector<std::string>& v) {
+                std::string s;
+                for (auto& x : v) s += (s.empty() ? "" : ", ") + x;
+                return s.empty() ? std::string("-") : s;
+            };
+            std::printf("name:        %s\nfile:        %s\nversion:     %s\nabi:         %u.%u (berth: %d.%d)\nkinds:       %s\n"
+                        "license:     %s\ndescription: %s\nin config:   %s\n",
+                        i.name.c_str(), i.file.c_str(), i.version.c_str(), i.abi_major, i.abi_minor, BERTH_ABI_MAJOR,
+                        BERTH_ABI_MINOR, join(i.kinds).c_str(), i.license.c_str(), i.description.c_str(),
+                        i.in_config ? (i.enabled ? "yes, enabled" : "yes, disabled") : "no");
+            if (!i.cgroup_controllers.empty()) std::printf("controllers: %s\n", join(i.cgroup_controllers).c_str());
+            if (!i.mount_types.empty()) std::printf("mount types: %s\n", join(i.mount_types).c_str());
+        }
+        if (!i.error.empty()) throw Error(i.error);
+        return 0;
+    }
+    throw Error("plugins: unknown subcommand \"" + sub + "\" (list or inspect)");
 }
 
 const std::vector<Command>& commands() {
@@ -136,6 +199,8 @@ const std::vector<Command>& commands() {
              delete_container(ctx, a.positional[0], a.flag("force"));
              return 0;
          }},
+        {"plugins", "list | inspect NAME|FILE", "show the plugins of the plugin config", 1, 2,
+         {{"format", 'f', true, "table or json"}}, plugins_command},
         {"list", "", "list containers", 0, 0,
          {{"format", 'f', true, "table or json"}, {"quiet", 'q', false, "print only the ids"}},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {

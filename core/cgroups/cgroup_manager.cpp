@@ -113,8 +113,8 @@ void CgroupManager::validate(const Resources& r) const {
     // A resource no loaded plugin serves would silently go unenforced.
     auto need = [&](bool set, const char* field, const char* controller) {
         if (set && !loaded.count(controller))
-            throw Error(std::string("linux.resources.") + field + ": no loaded plugin handles the \"" + controller +
-                        "\" controller (enable cgroup-" + controller + " in the plugin config)");
+            throw Error(std::string("linux.resources.") + field + ": no active plugin handles the \"" + controller +
+                        "\" controller (the cgroup-" + controller + " plugin does: enable it in the plugin config or --plugins)");
     };
     need(r.pids && r.pids->limit, "pids", "pids");
     need(r.memory && (r.memory->limit || r.memory->reservation || r.memory->swap || r.memory->swappiness), "memory", "memory");

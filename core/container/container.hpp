@@ -23,6 +23,7 @@ struct CreateOptions {
     bool no_pivot = false;
     bool no_new_keyring = false;
     int preserve_fds = 0;
+    std::vector<std::string> plugins;  // --plugins: the active set ("" → the config's enabled ones)
 };
 
 // Creates the container and returns init's pid; init waits for start.

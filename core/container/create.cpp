@@ -153,7 +153,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         throw Error("cannot use console socket if berth will not detach or allocate tty");
     if (opts.preserve_fds < 0) throw Error("--preserve-fds: must not be negative");
 
-    PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)));
+    PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), opts.plugins);
     CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
     cgroups.validate(s.linux.resources);
     validate_mounts(s, bundle, plugins);

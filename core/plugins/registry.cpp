@@ -3,10 +3,13 @@
 #include <sys/stat.h>
 
 #include <boost/dll/shared_library.hpp>
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
 #include "errors/error.hpp"
+#include "log/log.hpp"
 
 namespace berth {
 namespace {
@@ -89,11 +92,22 @@ LoadedPlugin open_plugin(const std::string& path) {
     return p;
 }
 
-PluginRegistry PluginRegistry::load(const PluginConfig& cfg) {
+std::string find_plugin_file(const PluginEntry& e, const PluginConfig& cfg) {
+    return resolve_plugin_file(e, search_dirs(cfg));
+}
+
+PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<std::string>& only) {
     PluginRegistry reg;
     const auto dirs = search_dirs(cfg);
+    for (const std::string& name : only) {
+        bool known = false;
+        for (const PluginEntry& e : cfg.plugins) known |= e.name == name;
+        if (!known) throw Error("--plugins: unknown plugin \"" + name + "\" (not in " + cfg.source + ")");
+    }
     for (const PluginEntry& e : cfg.plugins) {
-        if (!e.enabled) continue;
+        const bool selected = only.empty() ? e.enabled : std::find(only.begin(), only.end(), e.name) != only.end();
+        if (!selected) continue;
+        const auto started = std::chrono::steady_clock::now();
         for (const LoadedPlugin& loaded : reg.plugins_)
             if (loaded.name == e.name) throw Error(cfg.source + ": duplicate plugin \"" + e.name + "\"");
         LoadedPlugin p = open_plugin(resolve_plugin_file(e, dirs));
@@ -124,6 +138,8 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg) {
                 reg.by_type_[t] = h;
             }
         }
+        log_debug("plugin \"" + e.name + "\" loaded from " + p.path + " in " +
+                  std::to_string(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count()) + " us");
         reg.plugins_.push_back(std::move(p));
     }
     return reg;

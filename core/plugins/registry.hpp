@@ -58,11 +58,15 @@ LoadedPlugin open_plugin(const std::string& path);
 // Returns the resolved path that was checked.
 std::string check_trusted_path(const std::string& path);
 
+// Where a config entry's file is: absolute, or the first match in
+// $BERTH_PLUGIN_PATH (colon-separated), then the config's plugin_dirs.
+std::string find_plugin_file(const PluginEntry& e, const PluginConfig& cfg);
+
 class PluginRegistry {
 public:
-    // Loads, checks and configures every enabled plugin of the config.
-    // Directories in $BERTH_PLUGIN_PATH (colon-separated) are searched first.
-    static PluginRegistry load(const PluginConfig& cfg);
+    // Loads, checks and configures every enabled plugin of the config, or,
+    // when `only` is not empty, exactly the plugins it names (enabled or not).
+    static PluginRegistry load(const PluginConfig& cfg, const std::vector<std::string>& only = {});
 
     const std::vector<LoadedPlugin>& plugins() const { return plugins_; }
     std::vector<CgroupSubsystem*> cgroup_subsystems() const;

@@ -302,20 +302,20 @@ Resources pids_limit(int64_t n) {
 TEST(CgroupValidate, ResourceWithoutSubsystemNamesFieldAndPlugin) {
     CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
     EXPECT_EQ(error_of([&] { m.validate(pids_limit(100)); }),
-              "linux.resources.pids: no loaded plugin handles the \"pids\" controller (enable cgroup-pids in the "
-              "plugin config)");
+              "linux.resources.pids: no active plugin handles the \"pids\" controller (the cgroup-pids plugin does: "
+              "enable it in the plugin config or --plugins)");
     Resources mem;
     mem.memory = berth::MemoryResources{};
     mem.memory->swappiness = 10;
     EXPECT_EQ(error_of([&] { m.validate(mem); }),
-              "linux.resources.memory: no loaded plugin handles the \"memory\" controller (enable cgroup-memory in the "
-              "plugin config)");
+              "linux.resources.memory: no active plugin handles the \"memory\" controller (the cgroup-memory plugin does: "
+              "enable it in the plugin config or --plugins)");
     Resources cpu;
     cpu.cpu = berth::CpuResources{};
     cpu.cpu->period = 100000;
     EXPECT_EQ(error_of([&] { m.validate(cpu); }),
-              "linux.resources.cpu: no loaded plugin handles the \"cpu\" controller (enable cgroup-cpu in the plugin "
-              "config)");
+              "linux.resources.cpu: no active plugin handles the \"cpu\" controller (the cgroup-cpu plugin does: "
+              "enable it in the plugin config or --plugins)");
 }
 
 TEST(CgroupValidate, EmptyResourceObjectsNeedNoPlugin) {
