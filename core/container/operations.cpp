@@ -111,8 +111,6 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     }
     // Gone: the container starts at most once.
     ::unlink(fifo.c_str());
-    st.started = true;
-    c.save(st);
     run_hooks_logged(st.poststart, "poststart", st, "running");
 }
 

@@ -60,7 +60,7 @@ json oci_state_json(const ContainerState& st, const std::string& status) {
 static json to_json(const ContainerState& st) {
     return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"bundle", st.bundle},
             {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner},     {"annotations", st.annotations},
-            {"cgroup", st.cgroup}, {"poststart", st.poststart}, {"poststop", st.poststop}, {"started", st.started}};
+            {"cgroup", st.cgroup}, {"poststart", st.poststart}, {"poststop", st.poststop}};
 }
 
 ContainerState LockedContainer::load() const {
@@ -80,7 +80,6 @@ ContainerState LockedContainer::load() const {
         st.cgroup = j.value("cgroup", json::object());
         st.poststart = j.value("poststart", json::array());
         st.poststop = j.value("poststop", json::array());
-        st.started = j.value("started", false);
     } catch (const json::exception& e) {
         throw Error(p + ": corrupt state: " + e.what());
     }

@@ -29,7 +29,6 @@ struct ContainerState {
     nlohmann::json cgroup = nlohmann::json::object();  // CgroupPaths, for delete
     nlohmann::json poststart = nlohmann::json::array();  // hooks to run after start
     nlohmann::json poststop = nlohmann::json::array();   // hooks to run on delete
-    bool started = false;
 };
 
 // OCI status values, plus "creating" for a create that did not finish.

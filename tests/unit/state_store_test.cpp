@@ -124,7 +124,7 @@ ContainerState sample_state() {
     st.annotations = {{"a", "1"}, {"b", "two words"}};
     st.cgroup = {{"mode", "unified"}, {"unified", "/sys/fs/cgroup/berth/web"}};
     st.poststop = nlohmann::json::array({{{"path", "/bin/true"}}});
-    st.started = true;
+    st.poststart = nlohmann::json::array({{{"path", "/bin/echo"}}});
     return st;
 }
 
@@ -144,7 +144,7 @@ TEST_F(TempRoot, SaveLoadRoundTrip) {
     EXPECT_EQ(back.annotations, st.annotations);
     EXPECT_EQ(back.cgroup, st.cgroup);
     EXPECT_EQ(back.poststop, st.poststop);
-    EXPECT_EQ(back.started, true);
+    EXPECT_EQ(back.poststart, st.poststart);
     // Reopened by another handle after the first is gone.
     { auto moved = std::move(c); }
     auto again = store.open("web");
