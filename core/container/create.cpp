@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "cgroups/cgroup_manager.hpp"
@@ -129,7 +130,20 @@ void write_pid_file(const std::string& path, pid_t pid) {
 
 }  // namespace
 
+// --debug: how long each step of create took, from its start.
+class StepTimer {
+public:
+    void operator()(const char* step) {
+        log_debug(std::string("create: ") + step + " at " +
+                  std::to_string(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count()) + " ms");
+    }
+
+private:
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
+    StepTimer step;
     // --- validate everything first: nothing on the system changes above the store.create() line
     validate_container_id(opts.id);
     const std::string bundle = absolute(opts.bundle);
@@ -154,12 +168,14 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (opts.preserve_fds < 0) throw Error("--preserve-fds: must not be negative");
 
     PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), opts.plugins);
+    step("spec parsed, plugins loaded");
     CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
     cgroups.validate(s.linux.resources);
     validate_mounts(s, bundle, plugins);
     CgroupPaths cg = cgroups.plan(s.linux.cgroups_path, opts.id);
     if (s.linux.has_seccomp) log_warning("linux.seccomp: not enforced yet by berth");
 
+    step("validated");
     // --- from here on, the rollback guard undoes what we did
     StateStore store(ctx.root);
     LockedContainer c = store.create(opts.id);
@@ -185,6 +201,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     cgroups.create(cg, s.linux.resources);
     st.cgroup = cg.to_json();
     c.save(st);
+    step("state dir and cgroup made");
 
     const std::string fifo = c.path("exec.fifo");
     if (::mkfifo(fifo.c_str(), 0622) < 0) throw_errno("mkfifo", fifo);
@@ -208,6 +225,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         run_container_init(fds, plugins);
     }
     rollback.set_pid(pid);
+    step("cloned init");
     child_end.reset();
     console.reset();
 
@@ -228,6 +246,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         run_hooks(s.hooks.create_runtime, "createRuntime", state_json);
     }
 
+    step("init placed in its cgroup");
     send_message(parent_end.get(), {{"config", config_text}, {"rootfs", rootfs}, {"bundle", bundle}, {"fifo", fifo},
                                     {"no_pivot", opts.no_pivot}, {"keyring", opts.no_new_keyring ? "" : opts.id}});
     bool ready = false;
@@ -239,6 +258,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
             throw Error(msg->value("message", "init failed"), msg->value("errno", 0));
         }
     }
+    step("init answered");
     // EOF: init either exec'd the stub (after "ready") or died.
     if (!ready) {
         int status = 0;
@@ -249,6 +269,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     write_pid_file(opts.pid_file, pid);
     c.save(st);
     rollback.commit();
+    step("done");
     return pid;
 }
 
