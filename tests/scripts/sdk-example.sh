@@ -12,6 +12,12 @@
 #     cgroup (from /proc/<pid>/cgroup);
 #  7. deletes it and removes everything it made.
 #
+#  8. runs steps 5-7 again on a pure cgroup v2 kernel (tests/v2vm), with the
+#     same install shared into the guest and a null_blk disk to throttle.
+#
+# `sdk-example.sh --check DIR` runs steps 5-7 only, against the install a
+# full run left in DIR (that is how step 8 runs in the guest).
+#
 # Prints "sdk-example: PASS" or "sdk-example: FAIL: <why>" and exits 0 or 1.
 #
 # Environment:
@@ -56,8 +62,17 @@ for tool in meson ninja pkg-config python3 nm; do
     command -v "$tool" >/dev/null || fail "$tool not found"
 done
 
-TMP=$(mktemp -d /tmp/berth-sdk-example.XXXXXX) || fail "mktemp"
-chmod 0755 "$TMP"
+CHECK_ONLY=
+if [ "${1:-}" = --check ]; then
+    CHECK_ONLY=1
+    TMP=$2
+    # exec.fifo cannot live on a 9p share: state goes to the guest's tmpfs.
+    STATE=/run/berth-sdk-example-state
+else
+    TMP=$(mktemp -d /tmp/berth-sdk-example.XXXXXX) || fail "mktemp"
+    chmod 0755 "$TMP"
+    STATE=$TMP/state
+fi
 mkdir -p "$TMP/log"
 PREFIX=$TMP/prefix
 BERTH=$PREFIX/bin/berth
@@ -65,9 +80,11 @@ BERTH=$PREFIX/bin/berth
 cleanup() {
     local rc=$?
     if [ -n "$CREATED" ] && [ -x "$BERTH" ]; then
-        "$BERTH" --root "$TMP/state" --plugin-config "$TMP/plugins.yaml" delete --force "$ID" >/dev/null 2>&1 || true
+        "$BERTH" --root "$STATE" --plugin-config "$TMP/plugins.yaml" delete --force "$ID" >/dev/null 2>&1 || true
     fi
-    if [ "${SDK_EXAMPLE_KEEP:-0}" = 1 ]; then
+    if [ -n "$CHECK_ONLY" ]; then
+        :  # the full run that made DIR removes it
+    elif [ "${SDK_EXAMPLE_KEEP:-0}" = 1 ]; then
         echo "sdk-example: kept $TMP" >&2
     else
         rm -rf "$TMP"
@@ -77,6 +94,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
+if [ -z "$CHECK_ONLY" ]; then
 # --- 1. berth into a temporary prefix ------------------------------------
 BUILD=${SDK_EXAMPLE_BUILD_DIR:-$TMP/build-berth}
 if [ -f "$BUILD/build.ninja" ]; then
@@ -128,6 +146,24 @@ plugins:
     settings: {strict: "true"}
 EOF
 
+# berth plugins list shows the four in-tree plugins and the example, loaded
+# and checked (ownership, ABI) without errors.
+"$BERTH" --plugin-config "$TMP/plugins.yaml" plugins list --format json >"$TMP/log/plugins.json" 2>&1 ||
+    fail "berth plugins list failed: $(tail -n 1 "$TMP/log/plugins.json")"
+python3 - "$TMP/log/plugins.json" <<'PY' || fail "berth plugins list: $(cat "$TMP/log/plugins.json")"
+import json, sys
+got = {p["name"]: p for p in json.load(open(sys.argv[1]))}
+for name in ["cgroup-cpu", "cgroup-memory", "cgroup-pids", "mounts", "cgroup-io"]:
+    assert name in got, name + " missing"
+    assert "error" not in got[name], got[name]["error"]
+    assert got[name]["abi"] == "1.0" and got[name]["enabled"], got[name]
+PY
+"$BERTH" --plugin-config "$TMP/plugins.yaml" plugins inspect cgroup-io >"$TMP/log/inspect.txt" 2>&1 ||
+    fail "berth plugins inspect cgroup-io failed: $(tail -n 1 "$TMP/log/inspect.txt")"
+grep -q '^controllers: io, blkio (v1)$' "$TMP/log/inspect.txt" || fail "plugins inspect cgroup-io: $(cat "$TMP/log/inspect.txt")"
+echo "sdk-example: ok: berth plugins list shows the four in-tree plugins and cgroup-io" >&2
+fi  # CHECK_ONLY
+
 # --- 5. the bundle -----------------------------------------------------------
 if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
     MODE=v2
@@ -156,6 +192,8 @@ else:
     print(majmin)
 PY
 )
+# In the v2 guest / is an overlay on 9p: use the null_blk disk it was given.
+[ -z "$DEV" ] && [ -r /sys/block/nullb0/dev ] && DEV=$(cat /sys/block/nullb0/dev)
 WEIGHT=${SDK_EXAMPLE_WEIGHT:-auto}
 if [ "$WEIGHT" = auto ]; then
     # A weight file exists (in non-root cgroups) with BFQ, or with io.cost (v2:
@@ -175,6 +213,7 @@ fi
 RATE=1048576
 [ -n "$DEV" ] || [ "$WEIGHT" != 0 ] || fail "nothing to test: / is on no block device and the kernel offers no I/O weight file"
 
+rm -rf "$TMP/bundle"
 step bundle env BERTH="$BERTH" sh "$SRC/tests/scripts/make-bundle.sh" "$TMP/bundle" sleep 30
 python3 - "$TMP/bundle/config.json" "$WEIGHT" "$DEV" "$RATE" <<'PY' || fail "cannot edit config.json"
 import json, sys
@@ -193,7 +232,7 @@ PY
 echo "sdk-example: cgroup $MODE, blockIO weight=$WEIGHT device=${DEV:-none}" >&2
 
 # --- 6. create and look at the cgroup ----------------------------------------
-B=("$BERTH" --root "$TMP/state" --plugin-config "$TMP/plugins.yaml")
+B=("$BERTH" --root "$STATE" --plugin-config "$TMP/plugins.yaml")
 if ! "${B[@]}" create --bundle "$TMP/bundle" --pid-file "$TMP/pid" "$ID" >"$TMP/log/create.log" 2>&1; then
     sed 's/^/    /' "$TMP/log/create.log" >&2
     fail "berth create failed: $(tail -n 1 "$TMP/log/create.log")"
@@ -247,6 +286,17 @@ fi
 "${B[@]}" delete --force "$ID" >"$TMP/log/delete.log" 2>&1 || fail "berth delete --force failed: $(tail -n 1 "$TMP/log/delete.log")"
 CREATED=
 [ ! -e "$DIR" ] || fail "$DIR still exists after delete"
+echo "sdk-example: ok: cgroup $MODE" >&2
+
+# --- 8. the same on a pure cgroup v2 kernel ---------------------------------
+if [ -z "$CHECK_ONLY" ] && [ "$MODE" = v1 ] && [ "${SDK_EXAMPLE_V2:-1}" = 1 ]; then
+    "$SRC/tests/v2vm/run.sh" --share "$TMP" --modules null_blk --timeout 300 -- \
+        bash "$SRC/tests/scripts/sdk-example.sh" --check "$TMP" >"$TMP/log/v2.log" 2>&1
+    rc=$?
+    sed 's/^/    v2 guest: /' "$TMP/log/v2.log" >&2
+    [ $rc = 0 ] || fail "the cgroup v2 guest run failed (exit $rc)"
+    grep -q '^sdk-example: PASS' "$TMP/log/v2.log" || fail "the cgroup v2 guest run did not pass"
+fi
 
 echo "sdk-example: PASS"
 exit 0
