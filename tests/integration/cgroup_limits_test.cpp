@@ -20,25 +20,13 @@ bool unified_host() {
     return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-class CgroupLimits : public ::testing::Test {
+class CgroupLimits : public ContainerTest {
 protected:
     void SetUp() override {
-        if (geteuid() != 0) GTEST_SKIP() << "integration tests run containers and need root";
-        tmp_ = std::make_unique<TempDir>();
-        root_ = tmp_->path() + "/state";
+        ContainerTest::SetUp();
         std::printf("cgroup mode under test: %s\n", unified_host() ? "v2 (unified)" : "v1 (legacy/hybrid)");
     }
-    void TearDown() override {
-        for (auto& id : ids_) run_berth(root_, {"delete", "--force", id});
-        for (auto& id : ids_) EXPECT_EQ(leftovers(root_, id), std::vector<std::string>{}) << id;
-    }
-    std::string id() {
-        ids_.push_back(unique_id("cg"));
-        return ids_.back();
-    }
-    std::unique_ptr<TempDir> tmp_;
-    std::string root_;
-    std::vector<std::string> ids_;
+    std::string id() { return ContainerTest::id("cg"); }
 };
 
 // The container's cgroup dir for a controller, from the host's view.

@@ -171,4 +171,20 @@ std::vector<std::string> leftovers(const std::string& root, const std::string& i
     return found;
 }
 
+void ContainerTest::SetUp() {
+    if (geteuid() != 0) GTEST_SKIP() << "integration tests run containers and need root";
+    tmp_ = std::make_unique<TempDir>();
+    root_ = tmp_->path() + "/state";
+}
+
+void ContainerTest::TearDown() {
+    for (auto& i : ids_) run_berth(root_, {"delete", "--force", i});
+    for (auto& i : ids_) EXPECT_EQ(leftovers(root_, i), std::vector<std::string>{}) << i;
+}
+
+std::string ContainerTest::id(const std::string& prefix) {
+    ids_.push_back(unique_id(prefix));
+    return ids_.back();
+}
+
 }  // namespace berth::test

@@ -4,6 +4,9 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -53,5 +56,22 @@ bool exists(const std::string& path);
 std::vector<std::string> leftovers(const std::string& root, const std::string& id);
 // Status from /proc/PID/stat ('Z' for a zombie, 0 when gone).
 char proc_state(pid_t pid);
+
+// A test that runs containers: its own --root in a temp dir; every id it
+// hands out is force-deleted afterwards and must leave nothing behind.
+class ContainerTest : public ::testing::Test {
+protected:
+    void SetUp() override;
+    void TearDown() override;
+    std::string id(const std::string& prefix = "c");
+    Result berth(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                 const std::vector<int>& keep_fds = {}) {
+        return run_berth(root_, args, env, keep_fds);
+    }
+
+    std::unique_ptr<TempDir> tmp_;
+    std::string root_;
+    std::vector<std::string> ids_;
+};
 
 }  // namespace berth::test

@@ -20,27 +20,11 @@ namespace {
 
 using json = nlohmann::json;
 
-class Lifecycle : public ::testing::Test {
+class Lifecycle : public ContainerTest {
 protected:
-    void SetUp() override {
-        if (geteuid() != 0) GTEST_SKIP() << "integration tests run containers and need root";
-        tmp_ = std::make_unique<TempDir>();
-        root_ = tmp_->path() + "/state";
-    }
-    void TearDown() override {
-        for (auto& id : ids_) run_berth(root_, {"delete", "--force", id});
-        for (auto& id : ids_) EXPECT_EQ(leftovers(root_, id), std::vector<std::string>{}) << id;
-    }
     std::unique_ptr<Bundle> bundle(const std::vector<std::string>& args) {
         static int n = 0;
         return std::make_unique<Bundle>(tmp_->path() + "/bundle" + std::to_string(n++), args);
-    }
-    std::string id(const std::string& prefix = "c") {
-        ids_.push_back(unique_id(prefix));
-        return ids_.back();
-    }
-    Result berth(const std::vector<std::string>& args, const std::vector<std::string>& env = {}, const std::vector<int>& fds = {}) {
-        return run_berth(root_, args, env, fds);
     }
     // run in the foreground, returning the container's status and output.
     Result run(Bundle& b, const std::vector<std::string>& env = {}) {
@@ -51,9 +35,6 @@ protected:
         EXPECT_EQ(r.code, 0) << r.err;
         return json::parse(r.out);
     }
-    std::unique_ptr<TempDir> tmp_;
-    std::string root_;
-    std::vector<std::string> ids_;
 };
 
 TEST_F(Lifecycle, CreateStartStateKillDelete) {

@@ -11,24 +11,9 @@ namespace {
 
 using json = nlohmann::json;
 
-class PluginsCli : public ::testing::Test {
+class PluginsCli : public ContainerTest {
 protected:
-    void SetUp() override {
-        if (geteuid() != 0) GTEST_SKIP() << "runs containers: needs root";
-        tmp_ = std::make_unique<TempDir>();
-        root_ = tmp_->path() + "/state";
-    }
-    void TearDown() override {
-        for (auto& id : ids_) run_berth(root_, {"delete", "--force", id});
-        for (auto& id : ids_) EXPECT_EQ(leftovers(root_, id), std::vector<std::string>{}) << id;
-    }
-    std::string id() {
-        ids_.push_back(unique_id("plug"));
-        return ids_.back();
-    }
-    std::unique_ptr<TempDir> tmp_;
-    std::string root_;
-    std::vector<std::string> ids_;
+    std::string id() { return ContainerTest::id("plug"); }
 };
 
 TEST_F(PluginsCli, ListShowsTheInTreePlugins) {
