@@ -199,6 +199,20 @@ const std::vector<Command>& commands() {
              delete_container(ctx, a.positional[0], a.flag("force"));
              return 0;
          }},
+        {"ps", "<container-id>", "list the container's processes", 1, 1,
+         {{"format", 'f', true, "table or json"}},
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             const std::string fmt = a.get("format", "table");
+             if (fmt != "table" && fmt != "json") throw Error("ps: --format must be table or json, not \"" + fmt + "\"");
+             auto pids = container_pids(ctx, a.positional[0]);
+             if (fmt == "json") {
+                 std::cout << json(pids).dump() << "\n";
+             } else {
+                 std::printf("PID\n");
+                 for (pid_t p : pids) std::printf("%d\n", p);
+             }
+             return 0;
+         }},
         {"plugins", "list | inspect NAME|FILE", "show the plugins of the plugin config", 1, 2,
          {{"format", 'f', true, "table or json"}}, plugins_command},
         {"list", "", "list containers", 0, 0,

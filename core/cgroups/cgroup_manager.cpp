@@ -148,6 +148,10 @@ static std::string join_path(const std::string& base, const std::string& rel) {
 
 CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::string& id) const {
     std::string rel = cgroups_path.empty() ? "/berth/" + id : cgroups_path;
+    // delete kills everything in the container's cgroup: it must be a cgroup
+    // of its own, never a hierarchy's root or the runtime's own cgroup.
+    if (rel.find_first_not_of("/.") == std::string::npos)
+        throw Error("linux.cgroupsPath: \"" + rel + "\" must name a cgroup of the container's own");
     if (rel.find(':') != std::string::npos)
         throw Error("linux.cgroupsPath: \"" + rel + "\" looks like a systemd slice:prefix:name path; the systemd cgroup driver is not supported");
     for (size_t start = 0; start <= rel.size();) {
@@ -186,11 +190,17 @@ static void make_dirs(const std::string& path, std::vector<std::string>& created
         p = p.substr(0, p.rfind('/'));
     }
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-        if (::mkdir(it->c_str(), 0755) < 0) {
-            if (errno == EEXIST) continue;
-            throw_errno("mkdir", *it);
+        // A delete may remove a shared parent (prune) between our check and
+        // mkdir: make it again.
+        for (int attempt = 0;; ++attempt) {
+            if (::mkdir(it->c_str(), 0755) == 0) {
+                created.push_back(*it);
+                break;
+            }
+            if (errno == EEXIST) break;
+            if (errno != ENOENT || attempt == 3) throw_errno("mkdir", *it);
+            make_dirs(it->substr(0, it->rfind('/')), created);
         }
-        created.push_back(*it);
     }
 }
 
@@ -217,9 +227,7 @@ static void enable_controllers(const std::string& mount, const std::string& dir,
         try {
             write_existing_file(cur + "/cgroup.subtree_control", line);
         } catch (const Error& e) {
-            throw Error("enable controllers (" + line + ") in " + cur + "/cgroup.subtree_control: " +
-                            std::string(e.what()).substr(std::string(e.what()).rfind(": ") + 2),
-                        e.err());
+            throw Error("enable controllers (" + line + ") in " + cur + "/cgroup.subtree_control: " + errno_text(e.err()), e.err());
         }
         cur += rest.substr(pos - 1, next - pos + 1);
         pos = next + 1;
@@ -229,7 +237,8 @@ static void enable_controllers(const std::string& mount, const std::string& dir,
 
 void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
     auto subs = wanted(r);
-    try {
+    // On error the caller destroys what `paths.created` lists.
+    {
         if (!paths.unified.empty()) {
             make_dirs(paths.unified, paths.created);
             if (layout_.mode == CgroupMode::Unified) {
@@ -247,9 +256,6 @@ void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
                 if (!st.ok()) throw Error(st.message, st.err);
             }
         }
-    } catch (...) {
-        destroy(paths);
-        throw;
     }
 }
 

@@ -33,6 +33,8 @@ nlohmann::json container_state(const RuntimeContext& ctx, const std::string& id)
 void kill_container(const RuntimeContext& ctx, const std::string& id, int signal, bool all);
 void delete_container(const RuntimeContext& ctx, const std::string& id, bool force);
 std::vector<nlohmann::json> list_containers(const RuntimeContext& ctx);
+// Every process of the container, from its cgroup (containerd's `ps`).
+std::vector<pid_t> container_pids(const RuntimeContext& ctx, const std::string& id);
 
 // create + start; unless detached, waits and returns the exit status
 // (128+N when killed by signal N) and deletes the container.

@@ -41,12 +41,13 @@ std::string absolute(const std::string& p) {
 
 void check_supported(const spec::Spec& s) {
     if (!s.process) throw Error("process: is required to create a container");
-    if (!s.has_namespace(CLONE_NEWNS)) throw Error("linux.namespaces: berth needs a mount namespace to set up the root filesystem");
+    if (!s.has_namespace(CLONE_NEWNS) || !s.find_namespace(CLONE_NEWNS)->path.empty())
+        throw Error("linux.namespaces: berth needs a new mount namespace (not one joined by path) to set up the root filesystem");
     if (!s.hooks.create_container.empty()) throw Error("hooks.createContainer: not supported yet");
     if (!s.hooks.start_container.empty()) throw Error("hooks.startContainer: not supported yet");
 }
 
-void write_id_map(pid_t pid, const char* file, const std::vector<spec::IdMapping>& maps) {
+void write_id_map(pid_t pid, const char* file, const char* field, const std::vector<spec::IdMapping>& maps) {
     std::string text;
     for (auto& m : maps)
         text += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
@@ -54,13 +55,23 @@ void write_id_map(pid_t pid, const char* file, const std::vector<spec::IdMapping
     try {
         write_existing_file(path, text);
     } catch (const Error& e) {
-        throw Error(std::string("linux.") + (file[0] == 'u' ? "uidMappings" : "gidMappings") + ": " + e.what(), e.err());
+        throw Error(std::string("linux.") + field + ": " + e.what(), e.err());
     }
 }
 
 // pid and time namespaces apply to children, so the parent joins or creates
 // them before clone. Returns clone flags still to pass.
-int prepare_child_namespaces(const spec::Spec& s) {
+// The parent's own pid_for_children/time_for_children, restored after clone
+// so that hooks and later children stay in the host's namespaces.
+struct ChildNamespaces {
+    UniqueFd pid, time;
+    void restore() {
+        if (pid && ::setns(pid.get(), CLONE_NEWPID) < 0) throw_errno("restore pid namespace for children");
+        if (time && ::setns(time.get(), CLONE_NEWTIME) < 0) throw_errno("restore time namespace for children");
+    }
+};
+
+int prepare_child_namespaces(const spec::Spec& s, ChildNamespaces& saved) {
     int flags = 0;
     for (const auto& ns : s.linux.namespaces) {
         if (ns.path.empty()) {
@@ -70,11 +81,14 @@ int prepare_child_namespaces(const spec::Spec& s) {
             continue;
         }
         if (ns.clone_flag != CLONE_NEWPID && ns.clone_flag != CLONE_NEWTIME) continue;
+        if (ns.clone_flag == CLONE_NEWPID) saved.pid = UniqueFd(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+        else saved.time = UniqueFd(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
         UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd || ::setns(fd.get(), ns.clone_flag) < 0)
             throw Error("linux.namespaces: join " + ns.type + " namespace " + ns.path + ": " + errno_text(errno), errno);
     }
     if (const spec::Namespace* t = s.find_namespace(CLONE_NEWTIME); t && t->path.empty()) {
+        saved.time = UniqueFd(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
         if (::unshare(CLONE_NEWTIME) < 0) throw_errno("linux.namespaces: create time namespace");
         std::string offsets;
         for (auto& [clock, off] : s.linux.time_offsets)
@@ -103,7 +117,9 @@ public:
         try {
             if (cgroups_) CgroupManager::destroy(*cgroups_);
         } catch (const std::exception& e) {
-            log_warning(std::string("cleanup: ") + e.what());
+            // Keep the state dir: it is how `delete --force` finds the cgroup.
+            log_warning(std::string("cleanup: ") + e.what() + "; run `berth delete --force` to retry");
+            return;
         }
         try {
             c_.remove();
@@ -128,8 +144,6 @@ void write_pid_file(const std::string& path, pid_t pid) {
     write_file_atomic(path, std::to_string(pid), 0644);
 }
 
-}  // namespace
-
 // --debug: how long each step of create took, from its start.
 class StepTimer {
 public:
@@ -141,6 +155,8 @@ public:
 private:
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
+
+}  // namespace
 
 pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     StepTimer step;
@@ -166,6 +182,10 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (!s.process->terminal && !opts.console_socket.empty())
         throw Error("cannot use console socket if berth will not detach or allocate tty");
     if (opts.preserve_fds < 0) throw Error("--preserve-fds: must not be negative");
+    // Checked before we open anything: a fd we open ourselves must never be
+    // taken for one of the caller's and handed to the container.
+    for (int fd = 3; fd < 3 + opts.preserve_fds; ++fd)
+        if (::fcntl(fd, F_GETFD) < 0) throw Error("--preserve-fds: fd " + std::to_string(fd) + " is not open", EBADF);
 
     PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), opts.plugins);
     step("spec parsed, plugins loaded");
@@ -215,7 +235,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
     UniqueFd parent_end(sp[0]), child_end(sp[1]);
 
-    int flags = prepare_child_namespaces(s);
+    ChildNamespaces host_ns;
+    int flags = prepare_child_namespaces(s, host_ns);
     std::fflush(nullptr);
     pid_t pid = clone_process(flags);
     if (pid < 0) throw_errno("clone");
@@ -225,13 +246,14 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         run_container_init(fds, plugins);
     }
     rollback.set_pid(pid);
+    host_ns.restore();
     step("cloned init");
     child_end.reset();
     console.reset();
 
     if (s.has_namespace(CLONE_NEWUSER)) {
-        write_id_map(pid, "uid_map", s.linux.uid_mappings);
-        write_id_map(pid, "gid_map", s.linux.gid_mappings);
+        write_id_map(pid, "uid_map", "uidMappings", s.linux.uid_mappings);
+        write_id_map(pid, "gid_map", "gidMappings", s.linux.gid_mappings);
     }
     // Placed before it runs anything of the user's.
     cgroups.join(cg, pid);
@@ -266,8 +288,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         rollback.set_pid(0);
         throw Error("container init exited before it was ready (status " + std::to_string(status) + ")");
     }
-    write_pid_file(opts.pid_file, pid);
     c.save(st);
+    write_pid_file(opts.pid_file, pid);
     rollback.commit();
     step("done");
     return pid;

@@ -11,6 +11,7 @@
 #include "cgroups/cgroup_manager.hpp"
 #include "container/container.hpp"
 #include "errors/error.hpp"
+#include "util/files.hpp"
 #include "hooks/hooks.hpp"
 #include "log/log.hpp"
 #include "state/process_identity.hpp"
@@ -68,7 +69,7 @@ int parse_signal(const std::string& s) {
 }
 
 json container_state(const RuntimeContext& ctx, const std::string& id) {
-    LockedContainer c = StateStore(ctx.root).open_existing(id);
+    LockedContainer c = StateStore(ctx.root).open_existing(id, true);
     ContainerState st = c.load();
     return oci_state_json(st, status_of(st, c.dir()));
 }
@@ -78,15 +79,24 @@ std::vector<json> list_containers(const RuntimeContext& ctx) {
     std::vector<json> out;
     for (const auto& id : store.list()) {
         try {
-            auto c = store.open(id);
+            auto c = store.open(id, true);
             if (!c) continue;
             ContainerState st = c->load();
             out.push_back(oci_state_json(st, status_of(st, c->dir())));
         } catch (const Error&) {
-            // A create in progress has no state file yet: not listed.
+            // A create that crashed before its first save has no state file.
         }
     }
     return out;
+}
+
+// The exec stub names itself "berth-init" while it waits for start.
+static bool is_waiting_stub(pid_t pid) {
+    try {
+        return read_file("/proc/" + std::to_string(pid) + "/comm") == "berth-init\n";
+    } catch (const Error&) {
+        return false;
+    }
 }
 
 void start_container(const RuntimeContext& ctx, const std::string& id) {
@@ -94,12 +104,14 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     ContainerState st = c.load();
     const std::string status = status_of(st, c.dir());
     if (status == "stopped") throw Error("cannot start a container that has stopped");
+    if (status == "creating") throw Error("cannot start a container that is still being created");
     if (status != "created") throw Error("cannot start an already running container");
     const std::string fifo = c.path("exec.fifo");
     UniqueFd fd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd) throw_errno("open", fifo);
-    // Init opens the fifo for writing and writes one byte; wait for it, but
-    // notice if init dies instead.
+    // The stub opens the fifo for writing and writes one byte; wait for it,
+    // but notice if init dies, or is no longer the stub (a start that was
+    // killed after the stub went on), instead of waiting forever under the lock.
     for (;;) {
         struct pollfd p = {fd.get(), POLLIN, 0};
         int n = ::poll(&p, 1, 100);
@@ -108,22 +120,45 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
             if (::read(fd.get(), &b, 1) == 1) break;
         }
         if (check_liveness(st.pid, st.start_time) != Liveness::Alive) throw Error("cannot start a container that has stopped");
+        if (!is_waiting_stub(st.pid)) {
+            ::unlink(fifo.c_str());
+            throw Error("cannot start an already running container");
+        }
     }
     // Gone: the container starts at most once.
     ::unlink(fifo.c_str());
     run_hooks_logged(st.poststart, "poststart", st, "running");
 }
 
+std::vector<pid_t> container_pids(const RuntimeContext& ctx, const std::string& id) {
+    LockedContainer c = StateStore(ctx.root).open_existing(id, true);
+    return CgroupManager::pids(CgroupPaths::from_json(c.load().cgroup));
+}
+
+// Signals whose default action ends a process.
+static bool terminates_by_default(int sig) {
+    switch (sig) {
+        case SIGCHLD: case SIGCONT: case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU: case SIGURG: case SIGWINCH:
+            return false;
+        default:
+            return true;
+    }
+}
+
 void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all) {
     LockedContainer c = StateStore(ctx.root).open_existing(id);
     ContainerState st = c.load();
-    const std::string status = status_of(st, c.dir());
     if (all) {
         for (pid_t p : CgroupManager::pids(CgroupPaths::from_json(st.cgroup)))
             if (::kill(p, sig) < 0 && errno != ESRCH) throw_errno("kill " + std::to_string(p));
         return;
     }
+    const std::string status = status_of(st, c.dir());
     if (status != "created" && status != "running") throw Error("container not running");
+    // A created container's init is the stub, pid 1 of its namespace with no
+    // handlers, so the kernel would drop TERM: runc's init dies of it, and
+    // `podman stop` relies on that. Deliver what the signal means.
+    if (status == "created" && terminates_by_default(sig)) sig = SIGKILL;
     if (::kill(st.pid, sig) < 0) throw_errno("kill container init " + std::to_string(st.pid));
 }
 

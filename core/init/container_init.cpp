@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -177,8 +179,11 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
         if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], proc.env);
-        if (::access("/proc/self/fd", F_OK) < 0)
-            throw Error("/proc is not mounted in the container: init needs /proc/self/fd to wait for start", errno);
+        // The stub reopens the fifo through /proc/self/fd: a /proc that is not
+        // procfs could answer with a file of the image and start early.
+        struct statfs proc_fs;
+        if (::statfs("/proc", &proc_fs) < 0 || proc_fs.f_type != PROC_SUPER_MAGIC)
+            throw Error("/proc is not procfs in the container: init needs /proc/self/fd to wait for start", ENOENT);
 
         channel = arrange_exec_fds(stash, &fifo);
 

@@ -41,10 +41,12 @@ std::vector<std::string> search_dirs(const PluginConfig& cfg) {
     return dirs;
 }
 
-void check_owner_and_mode(const std::string& path, const char* what) {
+void check_owner_and_mode(const std::string& path, const char* what, bool sticky_ok = false) {
     struct stat sb;
     if (::stat(path.c_str(), &sb) < 0) throw_errno("stat", path);
     if (sb.st_uid != 0) throw Error(std::string("refusing plugin ") + what + " " + path + ": not owned by root (uid " + std::to_string(sb.st_uid) + ")", EPERM);
+    // A sticky directory (like /tmp) lets others add entries but not replace ours.
+    if (sticky_ok && (sb.st_mode & S_ISVTX)) return;
     if (sb.st_mode & (S_IWGRP | S_IWOTH))
         throw Error(std::string("refusing plugin ") + what + " " + path + ": writable by group or others (mode " +
                         [&] { char b[8]; snprintf(b, sizeof b, "%04o", sb.st_mode & 07777); return std::string(b); }() + ")",
@@ -60,12 +62,19 @@ std::string check_trusted_path(const std::string& path) {
     if (ec) throw_sys(ec.value(), "plugin", path);
     check_owner_and_mode(real.string(), "file");
     check_owner_and_mode(real.parent_path().string(), "directory");
+    // Every directory above must be root's too: whoever can rename one of
+    // them can swap the plugin between this check and dlopen.
+    for (auto dir = real.parent_path().parent_path(); ; dir = dir.parent_path()) {
+        check_owner_and_mode(dir.string(), "directory", true);
+        if (dir == dir.root_path()) break;
+    }
     return real.string();
 }
 
 LoadedPlugin open_plugin(const std::string& path) {
     LoadedPlugin p;
-    // The checked path is the one loaded: no second resolution to race with.
+    // The resolved, checked path is what dlopen gets; only root can change
+    // the directories on it (checked above), so it cannot be swapped after.
     p.path = check_trusted_path(path);
     try {
         p.library = std::make_shared<boost::dll::shared_library>(

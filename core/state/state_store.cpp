@@ -93,10 +93,10 @@ void LockedContainer::remove() {
     fd_.reset();
 }
 
-static UniqueFd lock_dir(const std::string& dir) {
+static UniqueFd lock_dir(const std::string& dir, bool shared = false) {
     UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) return fd;
-    if (::flock(fd.get(), LOCK_EX) < 0) throw_errno("lock", dir);
+    if (::flock(fd.get(), shared ? LOCK_SH : LOCK_EX) < 0) throw_errno("lock", dir);
     return fd;
 }
 
@@ -113,10 +113,10 @@ LockedContainer StateStore::create(const std::string& id) const {
     return LockedContainer(dir, std::move(fd));
 }
 
-std::optional<LockedContainer> StateStore::open(const std::string& id) const {
+std::optional<LockedContainer> StateStore::open(const std::string& id, bool shared) const {
     validate_container_id(id);
     const std::string dir = root_ + "/" + id;
-    UniqueFd fd = lock_dir(dir);
+    UniqueFd fd = lock_dir(dir, shared);
     if (!fd) {
         if (errno == ENOENT) return std::nullopt;
         throw_errno("open", dir);
@@ -128,8 +128,8 @@ std::optional<LockedContainer> StateStore::open(const std::string& id) const {
     return LockedContainer(dir, std::move(fd));
 }
 
-LockedContainer StateStore::open_existing(const std::string& id) const {
-    auto c = open(id);
+LockedContainer StateStore::open_existing(const std::string& id, bool shared) const {
+    auto c = open(id, shared);
     if (!c) throw Error("container does not exist", ENOENT);
     return std::move(*c);
 }

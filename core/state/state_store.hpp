@@ -62,10 +62,11 @@ public:
 
     // Makes the container's directory; an existing id is an error.
     LockedContainer create(const std::string& id) const;
-    // Locks an existing container; nullopt when it does not exist.
-    std::optional<LockedContainer> open(const std::string& id) const;
+    // Locks an existing container; nullopt when it does not exist. Readers
+    // (state, list, ps) take the lock shared.
+    std::optional<LockedContainer> open(const std::string& id, bool shared = false) const;
     // Like open(), but "container does not exist" is an error.
-    LockedContainer open_existing(const std::string& id) const;
+    LockedContainer open_existing(const std::string& id, bool shared = false) const;
     std::vector<std::string> list() const;
 
 private:

@@ -312,7 +312,10 @@ TEST_F(Lifecycle, KillAllReachesEveryProcess) {
     ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
     ASSERT_EQ(berth({"start", c}).code, 0);
     usleep(300000);
-    Result r = berth({"kill", "--all", c, "KILL"});
+    Result r = berth({"ps", "--format", "json", c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out).size(), 3u) << "sh and two sleeps: " << r.out;
+    r = berth({"kill", "--all", c, "KILL"});
     EXPECT_EQ(r.code, 0) << r.err;
     for (int i = 0; i < 100 && state(c)["status"] != "stopped"; ++i) usleep(20000);
     EXPECT_EQ(state(c)["status"], "stopped");

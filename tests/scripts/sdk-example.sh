@@ -290,7 +290,7 @@ echo "sdk-example: ok: cgroup $MODE" >&2
 
 # --- 8. the same on a pure cgroup v2 kernel ---------------------------------
 if [ -z "$CHECK_ONLY" ] && [ "$MODE" = v1 ] && [ "${SDK_EXAMPLE_V2:-1}" = 1 ]; then
-    "$SRC/tests/v2vm/run.sh" --share "$TMP" --modules null_blk --timeout 300 -- \
+    "$SRC/tests/v2vm/run.sh" --share "$TMP" --share "$SRC" --modules null_blk --timeout 300 -- \
         bash "$SRC/tests/scripts/sdk-example.sh" --check "$TMP" >"$TMP/log/v2.log" 2>&1
     rc=$?
     sed 's/^/    v2 guest: /' "$TMP/log/v2.log" >&2
