@@ -434,6 +434,45 @@ TEST_F(Lifecycle, HooksSeeTheStateOnStdin) {
     EXPECT_NE(r.err.find("prestart hook /bin/false: exit status 1"), std::string::npos) << r.err;
 }
 
+TEST_F(Lifecycle, ContainerGetsOnlyItsOwnFds) {
+    // ls opens the directory it lists as fd 3: anything above is a leak
+    // (state-dir lock, log file, memfd, plugin files, init channel).
+    auto b = bundle({"ls", "/proc/self/fd"});
+    const std::string log = tmp_->path() + "/berth.log";
+    Result r = run_berth(root_, {"--log", log, "run", "--bundle", b->dir(), id("fds")});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "0\n1\n2\n3\n") << r.out;
+}
+
+TEST_F(Lifecycle, TermStopsACreatedContainer) {
+    auto b = bundle({"sleep", "60"});
+    const std::string c = id();
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
+    EXPECT_EQ(berth({"kill", c, "TERM"}).code, 0);
+    for (int i = 0; i < 100 && state(c)["status"] != "stopped"; ++i) usleep(20000);
+    EXPECT_EQ(state(c)["status"], "stopped") << "podman stop sends TERM to created containers";
+}
+
+TEST_F(Lifecycle, RefusedBeforeAnythingIsMade) {
+    auto b = bundle({"true"});
+    std::string c = id("refused");
+    Result r = berth({"create", "--preserve-fds", "5", "--bundle", b->dir(), c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("--preserve-fds: fd 3 is not open"), std::string::npos) << r.err;
+    EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+    for (const char* path : {"/", ".", "//"}) {
+        b->config["linux"]["cgroupsPath"] = path;
+        b->save();
+        c = id("refused");
+        r = berth({"create", "--bundle", b->dir(), c});
+        EXPECT_EQ(r.code, 1) << path;
+        EXPECT_NE(r.err.find("linux.cgroupsPath: \"" + std::string(path) + "\" must name a cgroup of the container's own"),
+                  std::string::npos)
+            << r.err;
+        EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+    }
+}
+
 TEST_F(Lifecycle, UsageErrors) {
     Result r = berth({"create"});
     EXPECT_EQ(r.code, 1);
