@@ -22,6 +22,7 @@
 #include "init/exec_stub.hpp"
 #include "init/init_channel.hpp"
 #include "log/log.hpp"
+#include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
 #include "rootfs/rootfs.hpp"
 #include "spec/spec.hpp"
@@ -83,9 +84,7 @@ int prepare_child_namespaces(const spec::Spec& s, ChildNamespaces& saved) {
         if (ns.clone_flag != CLONE_NEWPID && ns.clone_flag != CLONE_NEWTIME) continue;
         if (ns.clone_flag == CLONE_NEWPID) saved.pid = UniqueFd(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
         else saved.time = UniqueFd(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
-        UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd || ::setns(fd.get(), ns.clone_flag) < 0)
-            throw Error("linux.namespaces: join " + ns.type + " namespace " + ns.path + ": " + errno_text(errno), errno);
+        join_namespace(ns);
     }
     if (const spec::Namespace* t = s.find_namespace(CLONE_NEWTIME); t && t->path.empty()) {
         saved.time = UniqueFd(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
@@ -207,12 +206,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     st.created = now_rfc3339();
     st.annotations = s.annotations;
     st.cgroup = cg.to_json();
-    auto keep = [](const std::vector<spec::Hook>& hooks, nlohmann::json& out) {
-        for (const auto& h : hooks)
-            out.push_back({{"path", h.path}, {"args", h.args}, {"env", h.env}, {"timeout", h.timeout.value_or(0)}});
-    };
-    keep(s.hooks.poststart, st.poststart);
-    keep(s.hooks.poststop, st.poststop);
+    st.poststart = hooks_to_json(s.hooks.poststart);
+    st.poststop = hooks_to_json(s.hooks.poststop);
     // Saved before anything else exists, so that `delete --force` can clean
     // up after a create that crashed.
     c.save(st);

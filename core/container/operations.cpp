@@ -21,25 +21,12 @@ namespace berth {
 
 using json = nlohmann::json;
 
-static std::vector<spec::Hook> saved_hooks(const json& list) {
-    std::vector<spec::Hook> hooks;
-    for (const auto& j : list) {
-        spec::Hook h;
-        h.path = j.value("path", "");
-        h.args = j.value("args", std::vector<std::string>{});
-        h.env = j.value("env", std::vector<std::string>{});
-        if (int t = j.value("timeout", 0); t > 0) h.timeout = t;
-        hooks.push_back(std::move(h));
-    }
-    return hooks;
-}
-
 // The spec: a failing poststart or poststop hook is logged, and the
 // operation goes on.
 static void run_hooks_logged(const json& list, const std::string& phase, const ContainerState& st, const std::string& status) {
     if (list.empty()) return;
     try {
-        run_hooks(saved_hooks(list), phase, oci_state_json(st, status).dump());
+        run_hooks(hooks_from_json(list), phase, oci_state_json(st, status).dump());
     } catch (const Error& e) {
         log_warning(e.what());
     }

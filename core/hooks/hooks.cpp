@@ -52,6 +52,26 @@ static void run_hook(const spec::Hook& h, const std::string& phase, const std::s
     throw Error(phase + " hook " + h.path + ": exit status " + std::to_string(WEXITSTATUS(status)));
 }
 
+nlohmann::json hooks_to_json(const std::vector<spec::Hook>& hooks) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& h : hooks)
+        out.push_back({{"path", h.path}, {"args", h.args}, {"env", h.env}, {"timeout", h.timeout.value_or(0)}});
+    return out;
+}
+
+std::vector<spec::Hook> hooks_from_json(const nlohmann::json& list) {
+    std::vector<spec::Hook> hooks;
+    for (const auto& j : list) {
+        spec::Hook h;
+        h.path = j.value("path", "");
+        h.args = j.value("args", std::vector<std::string>{});
+        h.env = j.value("env", std::vector<std::string>{});
+        if (int t = j.value("timeout", 0); t > 0) h.timeout = t;
+        hooks.push_back(std::move(h));
+    }
+    return hooks;
+}
+
 void run_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase, const std::string& state_json) {
     for (const auto& h : hooks) run_hook(h, phase, state_json);
 }

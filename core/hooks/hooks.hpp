@@ -1,6 +1,7 @@
 // OCI hooks: run on the host with the container's state JSON on stdin.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -11,5 +12,9 @@ namespace berth {
 // Runs hooks in order; the first that fails (non-zero exit, signal or
 // timeout) throws an error naming the phase and the hook's path.
 void run_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase, const std::string& state_json);
+
+// Hooks kept in state.json for the verbs that run them later (start, delete).
+nlohmann::json hooks_to_json(const std::vector<spec::Hook>& hooks);
+std::vector<spec::Hook> hooks_from_json(const nlohmann::json& list);
 
 }  // namespace berth

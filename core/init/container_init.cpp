@@ -20,6 +20,7 @@
 
 #include "errors/error.hpp"
 #include "init/init_channel.hpp"
+#include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
 #include "process/process_setup.hpp"
 #include "rootfs/rootfs.hpp"
@@ -39,10 +40,7 @@ namespace {
 void join_namespaces(const spec::Spec& s) {
     for (const auto& ns : s.linux.namespaces) {
         if (ns.path.empty() || ns.clone_flag == CLONE_NEWPID || ns.clone_flag == CLONE_NEWTIME) continue;
-        UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) throw Error("linux.namespaces: open " + ns.type + " namespace " + ns.path + ": " + errno_text(errno), errno);
-        if (::setns(fd.get(), ns.clone_flag) < 0)
-            throw Error("linux.namespaces: join " + ns.type + " namespace " + ns.path + ": " + errno_text(errno), errno);
+        join_namespace(ns);
     }
 }
 

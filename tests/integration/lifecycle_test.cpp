@@ -473,6 +473,32 @@ TEST_F(Lifecycle, RefusedBeforeAnythingIsMade) {
     }
 }
 
+TEST_F(Lifecycle, JoinsNamespacesByPath) {
+    auto first = bundle({"sleep", "60"});
+    const std::string a = id("ns-a");
+    const std::string pidfile = tmp_->path() + "/a.pid";
+    ASSERT_EQ(berth({"create", "--bundle", first->dir(), "--pid-file", pidfile, a}).code, 0);
+    const std::string a_pid = read_text(pidfile);
+    char want[128] = {};
+    ASSERT_GT(readlink(("/proc/" + a_pid + "/ns/net").c_str(), want, sizeof want - 1), 0);
+    auto second = bundle({"readlink", "/proc/self/ns/net"});
+    for (auto& ns : second->config["linux"]["namespaces"])
+        if (ns["type"] == "network") ns["path"] = "/proc/" + a_pid + "/ns/net";
+    second->save();
+    Result r = berth({"run", "--bundle", second->dir(), id("ns-b")});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, std::string(want) + "\n") << "joined the first container's network namespace";
+    for (auto& ns : second->config["linux"]["namespaces"])
+        if (ns["type"] == "network") ns["path"] = "/nonexistent/net";
+    second->save();
+    const std::string c = id("ns-bad");
+    r = berth({"create", "--bundle", second->dir(), c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("linux.namespaces: open network namespace /nonexistent/net: no such file or directory"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+}
+
 TEST_F(Lifecycle, UsageErrors) {
     Result r = berth({"create"});
     EXPECT_EQ(r.code, 1);
