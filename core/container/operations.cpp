@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -146,7 +147,12 @@ void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, b
     // handlers, so the kernel would drop TERM: runc's init dies of it, and
     // `podman stop` relies on that. Deliver what the signal means.
     if (status == "created" && terminates_by_default(sig)) sig = SIGKILL;
-    if (::kill(st.pid, sig) < 0) throw_errno("kill container init " + std::to_string(st.pid));
+    // Through a pidfd checked against init's start time: a pid reused since
+    // the status was read cannot receive the signal.
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
+    if (!pidfd || check_liveness(st.pid, st.start_time) != Liveness::Alive) throw Error("container not running");
+    if (::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) < 0)
+        throw_errno("kill container init " + std::to_string(st.pid));
 }
 
 void delete_container(const RuntimeContext& ctx, const std::string& id, bool force) {
@@ -170,8 +176,11 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         std::string status = status_of(st, c->dir());
         if (status != "stopped" && !force)
             throw Error("cannot delete container " + id + " that is not stopped: " + status);
-        if (status != "stopped" && st.pid > 0 && check_liveness(st.pid, st.start_time) == Liveness::Alive)
-            ::kill(st.pid, SIGKILL);
+        if (status != "stopped" && st.pid > 0) {
+            UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
+            if (pidfd && check_liveness(st.pid, st.start_time) == Liveness::Alive)
+                ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+        }
         CgroupManager::destroy(CgroupPaths::from_json(st.cgroup));
         run_hooks_logged(st.poststop, "poststop", st, "stopped");
     }

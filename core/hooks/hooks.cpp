@@ -26,6 +26,7 @@ static void run_hook(const spec::Hook& h, const std::string& phase, const std::s
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork hook");
     if (pid == 0) {
+        ::signal(SIGPIPE, SIG_DFL);  // ignored in berth (see below), not in hooks
         ::dup2(rd.get(), 0);
         ::execve(h.path.c_str(), argv.data(), envp.data());
         _exit(127);
