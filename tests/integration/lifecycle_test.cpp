@@ -499,6 +499,29 @@ TEST_F(Lifecycle, JoinsNamespacesByPath) {
     EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
 }
 
+TEST_F(Lifecycle, UserAndTimeNamespaces) {
+    auto b = bundle({"sh", "-c", "id -u; cat /proc/self/uid_map /proc/self/gid_map; cut -d. -f1 /proc/uptime; hostname"});
+    b->config["linux"]["namespaces"].push_back({{"type", "user"}});
+    b->config["linux"]["namespaces"].push_back({{"type", "time"}});
+    b->config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    b->config["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    b->config["linux"]["timeOffsets"] = {{"boottime", {{"secs", 86400 * 365}}}};
+    b->config["domainname"] = "example.test";
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::istringstream out(r.out);
+    std::string uid, uid_map, gid_map, uptime;
+    std::getline(out, uid);
+    std::getline(out, uid_map);
+    std::getline(out, gid_map);
+    std::getline(out, uptime);
+    EXPECT_EQ(uid, "0") << "root inside";
+    EXPECT_NE(uid_map.find("100000"), std::string::npos) << uid_map;
+    EXPECT_NE(gid_map.find("100000"), std::string::npos) << gid_map;
+    EXPECT_GT(std::stol(uptime), 86400L * 365) << "boottime offset applied: " << uptime;
+}
+
 TEST_F(Lifecycle, UsageErrors) {
     Result r = berth({"create"});
     EXPECT_EQ(r.code, 1);
