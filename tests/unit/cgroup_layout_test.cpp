@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "error_of.hpp"
 #include "cgroups/cgroup_manager.hpp"
 #include "errors/error.hpp"
 
@@ -182,14 +183,7 @@ private:
     berth::Status verdict_;
 };
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const berth::Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
+using berth::test::error_of;
 
 TEST(CgroupPlan, DefaultPathUnified) {
     CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});

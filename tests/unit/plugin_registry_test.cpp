@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "error_of.hpp"
 #include "berth/abi.hpp"
 #include "errors/error.hpp"
 #include "plugins/plugin_config.hpp"
@@ -30,14 +31,7 @@ using berth::PluginConfig;
 using berth::PluginEntry;
 using berth::PluginRegistry;
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const berth::Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
+using berth::test::error_of;
 
 std::string abi(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
 

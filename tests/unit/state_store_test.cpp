@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "error_of.hpp"
 #include "errors/error.hpp"
 #include "state/process_identity.hpp"
 #include "state/state_store.hpp"
@@ -29,14 +30,7 @@ namespace {
 using berth::ContainerState;
 using berth::StateStore;
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const berth::Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
+using berth::test::error_of;
 
 class TempRoot : public ::testing::Test {
 protected:
