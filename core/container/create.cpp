@@ -192,7 +192,6 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     cgroups.validate(s.linux.resources);
     validate_mounts(s, bundle, plugins);
     CgroupPaths cg = cgroups.plan(s.linux.cgroups_path, opts.id);
-    if (s.linux.has_seccomp) log_warning("linux.seccomp: not enforced yet by berth");
 
     step("validated");
     // --- from here on, the rollback guard undoes what we did

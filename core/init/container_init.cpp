@@ -24,6 +24,7 @@
 #include "plugins/registry.hpp"
 #include "process/process_setup.hpp"
 #include "rootfs/rootfs.hpp"
+#include "seccomp/seccomp_filter.hpp"
 #include "spec/spec.hpp"
 #include "terminal/console_socket.hpp"
 #include "util/files.hpp"
@@ -173,6 +174,9 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
         if (fds.console >= 0) ::close(fds.console);
 
         apply_rlimits(proc.rlimits);
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
+        // the user may not keep: load it before the capabilities go.
+        if (s.linux.seccomp && !proc.no_new_privileges) load_seccomp(*s.linux.seccomp);
         switch_user_and_capabilities(proc);
         if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
@@ -184,6 +188,9 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
             throw Error("/proc is not procfs in the container: init needs /proc/self/fd to wait for start", ENOENT);
 
         channel = arrange_exec_fds(stash, &fifo);
+        // As late as possible: after it, only the channel write, the exec and
+        // the stub's open/write/close/execve of the fifo and program remain.
+        if (s.linux.seccomp && proc.no_new_privileges) load_seccomp(*s.linux.seccomp);
 
         std::vector<std::string> argv_s = {"berth", "init", std::to_string(fifo), exe};
         argv_s.insert(argv_s.end(), proc.args.begin(), proc.args.end());

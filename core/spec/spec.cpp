@@ -277,6 +277,52 @@ Resources parse_resources(const Field& r) {
     return out;
 }
 
+std::optional<uint32_t> errno_ret(const Field& f) {
+    if (auto e = f.get("errnoRet")) return e->u32();
+    return std::nullopt;
+}
+
+Seccomp parse_seccomp(const Field& f) {
+    f.object();
+    Seccomp out;
+    auto def = f.need("defaultAction");
+    std::optional<uint32_t> default_errno;
+    if (auto d = f.get("defaultErrnoRet")) default_errno = d->u32();
+    auto act = seccomp_action(def.str(), default_errno);
+    if (!act) fail(def.path, "unknown action \"" + def.str() + "\"");
+    out.default_action = *act;
+    if (auto archs = f.get("architectures"))
+        for (auto& a : archs->array()) {
+            auto arch = seccomp_arch(a.str());
+            if (!arch) fail(a.path, "unknown architecture \"" + a.str() + "\"");
+            out.architectures.push_back(*arch);
+        }
+    if (auto calls = f.get("syscalls"))
+        for (auto& c : calls->array()) {
+            SeccompRule rule;
+            rule.names = c.need("names").strings();
+            auto a = c.need("action");
+            auto action = seccomp_action(a.str(), errno_ret(c));
+            if (!action) fail(a.path, "unknown action \"" + a.str() + "\"");
+            rule.action = *action;
+            if (auto args = c.get("args"))
+                for (auto& arg : args->array()) {
+                    SeccompArg sa;
+                    sa.index = arg.need("index").u32();
+                    if (sa.index > 5) fail(arg.join("index"), "must be 0 to 5");
+                    sa.value = arg.need("value").u64();
+                    if (auto v2 = arg.get("valueTwo")) sa.value_two = v2->u64();
+                    auto op = arg.need("op");
+                    auto o = seccomp_op(op.str());
+                    if (!o) fail(op.path, "unknown operator \"" + op.str() + "\"");
+                    sa.op = *o;
+                    rule.args.push_back(sa);
+                }
+            out.rules.push_back(std::move(rule));
+        }
+    return out;
+}
+
 Linux parse_linux(const Field& l) {
     l.object();
     Linux out;
@@ -341,7 +387,7 @@ Linux parse_linux(const Field& l) {
         }
     }
     if (auto f = l.get("sysctl")) out.sysctl = f->string_map();
-    out.has_seccomp = l.get("seccomp").has_value();
+    if (auto sc = l.get("seccomp")) out.seccomp = parse_seccomp(*sc);
     return out;
 }
 

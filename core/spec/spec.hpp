@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "berth/resources.hpp"
+#include "seccomp/seccomp_filter.hpp"
 
 namespace berth::spec {
 
@@ -95,7 +96,7 @@ struct Linux {
     std::vector<std::string> masked_paths, readonly_paths;
     std::vector<Device> devices;
     std::map<std::string, std::string> sysctl;
-    bool has_seccomp = false;
+    std::optional<Seccomp> seccomp;
 };
 
 struct Spec {

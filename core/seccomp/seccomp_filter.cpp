@@ -1,0 +1,82 @@
+#include "seccomp/seccomp_filter.hpp"
+
+#include <seccomp.h>
+
+#include <map>
+
+#include "errors/error.hpp"
+
+namespace berth::spec {
+
+std::optional<uint32_t> seccomp_action(const std::string& name, std::optional<uint32_t> errno_ret) {
+    if (name == "SCMP_ACT_KILL" || name == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
+    if (name == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
+    if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
+    if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_ret.value_or(EPERM));
+    if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_ret.value_or(EPERM));
+    if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
+    if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+    return std::nullopt;
+}
+
+std::optional<uint32_t> seccomp_arch(const std::string& name) {
+    static const std::map<std::string, uint32_t> t = {
+        {"SCMP_ARCH_X86", SCMP_ARCH_X86},         {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+        {"SCMP_ARCH_X32", SCMP_ARCH_X32},         {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+        {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64}, {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+        {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},   {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+        {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},   {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+        {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32}, {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+        {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},     {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+        {"SCMP_ARCH_S390", SCMP_ARCH_S390},       {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+        {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+    };
+    auto it = t.find(name);
+    if (it == t.end()) return std::nullopt;
+    return it->second;
+}
+
+std::optional<int> seccomp_op(const std::string& name) {
+    static const std::map<std::string, int> t = {
+        {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+    };
+    auto it = t.find(name);
+    if (it == t.end()) return std::nullopt;
+    return it->second;
+}
+
+}  // namespace berth::spec
+
+namespace berth {
+
+void load_seccomp(const spec::Seccomp& s) {
+    scmp_filter_ctx ctx = seccomp_init(s.default_action);
+    if (!ctx) throw Error("linux.seccomp: seccomp_init failed");
+    struct Release {
+        scmp_filter_ctx c;
+        ~Release() { seccomp_release(c); }
+    } release{ctx};
+    for (uint32_t arch : s.architectures) {
+        int rc = seccomp_arch_add(ctx, arch);
+        if (rc < 0 && rc != -EEXIST) throw Error("linux.seccomp.architectures: " + errno_text(-rc), -rc);
+    }
+    for (const auto& rule : s.rules) {
+        // A rule whose action is the default adds nothing (libseccomp refuses it).
+        if (rule.action == s.default_action) continue;
+        std::vector<scmp_arg_cmp> cmps;
+        for (const auto& a : rule.args)
+            cmps.push_back({a.index, static_cast<scmp_compare>(a.op), a.value, a.value_two});
+        for (const auto& name : rule.names) {
+            int nr = seccomp_syscall_resolve_name(name.c_str());
+            if (nr == __NR_SCMP_ERROR) continue;
+            int rc = seccomp_rule_add_array(ctx, rule.action, nr, static_cast<unsigned>(cmps.size()), cmps.data());
+            if (rc < 0) throw Error("linux.seccomp: rule for " + name + ": " + errno_text(-rc), -rc);
+        }
+    }
+    int rc = seccomp_load(ctx);
+    if (rc < 0) throw Error("linux.seccomp: load filter: " + errno_text(-rc), -rc);
+}
+
+}  // namespace berth

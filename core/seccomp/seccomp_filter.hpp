@@ -1,0 +1,44 @@
+// linux.seccomp: parsed and checked with the rest of the spec, loaded by init
+// with libseccomp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::spec {
+
+struct SeccompArg {
+    unsigned index = 0;
+    uint64_t value = 0;
+    uint64_t value_two = 0;
+    int op = 0;  // enum scmp_compare
+};
+
+struct SeccompRule {
+    std::vector<std::string> names;
+    uint32_t action = 0;  // SCMP_ACT_*, errno folded in
+    std::vector<SeccompArg> args;
+};
+
+struct Seccomp {
+    uint32_t default_action = 0;
+    std::vector<uint32_t> architectures;  // SCMP_ARCH_*
+    std::vector<SeccompRule> rules;
+};
+
+// "SCMP_ACT_ERRNO" with its errnoRet → the libseccomp action; nullopt when unknown.
+std::optional<uint32_t> seccomp_action(const std::string& name, std::optional<uint32_t> errno_ret);
+std::optional<uint32_t> seccomp_arch(const std::string& name);
+std::optional<int> seccomp_op(const std::string& name);
+
+}  // namespace berth::spec
+
+namespace berth {
+
+// Loads the filter into the calling process. Syscall names this libseccomp or
+// kernel does not know are skipped, as runc does.
+void load_seccomp(const spec::Seccomp& s);
+
+}  // namespace berth
