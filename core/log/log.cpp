@@ -38,9 +38,21 @@ private:
 
 std::shared_ptr<spdlog::logger> file_logger;
 bool debug_enabled = false;
+bool text_format = false;
+
+// The text format is logfmt (msg="..."): quotes and backslashes in a message
+// must not end the value early.
+std::string logfmt_escape(const std::string& msg) {
+    std::string out;
+    for (char c : msg) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
 
 void emit(spdlog::level::level_enum lvl, const std::string& msg) {
-    if (file_logger) file_logger->log(lvl, msg);
+    if (file_logger) file_logger->log(lvl, text_format ? logfmt_escape(msg) : msg);
 }
 
 }  // namespace
@@ -55,6 +67,7 @@ void setup_logging(const std::string& file, bool json, bool debug) {
         sink = std::make_shared<spdlog::sinks::basic_file_sink_st>(file);
     // A synchronous logger: no threads, so that clone happens single-threaded.
     file_logger = std::make_shared<spdlog::logger>("berth", sink);
+    text_format = !json;
     if (!json) file_logger->set_pattern("time=\"%Y-%m-%dT%H:%M:%S.%fZ\" level=%l msg=\"%v\"", spdlog::pattern_time_type::utc);
     file_logger->set_level(debug ? spdlog::level::debug : spdlog::level::info);
 }

@@ -404,6 +404,15 @@ TEST_F(Lifecycle, JsonLogForShims) {
     EXPECT_EQ(line["level"], "error");
     EXPECT_EQ(line["msg"], "exec: /bin/nope: no such file or directory");
     EXPECT_TRUE(line.contains("time"));
+    // The text format escapes the quotes of a message.
+    const std::string text_log = tmp_->path() + "/log.txt";
+    b->config["process"]["args"] = {"nope"};
+    b->save();
+    r = run_berth(root_, {"--log", text_log, "create", "--bundle", b->dir(), id("log")});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(read_text(text_log).find("level=error msg=\"exec: \\\"nope\\\": executable file not found in $PATH\""),
+              std::string::npos)
+        << read_text(text_log);
 }
 
 TEST_F(Lifecycle, HooksSeeTheStateOnStdin) {
