@@ -1,6 +1,7 @@
 #include "block_io.hpp"
 
 #include <cerrno>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -66,35 +67,30 @@ berth::Status parse_rules(const json& list, const std::string& field, std::vecto
 
 }  // namespace
 
-const char* spec_field(Throttle t) {
-    switch (t) {
-        case Throttle::ReadBps: return "throttleReadBpsDevice";
-        case Throttle::WriteBps: return "throttleWriteBpsDevice";
-        case Throttle::ReadIops: return "throttleReadIOPSDevice";
-        case Throttle::WriteIops: return "throttleWriteIOPSDevice";
-    }
-    return "?";
-}
+namespace {
 
-const char* v2_key(Throttle t) {
-    switch (t) {
-        case Throttle::ReadBps: return "rbps";
-        case Throttle::WriteBps: return "wbps";
-        case Throttle::ReadIops: return "riops";
-        case Throttle::WriteIops: return "wiops";
-    }
-    return "?";
-}
+// One row per Throttle, in its order: the spec's field, the io.max key (v2)
+// and the blkio file (v1).
+struct ThrottleNames {
+    const char* spec_field;
+    const char* v2_key;
+    const char* v1_file;
+};
+constexpr ThrottleNames kThrottleNames[] = {
+    {"throttleReadBpsDevice", "rbps", "blkio.throttle.read_bps_device"},
+    {"throttleWriteBpsDevice", "wbps", "blkio.throttle.write_bps_device"},
+    {"throttleReadIOPSDevice", "riops", "blkio.throttle.read_iops_device"},
+    {"throttleWriteIOPSDevice", "wiops", "blkio.throttle.write_iops_device"},
+};
+static_assert(std::size(kThrottleNames) == std::size(kThrottles));
 
-const char* v1_file(Throttle t) {
-    switch (t) {
-        case Throttle::ReadBps: return "blkio.throttle.read_bps_device";
-        case Throttle::WriteBps: return "blkio.throttle.write_bps_device";
-        case Throttle::ReadIops: return "blkio.throttle.read_iops_device";
-        case Throttle::WriteIops: return "blkio.throttle.write_iops_device";
-    }
-    return "?";
-}
+const ThrottleNames& names(Throttle t) { return kThrottleNames[static_cast<int>(t)]; }
+
+}  // namespace
+
+const char* spec_field(Throttle t) { return names(t).spec_field; }
+const char* v2_key(Throttle t) { return names(t).v2_key; }
+const char* v1_file(Throttle t) { return names(t).v1_file; }
 
 bool BlockIO::any() const {
     if (weight) return true;
