@@ -1,0 +1,20 @@
+// Crash points for the fault-injection tests. A test build (meson
+// -Dfault_injection=true) reads BERTH_FAULT_AT=<step>: on reaching that named
+// step berth SIGKILLs itself, as a crash or an OOM kill would, so a test can
+// check that `delete --force` (or `state`) recovers from every step.
+// BERTH_FAULT_TRACE=<file> appends each step reached, one per line, so the
+// test learns the steps from a normal run instead of a hand-kept list.
+// In a normal build fault_point() is an empty inline function: no getenv, no
+// branch, nothing a caller's environment can trigger.
+#pragma once
+
+namespace berth {
+
+#ifdef BERTH_FAULT_INJECTION
+// Step names are "<verb>.<what has just been done>", e.g. "create.cgroup-made".
+void fault_point(const char* step);
+#else
+inline void fault_point(const char*) {}
+#endif
+
+}  // namespace berth
