@@ -162,14 +162,15 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // --- validate everything first: nothing on the system changes above the store.create() line
     validate_container_id(opts.id);
     const std::string bundle = absolute(opts.bundle);
-    const std::string config_text = [&] {
+    // The text lives only while it is parsed: a config of hundreds of MB
+    // must not be held twice (see exhaustion_test).
+    const spec::Spec s = spec::parse_spec([&] {
         try {
             return read_file(bundle + "/config.json");
         } catch (const Error& e) {
             throw Error("cannot read bundle config: " + std::string(e.what()), e.err());
         }
-    }();
-    const spec::Spec s = spec::parse_spec(config_text);
+    }());
     check_supported(s);
     const std::string rootfs_in = s.root_path[0] == '/' ? s.root_path : bundle + "/" + s.root_path;
     struct stat sb;
@@ -237,7 +238,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (pid == 0) {
         parent_end.reset();
         InitFds fds{child_end.get(), stub.get(), console.get(), opts.preserve_fds};
-        run_container_init(fds, plugins);
+        run_container_init(fds, plugins, s);
     }
     rollback.set_pid(pid);
     host_ns.restore();
@@ -263,7 +264,9 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     }
 
     step("init placed in its cgroup");
-    send_message(parent_end.get(), {{"config", config_text}, {"rootfs", rootfs}, {"bundle", bundle}, {"fifo", fifo},
+    // Init is a clone of us and has the parsed spec already: the message only
+    // says "go" with what was decided since.
+    send_message(parent_end.get(), {{"rootfs", rootfs}, {"bundle", bundle}, {"fifo", fifo},
                                     {"no_pivot", opts.no_pivot}, {"keyring", opts.no_new_keyring ? "" : opts.id}});
     bool ready = false;
     while (auto msg = receive_message(parent_end.get())) {

@@ -45,13 +45,29 @@ void join_namespaces(const spec::Spec& s) {
     }
 }
 
+// Writes a file that must be on procfs (CVE-2025-52881 class): the fd that
+// is written is checked, so a symlink or a mount standing in for the file
+// cannot redirect the write. No symlink is followed in the last component.
+void write_procfs_file(const std::string& path, const std::string& data) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) throw_errno("open", path);
+    struct statfs sfs;
+    if (::fstatfs(fd.get(), &sfs) < 0) throw_errno("statfs", path);
+    if (sfs.f_type != PROC_SUPER_MAGIC) throw Error(path + ": not a procfs file", EPERM);
+    ssize_t n = ::write(fd.get(), data.data(), data.size());
+    if (n < 0) throw_errno("write", path);
+    if (static_cast<size_t>(n) != data.size()) throw Error("write " + path + ": short write", EIO);
+}
+
+// Runs before pivot_root: /proc is the host's procfs as init's mount
+// namespace inherited it, never the container's /proc.
 void write_sysctls(const spec::Spec& s) {
     for (const auto& [key, value] : s.linux.sysctl) {
         std::string path = "/proc/sys/" + key;
         for (size_t i = 10; i < path.size(); ++i)
             if (path[i] == '.') path[i] = '/';
         try {
-            write_existing_file(path, value);
+            write_procfs_file(path, value);
         } catch (const Error& e) {
             throw Error("linux.sysctl." + key + ": " + e.what(), e.err());
         }
@@ -65,8 +81,11 @@ void setup_terminal(const spec::Process& p, int console_sock) {
     if (::unlockpt(master) < 0) throw_errno("unlockpt", "/dev/ptmx");
     char name[128];
     if (::ptsname_r(master, name, sizeof name) != 0) throw_errno("ptsname", "/dev/ptmx");
-    UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!slave) throw_errno("open pty", name);
+    // The peer of the master we hold, not whatever /dev/pts/N names in the
+    // container (CVE-2025-52565 class: the path could be a symlink or another
+    // devpts instance).
+    UniqueFd slave(::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!slave) throw_errno("open pty peer", name);
     if (::fchown(slave.get(), p.user.uid, static_cast<gid_t>(-1)) < 0) throw_errno("chown pty", name);
     if (p.console_size) {
         struct winsize ws = {};
@@ -118,7 +137,7 @@ int arrange_exec_fds(const std::vector<int>& stash, int* fifo_fd) {
 
 }  // namespace
 
-void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
+void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const spec::Spec& s) {
     int channel = fds.channel;
     try {
         // Nothing in the container may open our memory or /proc/self/exe.
@@ -130,7 +149,6 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
 
         auto msg = receive_message(channel);
         if (!msg) _exit(1);  // create gave up before sending the spec
-        const spec::Spec s = spec::parse_spec(msg->at("config").get<std::string>());
         const std::string rootfs = msg->at("rootfs");
         const std::string bundle = msg->at("bundle");
         const std::string fifo_path = msg->at("fifo");
@@ -152,7 +170,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
 
         prepare_rootfs(s, rootfs, bundle, plugins, userns);
         write_sysctls(s);
-        if (proc.oom_score_adj) write_existing_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
+        if (proc.oom_score_adj) write_procfs_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
         if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) < 0)
             throw Error("hostname: sethostname \"" + s.hostname + "\": " + errno_text(errno), errno);
         if (!s.domainname.empty() && ::setdomainname(s.domainname.data(), s.domainname.size()) < 0)
@@ -163,6 +181,10 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins) {
         int fifo = ::open(fifo_path.c_str(), O_PATH | O_CLOEXEC);
         if (fifo < 0) throw_errno("open", fifo_path);
 
+        {
+            UniqueFd dev_null = open_verified_dev_null();
+            protect_paths(s, rootfs, dev_null.get());
+        }
         enter_rootfs(rootfs, no_pivot);
         finish_rootfs(s);
 

@@ -1,5 +1,5 @@
 // The container's init: the child of clone, already in its new namespaces.
-// It reads the spec from fd 3, builds the container around itself and execs
+// It waits for create's go on fd 3, builds the container around itself and execs
 // the exec stub; it never returns. Failures go back over fd 3 as a
 // structured error, so that `create` reports init's own message.
 #pragma once
@@ -7,6 +7,9 @@
 namespace berth {
 
 class PluginRegistry;
+namespace spec {
+struct Spec;
+}
 
 struct InitFds {
     int channel = -1;       // our end of the fd-3 socketpair
@@ -15,6 +18,8 @@ struct InitFds {
     int preserve_fds = 0;   // fds 3..3+N-1 of the caller go to the process
 };
 
-[[noreturn]] void run_container_init(const InitFds& fds, const PluginRegistry& plugins);
+// `s` is create's parsed spec, which init has as a clone of create (the
+// config text is never sent over the channel).
+[[noreturn]] void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const spec::Spec& s);
 
 }  // namespace berth

@@ -1,12 +1,16 @@
 #include "rootfs/rootfs.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "errors/error.hpp"
@@ -87,12 +91,82 @@ void make_dev_links(int root_fd, bool has_devpts) {
     }
 }
 
+std::string clean_destination(const std::string& dest) {
+    std::string clean = std::filesystem::path(dest).lexically_normal().string();
+    while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+    return clean;
+}
+
+// Files under /proc that may be covered by a bind of a regular file (what
+// lxcfs does to show a container its own limits). Only these names: a bind
+// over any other procfs file or directory could stand in for /proc/sys, a
+// masked path or the /proc/self/fd that init and the stub rely on.
+bool allowed_in_procfs(const spec::Mount& m, const std::string& clean, bool source_is_file) {
+    static const char* const kFiles[] = {"/proc/cpuinfo", "/proc/diskstats", "/proc/loadavg", "/proc/meminfo",
+                                         "/proc/stat",    "/proc/swaps",     "/proc/uptime",  "/proc/slabinfo"};
+    if (m.type == "proc") return true;
+    return m.type == "bind" && source_is_file && std::find(std::begin(kFiles), std::end(kFiles), clean) != std::end(kFiles);
+}
+
+// A mount may not land inside procfs (CVE-2019-19921 class): whatever the
+// path said, the check is on the directory or file the destination resolved
+// to, so a symlink (or an earlier mount) pointing into /proc is caught too.
+void refuse_mount_into_procfs(const spec::Mount& m, int target, bool source_is_file) {
+    struct statfs sfs;
+    if (::fstatfs(target, &sfs) < 0) throw_errno("statfs", m.destination);
+    if (sfs.f_type != PROC_SUPER_MAGIC) return;
+    if (allowed_in_procfs(m, clean_destination(m.destination), source_is_file)) return;
+    throw Error("mount " + m.destination + ": destination is inside procfs; only a proc mount or a bind of a file onto "
+                "/proc/{cpuinfo,diskstats,loadavg,meminfo,stat,swaps,uptime,slabinfo} may go there", EPERM);
+}
+
+// Masks and read-only paths are mounted from and onto fds (open_tree,
+// fsmount, move_mount), never through a /proc/self/fd path.
+void move_onto(int tree, int target, const std::string& what, const std::string& path) {
+    if (::syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        throw_errno(what, path);
+}
+
+void mask_with_dev_null(int dev_null, int target, const std::string& path) {
+    UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, dev_null, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)));
+    if (!tree) throw_errno("mask (clone /dev/null)", path);
+    // What gets mounted is checked, not what a path named.
+    struct stat sb;
+    if (::fstat(tree.get(), &sb) < 0) throw_errno("mask (stat /dev/null)", path);
+    if (!S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(1, 3)) throw Error("mask " + path + ": /dev/null is not the 1:3 device", EPERM);
+    move_onto(tree.get(), target, "mask", path);
+}
+
+void mask_with_tmpfs(int target, const std::string& path) {
+    UniqueFd fs(static_cast<int>(::syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC)));
+    if (!fs) throw_errno("mask (fsopen tmpfs)", path);
+    if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) throw_errno("mask (create tmpfs)", path);
+    UniqueFd mnt(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY)));
+    if (!mnt) throw_errno("mask (fsmount tmpfs)", path);
+    move_onto(mnt.get(), target, "mask", path);
+}
+
 }  // namespace
+
+UniqueFd open_verified_dev_null() {
+    // The host's /dev/null, opened before pivot_root; never the rootfs's
+    // (CVE-2025-31133: a rootfs /dev/null that is a symlink to a procfs file
+    // turned every masked file into a writable host sysctl).
+    UniqueFd fd(::open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) throw_errno("open", "/dev/null");
+    struct stat sb;
+    if (::fstat(fd.get(), &sb) < 0) throw_errno("stat", "/dev/null");
+    if (!S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(1, 3)) throw Error("/dev/null: not the 1:3 character device", EPERM);
+    return fd;
+}
 
 void validate_mounts(const spec::Spec& s, const std::string& bundle, const PluginRegistry& plugins) {
     for (size_t i = 0; i < s.mounts.size(); ++i) {
         const spec::Mount& m = s.mounts[i];
         const std::string field = "mounts[" + std::to_string(i) + "]";
+        if (clean_destination(m.destination) == "/proc" && m.type != "proc")
+            throw Error(field + ": /proc must be a proc mount, not " + m.type + " (init, masked and read-only paths rely on it)",
+                        EINVAL);
         MountHandler* h = plugins.mount_handler(m.type);
         if (!h) throw Error(field + ".type: no loaded mount handler for type \"" + m.type + "\" (destination " + m.destination + ")");
         Status st = h->validate(request_for(m, bundle));
@@ -120,6 +194,7 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
         struct stat sb;
         bool file_target = m.type == "bind" && ::stat(req.source.c_str(), &sb) == 0 && !S_ISDIR(sb.st_mode);
         UniqueFd target = file_target ? touch_in_root(root.get(), m.destination) : mkdir_all_in_root(root.get(), m.destination);
+        refuse_mount_into_procfs(m, target.get(), file_target);
         req.target = fd_path(target.get());
         MountHandler* h = plugins.mount_handler(m.type);
         if (!h) throw Error("mount " + m.destination + ": no loaded mount handler for type \"" + m.type + "\"");
@@ -150,8 +225,9 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot) {
     if (::chdir("/") < 0) throw_errno("chdir", "/");
 }
 
-void finish_rootfs(const spec::Spec& s) {
-    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+void protect_paths(const spec::Spec& s, const std::string& rootfs, int dev_null) {
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open rootfs", rootfs);
     for (const std::string& p : s.linux.masked_paths) {
         int fd = -1;
         try {
@@ -163,26 +239,32 @@ void finish_rootfs(const spec::Spec& s) {
         UniqueFd target(fd);
         struct stat sb;
         if (::fstat(target.get(), &sb) < 0) throw_errno("stat", p);
-        if (S_ISDIR(sb.st_mode)) {
-            if (::mount("tmpfs", fd_path(target.get()).c_str(), "tmpfs", MS_RDONLY, nullptr) < 0) throw_errno("mask", p);
-        } else if (::mount("/dev/null", fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0) {
-            throw_errno("mask", p);
-        }
+        if (S_ISDIR(sb.st_mode)) mask_with_tmpfs(target.get(), p);
+        else mask_with_dev_null(dev_null, target.get(), p);
     }
     for (const std::string& p : s.linux.readonly_paths) {
-        UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, root.get(), (p.c_str() + 1), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)));
-        if (!tree) {
-            if (errno == ENOENT) continue;
-            throw_errno("readonly path", p);
+        // Resolved inside the root first: open_tree on the path itself would
+        // follow magic links such as /proc/1/root out of the container.
+        int fd = -1;
+        try {
+            fd = open_in_root(root.get(), p).release();
+        } catch (const Error& e) {
+            if (e.err() == ENOENT) continue;
+            throw;
         }
+        UniqueFd target(fd);
+        UniqueFd tree(static_cast<int>(
+            ::syscall(SYS_open_tree, target.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH)));
+        if (!tree) throw_errno("readonly path", p);
         struct mount_attr attr = {};
         attr.attr_set = MOUNT_ATTR_RDONLY;
         if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
             throw_errno("make read-only", p);
-        UniqueFd target = open_in_root(root.get(), p);
-        if (::syscall(SYS_move_mount, tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-            throw_errno("mount read-only", p);
+        move_onto(tree.get(), target.get(), "mount read-only", p);
     }
+}
+
+void finish_rootfs(const spec::Spec& s) {
     if (s.root_readonly) {
         struct mount_attr attr = {};
         attr.attr_set = MOUNT_ATTR_RDONLY;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "spec/spec.hpp"
+#include "util/unique_fd.hpp"
 
 namespace berth {
 
@@ -19,8 +20,17 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
 // MS_MOVE + chroot (for ramdisk roots where pivot_root fails).
 void enter_rootfs(const std::string& rootfs, bool no_pivot);
 
-// After the root is changed: root.readonly, maskedPaths, readonlyPaths, and
-// rootfsPropagation.
+// The host's /dev/null as an O_PATH fd, checked to be the 1:3 device.
+UniqueFd open_verified_dev_null();
+
+// maskedPaths (files masked with a clone of `dev_null`, from
+// open_verified_dev_null; directories with a read-only tmpfs) and
+// readonlyPaths, resolved inside the rootfs. Runs before pivot_root: the
+// host's /dev/null cannot be cloned once the old root is detached, and the
+// rootfs's own /dev/null is the container's to forge.
+void protect_paths(const spec::Spec& s, const std::string& rootfs, int dev_null);
+
+// After the root is changed: root.readonly and rootfsPropagation.
 void finish_rootfs(const spec::Spec& s);
 
 // Checks what prepare_rootfs would refuse, without touching the system.

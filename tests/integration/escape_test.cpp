@@ -1,0 +1,598 @@
+// Escape tests: one per known class of runtime CVE. Each builds a hostile
+// rootfs, bundle or volume, runs real containers as root, and checks that the
+// host is untouched (canary files and directories, host mounts, host sysctls,
+// the berth binary). docs/security.md maps each test to the defence it checks.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace berth::test {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// A host directory with a file in it that no container may touch: content,
+// mtime and the host's mount table are compared after the attack.
+class Canary {
+public:
+    Canary() : dir_("berth-canary") {
+        file_ = dir_.path() + "/canary";
+        std::ofstream(file_) << "untouched\n";
+        stat(file_.c_str(), &before_);
+    }
+    const std::string& dir() const { return dir_.path(); }
+    const std::string& file() const { return file_; }
+    // Empty when untouched; otherwise what changed.
+    std::string damage() const {
+        std::string d;
+        struct stat now {};
+        if (stat(file_.c_str(), &now) != 0) return "canary file is gone";
+        if (read_text(file_) != "untouched\n") d += "canary content changed; ";
+        if (now.st_mtim.tv_sec != before_.st_mtim.tv_sec || now.st_mtim.tv_nsec != before_.st_mtim.tv_nsec)
+            d += "canary mtime changed; ";
+        if (now.st_dev != before_.st_dev || now.st_ino != before_.st_ino) d += "canary replaced or mounted over; ";
+        size_t entries = 0;
+        for (auto& e : fs::directory_iterator(dir_.path())) entries += e.path() != file_;
+        if (entries) d += "new entries in the canary dir; ";
+        if (read_text("/proc/self/mountinfo").find(dir_.path()) != std::string::npos) d += "a mount on the host under the canary dir; ";
+        return d;
+    }
+
+private:
+    TempDir dir_;
+    std::string file_;
+    struct stat before_ {};
+};
+
+void drop_mount(json& config, const std::string& destination) {
+    json kept = json::array();
+    for (auto& m : config["mounts"])
+        if (m["destination"] != destination) kept.push_back(m);
+    config["mounts"] = kept;
+}
+
+void drop_namespace(json& config, const std::string& type) {
+    json kept = json::array();
+    for (auto& ns : config["linux"]["namespaces"])
+        if (ns["type"] != type) kept.push_back(ns);
+    config["linux"]["namespaces"] = kept;
+}
+
+std::string sha_of(const std::string& path) {
+    FILE* p = popen(("sha256sum " + path).c_str(), "r");
+    char buf[128] = {};
+    if (p) {
+        if (!fgets(buf, sizeof buf, p)) buf[0] = 0;
+        pclose(p);
+    }
+    return buf;
+}
+
+class Escape : public ContainerTest {
+protected:
+    std::unique_ptr<Bundle> bundle(const std::vector<std::string>& args) {
+        static int n = 0;
+        return std::make_unique<Bundle>(tmp_->path() + "/bundle" + std::to_string(n++), args);
+    }
+    Result run(Bundle& b, const std::string& prefix = "run") { return berth({"run", "--bundle", b.dir(), id(prefix)}); }
+};
+
+// ---- 1. mount destinations that are symlinks out of the rootfs ----
+
+TEST_F(Escape, MountDestinationSymlinksStayInRootfs) {
+    Canary host;
+    auto b = bundle({"sh", "-c", "echo ok"});
+    const std::string r = b->rootfs();
+    ASSERT_EQ(symlink(host.dir().c_str(), (r + "/abs").c_str()), 0);
+    ASSERT_EQ(symlink(("../../../../../../../../../.." + host.dir()).c_str(), (r + "/rel").c_str()), 0);
+    ASSERT_EQ(symlink("/chain2", (r + "/chain1").c_str()), 0);
+    ASSERT_EQ(symlink("chain3/../chain4", (r + "/chain2").c_str()), 0);
+    fs::create_directories(r + "/chain3");
+    ASSERT_EQ(symlink(("../.." + host.dir()).c_str(), (r + "/chain4").c_str()), 0);
+    const std::string bind_src = tmp_->path() + "/bindsrc";
+    fs::create_directories(bind_src);
+    std::ofstream(bind_src + "/file") << "x";
+    for (const char* d : {"/abs/m-abs", "/rel/m-rel", "/chain1/m-chain"})
+        b->config["mounts"].push_back({{"destination", d}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+    b->config["mounts"].push_back({{"destination", "/abs/canary"}, {"type", "bind"}, {"source", bind_src + "/file"},
+                                   {"options", {"bind", "ro"}}});
+    b->config["mounts"].push_back({{"destination", "/abs"}, {"type", "bind"}, {"source", bind_src}, {"options", {"rbind"}}});
+    b->save();
+    Result res = run(*b);
+    EXPECT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(host.damage(), "");
+    for (const char* m : {"/m-abs", "/m-rel", "/m-chain"})
+        EXPECT_TRUE(exists(r + host.dir() + m)) << "resolved inside the rootfs: " << m;
+}
+
+TEST_F(Escape, MountDestinationThroughProcMagicLinkFails) {
+    // /proc is mounted first; /proc/1/root is init's root, which is the host's
+    // root before pivot_root. A destination through it must not be followed.
+    Canary host;
+    auto b = bundle({"true"});
+    ASSERT_EQ(symlink(("/proc/1/root" + host.dir()).c_str(), (b->rootfs() + "/hostroot").c_str()), 0);
+    ASSERT_EQ(symlink("/proc/self/root", (b->rootfs() + "/selfroot").c_str()), 0);
+    for (const std::string& dest : std::vector<std::string>{"/hostroot/evil", "/proc/1/root" + host.dir() + "/evil", "/selfroot" + host.dir() + "/evil"}) {
+        b->config["mounts"].push_back({{"destination", dest}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+        b->save();
+        const std::string c = id("magic");
+        Result res = berth({"run", "--bundle", b->dir(), c});
+        EXPECT_EQ(res.code, 1) << dest;
+        EXPECT_NE(res.err.find(dest), std::string::npos) << "the error names the destination: " << res.err;
+        EXPECT_EQ(host.damage(), "") << dest;
+        EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+        b->config["mounts"].erase(b->config["mounts"].size() - 1);
+    }
+}
+
+// ---- 2. destinations that become symlinks; /proc that is not procfs ----
+
+TEST_F(Escape, ProcSymlinkedToAHostPathIsMountedInside) {
+    Canary host;
+    auto b = bundle({"sh", "-c", "test -e /proc/self/status && echo procfs"});
+    fs::remove(b->rootfs() + "/proc");
+    ASSERT_EQ(symlink(host.dir().c_str(), (b->rootfs() + "/proc").c_str()), 0);
+    b->save();
+    Result res = run(*b);
+    EXPECT_EQ(host.damage(), "");
+    if (res.code == 0) {
+        EXPECT_EQ(res.out, "procfs\n");
+        EXPECT_TRUE(fs::is_directory(b->rootfs() + host.dir())) << "proc landed inside the rootfs";
+    } else {
+        EXPECT_NE(res.err.find("/proc"), std::string::npos) << res.err;
+    }
+}
+
+TEST_F(Escape, MountOverProcFromAVolumeIsRefused) {
+    // The container controls the volume: with it over /proc, masked and
+    // read-only paths and /proc/self/fd would be the attacker's files.
+    Canary host;
+    const std::string vol = tmp_->path() + "/vol";
+    fs::create_directories(vol + "/sys/kernel");
+    fs::create_directories(vol + "/self");
+    ASSERT_EQ(symlink(host.dir().c_str(), (vol + "/self/fd").c_str()), 0);
+    ASSERT_EQ(symlink(host.file().c_str(), (vol + "/kcore").c_str()), 0);
+    struct Case {
+        const char* name;
+        std::function<void(json&)> edit;
+    } cases[] = {
+        {"bind over /proc after proc", [&](json& c) {
+             c["mounts"].push_back({{"destination", "/proc"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
+         }},
+        {"bind instead of proc", [&](json& c) {
+             drop_mount(c, "/proc");
+             c["mounts"].push_back({{"destination", "/proc"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
+         }},
+        {"tmpfs instead of proc", [&](json& c) {
+             drop_mount(c, "/proc");
+             c["mounts"].push_back({{"destination", "/proc"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+         }},
+        {"bind over /proc/sys", [&](json& c) {
+             c["mounts"].push_back({{"destination", "/proc/sys"}, {"type", "bind"}, {"source", vol + "/sys"}, {"options", {"rbind"}}});
+         }},
+        {"bind into /proc through a symlink", [&](json& c) {
+             c["mounts"].push_back({{"destination", "/p/sys"}, {"type", "bind"}, {"source", vol + "/sys"}, {"options", {"rbind"}}});
+         }},
+    };
+    for (auto& k : cases) {
+        auto b = bundle({"true"});
+        symlink("/proc", (b->rootfs() + "/p").c_str());
+        k.edit(b->config);
+        b->save();
+        const std::string c = id("proc");
+        Result res = berth({"run", "--bundle", b->dir(), c});
+        EXPECT_EQ(res.code, 1) << k.name << ": " << res.err;
+        EXPECT_NE(res.err.find("proc"), std::string::npos) << k.name << ": " << res.err;
+        EXPECT_EQ(host.damage(), "") << k.name;
+        EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{}) << k.name;
+    }
+    EXPECT_TRUE(fs::is_symlink(vol + "/kcore"));
+}
+
+TEST_F(Escape, SymlinkPlantedInASharedVolumeByAnEarlierContainer) {
+    Canary host;
+    const std::string vol = tmp_->path() + "/shared";
+    fs::create_directories(vol);
+    auto volume = [&](Bundle& b) {
+        b.config["mounts"].push_back({{"destination", "/vol"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
+    };
+    // The first container plants links at the next one's destinations.
+    auto a = bundle({"sh", "-c", "ln -s " + host.dir() + " /vol/abs && ln -s ../../../../../../.." + host.dir() +
+                                     " /vol/rel && ln -s /proc/1/root" + host.dir() + " /vol/magic && echo planted"});
+    volume(*a);
+    a->save();
+    Result res = run(*a, "plant");
+    ASSERT_EQ(res.code, 0) << res.err;
+    ASSERT_EQ(res.out, "planted\n");
+    auto b = bundle({"sh", "-c", "echo second"});
+    volume(*b);
+    // rel/sub first: its directory is made on disk before abs covers it.
+    b->config["mounts"].push_back({{"destination", "/vol/rel/sub"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+    b->config["mounts"].push_back({{"destination", "/vol/abs"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+    b->save();
+    res = run(*b, "victim");
+    EXPECT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(host.damage(), "");
+    EXPECT_TRUE(exists(b->rootfs() + host.dir() + "/sub")) << "resolved inside the second rootfs";
+    b->config["mounts"].push_back({{"destination", "/vol/magic/x"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+    b->save();
+    const std::string c = id("victim");
+    res = berth({"run", "--bundle", b->dir(), c});
+    EXPECT_EQ(res.code, 1) << "a magic link is never followed";
+    EXPECT_NE(res.err.find("/vol/magic/x"), std::string::npos) << res.err;
+    EXPECT_EQ(host.damage(), "");
+    EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+}
+
+// ---- 3. masked paths (CVE-2025-31133 class) ----
+
+// Prints "<name> <major>:<minor> <type>" for each masked file as the
+// container sees it.
+// (/proc/kcore is not in every kernel; these two are.)
+const char* kStatMasked = "for f in /proc/keys /proc/timer_list; do echo \"$f $(stat -c '%t:%T %F' $f)\"; done; "
+                          "stat -f -c '/proc/acpi %T' /proc/acpi";
+
+TEST_F(Escape, MaskedPathsUseARealDevNull) {
+    const std::string core_pattern = read_text("/proc/sys/kernel/core_pattern");
+    struct Case {
+        const char* name;
+        std::function<void(const std::string& dev)> plant;
+    } cases[] = {
+        {"symlink to a writable procfs file", [](const std::string& dev) {
+             ASSERT_EQ(symlink("/proc/sys/kernel/core_pattern", (dev + "/null").c_str()), 0);
+         }},
+        {"symlink to a host path", [](const std::string& dev) { ASSERT_EQ(symlink("/etc/shadow", (dev + "/null").c_str()), 0); }},
+        {"another device node", [](const std::string& dev) {
+             ASSERT_EQ(mknod((dev + "/null").c_str(), S_IFCHR | 0666, makedev(1, 5)), 0);
+         }},
+        {"a regular file", [](const std::string& dev) { std::ofstream(dev + "/null") << "not null\n"; }},
+        {"missing", [](const std::string&) {}},
+    };
+    for (auto& k : cases) {
+        auto b = bundle({"sh", "-c", kStatMasked});
+        // Without a /dev tmpfs the rootfs's own /dev is what the container has.
+        drop_mount(b->config, "/dev");
+        drop_mount(b->config, "/dev/pts");
+        drop_mount(b->config, "/dev/shm");
+        drop_mount(b->config, "/dev/mqueue");
+        b->save();
+        k.plant(b->rootfs() + "/dev");
+        Result res = run(*b, "mask");
+        EXPECT_EQ(res.code, 0) << k.name << ": " << res.err;
+        EXPECT_EQ(res.out, "/proc/keys 1:3 character special file\n/proc/timer_list 1:3 character special file\n/proc/acpi tmpfs\n")
+            << k.name;
+    }
+    EXPECT_EQ(read_text("/proc/sys/kernel/core_pattern"), core_pattern);
+}
+
+TEST_F(Escape, MaskedPathSymlinkedToAHostFile) {
+    Canary host;
+    auto b = bundle({"sh", "-c", "cat /masked 2>&1; echo; cat /magic 2>&1; true"});
+    ASSERT_EQ(symlink(host.file().c_str(), (b->rootfs() + "/masked").c_str()), 0);
+    b->config["linux"]["maskedPaths"].push_back("/masked");
+    b->save();
+    Result res = run(*b);
+    EXPECT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(res.out.find("untouched"), std::string::npos) << res.out;
+    EXPECT_EQ(host.damage(), "");
+    // Without a pid namespace /proc/1/root is the host's root.
+    drop_namespace(b->config, "pid");
+    ASSERT_EQ(symlink(("/proc/1/root" + host.file()).c_str(), (b->rootfs() + "/magic").c_str()), 0);
+    b->config["linux"]["maskedPaths"].push_back("/magic");
+    b->config["linux"]["readonlyPaths"].push_back("/magic");
+    b->save();
+    const std::string c = id("magic");
+    res = berth({"run", "--bundle", b->dir(), c});
+    EXPECT_EQ(host.damage(), "");
+    if (res.code == 0) {
+        EXPECT_EQ(res.out.find("untouched"), std::string::npos) << res.out;
+    } else {
+        EXPECT_NE(res.err.find("/magic"), std::string::npos) << res.err;
+    }
+    EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+}
+
+// ---- 4. the console (CVE-2025-52565 class) ----
+
+TEST_F(Escape, ConsoleSymlinksDoNotReachTheHost) {
+    Canary host;
+    const std::string console = host.dir() + "/console";
+    const std::string ptmx = host.dir() + "/ptmx";
+    for (const std::string which : {"console", "ptmx"}) {
+        auto b = bundle({"sh", "-c", "tty; ls -l /dev/console 2>&1; echo on-the-pty"});
+        b->config["process"]["terminal"] = true;
+        drop_mount(b->config, "/dev");
+        b->save();
+        ASSERT_EQ(symlink(console.c_str(), (b->rootfs() + "/dev/console").c_str()), 0);
+        if (which == "ptmx") ASSERT_EQ(symlink(ptmx.c_str(), (b->rootfs() + "/dev/ptmx").c_str()), 0);
+        else ASSERT_EQ(symlink("pts/ptmx", (b->rootfs() + "/dev/ptmx").c_str()), 0);
+        const std::string sock_path = tmp_->path() + "/console-" + which + ".sock";
+        int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un addr = {};
+        addr.sun_family = AF_UNIX;
+        strcpy(addr.sun_path, sock_path.c_str());
+        ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        ASSERT_EQ(listen(listener, 1), 0);
+        int master = -1;
+        std::thread receiver([&] {
+            struct pollfd pl = {listener, POLLIN, 0};
+            if (poll(&pl, 1, 20000) <= 0) return;
+            int conn = accept(listener, nullptr, nullptr);
+            char name[128];
+            char control[CMSG_SPACE(sizeof(int))];
+            struct iovec iov = {name, sizeof name};
+            struct msghdr msg = {};
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            struct pollfd pc = {conn, POLLIN, 0};
+            if (poll(&pc, 1, 20000) > 0 && recvmsg(conn, &msg, 0) > 0 && CMSG_FIRSTHDR(&msg))
+                memcpy(&master, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+            close(conn);
+        });
+        const std::string c = id("tty");
+        Result r = berth({"create", "--console-socket", sock_path, "--bundle", b->dir(), c});
+        if (r.code != 0) {
+            // Unblock the receiver: connect once ourselves.
+            int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+            close(s);
+        }
+        receiver.join();
+        close(listener);
+        EXPECT_EQ(host.damage(), "") << which;
+        EXPECT_FALSE(exists(console) || exists(ptmx)) << which;
+        if (which == "ptmx") {
+            EXPECT_EQ(r.code, 1) << "no pty master behind the container's /dev/ptmx";
+            EXPECT_NE(r.err.find("ptmx"), std::string::npos) << r.err;
+            EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+            continue;
+        }
+        ASSERT_EQ(r.code, 0) << r.err;
+        ASSERT_GE(master, 0);
+        struct stat sb {};
+        ASSERT_EQ(fstat(master, &sb), 0);
+        EXPECT_TRUE(S_ISCHR(sb.st_mode)) << "the console socket got a pty master";
+        ASSERT_EQ(berth({"start", c}).code, 0);
+        std::string out;
+        char buf[256];
+        for (int i = 0; i < 50 && out.find("on-the-pty") == std::string::npos; ++i) {
+            struct pollfd pf = {master, POLLIN, 0};
+            if (poll(&pf, 1, 100) > 0) {
+                ssize_t n = read(master, buf, sizeof buf);
+                if (n <= 0) break;
+                out.append(buf, static_cast<size_t>(n));
+            }
+        }
+        close(master);
+        EXPECT_NE(out.find("/dev/pts/0"), std::string::npos) << out;
+        EXPECT_EQ(host.damage(), "") << which;
+    }
+}
+
+// ---- 5. writes through /proc/sys redirections (CVE-2025-52881 class) ----
+
+TEST_F(Escape, SysctlsAreWrittenOnlyToProcfs) {
+    Canary host;
+    const std::string host_port = read_text("/proc/sys/net/ipv4/ip_unprivileged_port_start");
+    const std::string host_domain = read_text("/proc/sys/kernel/domainname");
+    // The volume the attacker controls: its "kernel/domainname" points at the
+    // host canary, its "ipv4" at the canary dir.
+    const std::string vol = tmp_->path() + "/sysvol";
+    fs::create_directories(vol + "/kernel");
+    fs::create_directories(vol + "/net");
+    ASSERT_EQ(symlink(host.file().c_str(), (vol + "/kernel/domainname").c_str()), 0);
+    ASSERT_EQ(symlink(host.dir().c_str(), (vol + "/net/ipv4").c_str()), 0);
+    auto b = bundle({"sh", "-c", "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/domainname"});
+    b->config["linux"]["sysctl"] = {{"net.ipv4.ip_unprivileged_port_start", "777"}, {"kernel.domainname", "escape.test"}};
+    b->save();
+    Result res = run(*b);
+    ASSERT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(res.out, "777\nescape.test\n") << "the container's own namespaces got the values";
+    // Now with the volume over /proc/sys (directly, and through a tmpfs whose
+    // link points there): refused, never written through.
+    for (const std::string how : {"direct", "tmpfs-link"}) {
+        if (how == "direct") {
+            b->config["mounts"].push_back({{"destination", "/proc/sys"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
+        } else {
+            b->config["mounts"].push_back({{"destination", "/t"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
+            ASSERT_EQ(symlink("/proc/sys", (b->rootfs() + "/psys").c_str()), 0);
+            b->config["mounts"].push_back({{"destination", "/psys/net"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+        }
+        b->save();
+        const std::string c = id("sysctl");
+        res = berth({"run", "--bundle", b->dir(), c});
+        EXPECT_EQ(res.code, 1) << how << ": " << res.out;
+        EXPECT_NE(res.err.find("proc"), std::string::npos) << how << ": " << res.err;
+        EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+        b->config["mounts"].erase(b->config["mounts"].size() - 1);
+    }
+    EXPECT_EQ(host.damage(), "");
+    EXPECT_EQ(read_text("/proc/sys/net/ipv4/ip_unprivileged_port_start"), host_port);
+    EXPECT_EQ(read_text("/proc/sys/kernel/domainname"), host_domain);
+    EXPECT_TRUE(fs::is_symlink(vol + "/kernel/domainname"));
+}
+
+// ---- 6. fd leaks ----
+
+TEST_F(Escape, OnlyStdioAndPreservedFdsReachTheContainer) {
+    // ls opens the directory it lists as the lowest free fd: 4 with one
+    // preserved fd, 3 without; anything else is a leak.
+    auto b = bundle({"ls", "/proc/self/fd"});
+    int p[2];
+    ASSERT_EQ(pipe(p), 0);
+    int rd = fcntl(p[0], F_DUPFD_CLOEXEC, 20), wr = fcntl(p[1], F_DUPFD_CLOEXEC, 20);
+    close(p[0]);
+    close(p[1]);
+    ASSERT_EQ(dup2(wr, 3), 3);
+    close(wr);
+    // Open in the caller without CLOEXEC but not preserved: must not show.
+    int opened = open("/etc/hostname", O_RDONLY);
+    ASSERT_GE(opened, 0);
+    int secret = fcntl(opened, F_DUPFD, 50);
+    close(opened);
+    ASSERT_EQ(secret, 50);
+    Result r = berth({"run", "--preserve-fds", "1", "--bundle", b->dir(), id("fds")}, {}, {3, secret});
+    close(3);
+    close(secret);
+    close(rd);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "0\n1\n2\n3\n4\n");
+    secret = fcntl(0, F_DUPFD, 50);
+    r = berth({"run", "--bundle", b->dir(), id("fds")}, {}, {secret});
+    close(secret);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "0\n1\n2\n3\n");
+}
+
+// ---- 8. /proc/<pid>/exe of berth (CVE-2019-5736) ----
+
+// Every berth process (a binary named berth, or the exec stub's memfd) whose
+// exe the container can resolve, and whether it could open it for writing.
+// Readlink needs the same ptrace access as opening the file.
+const char* kOpenExes =
+    "for p in /proc/[0-9]*; do "
+    "  l=$(readlink $p/exe 2>/dev/null) || continue; "
+    "  case \"$l\" in */berth|*/berth\\ *|*memfd:berth*) echo \"reachable $p $l\"; "
+    "    ( : >> $p/exe ) 2>/dev/null && echo \"writable $p\";; esac; "
+    "done; echo scanned";
+
+TEST_F(Escape, BerthBinaryIsNotReachableThroughProcExe) {
+    struct stat before {};
+    ASSERT_EQ(stat(BERTH_BIN, &before), 0);
+    const std::string sha = sha_of(BERTH_BIN);
+    // Without a pid namespace the container sees the host's processes,
+    // `berth run` among them.
+    auto b = bundle({"sh", "-c", kOpenExes});
+    drop_namespace(b->config, "pid");
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("scanned"), std::string::npos);
+    EXPECT_EQ(r.out.find("reachable"), std::string::npos) << r.out;
+    // create + start: the container scans (into a file) while berth state,
+    // start and kill run beside it.
+    const std::string scan = std::string("(") + kOpenExes + ") > /result";
+    auto s = bundle({"sh", "-c", scan + "; " + scan + ".2; " + scan + ".3"});
+    drop_namespace(s->config, "pid");
+    s->save();
+    const std::string c = id("exe");
+    ASSERT_EQ(berth({"create", "--bundle", s->dir(), c}).code, 0);
+    ASSERT_EQ(berth({"start", c}).code, 0);
+    for (int i = 0; i < 200 && !exists(s->rootfs() + "/result.3"); ++i) berth({"state", c});
+    for (int i = 0; i < 100 && read_text(s->rootfs() + "/result.3").find("scanned") == std::string::npos; ++i) usleep(50000);
+    for (const char* f : {"/result", "/result.2", "/result.3"}) {
+        const std::string out = read_text(s->rootfs() + f);
+        EXPECT_NE(out.find("scanned"), std::string::npos) << f;
+        EXPECT_EQ(out.find("reachable"), std::string::npos) << out;
+    }
+    // #!/proc/self/exe: the stub re-runs itself from the sealed memfd.
+    auto self = bundle({"/proc/self/exe"});
+    r = run(*self);
+    EXPECT_NE(r.code, 0);
+    std::ofstream(self->rootfs() + "/script") << "#!/proc/self/exe\n";
+    chmod((self->rootfs() + "/script").c_str(), 0755);
+    self->config["process"]["args"] = {"/script"};
+    self->save();
+    r = run(*self);
+    EXPECT_NE(r.code, 0);
+    struct stat after {};
+    ASSERT_EQ(stat(BERTH_BIN, &after), 0);
+    EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+    EXPECT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+    EXPECT_EQ(sha_of(BERTH_BIN), sha);
+}
+
+// ---- 9. a created container's init is non-dumpable ----
+
+TEST_F(Escape, CreatedInitIsNotDumpable) {
+    auto a = bundle({"true"});
+    const std::string ca = id("init");
+    const std::string pidfile = tmp_->path() + "/init.pid";
+    ASSERT_EQ(berth({"create", "--bundle", a->dir(), "--pid-file", pidfile, ca}).code, 0);
+    const std::string pid = read_text(pidfile);
+    // A second container in the first one's pid namespace, with the default
+    // capabilities (no CAP_SYS_PTRACE): pid 1 is the waiting init. Only
+    // dumpability tells it apart from the control process, which is readable.
+    // (Listing /proc/1/fd is allowed to root by DAC; resolving an entry needs
+    // ptrace access, which is what matters.)
+    auto b = bundle({"sh", "-c",
+                     "cat /proc/1/environ >/dev/null 2>&1 && echo ENVIRON; readlink /proc/1/fd/0 >/dev/null 2>&1 && echo FDS; "
+                     "readlink /proc/1/exe >/dev/null 2>&1 && echo EXE; head -c1 /proc/1/mem >/dev/null 2>&1 && echo MEM; "
+                     "sleep 30 & cat /proc/$!/environ >/dev/null && readlink /proc/$!/fd/0 >/dev/null && echo CONTROL; kill $!"});
+    for (auto& ns : b->config["linux"]["namespaces"])
+        if (ns["type"] == "pid") ns["path"] = "/proc/" + pid + "/ns/pid";
+    b->save();
+    Result r = run(*b, "peer");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "CONTROL\n") << "the peer reached into the created init";
+    // On the host: the stub is still the init, and still non-dumpable after
+    // exec (task files of a non-dumpable process belong to root).
+    std::string status = read_text("/proc/" + pid + "/status");
+    EXPECT_NE(status.find("Name:\tberth-init"), std::string::npos) << status;
+}
+
+// ---- 7. plugins from untrusted files (end to end) ----
+
+TEST_F(Escape, UntrustedPluginFilesAreRefused) {
+    auto b = bundle({"true"});
+    const std::string so = std::string(BERTH_BUILD_ROOT) + "/plugins/mounts/berth-mounts.so";
+    const std::string base = tmp_->path() + "/plugins";
+    fs::create_directories(base);
+    chmod(base.c_str(), 0755);
+    auto install = [&](const std::string& dir, unsigned dir_mode, unsigned mode) {
+        fs::create_directories(dir);
+        chmod(dir.c_str(), dir_mode);
+        fs::copy_file(so, dir + "/berth-mounts.so", fs::copy_options::overwrite_existing);
+        chmod((dir + "/berth-mounts.so").c_str(), mode);
+        return dir + "/berth-mounts.so";
+    };
+    const std::string good = install(base + "/good", 0755, 0644);
+    const std::string ww = install(base + "/ww", 0755, 0666);
+    const std::string in_ww_dir = install(base + "/wwdir", 0777, 0644);
+    const std::string link = base + "/good/link.so";
+    fs::create_symlink(ww, link);
+    const std::string not_root = install(base + "/nobody", 0755, 0644);
+    ASSERT_EQ(chown(not_root.c_str(), 65534, 65534), 0);
+    struct Case {
+        std::string file, named, why;
+    } cases[] = {
+        {ww, ww, "writable by group or others"},
+        {in_ww_dir, base + "/wwdir", "writable by group or others"},
+        {link, ww, "writable by group or others"},
+        {not_root, not_root, "not owned by root"},
+    };
+    const std::string cfg = tmp_->path() + "/plugins.yaml";
+    for (auto& k : cases) {
+        std::ofstream(cfg) << "plugins:\n  - {name: mounts, file: " << k.file << "}\n";
+        const std::string c = id("plugin");
+        Result r = run_berth(root_, {"--plugin-config", cfg, "create", "--bundle", b->dir(), c});
+        EXPECT_EQ(r.code, 1) << k.file;
+        EXPECT_NE(r.err.find(k.named), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find(k.why), std::string::npos) << r.err;
+        EXPECT_FALSE(exists(root_ + "/" + c)) << "not created";
+        EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+    }
+    // The control: the same file, trusted, works.
+    std::ofstream(cfg) << "plugins:\n  - {name: mounts, file: " << good << "}\n";
+    Result r = run_berth(root_, {"--plugin-config", cfg, "run", "--bundle", b->dir(), id("plugin")});
+    EXPECT_EQ(r.code, 0) << r.err;
+}
+
+}  // namespace
+}  // namespace berth::test
