@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <utility>
 
 #include "cgroups/cgroup_manager.hpp"
 #include "container/container.hpp"
@@ -163,8 +164,9 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     validate_container_id(opts.id);
     const std::string bundle = absolute(opts.bundle);
     // The text lives only while it is parsed: a config of hundreds of MB
-    // must not be held twice (see exhaustion_test).
-    const spec::Spec s = spec::parse_spec([&] {
+    // must not be held twice (see exhaustion_test). Not const: the
+    // annotations are moved into the state, not copied.
+    spec::Spec s = spec::parse_spec([&] {
         try {
             return read_file(bundle + "/config.json");
         } catch (const Error& e) {
@@ -204,7 +206,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     st.bundle = bundle;
     st.rootfs = rootfs;
     st.created = now_rfc3339();
-    st.annotations = s.annotations;
+    st.annotations = std::move(s.annotations);
     st.cgroup = cg.to_json();
     st.poststart = hooks_to_json(s.hooks.poststart);
     st.poststop = hooks_to_json(s.hooks.poststop);

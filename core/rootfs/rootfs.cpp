@@ -164,11 +164,11 @@ void validate_mounts(const spec::Spec& s, const std::string& bundle, const Plugi
     for (size_t i = 0; i < s.mounts.size(); ++i) {
         const spec::Mount& m = s.mounts[i];
         const std::string field = "mounts[" + std::to_string(i) + "]";
+        MountHandler* h = plugins.mount_handler(m.type);
+        if (!h) throw Error(field + ".type: no loaded mount handler for type \"" + m.type + "\" (destination " + m.destination + ")");
         if (clean_destination(m.destination) == "/proc" && m.type != "proc")
             throw Error(field + ": /proc must be a proc mount, not " + m.type + " (init, masked and read-only paths rely on it)",
                         EINVAL);
-        MountHandler* h = plugins.mount_handler(m.type);
-        if (!h) throw Error(field + ".type: no loaded mount handler for type \"" + m.type + "\" (destination " + m.destination + ")");
         Status st = h->validate(request_for(m, bundle));
         if (!st.ok()) throw Error(field + ": " + st.message, st.err);
     }
