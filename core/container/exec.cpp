@@ -14,7 +14,9 @@
 // init): berth sends "go" once the helper is in the cgroup; the helper answers
 // "joined", then "ready" with everything set up but the final exec, and waits
 // for "exec". The socket is close-on-exec, so EOF after "exec" means the stub
-// runs; an "error" carries the helper's own message.
+// runs; an "error" carries the helper's own message. The helper's last steps
+// (after the seccomp filter) are only a read, a write and the exec, which the
+// container's allowlist must permit anyway for its own init.
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -267,6 +269,9 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
         throw_sys(fork_errno, "fork");
     }
     HelperGuard helper(pid);
+    // A helper that died is an error to report, not a SIGPIPE to die of. Set
+    // after the fork: the process must not inherit an ignored SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
     child_end.reset();
     console.reset();
 

@@ -1,6 +1,5 @@
 #include "init/init_channel.hpp"
 
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -11,8 +10,7 @@ namespace berth {
 
 static void write_exact(int fd, const char* p, size_t n) {
     while (n > 0) {
-        // A peer that died is an error to report, not a SIGPIPE to die of.
-        ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = ::write(fd, p, n);
         if (w < 0) {
             if (errno == EINTR) continue;
             throw_errno("write to init channel");

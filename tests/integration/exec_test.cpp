@@ -341,6 +341,30 @@ TEST_F(Exec, SeccompOfTheContainerApplies) {
     }
 }
 
+// Deny by default, as Docker's and podman's profiles do: the helper's last
+// steps and the stub must need nothing beyond an ordinary allowlist.
+TEST_F(Exec, SeccompAllowlist) {
+    auto b = bundle();
+    b->config["linux"]["seccomp"] = {
+        {"defaultAction", "SCMP_ACT_ERRNO"},
+        {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
+        {"syscalls",
+         {{{"names",
+            {"access", "arch_prctl", "brk", "chdir", "clone", "clone3", "close", "close_range", "dup", "dup2", "dup3",
+             "execve", "execveat", "exit", "exit_group", "faccessat", "faccessat2", "fcntl", "fork", "fstat", "futex",
+             "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getpgrp", "getpid", "getppid", "getrandom",
+             "getuid", "ioctl", "lseek", "lstat", "mmap", "mprotect", "munmap", "nanosleep", "clock_nanosleep",
+             "newfstatat", "open", "openat", "pipe", "pipe2", "poll", "prctl", "pread64", "prlimit64", "read",
+             "readlink", "rseq", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "set_robust_list", "set_tid_address",
+             "setpgid", "sigaltstack", "stat", "statx", "uname", "vfork", "wait4", "write", "writev"}},
+           {"action", "SCMP_ACT_ALLOW"}}}}};
+    b->save();
+    const std::string c = running(*b);
+    Result r = berth({"exec", c, "sh", "-c", "echo allowed; grep Seccomp: /proc/self/status"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "allowed\nSeccomp:\t2\n");
+}
+
 TEST_F(Exec, Errors) {
     auto b = bundle();
     const std::string c = running(*b);
