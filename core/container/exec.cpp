@@ -7,7 +7,8 @@
 // container ever reaches the host's berth binary (docs/security.md). pid and
 // time namespaces apply to children only: berth enters them "for children"
 // just around the fork, so the helper is born in them and is berth's own
-// child, which it waits for (with --detach the process is reparented to the
+// child, which it waits for, relaying its terminal for -t without a console
+// socket (with --detach the process is reparented to the
 // caller's subreaper, as runc's is).
 //
 // berth and the helper talk over a socketpair (length-prefixed JSON, as with
@@ -42,6 +43,7 @@
 #include "state/state_store.hpp"
 #include "terminal/console_socket.hpp"
 #include "terminal/pty.hpp"
+#include "terminal/pty_relay.hpp"
 #include "util/fault_point.hpp"
 #include "util/files.hpp"
 
@@ -66,14 +68,12 @@ struct HelperPlan {
     int stub = -1;
 };
 
-// runc's checkTerminal, and the one case berth does not do yet.
+// runc's checkTerminal.
 void check_terminal(bool terminal, const ExecOptions& o) {
     if (o.detach && terminal && o.console_socket.empty())
         throw Error("cannot allocate tty if berth will detach without setting console socket");
     if ((!o.detach || !terminal) && !o.console_socket.empty())
         throw Error("cannot use console socket if berth will not detach or allocate tty");
-    if (!o.detach && terminal)
-        throw Error("--tty without --detach: berth exec cannot relay a terminal itself yet; use --detach with --console-socket");
 }
 
 // A closed stdio fd would be taken by the first fd we open, and handed to the
@@ -239,8 +239,16 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     // --- from here on, the helper guard undoes what we started
     ProcessNamespaces ns = open_process_namespaces(st.pid, st.start_time);
     UniqueFd stub = make_exec_stub_memfd();
-    UniqueFd console;
-    if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
+    // With a terminal and no --detach, the master comes to us (the relay).
+    UniqueFd console, relay_end;
+    if (!o.console_socket.empty()) {
+        console = connect_console_socket(o.console_socket);
+    } else if (plan.proc.terminal) {
+        int rp[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rp) < 0) throw_errno("socketpair");
+        relay_end.reset(rp[0]);
+        console.reset(rp[1]);
+    }
     int sp[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
     UniqueFd parent_end(sp[0]), child_end(sp[1]);
@@ -310,6 +318,11 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     fault_point("exec.started");
     helper.release();
     if (o.detach) return 0;
+    if (relay_end) {
+        UniqueFd master = receive_fd(relay_end.get());
+        const int status = relay_pty_until_exit(master.get(), pid);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
     return wait_for(pid);
 }
 

@@ -211,9 +211,8 @@ TEST_F(Exec, DetachWithPidFile) {
     EXPECT_NE(r.err.find("cannot allocate tty if berth will detach without setting console socket"), std::string::npos) << r.err;
     r = berth({"exec", "-d", "--console-socket", tmp_->path() + "/x.sock", c, "true"});
     EXPECT_NE(r.err.find("cannot use console socket if berth will not detach or allocate tty"), std::string::npos) << r.err;
-    r = berth({"exec", "-t", c, "true"});
-    EXPECT_EQ(r.code, 255);
-    EXPECT_NE(r.err.find("--tty without --detach"), std::string::npos) << r.err;
+    r = berth({"exec", "-t", "--console-socket", tmp_->path() + "/x.sock", c, "true"});
+    EXPECT_NE(r.err.find("cannot use console socket if berth will not detach or allocate tty"), std::string::npos) << r.err;
 }
 
 TEST_F(Exec, TerminalThroughConsoleSocket) {
@@ -258,6 +257,19 @@ TEST_F(Exec, TerminalThroughConsoleSocket) {
     close(master);
     EXPECT_NE(out.find("/dev/pts/"), std::string::npos) << out;
     EXPECT_NE(out.find("on-the-pty"), std::string::npos) << out;
+}
+
+// -t without --detach: berth relays the pty to its own stdio, as runc does.
+TEST_F(Exec, TerminalRelayedWhenNotDetached) {
+    auto b = bundle();
+    const std::string c = running(*b);
+    Result r = berth({"exec", "-t", c, "sh", "-c", "tty; test -t 0 && echo stdin-is-a-tty; exit 3"});
+    EXPECT_EQ(r.code, 3) << r.err;
+    EXPECT_NE(r.out.find("/dev/pts/"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("stdin-is-a-tty"), std::string::npos) << r.out;
+    r = berth({"exec", "-t", c, "sh", "-c", "kill -TERM $$"});
+    EXPECT_EQ(r.code, 128 + SIGTERM) << r.err;
+    expect_only_init(c);
 }
 
 TEST_F(Exec, PreserveFds) {
