@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -428,6 +429,72 @@ TEST_F(Exec, IntoACreatedContainer) {
     EXPECT_EQ(state(c)["status"], "created");
 }
 
+bool has_fault_points(const std::string& root, const std::string& c, const std::string& dir) {
+    const std::string probe = dir + "/probe.trace";
+    run_berth(root, {"exec", c, "true"}, {"BERTH_FAULT_TRACE=" + probe});
+    return read_text(probe).find("exec.state-read") != std::string::npos;
+}
+
+// berth killed at each step: the helper dies with it, the container goes on.
+TEST_F(Exec, CrashAtEachStepLeavesNoHelper) {
+    auto b = bundle();
+    const std::string c = running(*b);
+    if (!has_fault_points(root_, c, tmp_->path())) GTEST_SKIP() << "needs a build with -Dfault_injection=true";
+    const std::string trace = tmp_->path() + "/steps.trace";
+    ASSERT_EQ(berth({"exec", c, "true"}, {"BERTH_FAULT_TRACE=" + trace}).code, 0);
+    std::istringstream steps(read_text(trace));
+    std::vector<std::string> names;
+    for (std::string step; std::getline(steps, step);) names.push_back(step);
+    EXPECT_EQ(names, (std::vector<std::string>{"exec.state-read", "exec.cgroup-joined", "exec.namespaces-joined",
+                                               "exec.process-ready", "exec.started"}));
+    for (const auto& step : names) {
+        Result r = berth({"exec", c, "true"}, {"BERTH_FAULT_AT=" + step});
+        EXPECT_EQ(r.code, 128 + SIGKILL) << step << ": " << r.err;
+        expect_only_init(c);
+        EXPECT_EQ(state(c)["status"], "running") << step;
+        r = berth({"exec", c, "echo", "still-works"});
+        EXPECT_EQ(r.out, "still-works\n") << step << ": " << r.err;
+    }
+}
+
+// exec holds the container's lock (shared) until its process is in the
+// container: a delete waits for it, and is not held up by the process.
+TEST_F(Exec, DeleteWaitsForAnExecBeingSetUp) {
+    auto b = bundle();
+    const std::string c = running(*b);
+    if (!has_fault_points(root_, c, tmp_->path())) GTEST_SKIP() << "needs a build with -Dfault_injection=true";
+    const std::string fifo = tmp_->path() + "/hold";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    // The first step's trace write blocks in open() until we read the fifo.
+    Result exec_r, delete_r;
+    std::atomic<bool> deleted{false};
+    std::thread exec_t([&] { exec_r = berth({"exec", c, "sleep", "1"}, {"BERTH_FAULT_TRACE=" + fifo}); });
+    usleep(300000);
+    std::thread delete_t([&] {
+        delete_r = berth({"delete", "--force", c});
+        deleted = true;
+    });
+    usleep(700000);
+    EXPECT_FALSE(deleted) << "delete went ahead while exec was joining: " << delete_r.err;
+    EXPECT_TRUE(exists(root_ + "/" + c));
+    int fd = open(fifo.c_str(), O_RDONLY);
+    std::thread drain([fd] {
+        char buf[256];
+        while (read(fd, buf, sizeof buf) > 0) {}
+    });
+    exec_t.join();
+    delete_t.join();
+    // A fifo read end stays open until every step was written.
+    int w = open(fifo.c_str(), O_WRONLY);
+    close(w);
+    drain.join();
+    close(fd);
+    // Either the exec got in before the delete (and was then killed with the
+    // container: 137) or it found the container gone; never a half-joined helper.
+    EXPECT_TRUE(exec_r.code == 128 + SIGKILL || exec_r.code == 0) << exec_r.code << " " << exec_r.err;
+    EXPECT_EQ(delete_r.code, 0) << delete_r.err;
+}
+
 // A script whose interpreter is /proc/self/exe, the CVE-2019-5736 trick: run
 // by the exec'd process while it is still the stub, it must reach the sealed
 // stub again, never the host's berth binary.
@@ -450,10 +517,7 @@ TEST_F(Exec, ProcSelfExeIsTheStubNotBerth) {
 TEST_F(Exec, HostBinaryOutOfReachDuringSetup) {
     auto b = bundle();
     const std::string c = running(*b);
-    // Does this build have fault points? (-Dfault_injection=true)
-    const std::string probe = tmp_->path() + "/probe.trace";
-    ASSERT_EQ(berth({"exec", c, "true"}, {"BERTH_FAULT_TRACE=" + probe}).code, 0);
-    if (read_text(probe).find("exec.state-read") == std::string::npos)
+    if (!has_fault_points(root_, c, tmp_->path()))
         GTEST_SKIP() << "needs a build with -Dfault_injection=true to hold exec mid-setup";
 
     bool checked = false;
