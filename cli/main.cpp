@@ -99,7 +99,7 @@ const std::vector<OptionSpec> kCreateOptions = {
 
 const std::vector<OptionSpec> kExecOptions = {
     {"process", 'p', true, "FILE: the process as an OCI process JSON object (the flags below are then ignored)"},
-    {"tty", 't', false, "allocate a pseudo-TTY (sent over --console-socket)"},
+    {"tty", 't', false, "allocate a pseudo-TTY (relayed by berth, or sent over --console-socket with --detach)"},
     {"console-socket", 0, true, "unix socket to send the pty master to"},
     {"detach", 'd', false, "do not wait for the process"},
     {"pid-file", 0, true, "write the process's pid to this file"},
