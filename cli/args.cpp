@@ -14,6 +14,11 @@ std::string ParsedArgs::get(const std::string& name, const std::string& fallback
     return it == values.end() ? fallback : it->second;
 }
 
+std::vector<std::string> ParsedArgs::list(const std::string& name) const {
+    auto it = all.find(name);
+    return it == all.end() ? std::vector<std::string>{} : it->second;
+}
+
 static std::string prefix(const std::string& context) { return context.empty() ? "" : context + ": "; }
 
 static const OptionSpec* find_option(const std::vector<OptionSpec>& table, const std::string& name, bool is_short) {
@@ -64,6 +69,7 @@ ParsedArgs parse_args(const std::vector<OptionSpec>& table, const std::vector<st
             throw Error(prefix(context) + "flag --" + std::string(o->name) + " takes true or false, not \"" + value + "\"");
         }
         out.values[o->name] = value;
+        out.all[o->name].push_back(value);
     }
     return out;
 }

@@ -17,11 +17,13 @@ struct OptionSpec {
 
 struct ParsedArgs {
     std::map<std::string, std::string> values;  // options given, by long name ("true" for flags)
+    std::map<std::string, std::vector<std::string>> all;  // every value of a repeated option, in order
     std::vector<std::string> positional;
 
     bool has(const std::string& name) const { return values.count(name) != 0; }
     bool flag(const std::string& name) const;
     std::string get(const std::string& name, const std::string& fallback = "") const;
+    std::vector<std::string> list(const std::string& name) const;
 };
 
 // Parses args[begin..] up to the first positional when stop_at_positional

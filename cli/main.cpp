@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -40,6 +41,8 @@ struct Command {
     size_t min_args, max_args;
     std::vector<OptionSpec> options;
     std::function<int(const RuntimeContext&, const ParsedArgs&)> run;
+    // Options end at the first argument; the rest is passed as is (exec's command).
+    bool options_first = false;
 };
 
 const std::vector<OptionSpec> kGlobalOptions = {
@@ -54,6 +57,14 @@ const std::vector<OptionSpec> kGlobalOptions = {
     {"help", 'h', false, "show help"},
 };
 
+int preserve_fds(const ParsedArgs& a) {
+    const std::string n = a.get("preserve-fds", "0");
+    char* end = nullptr;
+    long v = std::strtol(n.c_str(), &end, 10);
+    if (n.empty() || *end || v < 0 || v > 1 << 20) throw Error("--preserve-fds: \"" + n + "\" is not a number of fds");
+    return static_cast<int>(v);
+}
+
 CreateOptions create_options(const ParsedArgs& a) {
     CreateOptions o;
     o.id = a.positional.at(0);
@@ -62,11 +73,7 @@ CreateOptions create_options(const ParsedArgs& a) {
     o.console_socket = a.get("console-socket");
     o.no_pivot = a.flag("no-pivot");
     o.no_new_keyring = a.flag("no-new-keyring");
-    const std::string n = a.get("preserve-fds", "0");
-    char* end = nullptr;
-    long v = std::strtol(n.c_str(), &end, 10);
-    if (n.empty() || *end || v < 0 || v > 1 << 20) throw Error("--preserve-fds: \"" + n + "\" is not a number of fds");
-    o.preserve_fds = static_cast<int>(v);
+    o.preserve_fds = preserve_fds(a);
     if (a.has("plugins")) {
         const std::string list = a.get("plugins");
         for (size_t start = 0; start <= list.size();) {
@@ -89,6 +96,48 @@ const std::vector<OptionSpec> kCreateOptions = {
     {"preserve-fds", 0, true, "pass N more fds (3..3+N-1) to the process"},
     {"plugins", 0, true, "NAME,...: the plugins to use (default: those enabled in the plugin config)"},
 };
+
+const std::vector<OptionSpec> kExecOptions = {
+    {"process", 'p', true, "FILE: the process as an OCI process JSON object (the flags below are then ignored)"},
+    {"tty", 't', false, "allocate a pseudo-TTY (relayed by berth, or sent over --console-socket with --detach)"},
+    {"console-socket", 0, true, "unix socket to send the pty master to"},
+    {"detach", 'd', false, "do not wait for the process"},
+    {"pid-file", 0, true, "write the process's pid to this file"},
+    {"cwd", 0, true, "current working directory in the container"},
+    {"env", 'e', true, "KEY=VALUE to add to the environment (repeatable)"},
+    {"user", 'u', true, "UID[:GID] to run as"},
+    {"additional-gids", 'g', true, "an additional group id (repeatable)"},
+    {"cap", 'c', true, "a capability to add to the process (repeatable)"},
+    {"no-new-privs", 0, false, "set no_new_privs for the process"},
+    {"preserve-fds", 0, true, "pass N more fds (3..3+N-1) to the process"},
+    {"ignore-paused", 0, false, "allow exec in a paused container"},
+    {"process-label", 0, true, "not supported (SELinux)"},
+    {"apparmor", 0, true, "not supported (AppArmor)"},
+};
+
+ExecOptions exec_options(const ParsedArgs& a) {
+    for (const char* f : {"process-label", "apparmor"})
+        if (a.has(f)) throw Error(std::string("exec: --") + f + " is not supported: berth does not apply " +
+                                  (f[0] == 'a' ? "AppArmor profiles" : "SELinux labels"));
+    ExecOptions o;
+    o.id = a.positional.at(0);
+    o.process_file = a.get("process");
+    o.flags.args.assign(a.positional.begin() + 1, a.positional.end());
+    if (o.process_file.empty() && o.flags.args.empty()) throw Error("exec: process args cannot be empty");
+    o.flags.tty = a.flag("tty");
+    o.flags.cwd = a.get("cwd");
+    o.flags.env = a.list("env");
+    o.flags.user = a.get("user");
+    o.flags.additional_gids = a.list("additional-gids");
+    o.flags.caps = a.list("cap");
+    if (a.has("no-new-privs")) o.flags.no_new_privs = a.flag("no-new-privs");
+    o.console_socket = a.get("console-socket");
+    o.pid_file = a.get("pid-file");
+    o.detach = a.flag("detach");
+    o.preserve_fds = preserve_fds(a);
+    o.ignore_paused = a.flag("ignore-paused");
+    return o;
+}
 
 std::vector<OptionSpec> with(std::vector<OptionSpec> base, std::vector<OptionSpec> more) {
     base.insert(base.end(), more.begin(), more.end());
@@ -181,6 +230,17 @@ const std::vector<Command>& commands() {
              if (a.flag("keep")) throw Error("run: --keep is not supported");
              return run_container(ctx, create_options(a), a.flag("detach"));
          }},
+        {"exec", "<container-id> [command [args...]]", "run a process in a container", 1, SIZE_MAX, kExecOptions,
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             try {
+                 return exec_container(ctx, exec_options(a));
+             } catch (const std::exception& e) {
+                 // runc: any failure past the arguments is "exec failed", exit 255.
+                 log_error(std::string("exec failed: ") + e.what());
+                 return 255;
+             }
+         },
+         true},
         {"state", "<container-id>", "print the container's state as JSON", 1, 1, {},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              std::cout << container_state(ctx, a.positional[0]).dump(2) << "\n";
@@ -279,7 +339,8 @@ int main_impl(int argc, char** argv) {
     if (!cmd) throw Error("unknown command \"" + verb + "\" (see berth --help)");
     auto options = cmd->options;
     options.push_back({"help", 'h', false, "show help"});
-    ParsedArgs a = parse_args(options, args, pos, false, verb);
+    ParsedArgs a = parse_args(options, args, pos, cmd->options_first, verb);
+    if (cmd->options_first) a.positional.assign(args.begin() + static_cast<std::ptrdiff_t>(pos), args.end());
     if (a.flag("help")) {
         print_command_help(*cmd);
         return 0;

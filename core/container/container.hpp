@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "process/exec_process.hpp"
+
 namespace berth {
 
 struct RuntimeContext {
@@ -39,6 +41,21 @@ std::vector<pid_t> container_pids(const RuntimeContext& ctx, const std::string& 
 // create + start; unless detached, waits and returns the exit status
 // (128+N when killed by signal N) and deletes the container.
 int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach);
+
+struct ExecOptions {
+    std::string id;
+    std::string process_file;  // --process: an OCI process object; the flags below are then ignored
+    ExecFlags flags;
+    std::string console_socket;
+    std::string pid_file;
+    bool detach = false;
+    int preserve_fds = 0;
+    bool ignore_paused = false;
+};
+
+// Runs a process in the container's namespaces and cgroup (`exec`). Unless
+// detached, waits and returns its exit status (128+N when killed by signal N).
+int exec_container(const RuntimeContext& ctx, const ExecOptions& opts);
 
 // "TERM", "SIGTERM" or "15" → 15; throws naming the signal.
 int parse_signal(const std::string& s);

@@ -5,13 +5,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -26,7 +24,7 @@
 #include "rootfs/rootfs.hpp"
 #include "seccomp/seccomp_filter.hpp"
 #include "spec/spec.hpp"
-#include "terminal/console_socket.hpp"
+#include "terminal/pty.hpp"
 #include "util/files.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -72,32 +70,6 @@ void write_sysctls(const spec::Spec& s) {
             throw Error("linux.sysctl." + key + ": " + e.what(), e.err());
         }
     }
-}
-
-void setup_terminal(const spec::Process& p, int console_sock) {
-    int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0) throw_errno("open pty master", "/dev/ptmx");
-    UniqueFd m(master);
-    if (::unlockpt(master) < 0) throw_errno("unlockpt", "/dev/ptmx");
-    char name[128];
-    if (::ptsname_r(master, name, sizeof name) != 0) throw_errno("ptsname", "/dev/ptmx");
-    // The peer of the master we hold, not whatever /dev/pts/N names in the
-    // container (CVE-2025-52565 class: the path could be a symlink or another
-    // devpts instance).
-    UniqueFd slave(::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!slave) throw_errno("open pty peer", name);
-    if (::fchown(slave.get(), p.user.uid, static_cast<gid_t>(-1)) < 0) throw_errno("chown pty", name);
-    if (p.console_size) {
-        struct winsize ws = {};
-        ws.ws_row = static_cast<unsigned short>(p.console_size->first);
-        ws.ws_col = static_cast<unsigned short>(p.console_size->second);
-        ::ioctl(slave.get(), TIOCSWINSZ, &ws);
-    }
-    send_fd(console_sock, master, name);
-    if (::setsid() < 0) throw_errno("setsid");
-    if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) throw_errno("set controlling terminal", name);
-    for (int i = 0; i < 3; ++i)
-        if (::dup2(slave.get(), i) < 0) throw_errno("dup2 pty", name);
 }
 
 // Moves the socket to fd 3 after putting the caller's preserved fds aside.
@@ -189,7 +161,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         finish_rootfs(s);
 
         if (proc.terminal) {
-            setup_terminal(proc, fds.console);
+            setup_pty(proc, fds.console);
         } else if (::setsid() < 0) {
             throw_errno("setsid");
         }

@@ -12,6 +12,9 @@
  * argv: berth init <exec.fifo fd> <executable> <args...>; envp is the
  * process's environment. It blocks opening the fifo for writing until
  * `berth start` opens it for reading, then execs the program.
+ *
+ * `berth exec` runs its process through the same stub, for the same reason:
+ * argv: berth exec <executable> <args...>, which execs the program at once.
  */
 #include <asm/unistd.h>
 #include <linux/fcntl.h>
@@ -40,9 +43,14 @@ static unsigned long length(const char *s) {
     return n;
 }
 
+static int same(const char *a, const char *b) {
+    while (*a && *a == *b) a++, b++;
+    return *a == *b;
+}
+
 static void say(const char *s) { sys3(__NR_write, 2, (long)s, (long)length(s)); }
 
-static void die(const char *what, const char *arg, long err) {
+__attribute__((noreturn)) static void die(const char *what, const char *arg, long err) {
     char num[24];
     int i = sizeof num - 1;
     unsigned long e = (unsigned long)(err < 0 ? -err : err);
@@ -70,8 +78,13 @@ void stub_main(long *sp) {
     /* Non-dumpable again: exec reset it, and /proc/<pid>/exe must stay closed
      * to the container even though the memfd is sealed. */
     sys3(__NR_prctl, PR_SET_DUMPABLE, 0, 0);
+    if (argc >= 4 && same(argv[1], "exec")) {
+        sys3(__NR_prctl, PR_SET_NAME, (long)"berth-exec", 0);
+        long err = sys3(__NR_execve, (long)argv[2], (long)(argv + 3), (long)envp);
+        die("exec ", argv[2], err);
+    }
     sys3(__NR_prctl, PR_SET_NAME, (long)"berth-init", 0);
-    if (argc < 5) die("bad arguments", "", 22);
+    if (argc < 5 || !same(argv[1], "init")) die("bad arguments", "", 22);
 
     char path[40] = "/proc/self/fd/";
     unsigned long n = length(path), k = length(argv[2]);

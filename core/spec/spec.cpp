@@ -495,6 +495,16 @@ Spec parse_spec(const std::string& text) {
     return s;
 }
 
+Process parse_process_json(const std::string& text) {
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw Error(std::string("process: invalid JSON: ") + e.what());
+    }
+    return parse_process(Field{&doc, "process"});
+}
+
 Spec load_spec(const std::string& bundle) {
     std::string text;
     try {

@@ -118,6 +118,10 @@ struct Spec {
 // Parses and validates config.json text. Throws berth::Error naming the field.
 Spec parse_spec(const std::string& json_text);
 
+// A process object on its own (`exec --process FILE`); errors name
+// "process.<field>".
+Process parse_process_json(const std::string& json_text);
+
 // Reads <bundle>/config.json and parses it.
 Spec load_spec(const std::string& bundle);
 

@@ -203,3 +203,21 @@ TEST(CliArgs, GetFallback) {
 }
 
 }  // namespace
+
+namespace {
+
+// exec's repeatable options (-e, -g, --cap) keep every value, in order; the
+// command after the id is not parsed (stop at the first argument).
+TEST(ParseArgs, RepeatedOptionsAndOptionsFirst) {
+    const std::vector<OptionSpec> exec = {{"env", 'e', true, ""}, {"detach", 'd', false, ""}};
+    size_t pos = 0;
+    Args a = {"-e", "A=1", "--env=B=2", "-d", "--env", "A=3", "ctr", "ls", "-l", "--env", "X=1"};
+    ParsedArgs r = parse(exec, a, true, "exec", &pos);
+    EXPECT_EQ(r.list("env"), (std::vector<std::string>{"A=1", "B=2", "A=3"}));
+    EXPECT_EQ(r.get("env"), "A=3");
+    EXPECT_TRUE(r.flag("detach"));
+    EXPECT_EQ(pos, 6u) << "stops at the container id";
+    EXPECT_TRUE(r.list("nope").empty());
+}
+
+}  // namespace

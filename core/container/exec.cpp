@@ -1,0 +1,329 @@
+// `exec`: a new process in a created or running container.
+//
+// berth forks a helper that it places in the container's cgroup. The helper
+// joins the container's namespaces through a pidfd of init, becomes the
+// process (terminal, rlimits, seccomp, user, capabilities, cwd) and execs the
+// program through the sealed-memfd exec stub, so that no process of the
+// container ever reaches the host's berth binary (docs/security.md). pid and
+// time namespaces apply to children only: berth enters them "for children"
+// just around the fork, so the helper is born in them and is berth's own
+// child, which it waits for, relaying its terminal for -t without a console
+// socket (with --detach the process is reparented to the
+// caller's subreaper, as runc's is).
+//
+// berth and the helper talk over a socketpair (length-prefixed JSON, as with
+// init): berth sends "go" once the helper is in the cgroup; the helper answers
+// "joined", then "ready" with everything set up but the final exec, and waits
+// for "exec". The socket is close-on-exec, so EOF after "exec" means the stub
+// runs; an "error" carries the helper's own message. The helper's last steps
+// (after the seccomp filter) are only a read, a write and the exec, which the
+// container's allowlist must permit anyway for its own init.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <linux/keyctl.h>
+#include <optional>
+
+#include "cgroups/cgroup_manager.hpp"
+#include "container/container.hpp"
+#include "errors/error.hpp"
+#include "init/exec_stub.hpp"
+#include "init/init_channel.hpp"
+#include "namespaces/process_namespaces.hpp"
+#include "process/process_setup.hpp"
+#include "seccomp/seccomp_filter.hpp"
+#include "spec/spec.hpp"
+#include "state/state_store.hpp"
+#include "terminal/console_socket.hpp"
+#include "terminal/pty.hpp"
+#include "terminal/pty_relay.hpp"
+#include "util/fault_point.hpp"
+#include "util/files.hpp"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace berth {
+namespace {
+
+// What the helper needs, all prepared and validated before the fork.
+struct HelperPlan {
+    spec::Process proc;
+    std::optional<spec::Seccomp> seccomp;
+    std::string keyring;
+    int preserve_fds = 0;
+    int channel = -1;
+    int console = -1;
+    int stub = -1;
+};
+
+// runc's checkTerminal.
+void check_terminal(bool terminal, const ExecOptions& o) {
+    if (o.detach && terminal && o.console_socket.empty())
+        throw Error("cannot allocate tty if berth will detach without setting console socket");
+    if ((!o.detach || !terminal) && !o.console_socket.empty())
+        throw Error("cannot use console socket if berth will not detach or allocate tty");
+}
+
+// A closed stdio fd would be taken by the first fd we open, and handed to the
+// process as its stdin/stdout.
+void ensure_stdio_open() {
+    for (int fd = 0; fd < 3; ++fd) {
+        if (::fcntl(fd, F_GETFD) >= 0) continue;
+        int n = ::open("/dev/null", O_RDWR);
+        if (n < 0) throw_errno("open", "/dev/null");
+        if (n != fd) {
+            ::dup2(n, fd);
+            ::close(n);
+        }
+    }
+}
+
+[[noreturn]] void run_helper(const HelperPlan& plan, const ProcessNamespaces& ns) {
+    const spec::Process& proc = plan.proc;
+    const int channel = plan.channel;
+    try {
+        // If berth dies before the final exec, so do we. (Had it died before
+        // this prctl, the "go" below would read EOF.)
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        // Nothing of ours runs in the container before we are in its cgroup.
+        if (!receive_message(channel)) _exit(1);
+
+        join_process_namespaces(ns, ~(CLONE_NEWPID | CLONE_NEWTIME));
+        send_message(channel, {{"type", "joined"}});
+        if (ns.flags & CLONE_NEWUSER) {
+            if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) throw_errno("become root in the container's user namespace");
+        }
+        if (!plan.keyring.empty() &&
+            ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, plan.keyring.c_str()) < 0 && errno != ENOSYS &&
+            errno != EACCES && errno != EDQUOT)
+            throw_errno("join session keyring", plan.keyring);
+
+        if (proc.terminal) {
+            setup_pty(proc, plan.console);
+        } else if (::setsid() < 0) {
+            throw_errno("setsid");
+        }
+        if (plan.console >= 0) ::close(plan.console);
+
+        apply_rlimits(proc.rlimits);
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
+        // the user may not keep: load it before the capabilities go.
+        if (plan.seccomp && !proc.no_new_privileges) load_seccomp(*plan.seccomp);
+        switch_user_and_capabilities(proc);
+        if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
+        if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+        const std::string exe = find_executable(proc.args[0], proc.env);
+
+        // Only stdio and the caller's preserved fds reach the process.
+        if (::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
+        std::vector<std::string> argv_s = {"berth", "exec", exe};
+        argv_s.insert(argv_s.end(), proc.args.begin(), proc.args.end());
+        std::vector<char*> argv, envp;
+        for (auto& a : argv_s) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::vector<std::string> env = proc.env;
+        for (auto& e : env) envp.push_back(e.data());
+        envp.push_back(nullptr);
+
+        send_message(channel, {{"type", "ready"}});
+        if (!receive_message(channel)) _exit(1);
+        // From "exec" on, berth may exit (--detach); we must outlive it.
+        if (::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        // As late as possible: after it, only the exec and the stub's prctl
+        // and execve remain.
+        if (plan.seccomp && proc.no_new_privileges) load_seccomp(*plan.seccomp);
+        ::syscall(SYS_execveat, plan.stub, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+        throw_errno("exec the berth exec stub");
+    } catch (const std::exception& e) {
+        const Error* be = dynamic_cast<const Error*>(&e);
+        try {
+            send_message(channel, {{"type", "error"}, {"message", e.what()}, {"errno", be ? be->err() : 0}});
+        } catch (...) {
+        }
+        _exit(1);
+    }
+}
+
+// Kills and reaps the helper unless the exec went through.
+class HelperGuard {
+public:
+    explicit HelperGuard(pid_t pid) : pid_(pid) {}
+    ~HelperGuard() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
+    }
+    // The helper is known to have exited: reap it and report its status.
+    int reap() {
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
+        pid_ = 0;
+        return status;
+    }
+    void release() { pid_ = 0; }
+
+private:
+    pid_t pid_;
+};
+
+volatile pid_t g_forward_to = 0;
+
+// Not detached: signals for berth go to the process, as with runc exec.
+int wait_for(pid_t pid) {
+    g_forward_to = pid;
+    struct sigaction sa = {};
+    sa.sa_handler = [](int sig) { ::kill(g_forward_to, sig); };
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::sigaction(sig, &sa, nullptr);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw_errno("wait for the exec'd process");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+spec::Process exec_process(const ExecOptions& o, const spec::Spec& s) {
+    if (!o.process_file.empty()) {
+        std::string text;
+        try {
+            text = read_file(o.process_file);
+        } catch (const Error& e) {
+            throw Error(std::string("--process: ") + e.what(), e.err());
+        }
+        return spec::parse_process_json(text);
+    }
+    if (!s.process) throw Error("process: the container's config.json has none to start from; use --process");
+    return process_for_exec(*s.process, o.flags);
+}
+
+}  // namespace
+
+int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
+    // --- validate before anything is opened, forked or joined
+    validate_container_id(o.id);
+    ensure_stdio_open();
+    if (o.preserve_fds < 0) throw Error("--preserve-fds: must not be negative");
+    for (int fd = 3; fd < 3 + o.preserve_fds; ++fd)
+        if (::fcntl(fd, F_GETFD) < 0) throw Error("--preserve-fds: fd " + std::to_string(fd) + " is not open", EBADF);
+
+    // Shared, as other readers: a concurrent delete waits until the process
+    // is in the container, and is not held up while we wait for it.
+    std::optional<LockedContainer> c(StateStore(ctx.root).open_existing(o.id, true));
+    const ContainerState st = c->load();
+    fault_point("exec.state-read");
+    const std::string status = status_of(st, c->dir());
+    if (status == "stopped") throw Error("cannot exec in a stopped container");
+    if (status == "creating") throw Error("cannot exec in a container that is still being created");
+    if (status == "paused" && !o.ignore_paused)
+        throw Error("cannot exec in a paused container (use --ignore-paused to override)");
+    const spec::Spec s = spec::load_spec(st.bundle);
+    HelperPlan plan;
+    plan.proc = exec_process(o, s);
+    plan.proc.env = merge_env(plan.proc.env, "process.env");
+    plan.seccomp = s.linux.seccomp;
+    plan.keyring = st.id;
+    plan.preserve_fds = o.preserve_fds;
+    check_terminal(plan.proc.terminal, o);
+    const CgroupPaths cgroup = CgroupPaths::from_json(st.cgroup);
+
+    // --- from here on, the helper guard undoes what we started
+    ProcessNamespaces ns = open_process_namespaces(st.pid, st.start_time);
+    UniqueFd stub = make_exec_stub_memfd();
+    // With a terminal and no --detach, the master comes to us (the relay).
+    UniqueFd console, relay_end;
+    if (!o.console_socket.empty()) {
+        console = connect_console_socket(o.console_socket);
+    } else if (plan.proc.terminal) {
+        int rp[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rp) < 0) throw_errno("socketpair");
+        relay_end.reset(rp[0]);
+        console.reset(rp[1]);
+    }
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
+    UniqueFd parent_end(sp[0]), child_end(sp[1]);
+    plan.channel = child_end.get();
+    plan.console = console.get();
+    plan.stub = stub.get();
+
+    // The helper inherits this from its first instruction: while it still
+    // runs the host's binary inside the container's namespaces, no process
+    // there may open its /proc/<pid>/exe, mem or fds.
+    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
+    pid_t pid;
+    int fork_errno = 0;
+    {
+        ChildNamespacesGuard ours;
+        join_process_namespaces(ns, CLONE_NEWPID | CLONE_NEWTIME);
+        std::fflush(nullptr);
+        pid = ::fork();
+        if (pid == 0) run_helper(plan, ns);
+        fork_errno = errno;
+        ours.restore();
+    }
+    if (pid < 0) {
+        // The pid namespace's init is gone: the container stopped meanwhile.
+        if (fork_errno == ENOMEM) throw Error("cannot exec in a stopped container", ESRCH);
+        throw_sys(fork_errno, "fork");
+    }
+    HelperGuard helper(pid);
+    // A helper that died is an error to report, not a SIGPIPE to die of. Set
+    // after the fork: the process must not inherit an ignored SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
+    child_end.reset();
+    console.reset();
+
+    CgroupManager(CgroupLayout{}, {}).join(cgroup, pid);
+    fault_point("exec.cgroup-joined");
+    if (plan.proc.oom_score_adj) {
+        const std::string path = "/proc/" + std::to_string(pid) + "/oom_score_adj";
+        try {
+            write_existing_file(path, std::to_string(*plan.proc.oom_score_adj));
+        } catch (const Error& e) {
+            throw Error("process.oomScoreAdj: " + std::string(e.what()), e.err());
+        }
+    }
+    send_message(parent_end.get(), {{"type", "go"}});
+    bool started = false;
+    while (auto msg = receive_message(parent_end.get())) {
+        const std::string type = msg->value("type", "");
+        if (type == "joined") {
+            fault_point("exec.namespaces-joined");
+        } else if (type == "ready") {
+            fault_point("exec.process-ready");
+            send_message(parent_end.get(), {{"type", "exec"}});
+            started = true;
+        } else if (type == "error") {
+            helper.reap();
+            throw Error(msg->value("message", "exec failed"), msg->value("errno", 0));
+        }
+    }
+    // EOF: the helper exec'd the stub (after "exec") or died.
+    if (!started) {
+        const int st_code = helper.reap();
+        throw Error("the exec helper exited before the process was ready (status " + std::to_string(st_code) + ")");
+    }
+    c.reset();
+    if (!o.pid_file.empty()) write_file_atomic(o.pid_file, std::to_string(pid), 0644);  // bare pid, like create
+    fault_point("exec.started");
+    helper.release();
+    if (o.detach) return 0;
+    if (relay_end) {
+        UniqueFd master = receive_fd(relay_end.get());
+        const int status = relay_pty_until_exit(master.get(), pid);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    return wait_for(pid);
+}
+
+}  // namespace berth

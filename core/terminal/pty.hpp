@@ -1,0 +1,15 @@
+// The process's terminal: a pty made inside the container (its /dev/ptmx),
+// whose master goes to the caller over --console-socket and whose slave
+// becomes the process's controlling terminal and stdio. Shared by init and
+// exec.
+#pragma once
+
+#include "spec/spec.hpp"
+
+namespace berth {
+
+// Run by the process itself, in the container's mount namespace and before
+// it changes user: the slave is chowned to p.user.uid.
+void setup_pty(const spec::Process& p, int console_sock);
+
+}  // namespace berth
