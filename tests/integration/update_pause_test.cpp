@@ -368,5 +368,21 @@ TEST_F(UpdatePause, BadValuesChangeNothing) {
     }
 }
 
+// A value only the kernel can refuse: v1 will not set a memory limit below
+// what the cgroup already uses (v2 would OOM-kill instead, so this is v1 only).
+// What was written before the refusal is put back, as runc does.
+TEST_F(UpdatePause, KernelRefusalRestoresThePreviousLimits) {
+    if (unified_host()) GTEST_SKIP() << "v1 only: on v2 a memory.max below usage OOM-kills instead of failing";
+    const std::string c = start_worker(json::parse(R"({"memory":{"limit":67108864},"cpu":{"shares":1024}})"));
+    const std::string shares = cgroup_dir(pid_, "cpu") + "/cpu.shares";
+    Result r = berth({"update", "--cpu-share", "512", "--memory", "4k", "--memory-swap", "4k", c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("memory"), std::string::npos) << r.err;
+    EXPECT_EQ(read_text(shares), "1024\n") << "cpu.shares (written before memory failed) restored";
+    EXPECT_EQ(read_text(cgroup_dir(pid_, "memory") + "/memory.limit_in_bytes"), "67108864\n");
+    EXPECT_EQ(state_file(c)["resources"], json::parse(R"({"memory":{"limit":67108864},"cpu":{"shares":1024}})"));
+    EXPECT_EQ(status(c), "running");
+}
+
 }  // namespace
 }  // namespace berth::test
