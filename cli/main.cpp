@@ -12,6 +12,7 @@
 
 #include "args.hpp"
 #include "container/container.hpp"
+#include "container/update.hpp"
 #include "errors/error.hpp"
 #include "log/log.hpp"
 #include "plugins/plugin_config.hpp"
@@ -138,6 +139,25 @@ ExecOptions exec_options(const ParsedArgs& a) {
     o.ignore_paused = a.flag("ignore-paused");
     return o;
 }
+
+const std::vector<OptionSpec> kUpdateOptions = {
+    {"resources", 'r', true, "FILE or - (stdin): linux.resources JSON; the other flags are then ignored"},
+    {"blkio-weight", 0, true, "block IO weight (10-1000)"},
+    {"cpu-period", 0, true, "CPU CFS period (microseconds)"},
+    {"cpu-quota", 0, true, "CPU CFS quota per period (microseconds)"},
+    {"cpu-share", 0, true, "CPU shares (relative weight)"},
+    {"cpu-shares", 0, true, "same as --cpu-share"},
+    {"cpu-rt-period", 0, true, "CPU realtime period (microseconds)"},
+    {"cpu-rt-runtime", 0, true, "CPU realtime runtime per period (microseconds)"},
+    {"cpuset-cpus", 0, true, "CPUs to use (0-3,7)"},
+    {"cpuset-mems", 0, true, "memory nodes to use"},
+    {"kernel-memory", 0, true, "ignored (as in runc 1.1)"},
+    {"kernel-memory-tcp", 0, true, "ignored (as in runc 1.1)"},
+    {"memory", 0, true, "memory limit: bytes or 64m, 1g...; -1 unlimited"},
+    {"memory-reservation", 0, true, "memory soft limit"},
+    {"memory-swap", 0, true, "memory+swap limit; -1 unlimited"},
+    {"pids-limit", 0, true, "maximum number of tasks; -1 unlimited"},
+};
 
 std::vector<OptionSpec> with(std::vector<OptionSpec> base, std::vector<OptionSpec> more) {
     base.insert(base.end(), more.begin(), more.end());
@@ -271,6 +291,29 @@ const std::vector<Command>& commands() {
                  std::printf("PID\n");
                  for (pid_t p : pids) std::printf("%d\n", p);
              }
+             return 0;
+         }},
+        {"pause", "<container-id>", "freeze every process of the container", 1, 1, {},
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             pause_container(ctx, a.positional[0]);
+             return 0;
+         }},
+        {"resume", "<container-id>", "thaw a paused container", 1, 1, {},
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             resume_container(ctx, a.positional[0]);
+             return 0;
+         }},
+        {"update", "<container-id>", "change the cgroup limits of a container", 1, 1, kUpdateOptions,
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             nlohmann::json patch;
+             if (a.has("resources")) {
+                 // As runc: with --resources every other flag is ignored.
+                 if (a.values.size() > 1) log_warning("update: --resources is given, the other flags are ignored");
+                 patch = read_resources_argument(a.get("resources"));
+             } else {
+                 patch = resources_from_update_flags(a.values);
+             }
+             update_container(ctx, a.positional[0], patch);
              return 0;
          }},
         {"plugins", "list | inspect NAME|FILE", "show the plugins of the plugin config", 1, 2,

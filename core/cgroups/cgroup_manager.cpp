@@ -116,21 +116,38 @@ void CgroupManager::validate(const Resources& r) const {
             throw Error(std::string("linux.resources.") + field + ": no active plugin handles the \"" + controller +
                         "\" controller (the cgroup-" + controller + " plugin does: enable it in the plugin config or --plugins)");
     };
-    need(r.pids && r.pids->limit, "pids", "pids");
-    need(r.memory && (r.memory->limit || r.memory->reservation || r.memory->swap || r.memory->swappiness), "memory", "memory");
-    need(r.cpu && (r.cpu->shares || r.cpu->quota || r.cpu->period), "cpu", "cpu");
+    // Zero asks for nothing (runc; docker sends zeros for what it leaves alone).
+    auto set = [](const auto& v) { return v && *v != 0; };
+    need(r.pids && set(r.pids->limit), "pids", "pids");
+    need(r.memory && (set(r.memory->limit) || set(r.memory->reservation) || set(r.memory->swap) || r.memory->swappiness), "memory", "memory");
+    need(r.cpu && (set(r.cpu->shares) || set(r.cpu->quota) || set(r.cpu->period)), "cpu", "cpu");
     // Resources the SDK does not model are served by third-party plugins:
     // one of them must want the request, or it would go unenforced.
     static const std::pair<const char*, const char*> kOther[] = {
         {"blockIO", "io"}, {"hugepageLimits", "hugetlb"}, {"network", "net_cls"}, {"rdma", "rdma"}, {"unified", "unified"}};
     const json raw = json::parse(r.json, nullptr, false);
-    for (auto& [field, controller] : kOther) {
-        if (!raw.is_object() || !raw.contains(field) || raw[field].empty()) continue;
+    auto served_by = [&](const char* field, const char* controller) {
         bool served = false;
         for (auto* s : subsystems_) served |= std::string(s->controller()) == controller && s->wants(r);
         if (!served)
             throw Error(std::string("linux.resources.") + field + ": no loaded plugin handles it (it needs a plugin for the \"" +
                         controller + "\" controller, e.g. cgroup-" + controller + ")");
+    };
+    for (auto& [field, controller] : kOther) {
+        if (!raw.is_object() || !raw.contains(field) || raw[field].empty()) continue;
+        served_by(field, controller);
+    }
+    // cpu fields outside the SDK's model: the cpuset controller's lists, and
+    // the realtime limits, which no plugin implements (a cpu plugin cannot
+    // say that it does).
+    if (raw.is_object() && raw.contains("cpu") && raw["cpu"].is_object()) {
+        const json& cpu = raw["cpu"];
+        for (const char* field : {"cpus", "mems"})
+            if (cpu.contains(field) && cpu[field].is_string() && !cpu[field].get<std::string>().empty())
+                served_by((std::string("cpu.") + field).c_str(), "cpuset");
+        for (const char* field : {"realtimeRuntime", "realtimePeriod"})
+            if (cpu.contains(field) && cpu[field].is_number() && cpu[field].get<double>() != 0)
+                throw Error(std::string("linux.resources.cpu.") + field + ": no active plugin handles it (realtime cpu limits are not implemented)");
     }
     for (auto* s : wanted(r)) {
         Status st = s->validate(r);
@@ -175,6 +192,13 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
             if (it == layout_.v1_mounts.end()) continue;
             auto own = layout_.own_v1.find(s->v1_controller());
             p.v1[s->v1_controller()] = under(it->second, own == layout_.own_v1.end() ? "/" : own->second);
+            if (cgroups_path.empty()) p.prune.push_back(it->second + "/berth");
+        }
+        // pause needs the container in the v1 freezer hierarchy whatever the
+        // active plugins are.
+        if (auto it = layout_.v1_mounts.find("freezer"); it != layout_.v1_mounts.end() && !p.v1.count("freezer")) {
+            auto own = layout_.own_v1.find("freezer");
+            p.v1["freezer"] = under(it->second, own == layout_.own_v1.end() ? "/" : own->second);
             if (cgroups_path.empty()) p.prune.push_back(it->second + "/berth");
         }
     }
@@ -282,12 +306,155 @@ std::vector<pid_t> CgroupManager::pids(const CgroupPaths& paths) {
     return out;
 }
 
+namespace {
+
+void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000 * 1000};
+    nanosleep(&ts, nullptr);
+}
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// The v1 freezer directory, or "" when the container's cgroup is v2 (or has
+// no freezer).
+std::string v1_freezer(const CgroupPaths& paths) {
+    if (paths.mode == CgroupMode::Unified) return "";
+    auto it = paths.v1.find("freezer");
+    return it == paths.v1.end() ? "" : it->second;
+}
+
+std::string freezer_dir(const CgroupPaths& paths) {
+    if (paths.mode == CgroupMode::Unified && !paths.unified.empty()) return paths.unified;
+    std::string d = v1_freezer(paths);
+    if (d.empty()) throw Error("the container has no freezer cgroup (the host has no v1 freezer hierarchy)");
+    return d;
+}
+
+// v2: cgroup.events says "frozen 1" once every task is frozen.
+bool v2_events_frozen(const std::string& dir, bool want) {
+    std::istringstream in(read_file(dir + "/cgroup.events"));
+    std::string key, value;
+    while (in >> key >> value)
+        if (key == "frozen") return (value == "1") == want;
+    throw Error(dir + "/cgroup.events: no \"frozen\" key (the kernel has no cgroup v2 freezer)");
+}
+
+// Polls `done` for up to ~10 s, as runc waits for the freezer.
+template <typename Fn>
+bool wait_until(Fn&& done) {
+    for (int i = 0; i < 1000; ++i) {
+        if (done()) return true;
+        sleep_ms(i < 10 ? 1 : 10);
+    }
+    return done();
+}
+
+// Best effort, no waiting: the caller only needs SIGKILLed tasks to run.
+void thaw_for_kill(const CgroupPaths& paths) {
+    try {
+        if (paths.mode == CgroupMode::Unified) {
+            if (!paths.unified.empty() && ::access((paths.unified + "/cgroup.freeze").c_str(), F_OK) == 0)
+                write_existing_file(paths.unified + "/cgroup.freeze", "0");
+        } else if (std::string d = v1_freezer(paths); !d.empty() && ::access((d + "/freezer.state").c_str(), F_OK) == 0) {
+            write_existing_file(d + "/freezer.state", "THAWED");
+        }
+    } catch (const Error&) {
+    }
+}
+
+}  // namespace
+
+void CgroupManager::freeze(const CgroupPaths& paths) {
+    const std::string dir = freezer_dir(paths);
+    if (paths.mode == CgroupMode::Unified) {
+        write_existing_file(dir + "/cgroup.freeze", "1");
+        if (wait_until([&] { return v2_events_frozen(dir, true); })) return;
+        thaw_for_kill(paths);
+        throw Error("timeout waiting for " + dir + " to freeze (cgroup.events)", ETIMEDOUT);
+    }
+    // v1: a freeze that races with new tasks (fork, a concurrent exec) can
+    // stay FREEZING; the kernel's advice, and runc's practice, is to write
+    // FROZEN again, thawing now and then to let stragglers settle.
+    const std::string state = dir + "/freezer.state";
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        if (attempt % 50 == 49) {
+            write_existing_file(state, "THAWED");
+            sleep_ms(10);
+        }
+        write_existing_file(state, "FROZEN");
+        const std::string now = trimmed(read_file(state));
+        if (now == "FROZEN") return;
+        if (now != "FREEZING") throw Error(state + ": unexpected state \"" + now + "\" while freezing");
+        if (attempt % 25 == 24) sleep_ms(1);
+    }
+    write_existing_file(state, "THAWED");
+    throw Error("unable to freeze " + dir + " (tasks stayed FREEZING)", EBUSY);
+}
+
+void CgroupManager::thaw(const CgroupPaths& paths) {
+    const std::string dir = freezer_dir(paths);
+    if (paths.mode == CgroupMode::Unified) {
+        write_existing_file(dir + "/cgroup.freeze", "0");
+        if (!wait_until([&] { return v2_events_frozen(dir, false); }))
+            throw Error("timeout waiting for " + dir + " to thaw (cgroup.events)", ETIMEDOUT);
+        return;
+    }
+    const std::string state = dir + "/freezer.state";
+    write_existing_file(state, "THAWED");
+    if (!wait_until([&] { return trimmed(read_file(state)) == "THAWED"; }))
+        throw Error("timeout waiting for " + dir + " to thaw (freezer.state)", ETIMEDOUT);
+}
+
+bool CgroupManager::frozen(const CgroupPaths& paths) {
+    try {
+        if (paths.mode == CgroupMode::Unified) {
+            // The state asked for; pause waits for the kernel to reach it.
+            return !paths.unified.empty() && trimmed(read_file(paths.unified + "/cgroup.freeze")) == "1";
+        }
+        const std::string d = v1_freezer(paths);
+        if (d.empty()) return false;
+        const std::string state = trimmed(read_file(d + "/freezer.state"));
+        if (state == "THAWED") return false;
+        // FROZEN because an ancestor is frozen is not our pause.
+        if (::access((d + "/freezer.self_freezing").c_str(), F_OK) == 0)
+            return trimmed(read_file(d + "/freezer.self_freezing")) == "1";
+        return true;
+    } catch (const Error&) {
+        return false;  // the cgroup is gone: a stopped container
+    }
+}
+
+void CgroupManager::update(const CgroupPaths& paths, const Resources& r) const {
+    auto subs = wanted(r);
+    if (paths.mode == CgroupMode::Unified) {
+        if (paths.unified.empty()) throw Error("the container has no cgroup v2 directory to update");
+        enable_controllers(layout_.unified_mount, paths.unified, subs);
+        for (auto* s : subs) {
+            Status st = s->apply_v2(CgroupDir(paths.unified), r);
+            if (!st.ok()) throw Error(st.message, st.err);
+        }
+        return;
+    }
+    for (auto* s : subs) {
+        auto it = paths.v1.find(s->v1_controller());
+        if (it == paths.v1.end())
+            throw Error(std::string("linux.resources: the container has no cgroup in the v1 \"") + s->v1_controller() + "\" hierarchy");
+        Status st = s->apply_v1(CgroupDir(it->second), r);
+        if (!st.ok()) throw Error(st.message, st.err);
+    }
+}
+
 void CgroupManager::destroy(const CgroupPaths& paths) {
     // Kill until empty: a process may fork while we read the list.
     for (int round = 0; round < 200; ++round) {
         auto left = pids(paths);
         if (left.empty()) break;
         for (pid_t p : left) ::kill(p, SIGKILL);
+        // A paused container's tasks die only once thawed (v1).
+        if (round == 0) thaw_for_kill(paths);
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, nullptr);
     }

@@ -73,6 +73,23 @@ public:
 
     static std::vector<pid_t> pids(const CgroupPaths& paths);
 
+    // Writes new resources into an existing cgroup (`update`) through the
+    // same apply_v1/apply_v2 as create, enabling on the ancestors (v2) the
+    // controllers that are wanted now and were not at create. Validate first.
+    void update(const CgroupPaths& paths, const Resources& r) const;
+
+    // pause/resume. The freezer belongs to the manager, not to a plugin: it
+    // takes nothing from linux.resources; every container must be in a
+    // freezer cgroup from create on, whatever plugins are active; and
+    // state, kill and delete must see "paused" and thaw without loading any
+    // plugin. v1: freezer.state in the freezer hierarchy; v2: cgroup.freeze.
+    // Both wait until the kernel reports the new state.
+    static void freeze(const CgroupPaths& paths);
+    static void thaw(const CgroupPaths& paths);
+    // From the freezer file: true while frozen or freezing (by us, not by an
+    // ancestor). False when the container has no freezer cgroup.
+    static bool frozen(const CgroupPaths& paths);
+
 private:
     std::vector<CgroupSubsystem*> wanted(const Resources& r) const;
     CgroupLayout layout_;

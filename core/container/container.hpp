@@ -38,6 +38,13 @@ std::vector<nlohmann::json> list_containers(const RuntimeContext& ctx);
 // Every process of the container, from its cgroup (containerd's `ps`).
 std::vector<pid_t> container_pids(const RuntimeContext& ctx, const std::string& id);
 
+// pause/resume: freeze and thaw the container's cgroup (pause.cpp).
+void pause_container(const RuntimeContext& ctx, const std::string& id);
+void resume_container(const RuntimeContext& ctx, const std::string& id);
+// update: merge a linux.resources patch into the container's resources,
+// validate, apply through the plugins active at create (update.cpp).
+void update_container(const RuntimeContext& ctx, const std::string& id, const nlohmann::json& patch);
+
 // create + start; unless detached, waits and returns the exit status
 // (128+N when killed by signal N) and deletes the container.
 int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach);

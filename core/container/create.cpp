@@ -210,6 +210,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     st.cgroup = cg.to_json();
     st.poststart = hooks_to_json(s.hooks.poststart);
     st.poststop = hooks_to_json(s.hooks.poststop);
+    st.resources = nlohmann::json::parse(s.linux.resources.json);
+    for (const auto& p : plugins.plugins()) st.plugins.push_back(p.name);
     // Saved before anything else exists, so that `delete --force` can clean
     // up after a create that crashed.
     c.save(st);

@@ -93,6 +93,7 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     const std::string status = status_of(st, c.dir());
     if (status == "stopped") throw Error("cannot start a container that has stopped");
     if (status == "creating") throw Error("cannot start a container that is still being created");
+    if (status == "paused") throw Error("cannot start a container in the paused state");
     if (status != "created") throw Error("cannot start an already running container");
     const std::string fifo = c.path("exec.fifo");
     UniqueFd fd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
@@ -136,13 +137,24 @@ static bool terminates_by_default(int sig) {
 void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all) {
     LockedContainer c = StateStore(ctx.root).open_existing(id);
     ContainerState st = c.load();
+    const CgroupPaths cgroup = CgroupPaths::from_json(st.cgroup);
+    // Frozen tasks (v1) act on SIGKILL only once thawed; runc thaws after it.
+    auto thaw_if_killed = [&] {
+        if (sig != SIGKILL || !CgroupManager::frozen(cgroup)) return;
+        try {
+            CgroupManager::thaw(cgroup);
+        } catch (const Error& e) {
+            log_warning(std::string("kill: thaw after SIGKILL: ") + e.what());
+        }
+    };
     if (all) {
-        for (pid_t p : CgroupManager::pids(CgroupPaths::from_json(st.cgroup)))
+        for (pid_t p : CgroupManager::pids(cgroup))
             if (::kill(p, sig) < 0 && errno != ESRCH) throw_errno("kill " + std::to_string(p));
+        thaw_if_killed();
         return;
     }
     const std::string status = status_of(st, c.dir());
-    if (status != "created" && status != "running") throw Error("container not running");
+    if (status != "created" && status != "running" && status != "paused") throw Error("container not running");
     // A created container's init is the stub, pid 1 of its namespace with no
     // handlers, so the kernel would drop TERM: runc's init dies of it, and
     // `podman stop` relies on that. Deliver what the signal means.
@@ -153,6 +165,7 @@ void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, b
     if (!pidfd || check_liveness(st.pid, st.start_time) != Liveness::Alive) throw Error("container not running");
     if (::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) < 0)
         throw_errno("kill container init " + std::to_string(st.pid));
+    thaw_if_killed();
 }
 
 void delete_container(const RuntimeContext& ctx, const std::string& id, bool force) {

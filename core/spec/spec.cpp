@@ -239,6 +239,12 @@ std::vector<Hook> parse_hooks(const std::optional<Field>& f) {
     return out;
 }
 
+// Whether a number is absent, null or zero.
+bool zero_or_absent(const json& obj, const char* key) {
+    auto it = obj.find(key);
+    return it == obj.end() || it->is_null() || (it->is_number() && it->get<double>() == 0);
+}
+
 std::optional<int64_t> limit_field(const Field& parent, const char* key) {
     auto f = parent.get(key);
     if (!f) return std::nullopt;
@@ -250,7 +256,7 @@ std::optional<int64_t> limit_field(const Field& parent, const char* key) {
 Resources parse_resources(const Field& r) {
     r.object();
     Resources out;
-    out.json = r.v->dump();
+    out.json = without_unset_block_io(*r.v).dump();
     if (auto m = r.get("memory")) {
         m->object();
         MemoryResources mem;
@@ -428,6 +434,37 @@ void check_consistency(const Spec& s) {
 }
 
 }  // namespace
+
+json without_unset_block_io(const json& resources) {
+    json out = resources;
+    if (!out.is_object()) return out;
+    auto b = out.find("blockIO");
+    if (b == out.end()) return out;
+    if (b->is_null()) {
+        out.erase(b);
+        return out;
+    }
+    if (!b->is_object()) return out;  // left for the plugin's validate to name
+    // docker always sends {"weight": 0}; runc treats a zero weight and empty
+    // device lists as unset, so no io plugin is needed for them.
+    bool unset = zero_or_absent(*b, "weight") && zero_or_absent(*b, "leafWeight");
+    for (const char* list : {"weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+                             "throttleWriteIOPSDevice"}) {
+        auto it = b->find(list);
+        unset = unset && (it == b->end() || it->is_null() || (it->is_array() && it->empty()));
+    }
+    for (auto& [key, val] : b->items()) {
+        static const std::set<std::string> known = {"weight", "leafWeight", "weightDevice", "throttleReadBpsDevice",
+                                                    "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice"};
+        unset = unset && known.count(key);
+    }
+    if (unset) out.erase("blockIO");
+    return out;
+}
+
+Resources parse_resources_json(const json& resources, const std::string& path) {
+    return parse_resources(Field{&resources, path});
+}
 
 bool Spec::has_namespace(int flag) const { return find_namespace(flag) != nullptr; }
 

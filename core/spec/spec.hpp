@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "berth/resources.hpp"
 #include "seccomp/seccomp_filter.hpp"
 
@@ -121,6 +123,14 @@ Spec parse_spec(const std::string& json_text);
 // A process object on its own (`exec --process FILE`); errors name
 // "process.<field>".
 Process parse_process_json(const std::string& json_text);
+// Parses a linux.resources object (e.g. `update --resources`), naming fields
+// under `path`. Throws berth::Error.
+Resources parse_resources_json(const nlohmann::json& resources, const std::string& path = "linux.resources");
+
+// linux.resources without a blockIO that asks for nothing: runc treats a zero
+// weight and empty device lists as unset, and docker always sends
+// {"weight": 0}.
+nlohmann::json without_unset_block_io(const nlohmann::json& resources);
 
 // Reads <bundle>/config.json and parses it.
 Spec load_spec(const std::string& bundle);

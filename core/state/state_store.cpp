@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "cgroups/cgroup_manager.hpp"
 #include "errors/error.hpp"
 #include "state/process_identity.hpp"
 #include "util/files.hpp"
@@ -45,6 +46,8 @@ std::string status_of(const ContainerState& st, const std::string& dir) {
         case Liveness::Alive:
             break;
     }
+    // From the freezer itself, so that it cannot go stale (runc checks it first too).
+    if (CgroupManager::frozen(CgroupPaths::from_json(st.cgroup))) return "paused";
     // Until start consumes it, the fifo is there and init waits on it.
     if (::access((dir + "/exec.fifo").c_str(), F_OK) == 0) return "created";
     return "running";
@@ -60,7 +63,8 @@ json oci_state_json(const ContainerState& st, const std::string& status) {
 static json to_json(const ContainerState& st) {
     return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"bundle", st.bundle},
             {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner},     {"annotations", st.annotations},
-            {"cgroup", st.cgroup}, {"poststart", st.poststart}, {"poststop", st.poststop}};
+            {"cgroup", st.cgroup}, {"poststart", st.poststart}, {"poststop", st.poststop},
+            {"resources", st.resources}, {"plugins", st.plugins}};
 }
 
 ContainerState LockedContainer::load() const {
@@ -80,6 +84,8 @@ ContainerState LockedContainer::load() const {
         st.cgroup = j.value("cgroup", json::object());
         st.poststart = j.value("poststart", json::array());
         st.poststop = j.value("poststop", json::array());
+        st.resources = j.value("resources", json::object());
+        st.plugins = j.value("plugins", std::vector<std::string>{});
     } catch (const json::exception& e) {
         throw Error(p + ": corrupt state: " + e.what());
     }

@@ -29,9 +29,14 @@ struct ContainerState {
     nlohmann::json cgroup = nlohmann::json::object();  // CgroupPaths, for delete
     nlohmann::json poststart = nlohmann::json::array();  // hooks to run after start
     nlohmann::json poststop = nlohmann::json::array();   // hooks to run on delete
+    // linux.resources as now applied (create's, then each update's merge),
+    // and the plugins active at create: update uses exactly those.
+    nlohmann::json resources = nlohmann::json::object();
+    std::vector<std::string> plugins;
 };
 
-// OCI status values, plus "creating" for a create that did not finish.
+// OCI status values, plus "creating" for a create that did not finish;
+// "paused" is read from the cgroup's freezer.
 std::string status_of(const ContainerState& st, const std::string& dir);
 
 // The `state` verb's JSON.

@@ -8,6 +8,7 @@
 
 #include "error_of.hpp"
 #include "cgroups/cgroup_manager.hpp"
+#include "spec/spec.hpp"
 #include "errors/error.hpp"
 
 namespace {
@@ -232,12 +233,23 @@ TEST(CgroupPlan, HybridDefaultPath) {
     EXPECT_EQ(p.mode, CgroupMode::Hybrid);
     EXPECT_EQ(p.unified, "/sys/fs/cgroup/unified/berth/c1");
     EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"blkio", "/sys/fs/cgroup/blkio/berth/c1"},
+                                                        {"freezer", "/sys/fs/cgroup/freezer/berth/c1"},
                                                         {"memory", "/sys/fs/cgroup/memory/berth/c1"},
                                                         {"pids", "/sys/fs/cgroup/pids/berth/c1"}}));
     std::set<std::string> prune(p.prune.begin(), p.prune.end());
     EXPECT_EQ(prune, (std::set<std::string>{"/sys/fs/cgroup/unified/berth", "/sys/fs/cgroup/pids/berth",
-                                            "/sys/fs/cgroup/memory/berth", "/sys/fs/cgroup/blkio/berth"}));
+                                            "/sys/fs/cgroup/memory/berth", "/sys/fs/cgroup/blkio/berth",
+                                            "/sys/fs/cgroup/freezer/berth"}));
     EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/unified/berth/c1");
+}
+
+// pause needs a freezer cgroup whatever plugins are active.
+TEST(CgroupPlan, V1FreezerAlwaysPlanned) {
+    CgroupManager m(berth::parse_cgroup_layout(kHybridMountinfo, kHybridSelfCgroup), {});
+    auto p = m.plan("", "c1");
+    EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"freezer", "/sys/fs/cgroup/freezer/berth/c1"}}));
+    CgroupManager v2(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    EXPECT_TRUE(v2.plan("", "c1").v1.empty()) << "v2 freezes through cgroup.freeze";
 }
 
 TEST(CgroupPlan, HybridRelativePathUsesOwnV1Cgroup) {
@@ -319,6 +331,31 @@ TEST(CgroupValidate, EmptyResourceObjectsNeedNoPlugin) {
     r.memory = berth::MemoryResources{};
     r.cpu = berth::CpuResources{};
     EXPECT_EQ(error_of([&] { m.validate(r); }), "<no error>");
+}
+
+// docker sends zeros for every value it leaves unset: zero asks for nothing.
+TEST(CgroupValidate, ZeroValuesNeedNoPlugin) {
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    Resources r = berth::spec::parse_resources_json(nlohmann::json::parse(
+        R"({"memory":{"limit":0,"reservation":0,"swap":0},"cpu":{"shares":0,"quota":0,"period":0,"cpus":"",)"
+        R"("realtimeRuntime":0},"pids":{"limit":0},"blockIO":{"weight":0}})"));
+    EXPECT_EQ(error_of([&] { m.validate(r); }), "<no error>");
+}
+
+// cpu fields outside the SDK's model are refused rather than left unenforced.
+TEST(CgroupValidate, CpusetAndRealtimeNeedAPlugin) {
+    FakeSubsystem cpu("cpu");
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&cpu});
+    auto res = [](const char* text) { return berth::spec::parse_resources_json(nlohmann::json::parse(text)); };
+    EXPECT_EQ(error_of([&] { m.validate(res(R"({"cpu":{"cpus":"0-1"}})")); }),
+              "linux.resources.cpu.cpus: no loaded plugin handles it (it needs a plugin for the \"cpuset\" controller, "
+              "e.g. cgroup-cpuset)");
+    EXPECT_EQ(error_of([&] { m.validate(res(R"({"cpu":{"mems":"0"}})")); }).substr(0, 30), "linux.resources.cpu.mems: no l");
+    EXPECT_EQ(error_of([&] { m.validate(res(R"({"cpu":{"realtimeRuntime":950000}})")); }),
+              "linux.resources.cpu.realtimeRuntime: no active plugin handles it (realtime cpu limits are not implemented)");
+    FakeSubsystem cpuset("cpuset");  // the fake wants resources whose JSON mentions "cpuset"
+    CgroupManager with(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&cpu, &cpuset});
+    EXPECT_EQ(error_of([&] { with.validate(res(R"({"cpu":{"cpus":"0-1"},"x":"cpuset"})")); }), "<no error>");
 }
 
 TEST(CgroupValidate, OtherSubsystemDoesNotServe) {

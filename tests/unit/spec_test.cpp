@@ -405,6 +405,33 @@ TEST(SpecGood, ResourcesParsedIntoTypedFields) {
     EXPECT_EQ(json::parse(r.json), j["linux"]["resources"]);
 }
 
+// docker always sends blockIO {"weight": 0}; runc reads zero and empty lists as
+// unset, so it must not ask for an io plugin.
+TEST(SpecGood, UnsetBlockIOIsDropped) {
+    const struct {
+        const char* block_io;
+        bool kept;
+    } cases[] = {
+        {R"({"weight":0})", false},
+        {R"({})", false},
+        {R"({"weight":0,"leafWeight":0,"weightDevice":[],"throttleReadBpsDevice":[]})", false},
+        {R"(null)", false},
+        {R"({"weight":500})", true},
+        {R"({"leafWeight":10})", true},
+        {R"({"weight":0,"throttleReadBpsDevice":[{"major":8,"minor":0,"rate":1}]})", true},
+        {R"({"weight":0,"unknownKey":1})", true},
+        {R"("bad")", true},  // the io plugin's validate names it
+    };
+    for (const auto& c : cases) {
+        json j = base_config();
+        j["linux"]["resources"] = {{"blockIO", json::parse(c.block_io)}, {"pids", {{"limit", 5}}}};
+        auto s = parse_spec(j.dump());
+        json r = json::parse(s.linux.resources.json);
+        EXPECT_EQ(r.contains("blockIO"), c.kept) << c.block_io;
+        EXPECT_EQ(r["pids"]["limit"], 5) << "the rest stays";
+    }
+}
+
 TEST(SpecGood, AbsentResourcesAreNullopt) {
     auto s = parse_spec(base_config().dump());
     EXPECT_FALSE(s.linux.resources.memory);
