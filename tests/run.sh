@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests || exit 1
-[ -d build ] || meson setup build --prefix=/usr/local --sysconfdir=/etc || exit 1
+[ -d build ] || meson setup build --prefix=/usr/local --sysconfdir=/etc -Dfault_injection=true || exit 1
 ninja -C build || exit 1
 
 passed=0 failed=0
@@ -15,13 +15,24 @@ tier() {  # tier NAME COMMAND...
 }
 
 tier "unit and integration tests (meson test)" meson test -C build --print-errorlogs
+
+# The same suites with berth, its plugins and the tests built under ASan+UBSan
+# (UBSan made fatal, so a report fails the test instead of scrolling by).
+sanitized_tests() {
+    if [ ! -d build-asan ]; then
+        meson setup build-asan --prefix=/usr/local --sysconfdir=/etc -Dfault_injection=true \
+            -Db_sanitize=address,undefined -Dcpp_args=-fno-sanitize-recover=undefined || return 1
+    fi
+    ninja -C build-asan && meson test -C build-asan --print-errorlogs --timeout-multiplier 3
+}
+tier "unit and integration tests under ASan+UBSan" sanitized_tests
 # One guest boot per test binary; the build tree is shared at the same path.
 v2vm=tests/v2vm/run.sh
 for t in cgroup_limits_test lifecycle_test exec_test update_pause_test; do
     tier "cgroup v2 guest: $t" "$v2vm" --share "$PWD/build" --timeout 900 -- "$PWD/build/tests/integration/$t" --gtest_brief=1
 done
 tier "cgroup v2 guest, non-root leaf (systemd-like): cgroup_limits_test" \
-    "$v2vm" --share "$PWD/build" --cgroup ci/job.scope --timeout 300 -- "$PWD/build/tests/integration/cgroup_limits_test" --gtest_brief=1
+    "$v2vm" --share "$PWD/build" --cgroup ci/job.scope --timeout 900 -- "$PWD/build/tests/integration/cgroup_limits_test" --gtest_brief=1
 tier "plugin SDK example built out of tree" tests/scripts/sdk-example.sh
 
 echo "tiers: $passed passed, $failed failed"
