@@ -34,6 +34,9 @@ void fault_point(const char* step) {
         std::string line = std::string(step) + "\n";
         (void)!::write(fd, line.data(), line.size());
     }
+    // BERTH_FAULT_STOP=<step>: stop there (SIGSTOP) until SIGCONT, so that
+    // a test can run another verb inside a window between two steps.
+    if (const char* stop = std::getenv("BERTH_FAULT_STOP"); stop && std::strcmp(stop, step) == 0) ::raise(SIGSTOP);
     const char* at = std::getenv("BERTH_FAULT_AT");
     if (at && std::strcmp(at, step) == 0) {
         ::kill(::getpid(), SIGKILL);

@@ -9,6 +9,7 @@
 // process, no fifo.
 // Needs a test build: meson setup -Dfault_injection=true. Without it there
 // are no crash points, and the test fails saying so.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -286,6 +287,46 @@ TEST_F(FaultInjection, DeleteForceRacingCreate) {
         EXPECT_EQ(run_berth(root_, {"delete", "--force", run.id}).code, 0);
         EXPECT_EQ(leftovers(root_, run.id, run.rootfs), std::vector<std::string>{});
     }
+}
+
+// The same race, made certain: create is stopped in the window between
+// making its state directory and locking it (BERTH_FAULT_STOP), a delete
+// --force runs there, and create must then finish as if nothing happened.
+TEST_F(FaultInjection, DeleteForceInCreatesMkdirToLockWindow) {
+    Attempt run = fresh(false);
+    const std::string err_file = tmp_->path() + "/create-err-" + run.id;
+    std::vector<std::string> argv_s = {BERTH_BIN, "--root", root_, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG};
+    for (auto& a : scenario()[0].args(run)) argv_s.push_back(a);
+    pid_t create = fork();
+    if (create == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(err, 2);
+        std::vector<char*> argv;
+        for (auto& a : argv_s) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        char env0[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin", env1[] = "BERTH_FAULT_STOP=create.state-dir-made";
+        char* envp[] = {env0, env1, nullptr};
+        execve(argv[0], argv.data(), envp);
+        _exit(127);
+    }
+    ASSERT_GT(create, 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(create, &status, WUNTRACED), create);
+    if (!WIFSTOPPED(status)) {
+        FAIL() << "create did not stop at create.state-dir-made (status " << status
+               << "): built without -Dfault_injection=true? " << read_text(err_file);
+    }
+    Result d = run_berth(root_, {"delete", "--force", run.id});
+    EXPECT_EQ(d.code, 0) << d.err;
+    kill(create, SIGCONT);
+    ASSERT_EQ(waitpid(create, &status, 0), create);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status << ": " << read_text(err_file);
+    EXPECT_EQ(status_of(root_, run.id), "created");
+    EXPECT_EQ(run_berth(root_, {"delete", "--force", run.id}).code, 0);
+    EXPECT_EQ(leftovers(root_, run.id, run.rootfs), std::vector<std::string>{});
 }
 
 // The container's init holds nothing of berth's: only 0-2, the preserved
