@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "errors/error.hpp"
+#include "util/fault_point.hpp"
 #include "util/files.hpp"
 
 namespace berth {
@@ -26,7 +27,8 @@ std::string to_string(CgroupMode m) {
 }
 
 json CgroupPaths::to_json() const {
-    return {{"mode", to_string(mode)}, {"unified", unified}, {"v1", v1}, {"created", created}, {"prune", prune}};
+    return {{"mode", to_string(mode)}, {"unified", unified}, {"v1", v1},          {"created", created},
+            {"prune", prune},         {"planned", planned}, {"existing", existing}};
 }
 
 CgroupPaths CgroupPaths::from_json(const json& j) {
@@ -37,6 +39,8 @@ CgroupPaths CgroupPaths::from_json(const json& j) {
     p.v1 = j.value("v1", std::map<std::string, std::string>{});
     p.created = j.value("created", std::vector<std::string>{});
     p.prune = j.value("prune", std::vector<std::string>{});
+    p.planned = j.value("planned", std::vector<std::string>{});
+    p.existing = j.value("existing", std::vector<std::string>{});
     return p;
 }
 
@@ -202,29 +206,48 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
             if (cgroups_path.empty()) p.prune.push_back(it->second + "/berth");
         }
     }
+    // Every directory below the mounts down to the leaves, shallowest first.
+    auto look = [&](const std::string& mount, const std::string& leaf) {
+        for (size_t pos = mount.size(); pos < leaf.size();) {
+            size_t next = leaf.find('/', pos + 1);
+            if (next == std::string::npos) next = leaf.size();
+            const std::string dir = leaf.substr(0, next);
+            pos = next;
+            if (dir.size() <= mount.size() || dir.back() == '/') continue;
+            auto& list = ::access(dir.c_str(), F_OK) == 0 ? p.existing : p.planned;
+            if (std::find(list.begin(), list.end(), dir) == list.end()) list.push_back(dir);
+        }
+    };
+    if (!p.unified.empty()) look(layout_.unified_mount, p.unified);
+    for (auto& [ctrl, dir] : p.v1) look(layout_.v1_mounts.at(ctrl), dir);
     return p;
 }
 
-// mkdir -p, recording what it made so that delete removes only that.
-static void make_dirs(const std::string& path, std::vector<std::string>& created) {
-    std::vector<std::string> missing;
-    std::string p = path;
-    while (!p.empty() && ::access(p.c_str(), F_OK) != 0) {
-        missing.push_back(p);
-        p = p.substr(0, p.rfind('/'));
-    }
-    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-        // A delete may remove a shared parent (prune) between our check and
-        // mkdir: make it again.
+// mkdir -p below a hierarchy's mount, recording what it made so that delete
+// removes only that. A crash point after each level ("<label>.<depth>",
+// whether it was made or found) keeps the step names the same from run to run.
+static void make_dirs(const std::string& mount, const std::string& path, const std::string& label,
+                      std::vector<std::string>& created) {
+    int depth = 0;
+    for (size_t pos = mount.size(); pos < path.size();) {
+        size_t next = path.find('/', pos + 1);
+        if (next == std::string::npos) next = path.size();
+        const std::string dir = path.substr(0, next);
+        pos = next;
+        if (dir.size() <= mount.size() || dir.back() == '/') continue;
+        ++depth;
+        // A delete may remove a shared parent (prune) between our mkdirs:
+        // make it again.
         for (int attempt = 0;; ++attempt) {
-            if (::mkdir(it->c_str(), 0755) == 0) {
-                created.push_back(*it);
+            if (::mkdir(dir.c_str(), 0755) == 0) {
+                created.push_back(dir);
                 break;
             }
             if (errno == EEXIST) break;
-            if (errno != ENOENT || attempt == 3) throw_errno("mkdir", *it);
-            make_dirs(it->substr(0, it->rfind('/')), created);
+            if (errno != ENOENT || attempt == 3) throw_errno("mkdir", dir);
+            make_dirs(mount, dir.substr(0, dir.rfind('/')), label + ".again", created);
         }
+        fault_point(("create.cgroup-dir." + label + "." + std::to_string(depth)).c_str());
     }
 }
 
@@ -264,21 +287,23 @@ void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
     // On error the caller destroys what `paths.created` lists.
     {
         if (!paths.unified.empty()) {
-            make_dirs(paths.unified, paths.created);
+            make_dirs(layout_.unified_mount, paths.unified, "unified", paths.created);
             if (layout_.mode == CgroupMode::Unified) {
                 enable_controllers(layout_.unified_mount, paths.unified, subs);
                 for (auto* s : subs) {
                     Status st = s->apply_v2(CgroupDir(paths.unified), r);
                     if (!st.ok()) throw Error(st.message, st.err);
                 }
+                fault_point("create.cgroup-applied.unified");
             }
         }
-        for (auto& [ctrl, dir] : paths.v1) make_dirs(dir, paths.created);
+        for (auto& [ctrl, dir] : paths.v1) make_dirs(layout_.v1_mounts.at(ctrl), dir, ctrl, paths.created);
         if (layout_.mode != CgroupMode::Unified) {
             for (auto* s : subs) {
                 Status st = s->apply_v1(CgroupDir(paths.v1.at(s->v1_controller())), r);
                 if (!st.ok()) throw Error(st.message, st.err);
             }
+            fault_point("create.cgroup-applied.v1");
         }
     }
 }
@@ -458,12 +483,20 @@ void CgroupManager::destroy(const CgroupPaths& paths) {
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, nullptr);
     }
+    // Ours to remove: what we made, and what we planned to make (a crash may
+    // have come before `created` was saved). What existed before is not,
+    // unless we made it again after a concurrent delete pruned it.
+    auto ours = [&](const std::string& d) {
+        return std::find(paths.created.begin(), paths.created.end(), d) != paths.created.end() ||
+               std::find(paths.existing.begin(), paths.existing.end(), d) == paths.existing.end();
+    };
     // The leaves get a few more tries while exiting tasks leave them; the
     // ancestors we made may be shared with other containers, so one try each.
     std::vector<std::string> leaves;
     if (!paths.unified.empty()) leaves.push_back(paths.unified);
     for (auto& [ctrl, dir] : paths.v1) leaves.push_back(dir);
     for (auto& d : leaves) {
+        if (!ours(d)) continue;
         for (int i = 0; i < 200; ++i) {
             if (::rmdir(d.c_str()) == 0 || errno == ENOENT) break;
             if (errno != EBUSY) throw_errno("remove cgroup", d);
@@ -472,10 +505,15 @@ void CgroupManager::destroy(const CgroupPaths& paths) {
             nanosleep(&ts, nullptr);
         }
     }
-    std::vector<std::string> ancestors(paths.created.rbegin(), paths.created.rend());
-    ancestors.insert(ancestors.end(), paths.prune.begin(), paths.prune.end());
+    std::vector<std::string> ancestors = paths.created;
+    ancestors.insert(ancestors.end(), paths.planned.begin(), paths.planned.end());
+    // Deepest first, so that a parent is empty when its turn comes.
+    auto depth = [](const std::string& d) { return std::count(d.begin(), d.end(), '/'); };
+    std::stable_sort(ancestors.begin(), ancestors.end(), [&](auto& a, auto& b) { return depth(a) > depth(b); });
     for (auto& d : ancestors)
-        if (std::find(leaves.begin(), leaves.end(), d) == leaves.end()) ::rmdir(d.c_str());
+        if (std::find(leaves.begin(), leaves.end(), d) == leaves.end() && ours(d)) ::rmdir(d.c_str());
+    // berth's own default parent goes with its last container, whoever made it.
+    for (auto& d : paths.prune) ::rmdir(d.c_str());
 }
 
 }  // namespace berth

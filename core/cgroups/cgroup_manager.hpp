@@ -26,6 +26,11 @@ struct CgroupPaths {
     std::map<std::string, std::string> v1;     // controller → directory
     std::vector<std::string> created;          // directories we made, deepest last
     std::vector<std::string> prune;            // shared parents to remove once empty
+    // Saved before the first mkdir, so that delete --force after a crash
+    // knows every directory create() may have made, intermediate ones of a
+    // nested cgroupsPath included (`created` is only known afterwards):
+    std::vector<std::string> planned;          // missing at plan time: create() may make them
+    std::vector<std::string> existing;         // there before us: never removed
 
     nlohmann::json to_json() const;
     static CgroupPaths from_json(const nlohmann::json& j);
@@ -58,7 +63,8 @@ public:
     // Touches nothing.
     void validate(const Resources& r) const;
 
-    // The directories for a spec's cgroupsPath ("" → /berth/<id>).
+    // The directories for a spec's cgroupsPath ("" → /berth/<id>), and which
+    // of them exist already (read-only: it only looks).
     CgroupPaths plan(const std::string& cgroups_path, const std::string& id) const;
 
     // Creates the directories and applies the resources. On error what was
@@ -68,7 +74,8 @@ public:
     void join(const CgroupPaths& paths, pid_t pid) const;
 
     // Kills every process left in the cgroup and removes the directories we
-    // created. Missing directories are fine.
+    // created or planned to create, never one that existed before. Missing
+    // directories are fine.
     static void destroy(const CgroupPaths& paths);
 
     static std::vector<pid_t> pids(const CgroupPaths& paths);

@@ -30,6 +30,7 @@
 #include "state/process_identity.hpp"
 #include "state/state_store.hpp"
 #include "terminal/console_socket.hpp"
+#include "util/fault_point.hpp"
 #include "util/files.hpp"
 
 namespace berth {
@@ -202,6 +203,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     LockedContainer c = store.create(opts.id);
     CreateRollback rollback(c);
     ContainerState st;
+    st.creating = true;
     st.id = opts.id;
     st.bundle = bundle;
     st.rootfs = rootfs;
@@ -213,13 +215,16 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     st.resources = nlohmann::json::parse(s.linux.resources.json);
     for (const auto& p : plugins.plugins()) st.plugins.push_back(p.name);
     // Saved before anything else exists, so that `delete --force` can clean
-    // up after a create that crashed.
+    // up after a create that crashed: the cgroup plan lists every directory
+    // cgroups.create() may make (and those it must never remove).
     c.save(st);
+    fault_point("create.state-saved");
 
     rollback.set_cgroups(&cg);
     cgroups.create(cg, s.linux.resources);
     st.cgroup = cg.to_json();
     c.save(st);
+    fault_point("create.cgroup-saved");
     step("state dir and cgroup made");
 
     const std::string fifo = c.path("exec.fifo");
@@ -227,6 +232,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // Not masked by our umask: the process may run as any user and opens it
     // for writing (only through init's fd: the state dir is not in the container).
     if (::chmod(fifo.c_str(), 0622) < 0) throw_errno("chmod", fifo);
+    fault_point("create.fifo-made");
     UniqueFd stub = make_exec_stub_memfd();
     UniqueFd console;
     if (!opts.console_socket.empty()) console = connect_console_socket(opts.console_socket);
@@ -245,10 +251,23 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         run_container_init(fds, plugins, s);
     }
     rollback.set_pid(pid);
+    // Init may die before it reads the spec: a write to its end of the
+    // channel must fail with EPIPE, not kill us before the rollback. Only
+    // now, so that init (and the container's process) keep the default.
+    ::signal(SIGPIPE, SIG_IGN);
     host_ns.restore();
     step("cloned init");
     child_end.reset();
     console.reset();
+    // Init's identity is saved at once: from here on `delete --force` after
+    // a crash of ours can kill it even before it is in its cgroup (it also
+    // dies on its own: PR_SET_PDEATHSIG, or EOF on fd 3 before the spec).
+    if (auto ps = read_proc_stat(pid)) {
+        st.pid = pid;
+        st.start_time = ps->start_time;
+        c.save(st);
+    }
+    fault_point("create.cloned");
 
     if (s.has_namespace(CLONE_NEWUSER)) {
         write_id_map(pid, "uid_map", "uidMappings", s.linux.uid_mappings);
@@ -256,6 +275,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     }
     // Placed before it runs anything of the user's.
     cgroups.join(cg, pid);
+    fault_point("create.cgroup-joined");
     auto ps = read_proc_stat(pid);
     if (!ps) throw Error("init process " + std::to_string(pid) + " vanished");
     st.pid = pid;
@@ -266,12 +286,14 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         run_hooks(s.hooks.prestart, "prestart", state_json);
         run_hooks(s.hooks.create_runtime, "createRuntime", state_json);
     }
+    fault_point("create.hooks-run");
 
     step("init placed in its cgroup");
     // Init is a clone of us and has the parsed spec already: the message only
     // says "go" with what was decided since.
     send_message(parent_end.get(), {{"rootfs", rootfs}, {"bundle", bundle}, {"fifo", fifo},
                                     {"no_pivot", opts.no_pivot}, {"keyring", opts.no_new_keyring ? "" : opts.id}});
+    fault_point("create.spec-sent");
     bool ready = false;
     while (auto msg = receive_message(parent_end.get())) {
         const std::string type = msg->value("type", "");
@@ -282,16 +304,26 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         }
     }
     step("init answered");
-    // EOF: init either exec'd the stub (after "ready") or died.
-    if (!ready) {
+    fault_point("create.init-answered");
+    // EOF: init either exec'd the stub (after "ready") or died. "ready"
+    // alone is not enough: init may die between it and the exec. fd 3 is
+    // closed by the exec only once init's new image is in place, and by
+    // death only once its memory is gone, so at EOF /proc/PID/exe tells.
+    if (!ready || !runs_exec_stub(pid)) {
         int status = 0;
-        ::waitpid(pid, &status, 0);
-        rollback.set_pid(0);
+        if (!ready) {
+            ::waitpid(pid, &status, 0);
+            rollback.set_pid(0);
+        }
         throw Error("container init exited before it was ready (status " + std::to_string(status) + ")");
     }
+    fault_point("create.init-ready");
+    st.creating = false;
     c.save(st);
+    fault_point("create.saved");
     write_pid_file(opts.pid_file, pid);
     rollback.commit();
+    fault_point("create.done");
     step("done");
     return pid;
 }

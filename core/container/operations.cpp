@@ -17,6 +17,7 @@
 #include "log/log.hpp"
 #include "state/process_identity.hpp"
 #include "state/state_store.hpp"
+#include "util/fault_point.hpp"
 
 namespace berth {
 
@@ -78,15 +79,6 @@ std::vector<json> list_containers(const RuntimeContext& ctx) {
     return out;
 }
 
-// The exec stub names itself "berth-init" while it waits for start.
-static bool is_waiting_stub(pid_t pid) {
-    try {
-        return read_file("/proc/" + std::to_string(pid) + "/comm") == "berth-init\n";
-    } catch (const Error&) {
-        return false;
-    }
-}
-
 void start_container(const RuntimeContext& ctx, const std::string& id) {
     LockedContainer c = StateStore(ctx.root).open_existing(id);
     ContainerState st = c.load();
@@ -95,9 +87,13 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     if (status == "creating") throw Error("cannot start a container that is still being created");
     if (status == "paused") throw Error("cannot start a container in the paused state");
     if (status != "created") throw Error("cannot start an already running container");
+    fault_point("start.state-loaded");
     const std::string fifo = c.path("exec.fifo");
     UniqueFd fd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd) throw_errno("open", fifo);
+    // From here the stub may go on to the user's program: state then reads
+    // "running" even if we die before removing the fifo (status_of).
+    fault_point("start.fifo-opened");
     // The stub opens the fifo for writing and writes one byte; wait for it,
     // but notice if init dies, or is no longer the stub (a start that was
     // killed after the stub went on), instead of waiting forever under the lock.
@@ -106,17 +102,22 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
         int n = ::poll(&p, 1, 100);
         if (n > 0 && (p.revents & POLLIN)) {
             char b;
-            if (::read(fd.get(), &b, 1) == 1) break;
+            if (::read(fd.get(), &b, 1) == 1) {
+                fault_point("start.fifo-read");
+                break;
+            }
         }
         if (check_liveness(st.pid, st.start_time) != Liveness::Alive) throw Error("cannot start a container that has stopped");
-        if (!is_waiting_stub(st.pid)) {
+        if (!runs_exec_stub(st.pid)) {
             ::unlink(fifo.c_str());
             throw Error("cannot start an already running container");
         }
     }
     // Gone: the container starts at most once.
     ::unlink(fifo.c_str());
+    fault_point("start.fifo-removed");
     run_hooks_logged(st.poststart, "poststart", st, "running");
+    fault_point("start.done");
 }
 
 std::vector<pid_t> container_pids(const RuntimeContext& ctx, const std::string& id) {
@@ -147,6 +148,7 @@ void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, b
             log_warning(std::string("kill: thaw after SIGKILL: ") + e.what());
         }
     };
+    fault_point("kill.state-loaded");
     if (all) {
         for (pid_t p : CgroupManager::pids(cgroup))
             if (::kill(p, sig) < 0 && errno != ESRCH) throw_errno("kill " + std::to_string(p));
@@ -163,13 +165,19 @@ void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, b
     // the status was read cannot receive the signal.
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
     if (!pidfd || check_liveness(st.pid, st.start_time) != Liveness::Alive) throw Error("container not running");
+    fault_point("kill.pidfd-opened");
     if (::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) < 0)
         throw_errno("kill container init " + std::to_string(st.pid));
     thaw_if_killed();
+    fault_point("kill.signal-sent");
 }
 
 void delete_container(const RuntimeContext& ctx, const std::string& id, bool force) {
-    auto c = StateStore(ctx.root).open(id);
+    StateStore store(ctx.root);
+    // A create killed before its state dir got its name left it under a
+    // temporary one.
+    if (force) store.remove_abandoned(id);
+    auto c = store.open(id);
     if (!c) {
         // runc: deleting a missing container with --force succeeds; podman
         // and containerd rely on it.
@@ -185,6 +193,7 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         if (!force) throw Error("container " + id + " is being created or was left half-created; use delete --force");
         have_state = false;
     }
+    fault_point("delete.state-loaded");
     if (have_state) {
         std::string status = status_of(st, c->dir());
         if (status != "stopped" && !force)
@@ -194,10 +203,14 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
             if (pidfd && check_liveness(st.pid, st.start_time) == Liveness::Alive)
                 ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
         }
+        fault_point("delete.init-killed");
         CgroupManager::destroy(CgroupPaths::from_json(st.cgroup));
+        fault_point("delete.cgroup-removed");
         run_hooks_logged(st.poststop, "poststop", st, "stopped");
+        fault_point("delete.poststop-run");
     }
     c->remove();
+    fault_point("delete.done");
 }
 
 int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach) {

@@ -25,6 +25,8 @@
 #include "seccomp/seccomp_filter.hpp"
 #include "spec/spec.hpp"
 #include "terminal/pty.hpp"
+#include "terminal/console_socket.hpp"
+#include "util/fault_point.hpp"
 #include "util/files.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -116,6 +118,9 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
         // If create dies before we are ready, so do we: nothing is left behind.
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        // Crash points of init ("create.init.*") kill init, not create: create
+        // must notice (EOF on fd 3), report an error and undo everything.
+        fault_point("create.init.started");
         std::vector<int> stash = take_fd3(fds.channel, fds.preserve_fds);
         channel = kInitChannelFd;
 
@@ -127,6 +132,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         const bool no_pivot = msg->at("no_pivot");
         const std::string keyring = msg->value("keyring", "");
         const spec::Process& proc = *s.process;
+        fault_point("create.init.spec-received");
 
         join_namespaces(s);
         if (const spec::Namespace* cg = s.find_namespace(CLONE_NEWCGROUP); cg && cg->path.empty() && ::unshare(CLONE_NEWCGROUP) < 0)
@@ -140,7 +146,9 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
             ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring.c_str()) < 0 && errno != ENOSYS && errno != EACCES)
             throw_errno("join session keyring", keyring);
 
+        fault_point("create.init.namespaces-joined");
         prepare_rootfs(s, rootfs, bundle, plugins, userns);
+        fault_point("create.init.rootfs-prepared");
         write_sysctls(s);
         if (proc.oom_score_adj) write_procfs_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
         if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) < 0)
@@ -159,6 +167,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         }
         enter_rootfs(rootfs, no_pivot);
         finish_rootfs(s);
+        fault_point("create.init.rootfs-entered");
 
         if (proc.terminal) {
             setup_pty(proc, fds.console);
@@ -175,6 +184,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], proc.env);
+        fault_point("create.init.process-set-up");
         // The stub reopens the fifo through /proc/self/fd: a /proc that is not
         // procfs could answer with a file of the image and start early.
         struct statfs proc_fs;
@@ -182,6 +192,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
             throw Error("/proc is not procfs in the container: init needs /proc/self/fd to wait for start", ENOENT);
 
         channel = arrange_exec_fds(stash, &fifo);
+        fault_point("create.init.fds-arranged");
         // As late as possible: after it, only the channel write, the exec and
         // the stub's open/write/close/execve of the fifo and program remain.
         if (s.linux.seccomp && proc.no_new_privileges) load_seccomp(*s.linux.seccomp);
@@ -198,6 +209,8 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         // From "ready" on, create may exit; we must outlive it.
         if (::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
         send_message(channel, {{"type", "ready"}});
+        // Dying here, after "ready" but before the exec, must still fail create.
+        fault_point("create.init.ready-sent");
         ::syscall(SYS_execveat, fds.exec_stub, "", argv.data(), envp.data(), AT_EMPTY_PATH);
         throw_errno("exec berth init stub");
     } catch (const std::exception& e) {

@@ -2,16 +2,20 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "cgroups/cgroup_manager.hpp"
 #include "errors/error.hpp"
 #include "state/process_identity.hpp"
+#include "util/fault_point.hpp"
 #include "util/files.hpp"
 
 namespace berth {
@@ -37,8 +41,16 @@ std::string now_rfc3339() {
     return buf;
 }
 
+bool runs_exec_stub(pid_t pid) {
+    char target[256];
+    ssize_t n = ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), target, sizeof target - 1);
+    if (n < 0) return false;
+    target[n] = '\0';
+    return std::strncmp(target, "/memfd:berth-init", 17) == 0;
+}
+
 std::string status_of(const ContainerState& st, const std::string& dir) {
-    if (st.pid <= 0) return "creating";
+    if (st.pid <= 0 || st.creating) return "creating";
     switch (check_liveness(st.pid, st.start_time)) {
         case Liveness::Gone:
         case Liveness::Zombie:
@@ -48,8 +60,10 @@ std::string status_of(const ContainerState& st, const std::string& dir) {
     }
     // From the freezer itself, so that it cannot go stale (runc checks it first too).
     if (CgroupManager::frozen(CgroupPaths::from_json(st.cgroup))) return "paused";
-    // Until start consumes it, the fifo is there and init waits on it.
-    if (::access((dir + "/exec.fifo").c_str(), F_OK) == 0) return "created";
+    // Until start consumes it, the fifo is there and init waits on it. A
+    // start that was killed after opening the fifo has let the stub go on to
+    // the user's program without removing it: the fifo alone is not enough.
+    if (::access((dir + "/exec.fifo").c_str(), F_OK) == 0 && runs_exec_stub(st.pid)) return "created";
     return "running";
 }
 
@@ -61,7 +75,7 @@ json oci_state_json(const ContainerState& st, const std::string& status) {
 }
 
 static json to_json(const ContainerState& st) {
-    return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"bundle", st.bundle},
+    return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"creating", st.creating}, {"bundle", st.bundle},
             {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner},     {"annotations", st.annotations},
             {"cgroup", st.cgroup}, {"poststart", st.poststart}, {"poststop", st.poststop},
             {"resources", st.resources}, {"plugins", st.plugins}};
@@ -76,6 +90,7 @@ ContainerState LockedContainer::load() const {
         st.id = j.at("id");
         st.pid = j.at("pid");
         st.start_time = j.at("start_time");
+        st.creating = j.value("creating", false);
         st.bundle = j.at("bundle");
         st.rootfs = j.at("rootfs");
         st.created = j.at("created");
@@ -106,17 +121,63 @@ static UniqueFd lock_dir(const std::string& dir, bool shared = false) {
     return fd;
 }
 
+// Prefix of a directory that create has made but not yet named <id>. ':' is
+// not allowed in ids, so it never collides with a container.
+static const char kCreatingPrefix[] = "creating:";
+
+// Why a temporary name: `open` locks an existing directory and `delete
+// --force` removes one that has no state.json. Were the directory made
+// under its final name, a delete --force could lock and remove it between
+// create's mkdir and its flock, and create would go on in a directory that
+// no longer exists (or that a second create has made again). Made under a
+// private name, locked, then renamed into place (RENAME_NOREPLACE is the
+// duplicate-id check), it is locked from the first moment anyone can find
+// it. A separate lock file would avoid the rename but could itself never be
+// removed safely, so every id would leave one behind.
+// A create killed before the rename leaves "creating:<pid>:<id>";
+// remove_abandoned() clears it once that pid is gone.
 LockedContainer StateStore::create(const std::string& id) const {
     validate_container_id(id);
     if (::mkdir(root_.c_str(), 0711) < 0 && errno != EEXIST) throw_errno("mkdir", root_);
     const std::string dir = root_ + "/" + id;
-    if (::mkdir(dir.c_str(), 0711) < 0) {
-        if (errno == EEXIST) throw Error("container with id exists: " + id, EEXIST);
-        throw_errno("mkdir", dir);
+    if (::access(dir.c_str(), F_OK) == 0) throw Error("container with id exists: " + id, EEXIST);
+    const std::string tmp = root_ + "/" + kCreatingPrefix + std::to_string(::getpid()) + ":" + id;
+    if (::mkdir(tmp.c_str(), 0711) < 0) throw_errno("mkdir", tmp);
+    fault_point("create.state-dir-made");
+    UniqueFd fd = lock_dir(tmp);
+    if (!fd) {
+        int err = errno;
+        ::rmdir(tmp.c_str());
+        throw_sys(err, "open", tmp);
     }
-    UniqueFd fd = lock_dir(dir);
-    if (!fd) throw_errno("open", dir);
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_NOREPLACE) < 0) {
+        int err = errno;
+        ::rmdir(tmp.c_str());
+        if (err == EEXIST) throw Error("container with id exists: " + id, EEXIST);
+        throw_sys(err, "rename " + tmp + " to", dir);
+    }
+    fault_point("create.state-dir-named");
     return LockedContainer(dir, std::move(fd));
+}
+
+void StateStore::remove_abandoned(const std::string& id) const {
+    validate_container_id(id);
+    const std::string suffix = ":" + id;
+    for (const auto& name : entries()) {
+        if (name.rfind(kCreatingPrefix, 0) != 0 || name.size() <= suffix.size() ||
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        const std::string pid_text = name.substr(sizeof kCreatingPrefix - 1, name.size() - suffix.size() - (sizeof kCreatingPrefix - 1));
+        if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+        const std::string dir = root_ + "/" + name;
+        UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) continue;  // its create holds it
+        // Unlocked with its create alive: that create is between mkdir and
+        // flock. (A pid reused since only makes us keep the directory.)
+        pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+        if (::kill(pid, 0) == 0 || errno == EPERM) continue;
+        remove_tree(dir);
+    }
 }
 
 std::optional<LockedContainer> StateStore::open(const std::string& id, bool shared) const {
@@ -140,20 +201,29 @@ LockedContainer StateStore::open_existing(const std::string& id, bool shared) co
     return std::move(*c);
 }
 
-std::vector<std::string> StateStore::list() const {
-    std::vector<std::string> ids;
+// Every name in the root directory, sorted.
+std::vector<std::string> StateStore::entries() const {
+    std::vector<std::string> names;
     DIR* d = ::opendir(root_.c_str());
     if (!d) {
-        if (errno == ENOENT) return ids;
+        if (errno == ENOENT) return names;
         throw_errno("open", root_);
     }
     while (struct dirent* e = ::readdir(d)) {
         std::string name = e->d_name;
         if (name == "." || name == "..") continue;
-        if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) ids.push_back(name);
+        if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) names.push_back(name);
     }
     ::closedir(d);
-    std::sort(ids.begin(), ids.end());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::vector<std::string> StateStore::list() const {
+    std::vector<std::string> ids;
+    // Directories of creates that have not named theirs yet are not containers.
+    for (auto& name : entries())
+        if (name.rfind(kCreatingPrefix, 0) != 0) ids.push_back(name);
     return ids;
 }
 

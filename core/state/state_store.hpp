@@ -20,6 +20,9 @@ namespace berth {
 struct ContainerState {
     std::string id;
     pid_t pid = 0;  // 0 while create has not cloned init yet
+    // Until create's final save: init may be alive without being ready, so
+    // its liveness alone does not mean "created".
+    bool creating = false;
     uint64_t start_time = 0;
     std::string bundle;
     std::string rootfs;
@@ -38,6 +41,11 @@ struct ContainerState {
 // OCI status values, plus "creating" for a create that did not finish;
 // "paused" is read from the cgroup's freezer.
 std::string status_of(const ContainerState& st, const std::string& dir);
+
+// Whether pid still runs berth's exec stub (created, waiting for start),
+// rather than the user's program. From /proc/PID/exe: the stub runs from the
+// "berth-init" memfd. A process that is gone is not the stub.
+bool runs_exec_stub(pid_t pid);
 
 // The `state` verb's JSON.
 nlohmann::json oci_state_json(const ContainerState& st, const std::string& status);
@@ -65,8 +73,12 @@ public:
     explicit StateStore(std::string root) : root_(std::move(root)) {}
     const std::string& root() const { return root_; }
 
-    // Makes the container's directory; an existing id is an error.
+    // Makes the container's directory, already locked when it appears
+    // under its name; an existing id is an error.
     LockedContainer create(const std::string& id) const;
+    // Removes what a create that crashed before its directory got its name
+    // left (see create()); directories of a live create are kept.
+    void remove_abandoned(const std::string& id) const;
     // Locks an existing container; nullopt when it does not exist. Readers
     // (state, list, ps) take the lock shared.
     std::optional<LockedContainer> open(const std::string& id, bool shared = false) const;
@@ -75,6 +87,7 @@ public:
     std::vector<std::string> list() const;
 
 private:
+    std::vector<std::string> entries() const;
     std::string root_;
 };
 

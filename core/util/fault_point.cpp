@@ -11,18 +11,39 @@
 
 namespace berth {
 
+// Opened once and kept, so that init still logs its steps after pivot_root
+// (when the trace path no longer resolves) through the copy clone gave it.
+// Close-on-exec and far above the fds init moves to 3.., so it never reaches
+// the container nor takes the place of its init channel.
+static int trace_fd() {
+    static int fd = [] {
+        const char* trace = std::getenv("BERTH_FAULT_TRACE");
+        if (!trace || !*trace) return -1;
+        int f = ::open(trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (f < 0) return -1;
+        int high = ::fcntl(f, F_DUPFD_CLOEXEC, 900);
+        ::close(f);
+        return high;
+    }();
+    return fd;
+}
+
 void fault_point(const char* step) {
-    if (const char* trace = std::getenv("BERTH_FAULT_TRACE"); trace && *trace) {
+    if (int fd = trace_fd(); fd >= 0) {
         // O_APPEND writes of one short line are atomic between processes.
-        int fd = ::open(trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            std::string line = std::string(step) + "\n";
-            (void)!::write(fd, line.data(), line.size());
-            ::close(fd);
-        }
+        std::string line = std::string(step) + "\n";
+        (void)!::write(fd, line.data(), line.size());
     }
+    // BERTH_FAULT_STOP=<step>: stop there (SIGSTOP) until SIGCONT, so that
+    // a test can run another verb inside a window between two steps.
+    if (const char* stop = std::getenv("BERTH_FAULT_STOP"); stop && std::strcmp(stop, step) == 0) ::raise(SIGSTOP);
     const char* at = std::getenv("BERTH_FAULT_AT");
-    if (at && std::strcmp(at, step) == 0) ::kill(::getpid(), SIGKILL);
+    if (at && std::strcmp(at, step) == 0) {
+        ::kill(::getpid(), SIGKILL);
+        // Still here: we are pid 1 of a new pid namespace (the container's
+        // init), which cannot signal itself. Die as abruptly as we can.
+        _exit(128 + SIGKILL);
+    }
 }
 
 }  // namespace berth

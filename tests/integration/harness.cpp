@@ -143,32 +143,72 @@ char proc_state(pid_t pid) {
     return s[close + 2];
 }
 
-std::vector<std::string> leftovers(const std::string& root, const std::string& id) {
+std::vector<std::string> leftovers(const std::string& root, const std::string& id, const std::string& rootfs) {
     std::vector<std::string> found;
-    if (exists(root + "/" + id)) found.push_back("state dir " + root + "/" + id);
+    std::error_code ec;
+    // The state dir, or the temporary name of a create that crashed before
+    // naming it ("creating:<pid>:<id>").
+    for (auto it = fs::directory_iterator(root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename();
+        const std::string suffix = ":" + id;
+        if (name == id || (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0))
+            found.push_back("state dir " + it->path().string());
+    }
+    auto ours = [&](const fs::path& p) {
+        const std::string name = p.filename();
+        return name == id || name == "berthtest-" + id;
+    };
     for (const auto& entry : fs::directory_iterator("/sys/fs/cgroup")) {
-        std::error_code ec;
+        // cgroup v2 mounted at /sys/fs/cgroup: its top-level cgroups are here.
+        if (entry.is_directory() && ours(entry.path())) found.push_back("cgroup " + entry.path().string());
         for (auto it = fs::recursive_directory_iterator(entry.path(), ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
             if (it.depth() > 3) {
                 it.disable_recursion_pending();
                 continue;
             }
-            if (it->is_directory() && it->path().filename() == id) found.push_back("cgroup " + it->path().string());
+            if (it->is_directory() && ours(it->path())) found.push_back("cgroup " + it->path().string());
         }
     }
-    // Processes whose command line names the id (berth init carries args only).
+    // Processes whose command line names the id (berth init carries args only),
+    // or whose root is the bundle's rootfs.
     for (const auto& entry : fs::directory_iterator("/proc")) {
         const std::string name = entry.path().filename();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
         std::string cmd = read_text(entry.path().string() + "/cmdline");
         for (auto& c : cmd)
             if (c == '\0') c = ' ';
-        if (cmd.find(id) != std::string::npos && cmd.find("berth") != std::string::npos && std::stoi(name) != getpid())
+        if (cmd.find(id) != std::string::npos && cmd.find("berth") != std::string::npos && std::stoi(name) != getpid()) {
             found.push_back("process " + name + ": " + cmd);
+            continue;
+        }
+        if (rootfs.empty()) continue;
+        char target[4096];
+        ssize_t n = readlink((entry.path().string() + "/root").c_str(), target, sizeof target - 1);
+        if (n > 0 && std::string(target, static_cast<size_t>(n)).rfind(rootfs, 0) == 0 && proc_state(std::stoi(name)) != 'Z')
+            found.push_back("process " + name + " in the rootfs: " + cmd);
     }
     std::string mounts = read_text("/proc/self/mountinfo");
     if (mounts.find("/" + id + "/") != std::string::npos) found.push_back("mount mentioning " + id);
+    if (!rootfs.empty() && mounts.find(" " + rootfs) != std::string::npos) found.push_back("mount of " + rootfs);
     return found;
+}
+
+std::vector<std::string> stray_init_fds(pid_t pid, int preserved) {
+    std::vector<std::string> stray;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename();
+        int fd = std::stoi(name);
+        if (fd <= 2 || (fd >= 3 && fd < 3 + preserved)) continue;
+        char target[4096];
+        ssize_t n = readlink(it->path().c_str(), target, sizeof target - 1);
+        std::string t = n > 0 ? std::string(target, static_cast<size_t>(n)) : "?";
+        const std::string fifo = "/exec.fifo";
+        if (t.size() > fifo.size() && t.compare(t.size() - fifo.size(), fifo.size(), fifo) == 0) continue;
+        stray.push_back("fd " + name + " -> " + t);
+    }
+    return stray;
 }
 
 void ContainerTest::SetUp() {

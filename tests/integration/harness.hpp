@@ -52,8 +52,16 @@ private:
 std::string unique_id(const std::string& prefix);
 std::string read_text(const std::string& path);
 bool exists(const std::string& path);
-// What the machine has for a container id: state dir, cgroup dirs, processes.
-std::vector<std::string> leftovers(const std::string& root, const std::string& id);
+// What the machine has for a container id: state dir (or a create's
+// temporary one), cgroup dirs named <id> or berthtest-<id> (the top of a
+// custom nested cgroupsPath such as /berthtest-<id>/a/b) in every hierarchy,
+// processes of berth naming the id, mounts naming the id. Given the bundle's
+// rootfs, also processes whose root is in it and mounts of it.
+std::vector<std::string> leftovers(const std::string& root, const std::string& id, const std::string& rootfs = "");
+// The fds of a created container's init (or of its process) that should not
+// be open: anything but 0-2, the `preserved` fds 3..3+N-1 and, while init
+// waits for start, its exec.fifo. Each as "fd N -> target".
+std::vector<std::string> stray_init_fds(pid_t pid, int preserved = 0);
 // Status from /proc/PID/stat ('Z' for a zombie, 0 when gone).
 char proc_state(pid_t pid);
 

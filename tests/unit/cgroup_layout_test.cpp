@@ -2,6 +2,10 @@
 // with fake subsystems. Nothing here touches a real cgroupfs.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <functional>
 #include <set>
 #include <string>
@@ -389,6 +393,64 @@ TEST(CgroupValidate, V1HierarchyMissing) {
     // On a unified host there is no v1 hierarchy to ask for.
     CgroupManager u(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&pids});
     EXPECT_EQ(error_of([&] { u.validate(pids_limit(5)); }), "<no error>");
+}
+
+// ---- the plan saved before the first mkdir, and what destroy removes ----
+// A plain directory stands in for the cgroup2 mount: plan() and destroy()
+// only stat, mkdir and rmdir.
+
+class PlanDirs : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/berth-plan-test.XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        mount_ = pattern;
+        layout_.mode = CgroupMode::Unified;
+        layout_.unified_mount = mount_;
+    }
+    void TearDown() override { std::filesystem::remove_all(mount_); }
+    bool there(const std::string& rel) const { return std::filesystem::exists(mount_ + rel); }
+    std::string mount_;
+    CgroupLayout layout_;
+};
+
+TEST_F(PlanDirs, PlanListsMissingAndExistingDirs) {
+    ASSERT_EQ(::mkdir((mount_ + "/x").c_str(), 0755), 0);
+    CgroupManager m(layout_, {});
+    auto p = m.plan("/x/y/z", "c1");
+    EXPECT_EQ(p.existing, std::vector<std::string>{mount_ + "/x"});
+    EXPECT_EQ(p.planned, (std::vector<std::string>{mount_ + "/x/y", mount_ + "/x/y/z"}));
+    auto back = berth::CgroupPaths::from_json(p.to_json());
+    EXPECT_EQ(back.planned, p.planned);
+    EXPECT_EQ(back.existing, p.existing);
+}
+
+TEST_F(PlanDirs, DestroyAfterCrashRemovesPlannedKeepsExisting) {
+    ASSERT_EQ(::mkdir((mount_ + "/x").c_str(), 0755), 0);
+    CgroupManager m(layout_, {});
+    auto p = m.plan("/x/y/z", "c1");
+    // A create that made the directories and died before saving `created`.
+    ASSERT_EQ(::mkdir((mount_ + "/x/y").c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((mount_ + "/x/y/z").c_str(), 0755), 0);
+    CgroupManager::destroy(p);
+    EXPECT_FALSE(there("/x/y"));
+    EXPECT_TRUE(there("/x")) << "existed before create";
+}
+
+TEST_F(PlanDirs, DestroyAfterCrashBeforeAnyMkdir) {
+    CgroupManager m(layout_, {});
+    auto p = m.plan("/x/y", "c1");
+    CgroupManager::destroy(p);  // nothing made: fine
+    EXPECT_FALSE(there("/x"));
+}
+
+TEST_F(PlanDirs, ExistingLeafIsKept) {
+    ASSERT_EQ(::mkdir((mount_ + "/x").c_str(), 0755), 0);
+    CgroupManager m(layout_, {});
+    auto p = m.plan("/x", "c1");
+    EXPECT_TRUE(p.planned.empty());
+    CgroupManager::destroy(p);
+    EXPECT_TRUE(there("/x"));
 }
 
 }  // namespace

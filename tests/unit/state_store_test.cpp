@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/stat.h>
@@ -374,6 +375,38 @@ TEST(ProcStat, CommWithParensAndSpaces) {
     EXPECT_EQ(f[3], "S");
 }
 
+// ---- crash recovery of create's temporary directory ----
+
+TEST_F(TempRoot, ListSkipsTemporaryDirs) {
+    StateStore store(root_);
+    store.create("web");
+    ASSERT_EQ(::mkdir((root_ + "/creating:1:other").c_str(), 0700), 0);
+    EXPECT_EQ(store.list(), std::vector<std::string>{"web"});
+}
+
+TEST_F(TempRoot, RemoveAbandonedKeepsLiveCreates) {
+    StateStore store(root_);
+    store.create("web");  // makes the root
+    pid_t dead = ::fork();
+    if (dead == 0) _exit(0);
+    ::waitpid(dead, nullptr, 0);
+    pid_t alive = spawn_sleeper();
+    const std::string crashed = root_ + "/creating:" + std::to_string(dead) + ":web2";
+    const std::string live = root_ + "/creating:" + std::to_string(alive) + ":web2";
+    const std::string locked = root_ + "/creating:" + std::to_string(dead) + "0:web2";
+    const std::string other = root_ + "/creating:" + std::to_string(dead) + ":web3";
+    for (auto* d : {&crashed, &live, &locked, &other}) ASSERT_EQ(::mkdir(d->c_str(), 0700), 0) << *d;
+    int fd = ::open(locked.c_str(), O_RDONLY | O_DIRECTORY);
+    ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+    store.remove_abandoned("web2");
+    EXPECT_FALSE(fs::exists(crashed)) << "its create is dead";
+    EXPECT_TRUE(fs::exists(live)) << "its create may be between mkdir and flock";
+    EXPECT_TRUE(fs::exists(locked)) << "its create holds the lock";
+    EXPECT_TRUE(fs::exists(other)) << "another id";
+    EXPECT_TRUE(fs::exists(root_ + "/web"));
+    ::close(fd);
+}
+
 // ---- status_of ----
 
 TEST_F(TempRoot, StatusCreating) {
@@ -404,15 +437,57 @@ TEST_F(TempRoot, StatusRecycledPid) {
     EXPECT_EQ(berth::status_of(st, tmp_), "running");
 }
 
-TEST_F(TempRoot, StatusCreatedAndRunning) {
+TEST_F(TempRoot, StatusCreatingUntilFinalSave) {
     pid_t p = spawn_sleeper();
     auto ps = berth::read_proc_stat(p);
     ASSERT_TRUE(ps);
     ContainerState st;
     st.pid = p;
     st.start_time = ps->start_time;
+    st.creating = true;
+    EXPECT_EQ(berth::status_of(st, tmp_), "creating");
+}
+
+// A process that runs /bin/sleep from a memfd named like berth's exec stub.
+static pid_t spawn_fake_stub() {
+    pid_t p = ::fork();
+    if (p == 0) {
+        int mem = ::memfd_create("berth-init", MFD_CLOEXEC);
+        std::ifstream in("/bin/sleep", std::ios::binary);
+        std::string bin((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (mem < 0 || ::write(mem, bin.data(), bin.size()) != static_cast<ssize_t>(bin.size())) _exit(1);
+        char arg0[] = "sleep", arg1[] = "1000";
+        char* argv[] = {arg0, arg1, nullptr};
+        char* envp[] = {nullptr};
+        ::fexecve(mem, argv, envp);
+        _exit(1);
+    }
+    return p;
+}
+
+TEST_F(TempRoot, StatusCreatedAndRunning) {
+    pid_t stub = spawn_fake_stub();
+    children_.push_back(stub);
+    for (int i = 0; i < 200 && !berth::runs_exec_stub(stub); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(berth::runs_exec_stub(stub));
+    auto sps = berth::read_proc_stat(stub);
+    ASSERT_TRUE(sps);
+    ContainerState created;
+    created.pid = stub;
+    created.start_time = sps->start_time;
     ASSERT_EQ(::mkfifo((tmp_ + "/exec.fifo").c_str(), 0600), 0);
-    EXPECT_EQ(berth::status_of(st, tmp_), "created");
+    EXPECT_EQ(berth::status_of(created, tmp_), "created");
+
+    // The fifo is left but init runs the user's program (a start killed
+    // after opening the fifo): running, not created.
+    pid_t p = spawn_sleeper();
+    EXPECT_FALSE(berth::runs_exec_stub(p));
+    auto ps = berth::read_proc_stat(p);
+    ASSERT_TRUE(ps);
+    ContainerState st;
+    st.pid = p;
+    st.start_time = ps->start_time;
+    EXPECT_EQ(berth::status_of(st, tmp_), "running");
     ::unlink((tmp_ + "/exec.fifo").c_str());
     EXPECT_EQ(berth::status_of(st, tmp_), "running");
     EXPECT_EQ(berth::check_liveness(p, ps->start_time), berth::Liveness::Alive);
