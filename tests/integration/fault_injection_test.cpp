@@ -57,20 +57,45 @@ void wait_stopped(const std::string& root, const Attempt& run) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
-// The scenario, one row per verb invocation, run in order. exec, update,
-// pause and resume each become one more row here once they exist (e.g.
-// {"pause", [](const Attempt& r) { return std::vector<std::string>{"pause", r.id}; }}
-// between start and kill): their crash points are then walked too, and a
-// verb with no crash point fails the test.
+// The scenario, one row per verb invocation, run in order: a new verb is
+// one more row, and its crash points are then walked too (a verb with no
+// crash point fails the test).
 const std::vector<Row>& scenario() {
+    using Args = std::vector<std::string>;
     static const std::vector<Row> rows = {
-        {"create", [](const Attempt& r) { return std::vector<std::string>{"create", "--bundle", r.bundle, "--pid-file", r.pid_file, r.id}; }},
-        {"start", [](const Attempt& r) { return std::vector<std::string>{"start", r.id}; }},
+        {"create", [](const Attempt& r) { return Args{"create", "--bundle", r.bundle, "--pid-file", r.pid_file, r.id}; }},
+        {"start", [](const Attempt& r) { return Args{"start", r.id}; }},
+        {"exec", [](const Attempt& r) { return Args{"exec", r.id, "true"}; }},
+        {"update", [](const Attempt& r) { return Args{"update", "--pids-limit", "50", r.id}; }},
+        {"pause", [](const Attempt& r) { return Args{"pause", r.id}; }},
+        {"resume", [](const Attempt& r) { return Args{"resume", r.id}; }},
         // KILL: pid 1 of the container has no handler for TERM.
-        {"kill", [](const Attempt& r) { return std::vector<std::string>{"kill", r.id, "KILL"}; }, wait_stopped},
-        {"delete", [](const Attempt& r) { return std::vector<std::string>{"delete", r.id}; }},
+        {"kill", [](const Attempt& r) { return Args{"kill", r.id, "KILL"}; }, wait_stopped},
+        {"delete", [](const Attempt& r) { return Args{"delete", r.id}; }},
     };
     return rows;
+}
+
+// Whether the freezer of pid's cgroup holds it: v1 freezer.state, or v2
+// cgroup.events "frozen 1".
+bool frozen(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+    for (std::string line; std::getline(in, line);) {
+        const size_t a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        const std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (controllers == "freezer") {
+            std::ifstream f("/sys/fs/cgroup/freezer" + path + "/freezer.state");
+            std::string v;
+            f >> v;
+            if (v == "FROZEN") return true;
+        } else if (controllers.empty() && exists("/sys/fs/cgroup/cgroup.controllers")) {
+            std::ifstream f("/sys/fs/cgroup" + path + "/cgroup.events");
+            for (std::string l; std::getline(f, l);)
+                if (l == "frozen 1") return true;
+        }
+    }
+    return false;
 }
 
 std::string verb_of(const std::string& step) { return step.substr(0, step.find('.')); }
@@ -134,6 +159,7 @@ protected:
         if (pid <= 0) return "stopped";
         char st = proc_state(pid);
         if (st == 0 || st == 'Z' || st == 'X') return "stopped";
+        if (frozen(pid)) return "paused";
         return runs_stub(pid) ? "created" : "running";
     }
 
