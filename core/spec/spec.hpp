@@ -118,6 +118,9 @@ struct Spec {
 // Parses and validates config.json text. Throws berth::Error naming the field.
 Spec parse_spec(const std::string& json_text);
 
+// Parses a linux.seccomp object alone, as parse_spec does within config.json.
+Seccomp parse_seccomp(const std::string& json_text);
+
 // Reads <bundle>/config.json and parses it.
 Spec load_spec(const std::string& bundle);
 
