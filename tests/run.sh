@@ -40,6 +40,7 @@ tier "cgroup v2 guest: fault_injection_test" \
 tier "cgroup v2 guest, non-root leaf (systemd-like): cgroup_limits_test" \
     "$v2vm" --share "$PWD/build" --cgroup ci/job.scope --timeout 900 -- "$PWD/build/tests/integration/cgroup_limits_test" --gtest_brief=1
 tier "plugin SDK example built out of tree" tests/scripts/sdk-example.sh
+tier "fuzzers (60 s each, ASan+UBSan)" tests/fuzz/run.sh 60
 
 echo "tiers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

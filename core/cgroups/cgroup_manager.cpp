@@ -31,16 +31,44 @@ json CgroupPaths::to_json() const {
             {"prune", prune},         {"planned", planned}, {"existing", existing}};
 }
 
+// state.json's "cgroup": delete kills what these directories hold and removes
+// them, so a corrupt entry is refused, never guessed.
 CgroupPaths CgroupPaths::from_json(const json& j) {
+    auto fail = [](const std::string& field, const std::string& msg) -> void { throw Error("cgroup." + field + ": " + msg); };
+    auto path = [&](const json& v, const std::string& field) {
+        if (!v.is_string()) fail(field, "must be a string");
+        std::string p = v.get<std::string>();
+        if (!p.empty() && p[0] != '/') fail(field, "\"" + p + "\" must be an absolute path");
+        return p;
+    };
+    auto paths = [&](const char* key) {
+        std::vector<std::string> out;
+        auto it = j.find(key);
+        if (it == j.end()) return out;
+        if (!it->is_array()) fail(key, "must be an array");
+        for (size_t i = 0; i < it->size(); ++i) out.push_back(path((*it)[i], std::string(key) + "[" + std::to_string(i) + "]"));
+        return out;
+    };
+    if (!j.is_object()) throw Error("cgroup: must be an object");
     CgroupPaths p;
-    std::string m = j.value("mode", "unified");
-    p.mode = m == "hybrid" ? CgroupMode::Hybrid : m == "legacy" ? CgroupMode::Legacy : CgroupMode::Unified;
-    p.unified = j.value("unified", "");
-    p.v1 = j.value("v1", std::map<std::string, std::string>{});
-    p.created = j.value("created", std::vector<std::string>{});
-    p.prune = j.value("prune", std::vector<std::string>{});
-    p.planned = j.value("planned", std::vector<std::string>{});
-    p.existing = j.value("existing", std::vector<std::string>{});
+    std::string m = "unified";
+    if (auto it = j.find("mode"); it != j.end()) {
+        if (!it->is_string()) fail("mode", "must be a string");
+        m = it->get<std::string>();
+    }
+    if (m == "unified") p.mode = CgroupMode::Unified;
+    else if (m == "hybrid") p.mode = CgroupMode::Hybrid;
+    else if (m == "legacy") p.mode = CgroupMode::Legacy;
+    else fail("mode", "unknown mode \"" + m + "\"");
+    if (auto it = j.find("unified"); it != j.end()) p.unified = path(*it, "unified");
+    if (auto it = j.find("v1"); it != j.end()) {
+        if (!it->is_object()) fail("v1", "must be an object");
+        for (auto& [ctrl, dir] : it->items()) p.v1[ctrl] = path(dir, "v1." + ctrl);
+    }
+    p.created = paths("created");
+    p.prune = paths("prune");
+    p.planned = paths("planned");
+    p.existing = paths("existing");
     return p;
 }
 

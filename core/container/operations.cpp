@@ -28,7 +28,7 @@ using json = nlohmann::json;
 static void run_hooks_logged(const json& list, const std::string& phase, const ContainerState& st, const std::string& status) {
     if (list.empty()) return;
     try {
-        run_hooks(hooks_from_json(list), phase, oci_state_json(st, status).dump());
+        run_hooks(hooks_from_json(list, phase), phase, oci_state_json(st, status).dump());
     } catch (const Error& e) {
         log_warning(e.what());
     }

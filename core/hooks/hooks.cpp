@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <climits>
+
 #include "errors/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -60,14 +62,39 @@ nlohmann::json hooks_to_json(const std::vector<spec::Hook>& hooks) {
     return out;
 }
 
-std::vector<spec::Hook> hooks_from_json(const nlohmann::json& list) {
+std::vector<spec::Hook> hooks_from_json(const nlohmann::json& list, const std::string& field) {
+    auto fail = [&](size_t i, const std::string& key, const std::string& msg) -> void {
+        throw Error(field + "[" + std::to_string(i) + "]" + (key.empty() ? "" : "." + key) + ": " + msg);
+    };
+    if (!list.is_array()) throw Error(field + ": must be an array");
     std::vector<spec::Hook> hooks;
-    for (const auto& j : list) {
+    for (size_t i = 0; i < list.size(); ++i) {
+        const auto& j = list[i];
+        if (!j.is_object()) fail(i, "", "must be an object");
+        auto strings = [&](const char* key) {
+            std::vector<std::string> out;
+            auto it = j.find(key);
+            if (it == j.end()) return out;
+            if (!it->is_array()) fail(i, key, "must be an array of strings");
+            for (const auto& s : *it) {
+                if (!s.is_string()) fail(i, key, "must be an array of strings");
+                out.push_back(s.get<std::string>());
+            }
+            return out;
+        };
         spec::Hook h;
-        h.path = j.value("path", "");
-        h.args = j.value("args", std::vector<std::string>{});
-        h.env = j.value("env", std::vector<std::string>{});
-        if (int t = j.value("timeout", 0); t > 0) h.timeout = t;
+        auto path = j.find("path");
+        if (path == j.end() || !path->is_string()) fail(i, "path", "must be a string");
+        h.path = path->get<std::string>();
+        h.args = strings("args");
+        h.env = strings("env");
+        if (auto t = j.find("timeout"); t != j.end()) {
+            // A float would be converted with undefined behaviour when out of range.
+            if (!t->is_number_integer()) fail(i, "timeout", "must be an integer");
+            if (t->is_number_unsigned() ? t->get<uint64_t>() > uint64_t(INT_MAX) : t->get<int64_t>() > INT_MAX)
+                fail(i, "timeout", "is out of range");
+            if (int64_t v = t->get<int64_t>(); v > 0) h.timeout = static_cast<int>(v);
+        }
         hooks.push_back(std::move(h));
     }
     return hooks;

@@ -15,6 +15,7 @@ void run_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase, c
 
 // Hooks kept in state.json for the verbs that run them later (start, delete).
 nlohmann::json hooks_to_json(const std::vector<spec::Hook>& hooks);
-std::vector<spec::Hook> hooks_from_json(const nlohmann::json& list);
+// `field` names the list in errors ("poststop").
+std::vector<spec::Hook> hooks_from_json(const nlohmann::json& list, const std::string& field);
 
 }  // namespace berth

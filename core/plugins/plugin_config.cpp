@@ -24,6 +24,12 @@ std::string scalar(const YAML::Node& n, const std::string& source, const std::st
     return n.as<std::string>();
 }
 
+// A mapping key; `{[a]: b}` has a sequence as its key.
+std::string key_of(const YAML::Node& k, const std::string& source, const std::string& where) {
+    if (!k.IsScalar()) fail(source, where, "keys must be strings");
+    return k.as<std::string>();
+}
+
 }  // namespace
 
 PluginConfig parse_plugin_config(const std::string& text, const std::string& source) {
@@ -39,7 +45,7 @@ PluginConfig parse_plugin_config(const std::string& text, const std::string& sou
     if (!root.IsMap()) throw Error(source + ": must be a YAML mapping");
     std::set<std::string> top;
     for (auto it : root) {
-        const std::string key = it.first.as<std::string>();
+        const std::string key = key_of(it.first, source, "top level");
         if (!top.insert(key).second) fail(source, key, "given twice");
         if (key != "plugin_dirs" && key != "plugins") fail(source, key, "unknown key (expected plugin_dirs, plugins)");
     }
@@ -57,7 +63,7 @@ PluginConfig parse_plugin_config(const std::string& text, const std::string& sou
             if (!p.IsMap()) fail(source, at, "must be a mapping with name and file");
             std::set<std::string> seen;
             for (auto kv : p) {
-                const std::string k = kv.first.as<std::string>();
+                const std::string k = key_of(kv.first, source, at);
                 // yaml-cpp keeps the first of two equal keys; refuse instead of guessing.
                 if (!seen.insert(k).second) fail(source, at + "." + k, "given twice");
                 if (k != "name" && k != "file" && k != "enabled" && k != "settings")
@@ -79,7 +85,7 @@ PluginConfig parse_plugin_config(const std::string& text, const std::string& sou
             if (auto s = p["settings"]) {
                 if (!s.IsMap() && !s.IsNull()) fail(source, at + ".settings", "must be a mapping");
                 for (auto kv : s) {
-                    const std::string k = kv.first.as<std::string>();
+                    const std::string k = key_of(kv.first, source, at + ".settings");
                     e.settings[k] = scalar(kv.second, source, at + ".settings." + k);
                 }
             }

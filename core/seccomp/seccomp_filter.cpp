@@ -51,13 +51,12 @@ std::optional<int> seccomp_op(const std::string& name) {
 
 namespace berth {
 
-void load_seccomp(const spec::Seccomp& s) {
-    scmp_filter_ctx ctx = seccomp_init(s.default_action);
-    if (!ctx) throw Error("linux.seccomp: seccomp_init failed");
-    struct Release {
-        scmp_filter_ctx c;
-        ~Release() { seccomp_release(c); }
-    } release{ctx};
+void SeccompFilterDeleter::operator()(void* ctx) const { seccomp_release(ctx); }
+
+SeccompFilter build_seccomp_filter(const spec::Seccomp& s) {
+    SeccompFilter filter(seccomp_init(s.default_action));
+    if (!filter) throw Error("linux.seccomp.defaultAction: seccomp_init failed");
+    scmp_filter_ctx ctx = filter.get();
     for (uint32_t arch : s.architectures) {
         int rc = seccomp_arch_add(ctx, arch);
         if (rc < 0 && rc != -EEXIST) throw Error("linux.seccomp.architectures: " + errno_text(-rc), -rc);
@@ -75,7 +74,12 @@ void load_seccomp(const spec::Seccomp& s) {
             if (rc < 0) throw Error("linux.seccomp: rule for " + name + ": " + errno_text(-rc), -rc);
         }
     }
-    int rc = seccomp_load(ctx);
+    return filter;
+}
+
+void load_seccomp(const spec::Seccomp& s) {
+    SeccompFilter filter = build_seccomp_filter(s);
+    int rc = seccomp_load(filter.get());
     if (rc < 0) throw Error("linux.seccomp: load filter: " + errno_text(-rc), -rc);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,16 @@ std::optional<int> seccomp_op(const std::string& name);
 }  // namespace berth::spec
 
 namespace berth {
+
+// A libseccomp filter context built in memory; nothing is loaded.
+struct SeccompFilterDeleter {
+    void operator()(void* ctx) const;
+};
+using SeccompFilter = std::unique_ptr<void, SeccompFilterDeleter>;
+
+// Builds the filter without loading it (scmp_filter_ctx is a void*). Syscall
+// names this libseccomp does not know are skipped, as runc does.
+SeccompFilter build_seccomp_filter(const spec::Seccomp& s);
 
 // Loads the filter into the calling process. Syscall names this libseccomp or
 // kernel does not know are skipped, as runc does.

@@ -10,6 +10,7 @@
 
 #include "errors/error.hpp"
 #include "util/files.hpp"
+#include "util/json_depth.hpp"
 
 namespace berth::spec {
 namespace {
@@ -36,6 +37,7 @@ struct Field {
 
     // A member that is absent or null reads as nullopt.
     std::optional<Field> get(const char* key) const {
+        object();
         auto it = v->find(key);
         if (it == v->end() || it->is_null()) return std::nullopt;
         return Field{&*it, join(key)};
@@ -58,7 +60,10 @@ struct Field {
     }
     std::string str() const {
         if (!v->is_string()) fail(path, "must be a string, not " + type_name(*v));
-        return v->get<std::string>();
+        // Every string ends up as a C string in some syscall, which would cut it there.
+        const auto& s = v->get_ref<const std::string&>();
+        if (s.find('\0') != std::string::npos) fail(path, "must not contain a NUL character");
+        return s;
     }
     bool boolean() const {
         if (!v->is_boolean()) fail(path, "must be a boolean, not " + type_name(*v));
@@ -283,17 +288,21 @@ Resources parse_resources(const Field& r) {
     return out;
 }
 
-std::optional<uint32_t> errno_ret(const Field& f) {
-    if (auto e = f.get("errnoRet")) return e->u32();
-    return std::nullopt;
+// libseccomp keeps the low 16 bits of the action's data: 65536 would become
+// errno 0, a syscall that "succeeds" without running.
+std::optional<uint32_t> errno_field(const Field& parent, const char* key) {
+    auto e = parent.get(key);
+    if (!e) return std::nullopt;
+    uint32_t v = e->u32();
+    if (v > 0xFFFF) fail(e->path, std::to_string(v) + " is out of range (0 to 65535)");
+    return v;
 }
 
 Seccomp parse_seccomp(const Field& f) {
     f.object();
     Seccomp out;
     auto def = f.need("defaultAction");
-    std::optional<uint32_t> default_errno;
-    if (auto d = f.get("defaultErrnoRet")) default_errno = d->u32();
+    std::optional<uint32_t> default_errno = errno_field(f, "defaultErrnoRet");
     auto act = seccomp_action(def.str(), default_errno);
     if (!act) fail(def.path, "unknown action \"" + def.str() + "\"");
     out.default_action = *act;
@@ -308,7 +317,7 @@ Seccomp parse_seccomp(const Field& f) {
             SeccompRule rule;
             rule.names = c.need("names").strings();
             auto a = c.need("action");
-            auto action = seccomp_action(a.str(), errno_ret(c));
+            auto action = seccomp_action(a.str(), errno_field(c, "errnoRet"));
             if (!action) fail(a.path, "unknown action \"" + a.str() + "\"");
             rule.action = *action;
             if (auto args = c.get("args"))
@@ -495,10 +504,11 @@ int capability_number(const std::string& name) {
 }
 
 Spec parse_spec(const std::string& text) {
+    if (json_too_deep(text)) fail("config.json", "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     json doc;
     try {
         doc = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
         throw Error(std::string("config.json: invalid JSON: ") + e.what());
     }
     Field root{&doc, ""};
@@ -533,13 +543,25 @@ Spec parse_spec(const std::string& text) {
 }
 
 Process parse_process_json(const std::string& text) {
+    if (json_too_deep(text)) fail("process", "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     json doc;
     try {
         doc = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
         throw Error(std::string("process: invalid JSON: ") + e.what());
     }
     return parse_process(Field{&doc, "process"});
+}
+
+Seccomp parse_seccomp(const std::string& text) {
+    if (json_too_deep(text)) fail("linux.seccomp", "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
+        throw Error(std::string("linux.seccomp: invalid JSON: ") + e.what());
+    }
+    return parse_seccomp(Field{&doc, "linux.seccomp"});
 }
 
 Spec load_spec(const std::string& bundle) {

@@ -131,6 +131,8 @@ Resources parse_resources_json(const nlohmann::json& resources, const std::strin
 // weight and empty device lists as unset, and docker always sends
 // {"weight": 0}.
 nlohmann::json without_unset_block_io(const nlohmann::json& resources);
+// Parses a linux.seccomp object alone, as parse_spec does within config.json.
+Seccomp parse_seccomp(const std::string& json_text);
 
 // Reads <bundle>/config.json and parses it.
 Spec load_spec(const std::string& bundle);

@@ -11,12 +11,15 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "cgroups/cgroup_manager.hpp"
 #include "errors/error.hpp"
+#include "hooks/hooks.hpp"
 #include "state/process_identity.hpp"
 #include "util/fault_point.hpp"
 #include "util/files.hpp"
+#include "util/json_depth.hpp"
 
 namespace berth {
 
@@ -81,30 +84,105 @@ static json to_json(const ContainerState& st) {
             {"resources", st.resources}, {"plugins", st.plugins}};
 }
 
+namespace {
+
+[[noreturn]] void corrupt(const std::string& field, const std::string& msg) { throw Error(field + ": " + msg); }
+
+const json* member(const json& j, const char* key, bool required) {
+    auto it = j.find(key);
+    if (it == j.end()) {
+        if (required) corrupt(key, "is required");
+        return nullptr;
+    }
+    return &*it;
+}
+
+std::string string_member(const json& j, const char* key, bool required) {
+    const json* v = member(j, key, required);
+    if (!v) return "";
+    if (!v->is_string()) corrupt(key, "must be a string");
+    return v->get<std::string>();
+}
+
+uint64_t unsigned_member(const json& j, const char* key, uint64_t max) {
+    const json* v = member(j, key, true);
+    // A float would be converted with undefined behaviour when out of range.
+    if (!v->is_number_integer() || (!v->is_number_unsigned() && v->get<int64_t>() < 0))
+        corrupt(key, "must be a non-negative integer");
+    uint64_t x = v->get<uint64_t>();
+    if (x > max) corrupt(key, "is out of range");
+    return x;
+}
+
+}  // namespace
+
+ContainerState parse_state(const std::string& text) {
+    if (json_too_deep(text)) throw Error("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
+        throw Error(std::string("invalid JSON: ") + e.what());
+    }
+    if (!j.is_object()) throw Error("must be a JSON object");
+    ContainerState st;
+    st.id = string_member(j, "id", true);
+    st.pid = static_cast<pid_t>(unsigned_member(j, "pid", std::numeric_limits<pid_t>::max()));
+    st.start_time = unsigned_member(j, "start_time", std::numeric_limits<uint64_t>::max());
+    st.bundle = string_member(j, "bundle", true);
+    st.rootfs = string_member(j, "rootfs", true);
+    st.created = string_member(j, "created", true);
+    st.owner = string_member(j, "owner", false);
+    if (const json* c = member(j, "creating", false)) {
+        if (!c->is_boolean()) corrupt("creating", "must be a boolean");
+        st.creating = c->get<bool>();
+    }
+    if (const json* a = member(j, "annotations", false)) {
+        if (!a->is_object()) corrupt("annotations", "must be an object");
+        for (auto& [k, v] : a->items()) {
+            if (!v.is_string()) corrupt("annotations." + k, "must be a string");
+            st.annotations[k] = v.get<std::string>();
+        }
+    }
+    if (const json* c = member(j, "cgroup", false)) {
+        if (!c->is_object()) corrupt("cgroup", "must be an object");
+        st.cgroup = *c;
+    }
+    if (const json* h = member(j, "poststart", false)) {
+        if (!h->is_array()) corrupt("poststart", "must be an array");
+        st.poststart = *h;
+    }
+    if (const json* h = member(j, "poststop", false)) {
+        if (!h->is_array()) corrupt("poststop", "must be an array");
+        st.poststop = *h;
+    }
+    if (const json* r = member(j, "resources", false)) {
+        if (!r->is_object()) corrupt("resources", "must be an object");
+        st.resources = *r;
+    }
+    if (const json* ps = member(j, "plugins", false)) {
+        if (!ps->is_array()) corrupt("plugins", "must be an array");
+        for (auto& v : *ps) {
+            if (!v.is_string()) corrupt("plugins", "must be an array of strings");
+            st.plugins.push_back(v.get<std::string>());
+        }
+    }
+    // What delete and start will read from these: refuse them now, so that
+    // `delete --force` still removes a container whose state is corrupt.
+    CgroupPaths::from_json(st.cgroup);
+    hooks_from_json(st.poststart, "poststart");
+    hooks_from_json(st.poststop, "poststop");
+    return st;
+}
+
 ContainerState LockedContainer::load() const {
     const std::string p = path("state.json");
     std::string text = read_file(p);
-    ContainerState st;
     try {
-        json j = json::parse(text);
-        st.id = j.at("id");
-        st.pid = j.at("pid");
-        st.start_time = j.at("start_time");
-        st.creating = j.value("creating", false);
-        st.bundle = j.at("bundle");
-        st.rootfs = j.at("rootfs");
-        st.created = j.at("created");
-        st.owner = j.value("owner", "");
-        st.annotations = j.value("annotations", std::map<std::string, std::string>{});
-        st.cgroup = j.value("cgroup", json::object());
-        st.poststart = j.value("poststart", json::array());
-        st.poststop = j.value("poststop", json::array());
-        st.resources = j.value("resources", json::object());
-        st.plugins = j.value("plugins", std::vector<std::string>{});
-    } catch (const json::exception& e) {
+        return parse_state(text);
+    } catch (const Error& e) {
         throw Error(p + ": corrupt state: " + e.what());
     }
-    return st;
 }
 
 void LockedContainer::save(const ContainerState& st) const { write_file_atomic(path("state.json"), to_json(st).dump()); }

@@ -52,6 +52,11 @@ nlohmann::json oci_state_json(const ContainerState& st, const std::string& statu
 
 void validate_container_id(const std::string& id);
 
+// state.json's text as written by save(); throws berth::Error naming the field.
+// The cgroup and hook members are checked as CgroupPaths::from_json and
+// hooks_from_json will read them.
+ContainerState parse_state(const std::string& json_text);
+
 class LockedContainer {
 public:
     const std::string& dir() const { return dir_; }

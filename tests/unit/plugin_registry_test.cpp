@@ -455,4 +455,15 @@ TEST_F(Plugins, LifetimeAcrossMovesAndScope) {
     EXPECT_NE(again.mount_handler("testfs"), nullptr);
 }
 
+// ---- found by fuzzing (tests/fuzz/regressions/plugin_config) ----
+
+TEST(PluginConfig, NonScalarKeysAreRefused) {
+    // yaml-cpp's as<std::string>() threw YAML::BadConversion, not berth::Error.
+    EXPECT_EQ(yaml_error("[a]: b\n"), "/etc/berth/plugins.yaml: top level: keys must be strings");
+    EXPECT_EQ(yaml_error("plugins:\n  - {name: a, file: a.so, {x: 1}: 2}\n"),
+              "/etc/berth/plugins.yaml: plugins[0]: keys must be strings");
+    EXPECT_EQ(yaml_error("plugins:\n  - name: a\n    file: a.so\n    settings: {[k]: v}\n"),
+              "/etc/berth/plugins.yaml: plugins[0].settings: keys must be strings");
+}
+
 }  // namespace

@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "error_of.hpp"
 #include "errors/error.hpp"
+#include "seccomp/seccomp_filter.hpp"
 #include "spec/spec.hpp"
 
 namespace {
@@ -514,6 +516,73 @@ TEST(SpecGood, LoadSpecNamesMissingBundle) {
                      "cannot read bundle config: open /nonexistent-berth-bundle/config.json: no such file or directory");
         EXPECT_EQ(e.err(), ENOENT);
     }
+}
+
+// ---- found by fuzzing (tests/fuzz/regressions/spec, .../seccomp) ----
+
+TEST(SpecFuzzRegression, NumberOverflowIsInvalidJson) {
+    // nlohmann throws out_of_range, not parse_error, for 1e999: it escaped parse_spec.
+    EXPECT_EQ(error_of(R"({"ociVersion": "1.0.2", "root": {"path": "r"}, "x": 1e999})"),
+              "config.json: invalid JSON: [json.exception.out_of_range.406] number overflow parsing '1e999'");
+    EXPECT_EQ(berth::test::error_of([] { berth::spec::parse_seccomp(R"({"defaultAction": "SCMP_ACT_ALLOW", "x": 777e7777})"); }),
+              "linux.seccomp: invalid JSON: [json.exception.out_of_range.406] number overflow parsing '777e7777'");
+}
+
+std::string nested(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST(SpecFuzzRegression, DeepNestingIsRefusedBeforeParsing) {
+    // 80000 nested arrays in linux.resources overflowed the stack in json::dump().
+    std::string head = R"({"ociVersion": "1.0.2", "root": {"path": "r"}, "linux": {"resources": {"x": )";
+    EXPECT_EQ(error_of(head + nested(80000) + "}}}"), "config.json: nested deeper than 64 levels");
+    EXPECT_EQ(error_of(head + nested(61) + "}}}"), "<no error>");  // 64 levels in all
+    EXPECT_EQ(error_of(head + nested(62) + "}}}"), "config.json: nested deeper than 64 levels");
+    // Brackets inside strings do not count.
+    EXPECT_EQ(error_of(R"({"ociVersion": "1.0.2", "root": {"path": "r"}, "hostname": ")" + std::string(100, '[') +
+                       R"(\"{"})"),
+              "hostname: setting a hostname needs a new uts namespace");
+    EXPECT_EQ(berth::test::error_of([] { berth::spec::parse_seccomp(nested(65)); }),
+              "linux.seccomp: nested deeper than 64 levels");
+}
+
+TEST(SpecFuzzRegression, NulInsideAStringIsRefused) {
+    json j = base_config();
+    j["process"]["args"] = {std::string("s\0h", 3)};
+    EXPECT_EQ(error_of(j.dump()), "process.args[0]: must not contain a NUL character");
+    j = base_config();
+    j["mounts"] = {{{"destination", std::string("/a\0b", 4)}, {"type", "tmpfs"}}};
+    EXPECT_EQ(error_of(j.dump()), "mounts[0].destination: must not contain a NUL character");
+}
+
+TEST(SpecFuzzRegression, MemberOfANonObjectNamesTheElement) {
+    json j = base_config();
+    j["process"]["rlimits"] = {"RLIMIT_NOFILE"};
+    EXPECT_EQ(error_of(j.dump()), "process.rlimits[0]: must be an object, not a string");
+    j = base_config();
+    j["linux"]["namespaces"] = {42};
+    EXPECT_EQ(error_of(j.dump()), "linux.namespaces[0]: must be an object, not a number");
+}
+
+TEST(SpecFuzzRegression, SeccompErrnoRetAbove16BitsIsRefused) {
+    // libseccomp keeps 16 bits: 65536 would be errno 0, a syscall that "succeeds".
+    json j = base_config();
+    j["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                             {"syscalls", {{{"names", {"mkdir"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 65536}}}}};
+    EXPECT_EQ(error_of(j.dump()), "linux.seccomp.syscalls[0].errnoRet: 65536 is out of range (0 to 65535)");
+    j["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ERRNO"}, {"defaultErrnoRet", 70000}};
+    EXPECT_EQ(error_of(j.dump()), "linux.seccomp.defaultErrnoRet: 70000 is out of range (0 to 65535)");
+}
+
+TEST(SeccompText, ParsesAndBuildsInMemory) {
+    auto s = berth::spec::parse_seccomp(R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+        "architectures": ["SCMP_ARCH_X86_64"],
+        "syscalls": [{"names": ["read", "no_such_syscall"], "action": "SCMP_ACT_ALLOW",
+                      "args": [{"index": 0, "value": 3, "op": "SCMP_CMP_LE"}]}]})");
+    ASSERT_EQ(s.rules.size(), 1u);
+    EXPECT_NE(berth::build_seccomp_filter(s), nullptr);
+    EXPECT_EQ(berth::test::error_of([] { berth::spec::parse_seccomp("{\"defaultAction\": 1}"); }),
+              "linux.seccomp.defaultAction: must be a string, not a number");
+    std::string msg = berth::test::error_of([] { berth::spec::parse_seccomp("{"); });
+    EXPECT_EQ(msg.rfind("linux.seccomp: invalid JSON: ", 0), 0u) << msg;
 }
 
 }  // namespace

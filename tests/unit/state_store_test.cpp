@@ -524,4 +524,76 @@ TEST(Time, Rfc3339) {
     EXPECT_EQ(t.back(), 'Z');
 }
 
+// ---- found by fuzzing (tests/fuzz/regressions/state) ----
+
+std::string state_error(const std::string& text) {
+    return error_of([&] { berth::parse_state(text); });
+}
+
+const char* kGoodState = R"({"id": "web", "pid": 7, "start_time": 9, "bundle": "/b", "rootfs": "/b/rootfs",
+    "created": "2026-12-01T08:00:00.000000000Z", "owner": "", "annotations": {"a": "b"},
+    "cgroup": {"mode": "unified", "unified": "/sys/fs/cgroup/berth/web", "v1": {}, "created": [], "prune": []},
+    "poststart": [], "poststop": [{"path": "/bin/true", "args": ["true"], "env": [], "timeout": 3}]})";
+
+std::string with(const std::string& key, const std::string& value) {
+    auto j = nlohmann::json::parse(kGoodState);
+    j[key] = nlohmann::json::parse(value);
+    return j.dump();
+}
+
+TEST(ParseState, Good) {
+    ContainerState st = berth::parse_state(kGoodState);
+    EXPECT_EQ(st.pid, 7);
+    EXPECT_EQ(st.start_time, 9u);
+    EXPECT_EQ(st.annotations.at("a"), "b");
+}
+
+TEST(ParseState, NumberOverflowIsInvalidJson) {
+    EXPECT_EQ(state_error(R"({"id": "web", "start_time": 12345E789})"),
+              "invalid JSON: [json.exception.out_of_range.406] number overflow parsing '12345E789'");
+}
+
+TEST(ParseState, DeepNestingIsRefusedBeforeParsing) {
+    // 20000 nested arrays in "cgroup" overflowed the stack copying the value.
+    std::string deep = std::string(20000, '[') + std::string(20000, ']');
+    EXPECT_EQ(state_error(R"({"cgroup": {"x": )" + deep + "}}"),
+              "nested deeper than 64 levels");
+}
+
+TEST(ParseState, FloatPidIsRefusedNotConverted) {
+    // 1e300 converted to pid_t was undefined behaviour (UBSan float-cast-overflow).
+    EXPECT_EQ(state_error(with("pid", "1e300")), "pid: must be a non-negative integer");
+    EXPECT_EQ(state_error(with("pid", "-1")), "pid: must be a non-negative integer");
+    EXPECT_EQ(state_error(with("pid", "4294967296")), "pid: is out of range");
+    EXPECT_EQ(state_error(with("start_time", "1.5")), "start_time: must be a non-negative integer");
+}
+
+TEST(ParseState, WrongTypesNameTheField) {
+    EXPECT_EQ(state_error("[]"), "must be a JSON object");
+    EXPECT_EQ(state_error(with("bundle", "3")), "bundle: must be a string");
+    EXPECT_EQ(state_error(with("annotations", R"({"a": 1})")), "annotations.a: must be a string");
+    EXPECT_EQ(state_error(with("cgroup", "[]")), "cgroup: must be an object");
+    EXPECT_EQ(state_error(with("poststop", "{}")), "poststop: must be an array");
+}
+
+TEST(ParseState, CgroupAndHooksAreCheckedAsDeleteReadsThem) {
+    // These escaped as nlohmann type errors from `delete`, or as UB for a float timeout.
+    EXPECT_EQ(state_error(with("cgroup", R"({"v1": {"pids": 1}})")), "cgroup.v1.pids: must be a string");
+    EXPECT_EQ(state_error(with("cgroup", R"({"mode": "v3"})")), "cgroup.mode: unknown mode \"v3\"");
+    EXPECT_EQ(state_error(with("cgroup", R"({"created": ["relative/dir"]})")),
+              "cgroup.created[0]: \"relative/dir\" must be an absolute path");
+    EXPECT_EQ(state_error(with("poststop", R"([{"path": "/bin/true", "timeout": 1e300}])")),
+              "poststop[0].timeout: must be an integer");
+    EXPECT_EQ(state_error(with("poststart", R"([{"path": "/bin/true", "args": [1]}])")),
+              "poststart[0].args: must be an array of strings");
+    EXPECT_EQ(state_error(with("poststart", R"([7])")), "poststart[0]: must be an object");
+}
+
+TEST_F(TempRoot, CorruptFieldNamesFileAndField) {
+    StateStore store(root_);
+    auto c = store.create("web");
+    std::ofstream(c.path("state.json")) << with("pid", "1e300");
+    EXPECT_EQ(error_of([&] { c.load(); }), root_ + "/web/state.json: corrupt state: pid: must be a non-negative integer");
+}
+
 }  // namespace

@@ -1,0 +1,26 @@
+// A linux.seccomp object -> parse_seccomp -> the libseccomp filter, built in
+// memory and exported as BPF to /dev/null. Never loaded into this process.
+#include <fcntl.h>
+#include <seccomp.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "errors/error.hpp"
+#include "seccomp/seccomp_filter.hpp"
+#include "spec/spec.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    static const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    try {
+        berth::spec::Seccomp s = berth::spec::parse_seccomp(text);
+        berth::SeccompFilter filter = berth::build_seccomp_filter(s);
+        // The BPF generator is what seccomp_load would run next.
+        (void)seccomp_export_bpf(filter.get(), devnull);
+    } catch (const berth::Error&) {
+    }
+    return 0;
+}
