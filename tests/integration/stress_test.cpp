@@ -175,6 +175,12 @@ const std::vector<VerbRow>& verb_table() {
          {"container does not exist", "that is not stopped", "being created or was left half-created"}},
         {"delete --force", {"delete", "--force", "@ID@"}, {}},
         {"state", {"state", "@ID@"}, {"container does not exist"}},
+        {"run --detach", {"run", "--detach", "--bundle", "@SLEEP@", "--pid-file", "@PIDFILE@", "@ID@"},
+         {"container with id exists", "cannot start a container that has stopped", "cannot start an already running container",
+          "container does not exist"}},
+        {"kill --all", {"kill", "--all", "@ID@", "KILL"}, {"container does not exist"}},
+        {"ps", {"ps", "--format", "json", "@ID@"}, {"container does not exist"}},
+        {"list", {"list", "--format", "json"}, {}},
         // `exec` is one more row once it exists (it is being written on another branch):
         // {"exec", {"exec", "@ID@", "true"}, {"container does not exist", "not running"}},
     };
@@ -361,8 +367,10 @@ protected:
             pid_t run_pid = init ? init->ppid : 0;
             if (!contains(read_or_empty("/proc/" + std::to_string(run_pid) + "/cmdline"), BERTH_BIN))
                 problems += " init's parent " + std::to_string(run_pid) + " is not berth;";
+            // Its own: only the pidfd of init it forwards signals through.
             auto bfds = fds_of(run_pid);
-            if (!bfds.empty()) problems += " foreground berth run holds fds " + json(bfds).dump() + ";";
+            if (bfds.size() != 1 || !contains(bfds[0], "anon_inode:[pidfd]"))
+                problems += " foreground berth run holds fds " + json(bfds).dump() + ";";
             auto cfds = fds_of(pid);
             if (!cfds.empty()) problems += " running container process holds fds " + json(cfds).dump() + ";";
         }
@@ -510,6 +518,20 @@ protected:
         return problems;
     }
 
+    // check_consistent once the machine has settled: `kill` returns once the
+    // signal is sent, and a dying init (its memory gone, not yet a zombie)
+    // still reads as alive to `state` for a moment. A real inconsistency
+    // persists; this gives a dying process 3 s.
+    std::vector<std::string> check_settled(const std::string& id) const {
+        std::vector<std::string> problems;
+        for (int attempt = 0; attempt < 15; ++attempt) {
+            problems = check_consistent(id);
+            if (problems.empty()) break;
+            nap_ms(200);
+        }
+        return problems;
+    }
+
     // Bring the id to the state a round starts from.
     std::string round_setup(const std::string& id, int round) {
         const std::string pidfile = tmp_->path() + "/setup.pid";
@@ -528,13 +550,13 @@ protected:
         return "";
     }
 
-    // Every row once plus three at random, all at once; "" per verb that
-    // succeeded or failed cleanly.
+    // Every row once plus one at random, all at once; the problems of verbs
+    // that neither succeeded nor failed cleanly.
     std::vector<std::string> hammer_round(const std::string& id, int round, std::mt19937& rng) {
         const auto& table = verb_table();
         std::vector<size_t> rows;
         for (size_t i = 0; i < table.size(); ++i) rows.push_back(i);
-        for (int i = 0; i < 3; ++i) rows.push_back(rng() % table.size());
+        rows.push_back(rng() % table.size());
         std::shuffle(rows.begin(), rows.end(), rng);
         std::vector<Call> calls(rows.size());
         std::vector<std::thread> threads;
@@ -554,15 +576,19 @@ protected:
             const Call& c = calls[k];
             const std::string what = std::string(row.name) + ": ";
             if (c.code == 0) {
-                if (row.args[0] == "state") {
-                    try {
-                        json st = json::parse(c.out);
+                // What state, list and ps print is whole, valid JSON.
+                try {
+                    json j = row.args[0] == "state" || row.args[0] == "list" || row.args[0] == "ps" ? json::parse(c.out) : json();
+                    json states = row.args[0] == "state" ? json::array({j}) : row.args[0] == "list" ? j : json::array();
+                    for (const auto& st : states) {
                         const std::string status = st.value("status", "");
                         if (st.value("id", "") != id || (status != "created" && status != "running" && status != "stopped"))
                             problems.push_back(what + "printed " + c.out);
-                    } catch (const std::exception&) {
-                        problems.push_back(what + "printed invalid JSON: " + c.out);
                     }
+                    if (row.args[0] == "ps" && (!j.is_array() || !std::all_of(j.begin(), j.end(), [](const json& p) { return p.is_number_integer(); })))
+                        problems.push_back(what + "printed " + c.out);
+                } catch (const std::exception&) {
+                    problems.push_back(what + "printed invalid JSON: " + c.out);
                 }
             } else if (c.code == 124) {
                 problems.push_back(what + "hung (killed after 60 s)");
@@ -637,7 +663,7 @@ TEST_F(Stress, ConcurrentVerbsOnOneId) {
         SCOPED_TRACE("round " + std::to_string(r));
         EXPECT_EQ(round_setup(id, r), "");
         EXPECT_EQ(hammer_round(id, r, rng), std::vector<std::string>{});
-        EXPECT_EQ(check_consistent(id), std::vector<std::string>{});
+        EXPECT_EQ(check_settled(id), std::vector<std::string>{});
     }
     Call c = berth({"delete", "--force", id});
     EXPECT_EQ(c.code, 0) << c.err;

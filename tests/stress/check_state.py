@@ -2,11 +2,11 @@
 """After a round of concurrent verbs on one id: is berth's state consistent
 with the machine?
 
-usage: check_state.py ROOT ID ROOTFS STATE_RC STATE_OUT STATE_ERR [OK_STATE_OUT...]
+usage: check_state.py ROOT ID ROOTFS STATE_RC STATE_OUT STATE_ERR [OK_OUT...]
 
 STATE_* are the exit status, stdout and stderr of `berth state ID` run once
-every verb of the round had returned; OK_STATE_OUT are the outputs of the
-round's own `state` calls that succeeded. Prints one line per problem and
+every verb of the round had returned; OK_OUT are the outputs of the round's
+own `state`, `ps` and `list` calls that succeeded, named ok.VERB.N. Prints one line per problem and
 exits 1 if there is any.
 """
 import json
@@ -73,14 +73,25 @@ def container_processes():
     return found
 
 
-# The round's own successful `state` calls printed whole, valid JSON.
+# The round's own successful `state`, `ps` and `list` calls (files named
+# ok.VERB.N) printed whole, valid JSON.
 for path in ok_outputs:
+    verb = os.path.basename(path).split(".")[1]
     try:
         j = json.loads(read(path) or "")
-        if j.get("id") != cid or j.get("status") not in STATUSES:
-            problems.append(f"a `state` during the round printed id {j.get('id')!r} status {j.get('status')!r}")
-    except ValueError as e:
-        problems.append(f"a `state` during the round printed invalid JSON ({e}): {read(path)!r:.200}")
+        if verb == "state":
+            states = [j]
+        elif verb == "list":
+            states = j
+        else:
+            states = []
+            if not isinstance(j, list) or not all(isinstance(p, int) for p in j):
+                problems.append(f"a `ps` during the round printed {j!r:.200}")
+        for st in states:
+            if st.get("id") != cid or st.get("status") not in STATUSES:
+                problems.append(f"a `{verb}` during the round printed id {st.get('id')!r} status {st.get('status')!r}")
+    except (ValueError, AttributeError, TypeError) as e:
+        problems.append(f"a `{verb}` during the round printed invalid JSON ({e}): {read(path)!r:.200}")
 
 entries = sorted(os.listdir(root)) if os.path.isdir(root) else []
 for e in entries:

@@ -348,7 +348,8 @@ run_probe() {
     if [ -z "$pid" ] || [ -z "$bpid" ]; then
         fail "$phase" "$id: foreground run never reached running" "$out.err" "$out.st.err"
     else
-        check_fds "$phase-fds" "foreground berth run of $id" "$bpid" "$tpid"
+        # Its own: only the pidfd of init it forwards signals through.
+        check_fds "$phase-fds" "foreground berth run of $id" "$bpid" "$tpid" "*->anon_inode:\[pidfd\]"
         check_fds "$phase-fds" "running init of $id" "$pid" ""
         local hwm
         hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$bpid/status" 2>/dev/null)
@@ -489,6 +490,10 @@ HAMMER=(
     "delete|delete @ID@|*container does not exist*|*that is not stopped*|*being created or was left half-created*"
     "delete-force|delete --force @ID@"
     "state|state @ID@|*container does not exist*"
+    "run-detach|run --detach --bundle $B_SLEEP --pid-file $T/h/pid.@N@ @ID@|*container with id exists*|*cannot start a container that has stopped*|*cannot start an already running container*|*container does not exist*"
+    "kill-all|kill --all @ID@ KILL|*container does not exist*"
+    "ps|ps --format json @ID@|*container does not exist*"
+    "list|list --format json"
 )
 H=$PFX-h
 hammer_setup() {  # the state a round starts from, by round number
@@ -502,11 +507,11 @@ hammer_setup() {  # the state a round starts from, by round number
                bcall "$out" start "$H" && bcall "$out" kill "$H" KILL && pid=$(<"$T/h/pid") && wait_exit "$pid" ;;
     esac
 }
-# hammer_round R: every row once plus three at random, all at once.
+# hammer_round R: every row once plus one at random, all at once.
 hammer_round() {
     local r=$1 rows=() pids=() k row name args pats out rc bad= pat ok n=0
     for ((k = 0; k < ${#HAMMER[@]}; k++)); do rows+=("$k"); done
-    for k in 1 2 3; do rows+=($((RANDOM % ${#HAMMER[@]}))); done
+    rows+=($((RANDOM % ${#HAMMER[@]})))
     for ((k = ${#rows[@]} - 1; k > 0; k--)); do   # shuffle
         local j=$((RANDOM % (k + 1))) t=${rows[k]}; rows[k]=${rows[j]}; rows[j]=$t
     done
@@ -525,7 +530,7 @@ hammer_round() {
         IFS='|' read -r -a patlist <<<"$pats"
         out=$T/h/o.$k
         case $rc in
-            0) [ "$name" = state ] && cp "$out" "$T/h/state-ok.$k" ;;
+            0) case $name in state|ps|list) cp "$out" "$T/h/ok.$name.$k" ;; esac ;;
             1)
                 ok=0
                 local err; err=$(<"$out.err")
@@ -537,17 +542,22 @@ hammer_round() {
             *) bad+=" $name crashed (exit $rc): $(head -c 300 "$out.err");" ;;
         esac
     done
-    # The state against reality, once every verb is done.
-    bcall "$T/h/final" state "$H"; rc=$?
-    local why
-    local oks=()
-    for out in "$T"/h/state-ok.*; do [ -e "$out" ] && oks+=("$out"); done
-    why=$("$PY" "$here/check_state.py" "$ROOT" "$H" "$B_ROOTFS" "$rc" "$T/h/final" "$T/h/final.err" "${oks[@]}" 2>&1) ||
-        bad+=" $why;"
-    rm -f "$T"/h/state-ok.* "$T"/h/pid.*
+    # The state against reality, once every verb is done and the machine has
+    # settled: `kill` returns once the signal is sent, and a dying init (its
+    # memory gone, not yet a zombie) still reads as alive for a moment. A real
+    # inconsistency persists; a dying process gets 3 s.
+    local why oks=() attempt
+    for out in "$T"/h/ok.*; do [ -e "$out" ] && oks+=("$out"); done
+    for ((attempt = 0; attempt < 15; attempt++)); do
+        bcall "$T/h/final" state "$H"; rc=$?
+        why=$("$PY" "$here/check_state.py" "$ROOT" "$H" "$B_ROOTFS" "$rc" "$T/h/final" "$T/h/final.err" "${oks[@]}" 2>&1) && break
+        nap 0.2
+    done
+    [ -z "$why" ] || bad+=" $why;"
+    rm -f "$T"/h/ok.* "$T"/h/pid.*
     if [ -z "$bad" ]; then pass hammer; else fail hammer "round $r:$bad"; fi
 }
-echo "stress: 3. $R rounds of ${#HAMMER[@]}+3 concurrent verbs on one id" >&2
+echo "stress: 3. $R rounds of ${#HAMMER[@]}+1 concurrent verbs on one id" >&2
 now_us; t0=$REPLY
 for ((r = 1; r <= R; r++)); do
     hammer_setup "$r" || fail hammer "round $r: setup failed" "$T/h/setup.err"
