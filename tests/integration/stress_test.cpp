@@ -263,6 +263,10 @@ protected:
             pid_t r = wait4(pid, &status, WNOHANG, &ru);
             if (r == pid) break;
             if (Clock::now() > deadline) {
+                // Where it hangs, for the report.
+                const std::string proc = "/proc/" + std::to_string(pid);
+                c.err += "[hung in " + read_or_empty(proc + "/wchan") + ", syscall " + read_or_empty(proc + "/syscall") + ", fds " +
+                         json(fds_of(pid)).dump() + "]";
                 kill(pid, SIGKILL);
                 wait4(pid, &status, 0, &ru);
                 c.code = 124;
@@ -273,7 +277,7 @@ protected:
         if (c.code != 124) c.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         c.maxrss_kb = ru.ru_maxrss;
         c.out = read_or_empty(out_path);
-        c.err = read_or_empty(err_path);
+        c.err = read_or_empty(err_path) + c.err;
         ::unlink(out_path.c_str());
         ::unlink(err_path.c_str());
         return c;
@@ -321,14 +325,23 @@ protected:
         const pid_t pid = std::stoi(pid_text);
         std::string problems;
         if (sample_fds) {
-            // The waiting stub holds only the fifo it will open for writing.
+            // The waiting stub holds only the fifo it will open for writing
+            // (seen from here as a path in our --root, or, where the mount of
+            // the state dir is not reachable from the container's, relative to it).
             auto fds = fds_of(pid);
-            if (fds.size() != 1 || !contains(fds[0], root_ + "/" + id + "/exec.fifo"))
+            const std::string fifo = "/" + id + "/exec.fifo";
+            if (fds.size() != 1 || fds[0].size() < fifo.size() || fds[0].compare(fds[0].size() - fifo.size(), fifo.size(), fifo) != 0)
                 problems += " created init holds fds " + json(fds).dump() + ";";
         }
         if (kind == Kind::Exit || kind == Kind::Kill) {
             c = berth({"start", id});
-            if (c.code != 0) return failed("start", c);
+            if (c.code != 0) {
+                const std::string proc = "/proc/" + std::to_string(pid);
+                auto info = proc_info(pid);
+                c.err += " [init " + std::to_string(pid) + ": state " + (info ? std::string(1, info->state) : "gone") + ", comm " +
+                         read_or_empty(proc + "/comm") + " wchan " + read_or_empty(proc + "/wchan") + ", fds " + json(fds_of(pid)).dump() + "]";
+                return failed("start", c);
+            }
         }
         if (kind == Kind::Kill && sample_fds) {
             auto fds = fds_of(pid);

@@ -295,7 +295,7 @@ lifecycle() {
             bcall "$out.f" delete --force "$id"; return 1
         fi
         [ "${SAMPLE_FDS:-0}" = 1 ] &&
-            check_fds "$phase-fds" "created init of $id" "$pid" "" "*->$ROOT/$id/exec.fifo"
+            check_fds "$phase-fds" "created init of $id" "$pid" "" "*->*/$id/exec.fifo"
         case $kind in
             exit|kill)
                 step=start; bcall "$out" start "$id"; rc=$?
