@@ -37,6 +37,10 @@ done
 # Crash at every step (~8 min under TCG, far less with KVM).
 tier "cgroup v2 guest: fault_injection_test" \
     "$v2vm" --share "$PWD/build" --timeout 1200 -- "$PWD/build/tests/integration/fault_injection_test" --gtest_brief=1
+# Stress, smaller still: a TCG guest runs ~0.5 lifecycles/s (about 2 min here).
+tier "cgroup v2 guest: stress_test (12 sequential, 4 x 4 parallel, 6 hammer rounds)" \
+    "$v2vm" --share "$PWD/build" --timeout 600 --env BERTH_STRESS_SEQUENTIAL=12 --env BERTH_STRESS_PER_LOOP=4 \
+    --env BERTH_STRESS_ROUNDS=6 -- "$PWD/build/tests/integration/stress_test" --gtest_brief=1
 tier "cgroup v2 guest, non-root leaf (systemd-like): cgroup_limits_test" \
     "$v2vm" --share "$PWD/build" --cgroup ci/job.scope --timeout 900 -- "$PWD/build/tests/integration/cgroup_limits_test" --gtest_brief=1
 tier "plugin SDK example built out of tree" tests/scripts/sdk-example.sh

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -150,8 +151,17 @@ void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, b
     };
     fault_point("kill.state-loaded");
     if (all) {
+        // Each pid is pinned with a pidfd and signalled only if it is still in
+        // the cgroup after that: one that exited, and was reused outside the
+        // container, since cgroup.procs was read never gets the signal.
+        std::vector<std::pair<pid_t, UniqueFd>> pinned;
         for (pid_t p : CgroupManager::pids(cgroup))
-            if (::kill(p, sig) < 0 && errno != ESRCH) throw_errno("kill " + std::to_string(p));
+            if (UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, p, 0))); fd) pinned.emplace_back(p, std::move(fd));
+        const std::vector<pid_t> members = CgroupManager::pids(cgroup);
+        for (auto& [p, fd] : pinned)
+            if (std::find(members.begin(), members.end(), p) != members.end() &&
+                ::syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0 && errno != ESRCH)
+                throw_errno("kill " + std::to_string(p));
         thaw_if_killed();
         return;
     }
@@ -215,7 +225,15 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
 
 int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach) {
     pid_t pid = create_container(ctx, opts);
+    // Signals for us go to the container, as with runc run. Through a pidfd,
+    // opened while init is our unreaped child (so it is init): a signal that
+    // arrives once init is reaped cannot reach a process that reused its pid.
+    UniqueFd init_fd;
     try {
+        if (!detach) {
+            init_fd = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+            if (!init_fd) throw_errno("pidfd_open container init " + std::to_string(pid));
+        }
         start_container(ctx, opts.id);
     } catch (...) {
         try {
@@ -225,15 +243,20 @@ int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool det
         throw;
     }
     if (detach) return 0;
-    // Signals for us go to the container, as with runc run.
-    static pid_t forward_to;
-    forward_to = pid;
+    static int forward_to = -1;
+    forward_to = init_fd.get();
     struct sigaction sa = {};
-    sa.sa_handler = [](int sig) { ::kill(forward_to, sig); };
+    sa.sa_handler = [](int sig) {
+        const int saved = errno;
+        if (forward_to >= 0) ::syscall(SYS_pidfd_send_signal, forward_to, sig, nullptr, 0);
+        errno = saved;
+    };
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::sigaction(sig, &sa, nullptr);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) throw_errno("wait for container");
+    forward_to = -1;
+    init_fd.reset();
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     delete_container(ctx, opts.id, true);
     return code;
