@@ -216,6 +216,9 @@ static const char kCreatingPrefix[] = "creating:";
 // remove_abandoned() clears it once that pid is gone.
 LockedContainer StateStore::create(const std::string& id) const {
     validate_container_id(id);
+    // containerd's shim passes --root /run/containerd/runc/<namespace>,
+    // whose parent may not exist yet: runc makes the whole path (0700).
+    make_dirs(root_.substr(0, root_.find_last_of('/')), 0700);
     if (::mkdir(root_.c_str(), 0711) < 0 && errno != EEXIST) throw_errno("mkdir", root_);
     const std::string dir = root_ + "/" + id;
     if (::access(dir.c_str(), F_OK) == 0) throw Error("container with id exists: " + id, EEXIST);

@@ -68,4 +68,12 @@ void remove_tree(const std::string& path) {
     if (ec && ec.value() != ENOENT) throw_sys(ec.value(), "remove", path);
 }
 
+void make_dirs(const std::string& path, unsigned mode) {
+    for (size_t i = 1; i <= path.size(); ++i) {
+        if (i < path.size() && path[i] != '/') continue;
+        const std::string dir = path.substr(0, i);
+        if (::mkdir(dir.c_str(), mode) < 0 && errno != EEXIST) throw_errno("mkdir", dir);
+    }
+}
+
 }  // namespace berth

@@ -10,6 +10,8 @@ std::string read_file(const std::string& path);
 void write_existing_file(const std::string& path, const std::string& data);
 // Temp file, fsync, rename: readers see the old or the new content, never half.
 void write_file_atomic(const std::string& path, const std::string& data, unsigned mode = 0600);
+// Like `mkdir -p`: the missing directories of `path` are made with `mode`.
+void make_dirs(const std::string& path, unsigned mode);
 // Like `rm -rf` for one directory tree; a missing path is fine.
 void remove_tree(const std::string& path);
 

@@ -1,6 +1,8 @@
 // Real containers, as root: the lifecycle verbs, process setup, the rootfs
 // and cleanup after bad input.
 #include <fcntl.h>
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
@@ -603,3 +605,17 @@ TEST_F(Lifecycle, UsageErrors) {
 
 }  // namespace
 }  // namespace berth::test
+
+// containerd's shim passes --root /run/containerd/runc/<namespace> before
+// that namespace's directory exists: the whole path is made, as runc does.
+TEST_F(Lifecycle, RootIsMadeWithItsParents) {
+    auto b = bundle({"true"});
+    const std::string root = tmp_->path() + "/shim/runc/default";
+    const std::string c = id();
+    Result r = run_berth(root, {"run", "--bundle", b->dir(), c});
+    EXPECT_EQ(r.code, 0) << r.err;
+    struct stat st {};
+    ASSERT_EQ(::stat((tmp_->path() + "/shim/runc").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
+    EXPECT_EQ(leftovers(root, c), std::vector<std::string>{});
+}
