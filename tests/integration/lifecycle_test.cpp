@@ -603,9 +603,6 @@ TEST_F(Lifecycle, UsageErrors) {
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r.out;
 }
 
-}  // namespace
-}  // namespace berth::test
-
 // containerd's shim passes --root /run/containerd/runc/<namespace> before
 // that namespace's directory exists: the whole path is made, as runc does.
 TEST_F(Lifecycle, RootIsMadeWithItsParents) {
@@ -619,3 +616,6 @@ TEST_F(Lifecycle, RootIsMadeWithItsParents) {
     EXPECT_EQ(st.st_mode & 0777, 0700u);
     EXPECT_EQ(leftovers(root, c), std::vector<std::string>{});
 }
+
+}  // namespace
+}  // namespace berth::test
