@@ -516,7 +516,7 @@ TEST_F(Exec, ProcSelfExeIsTheStubNotBerth) {
 // While berth sets the process up in the container, the helper runs the host's
 // berth binary: a process of the container (root, the default capabilities)
 // must not be able to read /proc/<helper>/exe or open it for writing. The
-// helper is held at its last step by making the fault-point trace a fifo.
+// helper is held at its last step by stopping berth there (BERTH_FAULT_STOP).
 TEST_F(Exec, HostBinaryOutOfReachDuringSetup) {
     auto b = bundle();
     const std::string c = running(*b);
@@ -524,73 +524,50 @@ TEST_F(Exec, HostBinaryOutOfReachDuringSetup) {
         GTEST_SKIP() << "needs a build with -Dfault_injection=true to hold exec mid-setup";
 
     bool checked = false;
-    for (int attempt = 0; attempt < 5 && !checked; ++attempt) {
-        const std::string fifo = tmp_->path() + "/trace" + std::to_string(attempt);
-        ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-        pid_t berth_pid = fork();
-        if (berth_pid == 0) {
-            int devnull = open("/dev/null", O_RDWR);
-            dup2(devnull, 0);
-            dup2(devnull, 1);
-            dup2(devnull, 2);
-            std::string trace = "BERTH_FAULT_TRACE=" + fifo;
-            char* envp[] = {trace.data(), nullptr};
-            execle(BERTH_BIN, BERTH_BIN, "--root", root_.c_str(), "--plugin-config", BERTH_TEST_PLUGIN_CONFIG, "exec", c.c_str(),
-                   "sleep", "1", static_cast<char*>(nullptr), envp);
-            _exit(127);
-        }
-        // One fault point per open of the fifo: read each until its writer
-        // closes; after "exec.namespaces-joined" stop reading, so the next one
-        // ("exec.process-ready", the helper's last step) blocks in open.
-        std::string line;
-        while (line != "exec.namespaces-joined\n") {
-            int fd = open(fifo.c_str(), O_RDONLY);
-            line.clear();
-            char buf[256];
-            ssize_t n;
-            while ((n = read(fd, buf, sizeof buf)) > 0) line.append(buf, static_cast<size_t>(n));
-            close(fd);
-            if (line.empty() || std::count(line.begin(), line.end(), '\n') != 1) break;  // raced: two steps in one read
-        }
-        if (line == "exec.namespaces-joined\n") {
-            usleep(100000);
-            std::string children = read_text("/proc/" + std::to_string(berth_pid) + "/task/" + std::to_string(berth_pid) + "/children");
-            const pid_t helper = std::atoi(children.c_str());
-            ASSERT_GT(helper, 0) << children;
-            const std::string exe = link_of("/proc/" + std::to_string(helper) + "/exe");
-            // Held before its last step, the helper still runs berth: the case to check.
-            if (exe == BERTH_BIN) {
-                std::string status = read_text("/proc/" + std::to_string(helper) + "/status");
-                size_t at = status.find("NSpid:");
-                ASSERT_NE(at, std::string::npos);
-                std::string nspid = status.substr(at, status.find('\n', at) - at);
-                nspid = nspid.substr(nspid.find_last_of(" \t") + 1);
-                Result r = berth({"exec", c, "sh", "-c",
-                                  "readlink /proc/" + nspid + "/exe; echo readlink=$?; "
-                                  "echo x 2>/dev/null >>/proc/" + nspid + "/exe; echo write=$?; "
-                                  "cat /proc/" + nspid + "/comm"});
-                EXPECT_EQ(r.code, 0) << r.err;
-                // Nothing read through the link, the write refused, and the
-                // helper itself visible (its comm): the right process was tried.
-                EXPECT_EQ(r.out, "readlink=1\nwrite=1\nberth\n") << r.err;
-                checked = true;
-            }
-        }
-        // Let it finish: keep reading until berth exits.
-        int fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
-        int status = 0;
-        for (int i = 0; i < 500 && waitpid(berth_pid, &status, WNOHANG) == 0; ++i) {
-            char buf[256];
-            while (read(fd, buf, sizeof buf) > 0) {}
-            usleep(10000);
-        }
-        close(fd);
-        if (waitpid(berth_pid, &status, WNOHANG) == 0) {
-            kill(berth_pid, SIGKILL);
-            waitpid(berth_pid, &status, 0);
-        }
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exec went on once released: " << status;
+    pid_t berth_pid = fork();
+    if (berth_pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        char stop[] = "BERTH_FAULT_STOP=exec.process-ready";
+        char* envp[] = {stop, nullptr};
+        execle(BERTH_BIN, BERTH_BIN, "--root", root_.c_str(), "--plugin-config", BERTH_TEST_PLUGIN_CONFIG, "exec", c.c_str(),
+               "sleep", "1", static_cast<char*>(nullptr), envp);
+        _exit(127);
     }
+    ASSERT_GT(berth_pid, 0);
+    int status = 0;
+    // WUNTRACED: berth has stopped itself at exec.process-ready.
+    ASSERT_EQ(waitpid(berth_pid, &status, WUNTRACED), berth_pid);
+    ASSERT_TRUE(WIFSTOPPED(status)) << "berth did not stop at exec.process-ready: " << status;
+    std::string children = read_text("/proc/" + std::to_string(berth_pid) + "/task/" + std::to_string(berth_pid) + "/children");
+    const pid_t helper = std::atoi(children.c_str());
+    EXPECT_GT(helper, 0) << children;
+    if (helper > 0) {
+        const std::string exe = link_of("/proc/" + std::to_string(helper) + "/exe");
+        // Held before its last step, the helper still runs berth: the case to check.
+        EXPECT_EQ(exe, BERTH_BIN);
+        std::string st = read_text("/proc/" + std::to_string(helper) + "/status");
+        size_t at = st.find("NSpid:");
+        EXPECT_NE(at, std::string::npos);
+        if (exe == BERTH_BIN && at != std::string::npos) {
+            std::string nspid = st.substr(at, st.find('\n', at) - at);
+            nspid = nspid.substr(nspid.find_last_of(" \t") + 1);
+            Result r = berth({"exec", c, "sh", "-c",
+                              "readlink /proc/" + nspid + "/exe; echo readlink=$?; "
+                              "echo x 2>/dev/null >>/proc/" + nspid + "/exe; echo write=$?; "
+                              "cat /proc/" + nspid + "/comm"});
+            EXPECT_EQ(r.code, 0) << r.err;
+            // Nothing read through the link, the write refused, and the
+            // helper itself visible (its comm): the right process was tried.
+            EXPECT_EQ(r.out, "readlink=1\nwrite=1\nberth\n") << r.err;
+            checked = true;
+        }
+    }
+    kill(berth_pid, SIGCONT);
+    ASSERT_EQ(waitpid(berth_pid, &status, 0), berth_pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exec went on once released: " << status;
     EXPECT_TRUE(checked) << "could not hold the helper before its last step";
     expect_only_init(c);
 }
