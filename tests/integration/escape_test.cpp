@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <functional>
 #include <thread>
 
@@ -513,6 +514,89 @@ TEST_F(Escape, BerthBinaryIsNotReachableThroughProcExe) {
     self->save();
     r = run(*self);
     EXPECT_NE(r.code, 0);
+    struct stat after {};
+    ASSERT_EQ(stat(BERTH_BIN, &after), 0);
+    EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+    EXPECT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+    EXPECT_EQ(sha_of(BERTH_BIN), sha);
+}
+
+// ---- 8b. /proc/<pid>/exe of `berth exec` (CVE-2019-5736 for exec) ----
+
+// The container watches its /proc while real execs join it. A decoy (busybox
+// copied to /decoy/berth, run as `sleep`) is the positive control: it has the
+// container's credentials and is dumpable, so every scan that works reports
+// it; any other `reachable` line but the sealed stub is a berth process the
+// container could reach (the host binary, through which it could write).
+TEST_F(Escape, ExecDoesNotExposeTheBerthBinary) {
+    struct stat before {};
+    ASSERT_EQ(stat(BERTH_BIN, &before), 0);
+    const std::string sha = sha_of(BERTH_BIN);
+    const std::string watcher = std::string("mkdir -p /decoy && cp /bin/busybox /decoy/berth && (exec -a sleep /decoy/berth 600) & ") +
+                                "while :; do (" + kOpenExes + ") >> /watch; sleep 0.05; done";
+    // With its own pid namespace (the default), then without one, so that the
+    // watcher sees every host process, `berth exec` itself among them.
+    for (const bool own_pid_ns : {true, false}) {
+        SCOPED_TRACE(own_pid_ns ? "own pid namespace" : "host pid namespace");
+        auto b = bundle({"sh", "-c", watcher});
+        if (!own_pid_ns) drop_namespace(b->config, "pid");
+        b->save();
+        const std::string watch = b->rootfs() + "/watch";
+        auto scans = [&] {
+            const std::string w = read_text(watch);
+            size_t n = 0;
+            for (size_t at = w.find("scanned"); at != std::string::npos; at = w.find("scanned", at + 1)) ++n;
+            return n;
+        };
+        const std::string c = id("execexe");
+        ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
+        ASSERT_EQ(berth({"start", c}).code, 0);
+        for (int i = 0; i < 200 && scans() < 1; ++i) usleep(50000);
+        const size_t scans_before = scans();
+        EXPECT_GE(scans_before, 1u) << "the watcher runs";
+        for (int i = 0; i < 10; ++i) {
+            Result r = berth({"exec", c, "sh", "-c", "sleep 0.2; echo joined"});
+            EXPECT_EQ(r.code, 0) << i << ": " << r.err;
+            EXPECT_EQ(r.out, "joined\n") << i;
+        }
+        Result r = berth({"exec", c, "/proc/self/exe"});
+        EXPECT_NE(r.code, 0) << r.out;
+        EXPECT_EQ((r.out + r.err).find("usage"), std::string::npos) << "berth's CLI ran in the container: " << r.out << r.err;
+        r = berth({"exec", "--preserve-fds", "0", c, "sh", "-c", "ls /proc/self/fd"});
+        EXPECT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.out, "0\n1\n2\n3\n") << "only stdio and ls's own directory fd";
+        // The watcher kept scanning throughout the execs.
+        const size_t scans_at_end = scans();
+        for (int i = 0; i < 100 && scans() < scans_at_end + 1; ++i) usleep(50000);
+        EXPECT_GT(scans(), scans_before + 1) << "the watcher scanned while the execs ran";
+        EXPECT_EQ(berth({"kill", "--all", c, "KILL"}).code, 0);
+        std::string status;
+        for (int i = 0; i < 250 && status != "stopped"; ++i) {
+            Result s = berth({"state", c});
+            status = s.code == 0 ? json::parse(s.out).value("status", "") : "";
+            if (status != "stopped") usleep(20000);
+        }
+        EXPECT_EQ(status, "stopped");
+        EXPECT_EQ(berth({"delete", c}).code, 0);
+        // Every scan found the decoy; no process running the host binary was
+        // reachable, and nothing was writable. The exec stub may be caught
+        // between its execve and its PR_SET_DUMPABLE (execve makes every
+        // process dumpable again): its exe is the sealed memfd, a copy that
+        // cannot be written, so reaching it is harmless.
+        const std::string w = read_text(watch);
+        size_t decoys = 0;
+        std::istringstream lines(w);
+        for (std::string line; std::getline(lines, line);) {
+            if (line.rfind("reachable ", 0) != 0) continue;
+            const bool decoy = line.size() > 13 && line.compare(line.size() - 13, 13, " /decoy/berth") == 0;
+            const bool stub = line.find(" /memfd:berth-init") != std::string::npos;
+            decoys += decoy;
+            EXPECT_TRUE(decoy || stub) << "a berth process reachable from the container: " << line;
+        }
+        EXPECT_GE(decoys + 2, scans()) << "the control: the scan reports a dumpable process named berth\n" << w;
+        EXPECT_EQ(w.find("writable"), std::string::npos) << w;
+        EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+    }
     struct stat after {};
     ASSERT_EQ(stat(BERTH_BIN, &after), 0);
     EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
