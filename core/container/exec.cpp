@@ -293,20 +293,33 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
             throw Error("process.oomScoreAdj: " + std::string(e.what()), e.err());
         }
     }
-    send_message(parent_end.get(), {{"type", "go"}});
     bool started = false;
-    while (auto msg = receive_message(parent_end.get())) {
-        const std::string type = msg->value("type", "");
-        if (type == "joined") {
-            fault_point("exec.namespaces-joined");
-        } else if (type == "ready") {
-            fault_point("exec.process-ready");
-            send_message(parent_end.get(), {{"type", "exec"}});
-            started = true;
-        } else if (type == "error") {
-            helper.reap();
-            throw Error(msg->value("message", "exec failed"), msg->value("errno", 0));
+    std::optional<nlohmann::json> failure;  // the helper's own error message
+    try {
+        send_message(parent_end.get(), {{"type", "go"}});
+        while (auto msg = receive_message(parent_end.get())) {
+            const std::string type = msg->value("type", "");
+            if (type == "joined") {
+                fault_point("exec.namespaces-joined");
+            } else if (type == "ready") {
+                fault_point("exec.process-ready");
+                send_message(parent_end.get(), {{"type", "exec"}});
+                started = true;
+            } else if (type == "error") {
+                failure = std::move(msg);
+                break;
+            }
         }
+    } catch (const Error& e) {
+        // EPIPE or ECONNRESET: the helper died (a concurrent kill --all or
+        // delete --force reaches it once it is in the container's cgroup).
+        // Said below from its status, not as a socket error.
+        if (e.err() != EPIPE && e.err() != ECONNRESET) throw;
+        started = false;
+    }
+    if (failure) {
+        helper.reap();
+        throw Error(failure->value("message", "exec failed"), failure->value("errno", 0));
     }
     // EOF: the helper exec'd the stub (after "exec") or died.
     if (!started) {
