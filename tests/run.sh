@@ -34,9 +34,12 @@ v2vm=tests/v2vm/run.sh
 for t in cgroup_limits_test lifecycle_test exec_test update_pause_test; do
     tier "cgroup v2 guest: $t" "$v2vm" --share "$PWD/build" --timeout 900 -- "$PWD/build/tests/integration/$t" --gtest_brief=1
 done
-# Crash at every step (~8 min under TCG, far less with KVM).
+# Crash at every step (~8 min under TCG, far less with KVM). The walk with a
+# nested cgroupsPath makes every directory the default one does and more; the
+# default walk runs on the host.
 tier "cgroup v2 guest: fault_injection_test" \
-    "$v2vm" --share "$PWD/build" --timeout 1200 -- "$PWD/build/tests/integration/fault_injection_test" --gtest_brief=1
+    "$v2vm" --share "$PWD/build" --timeout 1200 -- "$PWD/build/tests/integration/fault_injection_test" --gtest_brief=1 \
+        --gtest_filter=-FaultInjection.EveryStepDefaultConfig
 # Stress, smaller still: a TCG guest runs ~0.5 lifecycles/s (about 2 min here).
 tier "cgroup v2 guest: stress_test (12 sequential, 4 x 4 parallel, 6 hammer rounds)" \
     "$v2vm" --share "$PWD/build" --timeout 600 --env BERTH_STRESS_SEQUENTIAL=12 --env BERTH_STRESS_PER_LOOP=4 \

@@ -147,12 +147,7 @@ void ensure_stdio_open() {
         ::syscall(SYS_execveat, plan.stub, "", argv.data(), envp.data(), AT_EMPTY_PATH);
         throw_errno("exec the berth exec stub");
     } catch (const std::exception& e) {
-        const Error* be = dynamic_cast<const Error*>(&e);
-        try {
-            send_message(channel, {{"type", "error"}, {"message", e.what()}, {"errno", be ? be->err() : 0}});
-        } catch (...) {
-        }
-        _exit(1);
+        report_error_and_exit(channel, e);
     }
 }
 
@@ -267,7 +262,13 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
         join_process_namespaces(ns, CLONE_NEWPID | CLONE_NEWTIME);
         std::fflush(nullptr);
         pid = ::fork();
-        if (pid == 0) run_helper(plan, ns);
+        if (pid == 0) {
+            // Our copy of berth's end would keep the channel open: were berth
+            // killed before the helper's PR_SET_PDEATHSIG, the helper would
+            // then wait for "go" forever instead of reading EOF.
+            parent_end.reset();
+            run_helper(plan, ns);
+        }
         fork_errno = errno;
         ours.restore();
     }

@@ -214,12 +214,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         ::syscall(SYS_execveat, fds.exec_stub, "", argv.data(), envp.data(), AT_EMPTY_PATH);
         throw_errno("exec berth init stub");
     } catch (const std::exception& e) {
-        const Error* be = dynamic_cast<const Error*>(&e);
-        try {
-            send_message(channel, {{"type", "error"}, {"message", e.what()}, {"errno", be ? be->err() : 0}});
-        } catch (...) {
-        }
-        _exit(1);
+        report_error_and_exit(channel, e);
     }
 }
 

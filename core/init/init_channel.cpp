@@ -59,4 +59,13 @@ std::optional<nlohmann::json> receive_message(int fd) {
     }
 }
 
+void report_error_and_exit(int fd, const std::exception& e) noexcept {
+    const Error* be = dynamic_cast<const Error*>(&e);
+    try {
+        send_message(fd, {{"type", "error"}, {"message", e.what()}, {"errno", be ? be->err() : 0}});
+    } catch (...) {
+    }
+    _exit(1);
+}
+
 }  // namespace berth

@@ -15,4 +15,10 @@ void send_message(int fd, const nlohmann::json& msg);
 // nullopt on EOF.
 std::optional<nlohmann::json> receive_message(int fd);
 
+// The last word of a child (init, the exec helper) that failed: sends
+// {"type":"error"} with the message and errno, so that the verb's own error
+// is the child's, then _exit(1). A dead peer is ignored: there is no one left
+// to tell.
+[[noreturn]] void report_error_and_exit(int fd, const std::exception& e) noexcept;
+
 }  // namespace berth

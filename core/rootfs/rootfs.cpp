@@ -228,15 +228,18 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot) {
 void protect_paths(const spec::Spec& s, const std::string& rootfs, int dev_null) {
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs", rootfs);
-    for (const std::string& p : s.linux.masked_paths) {
-        int fd = -1;
+    // A masked or read-only path the rootfs does not have is nothing to protect.
+    auto open_if_there = [&](const std::string& p) {
         try {
-            fd = open_in_root(root.get(), p).release();
+            return open_in_root(root.get(), p);
         } catch (const Error& e) {
-            if (e.err() == ENOENT) continue;
+            if (e.err() == ENOENT) return UniqueFd();
             throw;
         }
-        UniqueFd target(fd);
+    };
+    for (const std::string& p : s.linux.masked_paths) {
+        UniqueFd target = open_if_there(p);
+        if (!target) continue;
         struct stat sb;
         if (::fstat(target.get(), &sb) < 0) throw_errno("stat", p);
         if (S_ISDIR(sb.st_mode)) mask_with_tmpfs(target.get(), p);
@@ -245,14 +248,8 @@ void protect_paths(const spec::Spec& s, const std::string& rootfs, int dev_null)
     for (const std::string& p : s.linux.readonly_paths) {
         // Resolved inside the root first: open_tree on the path itself would
         // follow magic links such as /proc/1/root out of the container.
-        int fd = -1;
-        try {
-            fd = open_in_root(root.get(), p).release();
-        } catch (const Error& e) {
-            if (e.err() == ENOENT) continue;
-            throw;
-        }
-        UniqueFd target(fd);
+        UniqueFd target = open_if_there(p);
+        if (!target) continue;
         UniqueFd tree(static_cast<int>(
             ::syscall(SYS_open_tree, target.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH)));
         if (!tree) throw_errno("readonly path", p);

@@ -503,14 +503,19 @@ int capability_number(const std::string& name) {
     return v;
 }
 
-Spec parse_spec(const std::string& text) {
-    if (json_too_deep(text)) fail("config.json", "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-    json doc;
+// Untrusted JSON text to a document: too deep a nesting is refused before
+// parsing (it would overflow the stack), and every parser error names `what`.
+json parse_json_text(const std::string& text, const std::string& what) {
+    if (json_too_deep(text)) fail(what, "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     try {
-        doc = json::parse(text);
+        return json::parse(text);
     } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
-        throw Error(std::string("config.json: invalid JSON: ") + e.what());
+        throw Error(what + ": invalid JSON: " + e.what());
     }
+}
+
+Spec parse_spec(const std::string& text) {
+    json doc = parse_json_text(text, "config.json");
     Field root{&doc, ""};
     if (!doc.is_object()) fail("config.json", "must be a JSON object");
     Spec s;
@@ -543,24 +548,12 @@ Spec parse_spec(const std::string& text) {
 }
 
 Process parse_process_json(const std::string& text) {
-    if (json_too_deep(text)) fail("process", "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
-        throw Error(std::string("process: invalid JSON: ") + e.what());
-    }
+    json doc = parse_json_text(text, "process");
     return parse_process(Field{&doc, "process"});
 }
 
 Seccomp parse_seccomp(const std::string& text) {
-    if (json_too_deep(text)) fail("linux.seccomp", "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
-        throw Error(std::string("linux.seccomp: invalid JSON: ") + e.what());
-    }
+    json doc = parse_json_text(text, "linux.seccomp");
     return parse_seccomp(Field{&doc, "linux.seccomp"});
 }
 

@@ -321,41 +321,10 @@ TEST_F(Escape, ConsoleSymlinksDoNotReachTheHost) {
         ASSERT_EQ(symlink(console.c_str(), (b->rootfs() + "/dev/console").c_str()), 0);
         if (which == "ptmx") ASSERT_EQ(symlink(ptmx.c_str(), (b->rootfs() + "/dev/ptmx").c_str()), 0);
         else ASSERT_EQ(symlink("pts/ptmx", (b->rootfs() + "/dev/ptmx").c_str()), 0);
-        const std::string sock_path = tmp_->path() + "/console-" + which + ".sock";
-        int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        struct sockaddr_un addr = {};
-        addr.sun_family = AF_UNIX;
-        strcpy(addr.sun_path, sock_path.c_str());
-        ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-        ASSERT_EQ(listen(listener, 1), 0);
-        int master = -1;
-        std::thread receiver([&] {
-            struct pollfd pl = {listener, POLLIN, 0};
-            if (poll(&pl, 1, 20000) <= 0) return;
-            int conn = accept(listener, nullptr, nullptr);
-            char name[128];
-            char control[CMSG_SPACE(sizeof(int))];
-            struct iovec iov = {name, sizeof name};
-            struct msghdr msg = {};
-            msg.msg_iov = &iov;
-            msg.msg_iovlen = 1;
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
-            struct pollfd pc = {conn, POLLIN, 0};
-            if (poll(&pc, 1, 20000) > 0 && recvmsg(conn, &msg, 0) > 0 && CMSG_FIRSTHDR(&msg))
-                memcpy(&master, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-            close(conn);
-        });
+        ConsoleSocket console_sock(tmp_->path() + "/console-" + which + ".sock");
         const std::string c = id("tty");
-        Result r = berth({"create", "--console-socket", sock_path, "--bundle", b->dir(), c});
-        if (r.code != 0) {
-            // Unblock the receiver: connect once ourselves.
-            int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-            close(s);
-        }
-        receiver.join();
-        close(listener);
+        Result r = berth({"create", "--console-socket", console_sock.path(), "--bundle", b->dir(), c});
+        const int master = r.code == 0 ? console_sock.take_master() : -1;
         EXPECT_EQ(host.damage(), "") << which;
         EXPECT_FALSE(exists(console) || exists(ptmx)) << which;
         if (which == "ptmx") {
@@ -370,16 +339,7 @@ TEST_F(Escape, ConsoleSymlinksDoNotReachTheHost) {
         ASSERT_EQ(fstat(master, &sb), 0);
         EXPECT_TRUE(S_ISCHR(sb.st_mode)) << "the console socket got a pty master";
         ASSERT_EQ(berth({"start", c}).code, 0);
-        std::string out;
-        char buf[256];
-        for (int i = 0; i < 50 && out.find("on-the-pty") == std::string::npos; ++i) {
-            struct pollfd pf = {master, POLLIN, 0};
-            if (poll(&pf, 1, 100) > 0) {
-                ssize_t n = read(master, buf, sizeof buf);
-                if (n <= 0) break;
-                out.append(buf, static_cast<size_t>(n));
-            }
-        }
+        const std::string out = read_pty_until(master, "on-the-pty");
         close(master);
         EXPECT_NE(out.find("/dev/pts/0"), std::string::npos) << out;
         EXPECT_EQ(host.damage(), "") << which;

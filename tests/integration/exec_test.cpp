@@ -219,45 +219,12 @@ TEST_F(Exec, DetachWithPidFile) {
 TEST_F(Exec, TerminalThroughConsoleSocket) {
     auto b = bundle();
     const std::string c = running(*b);
-    const std::string sock_path = tmp_->path() + "/console.sock";
-    int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    strcpy(addr.sun_path, sock_path.c_str());
-    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ASSERT_EQ(listen(listener, 1), 0);
-    int master = -1;
-    std::thread receiver([&] {
-        // Bounded: a berth that fails before connecting must not hang the test.
-        struct pollfd pl = {listener, POLLIN, 0};
-        if (poll(&pl, 1, 60000) <= 0) return;
-        int conn = accept(listener, nullptr, nullptr);
-        char name[128];
-        char control[CMSG_SPACE(sizeof(int))];
-        struct iovec iov = {name, sizeof name};
-        struct msghdr msg = {};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        if (recvmsg(conn, &msg, 0) > 0 && CMSG_FIRSTHDR(&msg)) memcpy(&master, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-        close(conn);
-    });
-    Result r = berth({"exec", "-t", "-d", "--console-socket", sock_path, c, "sh", "-c", "tty; echo on-the-pty; sleep 1"});
-    receiver.join();
-    close(listener);
+    ConsoleSocket console(tmp_->path() + "/console.sock");
+    Result r = berth({"exec", "-t", "-d", "--console-socket", console.path(), c, "sh", "-c", "tty; echo on-the-pty; sleep 1"});
     ASSERT_EQ(r.code, 0) << r.err;
+    const int master = console.take_master();
     ASSERT_GE(master, 0);
-    std::string out;
-    char buf[256];
-    for (int i = 0; i < 50 && out.find("on-the-pty") == std::string::npos; ++i) {
-        struct pollfd pf = {master, POLLIN, 0};
-        if (poll(&pf, 1, 100) > 0) {
-            ssize_t n = read(master, buf, sizeof buf);
-            if (n <= 0) break;
-            out.append(buf, static_cast<size_t>(n));
-        }
-    }
+    const std::string out = read_pty_until(master, "on-the-pty");
     close(master);
     EXPECT_NE(out.find("/dev/pts/"), std::string::npos) << out;
     EXPECT_NE(out.find("on-the-pty"), std::string::npos) << out;

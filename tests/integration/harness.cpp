@@ -5,12 +5,15 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -225,6 +228,56 @@ void ContainerTest::TearDown() {
 std::string ContainerTest::id(const std::string& prefix) {
     ids_.push_back(unique_id(prefix));
     return ids_.back();
+}
+
+ConsoleSocket::ConsoleSocket(const std::string& path) : path_(path) {
+    listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    if (listener_ < 0 || path.size() >= sizeof addr.sun_path) throw std::runtime_error("console socket " + path);
+    strcpy(addr.sun_path, path.c_str());
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || listen(listener_, 4) < 0)
+        throw std::runtime_error("bind console socket " + path);
+}
+
+ConsoleSocket::~ConsoleSocket() {
+    if (listener_ >= 0) close(listener_);
+    unlink(path_.c_str());
+}
+
+int ConsoleSocket::take_master(int timeout_ms) {
+    struct pollfd pl = {listener_, POLLIN, 0};
+    if (poll(&pl, 1, timeout_ms) <= 0) return -1;
+    int conn = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) return -1;
+    char name[128];
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {name, sizeof name};
+    struct msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    int master = -1;
+    struct pollfd pc = {conn, POLLIN, 0};
+    if (poll(&pc, 1, timeout_ms) > 0 && recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0 && CMSG_FIRSTHDR(&msg))
+        memcpy(&master, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+    close(conn);
+    return master;
+}
+
+std::string read_pty_until(int master, const std::string& marker) {
+    std::string out;
+    char buf[256];
+    for (int i = 0; i < 50 && out.find(marker) == std::string::npos; ++i) {
+        struct pollfd pf = {master, POLLIN, 0};
+        if (poll(&pf, 1, 100) > 0) {
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n <= 0) break;
+            out.append(buf, static_cast<size_t>(n));
+        }
+    }
+    return out;
 }
 
 }  // namespace berth::test

@@ -65,6 +65,25 @@ std::vector<std::string> stray_init_fds(pid_t pid, int preserved = 0);
 // Status from /proc/PID/stat ('Z' for a zombie, 0 when gone).
 char proc_state(pid_t pid);
 
+// The receiving end of --console-socket, as conmon and the shims hold it.
+// Listening from construction: berth's connect completes in the backlog and
+// its SCM_RIGHTS message waits in the socket, so no thread is needed.
+class ConsoleSocket {
+public:
+    explicit ConsoleSocket(const std::string& path);
+    ~ConsoleSocket();
+    const std::string& path() const { return path_; }
+    // The pty master berth sent, or -1 when none came within `timeout_ms`.
+    int take_master(int timeout_ms = 20000);
+
+private:
+    std::string path_;
+    int listener_ = -1;
+};
+
+// Reads a pty master until `marker` has been seen or about 5 s have passed.
+std::string read_pty_until(int master, const std::string& marker);
+
 // A test that runs containers: its own --root in a temp dir; every id it
 // hands out is force-deleted afterwards and must leave nothing behind.
 class ContainerTest : public ::testing::Test {
