@@ -110,12 +110,7 @@ void ensure_stdio_open() {
             errno != EACCES && errno != EDQUOT)
             throw_errno("join session keyring", plan.keyring);
 
-        if (proc.terminal) {
-            setup_pty(proc, plan.console);
-        } else if (::setsid() < 0) {
-            throw_errno("setsid");
-        }
-        if (plan.console >= 0) ::close(plan.console);
+        setup_session(proc, plan.console);
 
         apply_rlimits(proc.rlimits);
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which

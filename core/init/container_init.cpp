@@ -169,12 +169,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         finish_rootfs(s);
         fault_point("create.init.rootfs-entered");
 
-        if (proc.terminal) {
-            setup_pty(proc, fds.console);
-        } else if (::setsid() < 0) {
-            throw_errno("setsid");
-        }
-        if (fds.console >= 0) ::close(fds.console);
+        setup_session(proc, fds.console);
 
         apply_rlimits(proc.rlimits);
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which

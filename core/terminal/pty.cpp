@@ -38,4 +38,13 @@ void setup_pty(const spec::Process& p, int console_sock) {
         if (::dup2(slave.get(), i) < 0) throw_errno("dup2 pty", name);
 }
 
+void setup_session(const spec::Process& p, int console_sock) {
+    if (p.terminal) {
+        setup_pty(p, console_sock);
+    } else if (::setsid() < 0) {
+        throw_errno("setsid");
+    }
+    if (console_sock >= 0) ::close(console_sock);
+}
+
 }  // namespace berth

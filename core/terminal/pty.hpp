@@ -12,4 +12,9 @@ namespace berth {
 // it changes user: the slave is chowned to p.user.uid.
 void setup_pty(const spec::Process& p, int console_sock);
 
+// The process's session: with p.terminal, the pty above (sent over
+// console_sock); without, a new session of its own (setsid) so that it never
+// shares the caller's. Closes console_sock (-1 when none) either way.
+void setup_session(const spec::Process& p, int console_sock);
+
 }  // namespace berth
