@@ -125,12 +125,7 @@ void ensure_stdio_open() {
         if (::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
         std::vector<std::string> argv_s = {"berth", "exec", exe};
         argv_s.insert(argv_s.end(), proc.args.begin(), proc.args.end());
-        std::vector<char*> argv, envp;
-        for (auto& a : argv_s) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        std::vector<std::string> env = proc.env;
-        for (auto& e : env) envp.push_back(e.data());
-        envp.push_back(nullptr);
+        ExecArgs argv(std::move(argv_s)), envp(proc.env);
 
         send_message(channel, {{"type", "ready"}});
         if (!receive_message(channel)) _exit(1);
@@ -139,7 +134,7 @@ void ensure_stdio_open() {
         // As late as possible: after it, only the exec and the stub's prctl
         // and execve remain.
         if (plan.seccomp && proc.no_new_privileges) load_seccomp(*plan.seccomp);
-        ::syscall(SYS_execveat, plan.stub, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+        ::syscall(SYS_execveat, plan.stub, "", argv.get(), envp.get(), AT_EMPTY_PATH);
         throw_errno("exec the berth exec stub");
     } catch (const std::exception& e) {
         report_error_and_exit(channel, e);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "errors/error.hpp"
+#include "init/exec_stub.hpp"
 #include "init/init_channel.hpp"
 #include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
@@ -194,19 +195,14 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
 
         std::vector<std::string> argv_s = {"berth", "init", std::to_string(fifo), exe};
         argv_s.insert(argv_s.end(), proc.args.begin(), proc.args.end());
-        std::vector<char*> argv, envp;
-        for (auto& a : argv_s) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        std::vector<std::string> env = proc.env;
-        for (auto& e : env) envp.push_back(e.data());
-        envp.push_back(nullptr);
+        ExecArgs argv(std::move(argv_s)), envp(proc.env);
 
         // From "ready" on, create may exit; we must outlive it.
         if (::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
         send_message(channel, {{"type", "ready"}});
         // Dying here, after "ready" but before the exec, must still fail create.
         fault_point("create.init.ready-sent");
-        ::syscall(SYS_execveat, fds.exec_stub, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+        ::syscall(SYS_execveat, fds.exec_stub, "", argv.get(), envp.get(), AT_EMPTY_PATH);
         throw_errno("exec berth init stub");
     } catch (const std::exception& e) {
         report_error_and_exit(channel, e);
