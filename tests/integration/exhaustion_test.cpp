@@ -22,75 +22,19 @@ namespace {
 
 using json = nlohmann::json;
 
+// run_berth's Result carries the peak RSS and wall time; `m.r` keeps the
+// cases' spelling.
 struct Measured {
     Result r;
-    long max_rss_kb = 0;  // peak RSS of berth (and any child it reaped)
+    long max_rss_kb = 0;
     double seconds = 0;
 };
 
-// Like run_berth, but waits with wait4 to read berth's peak RSS.
 Measured run_measured(const std::string& root, const std::vector<std::string>& args, int timeout_s = 120) {
-    std::vector<std::string> argv_s = {BERTH_BIN, "--root", root, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) throw std::runtime_error("pipe");
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
-        std::vector<char*> argv;
-        for (auto& a : argv_s) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-        char* envp[] = {path, nullptr};
-        execve(argv[0], argv.data(), envp);
-        _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
     Measured m;
-    for (int fd : {out[0], err[0]}) fcntl(fd, F_SETFL, O_NONBLOCK);
-    struct pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    auto drain = [&] {
-        for (int i = 0; i < 2; ++i) {
-            if (p[i].fd < 0) continue;
-            char buf[65536];
-            ssize_t n;
-            while ((n = read(p[i].fd, buf, sizeof buf)) > 0) {
-                std::string& s = i == 0 ? m.r.out : m.r.err;
-                if (s.size() < (1u << 20)) s.append(buf, static_cast<size_t>(n));
-            }
-            if (n == 0) p[i].fd = -1;
-        }
-    };
-    int status = 0;
-    struct rusage ru {};
-    time_t deadline = time(nullptr) + timeout_s;
-    for (;;) {
-        poll(p, 2, 20);
-        drain();
-        if (wait4(pid, &status, WNOHANG, &ru) == pid) break;
-        if (time(nullptr) >= deadline) {
-            kill(pid, SIGKILL);
-            wait4(pid, &status, 0, &ru);
-            m.r.err += "\n[test: berth timed out after " + std::to_string(timeout_s) + "s]";
-            break;
-        }
-    }
-    for (int i = 0; i < 10 && (p[0].fd >= 0 || p[1].fd >= 0); ++i) {
-        poll(p, 2, 10);
-        drain();
-    }
-    close(out[0]);
-    close(err[0]);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    m.r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    m.max_rss_kb = ru.ru_maxrss;
-    m.seconds = static_cast<double>(t1.tv_sec - t0.tv_sec) + static_cast<double>(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    m.r = run_berth(root, args, {}, {}, timeout_s);
+    m.max_rss_kb = m.r.max_rss_kb;
+    m.seconds = m.r.seconds;
     return m;
 }
 

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -29,6 +30,8 @@ Result run_berth(const std::string& root, const std::vector<std::string>& args, 
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) throw std::runtime_error("pipe");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     pid_t pid = fork();
     if (pid == 0) {
         dup2(out[1], 1);
@@ -64,15 +67,16 @@ Result run_berth(const std::string& root, const std::vector<std::string>& args, 
         }
     };
     int status = 0;
+    struct rusage ru {};
     bool exited = false;
     time_t deadline = time(nullptr) + timeout_s;
     while (!exited) {
         poll(p, 2, 20);
         drain();
-        exited = waitpid(pid, &status, WNOHANG) == pid;
+        exited = wait4(pid, &status, WNOHANG, &ru) == pid;
         if (!exited && time(nullptr) >= deadline) {
             kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
+            wait4(pid, &status, 0, &ru);
             exited = true;
             r.err += "\n[harness: berth timed out after " + std::to_string(timeout_s) + "s]";
         }
@@ -85,6 +89,9 @@ Result run_berth(const std::string& root, const std::vector<std::string>& args, 
     close(out[0]);
     close(err[0]);
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r.max_rss_kb = ru.ru_maxrss;
+    r.seconds = static_cast<double>(t1.tv_sec - t0.tv_sec) + static_cast<double>(t1.tv_nsec - t0.tv_nsec) / 1e9;
     return r;
 }
 

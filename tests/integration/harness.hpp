@@ -17,6 +17,8 @@ struct Result {
     int code = -1;  // exit status, or 128+signal
     std::string out;
     std::string err;
+    long max_rss_kb = 0;  // berth's peak RSS (wait4), children it reaped included
+    double seconds = 0;   // wall time of the berth command
 };
 
 // Runs berth with the test's global flags in front of `args`. `env` entries
