@@ -6,12 +6,22 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev
       libspdlog-dev libgtest-dev libcap-dev libseccomp-dev busybox-static"
-# clang and its runtimes: the libFuzzer targets (tests/fuzz/run.sh).
-[ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 clang libclang-rt-14-dev"
+# With --tests: qemu for the cgroup v2 guest; clang and its runtimes for the
+# libFuzzer targets (tests/fuzz/run.sh); the clients of the end-to-end tests
+# (tests/clients/), each run as a private daemon, and runc/crun to compare with.
+[ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 clang libclang-rt-14-dev
+      podman conmon catatonit containerd docker.io umoci runc crun procps"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then
     apt-get update -qq
+    # Installing containerd/docker.io would start their services: the tests run
+    # private daemons only, so keep invoke-rc.d from starting anything.
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy"
+        trap 'rm -f "$policy"' EXIT
+    fi
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing
 fi
