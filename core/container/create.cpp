@@ -219,6 +219,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // cgroups.create() may make (and those it must never remove).
     c.save(st);
     fault_point("create.state-saved");
+    s.exec_config["noNewKeyring"] = opts.no_new_keyring;
+    write_file_atomic(c.path("exec.json"), s.exec_config.dump(), 0600);
 
     rollback.set_cgroups(&cg);
     cgroups.create(cg, s.linux.resources);

@@ -177,7 +177,33 @@ int wait_for(pid_t pid) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-spec::Process exec_process(const ExecOptions& o, const spec::Spec& s) {
+// What exec starts from: exec.json, saved by create; a container created by
+// an older berth has none, and then the bundle's config.json stands in.
+struct ExecBase {
+    std::optional<spec::Process> process;
+    std::optional<spec::Seccomp> seccomp;
+    bool no_new_keyring = false;
+};
+
+ExecBase load_exec_base(const LockedContainer& c, const ContainerState& st) {
+    ExecBase b;
+    const std::string path = c.path("exec.json");
+    if (::access(path.c_str(), F_OK) != 0) {
+        spec::Spec s = spec::load_spec(st.bundle);
+        b.process = std::move(s.process);
+        b.seccomp = std::move(s.linux.seccomp);
+        return b;
+    }
+    // Written by create, but read as untrusted as state.json is.
+    const nlohmann::json j = nlohmann::json::parse(read_file(path), nullptr, false);
+    if (!j.is_object()) throw Error(path + ": corrupt: not a JSON object");
+    if (auto p = j.find("process"); p != j.end() && !p->is_null()) b.process = spec::parse_process_json(p->dump());
+    if (auto sc = j.find("seccomp"); sc != j.end() && !sc->is_null()) b.seccomp = spec::parse_seccomp(sc->dump());
+    if (auto k = j.find("noNewKeyring"); k != j.end() && k->is_boolean()) b.no_new_keyring = k->get<bool>();
+    return b;
+}
+
+spec::Process exec_process(const ExecOptions& o, const ExecBase& s) {
     if (!o.process_file.empty()) {
         std::string text;
         try {
@@ -211,12 +237,14 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     if (status == "creating") throw Error("cannot exec in a container that is still being created");
     if (status == "paused" && !o.ignore_paused)
         throw Error("cannot exec in a paused container (use --ignore-paused to override)");
-    const spec::Spec s = spec::load_spec(st.bundle);
+    const ExecBase base = load_exec_base(*c, st);
     HelperPlan plan;
-    plan.proc = exec_process(o, s);
+    plan.proc = exec_process(o, base);
     plan.proc.env = merge_env(plan.proc.env, "process.env");
-    plan.seccomp = s.linux.seccomp;
-    plan.keyring = st.id;
+    plan.seccomp = base.seccomp;
+    // As init did at create: a session keyring named after the container,
+    // unless create was told --no-new-keyring.
+    plan.keyring = base.no_new_keyring ? "" : st.id;
     plan.preserve_fds = o.preserve_fds;
     check_terminal(plan.proc.terminal, o);
     const CgroupPaths cgroup = CgroupPaths::from_json(st.cgroup);

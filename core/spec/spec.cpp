@@ -544,6 +544,8 @@ Spec parse_spec(const std::string& text) {
     if (auto a = root.get("annotations")) s.annotations = a->string_map();
     if (auto l = root.get("linux")) s.linux = parse_linux(*l);
     check_consistency(s);
+    s.exec_config = {{"process", doc.value("process", json())}, {"seccomp", json()}};
+    if (auto it = doc.find("linux"); it != doc.end() && it->contains("seccomp")) s.exec_config["seccomp"] = (*it)["seccomp"];
     return s;
 }
 

@@ -112,6 +112,10 @@ struct Spec {
     Hooks hooks;
     std::map<std::string, std::string> annotations;
     Linux linux;
+    // process and linux.seccomp as given: saved at create for exec, which
+    // starts from the config the container was created with (as runc does),
+    // not from whatever the bundle holds by then.
+    nlohmann::json exec_config;
 
     bool has_namespace(int clone_flag) const;
     const Namespace* find_namespace(int clone_flag) const;

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <fstream>
@@ -115,6 +116,49 @@ TEST_F(Exec, EnvCwdUserAndGroups) {
     EXPECT_EQ(r.out, "/\n0\n0\n") << r.err;
     r = berth({"exec", "-u", "1000", c, "id", "-u"});
     EXPECT_EQ(r.code, 0) << r.err;
+}
+
+// As runc: exec starts from the config the container was created with.
+// Editing (or removing) the bundle's config.json afterwards changes nothing.
+TEST_F(Exec, UsesTheConfigOfCreateNotTheBundlesCurrentOne) {
+    auto b = bundle();
+    b->config["process"]["env"] = {"PATH=/usr/bin:/bin", "WHEN=create"};
+    b->save();
+    const std::string c = running(*b);
+    b->config["process"]["env"] = {"PATH=/usr/bin:/bin", "WHEN=edited"};
+    b->config["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+    b->save();
+    Result r = berth({"exec", c, "sh", "-c", "echo $WHEN; id -u"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "create\n0\n");
+    ASSERT_EQ(unlink((b->dir() + "/config.json").c_str()), 0);
+    r = berth({"exec", c, "sh", "-c", "echo $WHEN"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "create\n");
+}
+
+// The session keyring: a new one named after the container, or, with
+// create's --no-new-keyring, the caller's, as init got at create.
+TEST_F(Exec, KeyringFollowsCreate) {
+    auto b = bundle();
+    // runc's default config masks /proc/keys: unmasked to see the rings.
+    auto& masked = b->config["linux"]["maskedPaths"];
+    masked.erase(std::remove(masked.begin(), masked.end(), "/proc/keys"), masked.end());
+    b->save();
+    const std::string with_ring = running(*b);
+    // /proc/keys lists the keys the reader may view: the container's own
+    // named session keyring is among them.
+    Result r = berth({"exec", with_ring, "cat", "/proc/keys"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find(with_ring), std::string::npos) << r.out;
+
+    const std::string none = id("nokeyring");
+    r = berth({"create", "--no-new-keyring", "--bundle", b->dir(), none});
+    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_EQ(berth({"start", none}).code, 0);
+    r = berth({"exec", none, "cat", "/proc/keys"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find(none), std::string::npos) << r.out;
 }
 
 // CapEff and NoNewPrivs of the exec'd process.
