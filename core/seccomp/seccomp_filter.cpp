@@ -47,6 +47,17 @@ std::optional<int> seccomp_op(const std::string& name) {
     return it->second;
 }
 
+std::vector<std::vector<SeccompArg>> seccomp_rule_conditions(const std::vector<SeccompArg>& args) {
+    bool repeated = false;
+    for (size_t i = 0; i < args.size() && !repeated; ++i)
+        for (size_t j = i + 1; j < args.size(); ++j)
+            if (args[i].index == args[j].index) repeated = true;
+    if (!repeated) return {args};
+    std::vector<std::vector<SeccompArg>> one_each;
+    for (const auto& a : args) one_each.push_back({a});
+    return one_each;
+}
+
 }  // namespace berth::spec
 
 namespace berth {
@@ -64,14 +75,20 @@ SeccompFilter build_seccomp_filter(const spec::Seccomp& s) {
     for (const auto& rule : s.rules) {
         // A rule whose action is the default adds nothing (libseccomp refuses it).
         if (rule.action == s.default_action) continue;
-        std::vector<scmp_arg_cmp> cmps;
-        for (const auto& a : rule.args)
-            cmps.push_back({a.index, static_cast<scmp_compare>(a.op), a.value, a.value_two});
+        std::vector<std::vector<scmp_arg_cmp>> groups;
+        for (const auto& conditions : spec::seccomp_rule_conditions(rule.args)) {
+            std::vector<scmp_arg_cmp> cmps;
+            for (const auto& a : conditions)
+                cmps.push_back({a.index, static_cast<scmp_compare>(a.op), a.value, a.value_two});
+            groups.push_back(std::move(cmps));
+        }
         for (const auto& name : rule.names) {
             int nr = seccomp_syscall_resolve_name(name.c_str());
             if (nr == __NR_SCMP_ERROR) continue;
-            int rc = seccomp_rule_add_array(ctx, rule.action, nr, static_cast<unsigned>(cmps.size()), cmps.data());
-            if (rc < 0) throw Error("linux.seccomp: rule for " + name + ": " + errno_text(-rc), -rc);
+            for (auto& cmps : groups) {
+                int rc = seccomp_rule_add_array(ctx, rule.action, nr, static_cast<unsigned>(cmps.size()), cmps.data());
+                if (rc < 0) throw Error("linux.seccomp: rule for " + name + ": " + errno_text(-rc), -rc);
+            }
         }
     }
     return filter;

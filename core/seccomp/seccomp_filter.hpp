@@ -34,6 +34,13 @@ std::optional<uint32_t> seccomp_action(const std::string& name, std::optional<ui
 std::optional<uint32_t> seccomp_arch(const std::string& name);
 std::optional<int> seccomp_op(const std::string& name);
 
+// The libseccomp rules that one syscall rule becomes. libseccomp ANDs the
+// comparisons of one rule but refuses two on the same argument; profiles
+// that list several (docker's personality, conformance suites) mean "any of
+// them", so, as runc and crun do, such a rule becomes one rule per
+// comparison. Otherwise it stays one rule with all of them.
+std::vector<std::vector<SeccompArg>> seccomp_rule_conditions(const std::vector<SeccompArg>& args);
+
 }  // namespace berth::spec
 
 namespace berth {

@@ -532,6 +532,28 @@ TEST_F(Lifecycle, SeccompFilterIsEnforced) {
     EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
 }
 
+// Several comparisons of one argument mean "any of them" (issue 8): each
+// value named is refused, another is not.
+TEST_F(Lifecycle, SeccompSeveralConditionsOnOneArgument) {
+    auto b = bundle({"sh", "-c", "linux32 true; echo linux32=$?; linux64 true; echo linux64=$?"});
+    b->config["linux"]["seccomp"] = {
+        {"defaultAction", "SCMP_ACT_ALLOW"},
+        {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
+        {"syscalls",
+         {{{"names", {"personality"}},
+           {"action", "SCMP_ACT_ERRNO"},
+           {"errnoRet", 1},
+           {"args",
+            {{{"index", 0}, {"value", 8}, {"op", "SCMP_CMP_EQ"}},          // PER_LINUX32
+             {{"index", 0}, {"value", 0x20008}, {"op", "SCMP_CMP_EQ"}},    // PER_LINUX32_3GB
+             {{"index", 0}, {"value", 0xffffffffu}, {"op", "SCMP_CMP_EQ"}}}}}}}};
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("linux32=1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("linux64=0"), std::string::npos) << r.out;
+}
+
 TEST_F(Lifecycle, SeccompAllowlistRunsTheContainer) {
     // Deny by default, as Docker's and podman's profiles do: init's last steps
     // and the exec stub must need nothing beyond an ordinary allowlist.

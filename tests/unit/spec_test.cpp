@@ -10,6 +10,8 @@
 
 #include "error_of.hpp"
 #include "errors/error.hpp"
+#include <seccomp.h>
+
 #include "seccomp/seccomp_filter.hpp"
 #include "spec/spec.hpp"
 
@@ -586,3 +588,46 @@ TEST(SeccompText, ParsesAndBuildsInMemory) {
 }
 
 }  // namespace
+
+// One syscall rule → libseccomp rules: all comparisons in one rule unless an
+// argument is compared twice, then one rule per comparison (runc, crun).
+TEST(SeccompRuleConditions, SplitsOnlyWhenAnArgumentRepeats) {
+    using berth::spec::SeccompArg;
+    auto arg = [](unsigned index, uint64_t value) {
+        SeccompArg a;
+        a.index = index;
+        a.value = value;
+        a.op = SCMP_CMP_EQ;
+        return a;
+    };
+    auto shape = [](const std::vector<std::vector<SeccompArg>>& groups) {
+        std::vector<std::vector<std::pair<unsigned, uint64_t>>> out;
+        for (const auto& g : groups) {
+            out.emplace_back();
+            for (const auto& a : g) out.back().emplace_back(a.index, a.value);
+        }
+        return out;
+    };
+    using Shape = std::vector<std::vector<std::pair<unsigned, uint64_t>>>;
+    const struct {
+        std::vector<SeccompArg> args;
+        Shape want;
+    } cases[] = {
+        {{}, {{}}},
+        {{arg(0, 1)}, {{{0, 1}}}},
+        {{arg(0, 1), arg(1, 2)}, {{{0, 1}, {1, 2}}}},
+        {{arg(0, 0), arg(0, 8), arg(0, 0x20000)}, {{{0, 0}}, {{0, 8}}, {{0, 0x20000}}}},
+        {{arg(0, 1), arg(1, 2), arg(0, 3)}, {{{0, 1}}, {{1, 2}}, {{0, 3}}}},
+    };
+    for (const auto& c : cases) EXPECT_EQ(shape(berth::spec::seccomp_rule_conditions(c.args)), c.want);
+}
+
+// The profile of issue 8: personality allowed for three values of arg 0.
+TEST(SeccompText, SeveralConditionsOnOneArgumentBuild) {
+    auto s = berth::spec::parse_seccomp(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [
+            {"index": 0, "value": 0, "op": "SCMP_CMP_EQ"},
+            {"index": 0, "value": 8, "op": "SCMP_CMP_EQ"},
+            {"index": 0, "value": 4294967295, "op": "SCMP_CMP_EQ"}]}]})");
+    EXPECT_NE(berth::build_seccomp_filter(s), nullptr);
+}
