@@ -9,6 +9,7 @@
 #include <set>
 
 #include "errors/error.hpp"
+#include "log/log.hpp"
 #include "util/files.hpp"
 #include "util/json_depth.hpp"
 
@@ -206,8 +207,12 @@ std::vector<Mount> parse_mounts(const Field& f) {
         auto dest = m.need("destination");
         mt.destination = dest.str();
         if (mt.destination.empty()) fail(dest.path, "must not be empty");
-        // runc accepts a relative destination as relative to the container's /.
-        if (mt.destination[0] != '/') mt.destination = "/" + mt.destination;
+        // runc accepts a relative destination as relative to the container's
+        // /, and warns: so do we.
+        if (mt.destination[0] != '/') {
+            log_warning(dest.path + ": \"" + mt.destination + "\" is not absolute: taken as /" + mt.destination);
+            mt.destination = "/" + mt.destination;
+        }
         if (has_dotdot(mt.destination)) fail(dest.path, "\"" + mt.destination + "\" must not contain \"..\"");
         if (auto s = m.get("source")) mt.source = s->str();
         if (auto t = m.get("type")) mt.type = t->str();
@@ -416,10 +421,12 @@ void check_consistency(const Spec& s) {
         if (s.linux.uid_mappings.empty() || s.linux.gid_mappings.empty())
             fail("linux.uidMappings", "a new user namespace needs uidMappings and gidMappings");
     }
-    if (!s.hostname.empty() && (!s.has_namespace(CLONE_NEWUTS) || !s.find_namespace(CLONE_NEWUTS)->path.empty()))
-        fail("hostname", "setting a hostname needs a new uts namespace");
-    if (!s.domainname.empty() && (!s.has_namespace(CLONE_NEWUTS) || !s.find_namespace(CLONE_NEWUTS)->path.empty()))
-        fail("domainname", "setting a domainname needs a new uts namespace");
+    // A uts namespace joined by path is the container's too (a pod's): the
+    // name is set there, as runc and crun do. Without one it would be the host's.
+    if (!s.hostname.empty() && !s.has_namespace(CLONE_NEWUTS))
+        fail("hostname", "setting a hostname needs a uts namespace in linux.namespaces");
+    if (!s.domainname.empty() && !s.has_namespace(CLONE_NEWUTS))
+        fail("domainname", "setting a domainname needs a uts namespace in linux.namespaces");
     if (!s.linux.time_offsets.empty() && !s.has_namespace(CLONE_NEWTIME))
         fail("linux.timeOffsets", "needs a time namespace in linux.namespaces");
     if (const Namespace* t = s.find_namespace(CLONE_NEWTIME); t && !t->path.empty() && !s.linux.time_offsets.empty())
@@ -435,6 +442,11 @@ void check_consistency(const Spec& s) {
         bool uts = key == "kernel.domainname" || key == "kernel.hostname";
         if (uts && (!s.has_namespace(CLONE_NEWUTS) || !s.find_namespace(CLONE_NEWUTS)->path.empty()))
             fail("linux.sysctl." + key, "needs a new uts namespace");
+        // Two sources for one name: the field wins in runc; refuse instead
+        // of letting the write order decide.
+        if (key == "kernel.hostname") fail("linux.sysctl." + key, "is not allowed: it conflicts with the hostname field (set that instead)");
+        if (key == "kernel.domainname" && !s.domainname.empty() && val != s.domainname)
+            fail("linux.sysctl." + key, "\"" + val + "\" conflicts with domainname \"" + s.domainname + "\"");
         if (!net && !ipc && !uts)
             fail("linux.sysctl." + key, "is not namespaced: it would change the host");
         if (key.find("..") != std::string::npos || key.find('/') != std::string::npos)

@@ -469,6 +469,23 @@ TEST_F(Lifecycle, JoinsNamespacesByPath) {
     Result r = berth({"run", "--bundle", second->dir(), id("ns-b")});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, std::string(want) + "\n") << "joined the first container's network namespace";
+    // A hostname is set in a uts namespace joined by path (a pod's), as runc
+    // does, and the host keeps its own.
+    char host_name[256] = {};
+    ASSERT_EQ(gethostname(host_name, sizeof host_name - 1), 0);
+    auto third = bundle({"hostname"});
+    third->config["hostname"] = "joined-box";
+    for (auto& ns : third->config["linux"]["namespaces"])
+        if (ns["type"] == "uts") ns["path"] = "/proc/" + a_pid + "/ns/uts";
+    third->save();
+    r = berth({"run", "--bundle", third->dir(), id("ns-uts")});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "joined-box\n");
+    r = berth({"exec", a, "hostname"});
+    EXPECT_EQ(r.out, "joined-box\n") << "set in the first container's uts namespace: " << r.err;
+    char host_after[256] = {};
+    ASSERT_EQ(gethostname(host_after, sizeof host_after - 1), 0);
+    EXPECT_STREQ(host_name, host_after);
     for (auto& ns : second->config["linux"]["namespaces"])
         if (ns["type"] == "network") ns["path"] = "/nonexistent/net";
     second->save();

@@ -143,15 +143,22 @@ const BadRow kBadRows[] = {
     {"MappingMissingSize", [](json& j) { j["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 1000}}}; },
      "linux.gidMappings[0].size: is required"},
     {"HostnameWithoutUts", [](json& j) { j["hostname"] = "box"; },
-     "hostname: setting a hostname needs a new uts namespace"},
-    {"HostnameWithJoinedUts",
-     [](json& j) {
-         j["hostname"] = "box";
-         ns(j).push_back({{"type", "uts"}, {"path", "/proc/1/ns/uts"}});
-     },
-     "hostname: setting a hostname needs a new uts namespace"},
+     "hostname: setting a hostname needs a uts namespace in linux.namespaces"},
     {"DomainnameWithoutUts", [](json& j) { j["domainname"] = "example.org"; },
-     "domainname: setting a domainname needs a new uts namespace"},
+     "domainname: setting a domainname needs a uts namespace in linux.namespaces"},
+    {"HostnameSysctlFightsTheField",
+     [](json& j) {
+         ns(j).push_back({{"type", "uts"}});
+         j["linux"]["sysctl"] = {{"kernel.hostname", "box"}};
+     },
+     "linux.sysctl.kernel.hostname: is not allowed: it conflicts with the hostname field (set that instead)"},
+    {"DomainnameSysctlConflicts",
+     [](json& j) {
+         ns(j).push_back({{"type", "uts"}});
+         j["domainname"] = "a.org";
+         j["linux"]["sysctl"] = {{"kernel.domainname", "b.org"}};
+     },
+     "linux.sysctl.kernel.domainname: \"b.org\" conflicts with domainname \"a.org\""},
     {"MountMissingType", [](json& j) { j["mounts"] = {{{"destination", "/data"}, {"source", "x"}}}; },
      "mounts[0].type: is required for mount /data"},
     {"MountMissingDestination", [](json& j) { j["mounts"] = {{{"type", "tmpfs"}}}; },
@@ -315,6 +322,22 @@ TEST(SpecConsistency, TimeOffsetNotAnObject) {
 }
 
 // ---- good configs ----
+
+// runc and crun set the name in a uts namespace joined by path (a pod's).
+TEST(SpecGood, HostnameWithJoinedUtsNamespace) {
+    json j = base_config();
+    ns(j).push_back({{"type", "uts"}, {"path", "/proc/1/ns/uts"}});
+    j["hostname"] = "box";
+    EXPECT_EQ(parse_spec(j.dump()).hostname, "box");
+}
+
+TEST(SpecGood, DomainnameSysctlEqualToTheField) {
+    json j = base_config();
+    ns(j).push_back({{"type", "uts"}});
+    j["domainname"] = "a.org";
+    j["linux"]["sysctl"] = {{"kernel.domainname", "a.org"}};
+    EXPECT_EQ(parse_spec(j.dump()).domainname, "a.org");
+}
 
 TEST(SpecGood, DefaultSpecParses) {
     auto s = parse_spec(berth::spec::default_spec_json());
@@ -541,7 +564,7 @@ TEST(SpecFuzzRegression, DeepNestingIsRefusedBeforeParsing) {
     // Brackets inside strings do not count.
     EXPECT_EQ(error_of(R"({"ociVersion": "1.0.2", "root": {"path": "r"}, "hostname": ")" + std::string(100, '[') +
                        R"(\"{"})"),
-              "hostname: setting a hostname needs a new uts namespace");
+              "hostname: setting a hostname needs a uts namespace in linux.namespaces");
     EXPECT_EQ(berth::test::error_of([] { berth::spec::parse_seccomp(nested(65)); }),
               "linux.seccomp: nested deeper than 64 levels");
 }
