@@ -18,6 +18,7 @@
 
 #include "errors/error.hpp"
 #include "init/exec_stub.hpp"
+#include "namespaces/loopback.hpp"
 #include "init/init_channel.hpp"
 #include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
@@ -147,6 +148,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
             ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring.c_str()) < 0 && errno != ENOSYS && errno != EACCES)
             throw_errno("join session keyring", keyring);
 
+        if (const spec::Namespace* net = s.find_namespace(CLONE_NEWNET); net && net->path.empty()) bring_loopback_up();
         fault_point("create.init.namespaces-joined");
         prepare_rootfs(s, rootfs, bundle, plugins, userns);
         fault_point("create.init.rootfs-prepared");

@@ -497,6 +497,22 @@ TEST_F(Lifecycle, JoinsNamespacesByPath) {
     EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
 }
 
+// As runc and crun: lo is up in a new network namespace (IFF_UP|IFF_LOOPBACK
+// = 0x9), also inside a user namespace; a joined one is left as it is.
+TEST_F(Lifecycle, LoopbackIsUpInANewNetworkNamespace) {
+    auto b = bundle({"cat", "/sys/class/net/lo/flags"});
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "0x9\n");
+    b->config["linux"]["namespaces"].push_back({{"type", "user"}});
+    b->config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    b->config["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    b->save();
+    r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "0x9\n");
+}
+
 TEST_F(Lifecycle, UserAndTimeNamespaces) {
     auto b = bundle({"sh", "-c", "id -u; cat /proc/self/uid_map /proc/self/gid_map; cut -d. -f1 /proc/uptime; hostname"});
     b->config["linux"]["namespaces"].push_back({{"type", "user"}});
