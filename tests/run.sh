@@ -19,6 +19,12 @@ tier() {  # tier NAME COMMAND...
 
 tier "unit and integration tests (meson test)" meson test -C build --print-errorlogs
 
+# The clients drive berth as they drive runc: private podman, containerd and
+# dockerd daemons under temp dirs, each scenario a real container.
+for client in podman containerd docker; do
+    tier "client end-to-end: $client" bash "tests/clients/$client.sh"
+done
+
 # The same suites with berth, its plugins and the tests built under ASan+UBSan
 # (UBSan made fatal, so a report fails the test instead of scrolling by).
 sanitized_tests() {
@@ -31,7 +37,7 @@ sanitized_tests() {
 tier "unit and integration tests under ASan+UBSan" sanitized_tests
 # One guest boot per test binary; the build tree is shared at the same path.
 v2vm=tests/v2vm/run.sh
-for t in cgroup_limits_test lifecycle_test exec_test update_pause_test; do
+for t in cgroup_limits_test lifecycle_test exec_test update_pause_test events_test; do
     tier "cgroup v2 guest: $t" "$v2vm" --share "$PWD/build" --timeout 900 -- "$PWD/build/tests/integration/$t" --gtest_brief=1
 done
 # Crash at every step (~8 min under TCG, far less with KVM). The walk with a

@@ -37,6 +37,7 @@
 #include "init/exec_stub.hpp"
 #include "init/init_channel.hpp"
 #include "namespaces/process_namespaces.hpp"
+#include "process/process_defaults.hpp"
 #include "process/process_setup.hpp"
 #include "seccomp/seccomp_filter.hpp"
 #include "spec/spec.hpp"
@@ -115,17 +116,20 @@ void ensure_stdio_open() {
         apply_rlimits(proc.rlimits);
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
         // the user may not keep: load it before the capabilities go.
+        // HOME from the container's /etc/passwd when the process has none (runc).
+        const std::vector<std::string> env = with_home(proc.env, proc.user.uid);
+        // Only stdio and the caller's preserved fds reach the process. Before
+        // any filter: close_range is ours, and a profile need not allow it.
+        if (::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
         if (plan.seccomp && !proc.no_new_privileges) load_seccomp(*plan.seccomp);
         switch_user_and_capabilities(proc);
         if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
-        const std::string exe = find_executable(proc.args[0], proc.env);
+        const std::string exe = find_executable(proc.args[0], env);
 
-        // Only stdio and the caller's preserved fds reach the process.
-        if (::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
         std::vector<std::string> argv_s = {"berth", "exec", exe};
         argv_s.insert(argv_s.end(), proc.args.begin(), proc.args.end());
-        ExecArgs argv(std::move(argv_s)), envp(proc.env);
+        ExecArgs argv(std::move(argv_s)), envp(env);
 
         send_message(channel, {{"type", "ready"}});
         if (!receive_message(channel)) _exit(1);

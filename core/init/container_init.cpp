@@ -22,6 +22,7 @@
 #include "init/init_channel.hpp"
 #include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
+#include "process/process_defaults.hpp"
 #include "process/process_setup.hpp"
 #include "rootfs/rootfs.hpp"
 #include "seccomp/seccomp_filter.hpp"
@@ -175,29 +176,36 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         setup_session(proc, fds.console);
 
         apply_rlimits(proc.rlimits);
+        // As runc: a missing cwd is made (as root, before the user switch),
+        // and HOME comes from the image's /etc/passwd when the config has none.
+        make_cwd(proc.cwd);
+        const std::vector<std::string> env = with_home(proc.env, proc.user.uid);
+        // The stub reopens the fifo through /proc/self/fd: a /proc that is not
+        // procfs could answer with a file of the image and start early.
+        struct statfs proc_fs;
+        if (::statfs("/proc", &proc_fs) < 0 || proc_fs.f_type != PROC_SUPER_MAGIC)
+            throw Error("/proc is not procfs in the container: init needs /proc/self/fd to wait for start", ENOENT);
+        // Before any filter: close_range is ours, not the container's, and a
+        // profile need not allow it (runc: nothing of the runtime's after the
+        // filter but what the exec needs).
+        channel = arrange_exec_fds(stash, &fifo);
+        fault_point("create.init.fds-arranged");
+
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
         // the user may not keep: load it before the capabilities go.
         if (s.linux.seccomp && !proc.no_new_privileges) load_seccomp(*s.linux.seccomp);
         switch_user_and_capabilities(proc);
         if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
-        const std::string exe = find_executable(proc.args[0], proc.env);
+        const std::string exe = find_executable(proc.args[0], env);
         fault_point("create.init.process-set-up");
-        // The stub reopens the fifo through /proc/self/fd: a /proc that is not
-        // procfs could answer with a file of the image and start early.
-        struct statfs proc_fs;
-        if (::statfs("/proc", &proc_fs) < 0 || proc_fs.f_type != PROC_SUPER_MAGIC)
-            throw Error("/proc is not procfs in the container: init needs /proc/self/fd to wait for start", ENOENT);
-
-        channel = arrange_exec_fds(stash, &fifo);
-        fault_point("create.init.fds-arranged");
         // As late as possible: after it, only the channel write, the exec and
         // the stub's open/write/close/execve of the fifo and program remain.
         if (s.linux.seccomp && proc.no_new_privileges) load_seccomp(*s.linux.seccomp);
 
         std::vector<std::string> argv_s = {"berth", "init", std::to_string(fifo), exe};
         argv_s.insert(argv_s.end(), proc.args.begin(), proc.args.end());
-        ExecArgs argv(std::move(argv_s)), envp(proc.env);
+        ExecArgs argv(std::move(argv_s)), envp(env);
 
         // From "ready" on, create may exit; we must outlive it.
         if (::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");

@@ -159,6 +159,39 @@ TEST_F(Lifecycle, ProcessSetup) {
     EXPECT_NE(r.out.find("123\n"), std::string::npos) << r.out;
 }
 
+// What runc fills in: HOME from the image's /etc/passwd (or /) when the env
+// has none, and a cwd that does not exist yet is made.
+TEST_F(Lifecycle, HomeAndMissingCwdDefaults) {
+    auto b = bundle({"sh", "-c", "echo HOME=$HOME; pwd; stat -c %a /new/work"});
+    b->config["process"]["env"] = {"PATH=/bin"};
+    b->config["process"]["cwd"] = "/new/work/dir";
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "HOME=/root\n/new/work/dir\n755\n");
+    // A uid that /etc/passwd does not name: "/".
+    b->config["process"]["user"] = {{"uid", 4242}, {"gid", 4242}};
+    b->config["process"]["args"] = {"sh", "-c", "echo HOME=$HOME; id -u"};
+    b->save();
+    r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "HOME=/\n4242\n");
+    // The config's own HOME wins; exec gets the same default.
+    b->config["process"]["user"] = {{"uid", 0}, {"gid", 0}};
+    b->config["process"]["env"] = {"PATH=/bin", "HOME=/elsewhere"};
+    b->config["process"]["args"] = {"sh", "-c", "echo HOME=$HOME"};
+    b->save();
+    r = run(*b);
+    EXPECT_EQ(r.out, "HOME=/elsewhere\n") << r.err;
+    b->config["process"]["env"] = {"PATH=/bin"};
+    b->config["process"]["args"] = {"sleep", "60"};
+    b->save();
+    const std::string c = id("home");
+    ASSERT_EQ(berth({"run", "-d", "--bundle", b->dir(), c}).code, 0);
+    r = berth({"exec", c, "sh", "-c", "echo HOME=$HOME"});
+    EXPECT_EQ(r.out, "HOME=/root\n") << r.err;
+}
+
 TEST_F(Lifecycle, RootfsIsPivotedAndMounted) {
     TempDir marker_dir("berth-host-marker");
     const std::string marker = marker_dir.path() + "/visible-on-host";
@@ -609,6 +642,32 @@ TEST_F(Lifecycle, SeccompAllowlistRunsTheContainer) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("allowed\n"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("Seccomp:\t2"), std::string::npos) << "filter mode: " << r.out;
+}
+
+// Without no_new_privs the filter is loaded before the user switch; after
+// it, nothing of berth's may need a syscall that an ordinary profile leaves
+// out: close_range is not in this list (issue 8).
+TEST_F(Lifecycle, SeccompWithoutNoNewPrivsNeedsNoCloseRange) {
+    auto b = bundle({"sh", "-c", "echo allowed; grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status"});
+    b->config["process"]["noNewPrivileges"] = false;
+    b->config["linux"]["seccomp"] = {
+        {"defaultAction", "SCMP_ACT_ERRNO"},
+        {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
+        {"syscalls",
+         {{{"names",
+            {"access", "arch_prctl", "brk", "capget", "capset", "chdir", "clone", "clone3", "close", "dup", "dup2",
+             "dup3", "execve", "execveat", "exit", "exit_group", "faccessat", "faccessat2", "fcntl", "fork", "fstat",
+             "futex", "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getpgrp", "getpid", "getppid",
+             "getrandom", "getuid", "ioctl", "lseek", "lstat", "mmap", "mprotect", "munmap", "newfstatat", "open",
+             "openat", "pipe", "pipe2", "poll", "prctl", "pread64", "prlimit64", "read", "readlink", "rseq",
+             "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "set_robust_list", "set_tid_address", "setgroups",
+             "setpgid", "setresgid", "setresuid", "setgid", "setuid", "sigaltstack", "stat", "statx", "uname",
+             "vfork", "wait4", "write", "writev"}},
+           {"action", "SCMP_ACT_ALLOW"}}}}};
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "allowed\nNoNewPrivs:\t0\nSeccomp:\t2\n");
 }
 
 TEST_F(Lifecycle, UsageErrors) {

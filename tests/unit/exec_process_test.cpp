@@ -4,6 +4,7 @@
 
 #include "error_of.hpp"
 #include "process/exec_process.hpp"
+#include "process/process_defaults.hpp"
 
 namespace berth {
 namespace {
@@ -22,6 +23,26 @@ spec::Process config_process() {
     p.no_new_privileges = true;
     p.capabilities = spec::Capabilities{{CAP_KILL}, {CAP_KILL}, {CAP_KILL}, {CAP_KILL}, {}};
     return p;
+}
+
+TEST(HomeFromPasswd, Table) {
+    const std::string passwd =
+        "root:x:0:0:root:/root:/bin/sh\n"
+        "# not a comment in passwd(5), just a line that names no uid\n"
+        "short:x:7\n"
+        "nohome:x:8:8:::/bin/sh\n"
+        "user:x:1000:1000:A User,,,:/home/user:/bin/bash\n"
+        "dup:x:1000:1000::/second:/bin/sh\n"
+        "last:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin";  // no final newline
+    const struct {
+        uint32_t uid;
+        std::optional<std::string> home;
+    } cases[] = {
+        {0, "/root"}, {1000, "/home/user"}, {65534, "/nonexistent"}, {7, std::nullopt}, {8, std::nullopt}, {42, std::nullopt},
+    };
+    for (const auto& c : cases) EXPECT_EQ(home_from_passwd(passwd, c.uid), c.home) << c.uid;
+    EXPECT_EQ(home_from_passwd("", 0), std::nullopt);
+    EXPECT_EQ(home_from_passwd("x:x:10:0::/h:\n", 1), std::nullopt) << "10 is not 1";
 }
 
 TEST(ExecUser, Table) {
