@@ -265,9 +265,10 @@ s_kill_signal() {
 
 s_pause() {
     local c=bp-pause-$$ pid a b
-    start_bg "$c" "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
+    # mv: a reader never sees the file truncated and not yet written.
+    start_bg "$c" "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.1; done'
     pid=$(pid_of "$c")
-    sleep 0.5
+    wait_for 10 test -s "/proc/$pid/root/tmp/count"
     pm pause "$c" >/dev/null
     expect_eq "state" paused "$(state_of "$c")"
     a=$(cat "/proc/$pid/root/tmp/count")
