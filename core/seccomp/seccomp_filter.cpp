@@ -68,6 +68,10 @@ SeccompFilter build_seccomp_filter(const spec::Seccomp& s) {
     SeccompFilter filter(seccomp_init(s.default_action));
     if (!filter) throw Error("linux.seccomp.defaultAction: seccomp_init failed");
     scmp_filter_ctx ctx = filter.get();
+    // libseccomp sets no_new_privs itself on load unless told not to: that
+    // must follow process.noNewPrivileges alone, which the caller applies.
+    if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); rc < 0)
+        throw Error("linux.seccomp: keep no_new_privs as process.noNewPrivileges says: " + errno_text(-rc), -rc);
     for (uint32_t arch : s.architectures) {
         int rc = seccomp_arch_add(ctx, arch);
         if (rc < 0 && rc != -EEXIST) throw Error("linux.seccomp.architectures: " + errno_text(-rc), -rc);

@@ -11,6 +11,7 @@
 #include <new>
 
 #include "cgroup_view.hpp"
+#include "copy_up.hpp"
 #include "mount_api.hpp"
 #include "mount_options.hpp"
 
@@ -130,9 +131,23 @@ Status FilesystemHandler::validate(const MountRequest& req) const noexcept {
 Status FilesystemHandler::mount(const MountRequest& req) noexcept {
     return guarded(req, [&]() -> Status {
         ParsedMountOptions parsed = parse_mount_options(req.options);
+        // tmpcopyup means something for a tmpfs only (runc and crun ignore it
+        // elsewhere). The copy is made into the detached tmpfs, before it
+        // covers the directory, and before "ro" is applied.
+        const bool copy = req.type == "tmpfs" && (parsed.extensions & kTmpCopyUp);
+        ParsedMountOptions create_opts = parsed;
+        if (copy) create_opts.flags &= ~static_cast<unsigned long>(MS_RDONLY);
         UniqueFd mnt;
-        Status s = make_filesystem(req, req.type, req.source, parsed, &mnt);
+        Status s = make_filesystem(req, req.type, req.source, create_opts, &mnt);
         if (!s.ok()) return s;
+        if (copy) {
+            UniqueFd covered(::open(req.target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            if (!covered.valid()) return mount_error(req.destination, "tmpcopyup: open", errno);
+            s = copy_up(req.destination, covered.get(), mnt.get());
+            if (s.ok() && (parsed.flags & MS_RDONLY))
+                s = set_mount_attr(req.destination, mnt.get(), {MOUNT_ATTR_RDONLY, 0}, false);
+            if (!s.ok()) return s;
+        }
         s = attach_mount(req.destination, mnt.get(), AT_FDCWD, req.target);
         if (!s.ok()) return s;
         return set_propagation(req.destination, mnt.get(), parsed.propagation, parsed.recursive_propagation);

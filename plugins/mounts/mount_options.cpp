@@ -65,6 +65,7 @@ const std::vector<MountOptionEntry>& mount_option_table() {
         Propagation("rslave", MS_SLAVE, true),
         Propagation("unbindable", MS_UNBINDABLE, false),
         Propagation("runbindable", MS_UNBINDABLE, true),
+        {"tmpcopyup", false, 0, false, false, kTmpCopyUp},
     };
     return table;
 }
@@ -78,6 +79,10 @@ ParsedMountOptions parse_mount_options(const std::vector<std::string>& options) 
         if (it == table.end()) {
             if (!out.data.empty()) out.data += ',';
             out.data += option;
+            continue;
+        }
+        if (it->extension != 0) {
+            out.extensions |= it->extension;
             continue;
         }
         if (it->is_propagation) {

@@ -16,6 +16,12 @@
 
 namespace berth::mounts {
 
+// Options that are neither mount flags nor filesystem data: the handler acts
+// on them itself (runc calls them extensions).
+enum MountExtension : unsigned {
+    kTmpCopyUp = 1u << 0,  // "tmpcopyup": fill a new tmpfs with what it covers
+};
+
 struct ParsedMountOptions {
     unsigned long flags = 0;        // MS_* bits asked for ("ro" -> MS_RDONLY)
     unsigned long clear = 0;        // MS_* bits asked to be off ("rw" -> MS_RDONLY)
@@ -23,6 +29,7 @@ struct ParsedMountOptions {
     bool recursive_propagation = false;  // the propagation came from an r* option
     bool bind = false;                   // "bind" or "rbind" was given
     bool recursive_bind = false;         // "rbind" was given
+    unsigned extensions = 0;  // MountExtension bits
     std::string data;  // everything else, comma-joined in the order given
 };
 
@@ -34,6 +41,7 @@ struct MountOptionEntry {
     unsigned long flag;   // MS_* bits; for propagation entries the propagation type
     bool is_propagation;  // a propagation entry: sets `propagation`, not `flags`
     bool recursive;       // rbind / r* propagation
+    unsigned extension = 0;  // a MountExtension bit: sets `extensions` and nothing else
 };
 
 const std::vector<MountOptionEntry>& mount_option_table();

@@ -75,7 +75,15 @@ scenario() {
     mkdir -p "$T/scenarios"
     local out="$T/scenarios/${name//[^A-Za-z0-9_.-]/_}.log"
     log "scenario $name"
-    if ( set -e; "$@" ) >"$out" 2>&1; then
+    # Not in an `if` or `||`: bash ignores set -e in a subshell run as a
+    # condition, even when the subshell sets it itself, and a failed assertion
+    # followed by a passing last command would read as a pass.
+    local rc=0
+    # The ERR trap names the command that stopped the scenario (set -E: in
+    # functions too), so a failure outside the assertions is not silent.
+    ( set -eE; trap 'echo "FAILED: exit $? from: $BASH_COMMAND (${FUNCNAME[0]:-}:$LINENO)" >&2' ERR; "$@" ) >"$out" 2>&1
+    rc=$?
+    if [ "$rc" = 0 ]; then
         passed=$((passed + 1)); echo "PASS $name"
     else
         failed=$((failed + 1)); failed_names+=("$name"); echo "FAIL $name"
@@ -122,7 +130,8 @@ PY
 # every hierarchy, mounts, and processes that run in another root (a container's).
 snapshot_host() {
     mkdir -p "$1"
-    find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort >"$1/cgroups"
+    # find fails when a cgroup of someone else goes away under it.
+    { find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null || true; } | sort >"$1/cgroups"
     awk '{ print $5 }' /proc/self/mountinfo | grep -v "^$T" | sort >"$1/mounts"
     local p
     for p in /proc/[0-9]*; do

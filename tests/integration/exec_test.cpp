@@ -352,18 +352,22 @@ TEST_F(Exec, SeccompOfTheContainerApplies) {
         {"defaultAction", "SCMP_ACT_ALLOW"},
         {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
         {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}};
+    b->config["process"]["noNewPrivileges"] = false;
     b->save();
     const std::string c = running(*b);
     for (bool nnp : {true, false}) {
         std::vector<std::string> args = {"exec"};
         if (nnp) args.push_back("--no-new-privs");
-        for (const char* a : {c.c_str(), "sh", "-c", "mkdir /tmp/blocked 2>&1; echo mkdir=$?; grep Seccomp: /proc/self/status"})
+        for (const char* a : {c.c_str(), "sh", "-c",
+                              "mkdir /tmp/blocked 2>&1; echo mkdir=$?; grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status"})
             args.push_back(a);
         Result r = berth(args);
         ASSERT_EQ(r.code, 0) << r.err;
         EXPECT_NE(r.out.find("Operation not permitted"), std::string::npos) << r.out;
         EXPECT_NE(r.out.find("mkdir=1"), std::string::npos) << r.out;
         EXPECT_NE(r.out.find("Seccomp:\t2"), std::string::npos) << r.out;
+        // Only --no-new-privs (or the config) sets it, never the filter.
+        EXPECT_NE(r.out.find(nnp ? "NoNewPrivs:\t1" : "NoNewPrivs:\t0"), std::string::npos) << r.out;
         EXPECT_FALSE(exists(b->rootfs() + "/tmp/blocked"));
     }
 }

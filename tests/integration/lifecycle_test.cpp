@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <sstream>
 #include <thread>
@@ -570,7 +572,9 @@ TEST_F(Lifecycle, UserAndTimeNamespaces) {
 }
 
 TEST_F(Lifecycle, SeccompFilterIsEnforced) {
-    auto b = bundle({"sh", "-c", "mkdir /tmp/blocked 2>&1; echo mkdir=$?; touch /tmp/allowed && echo touch-ok"});
+    auto b = bundle({"sh", "-c",
+                     "mkdir /tmp/blocked 2>&1; echo mkdir=$?; touch /tmp/allowed && echo touch-ok; "
+                     "grep NoNewPrivs: /proc/self/status"});
     b->config["linux"]["seccomp"] = {
         {"defaultAction", "SCMP_ACT_ALLOW"},
         {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
@@ -582,12 +586,16 @@ TEST_F(Lifecycle, SeccompFilterIsEnforced) {
     EXPECT_NE(r.out.find("mkdir=1"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("touch-ok"), std::string::npos) << "only what the filter names is refused: " << r.out;
     EXPECT_FALSE(exists(b->rootfs() + "/tmp/blocked"));
-    // Without no_new_privs the filter is loaded while init still has CAP_SYS_ADMIN.
+    EXPECT_NE(r.out.find("NoNewPrivs:\t1"), std::string::npos) << r.out;
+    // Without no_new_privs the filter is loaded while init still has
+    // CAP_SYS_ADMIN, and loading it must not set no_new_privs (libseccomp's
+    // default does; podman's containers showed NoNewPrivs: 1).
     b->config["process"]["noNewPrivileges"] = false;
     b->save();
     r = run(*b);
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("mkdir=1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("NoNewPrivs:\t0"), std::string::npos) << r.out;
     // Bad profiles are refused before anything exists, naming the field.
     b->config["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_NOPE";
     b->save();
@@ -618,6 +626,27 @@ TEST_F(Lifecycle, SeccompSeveralConditionsOnOneArgument) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("linux32=1"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("linux64=0"), std::string::npos) << r.out;
+}
+
+TEST_F(Lifecycle, TmpfsCopyUpOnAReadOnlyRoot) {
+    // podman --read-only: tmpfs on /run and /tmp with "tmpcopyup" over a
+    // read-only root; the image's files under /run are in the tmpfs.
+    auto b = bundle({"sh", "-c",
+                     "cat /run/from-image /run/sub/nested; ls -l /run/link | grep -o -- '-> .*'; "
+                     "echo new >/run/written && echo run-writable; touch /etc/x 2>/dev/null || echo root-ro; "
+                     "grep ' /run ' /proc/mounts | cut -d' ' -f3"});
+    std::filesystem::create_directories(b->rootfs() + "/run/sub");
+    std::ofstream(b->rootfs() + "/run/from-image") << "image-file\n";
+    std::ofstream(b->rootfs() + "/run/sub/nested") << "nested-file\n";
+    std::filesystem::create_symlink("/etc/passwd", b->rootfs() + "/run/link");
+    b->config["root"]["readonly"] = true;
+    b->config["mounts"].push_back({{"destination", "/run"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+                                   {"options", {"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"}}});
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "image-file\nnested-file\n-> /etc/passwd\nrun-writable\nroot-ro\ntmpfs\n");
+    EXPECT_FALSE(exists(b->rootfs() + "/run/written")) << "written through to the image";
 }
 
 TEST_F(Lifecycle, SeccompAllowlistRunsTheContainer) {

@@ -385,6 +385,70 @@ TEST_F(HandlerTest, TmpfsWithSizeModeAndFlags) {
     EXPECT_EQ(err, "");
 }
 
+TEST_F(HandlerTest, TmpfsCopyUpKeepsWhatTheImageHad) {
+    // The image's directory: files, a subdirectory, a symlink pointing out of
+    // the tree (copied as a link, never followed), a fifo, owners and modes.
+    const std::string dst = dir_.path() + "/run", outside = dir_.path() + "/outside";
+    fs::create_directories(dst + "/sub/deeper");
+    fs::create_directories(outside);
+    std::ofstream(dst + "/file") << "from the image";
+    std::ofstream(dst + "/sub/deeper/nested") << "nested";
+    std::ofstream(outside + "/secret") << "host";
+    ::symlink(outside.c_str(), (dst + "/link").c_str());
+    ::mkfifo((dst + "/fifo").c_str(), 0640);
+    ::chown((dst + "/sub").c_str(), 1000, 1001);
+    ::chmod((dst + "/sub").c_str(), 0750);
+    ::chown((dst + "/file").c_str(), 1000, 1000);
+    ::chmod((dst + "/file").c_str(), 04755);
+    for (bool ro : {false, true}) {
+        std::vector<std::string> options = {"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"};
+        if (ro) options.push_back("ro");
+        std::string err = in_private_mount_ns([&]() -> std::string {
+            std::string e = run(handler_, {"tmpfs", "tmpfs", "/run", "", options}, dst);
+            if (!e.empty()) return e;
+            struct statfs sf {};
+            CHECK(::statfs(dst.c_str(), &sf) == 0 && sf.f_type == TMPFS_MAGIC, "not a tmpfs");
+            CHECK(((sf.f_flags & ST_RDONLY) != 0) == ro, "ro not as asked");
+            std::ifstream in(dst + "/file");
+            std::string content;
+            std::getline(in, content);
+            CHECK(content == "from the image", "file not copied: [" + content + "]");
+            std::ifstream nested(dst + "/sub/deeper/nested");
+            std::getline(nested, content);
+            CHECK(content == "nested", "nested file not copied");
+            struct stat st {};
+            CHECK(::stat((dst + "/sub").c_str(), &st) == 0 && st.st_uid == 1000 && st.st_gid == 1001 &&
+                      (st.st_mode & 07777) == 0750,
+                  "directory owner or mode not kept");
+            CHECK(::stat((dst + "/file").c_str(), &st) == 0 && st.st_uid == 1000 && (st.st_mode & 07777) == 04755,
+                  "file owner or set-uid mode not kept");
+            CHECK(::lstat((dst + "/link").c_str(), &st) == 0 && S_ISLNK(st.st_mode), "symlink not kept as a link");
+            CHECK(fs::read_symlink(dst + "/link") == outside, "symlink target changed");
+            CHECK(!fs::exists(dst + "/link/x") && fs::exists(outside + "/secret"), "link target touched");
+            CHECK(::lstat((dst + "/fifo").c_str(), &st) == 0 && S_ISFIFO(st.st_mode) && (st.st_mode & 0777) == 0640,
+                  "fifo not copied");
+            if (!ro) {
+                // A copy: writing in the tmpfs leaves the image's file alone.
+                std::ofstream(dst + "/file") << "changed";
+            }
+            return "";
+        });
+        EXPECT_EQ(err, "") << (ro ? "ro" : "rw");
+    }
+    std::ifstream in(dst + "/file");
+    std::string content;
+    std::getline(in, content);
+    EXPECT_EQ(content, "from the image") << "the image's file was written through the tmpfs";
+    // Without the extension the tmpfs is empty.
+    std::string err = in_private_mount_ns([&]() -> std::string {
+        std::string e = run(handler_, {"tmpfs", "tmpfs", "/run", "", {"nosuid"}}, dst);
+        if (!e.empty()) return e;
+        CHECK(!fs::exists(dst + "/file"), "copied without tmpcopyup");
+        return "";
+    });
+    EXPECT_EQ(err, "");
+}
+
 TEST_F(HandlerTest, BadFilesystemDataNamesTheOption) {
     const std::string dst = dir_.path() + "/shm";
     fs::create_directories(dst);

@@ -92,7 +92,21 @@ TEST(MountOptionTable, EveryEntryIsTestedAndNamesAreUnique) {
     // entry must come with a case.
     std::set<std::string> names;
     for (const auto& e : mount_option_table()) EXPECT_TRUE(names.insert(std::string(e.name)).second) << e.name;
-    EXPECT_EQ(names.size(), 31u /* flags */ + 8u /* propagation */ + 2u /* bind, rbind */);
+    EXPECT_EQ(names.size(), 31u /* flags */ + 8u /* propagation */ + 2u /* bind, rbind */ + 1u /* tmpcopyup */);
+}
+
+TEST(ParseMountOptions, TmpCopyUpIsAnExtensionNotData) {
+    // podman's /tmp and /run: without the extension entry "tmpcopyup" went to
+    // fsconfig and the tmpfs refused it (EINVAL).
+    ParsedMountOptions p = parse_mount_options({"rw", "rprivate", "nosuid", "nodev", "tmpcopyup", "size=65536k"});
+    EXPECT_EQ(p.extensions, static_cast<unsigned>(berth::mounts::kTmpCopyUp));
+    EXPECT_EQ(p.data, "size=65536k");
+    EXPECT_EQ(p.flags, static_cast<unsigned long>(MS_NOSUID | MS_NODEV));
+    EXPECT_EQ(p.clear, static_cast<unsigned long>(MS_RDONLY));
+    EXPECT_EQ(p.propagation, static_cast<unsigned long>(MS_PRIVATE));
+    EXPECT_FALSE(p.bind);
+    EXPECT_EQ(parse_mount_options({"nosuid", "size=1m"}).extensions, 0u);
+    EXPECT_EQ(to_mount_attr(p).set, to_mount_attr(parse_mount_options({"rw", "nosuid", "nodev"})).set);
 }
 
 TEST(ParseMountOptions, EmptyListIsNothing) {

@@ -1,0 +1,161 @@
+// Every config.json a real client generated (tests/fixtures/clients/<client>/
+// *.json, globbed from the source tree at run time) runs with berth.
+//
+// A fixture is the client's own config.json; only what cannot exist on this
+// machine, or what would make the test depend on the client's daemon, is
+// rewritten:
+//  - root.path: a fresh busybox rootfs (the client's image is gone);
+//  - process.args: `sh -c 'echo ok'`, a short probe (the client's command may
+//    be a daemon or wait for input); process.terminal off: there is no
+//    console socket here (the terminal path is covered by exec/lifecycle
+//    tests and by tests/clients/*.sh);
+//  - process.rlimits: capped at this process's hard limits, which cannot be
+//    raised without CAP_SYS_RESOURCE (missing from this machine's bounding set);
+//  - hooks: dropped when their binary is missing or is a daemon's
+//    /proc/<pid>/exe (docker's libnetwork-setkey): that daemon is not running;
+//  - bind mounts whose source is gone (the client's per-container files such
+//    as /etc/hosts, /etc/resolv.conf, /run/.containerenv, volumes): an empty
+//    stand-in of the same kind (file or directory, guessed from whether the
+//    rootfs or the name looks like a file) in the test's temp dir, options kept;
+//  - linux.namespaces[].path: dropped (a new namespace instead): the daemon's
+//    sandbox or pod whose namespace was joined is gone;
+//  - linux.cgroupsPath: a unique /berthtest-<id>/<name> so that parallel runs
+//    and the harness's leftover check find it.
+// Everything else (mounts, masked and read-only paths, devices, capabilities,
+// seccomp, resources, sysctls, user) is the client's and must work.
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "harness.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace berth::test;
+
+namespace {
+
+const fs::path kFixtures = fs::path(BERTH_SOURCE_ROOT) / "tests" / "fixtures" / "clients";
+
+std::vector<std::string> fixture_files() {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& client : fs::directory_iterator(kFixtures, ec)) {
+        if (!client.is_directory()) continue;
+        for (const auto& f : fs::directory_iterator(client.path()))
+            if (f.is_regular_file() && f.path().extension() == ".json") out.push_back(f.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// RLIMIT_* name -> resource, for the ones clients set.
+int rlimit_resource(const std::string& type) {
+    static const std::vector<std::pair<std::string, int>> t = {
+        {"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_CORE", RLIMIT_CORE},
+        {"RLIMIT_STACK", RLIMIT_STACK},   {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_AS", RLIMIT_AS},
+        {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_CPU", RLIMIT_CPU},
+        {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_LOCKS", RLIMIT_LOCKS}, {"RLIMIT_RSS", RLIMIT_RSS},
+        {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    };
+    for (const auto& [n, r] : t)
+        if (n == type) return r;
+    return -1;
+}
+
+bool looks_like_a_file(const std::string& rootfs, const std::string& destination) {
+    std::error_code ec;
+    fs::path in_root = fs::path(rootfs) / fs::path(destination).relative_path();
+    if (fs::exists(in_root, ec)) return !fs::is_directory(in_root, ec);
+    const std::string base = fs::path(destination).filename().string();
+    return base.find('.') != std::string::npos || base == "hosts" || base == "hostname" || base == "resolv.conf";
+}
+
+class ClientFixtureRun : public ContainerTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST(ClientFixtureRuns, TheDirectoryHasFixtures) {
+    EXPECT_FALSE(fixture_files().empty()) << "no fixtures under " << kFixtures;
+}
+
+TEST_P(ClientFixtureRun, RunsTheProbe) {
+    std::ifstream in(GetParam());
+    json fixture = json::parse(in);
+    Bundle b(tmp_->path() + "/bundle", {"sh", "-c", "echo ok"});
+    const std::string c = id("fixture");
+    const std::string stand_ins = tmp_->path() + "/stand-ins";
+    fs::create_directories(stand_ins);
+
+    json& cfg = fixture;
+    cfg["root"]["path"] = "rootfs";
+    cfg["process"]["args"] = {"sh", "-c", "echo ok"};
+    cfg["process"]["terminal"] = false;
+    cfg["process"].erase("consoleSize");
+    if (cfg["process"].contains("rlimits")) {
+        for (auto& rl : cfg["process"]["rlimits"]) {
+            int res = rlimit_resource(rl.value("type", ""));
+            struct rlimit cur {};
+            if (res < 0 || getrlimit(res, &cur) != 0 || cur.rlim_max == RLIM_INFINITY) continue;
+            rl["hard"] = std::min<uint64_t>(rl.value("hard", uint64_t{0}), cur.rlim_max);
+            rl["soft"] = std::min<uint64_t>(rl.value("soft", uint64_t{0}), rl["hard"].get<uint64_t>());
+        }
+    }
+    if (cfg.contains("hooks")) {
+        for (auto& [stage, list] : cfg["hooks"].items()) {
+            json kept = json::array();
+            for (auto& h : list) {
+                const std::string path = h.value("path", "");
+                if (path.rfind("/proc/", 0) == 0 || !fs::exists(path)) continue;
+                kept.push_back(h);
+            }
+            list = kept;
+        }
+    }
+    if (cfg.contains("mounts")) {
+        int n = 0;
+        for (auto& m : cfg["mounts"]) {
+            const auto opts = m.value("options", std::vector<std::string>{});
+            const bool bind = m.value("type", "") == "bind" ||
+                              std::find(opts.begin(), opts.end(), "bind") != opts.end() ||
+                              std::find(opts.begin(), opts.end(), "rbind") != opts.end();
+            const std::string source = m.value("source", "");
+            if (!bind || fs::exists(source)) continue;
+            const std::string stand_in = stand_ins + "/" + std::to_string(n++);
+            if (looks_like_a_file(b.rootfs(), m.value("destination", ""))) std::ofstream(stand_in) << "";
+            else fs::create_directories(stand_in);
+            m["source"] = stand_in;
+        }
+    }
+    if (cfg.contains("linux") && cfg["linux"].contains("namespaces"))
+        for (auto& ns : cfg["linux"]["namespaces"]) ns.erase("path");
+    cfg["linux"]["cgroupsPath"] = "/berthtest-" + c + "/ctr";
+
+    b.config = cfg;
+    b.save();
+    Result r = berth({"run", "--bundle", b.dir(), c});
+    EXPECT_EQ(r.code, 0) << GetParam() << "\n" << r.err;
+    EXPECT_EQ(r.out, "ok\n") << GetParam() << "\n" << r.err;
+}
+
+std::string fixture_name(const ::testing::TestParamInfo<std::string>& info) {
+    fs::path p(info.param);
+    std::string n = p.parent_path().filename().string() + "_" + p.stem().string();
+    for (char& ch : n)
+        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryClientFixture, ClientFixtureRun, ::testing::ValuesIn(fixture_files()), fixture_name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ClientFixtureRun);
+
+}  // namespace
