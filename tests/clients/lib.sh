@@ -75,7 +75,15 @@ scenario() {
     mkdir -p "$T/scenarios"
     local out="$T/scenarios/${name//[^A-Za-z0-9_.-]/_}.log"
     log "scenario $name"
-    if ( set -e; "$@" ) >"$out" 2>&1; then
+    # Not in an `if` (or `||`): bash ignores set -e inside a subshell run as a
+    # condition, so a failed assertion would not end the scenario and only
+    # the last command's status would count.
+    local rc opts=$-
+    set +e
+    ( set -e; "$@" ) >"$out" 2>&1
+    rc=$?
+    [[ $opts != *e* ]] || set -e
+    if [ "$rc" = 0 ]; then
         passed=$((passed + 1)); echo "PASS $name"
     else
         failed=$((failed + 1)); failed_names+=("$name"); echo "FAIL $name"
