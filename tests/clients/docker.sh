@@ -97,6 +97,22 @@ teardown() {
     stop_dockerd
     stop_daemon "$CONTAINERD_PID" containerd
     CONTAINERD_PID=
+    # A shim outlives containerd when its task could not be deleted (a failed
+    # berth delete): note it for the leftover check, then end it (TERM: it
+    # removes its socket under /run/containerd/s). Ours are the ones given
+    # this run's containerd address.
+    local p
+    for p in $(shims_of_this_run); do
+        echo "$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >>"$T/leftover-shims"
+        kill -TERM "$p" 2>/dev/null
+    done
+}
+shims_of_this_run() {
+    local p
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/exe" 2>/dev/null)" = "$(command -v containerd-shim-runc-v2)" ] || continue
+        tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -qxF "$T/containerd.sock" && echo "${p#/proc/}"
+    done
 }
 at_exit teardown
 
@@ -377,6 +393,7 @@ s_daemon_json_runtime() {
 }
 
 s_no_leftovers() {
+    [ ! -s "$T/leftover-shims" ] || { cat "$T/leftover-shims"; fail "containerd shims outlived the daemons"; }
     expect_no_leftovers '/docker/' "$BERTH_ROOT"
     expect_eq "/etc/docker unchanged" "$ETC_DOCKER_BEFORE" "$(ls -A /etc/docker 2>&1)"
 }
