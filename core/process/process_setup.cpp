@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "errors/error.hpp"
@@ -21,6 +23,52 @@ void apply_rlimits(const std::vector<spec::Rlimit>& rlimits) {
                             std::to_string(r.hard) + "): " + errno_text(errno),
                         errno);
     }
+}
+
+std::string capability_name(int cap) {
+    char* n = cap < 0 ? nullptr : cap_to_name(static_cast<cap_value_t>(cap));
+    std::string out = n ? n : "";
+    if (n) cap_free(n);
+    // libcap names an unknown capability by its number
+    if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) return "capability " + std::to_string(cap);
+    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::vector<std::string> missing_capabilities(const std::vector<int>& wanted, uint64_t have) {
+    std::vector<std::string> out;
+    uint64_t seen = 0;
+    for (int c : wanted) {
+        if (c < 0 || c > 63) continue;
+        uint64_t bit = uint64_t{1} << c;
+        if ((have & bit) || (seen & bit)) continue;
+        seen |= bit;
+        out.push_back(capability_name(c));
+    }
+    return out;
+}
+
+// Why capset failed, when the reason is a capability this process does not
+// have (permitted and effective must be within our permitted set, inheritable
+// within the bounding set): "CAP_SYS_RESOURCE is not available to berth (not
+// in its bounding set)". Empty when every requested capability is there.
+static std::string unavailable_capabilities(const std::vector<int>& pe, const std::vector<int>& inh) {
+    uint64_t permitted = 0, bounding = 0;
+    if (cap_t cur = cap_get_proc()) {
+        for (int c = 0; c <= 63 && c < static_cast<int>(cap_max_bits()); ++c) {
+            cap_flag_value_t v = CAP_CLEAR;
+            if (cap_get_flag(cur, static_cast<cap_value_t>(c), CAP_PERMITTED, &v) == 0 && v == CAP_SET) permitted |= uint64_t{1} << c;
+            if (cap_get_bound(static_cast<cap_value_t>(c)) == 1) bounding |= uint64_t{1} << c;
+        }
+        cap_free(cur);
+    }
+    auto missing = missing_capabilities(pe, permitted);
+    for (auto& n : missing_capabilities(inh, bounding | permitted))
+        if (std::find(missing.begin(), missing.end(), n) == missing.end()) missing.push_back(n);
+    if (missing.empty()) return "";
+    std::string list;
+    for (const auto& n : missing) list += (list.empty() ? "" : ", ") + n;
+    return list + (missing.size() == 1 ? " is" : " are") + " not available to berth (not in its bounding set)";
 }
 
 static void set_caps(cap_t caps, cap_flag_t flag, const std::vector<int>& list) {
@@ -63,7 +111,13 @@ void switch_user_and_capabilities(const spec::Process& p) {
             set_caps(caps, CAP_EFFECTIVE, known(p.capabilities->effective));
             set_caps(caps, CAP_PERMITTED, known(p.capabilities->permitted));
             set_caps(caps, CAP_INHERITABLE, known(p.capabilities->inheritable));
-            if (cap_set_proc(caps) < 0) throw Error("process.capabilities: capset: " + errno_text(errno), errno);
+            if (cap_set_proc(caps) < 0) {
+                int err = errno;
+                std::vector<int> pe = known(p.capabilities->permitted), inh = known(p.capabilities->inheritable);
+                for (int c : known(p.capabilities->effective)) pe.push_back(c);
+                std::string why = err == EPERM ? unavailable_capabilities(pe, inh) : "";
+                throw Error("process.capabilities: " + (why.empty() ? "" : why + ": ") + "capset: " + errno_text(err), err);
+            }
         } catch (...) {
             cap_free(caps);
             throw;
