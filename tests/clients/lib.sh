@@ -75,7 +75,13 @@ scenario() {
     mkdir -p "$T/scenarios"
     local out="$T/scenarios/${name//[^A-Za-z0-9_.-]/_}.log"
     log "scenario $name"
-    if ( set -e; "$@" ) >"$out" 2>&1; then
+    # Neither in an `if` condition nor before || or &&: bash ignores set -e
+    # anywhere inside those, so a failed assertion in the middle of CMD would
+    # not fail the scenario.
+    local rc
+    ( set -e; "$@" ) >"$out" 2>&1
+    rc=$?
+    if [ "$rc" = 0 ]; then
         passed=$((passed + 1)); echo "PASS $name"
     else
         failed=$((failed + 1)); failed_names+=("$name"); echo "FAIL $name"
