@@ -8,6 +8,8 @@ pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-
       libspdlog-dev libgtest-dev libcap-dev libseccomp-dev busybox-static"
 # clang and its runtimes: the libFuzzer targets (tests/fuzz/run.sh).
 [ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 clang libclang-rt-14-dev"
+# tests/clients/containerd.sh: containerd 1.6 with ctr and its runc v2 shim, umoci for the image, runc as the reference.
+[ "${1:-}" = "--tests" ] && pkgs="$pkgs containerd umoci runc"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then
