@@ -226,11 +226,15 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
             p.v1[s->v1_controller()] = under(it->second, own == layout_.own_v1.end() ? "/" : own->second);
             if (cgroups_path.empty()) p.prune.push_back(it->second + "/berth");
         }
-        // pause needs the container in the v1 freezer hierarchy whatever the
-        // active plugins are.
-        if (auto it = layout_.v1_mounts.find("freezer"); it != layout_.v1_mounts.end() && !p.v1.count("freezer")) {
-            auto own = layout_.own_v1.find("freezer");
-            p.v1["freezer"] = under(it->second, own == layout_.own_v1.end() ? "/" : own->second);
+        // Hierarchies the container is in whatever the active plugins are:
+        // pause needs the freezer; cpuacct and blkio only account, and the
+        // clients read them from the container's cgroup (containerd's task
+        // metrics, docker and podman stats), as runc places it in every one.
+        for (const char* ctrl : {"freezer", "cpuacct", "blkio"}) {
+            auto it = layout_.v1_mounts.find(ctrl);
+            if (it == layout_.v1_mounts.end() || p.v1.count(ctrl)) continue;
+            auto own = layout_.own_v1.find(ctrl);
+            p.v1[ctrl] = under(it->second, own == layout_.own_v1.end() ? "/" : own->second);
             if (cgroups_path.empty()) p.prune.push_back(it->second + "/berth");
         }
     }

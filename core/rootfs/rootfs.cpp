@@ -83,7 +83,9 @@ void make_dev_links(int root_fd, bool has_devpts) {
     UniqueFd dev(::openat(dev_path.get(), ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
     std::vector<std::pair<const char*, const char*>> links = {
         {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-        {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}};
+        {"/proc/self/fd/2", "stderr"}};
+    // As runc: a /dev/core only where the kernel has a /proc/kcore to point to.
+    if (::access("/proc/kcore", F_OK) == 0) links.push_back({"/proc/kcore", "core"});
     if (has_devpts) links.push_back({"pts/ptmx", "ptmx"});
     for (auto& [target, name] : links) {
         if (std::string(name) == "ptmx") ::unlinkat(dev.get(), name, 0);
@@ -201,13 +203,15 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
         Status st = h->mount(req);
         if (!st.ok()) throw Error(st.message, st.err);
     }
-    if (has_dev) {
+    if (has_dev)
         for (const DefaultDevice& d : kDefaultDevices) make_device(root.get(), d.path, 'c', d.major, d.minor, 0666, 0, 0, userns);
-        make_dev_links(root.get(), has_devpts);
-    }
     for (const spec::Device& d : s.linux.devices)
         make_device(root.get(), d.path, d.type, static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
                     d.file_mode, d.uid, d.gid, userns);
+    // After the spec's devices, as runc: a privileged spec lists the host's
+    // /dev/ptmx (ctr --privileged copies all of /dev), and /dev/ptmx must still
+    // end up the link to this container's devpts instance.
+    if (has_dev) make_dev_links(root.get(), has_devpts);
 }
 
 void enter_rootfs(const std::string& rootfs, bool no_pivot) {

@@ -264,6 +264,22 @@ TEST_F(Lifecycle, RootfsIsPivotedAndMounted) {
     }
 }
 
+// ctr --privileged lists every host device, /dev/ptmx included: the
+// container's /dev/ptmx must still be the link to its own devpts (as runc), and
+// /dev/core exists only where the kernel has a /proc/kcore.
+TEST_F(Lifecycle, PtmxStaysALinkWhenTheSpecListsIt) {
+    auto b = bundle({"sh", "-c", "echo ptmx=$(readlink /dev/ptmx); test -L /dev/core && echo HAS-CORE; echo done"});
+    b->config["linux"]["devices"] = json::array(
+        {{{"path", "/dev/ptmx"}, {"type", "c"}, {"major", 5}, {"minor", 2}, {"fileMode", 8630}, {"uid", 0}, {"gid", 0}},
+         {{"path", "/dev/loop-control"}, {"type", "c"}, {"major", 10}, {"minor", 237}, {"fileMode", 8576}, {"uid", 0}, {"gid", 0}}});
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("ptmx=pts/ptmx\n"), std::string::npos) << r.out;
+    const bool host_has_kcore = access("/proc/kcore", F_OK) == 0;
+    EXPECT_EQ(r.out.find("HAS-CORE") != std::string::npos, host_has_kcore) << r.out;
+}
+
 TEST_F(Lifecycle, ReadonlyRootAndNoPivot) {
     auto b = bundle({"sh", "-c", "touch /newfile && echo WRITABLE; awk '$5 == \"/\" {print \"rootmount\", $6}' /proc/self/mountinfo"});
     b->config["root"]["readonly"] = true;

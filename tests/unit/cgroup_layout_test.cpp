@@ -237,21 +237,25 @@ TEST(CgroupPlan, HybridDefaultPath) {
     EXPECT_EQ(p.mode, CgroupMode::Hybrid);
     EXPECT_EQ(p.unified, "/sys/fs/cgroup/unified/berth/c1");
     EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"blkio", "/sys/fs/cgroup/blkio/berth/c1"},
+                                                        {"cpuacct", "/sys/fs/cgroup/cpuacct/berth/c1"},
                                                         {"freezer", "/sys/fs/cgroup/freezer/berth/c1"},
                                                         {"memory", "/sys/fs/cgroup/memory/berth/c1"},
                                                         {"pids", "/sys/fs/cgroup/pids/berth/c1"}}));
     std::set<std::string> prune(p.prune.begin(), p.prune.end());
     EXPECT_EQ(prune, (std::set<std::string>{"/sys/fs/cgroup/unified/berth", "/sys/fs/cgroup/pids/berth",
                                             "/sys/fs/cgroup/memory/berth", "/sys/fs/cgroup/blkio/berth",
-                                            "/sys/fs/cgroup/freezer/berth"}));
+                                            "/sys/fs/cgroup/freezer/berth", "/sys/fs/cgroup/cpuacct/berth"}));
     EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/unified/berth/c1");
 }
 
-// pause needs a freezer cgroup whatever plugins are active.
-TEST(CgroupPlan, V1FreezerAlwaysPlanned) {
+// pause needs a freezer cgroup whatever plugins are active; the clients' stats
+// read CPU and block I/O use from the container's cpuacct and blkio cgroups.
+TEST(CgroupPlan, V1FreezerAndAccountingAlwaysPlanned) {
     CgroupManager m(berth::parse_cgroup_layout(kHybridMountinfo, kHybridSelfCgroup), {});
     auto p = m.plan("", "c1");
-    EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"freezer", "/sys/fs/cgroup/freezer/berth/c1"}}));
+    EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"blkio", "/sys/fs/cgroup/blkio/berth/c1"},
+                                                        {"cpuacct", "/sys/fs/cgroup/cpuacct/berth/c1"},
+                                                        {"freezer", "/sys/fs/cgroup/freezer/berth/c1"}}));
     CgroupManager v2(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
     EXPECT_TRUE(v2.plan("", "c1").v1.empty()) << "v2 freezes through cgroup.freeze";
 }
