@@ -34,6 +34,11 @@ std::optional<uint32_t> seccomp_action(const std::string& name, std::optional<ui
 std::optional<uint32_t> seccomp_arch(const std::string& name);
 std::optional<int> seccomp_op(const std::string& name);
 
+// The names the three functions above accept, in table order (`features`).
+std::vector<std::string> seccomp_action_names();
+std::vector<std::string> seccomp_arch_names();
+std::vector<std::string> seccomp_op_names();
+
 }  // namespace berth::spec
 
 namespace berth {

@@ -2,6 +2,8 @@
 // with fake subsystems. Nothing here touches a real cgroupfs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -237,21 +239,24 @@ TEST(CgroupPlan, HybridDefaultPath) {
     EXPECT_EQ(p.mode, CgroupMode::Hybrid);
     EXPECT_EQ(p.unified, "/sys/fs/cgroup/unified/berth/c1");
     EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"blkio", "/sys/fs/cgroup/blkio/berth/c1"},
+                                                        {"cpuacct", "/sys/fs/cgroup/cpuacct/berth/c1"},
                                                         {"freezer", "/sys/fs/cgroup/freezer/berth/c1"},
                                                         {"memory", "/sys/fs/cgroup/memory/berth/c1"},
                                                         {"pids", "/sys/fs/cgroup/pids/berth/c1"}}));
     std::set<std::string> prune(p.prune.begin(), p.prune.end());
     EXPECT_EQ(prune, (std::set<std::string>{"/sys/fs/cgroup/unified/berth", "/sys/fs/cgroup/pids/berth",
                                             "/sys/fs/cgroup/memory/berth", "/sys/fs/cgroup/blkio/berth",
-                                            "/sys/fs/cgroup/freezer/berth"}));
+                                            "/sys/fs/cgroup/freezer/berth", "/sys/fs/cgroup/cpuacct/berth"}));
     EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/unified/berth/c1");
 }
 
-// pause needs a freezer cgroup whatever plugins are active.
-TEST(CgroupPlan, V1FreezerAlwaysPlanned) {
+// pause needs a freezer cgroup and events a cpuacct one, whatever plugins
+// are active.
+TEST(CgroupPlan, V1FreezerAndCpuacctAlwaysPlanned) {
     CgroupManager m(berth::parse_cgroup_layout(kHybridMountinfo, kHybridSelfCgroup), {});
     auto p = m.plan("", "c1");
-    EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"freezer", "/sys/fs/cgroup/freezer/berth/c1"}}));
+    EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"cpuacct", "/sys/fs/cgroup/cpuacct/berth/c1"},
+                                                        {"freezer", "/sys/fs/cgroup/freezer/berth/c1"}}));
     CgroupManager v2(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
     EXPECT_TRUE(v2.plan("", "c1").v1.empty()) << "v2 freezes through cgroup.freeze";
 }
@@ -274,6 +279,8 @@ TEST(CgroupPlan, LegacyCoMounted) {
     auto p = m.plan("rel", "c1");
     EXPECT_EQ(p.unified, "");
     EXPECT_EQ(p.v1.at("cpu"), "/sys/fs/cgroup/cpu,cpuacct/user.slice/rel");
+    EXPECT_EQ(p.v1.at("cpuacct"), p.v1.at("cpu")) << "co-mounted: one directory";
+    EXPECT_EQ(std::count(p.planned.begin(), p.planned.end(), p.v1.at("cpu")), 1);
     EXPECT_EQ(p.v1.at("pids"), "/sys/fs/cgroup/pids/user.slice/user-1000.slice/session-2.scope/rel");
     EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/pids/user.slice/user-1000.slice/session-2.scope/rel");
     auto d = m.plan("", "c1");
