@@ -7,6 +7,7 @@
 #include <cctype>
 #include <set>
 
+#include "errors/error.hpp"
 #include "hooks/hooks.hpp"
 #include "seccomp/seccomp_filter.hpp"
 #include "spec/spec.hpp"
@@ -19,6 +20,23 @@ using ojson = nlohmann::ordered_json;
 std::string joined(const std::set<std::string>& items) {
     std::string out;
     for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+    return out;
+}
+
+// The architectures a filter can be built for here: libseccomp refuses to
+// mix endiannesses (EDOM), so on x86-64 the big-endian ones fail create.
+std::vector<std::string> buildable_seccomp_archs() {
+    std::vector<std::string> out;
+    for (const std::string& name : spec::seccomp_arch_names()) {
+        spec::Seccomp trial;
+        trial.default_action = SCMP_ACT_ALLOW;
+        trial.architectures = {*spec::seccomp_arch(name)};
+        try {
+            build_seccomp_filter(trial);
+            out.push_back(name);
+        } catch (const Error&) {
+        }
+    }
     return out;
 }
 
@@ -72,7 +90,7 @@ ojson features_document(const FeaturesInputs& in) {
     linux_["seccomp"] = {{"enabled", true},
                          {"actions", spec::seccomp_action_names()},
                          {"operators", spec::seccomp_op_names()},
-                         {"archs", spec::seccomp_arch_names()},
+                         {"archs", buildable_seccomp_archs()},
                          // linux.seccomp.flags is not applied: no flag is known.
                          {"knownFlags", ojson::array()},
                          {"supportedFlags", ojson::array()}};
