@@ -185,6 +185,10 @@ Status MemorySubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* o
             {"memory.kmem.failcnt", false}, {"memory.kmem.limit_in_bytes", false},
             {"memory.kmem.tcp.usage_in_bytes", false}, {"memory.kmem.tcp.max_usage_in_bytes", false},
             {"memory.kmem.tcp.failcnt", false}, {"memory.kmem.tcp.limit_in_bytes", false}};
+        // On v2 the container's directory has memory files only when the
+        // controller is enabled for it (a memory limit was asked for):
+        // without them there is nothing to report, which is not an error.
+        if (unified && !dir.has("memory.current")) return Status::Ok();
         if (unified) {
             for (const Counter& c : kV2Counters)
                 if (Status s = counter(c.name, c.required); !s.ok()) return s;

@@ -18,6 +18,7 @@ public:
     // memory.usage_in_bytes, memory.limit_in_bytes and the max_usage, failcnt,
     // memsw.* and kmem.* files present (v1); then every key of memory.stat
     // and memory.events (v2) or memory.oom_control (v1) as "<file>.<key>".
+    // Nothing on v2 when the controller is not enabled for the directory.
     Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
 };
 

@@ -433,12 +433,25 @@ TEST_F(MemoryFakeCgroup, StatsV1) {
     EXPECT_EQ(stats.values, want);
 }
 
+// v2 without the memory controller enabled for the directory: no files.
+TEST_F(MemoryFakeCgroup, StatsV2ControllerNotEnabled) {
+    offer("cpu.stat", "usage_usec 1\n");
+    MemorySubsystem sub;
+    CgroupStats stats;
+    ASSERT_TRUE(sub.stats(dir(), true, &stats).ok());
+    EXPECT_TRUE(stats.values.empty());
+}
+
 TEST_F(MemoryFakeCgroup, StatsMissingFileIsNamed) {
     MemorySubsystem sub;
     CgroupStats stats;
-    auto status = sub.stats(dir(), true, &stats);
+    auto status = sub.stats(dir(), false, &stats);
     EXPECT_EQ(status.err, ENOENT);
-    EXPECT_NE(status.message.find(root_ + "/memory.current"), std::string::npos) << status.message;
+    EXPECT_NE(status.message.find(root_ + "/memory.usage_in_bytes"), std::string::npos) << status.message;
+    offer("memory.current", "1\n");
+    status = sub.stats(dir(), true, &stats);
+    EXPECT_EQ(status.err, ENOENT);
+    EXPECT_NE(status.message.find(root_ + "/memory.max"), std::string::npos) << status.message;
     offer("memory.usage_in_bytes", "1\n");
     status = sub.stats(dir(), false, &stats);
     EXPECT_EQ(status.err, ENOENT);
