@@ -12,11 +12,15 @@
 
 #include "args.hpp"
 #include "container/container.hpp"
+#include "container/events.hpp"
 #include "container/update.hpp"
 #include "errors/error.hpp"
+#include "events/stats_json.hpp"
+#include "features/features.hpp"
 #include "log/log.hpp"
 #include "plugins/plugin_config.hpp"
 #include "plugins/plugin_info.hpp"
+#include "plugins/mounts/mount_options.hpp"
 #include "spec/spec.hpp"
 #include "util/files.hpp"
 
@@ -222,6 +226,33 @@ int plugins_command(const RuntimeContext& ctx, const ParsedArgs& a) {
     throw Error("plugins: unknown subcommand \"" + sub + "\" (list or inspect)");
 }
 
+int events_command(const RuntimeContext& ctx, const ParsedArgs& a) {
+    EventsOptions o;
+    o.id = a.positional[0];
+    o.interval_ns = parse_go_duration(a.get("interval", "5s"), "--interval");
+    o.stats_only = a.flag("stats");
+    return container_events(ctx, o, std::cout);
+}
+
+int features_command(const RuntimeContext& ctx, const ParsedArgs&) {
+    FeaturesInputs in;
+    in.oci_version_max = BERTH_OCI_VERSION;
+    for (const auto& e : mounts::mount_option_table()) in.mount_options.emplace_back(e.name);
+    // Like runc, features answers even when nothing else would: without a
+    // readable plugin config it reports no controllers and mount types.
+    try {
+        const PluginConfig cfg = load_plugin_config(plugin_config_path(ctx.plugin_config));
+        // inspect, not list: list does not ask a plugin what it handles.
+        for (const PluginInfo& p : list_plugins(cfg))
+            in.plugins.push_back(p.enabled && p.error.empty() ? inspect_plugin(cfg, p.name) : p);
+    } catch (const Error& e) {
+        log_warning(std::string("features: no plugins: ") + e.what());
+    }
+    in.annotations = {{"org.berth.version", BERTH_VERSION}, {"org.berth.commit", BERTH_COMMIT}};
+    std::cout << features_document(in).dump(4) << "\n";
+    return 0;
+}
+
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"spec", "", "write a default config.json into the bundle", 0, 0,
@@ -316,6 +347,11 @@ const std::vector<Command>& commands() {
              update_container(ctx, a.positional[0], patch);
              return 0;
          }},
+        {"events", "<container-id>", "display container events (OOM kills) and cgroup stats", 1, 1,
+         {{"interval", 0, true, "stats collection interval, e.g. 5s or 500ms (default 5s)"},
+          {"stats", 0, false, "display the container's stats once, then exit"}},
+         events_command},
+        {"features", "", "show the runtime's features as JSON (runtime-spec features.md)", 0, 0, {}, features_command},
         {"plugins", "list | inspect NAME|FILE", "show the plugins of the plugin config", 1, 2,
          {{"format", 'f', true, "table or json"}}, plugins_command},
         {"list", "", "list containers", 0, 0,

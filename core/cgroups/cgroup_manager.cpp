@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
@@ -227,8 +229,8 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
             if (cgroups_path.empty()) p.prune.push_back(it->second + "/berth");
         }
         // Hierarchies the container is in whatever the active plugins are:
-        // pause needs the freezer; cpuacct and blkio only account, and the
-        // clients read them from the container's cgroup (containerd's task
+        // pause needs the freezer; cpuacct and blkio only account (`events`
+        // reads cpu usage from cpuacct), and the clients read them from the container's cgroup (containerd's task
         // metrics, docker and podman stats), as runc places it in every one.
         for (const char* ctrl : {"freezer", "cpuacct", "blkio"}) {
             auto it = layout_.v1_mounts.find(ctrl);
@@ -546,6 +548,57 @@ void CgroupManager::destroy(const CgroupPaths& paths) {
         if (std::find(leaves.begin(), leaves.end(), d) == leaves.end() && ours(d)) ::rmdir(d.c_str());
     // berth's own default parent goes with its last container, whoever made it.
     for (auto& d : paths.prune) ::rmdir(d.c_str());
+}
+
+namespace {
+
+// cpuacct's files as flat counters: cpuacct.usage (ns), cpuacct.stat.user and
+// .system (USER_HZ ticks), and the per-cpu lists as cpuacct.usage_percpu.N
+// (and _user/_sys where the kernel has them).
+void read_cpuacct(const std::string& dir, std::map<std::string, uint64_t>& out) {
+    const auto number = [&](const std::string& file, const std::string& text) {
+        errno = 0;
+        char* end = nullptr;
+        const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+        if (errno || end == text.c_str() || *end) throw Error("parse " + dir + "/" + file + ": unexpected content \"" + text + "\"");
+        return static_cast<uint64_t>(v);
+    };
+    out["cpuacct.usage"] = number("cpuacct.usage", trimmed(read_file(dir + "/cpuacct.usage")));
+    for (const char* file : {"cpuacct.usage_percpu", "cpuacct.usage_percpu_user", "cpuacct.usage_percpu_sys"}) {
+        const std::string path = dir + "/" + file;
+        if (::access(path.c_str(), F_OK) != 0) continue;
+        std::istringstream in(read_file(path));
+        std::string tok;
+        for (size_t i = 0; in >> tok; ++i) out[std::string(file) + "." + std::to_string(i)] = number(file, tok);
+    }
+    std::istringstream stat(read_file(dir + "/cpuacct.stat"));
+    std::string key, value;
+    while (stat >> key >> value) out["cpuacct.stat." + key] = number("cpuacct.stat", value);
+}
+
+}  // namespace
+
+std::map<std::string, uint64_t> CgroupManager::stats(const CgroupPaths& paths) const {
+    std::map<std::string, uint64_t> out;
+    const bool unified = paths.mode == CgroupMode::Unified;
+    const auto present = [](const std::string& dir) { return !dir.empty() && ::access(dir.c_str(), F_OK) == 0; };
+    for (auto* s : subsystems_) {
+        std::string dir;
+        if (unified) {
+            dir = paths.unified;
+        } else if (auto it = paths.v1.find(s->v1_controller()); it != paths.v1.end()) {
+            dir = it->second;
+        }
+        if (!present(dir)) continue;
+        CgroupStats st;
+        Status status = s->stats(CgroupDir(dir), unified, &st);
+        if (!status.ok())
+            throw Error(std::string("stats of the \"") + s->controller() + "\" controller: " + status.message, status.err);
+        for (auto& [key, value] : st.values) out[key] = value;
+    }
+    if (!unified)
+        if (auto it = paths.v1.find("cpuacct"); it != paths.v1.end() && present(it->second)) read_cpuacct(it->second, out);
+    return out;
 }
 
 }  // namespace berth

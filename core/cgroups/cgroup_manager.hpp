@@ -97,6 +97,13 @@ public:
     // ancestor). False when the container has no freezer cgroup.
     static bool frozen(const CgroupPaths& paths);
 
+    // `events`: every subsystem's counters (CgroupSubsystem::stats), each
+    // read from the container's directory for its controller; and on v1 the
+    // cpuacct hierarchy's usage, which the manager reads itself: like the
+    // freezer it takes nothing from linux.resources, so no plugin owns it.
+    // A controller the container has no directory for is skipped.
+    std::map<std::string, uint64_t> stats(const CgroupPaths& paths) const;
+
 private:
     std::vector<CgroupSubsystem*> wanted(const Resources& r) const;
     CgroupLayout layout_;

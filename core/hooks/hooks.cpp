@@ -14,6 +14,11 @@
 
 namespace berth {
 
+const std::vector<std::string>& supported_hook_kinds() {
+    static const std::vector<std::string> kinds = {"prestart", "createRuntime", "poststart", "poststop"};
+    return kinds;
+}
+
 static void run_hook(const spec::Hook& h, const std::string& phase, const std::string& state) {
     int in[2];
     if (::pipe2(in, O_CLOEXEC) < 0) throw_errno("pipe");

@@ -9,6 +9,11 @@
 
 namespace berth {
 
+// The hook kinds berth runs, in the order of a container's life; `features`
+// lists exactly these. createContainer and startContainer are refused by
+// create (not run yet).
+const std::vector<std::string>& supported_hook_kinds();
+
 // Runs hooks in order; the first that fails (non-zero exit, signal or
 // timeout) throws an error naming the phase and the hook's path.
 void run_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase, const std::string& state_json);

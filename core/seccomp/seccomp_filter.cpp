@@ -2,25 +2,34 @@
 
 #include <seccomp.h>
 
-#include <map>
+#include <cerrno>
+#include <utility>
 
 #include "errors/error.hpp"
 
 namespace berth::spec {
 
-std::optional<uint32_t> seccomp_action(const std::string& name, std::optional<uint32_t> errno_ret) {
-    if (name == "SCMP_ACT_KILL" || name == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
-    if (name == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
-    if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
-    if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_ret.value_or(EPERM));
-    if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_ret.value_or(EPERM));
-    if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
-    if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
-    return std::nullopt;
+namespace {
+
+struct ActionEntry {
+    const char* name;
+    uint32_t action;
+    bool takes_errno;  // errnoRet goes into the action's data (default EPERM)
+};
+
+// runc's names; SCMP_ACT_KILL is the thread kill, as in libseccomp.
+const std::vector<ActionEntry>& action_table() {
+    static const std::vector<ActionEntry> t = {
+        {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, false},    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
+        {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false}, {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+        {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},       {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+        {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},         {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+    };
+    return t;
 }
 
-std::optional<uint32_t> seccomp_arch(const std::string& name) {
-    static const std::map<std::string, uint32_t> t = {
+const std::vector<std::pair<std::string, uint32_t>>& arch_table() {
+    static const std::vector<std::pair<std::string, uint32_t>> t = {
         {"SCMP_ARCH_X86", SCMP_ARCH_X86},         {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
         {"SCMP_ARCH_X32", SCMP_ARCH_X32},         {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
         {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64}, {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
@@ -31,21 +40,52 @@ std::optional<uint32_t> seccomp_arch(const std::string& name) {
         {"SCMP_ARCH_S390", SCMP_ARCH_S390},       {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
         {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
     };
-    auto it = t.find(name);
-    if (it == t.end()) return std::nullopt;
-    return it->second;
+    return t;
 }
 
-std::optional<int> seccomp_op(const std::string& name) {
-    static const std::map<std::string, int> t = {
+const std::vector<std::pair<std::string, int>>& op_table() {
+    static const std::vector<std::pair<std::string, int>> t = {
         {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
         {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
         {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
     };
-    auto it = t.find(name);
-    if (it == t.end()) return std::nullopt;
-    return it->second;
+    return t;
 }
+
+template <typename Table>
+std::vector<std::string> names_of(const Table& t) {
+    std::vector<std::string> out;
+    for (const auto& e : t) out.emplace_back(e.first);
+    return out;
+}
+
+}  // namespace
+
+std::optional<uint32_t> seccomp_action(const std::string& name, std::optional<uint32_t> errno_ret) {
+    for (const ActionEntry& e : action_table())
+        if (name == e.name) return e.takes_errno ? e.action | (errno_ret.value_or(EPERM) & 0xFFFF) : e.action;
+    return std::nullopt;
+}
+
+std::optional<uint32_t> seccomp_arch(const std::string& name) {
+    for (const auto& [n, arch] : arch_table())
+        if (n == name) return arch;
+    return std::nullopt;
+}
+
+std::optional<int> seccomp_op(const std::string& name) {
+    for (const auto& [n, op] : op_table())
+        if (n == name) return op;
+    return std::nullopt;
+}
+
+std::vector<std::string> seccomp_action_names() {
+    std::vector<std::string> out;
+    for (const ActionEntry& e : action_table()) out.emplace_back(e.name);
+    return out;
+}
+std::vector<std::string> seccomp_arch_names() { return names_of(arch_table()); }
+std::vector<std::string> seccomp_op_names() { return names_of(op_table()); }
 
 std::vector<std::vector<SeccompArg>> seccomp_rule_conditions(const std::vector<SeccompArg>& args) {
     bool repeated = false;

@@ -41,6 +41,11 @@ std::optional<int> seccomp_op(const std::string& name);
 // comparison. Otherwise it stays one rule with all of them.
 std::vector<std::vector<SeccompArg>> seccomp_rule_conditions(const std::vector<SeccompArg>& args);
 
+// The names the three functions above accept, in table order (`features`).
+std::vector<std::string> seccomp_action_names();
+std::vector<std::string> seccomp_arch_names();
+std::vector<std::string> seccomp_op_names();
+
 }  // namespace berth::spec
 
 namespace berth {

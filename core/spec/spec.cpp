@@ -495,12 +495,17 @@ const Namespace* Spec::find_namespace(int flag) const {
     return nullptr;
 }
 
-int namespace_flag(const std::string& type) {
+const std::map<std::string, int>& namespace_table() {
     static const std::map<std::string, int> t = {
         {"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
         {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
         {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
     };
+    return t;
+}
+
+int namespace_flag(const std::string& type) {
+    const auto& t = namespace_table();
     auto it = t.find(type);
     return it == t.end() ? 0 : it->second;
 }

@@ -143,6 +143,9 @@ Spec load_spec(const std::string& bundle);
 
 // The CLONE_NEW* flag for a spec namespace type, or 0 when unknown.
 int namespace_flag(const std::string& type);
+// The namespace types linux.namespaces accepts, with their CLONE_NEW* flag
+// (namespace_flag reads this table; `features` lists it).
+const std::map<std::string, int>& namespace_table();
 
 // The capability number for "CAP_SYS_ADMIN", or -1 when unknown.
 int capability_number(const std::string& name);

@@ -109,22 +109,18 @@ Status CpuSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out)
     return guarded([&] {
         std::string text;
         if (Status s = dir.read("cpu.stat", &text); !s.ok()) return s;
-        // v1 cpu.stat has only the throttling counters; usage lives in cpuacct.
-        const char* const v2_keys[] = {"usage_usec", "nr_throttled"};
-        const char* const v1_keys[] = {"nr_throttled"};
-        const auto emit = [&](const char* key) {
-            const auto value = flat_keyed_value(text, key);
-            if (!value) return Status::Error(EINVAL, "parse " + dir.file("cpu.stat") + ": no \"" + key + "\" value");
-            out->values.emplace_back(std::string("cpu.stat.") + key, *value);
-            return Status::Ok();
-        };
-        if (unified) {
-            for (const char* key : v2_keys)
-                if (Status s = emit(key); !s.ok()) return s;
-        } else {
-            for (const char* key : v1_keys)
-                if (Status s = emit(key); !s.ok()) return s;
+        const auto values = flat_keyed_values(text);
+        if (!values) return Status::Error(EINVAL, "parse " + dir.file("cpu.stat") + ": a line is not \"key number\"");
+        // v2's cpu.stat always has usage_usec (the throttling keys only with
+        // the cpu controller enabled); v1's has only throttling counters,
+        // and usage lives in cpuacct, which the host reads.
+        const char* const required = unified ? "usage_usec" : "nr_throttled";
+        bool found = false;
+        for (const auto& [key, value] : *values) {
+            found |= key == required;
+            out->values.emplace_back("cpu.stat." + key, value);
         }
+        if (!found) return Status::Error(EINVAL, "parse " + dir.file("cpu.stat") + ": no \"" + required + "\" value");
         return Status::Ok();
     });
 }

@@ -12,7 +12,9 @@ public:
     Status validate(const Resources& r) const noexcept override;
     Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
     Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
-    // Appends {"cpu.stat.usage_usec", n} (v2 only) and {"cpu.stat.nr_throttled", n}.
+    // Appends every cpu.stat key as {"cpu.stat.<key>", n}, in file order
+    // (v2: usage_usec, user_usec, system_usec, nr_periods, nr_throttled,
+    // throttled_usec; v1: nr_periods, nr_throttled, throttled_time).
     Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
 };
 

@@ -151,13 +151,55 @@ Status MemorySubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexc
 
 Status MemorySubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
     return guarded([&] {
-        const char* const usage_file = unified ? "memory.current" : "memory.usage_in_bytes";
-        const char* const limit_file = unified ? "memory.max" : kV1Limit;
-        uint64_t usage = 0, limit = 0;
-        if (Status s = read_bytes(dir, usage_file, &usage); !s.ok()) return s;
-        if (Status s = read_bytes(dir, limit_file, &limit); !s.ok()) return s;
-        out->values.emplace_back(usage_file, usage);
-        out->values.emplace_back(limit_file, limit);
+        // Counters named as the kernel names them; the host maps them onto
+        // runc's stats shape. Usage and limit are required, the rest (swap,
+        // kernel memory: configuration dependent) only reported when present.
+        const auto counter = [&](const char* name, bool required) {
+            if (!required && !dir.has(name)) return Status::Ok();
+            uint64_t value = 0;
+            if (Status s = read_bytes(dir, name, &value); !s.ok()) return s;
+            out->values.emplace_back(name, value);
+            return Status::Ok();
+        };
+        const auto keyed = [&](const char* name) {
+            if (!dir.has(name)) return Status::Ok();
+            std::string text;
+            if (Status s = dir.read(name, &text); !s.ok()) return s;
+            const auto values = flat_keyed_values(text);
+            if (!values) return Status::Error(EINVAL, "parse " + dir.file(name) + ": a line is not \"key number\"");
+            for (const auto& [key, value] : *values) out->values.emplace_back(std::string(name) + "." + key, value);
+            return Status::Ok();
+        };
+        struct Counter {
+            const char* name;
+            bool required;
+        };
+        static constexpr Counter kV2Counters[] = {
+            {"memory.current", true}, {"memory.max", true}, {"memory.swap.current", false}, {"memory.swap.max", false}};
+        static constexpr Counter kV1Counters[] = {
+            {"memory.usage_in_bytes", true}, {"memory.limit_in_bytes", true},
+            {"memory.max_usage_in_bytes", false}, {"memory.failcnt", false},
+            {"memory.memsw.usage_in_bytes", false}, {"memory.memsw.max_usage_in_bytes", false},
+            {"memory.memsw.failcnt", false}, {"memory.memsw.limit_in_bytes", false},
+            {"memory.kmem.usage_in_bytes", false}, {"memory.kmem.max_usage_in_bytes", false},
+            {"memory.kmem.failcnt", false}, {"memory.kmem.limit_in_bytes", false},
+            {"memory.kmem.tcp.usage_in_bytes", false}, {"memory.kmem.tcp.max_usage_in_bytes", false},
+            {"memory.kmem.tcp.failcnt", false}, {"memory.kmem.tcp.limit_in_bytes", false}};
+        // On v2 the container's directory has memory files only when the
+        // controller is enabled for it (a memory limit was asked for):
+        // without them there is nothing to report, which is not an error.
+        if (unified && !dir.has("memory.current")) return Status::Ok();
+        if (unified) {
+            for (const Counter& c : kV2Counters)
+                if (Status s = counter(c.name, c.required); !s.ok()) return s;
+            for (const char* name : {"memory.stat", "memory.events"})
+                if (Status s = keyed(name); !s.ok()) return s;
+        } else {
+            for (const Counter& c : kV1Counters)
+                if (Status s = counter(c.name, c.required); !s.ok()) return s;
+            for (const char* name : {"memory.stat", "memory.oom_control"})
+                if (Status s = keyed(name); !s.ok()) return s;
+        }
         return Status::Ok();
     });
 }

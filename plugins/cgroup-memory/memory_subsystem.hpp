@@ -13,9 +13,12 @@ public:
     Status validate(const Resources& r) const noexcept override;
     Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
     Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
-    // Appends usage and limit under their file names: memory.current and
-    // memory.max (v2; "max" is UINT64_MAX), or memory.usage_in_bytes and
-    // memory.limit_in_bytes (v1).
+    // Appends counters under their file names: memory.current and memory.max
+    // (v2; "max" is UINT64_MAX), memory.swap.* when present; or
+    // memory.usage_in_bytes, memory.limit_in_bytes and the max_usage, failcnt,
+    // memsw.* and kmem.* files present (v1); then every key of memory.stat
+    // and memory.events (v2) or memory.oom_control (v1) as "<file>.<key>".
+    // Nothing on v2 when the controller is not enabled for the directory.
     Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
 };
 

@@ -54,8 +54,11 @@ Status PidsSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcep
     return guarded([&] { return write_limit(dir, r); });
 }
 
-Status PidsSubsystem::stats(const CgroupDir& dir, bool, CgroupStats* out) const noexcept {
+Status PidsSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
     return guarded([&] {
+        // v2: no pids files unless the controller is enabled for the
+        // container (a pids limit was asked for); nothing to report then.
+        if (unified && !dir.has("pids.current")) return Status::Ok();
         if (Status s = read_count(dir, "pids.current", out); !s.ok()) return s;
         return read_count(dir, "pids.max", out);
     });

@@ -12,7 +12,8 @@ public:
     Status validate(const Resources& r) const noexcept override;
     Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
     Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
-    // Appends {"pids.current", n} and {"pids.max", n} (0 when "max").
+    // Appends {"pids.current", n} and {"pids.max", n} (0 when "max");
+    // nothing on v2 when the controller is not enabled for the directory.
     Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
 };
 

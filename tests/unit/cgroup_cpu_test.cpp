@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "plugins/cgroup-cpu/conversions.hpp"
 #include "plugins/cgroup-cpu/cpu_subsystem.hpp"
@@ -232,14 +233,25 @@ TEST_F(CpuFakeCgroup, MissingFileIsNamed) {
     EXPECT_NE(status.message.find(root_ + "/cpu.shares"), std::string::npos) << status.message;
 }
 
-TEST_F(CpuFakeCgroup, StatsV2) {
+TEST_F(CpuFakeCgroup, StatsV2ReportsEveryKey) {
     offer("cpu.stat", "usage_usec 777\nuser_usec 700\nsystem_usec 77\nnr_periods 10\nnr_throttled 3\nthrottled_usec 5\n");
     CpuSubsystem sub;
     CgroupStats stats;
     ASSERT_TRUE(sub.stats(dir(), true, &stats).ok());
-    ASSERT_EQ(stats.values.size(), 2u);
-    EXPECT_EQ(stats.values[0], (std::pair<std::string, uint64_t>{"cpu.stat.usage_usec", 777}));
-    EXPECT_EQ(stats.values[1], (std::pair<std::string, uint64_t>{"cpu.stat.nr_throttled", 3}));
+    const std::vector<std::pair<std::string, uint64_t>> want = {
+        {"cpu.stat.usage_usec", 777}, {"cpu.stat.user_usec", 700},  {"cpu.stat.system_usec", 77},
+        {"cpu.stat.nr_periods", 10},  {"cpu.stat.nr_throttled", 3}, {"cpu.stat.throttled_usec", 5}};
+    EXPECT_EQ(stats.values, want);
+}
+
+// Without the cpu controller enabled, v2's cpu.stat has only the usage keys.
+TEST_F(CpuFakeCgroup, StatsV2WithoutController) {
+    offer("cpu.stat", "usage_usec 9\nuser_usec 5\nsystem_usec 4\n");
+    CpuSubsystem sub;
+    CgroupStats stats;
+    ASSERT_TRUE(sub.stats(dir(), true, &stats).ok());
+    ASSERT_EQ(stats.values.size(), 3u);
+    EXPECT_EQ(stats.values[0], (std::pair<std::string, uint64_t>{"cpu.stat.usage_usec", 9}));
 }
 
 TEST_F(CpuFakeCgroup, StatsV1) {
@@ -247,18 +259,39 @@ TEST_F(CpuFakeCgroup, StatsV1) {
     CpuSubsystem sub;
     CgroupStats stats;
     ASSERT_TRUE(sub.stats(dir(), false, &stats).ok());
-    ASSERT_EQ(stats.values.size(), 1u);
-    EXPECT_EQ(stats.values[0], (std::pair<std::string, uint64_t>{"cpu.stat.nr_throttled", 4}));
+    const std::vector<std::pair<std::string, uint64_t>> want = {
+        {"cpu.stat.nr_periods", 10}, {"cpu.stat.nr_throttled", 4}, {"cpu.stat.throttled_time", 5000}};
+    EXPECT_EQ(stats.values, want);
 }
 
 TEST_F(CpuFakeCgroup, StatsMissingKeyNamesFile) {
     offer("cpu.stat", "nr_periods 10\n");
     CpuSubsystem sub;
     CgroupStats stats;
-    const auto status = sub.stats(dir(), false, &stats);
+    auto status = sub.stats(dir(), false, &stats);
     EXPECT_EQ(status.err, EINVAL);
     EXPECT_NE(status.message.find("cpu.stat"), std::string::npos);
     EXPECT_NE(status.message.find("nr_throttled"), std::string::npos);
+    status = sub.stats(dir(), true, &stats);
+    EXPECT_EQ(status.err, EINVAL);
+    EXPECT_NE(status.message.find("usage_usec"), std::string::npos);
+}
+
+TEST_F(CpuFakeCgroup, StatsBadLineNamesFile) {
+    offer("cpu.stat", "usage_usec 1\nnr_throttled many\n");
+    CpuSubsystem sub;
+    CgroupStats stats;
+    const auto status = sub.stats(dir(), true, &stats);
+    EXPECT_EQ(status.err, EINVAL);
+    EXPECT_NE(status.message.find(root_ + "/cpu.stat"), std::string::npos) << status.message;
+}
+
+TEST_F(CpuFakeCgroup, StatsMissingFileIsNamed) {
+    CpuSubsystem sub;
+    CgroupStats stats;
+    const auto status = sub.stats(dir(), true, &stats);
+    EXPECT_EQ(status.err, ENOENT);
+    EXPECT_NE(status.message.find(root_ + "/cpu.stat"), std::string::npos) << status.message;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // with fake subsystems. Nothing here touches a real cgroupfs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -278,6 +280,8 @@ TEST(CgroupPlan, LegacyCoMounted) {
     auto p = m.plan("rel", "c1");
     EXPECT_EQ(p.unified, "");
     EXPECT_EQ(p.v1.at("cpu"), "/sys/fs/cgroup/cpu,cpuacct/user.slice/rel");
+    EXPECT_EQ(p.v1.at("cpuacct"), p.v1.at("cpu")) << "co-mounted: one directory";
+    EXPECT_EQ(std::count(p.planned.begin(), p.planned.end(), p.v1.at("cpu")), 1);
     EXPECT_EQ(p.v1.at("pids"), "/sys/fs/cgroup/pids/user.slice/user-1000.slice/session-2.scope/rel");
     EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/pids/user.slice/user-1000.slice/session-2.scope/rel");
     auto d = m.plan("", "c1");

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "plugins/cgroup-memory/conversions.hpp"
 #include "plugins/cgroup-memory/memory_subsystem.hpp"
@@ -379,31 +380,93 @@ TEST_F(MemoryFakeCgroup, V1SwappinessOverHundredIsRefused) {
 TEST_F(MemoryFakeCgroup, StatsV2) {
     offer("memory.current", "4096\n");
     offer("memory.max", "max\n");
+    offer("memory.swap.current", "0\n");
+    offer("memory.swap.max", "max\n");
+    offer("memory.stat", "anon 1024\nfile 2048\n");
+    offer("memory.events", "low 0\nhigh 0\nmax 7\noom 2\noom_kill 1\n");
+    MemorySubsystem sub;
+    CgroupStats stats;
+    ASSERT_TRUE(sub.stats(dir(), true, &stats).ok());
+    const std::vector<std::pair<std::string, uint64_t>> want = {
+        {"memory.current", 4096},  {"memory.max", UINT64_MAX}, {"memory.swap.current", 0},
+        {"memory.swap.max", UINT64_MAX}, {"memory.stat.anon", 1024}, {"memory.stat.file", 2048},
+        {"memory.events.low", 0},  {"memory.events.high", 0},  {"memory.events.max", 7},
+        {"memory.events.oom", 2},  {"memory.events.oom_kill", 1}};
+    EXPECT_EQ(stats.values, want);
+}
+
+// Swap accounting off, no stat files: only the required counters.
+TEST_F(MemoryFakeCgroup, StatsV2Minimal) {
+    offer("memory.current", "4096\n");
+    offer("memory.max", "1048576\n");
     MemorySubsystem sub;
     CgroupStats stats;
     ASSERT_TRUE(sub.stats(dir(), true, &stats).ok());
     ASSERT_EQ(stats.values.size(), 2u);
-    EXPECT_EQ(stats.values[0], (std::pair<std::string, uint64_t>{"memory.current", 4096}));
-    EXPECT_EQ(stats.values[1], (std::pair<std::string, uint64_t>{"memory.max", UINT64_MAX}));
+    EXPECT_EQ(stats.values[1], (std::pair<std::string, uint64_t>{"memory.max", 1048576}));
 }
 
 TEST_F(MemoryFakeCgroup, StatsV1) {
     offer("memory.usage_in_bytes", "8192\n");
     offer("memory.limit_in_bytes", "1073741824\n");
+    offer("memory.max_usage_in_bytes", "16384\n");
+    offer("memory.failcnt", "3\n");
+    offer("memory.memsw.usage_in_bytes", "8192\n");
+    offer("memory.memsw.limit_in_bytes", kV1Unlimited);
+    offer("memory.stat", "cache 4096\nrss 4096\n");
+    offer("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
     MemorySubsystem sub;
     CgroupStats stats;
     ASSERT_TRUE(sub.stats(dir(), false, &stats).ok());
-    ASSERT_EQ(stats.values.size(), 2u);
-    EXPECT_EQ(stats.values[0], (std::pair<std::string, uint64_t>{"memory.usage_in_bytes", 8192}));
-    EXPECT_EQ(stats.values[1], (std::pair<std::string, uint64_t>{"memory.limit_in_bytes", 1073741824}));
+    const std::vector<std::pair<std::string, uint64_t>> want = {
+        {"memory.usage_in_bytes", 8192},
+        {"memory.limit_in_bytes", 1073741824},
+        {"memory.max_usage_in_bytes", 16384},
+        {"memory.failcnt", 3},
+        {"memory.memsw.usage_in_bytes", 8192},
+        {"memory.memsw.limit_in_bytes", 9223372036854771712ull},
+        {"memory.stat.cache", 4096},
+        {"memory.stat.rss", 4096},
+        {"memory.oom_control.oom_kill_disable", 0},
+        {"memory.oom_control.under_oom", 0},
+        {"memory.oom_control.oom_kill", 2}};
+    EXPECT_EQ(stats.values, want);
+}
+
+// v2 without the memory controller enabled for the directory: no files.
+TEST_F(MemoryFakeCgroup, StatsV2ControllerNotEnabled) {
+    offer("cpu.stat", "usage_usec 1\n");
+    MemorySubsystem sub;
+    CgroupStats stats;
+    ASSERT_TRUE(sub.stats(dir(), true, &stats).ok());
+    EXPECT_TRUE(stats.values.empty());
 }
 
 TEST_F(MemoryFakeCgroup, StatsMissingFileIsNamed) {
     MemorySubsystem sub;
     CgroupStats stats;
-    const auto status = sub.stats(dir(), true, &stats);
+    auto status = sub.stats(dir(), false, &stats);
     EXPECT_EQ(status.err, ENOENT);
-    EXPECT_NE(status.message.find(root_ + "/memory.current"), std::string::npos) << status.message;
+    EXPECT_NE(status.message.find(root_ + "/memory.usage_in_bytes"), std::string::npos) << status.message;
+    offer("memory.current", "1\n");
+    status = sub.stats(dir(), true, &stats);
+    EXPECT_EQ(status.err, ENOENT);
+    EXPECT_NE(status.message.find(root_ + "/memory.max"), std::string::npos) << status.message;
+    offer("memory.usage_in_bytes", "1\n");
+    status = sub.stats(dir(), false, &stats);
+    EXPECT_EQ(status.err, ENOENT);
+    EXPECT_NE(status.message.find(root_ + "/memory.limit_in_bytes"), std::string::npos) << status.message;
+}
+
+TEST_F(MemoryFakeCgroup, StatsBadStatLineNamesFile) {
+    offer("memory.current", "1\n");
+    offer("memory.max", "max\n");
+    offer("memory.stat", "anon lots\n");
+    MemorySubsystem sub;
+    CgroupStats stats;
+    const auto status = sub.stats(dir(), true, &stats);
+    EXPECT_EQ(status.err, EINVAL);
+    EXPECT_NE(status.message.find(root_ + "/memory.stat"), std::string::npos) << status.message;
 }
 
 }  // namespace

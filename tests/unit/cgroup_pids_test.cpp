@@ -131,6 +131,15 @@ TEST_F(PidsFakeCgroup, Stats) {
     EXPECT_EQ(stats.values[1], (std::pair<std::string, uint64_t>{"pids.max", 0}));
 }
 
+TEST_F(PidsFakeCgroup, StatsV2ControllerNotEnabled) {
+    PidsSubsystem pids;
+    CgroupStats stats;
+    ASSERT_TRUE(pids.stats(dir(), true, &stats).ok());
+    EXPECT_TRUE(stats.values.empty());
+    const auto status = pids.stats(dir(), false, &stats);
+    EXPECT_EQ(status.err, ENOENT) << "v1: the pids hierarchy always has the files";
+}
+
 TEST_F(PidsFakeCgroup, StatsBadContentNamesFile) {
     offer("pids.current", "garbage\n");
     offer("pids.max", "max\n");

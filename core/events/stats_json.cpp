@@ -1,0 +1,191 @@
+#include "events/stats_json.hpp"
+
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "errors/error.hpp"
+
+namespace berth {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr uint64_t kMaxUint64 = std::numeric_limits<uint64_t>::max();
+
+struct Lookup {
+    const FlatStats& v;
+    std::optional<uint64_t> get(const std::string& key) const {
+        auto it = v.find(key);
+        if (it == v.end()) return std::nullopt;
+        return it->second;
+    }
+    uint64_t value(const std::string& key) const { return get(key).value_or(0); }
+    // "<prefix>0", "<prefix>1", ... up to the first missing index.
+    std::vector<uint64_t> list(const std::string& prefix) const {
+        std::vector<uint64_t> out;
+        for (size_t i = 0;; ++i) {
+            auto x = get(prefix + std::to_string(i));
+            if (!x) break;
+            out.push_back(*x);
+        }
+        return out;
+    }
+};
+
+// Go's encoding/json omits zero numbers and empty slices under omitempty.
+void put_nonzero(ojson& o, const char* key, uint64_t value) {
+    if (value != 0) o[key] = value;
+}
+void put_nonempty(ojson& o, const char* key, const std::vector<uint64_t>& values) {
+    if (!values.empty()) o[key] = values;
+}
+
+uint64_t saturating_mul(uint64_t a, uint64_t b) {
+    if (a != 0 && b > kMaxUint64 / a) return kMaxUint64;
+    return a * b;
+}
+
+// runc's MemoryEntry: limit and failcnt always, usage and max when non-zero.
+ojson memory_entry(uint64_t limit, uint64_t usage, uint64_t max, uint64_t failcnt) {
+    ojson e = ojson::object();
+    e["limit"] = limit;
+    put_nonzero(e, "usage", usage);
+    put_nonzero(e, "max", max);
+    e["failcnt"] = failcnt;
+    return e;
+}
+
+ojson v1_memory_entry(const Lookup& l, const std::string& prefix) {
+    return memory_entry(l.value(prefix + "limit_in_bytes"), l.value(prefix + "usage_in_bytes"),
+                        l.value(prefix + "max_usage_in_bytes"), l.value(prefix + "failcnt"));
+}
+
+ojson cpu_json(const Lookup& l, bool unified, uint64_t clock_ticks) {
+    ojson usage = ojson::object();
+    ojson throttling = ojson::object();
+    if (unified) {
+        put_nonzero(usage, "total", saturating_mul(l.value("cpu.stat.usage_usec"), 1000));
+        usage["kernel"] = saturating_mul(l.value("cpu.stat.system_usec"), 1000);
+        usage["user"] = saturating_mul(l.value("cpu.stat.user_usec"), 1000);
+        put_nonzero(throttling, "periods", l.value("cpu.stat.nr_periods"));
+        put_nonzero(throttling, "throttledPeriods", l.value("cpu.stat.nr_throttled"));
+        put_nonzero(throttling, "throttledTime", saturating_mul(l.value("cpu.stat.throttled_usec"), 1000));
+    } else {
+        // cpuacct.stat counts USER_HZ ticks; runc converts them to ns.
+        const uint64_t tick_ns = clock_ticks ? 1000000000ull / clock_ticks : 0;
+        put_nonzero(usage, "total", l.value("cpuacct.usage"));
+        put_nonempty(usage, "percpu", l.list("cpuacct.usage_percpu."));
+        put_nonempty(usage, "percpu_kernel", l.list("cpuacct.usage_percpu_sys."));
+        put_nonempty(usage, "percpu_user", l.list("cpuacct.usage_percpu_user."));
+        usage["kernel"] = saturating_mul(l.value("cpuacct.stat.system"), tick_ns);
+        usage["user"] = saturating_mul(l.value("cpuacct.stat.user"), tick_ns);
+        put_nonzero(throttling, "periods", l.value("cpu.stat.nr_periods"));
+        put_nonzero(throttling, "throttledPeriods", l.value("cpu.stat.nr_throttled"));
+        put_nonzero(throttling, "throttledTime", l.value("cpu.stat.throttled_time"));
+    }
+    ojson cpu = ojson::object();
+    cpu["usage"] = usage;
+    cpu["throttling"] = throttling;
+    return cpu;
+}
+
+ojson memory_json(const Lookup& l, bool unified) {
+    ojson raw = ojson::object();
+    const std::string stat_prefix = "memory.stat.";
+    for (auto it = l.v.lower_bound(stat_prefix); it != l.v.end() && it->first.rfind(stat_prefix, 0) == 0; ++it)
+        raw[it->first.substr(stat_prefix.size())] = it->second;
+
+    ojson memory = ojson::object();
+    if (unified) {
+        put_nonzero(memory, "cache", l.value("memory.stat.file"));
+        const uint64_t usage = l.value("memory.current");
+        const uint64_t limit = l.get("memory.max").value_or(kMaxUint64);
+        memory["usage"] = memory_entry(limit, usage, 0, 0);
+        // v1 reports swap as memory+swap; runc's fs2 does the same for v2.
+        if (auto swap = l.get("memory.swap.current")) {
+            uint64_t swap_limit = l.get("memory.swap.max").value_or(kMaxUint64);
+            if (swap_limit != kMaxUint64) swap_limit = limit == kMaxUint64 ? kMaxUint64 : swap_limit + limit;
+            memory["swap"] = memory_entry(swap_limit, *swap + usage, 0, 0);
+        } else {
+            memory["swap"] = memory_entry(0, 0, 0, 0);
+        }
+        memory["kernel"] = memory_entry(0, 0, 0, 0);
+        memory["kernelTCP"] = memory_entry(0, 0, 0, 0);
+    } else {
+        put_nonzero(memory, "cache", l.value("memory.stat.cache"));
+        memory["usage"] = v1_memory_entry(l, "memory.");
+        memory["swap"] = v1_memory_entry(l, "memory.memsw.");
+        memory["kernel"] = v1_memory_entry(l, "memory.kmem.");
+        memory["kernelTCP"] = v1_memory_entry(l, "memory.kmem.tcp.");
+    }
+    if (!raw.empty()) memory["raw"] = raw;
+    return memory;
+}
+
+}  // namespace
+
+ojson runc_stats_json(const FlatStats& v, bool unified, uint64_t clock_ticks) {
+    const Lookup l{v};
+    ojson out = ojson::object();
+    out["cpu"] = cpu_json(l, unified, clock_ticks);
+    out["memory"] = memory_json(l, unified);
+    ojson pids = ojson::object();
+    put_nonzero(pids, "current", l.value("pids.current"));
+    put_nonzero(pids, "limit", l.value("pids.max"));
+    out["pids"] = pids;
+    // No plugin reports these yet (io, hugetlb, RDT, network): the shape runc
+    // prints when it has nothing to say.
+    out["blkio"] = ojson::object();
+    out["hugetlb"] = ojson::object();
+    out["intel_rdt"] = ojson::object();
+    out["network_interfaces"] = nullptr;
+    return out;
+}
+
+ojson runc_event_json(const std::string& type, const std::string& id, const ojson* data) {
+    ojson e = ojson::object();
+    e["type"] = type;
+    e["id"] = id;
+    if (data) e["data"] = *data;
+    return e;
+}
+
+int64_t parse_go_duration(const std::string& text, const std::string& flag) {
+    const auto bad = [&]() { return Error(flag + ": invalid duration \"" + text + "\""); };
+    size_t i = 0;
+    bool negative = false;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+    if (text.substr(i) == "0") return 0;
+    if (i == text.size()) throw bad();
+    static const std::pair<const char*, double> kUnits[] = {
+        {"ns", 1.0}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+    double total = 0;
+    while (i < text.size()) {
+        const size_t start = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+        bool digits = i > start;
+        if (i < text.size() && text[i] == '.') {
+            ++i;
+            const size_t frac = i;
+            while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+            digits |= i > frac;
+        }
+        if (!digits) throw bad();
+        const double number = std::stod(text.substr(start, i - start));
+        const size_t unit_start = i;
+        while (i < text.size() && !(text[i] >= '0' && text[i] <= '9') && text[i] != '.') ++i;
+        const std::string unit = text.substr(unit_start, i - unit_start);
+        double scale = 0;
+        for (const auto& [name, ns] : kUnits)
+            if (unit == name) scale = ns;
+        if (scale == 0) throw bad();
+        total += number * scale;
+    }
+    if (total > static_cast<double>(std::numeric_limits<int64_t>::max())) throw bad();
+    const auto ns = static_cast<int64_t>(std::llround(total));
+    return negative ? -ns : ns;
+}
+
+}  // namespace berth

@@ -1,0 +1,139 @@
+// `features`: the document's shape, and every item it lists checked against
+// the code that would have to accept it (so a listed feature is a real one).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "features/features.hpp"
+#include "plugins/mounts/mount_options.hpp"
+#include "seccomp/seccomp_filter.hpp"
+#include "spec/spec.hpp"
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+berth::FeaturesInputs inputs() {
+    berth::FeaturesInputs in;
+    in.oci_version_max = "1.0.2";
+    for (const auto& e : berth::mounts::mount_option_table()) in.mount_options.emplace_back(e.name);
+    berth::PluginInfo cpu, mem, mounts, disabled, broken;
+    cpu.name = "cgroup-cpu", cpu.enabled = true, cpu.cgroup_controllers = {"cpu", "cpuacct (v1)"};
+    mem.name = "cgroup-memory", mem.enabled = true, mem.cgroup_controllers = {"memory"};
+    mounts.name = "mounts", mounts.enabled = true, mounts.mount_types = {"proc", "bind", "tmpfs"};
+    disabled.name = "cgroup-io", disabled.enabled = false, disabled.cgroup_controllers = {"io", "blkio (v1)"};
+    broken.name = "cgroup-rdma", broken.enabled = true, broken.cgroup_controllers = {"rdma"}, broken.error = "ABI";
+    in.plugins = {cpu, mem, mounts, disabled, broken};
+    return in;
+}
+
+const ojson& doc() {
+    static const ojson d = berth::features_document(inputs());
+    return d;
+}
+
+std::vector<std::string> strings(const ojson& a) { return a.get<std::vector<std::string>>(); }
+
+// runtime-spec schema/features-schema.json (and features-linux.json): the
+// required keys and the type of every key berth writes.
+TEST(Features, Shape) {
+    const ojson& d = doc();
+    ASSERT_TRUE(d.is_object());
+    ASSERT_TRUE(d.contains("ociVersionMin") && d["ociVersionMin"].is_string());
+    ASSERT_TRUE(d.contains("ociVersionMax") && d["ociVersionMax"].is_string());
+    EXPECT_EQ(d["ociVersionMax"], "1.0.2");
+    for (const char* k : {"hooks", "mountOptions"}) {
+        ASSERT_TRUE(d[k].is_array()) << k;
+        for (auto& x : d[k]) EXPECT_TRUE(x.is_string()) << k;
+    }
+    const ojson& l = d["linux"];
+    ASSERT_TRUE(l.is_object());
+    for (const char* k : {"namespaces", "capabilities"}) ASSERT_TRUE(l[k].is_array()) << k;
+    for (const char* k : {"v1", "v2", "systemd", "systemdUser", "rdma"}) EXPECT_TRUE(l["cgroup"][k].is_boolean()) << k;
+    EXPECT_EQ(l["cgroup"]["systemd"], false);
+    EXPECT_EQ(l["cgroup"]["systemdUser"], false);
+    EXPECT_TRUE(l["seccomp"]["enabled"].is_boolean());
+    for (const char* k : {"actions", "operators", "archs", "knownFlags", "supportedFlags"})
+        EXPECT_TRUE(l["seccomp"][k].is_array()) << k;
+    for (const char* k : {"apparmor", "selinux", "intelRdt"}) EXPECT_EQ(l[k]["enabled"], false) << k;
+    ASSERT_TRUE(d["annotations"].is_object());
+    for (auto& [k, v] : d["annotations"].items()) EXPECT_TRUE(v.is_string()) << k;
+    // Keys outside the spec's are not allowed at the top level or in linux.
+    const std::set<std::string> top = {"ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "linux", "annotations"};
+    for (auto& [k, v] : d.items()) EXPECT_TRUE(top.count(k)) << k;
+}
+
+TEST(Features, HooksAreTheOnesRun) {
+    EXPECT_EQ(strings(doc()["hooks"]), (std::vector<std::string>{"prestart", "createRuntime", "poststart", "poststop"}));
+}
+
+TEST(Features, EveryMountOptionIsParsedAsAnOption) {
+    const auto options = strings(doc()["mountOptions"]);
+    EXPECT_GE(options.size(), 30u);
+    for (const auto& o : options) {
+        const auto parsed = berth::mounts::parse_mount_options({o});
+        EXPECT_EQ(parsed.data, "") << o << " would reach the filesystem as data";
+    }
+    EXPECT_NE(std::find(options.begin(), options.end(), "rbind"), options.end());
+}
+
+TEST(Features, EveryNamespaceIsAccepted) {
+    const auto ns = strings(doc()["linux"]["namespaces"]);
+    EXPECT_EQ(ns.size(), 8u);
+    for (const auto& n : ns) EXPECT_NE(berth::spec::namespace_flag(n), 0) << n;
+}
+
+TEST(Features, EveryCapabilityParses) {
+    const auto caps = strings(doc()["linux"]["capabilities"]);
+    EXPECT_GE(caps.size(), 38u);  // CAP_CHOWN .. CAP_AUDIT_READ at least
+    for (const auto& c : caps) EXPECT_GE(berth::spec::capability_number(c), 0) << c;
+    for (const char* c : {"CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_NET_RAW", "CAP_AUDIT_READ"})
+        EXPECT_NE(std::find(caps.begin(), caps.end(), c), caps.end()) << c;
+}
+
+berth::SeccompFilter build(const std::string& text) { return berth::build_seccomp_filter(berth::spec::parse_seccomp(text)); }
+
+TEST(Features, EverySeccompActionBuildsAFilter) {
+    const ojson& s = doc()["linux"]["seccomp"];
+    EXPECT_EQ(s["enabled"], true);
+    for (const auto& a : strings(s["actions"])) {
+        EXPECT_NO_THROW(build(R"({"defaultAction":")" + a + R"("})")) << a;
+        // A rule with the default's action is skipped: pick another default.
+        const std::string def = a == "SCMP_ACT_ALLOW" ? "SCMP_ACT_ERRNO" : "SCMP_ACT_ALLOW";
+        EXPECT_NO_THROW(build(R"({"defaultAction":")" + def + R"(","syscalls":[{"names":["getcwd"],"action":")" + a +
+                              R"("}]})"))
+            << a;
+    }
+}
+
+TEST(Features, EverySeccompOperatorBuildsAFilter) {
+    for (const auto& op : strings(doc()["linux"]["seccomp"]["operators"]))
+        EXPECT_NO_THROW(build(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["personality"],)"
+                              R"("action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":8,"valueTwo":8,"op":")" + op + R"("}]}]})"))
+            << op;
+}
+
+TEST(Features, EverySeccompArchBuildsAFilter) {
+    const auto archs = strings(doc()["linux"]["seccomp"]["archs"]);
+#if defined(__x86_64__)
+    EXPECT_NE(std::find(archs.begin(), archs.end(), "SCMP_ARCH_X86_64"), archs.end());
+    // libseccomp cannot mix endiannesses: a big-endian arch would fail create.
+    EXPECT_EQ(std::find(archs.begin(), archs.end(), "SCMP_ARCH_S390X"), archs.end());
+#endif
+    for (const auto& arch : archs)
+        EXPECT_NO_THROW(build(R"({"defaultAction":"SCMP_ACT_ALLOW","architectures":[")" + arch + R"("]})")) << arch;
+}
+
+TEST(Features, PluginAnnotationsOnlyFromEnabledLoadablePlugins) {
+    const ojson& a = doc()["annotations"];
+    EXPECT_EQ(a[berth::kControllersAnnotation], "cpu,memory");
+    EXPECT_EQ(a[berth::kMountTypesAnnotation], "bind,proc,tmpfs");
+    EXPECT_EQ(doc()["linux"]["cgroup"]["rdma"], false);  // only the broken plugin offers it
+    EXPECT_TRUE(a.contains("io.github.seccomp.libseccomp.version"));
+}
+
+}  // namespace
