@@ -5,9 +5,10 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev
-      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev busybox-static"
+      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev busybox-static procps"
 # clang and its runtimes: the libFuzzer targets (tests/fuzz/run.sh).
-[ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 clang libclang-rt-14-dev"
+# groff-base: the man pages' check (tests/integration/cli_test.cpp).
+[ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 clang libclang-rt-14-dev groff-base"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then
