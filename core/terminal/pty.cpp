@@ -22,37 +22,43 @@ namespace berth {
 namespace {
 
 // /dev/console of the container (we are in its root already) becomes the
-// slave. The target is opened without following any symlink and must be on
-// neither procfs nor sysfs: an image's /dev or /dev/console pointing into
-// /proc/sys must not turn the bind mount into a write of the pty over a
-// kernel knob (CVE-2025-52565 class).
+// slave. /dev is opened without following any symlink, a symlink at
+// /dev/console is replaced by a file (the image's, never followed: no
+// process of the container runs yet), and neither may be on procfs or
+// sysfs: the bind mount must never land on a kernel knob or a host path
+// (CVE-2025-52565 class).
 void mount_console_over(int slave, const char* name) {
     const char* path = "/dev/console";
     struct open_how how = {};
-    how.flags = O_PATH | O_CLOEXEC;
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
     how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    int fd = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how));
-    if (fd < 0 && errno == ENOENT) {
-        struct open_how create = {};
-        create.flags = O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC;
-        create.mode = 0666;
-        create.resolve = how.resolve;
-        int made = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, path, &create, sizeof create));
-        if (made < 0 && errno != EEXIST) throw_errno("create console mount point", path);
-        if (made >= 0) ::close(made);
-        fd = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how));
-    }
-    if (fd < 0) throw_errno("open console mount point", path);
-    UniqueFd target(fd);
+    UniqueFd dev(static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, "/dev", &how, sizeof how)));
+    if (!dev) throw_errno("open the console's directory", "/dev");
+    auto check_fs = [&](int fd) {
+        struct statfs fs;
+        if (::fstatfs(fd, &fs) < 0) throw_errno("statfs", path);
+        if (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC)
+            throw Error(std::string(path) + ": on procfs or sysfs: refusing to mount the console over it", EINVAL);
+    };
+    check_fs(dev.get());
     struct stat st;
-    struct statfs fs;
-    if (::fstat(fd, &st) < 0 || ::fstatfs(fd, &fs) < 0) throw_errno("stat", path);
+    if (::fstatat(dev.get(), "console", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+        ::unlinkat(dev.get(), "console", 0) < 0)
+        throw_errno("remove the symlink", path);
+    UniqueFd target(::openat(dev.get(), "console", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!target && errno == ENOENT) {
+        int made = ::openat(dev.get(), "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (made < 0) throw_errno("create the console's mount point", path);
+        ::close(made);
+        target.reset(::openat(dev.get(), "console", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    }
+    if (!target) throw_errno("open the console's mount point", path);
+    if (::fstat(target.get(), &st) < 0) throw_errno("stat", path);
     if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
         throw Error(std::string(path) + ": not a file or a device: cannot mount the console over it", EINVAL);
-    if (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC)
-        throw Error(std::string(path) + ": on procfs or sysfs: refusing to mount the console over it", EINVAL);
+    check_fs(target.get());
     const std::string from = "/proc/self/fd/" + std::to_string(slave);
-    const std::string to = "/proc/self/fd/" + std::to_string(fd);
+    const std::string to = "/proc/self/fd/" + std::to_string(target.get());
     if (::mount(from.c_str(), to.c_str(), nullptr, MS_BIND, nullptr) < 0)
         throw_errno(std::string("bind-mount the pty ") + name + " over", path);
 }
