@@ -460,6 +460,23 @@ TEST(CliDocs, BashCompletionOffersVerbsAndEachVerbsFlags) {
     }
 }
 
+TEST_F(CliTest, BashCompletionOffersContainerIdsWhereAVerbTakesOne) {
+    auto b = bundle({"sleep", "300"});
+    const std::string c = id();
+    ASSERT_EQ(berth({"run", "-d", "--bundle", b->dir(), c}).code, 0);
+    const std::string script = tmp_->path() + "/completion";
+    int st = -1;
+    sh(BERTH_BIN " --generate-docs bash > " + script, &st);
+    ASSERT_EQ(st, 0);
+    auto complete = [&](const std::string& words) {
+        return sh("bash -c 'source " + script + "; COMP_WORDS=(" BERTH_BIN " --root " + root_ + " " + words +
+                  "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _berth; printf \"%s\\n\" \"${COMPREPLY[@]}\"'");
+    };
+    EXPECT_EQ(complete("kill \"\""), c + "\n");
+    EXPECT_EQ(complete("state " + c.substr(0, 3)), c + "\n");
+    EXPECT_EQ(complete("create \"\""), "\n");  // a new id: nothing to offer
+}
+
 TEST(CliDocs, InstallScriptPutsPagesAndCompletionUnderDestdir) {
     TempDir dir;
     int st = -1;
