@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "args.hpp"
+#include "docs.hpp"
+#include "ps_table.hpp"
 #include "container/container.hpp"
 #include "container/events.hpp"
 #include "container/update.hpp"
@@ -310,20 +312,23 @@ const std::vector<Command>& commands() {
              delete_container(ctx, a.positional[0], a.flag("force"));
              return 0;
          }},
-        {"ps", "<container-id>", "list the container's processes", 1, 1,
-         {{"format", 'f', true, "table or json"}},
+        {"ps", "<container-id> [ps options]", "list the container's processes (table: through the host's ps, default -ef)", 1,
+         SIZE_MAX, {{"format", 'f', true, "table or json"}},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              const std::string fmt = a.get("format", "table");
              if (fmt != "table" && fmt != "json") throw Error("ps: --format must be table or json, not \"" + fmt + "\"");
              auto pids = container_pids(ctx, a.positional[0]);
              if (fmt == "json") {
+                 // As runc: the ps options are ignored.
                  std::cout << json(pids).dump() << "\n";
-             } else {
-                 std::printf("PID\n");
-                 for (pid_t p : pids) std::printf("%d\n", p);
+                 return 0;
              }
+             std::vector<std::string> ps_args(a.positional.begin() + 1, a.positional.end());
+             if (ps_args.empty()) ps_args = {"-ef"};
+             std::cout << filter_ps_output(run_host_ps(ps_args), pids);
              return 0;
-         }},
+         },
+         true},
         {"pause", "<container-id>", "freeze every process of the container", 1, 1, {},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              pause_container(ctx, a.positional[0]);
@@ -381,16 +386,41 @@ void print_help() {
 }
 
 void print_command_help(const Command& c) {
-    std::printf("usage: berth %s [options] %s\n\n%s\n", c.name, c.usage, c.summary);
-    for (const auto& o : c.options) {
-        std::string flag = std::string("--") + o.name + (o.takes_value ? " value" : "");
-        if (o.short_name) flag = std::string("-") + o.short_name + ", " + flag;
-        std::printf("  %-28s %s\n", flag.c_str(), o.help);
+    std::printf("usage: berth [global options] %s%s %s\n\n%s\n\noptions:\n", c.name, c.options.empty() ? "" : " [options]",
+                c.usage, c.summary);
+    for (const auto& o : c.options) std::printf("  %-28s %s\n", option_label(o).c_str(), o.help);
+    std::printf("  %-28s %s\n\nSee berth --help for the global options.\n", "-h, --help", "show this help");
+}
+
+// Hidden: `berth --generate-docs man DIR | bash | json` writes berth.8 and
+// berth-<verb>.8 into DIR, the bash completion or the table itself (for
+// tests) from the command table. Run by `meson install` (install-docs.sh).
+int generate_docs(const std::vector<std::string>& args) {
+    std::vector<CommandDoc> docs;
+    for (const auto& c : commands()) docs.push_back({c.name, c.usage, c.summary, c.options});
+    const std::string what = args.size() > 1 ? args[1] : "";
+    if (what == "man" && args.size() == 3) {
+        write_file_atomic(args[2] + "/berth.8", man_page(docs, kGlobalOptions, BERTH_VERSION), 0644);
+        for (const auto& d : docs) write_file_atomic(args[2] + "/berth-" + d.name + ".8", verb_man_page(d, BERTH_VERSION), 0644);
+    } else if (what == "bash" && args.size() == 2) {
+        std::cout << bash_completion(docs, kGlobalOptions);
+    } else if (what == "json" && args.size() == 2) {
+        json out = json::array();
+        for (const auto& d : docs) {
+            json options = json::array();
+            for (const auto& o : d.options) options.push_back({{"name", o.name}, {"short", o.short_name ? std::string(1, o.short_name) : ""}});
+            out.push_back({{"name", d.name}, {"usage", d.usage}, {"options", options}});
+        }
+        std::cout << out.dump(2) << "\n";
+    } else {
+        throw Error("--generate-docs: man DIR, bash or json");
     }
+    return 0;
 }
 
 int main_impl(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && args[0] == "--generate-docs") return generate_docs(args);
     size_t pos = 0;
     ParsedArgs global = parse_args(kGlobalOptions, args, pos, true, "");
     const std::string fmt = global.get("log-format", "text");

@@ -5,12 +5,13 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev
-      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev busybox-static"
+      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev busybox-static procps"
 # With --tests: qemu for the cgroup v2 guest; clang and its runtimes for the
 # libFuzzer targets (tests/fuzz/run.sh); the clients of the end-to-end tests
-# (tests/clients/), each run as a private daemon, and runc/crun to compare with.
+# (tests/clients/), each run as a private daemon, and runc/crun to compare with;
+# groff-base for the man pages' check (tests/integration/cli_test.cpp).
 [ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 clang libclang-rt-14-dev
-      podman conmon catatonit containerd docker.io umoci runc crun procps"
+      podman conmon catatonit containerd docker.io umoci runc crun procps groff-base"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then

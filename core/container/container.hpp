@@ -22,6 +22,9 @@ struct CreateOptions {
     std::string bundle = ".";
     std::string pid_file;
     std::string console_socket;
+    // run's own relay: a connected socket to send the pty master on, used
+    // when process.terminal is set and there is no console_socket.
+    int console_fd = -1;
     bool no_pivot = false;
     bool no_new_keyring = false;
     int preserve_fds = 0;

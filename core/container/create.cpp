@@ -180,7 +180,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (::stat(rootfs_in.c_str(), &sb) < 0) throw Error("root.path: " + rootfs_in + ": " + errno_text(errno), errno);
     if (!S_ISDIR(sb.st_mode)) throw Error("root.path: " + rootfs_in + ": not a directory", ENOTDIR);
     const std::string rootfs = absolute(rootfs_in);
-    if (s.process->terminal && opts.console_socket.empty())
+    if (s.process->terminal && opts.console_socket.empty() && opts.console_fd < 0)
         throw Error("cannot allocate tty if berth will detach without setting console socket");
     if (!s.process->terminal && !opts.console_socket.empty())
         throw Error("cannot use console socket if berth will not detach or allocate tty");
@@ -237,7 +237,12 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     fault_point("create.fifo-made");
     UniqueFd stub = make_exec_stub_memfd();
     UniqueFd console;
-    if (!opts.console_socket.empty()) console = connect_console_socket(opts.console_socket);
+    if (!opts.console_socket.empty()) {
+        console = connect_console_socket(opts.console_socket);
+    } else if (s.process->terminal && opts.console_fd >= 0) {
+        console.reset(::fcntl(opts.console_fd, F_DUPFD_CLOEXEC, 3));
+        if (!console) throw_errno("dup console fd");
+    }
     int sp[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
     UniqueFd parent_end(sp[0]), child_end(sp[1]);

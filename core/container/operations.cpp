@@ -2,6 +2,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +20,8 @@
 #include "log/log.hpp"
 #include "state/process_identity.hpp"
 #include "state/state_store.hpp"
+#include "terminal/console_socket.hpp"
+#include "terminal/pty_relay.hpp"
 #include "util/fault_point.hpp"
 
 namespace berth {
@@ -224,15 +228,39 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
 }
 
 int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach) {
-    pid_t pid = create_container(ctx, opts);
+    // As runc: a console socket is for a caller that takes the pty, which a
+    // foreground run does itself.
+    if (!detach && !opts.console_socket.empty())
+        throw Error("cannot use console socket if berth will not detach or allocate tty");
+    // Foreground with a terminal: the master comes to us over this pair, and
+    // we relay it to our own stdio (as exec -t does).
+    CreateOptions o = opts;
+    UniqueFd relay_end, console_end;
+    if (!detach) {
+        int sp[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
+        relay_end.reset(sp[0]);
+        console_end.reset(sp[1]);
+        o.console_fd = console_end.get();
+    }
+    pid_t pid = create_container(ctx, o);
+    console_end.reset();
     // Signals for us go to the container, as with runc run. Through a pidfd,
     // opened while init is our unreaped child (so it is init): a signal that
     // arrives once init is reaped cannot reach a process that reused its pid.
-    UniqueFd init_fd;
+    UniqueFd init_fd, master;
     try {
         if (!detach) {
             init_fd = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
             if (!init_fd) throw_errno("pidfd_open container init " + std::to_string(pid));
+            // Init sent the master before it answered ready, or never will.
+            master = try_receive_fd(relay_end.get());
+            relay_end.reset();
+            // The size the process sees from its first instruction on.
+            if (master && ::isatty(0)) {
+                struct winsize ws;
+                if (::ioctl(0, TIOCGWINSZ, &ws) == 0) ::ioctl(master.get(), TIOCSWINSZ, &ws);
+            }
         }
         start_container(ctx, opts.id);
     } catch (...) {
@@ -243,19 +271,23 @@ int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool det
         throw;
     }
     if (detach) return 0;
-    static int forward_to = -1;
-    forward_to = init_fd.get();
-    struct sigaction sa = {};
-    sa.sa_handler = [](int sig) {
-        const int saved = errno;
-        if (forward_to >= 0) ::syscall(SYS_pidfd_send_signal, forward_to, sig, nullptr, 0);
-        errno = saved;
-    };
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::sigaction(sig, &sa, nullptr);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) throw_errno("wait for container");
-    forward_to = -1;
+    if (master) {
+        status = relay_pty_until_exit(master.get(), pid, init_fd.get());
+    } else {
+        static int forward_to = -1;
+        forward_to = init_fd.get();
+        struct sigaction sa = {};
+        sa.sa_handler = [](int sig) {
+            const int saved = errno;
+            if (forward_to >= 0) ::syscall(SYS_pidfd_send_signal, forward_to, sig, nullptr, 0);
+            errno = saved;
+        };
+        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::sigaction(sig, &sa, nullptr);
+        while (::waitpid(pid, &status, 0) < 0)
+            if (errno != EINTR) throw_errno("wait for container");
+        forward_to = -1;
+    }
     init_fd.reset();
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     delete_container(ctx, opts.id, true);

@@ -170,10 +170,10 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
             protect_paths(s, rootfs, dev_null.get());
         }
         enter_rootfs(rootfs, no_pivot);
+        // Before the root may turn read-only: /dev/console may need a mount point.
+        setup_session(proc, fds.console, true);
         finish_rootfs(s);
         fault_point("create.init.rootfs-entered");
-
-        setup_session(proc, fds.console);
 
         apply_rlimits(proc.rlimits);
         // As runc: a missing cwd is made (as root, before the user switch),

@@ -54,4 +54,13 @@ UniqueFd receive_fd(int sock) {
     return UniqueFd(fd);
 }
 
+UniqueFd try_receive_fd(int sock) {
+    char byte;
+    ssize_t n;
+    do n = ::recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) return UniqueFd();
+    return receive_fd(sock);
+}
+
 }  // namespace berth

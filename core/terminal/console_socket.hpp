@@ -12,5 +12,7 @@ UniqueFd connect_console_socket(const std::string& path);
 void send_fd(int sock, int fd, const std::string& name);
 // The receiving side, for tools and tests; returns the fd.
 UniqueFd receive_fd(int sock);
+// The fd already waiting in `sock`, or none (nothing queued, or EOF).
+UniqueFd try_receive_fd(int sock);
 
 }  // namespace berth

@@ -9,12 +9,14 @@
 namespace berth {
 
 // Run by the process itself, in the container's mount namespace and before
-// it changes user: the slave is chowned to p.user.uid.
-void setup_pty(const spec::Process& p, int console_sock);
+// it changes user: the slave is chowned to p.user.uid. For the container's
+// init (`mount_console`), the slave is also bind-mounted over /dev/console,
+// as runc does.
+void setup_pty(const spec::Process& p, int console_sock, bool mount_console = false);
 
 // The process's session: with p.terminal, the pty above (sent over
 // console_sock); without, a new session of its own (setsid) so that it never
 // shares the caller's. Closes console_sock (-1 when none) either way.
-void setup_session(const spec::Process& p, int console_sock);
+void setup_session(const spec::Process& p, int console_sock, bool mount_console = false);
 
 }  // namespace berth

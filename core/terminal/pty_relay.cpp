@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@ namespace {
 
 volatile sig_atomic_t g_winch = 0;
 volatile pid_t g_relay_child = 0;
+volatile int g_relay_pidfd = -1;
 
 void copy_winsize(int from, int to) {
     struct winsize ws;
@@ -63,12 +65,16 @@ private:
 
 }  // namespace
 
-int relay_pty_until_exit(int master, pid_t pid) {
+int relay_pty_until_exit(int master, pid_t pid, int pidfd) {
     g_relay_child = pid;
+    g_relay_pidfd = pidfd;
     struct sigaction sa = {};
     sa.sa_handler = [](int sig) {
+        const int saved = errno;
         if (sig == SIGWINCH) g_winch = 1;
+        else if (g_relay_pidfd >= 0) ::syscall(SYS_pidfd_send_signal, g_relay_pidfd, sig, nullptr, 0);
         else ::kill(g_relay_child, sig);
+        errno = saved;
     };
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::sigaction(sig, &sa, nullptr);
     if (::isatty(0)) copy_winsize(0, master);

@@ -9,7 +9,7 @@ namespace berth {
 // Copies stdin → master and master → stdout (stdin in raw mode while it is a
 // terminal, window size kept in step on SIGWINCH) until `pid`, our child,
 // exits; returns its wait status. Signals other than SIGWINCH are forwarded
-// to it.
-int relay_pty_until_exit(int master, pid_t pid);
+// to it (through `pidfd` when given: no reused pid can get them).
+int relay_pty_until_exit(int master, pid_t pid, int pidfd = -1);
 
 }  // namespace berth

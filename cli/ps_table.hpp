@@ -1,0 +1,21 @@
+// `ps` in table format, as runc: ps(1) runs on the host with the caller's
+// arguments (default -ef) and only the header and the container's processes
+// are kept.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace berth::cli {
+
+// Keeps the header line and the lines whose PID column (found by name in
+// the header) is one of `pids`. Throws naming what it could not parse.
+std::string filter_ps_output(const std::string& output, const std::vector<pid_t>& pids);
+
+// Runs `ps args...` (PATH lookup) and returns its stdout and stderr together;
+// throws with that output when ps fails.
+std::string run_host_ps(const std::vector<std::string>& args);
+
+}  // namespace berth::cli
