@@ -483,7 +483,7 @@ protected:
         if (have_dir) {
             for (const auto& e : fs::directory_iterator(dir, ec)) {
                 const std::string f = e.path().filename();
-                if (f != "state.json" && f != "exec.fifo") problems.push_back("unexpected file " + e.path().string());
+                if (f != "state.json" && f != "exec.fifo" && f != "exec.json") problems.push_back("unexpected file " + e.path().string());
             }
             try {
                 raw = json::parse(read_text(dir + "/state.json"));

@@ -102,7 +102,7 @@ cdir = os.path.join(root, cid)
 raw = None
 if os.path.isdir(cdir):
     files = sorted(os.listdir(cdir))
-    extra = [f for f in files if f not in ("state.json", "exec.fifo")]
+    extra = [f for f in files if f not in ("state.json", "exec.fifo", "exec.json")]
     if extra:
         problems.append(f"unexpected files in {cdir}: {extra}")
     text = read(os.path.join(cdir, "state.json"))
