@@ -430,7 +430,7 @@ s_update_cri() {
     rm_task upd1
 }
 
-# The CRI snippet of docs/clients-containerd.md: a second private containerd with
+# The CRI snippet of docs/clients.md, containerd: a second private containerd with
 # the CRI plugin on and a runtime "berth" (runc v2 shim, BinaryName = berth). No
 # CRI client (crictl) is installed here, so this checks only that the plugin loads
 # and takes the runtime; no pod is run.

@@ -386,7 +386,7 @@ s_fixtures() {
     ls "$FIXTURES_DIR/docker"
 }
 
-# the daemon.json form of the runtime (docs/clients-docker.md)
+# the daemon.json form of the runtime (docs/clients.md, docker)
 s_daemon_json_runtime() {
     expect_match "runtimes in docker info" "berth" "$(docker info -f '{{json .Runtimes}}')"
     expect_eq "run through the daemon.json runtime" "hello" "$(brun $IMG echo hello)"

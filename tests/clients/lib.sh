@@ -115,8 +115,12 @@ wait_for() {
 
 # keep_fixture CLIENT NAME FILE: keep a config.json a client generated, with
 # host-specific paths made stable (the tests swap the rootfs anyway).
+# A fixture already kept is rewritten only with UPDATE_FIXTURES=1: ids, temp
+# paths and pids differ on every run, and a test run must leave the tree clean.
 keep_fixture() {
     mkdir -p "$FIXTURES_DIR/$1"
+    python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$3" || return 1
+    [ -e "$FIXTURES_DIR/$1/$2.json" ] && [ "${UPDATE_FIXTURES:-}" != 1 ] && return 0
     python3 - "$3" "$FIXTURES_DIR/$1/$2.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
