@@ -40,22 +40,5 @@ std::optional<uint64_t> flat_keyed_value(std::string_view text, std::string_view
     return std::nullopt;
 }
 
-std::optional<std::vector<std::pair<std::string, uint64_t>>> flat_keyed_values(std::string_view text) {
-    std::vector<std::pair<std::string, uint64_t>> out;
-    while (!text.empty()) {
-        const auto eol = text.find('\n');
-        std::string_view line = text.substr(0, eol);
-        text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
-        if (line.empty()) continue;
-        const auto space = line.find(' ');
-        if (space == 0 || space == std::string_view::npos) return std::nullopt;
-        const std::string_view number = line.substr(space + 1);
-        uint64_t value = 0;
-        const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-        if (ec != std::errc() || end != number.data() + number.size()) return std::nullopt;
-        out.emplace_back(std::string(line.substr(0, space)), value);
-    }
-    return out;
-}
 
 }  // namespace berth::plugins::cpu

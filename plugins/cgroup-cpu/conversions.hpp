@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "berth/cgroup_text.hpp"  // flat_keyed_values, for stats
+
 namespace berth::plugins::cpu {
 
 // cgroup v1 cpu.shares range (kernel MIN_SHARES / MAX_SHARES) and the v2
@@ -40,9 +42,5 @@ std::optional<std::string> cpu_max(std::optional<int64_t> quota, std::optional<u
 
 // The value of `key` in a flat-keyed file such as cpu.stat ("key value" lines).
 std::optional<uint64_t> flat_keyed_value(std::string_view text, std::string_view key);
-
-// Every "key value" line of a flat-keyed file, in file order; nullopt when a
-// line is not a key and an unsigned number.
-std::optional<std::vector<std::pair<std::string, uint64_t>>> flat_keyed_values(std::string_view text);
 
 }  // namespace berth::plugins::cpu

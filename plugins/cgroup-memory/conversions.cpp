@@ -39,24 +39,4 @@ std::optional<uint64_t> parse_bytes(std::string_view text) {
     return value;
 }
 
-// The same parser as cgroup-cpu's: plugins are built and shipped on their
-// own and share nothing but the SDK headers.
-std::optional<std::vector<std::pair<std::string, uint64_t>>> flat_keyed_values(std::string_view text) {
-    std::vector<std::pair<std::string, uint64_t>> out;
-    while (!text.empty()) {
-        const auto eol = text.find('\n');
-        std::string_view line = text.substr(0, eol);
-        text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
-        if (line.empty()) continue;
-        const auto space = line.find(' ');
-        if (space == 0 || space == std::string_view::npos) return std::nullopt;
-        const std::string_view number = line.substr(space + 1);
-        uint64_t value = 0;
-        const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-        if (ec != std::errc() || end != number.data() + number.size()) return std::nullopt;
-        out.emplace_back(std::string(line.substr(0, space)), value);
-    }
-    return out;
-}
-
 }  // namespace berth::plugins::memory

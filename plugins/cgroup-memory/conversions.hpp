@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "berth/cgroup_text.hpp"  // flat_keyed_values, for stats
+
 namespace berth::plugins::memory {
 
 // A v2 .max/.low/.high value: -1 (the spec's "unlimited") is "max".
@@ -43,10 +45,5 @@ bool write_memsw_first(uint64_t current_limit, int64_t new_swap);
 // Parses a memory counter or limit file: a decimal byte count, or "max"
 // (v2's unlimited), which reads as UINT64_MAX as runc reports it.
 std::optional<uint64_t> parse_bytes(std::string_view text);
-
-// Every "key value" line of a flat-keyed file (memory.stat, memory.events,
-// memory.oom_control), in file order; nullopt when a line is not a key and
-// an unsigned number.
-std::optional<std::vector<std::pair<std::string, uint64_t>>> flat_keyed_values(std::string_view text);
 
 }  // namespace berth::plugins::memory

@@ -37,6 +37,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../client_fixture_files.hpp"
+
 #include "harness.hpp"
 
 namespace fs = std::filesystem;
@@ -45,19 +47,9 @@ using namespace berth::test;
 
 namespace {
 
-const fs::path kFixtures = fs::path(BERTH_SOURCE_ROOT) / "tests" / "fixtures" / "clients";
+const fs::path& kFixtures = berth::test::client_fixtures_dir();
 
-std::vector<std::string> fixture_files() {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& client : fs::directory_iterator(kFixtures, ec)) {
-        if (!client.is_directory()) continue;
-        for (const auto& f : fs::directory_iterator(client.path()))
-            if (f.is_regular_file() && f.path().extension() == ".json") out.push_back(f.path().string());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
+std::vector<std::string> fixture_files() { return berth::test::client_fixture_files(); }
 
 // RLIMIT_* name -> resource, for the ones clients set.
 int rlimit_resource(const std::string& type) {
@@ -147,15 +139,7 @@ TEST_P(ClientFixtureRun, RunsTheProbe) {
     EXPECT_EQ(r.out, "ok\n") << GetParam() << "\n" << r.err;
 }
 
-std::string fixture_name(const ::testing::TestParamInfo<std::string>& info) {
-    fs::path p(info.param);
-    std::string n = p.parent_path().filename().string() + "_" + p.stem().string();
-    for (char& ch : n)
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-    return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(EveryClientFixture, ClientFixtureRun, ::testing::ValuesIn(fixture_files()), fixture_name);
+INSTANTIATE_TEST_SUITE_P(EveryClientFixture, ClientFixtureRun, ::testing::ValuesIn(fixture_files()), berth::test::client_fixture_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ClientFixtureRun);
 
 }  // namespace

@@ -295,3 +295,14 @@ TEST_F(CpuFakeCgroup, StatsMissingFileIsNamed) {
 }
 
 }  // namespace
+
+// The SDK's flat-keyed parser (berth/cgroup_text.hpp), which the cpu and
+// memory plugins' stats use.
+TEST(SdkCgroupText, FlatKeyedValues) {
+    using Values = std::vector<std::pair<std::string, uint64_t>>;
+    EXPECT_EQ(berth::flat_keyed_values("usage_usec 12\nnr_periods 0\n"), (Values{{"usage_usec", 12}, {"nr_periods", 0}}));
+    EXPECT_EQ(berth::flat_keyed_values("a 1\n\nb 18446744073709551615"), (Values{{"a", 1}, {"b", UINT64_MAX}}));
+    EXPECT_EQ(berth::flat_keyed_values(""), Values{});
+    for (const char* bad : {"a\n", " 1\n", "a -1\n", "a 1x\n", "a 18446744073709551616\n", "a  1\n"})
+        EXPECT_EQ(berth::flat_keyed_values(bad), std::nullopt) << bad;
+}

@@ -14,6 +14,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../client_fixture_files.hpp"
+
 #include "errors/error.hpp"
 #include "plugins/mounts/handlers.hpp"
 #include "plugins/mounts/mount_options.hpp"
@@ -24,7 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kFixtures = fs::path(BERTH_SOURCE_ROOT) / "tests" / "fixtures" / "clients";
+const fs::path& kFixtures = berth::test::client_fixtures_dir();
 
 // The parameters each filesystem's fs_context parser accepts (Linux 6.1+:
 // mm/shmem.c, fs/devpts/inode.c, fs/proc/root.c; sysfs and mqueue take none).
@@ -37,17 +39,7 @@ const std::map<std::string, std::set<std::string>> kFilesystemParams = {
     {"mqueue", {}},
 };
 
-std::vector<std::string> fixture_files() {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& client : fs::directory_iterator(kFixtures, ec)) {
-        if (!client.is_directory()) continue;
-        for (const auto& f : fs::directory_iterator(client.path()))
-            if (f.is_regular_file() && f.path().extension() == ".json") out.push_back(f.path().string());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
+std::vector<std::string> fixture_files() { return berth::test::client_fixture_files(); }
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path);
@@ -110,15 +102,7 @@ TEST_P(ClientFixture, ParsesAndValidates) {
     }
 }
 
-std::string fixture_name(const ::testing::TestParamInfo<std::string>& info) {
-    fs::path p(info.param);
-    std::string n = p.parent_path().filename().string() + "_" + p.stem().string();
-    for (char& c : n)
-        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-    return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(EveryClientFixture, ClientFixture, ::testing::ValuesIn(fixture_files()), fixture_name);
+INSTANTIATE_TEST_SUITE_P(EveryClientFixture, ClientFixture, ::testing::ValuesIn(fixture_files()), berth::test::client_fixture_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ClientFixture);
 
 }  // namespace
