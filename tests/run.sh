@@ -37,7 +37,7 @@ sanitized_tests() {
 tier "unit and integration tests under ASan+UBSan" sanitized_tests
 # One guest boot per test binary; the build tree is shared at the same path.
 v2vm=tests/v2vm/run.sh
-for t in cgroup_limits_test lifecycle_test exec_test update_pause_test events_test; do
+for t in cgroup_limits_test lifecycle_test exec_test update_pause_test events_test cli_test client_fixtures_test; do
     tier "cgroup v2 guest: $t" "$v2vm" --share "$PWD/build" --timeout 900 -- "$PWD/build/tests/integration/$t" --gtest_brief=1
 done
 # Crash at every step (~8 min under TCG, far less with KVM). The walk with a
