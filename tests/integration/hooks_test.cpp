@@ -55,7 +55,7 @@ TEST_F(Hooks, CreateContainerRunsInTheContainerBeforePivotRoot) {
     // hook runs, before pivot_root. Its /proc is the host's procfs, where
     // self is the hook.
     b->config["hooks"]["createContainer"] = {
-        sh("read -r s; echo \"$s\" > " + t + "/state; readlink /proc/self/ns/mnt > " + t + "/mnt; "
+        sh("read -r s; echo \"$s\" > " + t + "/hook-state; readlink /proc/self/ns/mnt > " + t + "/mnt; "
            "readlink /proc/self/ns/pid > " + t + "/pid; cat /proc/self/mountinfo > " + t + "/mountinfo")};
     b->save();
     const std::string c = id("cc");
@@ -72,7 +72,8 @@ TEST_F(Hooks, CreateContainerRunsInTheContainerBeforePivotRoot) {
     // host path (the container's /proc is mounted by then).
     const std::string mountinfo = read_text(t + "/mountinfo");
     EXPECT_NE(mountinfo.find(" " + rootfs + "/proc "), std::string::npos) << mountinfo;
-    const json hook_state = json::parse(read_text(t + "/state"));
+    const json hook_state = json::parse(read_text(t + "/hook-state"), nullptr, false);
+    ASSERT_TRUE(hook_state.is_object()) << read_text(t + "/hook-state");
     EXPECT_EQ(hook_state["status"], "creating");
     EXPECT_EQ(hook_state["id"], c);
     EXPECT_EQ(hook_state["pid"], st["pid"]);
