@@ -46,8 +46,6 @@ void check_supported(const spec::Spec& s) {
     if (!s.process) throw Error("process: is required to create a container");
     if (!s.has_namespace(CLONE_NEWNS) || !s.find_namespace(CLONE_NEWNS)->path.empty())
         throw Error("linux.namespaces: berth needs a new mount namespace (not one joined by path) to set up the root filesystem");
-    if (!s.hooks.create_container.empty()) throw Error("hooks.createContainer: not supported yet");
-    if (!s.hooks.start_container.empty()) throw Error("hooks.startContainer: not supported yet");
 }
 
 void write_id_map(pid_t pid, const char* file, const char* field, const std::vector<spec::IdMapping>& maps) {
@@ -210,6 +208,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     st.created = now_rfc3339();
     st.annotations = std::move(s.annotations);
     st.cgroup = cg.to_json();
+    st.start_container = hooks_to_json(s.hooks.start_container);
     st.poststart = hooks_to_json(s.hooks.poststart);
     st.poststop = hooks_to_json(s.hooks.poststop);
     st.resources = nlohmann::json::parse(s.linux.resources.json);
@@ -288,18 +287,18 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     st.pid = pid;
     st.start_time = ps->start_time;
 
-    if (!s.hooks.create_runtime.empty() || !s.hooks.prestart.empty()) {
-        const std::string state_json = oci_state_json(st, "creating").dump();
-        run_hooks(s.hooks.prestart, "prestart", state_json);
-        run_hooks(s.hooks.create_runtime, "createRuntime", state_json);
-    }
+    // createContainer hooks are init's to run (container_init.cpp).
+    const std::string state_json = oci_state_json(st, "creating").dump();
+    run_hooks(s.hooks.prestart, "prestart", state_json);
+    run_hooks(s.hooks.create_runtime, "createRuntime", state_json);
     fault_point("create.hooks-run");
 
     step("init placed in its cgroup");
     // Init is a clone of us and has the parsed spec already: the message only
     // says "go" with what was decided since.
     send_message(parent_end.get(), {{"rootfs", rootfs}, {"bundle", bundle}, {"fifo", fifo},
-                                    {"no_pivot", opts.no_pivot}, {"keyring", opts.no_new_keyring ? "" : opts.id}});
+                                    {"no_pivot", opts.no_pivot}, {"keyring", opts.no_new_keyring ? "" : opts.id},
+                                    {"state", s.hooks.create_container.empty() ? "" : state_json}});
     fault_point("create.spec-sent");
     bool ready = false;
     while (auto msg = receive_message(parent_end.get())) {

@@ -17,6 +17,7 @@
 #include "errors/error.hpp"
 #include "util/files.hpp"
 #include "hooks/hooks.hpp"
+#include "hooks/hooks_in_container.hpp"
 #include "log/log.hpp"
 #include "state/process_identity.hpp"
 #include "state/state_store.hpp"
@@ -29,11 +30,12 @@ namespace berth {
 using json = nlohmann::json;
 
 // The spec: a failing poststart or poststop hook is logged, and the
-// operation goes on.
+// operation goes on, with the hooks after it.
 static void run_hooks_logged(const json& list, const std::string& phase, const ContainerState& st, const std::string& status) {
     if (list.empty()) return;
     try {
-        run_hooks(hooks_from_json(list, phase), phase, oci_state_json(st, status).dump());
+        for (const auto& failure : run_all_hooks(hooks_from_json(list, phase), phase, oci_state_json(st, status).dump()))
+            log_warning(failure);
     } catch (const Error& e) {
         log_warning(e.what());
     }
@@ -93,6 +95,19 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     if (status == "paused") throw Error("cannot start a container in the paused state");
     if (status != "created") throw Error("cannot start an already running container");
     fault_point("start.state-loaded");
+    // Before the fifo: the process must not run before they have. A failure
+    // stops the container, as the spec asks (runc: start fails and init
+    // dies); delete then runs the poststop hooks.
+    try {
+        run_hooks_in_container(st, hooks_from_json(st.start_container, "startContainer"), "startContainer",
+                               oci_state_json(st, "created").dump());
+    } catch (const Error&) {
+        UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
+        if (pidfd && check_liveness(st.pid, st.start_time) == Liveness::Alive)
+            ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+        throw;
+    }
+    fault_point("start.start-container-hooks-run");
     const std::string fifo = c.path("exec.fifo");
     UniqueFd fd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd) throw_errno("open", fifo);

@@ -12,10 +12,15 @@
 #include "errors/error.hpp"
 #include "util/unique_fd.hpp"
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
 namespace berth {
 
 const std::vector<std::string>& supported_hook_kinds() {
-    static const std::vector<std::string> kinds = {"prestart", "createRuntime", "poststart", "poststop"};
+    static const std::vector<std::string> kinds = {"prestart",       "createRuntime", "createContainer",
+                                                   "startContainer", "poststart",     "poststop"};
     return kinds;
 }
 
@@ -35,14 +40,22 @@ static void run_hook(const spec::Hook& h, const std::string& phase, const std::s
     if (pid == 0) {
         ::signal(SIGPIPE, SIG_DFL);  // ignored in berth (see below), not in hooks
         ::dup2(rd.get(), 0);
+        // Only stdio: a hook run by init must not get the init channel or
+        // the caller's preserved fds.
+        ::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
         ::execve(h.path.c_str(), argv.data(), envp.data());
         _exit(127);
     }
     rd.reset();
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    // A hook that does not read its stdin must not block us.
-    ::signal(SIGPIPE, SIG_IGN);
+    // A hook that does not read its stdin must not kill us. Put back after
+    // the write: init runs hooks too, and an ignored SIGPIPE would be
+    // inherited by the container's process.
+    struct sigaction ignore = {}, saved = {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &saved);
     (void)!::write(wr.get(), state.data(), state.size());
+    ::sigaction(SIGPIPE, &saved, nullptr);
     wr.reset();
     if (h.timeout && pidfd) {
         struct pollfd p = {pidfd.get(), POLLIN, 0};
@@ -107,6 +120,19 @@ std::vector<spec::Hook> hooks_from_json(const nlohmann::json& list, const std::s
 
 void run_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase, const std::string& state_json) {
     for (const auto& h : hooks) run_hook(h, phase, state_json);
+}
+
+std::vector<std::string> run_all_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase,
+                                       const std::string& state_json) {
+    std::vector<std::string> failures;
+    for (const auto& h : hooks) {
+        try {
+            run_hook(h, phase, state_json);
+        } catch (const Error& e) {
+            failures.push_back(e.what());
+        }
+    }
+    return failures;
 }
 
 }  // namespace berth

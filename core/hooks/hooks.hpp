@@ -1,4 +1,8 @@
-// OCI hooks: run on the host with the container's state JSON on stdin.
+// OCI hooks: run with the container's state JSON on stdin. Who runs them:
+// prestart, createRuntime (create, on the host), createContainer (init,
+// after the mounts and before pivot_root), startContainer (start, through a
+// helper in the container's namespaces and cgroup), poststart (start) and
+// poststop (delete), on the host.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -10,13 +14,17 @@
 namespace berth {
 
 // The hook kinds berth runs, in the order of a container's life; `features`
-// lists exactly these. createContainer and startContainer are refused by
-// create (not run yet).
+// lists exactly these.
 const std::vector<std::string>& supported_hook_kinds();
 
 // Runs hooks in order; the first that fails (non-zero exit, signal or
 // timeout) throws an error naming the phase and the hook's path.
 void run_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase, const std::string& state_json);
+
+// For poststart and poststop, whose failures the spec has logged, not fatal:
+// runs every hook, and returns the failures' messages in order.
+std::vector<std::string> run_all_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase,
+                                       const std::string& state_json);
 
 // Hooks kept in state.json for the verbs that run them later (start, delete).
 nlohmann::json hooks_to_json(const std::vector<spec::Hook>& hooks);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "errors/error.hpp"
+#include "hooks/hooks.hpp"
 #include "init/exec_stub.hpp"
 #include "namespaces/loopback.hpp"
 #include "init/init_channel.hpp"
@@ -134,6 +135,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         const std::string fifo_path = msg->at("fifo");
         const bool no_pivot = msg->at("no_pivot");
         const std::string keyring = msg->value("keyring", "");
+        const std::string state_json = msg->value("state", "");
         const spec::Process& proc = *s.process;
         fault_point("create.init.spec-received");
 
@@ -159,6 +161,12 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
             throw Error("hostname: sethostname \"" + s.hostname + "\": " + errno_text(errno), errno);
         if (!s.domainname.empty() && ::setdomainname(s.domainname.data(), s.domainname.size()) < 0)
             throw Error("domainname: setdomainname \"" + s.domainname + "\": " + errno_text(errno), errno);
+
+        // The spec: in the container's namespaces, with the mounts done and
+        // before pivot_root, so the path resolves on the host. In its cgroup
+        // too, as create placed us there before "go".
+        run_hooks(s.hooks.create_container, "createContainer", state_json);
+        fault_point("create.init.create-container-hooks-run");
 
         // The fifo lives in the host's state dir: open it before the host's
         // root is gone. O_PATH does not block; the stub reopens it for writing.

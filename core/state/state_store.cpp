@@ -80,7 +80,7 @@ json oci_state_json(const ContainerState& st, const std::string& status) {
 static json to_json(const ContainerState& st) {
     return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"creating", st.creating}, {"bundle", st.bundle},
             {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner},     {"annotations", st.annotations},
-            {"cgroup", st.cgroup}, {"poststart", st.poststart}, {"poststop", st.poststop},
+            {"cgroup", st.cgroup}, {"startContainer", st.start_container}, {"poststart", st.poststart}, {"poststop", st.poststop},
             {"resources", st.resources}, {"plugins", st.plugins}};
 }
 
@@ -148,6 +148,10 @@ ContainerState parse_state(const std::string& text) {
         if (!c->is_object()) corrupt("cgroup", "must be an object");
         st.cgroup = *c;
     }
+    if (const json* h = member(j, "startContainer", false)) {
+        if (!h->is_array()) corrupt("startContainer", "must be an array");
+        st.start_container = *h;
+    }
     if (const json* h = member(j, "poststart", false)) {
         if (!h->is_array()) corrupt("poststart", "must be an array");
         st.poststart = *h;
@@ -170,6 +174,7 @@ ContainerState parse_state(const std::string& text) {
     // What delete and start will read from these: refuse them now, so that
     // `delete --force` still removes a container whose state is corrupt.
     CgroupPaths::from_json(st.cgroup);
+    hooks_from_json(st.start_container, "startContainer");
     hooks_from_json(st.poststart, "poststart");
     hooks_from_json(st.poststop, "poststop");
     return st;

@@ -30,6 +30,7 @@ struct ContainerState {
     std::string owner;
     std::map<std::string, std::string> annotations;
     nlohmann::json cgroup = nlohmann::json::object();  // CgroupPaths, for delete
+    nlohmann::json start_container = nlohmann::json::array();  // hooks start runs in the container
     nlohmann::json poststart = nlohmann::json::array();  // hooks to run after start
     nlohmann::json poststop = nlohmann::json::array();   // hooks to run on delete
     // linux.resources as now applied (create's, then each update's merge),

@@ -68,7 +68,8 @@ TEST(Features, Shape) {
 }
 
 TEST(Features, HooksAreTheOnesRun) {
-    EXPECT_EQ(strings(doc()["hooks"]), (std::vector<std::string>{"prestart", "createRuntime", "poststart", "poststop"}));
+    EXPECT_EQ(strings(doc()["hooks"]), (std::vector<std::string>{"prestart", "createRuntime", "createContainer",
+                                                                 "startContainer", "poststart", "poststop"}));
 }
 
 TEST(Features, EveryMountOptionIsParsedAsAnOption) {

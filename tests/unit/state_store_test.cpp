@@ -120,6 +120,7 @@ ContainerState sample_state() {
     st.cgroup = {{"mode", "unified"}, {"unified", "/sys/fs/cgroup/berth/web"}};
     st.poststop = nlohmann::json::array({{{"path", "/bin/true"}}});
     st.poststart = nlohmann::json::array({{{"path", "/bin/echo"}}});
+    st.start_container = nlohmann::json::array({{{"path", "/hook"}, {"args", {"hook", "a"}}}});
     return st;
 }
 
@@ -140,6 +141,7 @@ TEST_F(TempRoot, SaveLoadRoundTrip) {
     EXPECT_EQ(back.cgroup, st.cgroup);
     EXPECT_EQ(back.poststop, st.poststop);
     EXPECT_EQ(back.poststart, st.poststart);
+    EXPECT_EQ(back.start_container, st.start_container);
     // Reopened by another handle after the first is gone.
     { auto moved = std::move(c); }
     auto again = store.open("web");
@@ -574,6 +576,8 @@ TEST(ParseState, WrongTypesNameTheField) {
     EXPECT_EQ(state_error(with("annotations", R"({"a": 1})")), "annotations.a: must be a string");
     EXPECT_EQ(state_error(with("cgroup", "[]")), "cgroup: must be an object");
     EXPECT_EQ(state_error(with("poststop", "{}")), "poststop: must be an array");
+    EXPECT_EQ(state_error(with("startContainer", "{}")), "startContainer: must be an array");
+    EXPECT_EQ(state_error(with("startContainer", R"([{"args": ["x"]}])")), "startContainer[0].path: must be a string");
 }
 
 TEST(ParseState, CgroupAndHooksAreCheckedAsDeleteReadsThem) {
