@@ -18,10 +18,10 @@ int openat2_in_root(int root_fd, const std::string& path, int flags, unsigned mo
     how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
     how.mode = (flags & O_CREAT) ? mode : 0;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    std::string rel = path;
-    while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
-    if (rel.empty()) rel = ".";
-    return static_cast<int>(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+    const char* rel = path.c_str();
+    while (*rel == '/') ++rel;
+    if (*rel == '\0') rel = ".";
+    return static_cast<int>(::syscall(SYS_openat2, root_fd, rel, &how, sizeof how));
 }
 
 std::string parent_of(const std::string& path) {
@@ -84,15 +84,41 @@ UniqueFd mkdir_all_in_root(int root_fd, const std::string& path, unsigned mode) 
     return mkdir_all_walk(root_fd, path, mode, 0);
 }
 
-UniqueFd touch_in_root(int root_fd, const std::string& path) {
+// The last component may be a dangling symlink (an image's
+// /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf): it is
+// followed inside the root, like the directories above it, and the file is
+// made where it points, as runc's securejoin does. Creating with O_NOFOLLOW
+// on the symlink itself would fail with ELOOP.
+static UniqueFd touch_walk(int root_fd, const std::string& path, int depth) {
+    if (depth > 40) throw_sys(ELOOP, "create", path);
     int fd = openat2_in_root(root_fd, path, O_PATH);
     if (fd >= 0) return UniqueFd(fd);
     if (errno != ENOENT) throw_errno("open", path);
-    mkdir_all_in_root(root_fd, parent_of(path));
-    fd = openat2_in_root(root_fd, path, O_CREAT | O_RDONLY | O_NOFOLLOW, 0644);
-    if (fd < 0) throw_errno("create", path);
+    const std::string parent = parent_of(path);
+    const std::string name = base_of(path);
+    UniqueFd dir = mkdir_all_in_root(root_fd, parent);
+    char target[4096];
+    ssize_t n = ::readlinkat(dir.get(), name.c_str(), target, sizeof target - 1);
+    if (n >= 0) {
+        target[n] = '\0';
+        // A relative target is taken from the symlink's directory; its ".."
+        // is resolved by openat2 inside the root, never lexically.
+        std::string via = target[0] == '/' ? std::string(target) : (parent == "/" ? "" : parent) + "/" + target;
+        return touch_walk(root_fd, via, depth + 1);
+    }
+    if (name.empty() || name == "." || name == "..") throw_sys(EISDIR, "create", path);
+    fd = ::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        // Something appeared since the readlink (a symlink too, maybe): resolve again.
+        if (errno == EEXIST) return touch_walk(root_fd, path, depth + 1);
+        throw_errno("create", path);
+    }
     ::close(fd);
-    return open_in_root(root_fd, path);
+    fd = ::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) throw_errno("open", path);
+    return UniqueFd(fd);
 }
+
+UniqueFd touch_in_root(int root_fd, const std::string& path) { return touch_walk(root_fd, path, 0); }
 
 }  // namespace berth

@@ -16,22 +16,14 @@
 #include "errors/error.hpp"
 #include "plugins/registry.hpp"
 #include "rootfs/path_in_root.hpp"
+#include "rootfs/propagation.hpp"
+#include "rootfs/tmpfs_mode.hpp"
 #include "util/unique_fd.hpp"
 
 namespace berth {
 namespace {
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
-
-unsigned long propagation_flag(const std::string& p) {
-    static const std::map<std::string, unsigned long> t = {
-        {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC}, {"slave", MS_SLAVE},
-        {"rslave", MS_SLAVE | MS_REC}, {"shared", MS_SHARED},             {"rshared", MS_SHARED | MS_REC},
-        {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
-    };
-    auto it = t.find(p);
-    return it == t.end() ? 0 : it->second;
-}
 
 std::string bind_source(const spec::Mount& m, const std::string& bundle) {
     // Relative bind sources are relative to the bundle, as in runc.
@@ -148,6 +140,25 @@ void mask_with_tmpfs(int target, const std::string& path) {
     move_onto(mnt.get(), target, "mask", path);
 }
 
+// The mode of the directory a tmpfs covers is only known before the
+// destination is created: a directory made for the mount gets the kernel's
+// 1777, as in runc.
+std::vector<std::string> with_covered_mode(int root_fd, const std::string& destination,
+                                           const std::vector<std::string>& options) {
+    if (has_mode_option(options)) return options;
+    UniqueFd covered;
+    try {
+        covered = open_in_root(root_fd, destination, O_PATH | O_DIRECTORY);
+    } catch (const Error&) {
+        // Missing: made below for the mount. Anything else (not a
+        // directory, a loop) is reported by the resolve that follows.
+        return options;
+    }
+    struct stat sb;
+    if (::fstat(covered.get(), &sb) < 0) throw_errno("stat", destination);
+    return tmpfs_options_with_mode(options, sb.st_mode);
+}
+
 }  // namespace
 
 UniqueFd open_verified_dev_null() {
@@ -178,12 +189,10 @@ void validate_mounts(const spec::Spec& s, const std::string& bundle, const Plugi
 
 void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::string& bundle,
                     const PluginRegistry& plugins, bool userns) {
-    unsigned long prop = s.linux.rootfs_propagation.empty() ? (MS_SLAVE | MS_REC)
-                                                            : propagation_flag(s.linux.rootfs_propagation);
-    // Shared propagation would leak our mounts to the host; start from slave
-    // or private and apply a shared rootfsPropagation to the rootfs only.
-    unsigned long host_side = (prop & MS_SHARED) ? (MS_SLAVE | MS_REC) : (prop | MS_REC);
-    if (::mount(nullptr, "/", nullptr, host_side, nullptr) < 0) throw_errno("make mount tree private", "/");
+    // A shared or unbindable rootfsPropagation is applied to / after
+    // pivot_root (finish_rootfs); see namespace_propagation.
+    if (::mount(nullptr, "/", nullptr, namespace_propagation(s.linux.rootfs_propagation), nullptr) < 0)
+        throw_errno("make mount tree private", "/");
     if (::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) throw_errno("bind rootfs", rootfs);
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs", rootfs);
@@ -195,6 +204,9 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
         if (m.type == "devpts" && m.destination == "/dev/pts") has_devpts = true;
         struct stat sb;
         bool file_target = m.type == "bind" && ::stat(req.source.c_str(), &sb) == 0 && !S_ISDIR(sb.st_mode);
+        bool is_bind = std::find_if(m.options.begin(), m.options.end(),
+                                    [](const std::string& o) { return o == "bind" || o == "rbind"; }) != m.options.end();
+        if (m.type == "tmpfs" && !is_bind) req.options = with_covered_mode(root.get(), m.destination, req.options);
         UniqueFd target = file_target ? touch_in_root(root.get(), m.destination) : mkdir_all_in_root(root.get(), m.destination);
         refuse_mount_into_procfs(m, target.get(), file_target);
         req.target = fd_path(target.get());

@@ -391,7 +391,12 @@ Linux parse_linux(const Field& l) {
     if (auto f = l.get("devices")) {
         for (auto& d : f->array()) {
             Device dev;
-            dev.path = absolute_path(d.need("path"));
+            // Cleaned here, so that the node is made at the name runc makes
+            // it at ("/dev/fuse/" is /dev/fuse); a path that cleans to / would
+            // put the node over the rootfs.
+            auto path_field = d.need("path");
+            dev.path = clean_absolute_path(absolute_path(path_field));
+            if (dev.path == "/") fail(path_field.path, "\"" + path_field.str() + "\" names the rootfs itself, not a device node");
             auto t = d.need("type");
             std::string ts = t.str();
             if (ts != "c" && ts != "b" && ts != "u" && ts != "p") fail(t.path, "unknown device type \"" + ts + "\"");
@@ -502,6 +507,24 @@ const std::map<std::string, int>& namespace_table() {
         {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
     };
     return t;
+}
+
+std::string clean_absolute_path(const std::string& path) {
+    std::vector<std::string> parts;
+    for (size_t start = 0; start <= path.size();) {
+        size_t end = path.find('/', start);
+        if (end == std::string::npos) end = path.size();
+        std::string part = path.substr(start, end - start);
+        if (part == "..") {
+            if (!parts.empty()) parts.pop_back();
+        } else if (!part.empty() && part != ".") {
+            parts.push_back(std::move(part));
+        }
+        start = end + 1;
+    }
+    std::string out;
+    for (const std::string& part : parts) out += "/" + part;
+    return out.empty() ? "/" : out;
 }
 
 int namespace_flag(const std::string& type) {

@@ -150,6 +150,11 @@ const std::map<std::string, int>& namespace_table();
 // The capability number for "CAP_SYS_ADMIN", or -1 when unknown.
 int capability_number(const std::string& name);
 
+// An absolute path cleaned lexically, as Go's filepath.Clean (what runc's
+// securejoin does to a device path): "//", "." and trailing slashes go, ".."
+// drops the component before it and stops at "/". "/dev/fuse/" -> "/dev/fuse".
+std::string clean_absolute_path(const std::string& path);
+
 // A runc-like default config (the `spec` verb).
 std::string default_spec_json();
 

@@ -20,7 +20,7 @@ namespace {
 
 // Host paths a broken resolver would create or reach.
 const char* kHostPaths[] = {"/newdir", "/host-etc-should-not-escape", "/berth-escape-file", "/x",
-                            "/berth-up-dir"};
+                            "/berth-up-dir", "/berth-somewhere"};
 
 class FakeRootfs : public ::testing::Test {
 protected:
@@ -215,16 +215,74 @@ TEST_F(FakeRootfs, TouchExistingKeepsContent) {
     EXPECT_EQ(s, "inside");
 }
 
-// The last component a symlink to a missing host file: not followed out.
+// The last component a symlink to a missing host file: followed inside the
+// root (runc's securejoin), the file made there and never on the host.
 TEST_F(FakeRootfs, TouchDanglingSymlinkDoesNotEscape) {
-    auto e = error_of([&] { berth::touch_in_root(root_fd_, "/escape-file"); });
-    if (std::string(e.what()) == "<no error>") {
-        // Acceptable only when the file was made inside the root.
-        EXPECT_TRUE(fs::exists(root_ + "/berth-escape-file"));
-    } else {
-        EXPECT_EQ(std::string(e.what()).rfind("create /escape-file: ", 0), 0u) << e.what();
-    }
+    auto fd = berth::touch_in_root(root_fd_, "/escape-file");
+    EXPECT_TRUE(fs::is_symlink(root_ + "/escape-file")) << "the symlink was replaced";
+    EXPECT_TRUE(fs::is_regular_file(root_ + "/berth-escape-file"));
+    EXPECT_EQ(id_of_fd(fd.get()), id_of_path(root_ + "/berth-escape-file"));
     EXPECT_FALSE(fs::exists("/berth-escape-file"));
+    EXPECT_EQ(added(), std::set<std::string>{"a/rootfs/berth-escape-file"});
+}
+
+// An image's /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf with
+// no /run/systemd: a bind onto it lands at the link's target.
+TEST_F(FakeRootfs, TouchThroughDanglingRelativeSymlink) {
+    fs::create_directories(root_ + "/etc2");
+    fs::create_symlink("../berth-somewhere/resolve/stub-resolv.conf", root_ + "/etc2/resolv.conf");
+    before_ = listing();
+    auto fd = berth::touch_in_root(root_fd_, "/etc2/resolv.conf");
+    EXPECT_TRUE(fs::is_symlink(root_ + "/etc2/resolv.conf"));
+    EXPECT_EQ(id_of_fd(fd.get()), id_of_path(root_ + "/berth-somewhere/resolve/stub-resolv.conf"));
+    EXPECT_EQ(fs::status(root_ + "/berth-somewhere/resolve/stub-resolv.conf").permissions() & fs::perms::all,
+              fs::perms(0644));
+    EXPECT_EQ(added(), (std::set<std::string>{"a/rootfs/berth-somewhere", "a/rootfs/berth-somewhere/resolve",
+                                               "a/rootfs/berth-somewhere/resolve/stub-resolv.conf"}));
+}
+
+TEST_F(FakeRootfs, TouchThroughDanglingAbsoluteSymlinkChain) {
+    fs::create_symlink("/link2", root_ + "/link1");
+    fs::create_symlink("berth-somewhere/file", root_ + "/link2");
+    before_ = listing();
+    auto fd = berth::touch_in_root(root_fd_, "/link1");
+    EXPECT_EQ(id_of_fd(fd.get()), id_of_path(root_ + "/berth-somewhere/file"));
+    EXPECT_EQ(added(), (std::set<std::string>{"a/rootfs/berth-somewhere", "a/rootfs/berth-somewhere/file"}));
+}
+
+TEST_F(FakeRootfs, TouchThroughDanglingSymlinkClimbingOut) {
+    fs::create_symlink("../../../../../berth-escape-file", root_ + "/climb");
+    before_ = listing();
+    auto fd = berth::touch_in_root(root_fd_, "/climb");
+    EXPECT_EQ(id_of_fd(fd.get()), id_of_path(root_ + "/berth-escape-file"));
+    EXPECT_EQ(added(), std::set<std::string>{"a/rootfs/berth-escape-file"});
+    EXPECT_FALSE(fs::exists(tmp_ + "/berth-escape-file"));
+}
+
+TEST_F(FakeRootfs, TouchSymlinkLoop) {
+    fs::create_symlink("/loop2", root_ + "/loop1");
+    fs::create_symlink("loop1", root_ + "/loop2");
+    before_ = listing();
+    auto e = error_of([&] { berth::touch_in_root(root_fd_, "/loop1"); });
+    EXPECT_EQ(e.err(), ELOOP) << e.what();
+    EXPECT_TRUE(added().empty());
+}
+
+// The destination itself a dangling symlink, absolute or relative: the
+// directory is made at its target, inside the root.
+TEST_F(FakeRootfs, MkdirAllDanglingSymlinkAsLastComponent) {
+    fs::create_symlink("/berth-somewhere/missing", root_ + "/data");
+    fs::create_symlink("berth-somewhere/rel", root_ + "/data-rel");
+    fs::create_symlink("../../../berth-up-dir", root_ + "/data-up");
+    before_ = listing();
+    auto fd = berth::mkdir_all_in_root(root_fd_, "/data");
+    EXPECT_EQ(id_of_fd(fd.get()), id_of_path(root_ + "/berth-somewhere/missing"));
+    auto rel = berth::mkdir_all_in_root(root_fd_, "/data-rel");
+    EXPECT_EQ(id_of_fd(rel.get()), id_of_path(root_ + "/berth-somewhere/rel"));
+    auto up = berth::mkdir_all_in_root(root_fd_, "/data-up");
+    EXPECT_EQ(id_of_fd(up.get()), id_of_path(root_ + "/berth-up-dir"));
+    EXPECT_EQ(added(), (std::set<std::string>{"a/rootfs/berth-somewhere", "a/rootfs/berth-somewhere/missing",
+                                               "a/rootfs/berth-somewhere/rel", "a/rootfs/berth-up-dir"}));
 }
 
 }  // namespace

@@ -208,6 +208,12 @@ const BadRow kBadRows[] = {
     {"DeviceRelativePath",
      [](json& j) { j["linux"]["devices"] = {{{"path", "dev/x"}, {"type", "c"}, {"major", 1}, {"minor", 3}}}; },
      "linux.devices[0].path: must be an absolute path, not \"dev/x\""},
+    {"DevicePathIsTheRoot",
+     [](json& j) { j["linux"]["devices"] = {{{"path", "/dev/.."}, {"type", "c"}, {"major", 1}, {"minor", 3}}}; },
+     "linux.devices[0].path: \"/dev/..\" names the rootfs itself, not a device node"},
+    {"DevicePathSlash",
+     [](json& j) { j["linux"]["devices"] = {{{"path", "//"}, {"type", "c"}, {"major", 1}, {"minor", 3}}}; },
+     "linux.devices[0].path: \"//\" names the rootfs itself, not a device node"},
     {"CharDeviceWithoutMajor", [](json& j) { j["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", "c"}}}; },
      "linux.devices[0].major: is required"},
     {"SysctlNotNamespaced", [](json& j) { j["linux"]["sysctl"] = {{"kernel.core_pattern", "|/tmp/x"}}; },
@@ -530,6 +536,28 @@ TEST(SpecGood, DevicesHooksAndTimeOffsets) {
     ASSERT_EQ(s.hooks.prestart.size(), 1u);
     EXPECT_EQ(s.hooks.prestart[0].timeout, 3);
     EXPECT_EQ(s.hooks.prestart[0].args, (std::vector<std::string>{"hook", "a"}));
+}
+
+TEST(SpecGood, DevicePathsAreCleaned) {
+    json j = base_config();
+    j["linux"]["devices"] = {{{"path", "/dev/fuse/"}, {"type", "c"}, {"major", 10}, {"minor", 229}},
+                             {{"path", "/dev//net/./tun"}, {"type", "c"}, {"major", 10}, {"minor", 200}},
+                             {{"path", "/../dev/x/../kvm//"}, {"type", "c"}, {"major", 10}, {"minor", 232}}};
+    auto s = parse_spec(j.dump());
+    ASSERT_EQ(s.linux.devices.size(), 3u);
+    EXPECT_EQ(s.linux.devices[0].path, "/dev/fuse");
+    EXPECT_EQ(s.linux.devices[1].path, "/dev/net/tun");
+    EXPECT_EQ(s.linux.devices[2].path, "/dev/kvm");
+}
+
+TEST(SpecPure, CleanAbsolutePath) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"/", "/"},           {"//", "/"},         {"/..", "/"},           {"/./", "/"},
+        {"/dev/fuse", "/dev/fuse"}, {"/dev/fuse/", "/dev/fuse"}, {"/dev/fuse///", "/dev/fuse"},
+        {"//dev//fuse", "/dev/fuse"}, {"/dev/./fuse", "/dev/fuse"}, {"/dev/../../fuse", "/fuse"},
+        {"/dev/a/..", "/dev"},  {"/dev/...", "/dev/..."}, {"/dev/.x", "/dev/.x"},
+    };
+    for (auto& [in, out] : cases) EXPECT_EQ(berth::spec::clean_absolute_path(in), out) << in;
 }
 
 TEST(SpecGood, LoadSpecNamesMissingBundle) {

@@ -1,0 +1,81 @@
+// Pure rules of the rootfs setup: the mode of a tmpfs over an existing
+// directory, and the propagation the mount tree starts from.
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <string>
+#include <vector>
+
+#include "rootfs/propagation.hpp"
+#include "rootfs/tmpfs_mode.hpp"
+
+namespace {
+
+using Options = std::vector<std::string>;
+
+TEST(TmpfsMode, CoveredModeWhenNoneGiven) {
+    struct Case {
+        Options options;
+        mode_t covered;
+        Options expected;
+    } cases[] = {
+        {{}, S_IFDIR | 0755, {"mode=0755"}},
+        {{"nosuid", "nodev"}, S_IFDIR | 0700, {"mode=0700", "nosuid", "nodev"}},
+        {{"size=64k"}, S_IFDIR | 01777, {"mode=1777", "size=64k"}},
+        {{"ro"}, S_IFDIR | 02750, {"mode=2750", "ro"}},
+        {{"tmpcopyup"}, S_IFDIR | 04711, {"mode=4711", "tmpcopyup"}},
+        {{}, S_IFDIR, {"mode=0000"}},
+    };
+    for (const Case& c : cases) EXPECT_EQ(berth::tmpfs_options_with_mode(c.options, c.covered), c.expected);
+}
+
+TEST(TmpfsMode, GivenModeWins) {
+    for (const Options& o : {Options{"mode=1777"}, Options{"nosuid", "mode=755"}, Options{"size=1m,mode=700"},
+                             Options{"mode=0", "size=1m"}})
+        EXPECT_EQ(berth::tmpfs_options_with_mode(o, S_IFDIR | 0755), o);
+}
+
+TEST(TmpfsMode, HasModeOption) {
+    EXPECT_TRUE(berth::has_mode_option({"mode=755"}));
+    EXPECT_TRUE(berth::has_mode_option({"nosuid", "uid=0,mode=700"}));
+    EXPECT_FALSE(berth::has_mode_option({}));
+    EXPECT_FALSE(berth::has_mode_option({"mode"}));
+    EXPECT_FALSE(berth::has_mode_option({"nosuid", "size=1m", "xmode=1"}));
+    EXPECT_FALSE(berth::has_mode_option({"uid=0,mod,e=7"}));
+}
+
+TEST(Propagation, Flags) {
+    struct Case {
+        const char* name;
+        unsigned long flag;
+    } cases[] = {
+        {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC}, {"slave", MS_SLAVE},
+        {"rslave", MS_SLAVE | MS_REC}, {"shared", MS_SHARED},             {"rshared", MS_SHARED | MS_REC},
+        {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}, {"", 0}, {"bogus", 0},
+    };
+    for (const Case& c : cases) EXPECT_EQ(berth::propagation_flag(c.name), c.flag) << c.name;
+}
+
+// Never shared (mounts would reach the host) and never unbindable (the bind
+// of the rootfs onto itself would fail with EINVAL); always the whole tree.
+TEST(Propagation, NamespaceStartsSlaveOrPrivate) {
+    struct Case {
+        const char* rootfs_propagation;
+        unsigned long flag;
+    } cases[] = {
+        {"", MS_SLAVE | MS_REC},
+        {"slave", MS_SLAVE | MS_REC},
+        {"rslave", MS_SLAVE | MS_REC},
+        {"shared", MS_SLAVE | MS_REC},
+        {"rshared", MS_SLAVE | MS_REC},
+        {"private", MS_PRIVATE | MS_REC},
+        {"rprivate", MS_PRIVATE | MS_REC},
+        {"unbindable", MS_PRIVATE | MS_REC},
+        {"runbindable", MS_PRIVATE | MS_REC},
+    };
+    for (const Case& c : cases)
+        EXPECT_EQ(berth::namespace_propagation(c.rootfs_propagation), c.flag) << '"' << c.rootfs_propagation << '"';
+}
+
+}  // namespace
