@@ -37,6 +37,7 @@
 #include "init/exec_stub.hpp"
 #include "init/init_channel.hpp"
 #include "namespaces/process_namespaces.hpp"
+#include "process/child_guard.hpp"
 #include "process/process_defaults.hpp"
 #include "process/process_setup.hpp"
 #include "seccomp/seccomp_filter.hpp"
@@ -145,27 +146,6 @@ void ensure_stdio_open() {
     }
 }
 
-// Kills and reaps the helper unless the exec went through.
-class HelperGuard {
-public:
-    explicit HelperGuard(pid_t pid) : pid_(pid) {}
-    ~HelperGuard() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGKILL);
-        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
-    }
-    // The helper is known to have exited: reap it and report its status.
-    int reap() {
-        int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
-        pid_ = 0;
-        return status;
-    }
-    void release() { pid_ = 0; }
-
-private:
-    pid_t pid_;
-};
 
 volatile pid_t g_forward_to = 0;
 
@@ -299,7 +279,7 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
         if (fork_errno == ENOMEM) throw Error("cannot exec in a stopped container", ESRCH);
         throw_sys(fork_errno, "fork");
     }
-    HelperGuard helper(pid);
+    ChildGuard helper(pid);
     // A helper that died is an error to report, not a SIGPIPE to die of. Set
     // after the fork: the process must not inherit an ignored SIGPIPE.
     ::signal(SIGPIPE, SIG_IGN);

@@ -15,6 +15,7 @@
 #include "hooks/hooks.hpp"
 #include "init/init_channel.hpp"
 #include "namespaces/process_namespaces.hpp"
+#include "process/child_guard.hpp"
 #include "util/unique_fd.hpp"
 
 #ifndef CLONE_NEWTIME
@@ -40,25 +41,6 @@ namespace {
     }
 }
 
-// Kills and reaps the helper unless it was reaped.
-class HelperGuard {
-public:
-    explicit HelperGuard(pid_t pid) : pid_(pid) {}
-    ~HelperGuard() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGKILL);
-        reap();
-    }
-    int reap() {
-        int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
-        pid_ = 0;
-        return status;
-    }
-
-private:
-    pid_t pid_;
-};
 
 }  // namespace
 
@@ -91,7 +73,7 @@ void run_hooks_in_container(const ContainerState& st, const std::vector<spec::Ho
         if (fork_errno == ENOMEM) throw Error("cannot start a container that has stopped", ESRCH);
         throw_sys(fork_errno, "fork " + phase + " hook helper");
     }
-    HelperGuard helper(pid);
+    ChildGuard helper(pid);
     ::signal(SIGPIPE, SIG_IGN);  // a dead helper is an error to report
     child_end.reset();
     CgroupManager(CgroupLayout{}, {}).join(cgroup, pid);
