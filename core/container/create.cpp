@@ -287,8 +287,10 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     st.pid = pid;
     st.start_time = ps->start_time;
 
-    // createContainer hooks are init's to run (container_init.cpp).
-    const std::string state_json = oci_state_json(st, "creating").dump();
+    // createContainer hooks are init's to run (container_init.cpp). Only
+    // built for hooks: the annotations may be huge (exhaustion_test).
+    const bool any_hooks = !s.hooks.prestart.empty() || !s.hooks.create_runtime.empty() || !s.hooks.create_container.empty();
+    const std::string state_json = any_hooks ? oci_state_json(st, "creating").dump() : std::string();
     run_hooks(s.hooks.prestart, "prestart", state_json);
     run_hooks(s.hooks.create_runtime, "createRuntime", state_json);
     fault_point("create.hooks-run");

@@ -99,8 +99,10 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     // stops the container, as the spec asks (runc: start fails and init
     // dies); delete then runs the poststop hooks.
     try {
-        run_hooks_in_container(st, hooks_from_json(st.start_container, "startContainer"), "startContainer",
-                               oci_state_json(st, "created").dump());
+        // The state JSON only when there are hooks: it carries the annotations.
+        if (!st.start_container.empty())
+            run_hooks_in_container(st, hooks_from_json(st.start_container, "startContainer"), "startContainer",
+                                   oci_state_json(st, "created").dump());
     } catch (const Error&) {
         UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
         if (pidfd && check_liveness(st.pid, st.start_time) == Liveness::Alive)
