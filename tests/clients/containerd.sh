@@ -282,7 +282,8 @@ s_kill_usr1() {
 }
 
 s_pause_resume() {
-    start_detached BERTH pause1 -- sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done'
+    # Written by rename: a read between a truncate and a write would see "".
+    start_detached BERTH pause1 -- sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.1; done'
     local cnt=$T/pause-count a b
     sleep 0.5
     ctrc task pause pause1

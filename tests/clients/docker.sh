@@ -248,7 +248,8 @@ s_kill_signal() {
 }
 
 s_pause() {
-    bstart p1 $IMG sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'
+    # Written by rename: a read between a truncate and a write would see "".
+    bstart p1 $IMG sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.05; done'
     local c=/proc/$(pid_of p1)/root/tmp/count
     wait_for 10 test -s "$c"
     docker pause p1 >/dev/null
