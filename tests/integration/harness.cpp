@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include <chrono>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -276,7 +278,10 @@ int ConsoleSocket::take_master(int timeout_ms) {
 std::string read_pty_until(int master, const std::string& marker) {
     std::string out;
     char buf[256];
-    for (int i = 0; i < 50 && out.find(marker) == std::string::npos; ++i) {
+    // A deadline, not a number of polls: a busy pty ends polls early, and a
+    // TCG guest on a loaded host needs seconds to start a shell.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (out.find(marker) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
         struct pollfd pf = {master, POLLIN, 0};
         if (poll(&pf, 1, 100) > 0) {
             ssize_t n = read(master, buf, sizeof buf);

@@ -83,7 +83,7 @@ private:
     int listener_ = -1;
 };
 
-// Reads a pty master until `marker` has been seen or about 5 s have passed.
+// Reads a pty master until `marker` has been seen or 20 s have passed.
 std::string read_pty_until(int master, const std::string& marker);
 
 // A test that runs containers: its own --root in a temp dir; every id it
