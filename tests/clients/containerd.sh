@@ -95,7 +95,17 @@ remove_all_containers() {
     done
     ctrc containers ls -q 2>/dev/null | grep . && return 1 || return 0
 }
-at_exit "remove_all_containers; stop_containerd"
+# ctr's cgroupsPath is /<namespace>/<id>: the namespace's parent cgroup is
+# made on the way and, as with runc, never removed; this run removes it when
+# it made it and it is empty.
+remove_namespace_cgroups() {
+    local d
+    for d in /sys/fs/cgroup/*/berth-e2e /sys/fs/cgroup/berth-e2e; do
+        [ -d "$d" ] && ! grep -qx "$d" "$T/host-before/cgroups" && rmdir "$d" 2>/dev/null
+    done
+    return 0
+}
+at_exit "remove_all_containers; stop_containerd; remove_namespace_cgroups"
 
 start_containerd "$T/containerd/config.toml" "$T/containerd.log" "$SOCK" || { echo "containerd did not start"; exit 1; }
 log "containerd pid $CONTAINERD_PID, socket $SOCK"
@@ -487,6 +497,7 @@ final_cleanup() {
 }
 s_no_leftovers() {
     [ -z "$LEFT_CONTAINERS" ] || fail "containers could not be removed from containerd"
+    remove_namespace_cgroups  # only when empty: a container's cgroup below it still fails the check
     expect_no_leftovers "$CGROUP_PATTERN" "$BERTH_ROOT" "$RUNC_ROOT"
 }
 
