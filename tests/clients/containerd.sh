@@ -134,13 +134,7 @@ task_status() { ctrc task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }
 task_pid() { ctrc task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $2 }'; }
 task_is() { [ "$(task_status "$1")" = "$2" ]; }
 # cgroup_dir CONTROLLER ID: the task's v1 cgroup dir, from /proc/<pid>/cgroup as the shim reads it.
-cgroup_dir() {
-    local pid rel
-    pid=$(task_pid "$2")
-    rel=$(awk -F: -v c="$1" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$pid/cgroup")
-    [ -n "$rel" ] || { echo "no $1 cgroup for pid $pid" >&2; return 1; }
-    echo "/sys/fs/cgroup/$1$rel"
-}
+cgroup_dir() { v1_cgroup_dir "$(task_pid "$2")" "$1"; }
 # start_detached RUNTIME-ARRAY-NAME ID [ctr run flags...] -- CMD...: a running task, stdio to /dev/null.
 start_detached() {
     local -n rt=$1; local id=$2; shift 2

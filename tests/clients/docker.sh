@@ -143,11 +143,9 @@ bundle_of() {
 pid_of() { docker inspect -f '{{.State.Pid}}' "$1"; }
 # cgroup_file NAME CONTROLLER FILE: a file of the container's v1 cgroup
 cgroup_file() {
-    local pid rel
-    pid=$(pid_of "$1")
-    rel=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$pid/cgroup")
-    [ -n "$rel" ] || { echo "no $2 cgroup for pid $pid" >&2; return 1; }
-    echo "/sys/fs/cgroup/$2$rel/$3"
+    local dir
+    dir=$(v1_cgroup_dir "$(pid_of "$1")" "$2") || return 1
+    echo "$dir/$3"
 }
 # fixture NAME CONTAINER: keep docker's config.json for CONTAINER
 fixture() {

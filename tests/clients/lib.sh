@@ -113,6 +113,15 @@ wait_for() {
     done
 }
 
+# v1_cgroup_dir PID CONTROLLER: the process's v1 cgroup dir for CONTROLLER,
+# from /proc/PID/cgroup, as the shims and podman read it.
+v1_cgroup_dir() {
+    local rel
+    rel=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$1/cgroup")
+    [ -n "$rel" ] || { echo "no $2 cgroup for pid $1" >&2; return 1; }
+    echo "/sys/fs/cgroup/$2$rel"
+}
+
 # keep_fixture CLIENT NAME FILE: keep a config.json a client generated, with
 # host-specific paths made stable (the tests swap the rootfs anyway).
 # A fixture already kept is rewritten only with UPDATE_FIXTURES=1: ids, temp
