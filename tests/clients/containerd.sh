@@ -216,7 +216,7 @@ line two" "$out"
 
 s_tty() {
     local out
-    out=$(script -qec "timeout -s KILL 60 ctr -a $SOCK -n $NS run --rm -t ${BERTH[*]} $IMG tty sh -c 'test -t 0 && test -t 1 && echo TTY-OK; tty'" /dev/null </dev/null | tr -d '\r\0')
+    out=$(in_pty 60 ctr -a "$SOCK" -n "$NS" run --rm -t "${BERTH[@]}" "$IMG" tty sh -c 'test -t 0 && test -t 1 && echo TTY-OK; tty')
     echo "$out"
     expect_match "test -t 0 in the container" 'TTY-OK' "$out"
     expect_match "a pty" '/dev/pts/[0-9]' "$out"
@@ -238,7 +238,7 @@ s_exec() {
     out=$(ctrc task exec --exec-id x4 exec1 sh -c 'echo $FROMRUN')
     expect_eq "exec sees the container env" run-env "$out"
     expect_status "exec exit status" 7 ctrc task exec --exec-id x5 exec1 sh -c 'exit 7'
-    out=$(script -qec "timeout -s KILL 60 ctr -a $SOCK -n $NS task exec -t --exec-id x6 exec1 sh -c 'test -t 0 && echo TTY-OK'" /dev/null </dev/null | tr -d '\r\0')
+    out=$(in_pty 60 ctr -a "$SOCK" -n "$NS" task exec -t --exec-id x6 exec1 sh -c 'test -t 0 && echo TTY-OK')
     expect_match "exec -t" TTY-OK "$out"
     ctrc task exec -d --exec-id x7 exec1 sh -c 'echo detached > /tmp/detached; sleep 30'
     wait_for 10 ctrc task exec --exec-id x8 exec1 test -s /tmp/detached

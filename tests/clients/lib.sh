@@ -14,7 +14,7 @@ BUILD=${BUILD:-$SRC_ROOT/build}
 BUILD=$(cd "$BUILD" && pwd)
 FIXTURES_DIR=$SRC_ROOT/tests/fixtures/clients
 
-passed=0 failed=0 failed_names=()
+passed=0 failed=0 skipped=0 failed_names=()
 cleanups=()
 
 log() { echo "[$(date +%T)] $*" >&2; }
@@ -72,6 +72,11 @@ make_rootfs() {
 # with its output in $T/scenarios/NAME.log, shown when it fails.
 scenario() {
     local name=$1; shift
+    # ONLY="tty exec" runs just those (a developer's loop; the summary counts
+    # the rest as skipped, never as passed).
+    if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]] && [ "$name" != no-leftovers ]; then
+        skipped=$((skipped + 1)); return 0
+    fi
     mkdir -p "$T/scenarios"
     local out="$T/scenarios/${name//[^A-Za-z0-9_.-]/_}.log"
     log "scenario $name"
@@ -111,6 +116,20 @@ wait_for() {
         [ $SECONDS -lt $deadline ] || { echo "timed out waiting for: $*" >&2; return 1; }
         sleep 0.2
     done
+}
+
+# in_pty SECONDS CMD...: run CMD with a pty as its stdin/stdout/stderr (ctr -t
+# wants its own terminal), killed after SECONDS; prints its output without CR
+# and the NULs a stdin EOF leaves once the pty is raw.
+# script(1) runs `$SHELL -c`: SHELL is pinned, and timeout keeps CMD in the
+# terminal's foreground process group (--foreground). Without it, timeout's own
+# process group is a background one and CMD's tcsetattr (ctr going raw) stops
+# it with SIGTTOU until the kill; bash hid that by exec'ing a lone command.
+in_pty() {
+    local secs=$1; shift
+    local cmd
+    printf -v cmd '%q ' "$@"
+    SHELL=/bin/sh script -qec "exec timeout --foreground -s KILL $secs $cmd" /dev/null </dev/null | tr -d '\r\0'
 }
 
 # v1_cgroup_dir PID CONTROLLER: the process's v1 cgroup dir for CONTROLLER,
@@ -178,6 +197,6 @@ expect_no_leftovers() {
 
 # summary CLIENT: the per-client line that tests/run.sh and the closing note quote.
 summary() {
-    echo "client $1: $passed passed, $failed failed${failed_names:+ (${failed_names[*]})}"
-    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+    echo "client $1: $passed passed, $failed failed${failed_names:+ (${failed_names[*]})}${ONLY:+, $skipped skipped (ONLY=$ONLY)}"
+    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && { [ -n "${ONLY:-}" ] || [ "$skipped" -eq 0 ]; }
 }
