@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "errors/error.hpp"
+#include "log/log.hpp"
 #include "util/fault_point.hpp"
 #include "util/files.hpp"
 
@@ -316,6 +317,53 @@ static void enable_controllers(const std::string& mount, const std::string& dir,
     write_existing_file(cur + "/cgroup.subtree_control", line);
 }
 
+namespace {
+
+std::vector<std::string> leaves_of(const CgroupPaths& paths) {
+    std::vector<std::string> leaves;
+    if (!paths.unified.empty()) leaves.push_back(paths.unified);
+    for (auto& [ctrl, dir] : paths.v1) leaves.push_back(dir);
+    return leaves;
+}
+
+bool listed(const std::vector<std::string>& list, const std::string& d) {
+    return std::find(list.begin(), list.end(), d) != list.end();
+}
+
+// What one of the container's leaves holds before create: pids, or none when
+// the directory is missing.
+std::vector<pid_t> procs_in(const std::string& dir) {
+    std::vector<pid_t> out;
+    std::string text;
+    try {
+        text = read_file(dir + "/cgroup.procs");
+    } catch (const Error& e) {
+        if (e.err() == ENOENT) return out;
+        throw;
+    }
+    std::istringstream in(text);
+    pid_t pid;
+    while (in >> pid) out.push_back(pid);
+    return out;
+}
+
+}  // namespace
+
+void CgroupManager::refuse_shared(const CgroupPaths& paths) {
+    // delete, kill --all and pause act on every process in the container's
+    // cgroup: a cgroup that already holds processes (another container's,
+    // given the same cgroupsPath) would make them act on those too. runc 1.2
+    // refuses the same way.
+    for (auto& leaf : leaves_of(paths)) {
+        if (!listed(paths.existing, leaf)) continue;
+        auto pids = procs_in(leaf);
+        if (pids.empty()) continue;
+        throw Error("linux.cgroupsPath: cgroup " + leaf + " is not empty (" + std::to_string(pids.size()) +
+                    " process(es), pid " + std::to_string(pids.front()) +
+                    "): a container needs a cgroup of its own; berth does not share one with processes it did not start");
+    }
+}
+
 void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
     auto subs = wanted(r);
     // On error the caller destroys what `paths.created` lists.
@@ -349,20 +397,8 @@ void CgroupManager::join(const CgroupPaths& paths, pid_t pid) const {
 }
 
 std::vector<pid_t> CgroupManager::pids(const CgroupPaths& paths) {
-    std::vector<pid_t> out;
     const std::string dir = paths.procs_dir();
-    if (dir.empty()) return out;
-    std::string text;
-    try {
-        text = read_file(dir + "/cgroup.procs");
-    } catch (const Error& e) {
-        if (e.err() == ENOENT) return out;
-        throw;
-    }
-    std::istringstream in(text);
-    pid_t pid;
-    while (in >> pid) out.push_back(pid);
-    return out;
+    return dir.empty() ? std::vector<pid_t>{} : procs_in(dir);
 }
 
 namespace {
@@ -506,9 +542,9 @@ void CgroupManager::update(const CgroupPaths& paths, const Resources& r) const {
     }
 }
 
-void CgroupManager::destroy(const CgroupPaths& paths) {
+void CgroupManager::destroy(const CgroupPaths& paths, bool kill_members) {
     // Kill until empty: a process may fork while we read the list.
-    for (int round = 0; round < 200; ++round) {
+    for (int round = 0; kill_members && round < 200; ++round) {
         auto left = pids(paths);
         if (left.empty()) break;
         for (pid_t p : left) ::kill(p, SIGKILL);
@@ -517,6 +553,9 @@ void CgroupManager::destroy(const CgroupPaths& paths) {
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, nullptr);
     }
+    // Without the kill, a paused container's init was killed frozen: thaw so
+    // that it and its pid namespace go.
+    if (!kill_members) thaw_for_kill(paths);
     // Ours to remove: what we made, and what we planned to make (a crash may
     // have come before `created` was saved). What existed before is not,
     // unless we made it again after a concurrent delete pruned it.
@@ -526,15 +565,33 @@ void CgroupManager::destroy(const CgroupPaths& paths) {
     };
     // The leaves get a few more tries while exiting tasks leave them; the
     // ancestors we made may be shared with other containers, so one try each.
-    std::vector<std::string> leaves;
-    if (!paths.unified.empty()) leaves.push_back(paths.unified);
-    for (auto& [ctrl, dir] : paths.v1) leaves.push_back(dir);
+    const std::vector<std::string> leaves = leaves_of(paths);
+    // Without the kill, a leaf still busy after init's pid namespace is gone
+    // holds someone else's processes: one shared wait for all leaves, not
+    // one per hierarchy.
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    const auto waited_ms = [&] {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    };
     for (auto& d : leaves) {
         if (!ours(d)) continue;
-        for (int i = 0; i < 200; ++i) {
+        for (int i = 0;; ++i) {
             if (::rmdir(d.c_str()) == 0 || errno == ENOENT) break;
             if (errno != EBUSY) throw_errno("remove cgroup", d);
-            if (i == 199) throw_errno("remove cgroup", d);
+            if (!kill_members && waited_ms() >= 2000) {
+                // Not ours to empty: another container was given this
+                // cgroupsPath after this one stopped. runc leaves it too.
+                auto left = procs_in(d);
+                log_warning("cgroup " + d + " still holds " + std::to_string(left.size()) +
+                            " process(es) that are not this container's" +
+                            (left.empty() ? std::string() : " (pid " + std::to_string(left.front()) + ")") +
+                            ": left in place");
+                break;
+            }
+            if (kill_members && i == 199) throw_errno("remove cgroup", d);
             struct timespec ts = {0, 10 * 1000 * 1000};
             nanosleep(&ts, nullptr);
         }

@@ -67,6 +67,10 @@ public:
     // of them exist already (read-only: it only looks).
     CgroupPaths plan(const std::string& cgroups_path, const std::string& id) const;
 
+    // Throws when a leaf that exists already holds processes (two containers
+    // given one cgroupsPath). Only looks: create calls it with the checks.
+    static void refuse_shared(const CgroupPaths& paths);
+
     // Creates the directories and applies the resources. On error what was
     // created is removed again.
     void create(CgroupPaths& paths, const Resources& r) const;
@@ -75,8 +79,11 @@ public:
 
     // Kills every process left in the cgroup and removes the directories we
     // created or planned to create, never one that existed before. Missing
-    // directories are fine.
-    static void destroy(const CgroupPaths& paths);
+    // directories are fine. kill_members false: the caller knows the
+    // container's processes are gone (its own pid namespace, init dead), so
+    // whatever the cgroup still holds belongs to another container given the
+    // same cgroupsPath later: it is left alone, and so is the directory.
+    static void destroy(const CgroupPaths& paths, bool kill_members = true);
 
     static std::vector<pid_t> pids(const CgroupPaths& paths);
 

@@ -200,8 +200,12 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     StateStore store(ctx.root);
     LockedContainer c = store.create(opts.id);
     CreateRollback rollback(c);
+    // After the id is known to be free: a duplicate id's cgroup is busy too,
+    // and "container with id exists" is the error that names the problem.
+    CgroupManager::refuse_shared(cg);
     ContainerState st;
     st.creating = true;
+    if (const auto* pidns = s.find_namespace(CLONE_NEWPID)) st.own_pid_ns = pidns->path.empty();
     st.id = opts.id;
     st.bundle = bundle;
     st.rootfs = rootfs;

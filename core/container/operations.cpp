@@ -229,13 +229,29 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         std::string status = status_of(st, c->dir());
         if (status != "stopped" && !force)
             throw Error("cannot delete container " + id + " that is not stopped: " + status);
+        // Killing by cgroup is for what init's death does not take along: a
+        // container in a shared pid namespace, or a create that never finished.
+        const bool kill_members = !st.own_pid_ns || st.creating || st.pid <= 0;
+        const CgroupPaths cgroup = CgroupPaths::from_json(st.cgroup);
         if (status != "stopped" && st.pid > 0) {
             UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
-            if (pidfd && check_liveness(st.pid, st.start_time) == Liveness::Alive)
-                ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+            if (pidfd && check_liveness(st.pid, st.start_time) == Liveness::Alive &&
+                ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0) == 0 && !kill_members) {
+                // The pid namespace goes with init, and the kernel lets init
+                // exit only once every other member has: when the pidfd is
+                // readable, the cgroup holds nothing of this container. A
+                // paused init dies only once thawed.
+                try {
+                    CgroupManager::thaw(cgroup);
+                } catch (const Error& e) {
+                    log_warning(std::string("delete: thaw: ") + e.what());
+                }
+                struct pollfd pfd = {pidfd.get(), POLLIN, 0};
+                if (::poll(&pfd, 1, 10000) == 0) log_warning("delete: init " + std::to_string(st.pid) + " still alive 10 s after SIGKILL");
+            }
         }
         fault_point("delete.init-killed");
-        CgroupManager::destroy(CgroupPaths::from_json(st.cgroup));
+        CgroupManager::destroy(cgroup, kill_members);
         fault_point("delete.cgroup-removed");
         run_hooks_logged(st.poststop, "poststop", st, "stopped");
         fault_point("delete.poststop-run");

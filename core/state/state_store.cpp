@@ -78,7 +78,7 @@ json oci_state_json(const ContainerState& st, const std::string& status) {
 }
 
 static json to_json(const ContainerState& st) {
-    return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"creating", st.creating}, {"bundle", st.bundle},
+    return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"creating", st.creating}, {"own_pid_ns", st.own_pid_ns}, {"bundle", st.bundle},
             {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner},     {"annotations", st.annotations},
             {"cgroup", st.cgroup}, {"startContainer", st.start_container}, {"poststart", st.poststart}, {"poststop", st.poststop},
             {"resources", st.resources}, {"plugins", st.plugins}};
@@ -136,6 +136,10 @@ ContainerState parse_state(const std::string& text) {
     if (const json* c = member(j, "creating", false)) {
         if (!c->is_boolean()) corrupt("creating", "must be a boolean");
         st.creating = c->get<bool>();
+    }
+    if (const json* o = member(j, "own_pid_ns", false)) {
+        if (!o->is_boolean()) corrupt("own_pid_ns", "must be a boolean");
+        st.own_pid_ns = o->get<bool>();
     }
     if (const json* a = member(j, "annotations", false)) {
         if (!a->is_object()) corrupt("annotations", "must be an object");

@@ -23,6 +23,9 @@ struct ContainerState {
     // Until create's final save: init may be alive without being ready, so
     // its liveness alone does not mean "created".
     bool creating = false;
+    // init is pid 1 of a pid namespace of its own: once it is dead, so is
+    // every process of the container (delete then kills nothing by cgroup).
+    bool own_pid_ns = false;
     uint64_t start_time = 0;
     std::string bundle;
     std::string rootfs;

@@ -1,11 +1,15 @@
 // Cgroup limits enforced for real, through whichever hierarchy the host has:
 // v1 on this machine, v2 in ../shared/v2vm (the same binary runs in both).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include "harness.hpp"
@@ -130,6 +134,60 @@ TEST_F(CgroupLimits, ResourceWithoutPluginIsRefused) {
     Result r = run_berth(root_, {"create", "--bundle", b.dir(), c});
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("linux.resources.blockIO: no loaded plugin handles it"), std::string::npos) << r.err;
+}
+
+// Two containers given one cgroupsPath: delete, kill --all and pause act on
+// the whole cgroup, so a second container is refused while the first has
+// processes there (as runc 1.2), and deleting a stopped container never kills
+// what a later container put in the cgroup it left (runc 1.1 killed it).
+TEST_F(CgroupLimits, ACgroupIsNeverSharedWithAnotherContainersProcesses) {
+    const std::string a = id(), second = id(), third = id();
+    const std::string parent = "berthtest-" + a;
+    Bundle b(tmp_->path() + "/b", {"sleep", "60"});
+    b.config["linux"]["cgroupsPath"] = "/" + parent + "/shared";
+    b.save();
+    const std::string pidfile = tmp_->path() + "/pid";
+    ASSERT_EQ(run_berth(root_, {"create", "--bundle", b.dir(), "--pid-file", pidfile, a}).code, 0);
+    const pid_t a_pid = std::stoi(read_text(pidfile));
+    const std::string leaf = cgroup_dir(a_pid, "pids");
+    ASSERT_NE(leaf.find(parent + "/shared"), std::string::npos) << leaf;
+
+    Result r = run_berth(root_, {"create", "--bundle", b.dir(), second});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("linux.cgroupsPath: cgroup "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(" is not empty (1 process(es), pid " + std::to_string(a_pid) + ")"), std::string::npos) << r.err;
+    EXPECT_EQ(leftovers(root_, second), std::vector<std::string>{});
+    EXPECT_EQ(kill(a_pid, 0), 0) << "the refused create left the first container alone";
+    EXPECT_EQ(read_text(leaf + "/cgroup.procs"), std::to_string(a_pid) + "\n");
+
+    // The first stops; its empty cgroup is taken by a third container.
+    ASSERT_EQ(run_berth(root_, {"kill", a, "KILL"}).code, 0);
+    for (int i = 0; i < 250 && read_text(leaf + "/cgroup.procs") != ""; ++i) usleep(20000);
+    ASSERT_EQ(read_text(leaf + "/cgroup.procs"), "");
+    const std::string pidfile3 = tmp_->path() + "/pid3";
+    r = run_berth(root_, {"create", "--bundle", b.dir(), "--pid-file", pidfile3, third});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const pid_t third_pid = std::stoi(read_text(pidfile3));
+    r = run_berth(root_, {"delete", a});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("that are not this container's (pid " + std::to_string(third_pid) + "): left in place"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(kill(third_pid, 0), 0) << "deleting the first container killed the third";
+    EXPECT_NE(proc_state(third_pid), 'Z');
+    EXPECT_EQ(read_text(leaf + "/cgroup.procs"), std::to_string(third_pid) + "\n");
+    r = run_berth(root_, {"delete", "--force", third});
+    EXPECT_EQ(r.code, 0) << r.err;
+    // Neither removes a directory the other made or found: the test does,
+    // once the third's init (killed, its leaf not delete's to wait on) is gone.
+    std::vector<std::string> bases;
+    for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup"))
+        bases.push_back(entry.path().string() + "/" + parent);
+    if (unified_host()) bases.push_back("/sys/fs/cgroup/" + parent);
+    for (const auto& base : bases) {
+        if (!exists(base)) continue;
+        for (int i = 0; i < 250 && rmdir((base + "/shared").c_str()) != 0 && errno == EBUSY; ++i) usleep(20000);
+        EXPECT_EQ(rmdir(base.c_str()), 0) << base << ": " << strerror(errno);
+    }
 }
 
 }  // namespace

@@ -462,3 +462,34 @@ TEST_F(PlanDirs, ExistingLeafIsKept) {
 }
 
 }  // namespace
+
+// Only existing leaves are looked at, and only cgroup.procs: a fake tree is
+// enough. The directories of a plan that are still missing are ours anyway.
+TEST(CgroupPaths, RefuseSharedOnlyForAnExistingLeafWithProcesses) {
+    char tmpl[] = "/tmp/berth-refuse-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    const std::string root = tmpl;
+    const auto leaf = [&](const std::string& name, const std::string& procs) {
+        const std::string d = root + "/" + name;
+        std::filesystem::create_directories(d);
+        FILE* f = std::fopen((d + "/cgroup.procs").c_str(), "w");
+        std::fputs(procs.c_str(), f);
+        std::fclose(f);
+        return d;
+    };
+    berth::CgroupPaths p;
+    p.mode = CgroupMode::Legacy;
+    p.v1 = {{"pids", leaf("pids", "")}, {"memory", leaf("memory", "")}};
+    p.existing = {p.v1["pids"], p.v1["memory"]};
+    EXPECT_EQ(error_of([&] { berth::CgroupManager::refuse_shared(p); }), "<no error>") << "empty: reusable";
+    leaf("memory", "4242\n4343\n");
+    EXPECT_EQ(error_of([&] { berth::CgroupManager::refuse_shared(p); }),
+              "linux.cgroupsPath: cgroup " + root + "/memory is not empty (2 process(es), pid 4242): a container needs a "
+              "cgroup of its own; berth does not share one with processes it did not start");
+    p.existing = {p.v1["pids"]};
+    EXPECT_EQ(error_of([&] { berth::CgroupManager::refuse_shared(p); }), "<no error>") << "not there at plan time";
+    p.v1["missing"] = root + "/missing";
+    p.existing.push_back(root + "/missing");
+    EXPECT_EQ(error_of([&] { berth::CgroupManager::refuse_shared(p); }), "<no error>") << "gone since the plan";
+    std::filesystem::remove_all(root);
+}

@@ -116,6 +116,7 @@ ContainerState sample_state() {
     st.rootfs = "/srv/bundle/rootfs";
     st.created = "2024-01-02T03:04:05.000000006Z";
     st.owner = "root";
+    st.own_pid_ns = true;
     st.annotations = {{"a", "1"}, {"b", "two words"}};
     st.cgroup = {{"mode", "unified"}, {"unified", "/sys/fs/cgroup/berth/web"}};
     st.poststop = nlohmann::json::array({{{"path", "/bin/true"}}});
@@ -137,6 +138,7 @@ TEST_F(TempRoot, SaveLoadRoundTrip) {
     EXPECT_EQ(back.rootfs, st.rootfs);
     EXPECT_EQ(back.created, st.created);
     EXPECT_EQ(back.owner, st.owner);
+    EXPECT_TRUE(back.own_pid_ns) << "delete kills by cgroup only without it";
     EXPECT_EQ(back.annotations, st.annotations);
     EXPECT_EQ(back.cgroup, st.cgroup);
     EXPECT_EQ(back.poststop, st.poststop);
