@@ -45,7 +45,7 @@ std::string absolute(const std::string& p) {
 void check_supported(const spec::Spec& s) {
     if (!s.process) throw Error("process: is required to create a container");
     // A mount namespace joined by path is set up like a new one, as runc does
-    // (see docs/security.md); without any, the rootfs would be the host's.
+    // (docs/architecture.md); without any, the rootfs would be the host's.
     if (!s.has_namespace(CLONE_NEWNS))
         throw Error("linux.namespaces: berth needs a mount namespace (new or joined by path) to set up the root filesystem");
     validate_namespace_paths(s);
