@@ -136,6 +136,9 @@ TEST_F(RootfsNs, JoinsAMountNamespaceByPath) {
     Result r = berth({"create", "--bundle", b->dir(), cid});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(status_of(cid), "created");
+    // The kernel's pivot_root rule, as with runc: the owner, whose root was
+    // the namespace's, now has the container's.
+    EXPECT_EQ(read_text("/proc/" + std::to_string(holder.pid()) + "/root/which-root"), "joined\n");
     ASSERT_EQ(berth({"start", cid}).code, 0);
     EXPECT_EQ(status_of(cid), "running");
     r = berth({"exec", cid, "sh", "-c", "readlink /proc/self/ns/mnt; cat /which-root; stat -f -c %T /tmp"});
