@@ -44,8 +44,11 @@ std::string absolute(const std::string& p) {
 
 void check_supported(const spec::Spec& s) {
     if (!s.process) throw Error("process: is required to create a container");
-    if (!s.has_namespace(CLONE_NEWNS) || !s.find_namespace(CLONE_NEWNS)->path.empty())
-        throw Error("linux.namespaces: berth needs a new mount namespace (not one joined by path) to set up the root filesystem");
+    // A mount namespace joined by path is set up like a new one, as runc does
+    // (docs/architecture.md); without any, the rootfs would be the host's.
+    if (!s.has_namespace(CLONE_NEWNS))
+        throw Error("linux.namespaces: berth needs a mount namespace (new or joined by path) to set up the root filesystem");
+    validate_namespace_paths(s);
 }
 
 void write_id_map(pid_t pid, const char* file, const char* field, const std::vector<spec::IdMapping>& maps) {

@@ -40,15 +40,6 @@
 namespace berth {
 namespace {
 
-// Namespaces given by path are joined here; pid and time were joined by the
-// parent before clone, because they apply to children only.
-void join_namespaces(const spec::Spec& s) {
-    for (const auto& ns : s.linux.namespaces) {
-        if (ns.path.empty() || ns.clone_flag == CLONE_NEWPID || ns.clone_flag == CLONE_NEWTIME) continue;
-        join_namespace(ns);
-    }
-}
-
 // Writes a file that must be on procfs (CVE-2025-52881 class): the fd that
 // is written is checked, so a symlink or a mount standing in for the file
 // cannot redirect the write. No symlink is followed in the last component.
@@ -139,7 +130,10 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         const spec::Process& proc = *s.process;
         fault_point("create.init.spec-received");
 
-        join_namespaces(s);
+        // pid and time were joined by the parent before clone (they apply to
+        // children only); a mount namespace joined here gets the rootfs set
+        // up in it, pivot_root included, as runc does.
+        join_namespaces_by_path(s);
         if (const spec::Namespace* cg = s.find_namespace(CLONE_NEWCGROUP); cg && cg->path.empty() && ::unshare(CLONE_NEWCGROUP) < 0)
             throw_errno("linux.namespaces: create cgroup namespace");
         const bool userns = s.has_namespace(CLONE_NEWUSER);

@@ -1,6 +1,7 @@
 #include "rootfs/rootfs.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <map>
 
 #include "errors/error.hpp"
+#include "log/log.hpp"
 #include "plugins/registry.hpp"
 #include "rootfs/path_in_root.hpp"
 #include "rootfs/propagation.hpp"
@@ -159,6 +161,51 @@ std::vector<std::string> with_covered_mode(int root_fd, const std::string& desti
     return tmpfs_options_with_mode(options, sb.st_mode);
 }
 
+bool is_same_inode(int a, int b) {
+    struct stat sa, sb;
+    if (::fstat(a, &sa) < 0 || ::fstat(b, &sb) < 0) throw_errno("stat", "rootfs");
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+// A mount whose destination is the root itself ("/", or a symlink to it)
+// stacks on the rootfs: as in runc, whose mounts resolve the rootfs path
+// again each time, what follows goes on top of it, and so does pivot_root
+// (which enters the rootfs by path). The fd held so far still names the
+// covered mount, so it is opened again by path, which gives the top one.
+UniqueFd reopen_covered_root(const std::string& rootfs) {
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open rootfs", rootfs);
+    return root;
+}
+
+// In a user namespace mknod is refused, so a device is a bind of the host's
+// node of the same path, as runc (and crun) do. A node the host does not
+// have cannot be bound: runc fails at the mount with a bare ENOENT, crun
+// likewise; berth refuses it here, before anything is made, naming the
+// field. A node whose numbers differ from the config is bound all the same,
+// as runc does, with a warning.
+void check_host_device(const spec::Device& d, size_t index) {
+    const std::string field = "linux.devices[" + std::to_string(index) + "].path";
+    struct stat sb;
+    if (::stat(d.path.c_str(), &sb) < 0)
+        throw Error(field + ": " + d.path + ": " + errno_text(errno) +
+                        " on the host (in a user namespace a device is bind-mounted from the host's node: mknod is not "
+                        "allowed there)",
+                    errno);
+    if (!S_ISCHR(sb.st_mode) && !S_ISBLK(sb.st_mode) && !S_ISFIFO(sb.st_mode))
+        throw Error(field + ": " + d.path + " is not a device node on the host (in a user namespace a device is "
+                    "bind-mounted from the host's node)", EINVAL);
+    const char kind = S_ISBLK(sb.st_mode) ? 'b' : S_ISFIFO(sb.st_mode) ? 'p' : 'c';
+    const char want = d.type == 'u' ? 'c' : d.type;
+    const bool numbers_differ = kind != 'p' && (major(sb.st_rdev) != static_cast<unsigned>(d.major) ||
+                                                minor(sb.st_rdev) != static_cast<unsigned>(d.minor));
+    if (kind != want || numbers_differ)
+        log_warning(field + ": the host's " + d.path + " is " + std::string(1, kind) + " " +
+                    std::to_string(major(sb.st_rdev)) + ":" + std::to_string(minor(sb.st_rdev)) + ", not " +
+                    std::string(1, d.type) + " " + std::to_string(d.major) + ":" + std::to_string(d.minor) +
+                    "; in a user namespace the host's node is what the container gets");
+}
+
 }  // namespace
 
 UniqueFd open_verified_dev_null() {
@@ -185,6 +232,8 @@ void validate_mounts(const spec::Spec& s, const std::string& bundle, const Plugi
         Status st = h->validate(request_for(m, bundle));
         if (!st.ok()) throw Error(field + ": " + st.message, st.err);
     }
+    if (s.has_namespace(CLONE_NEWUSER))
+        for (size_t i = 0; i < s.linux.devices.size(); ++i) check_host_device(s.linux.devices[i], i);
 }
 
 void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::string& bundle,
@@ -214,12 +263,19 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
         if (!h) throw Error("mount " + m.destination + ": no loaded mount handler for type \"" + m.type + "\"");
         Status st = h->mount(req);
         if (!st.ok()) throw Error(st.message, st.err);
+        if (is_same_inode(target.get(), root.get())) root = reopen_covered_root(rootfs);
     }
     if (has_dev)
         for (const DefaultDevice& d : kDefaultDevices) make_device(root.get(), d.path, 'c', d.major, d.minor, 0666, 0, 0, userns);
-    for (const spec::Device& d : s.linux.devices)
-        make_device(root.get(), d.path, d.type, static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
-                    d.file_mode, d.uid, d.gid, userns);
+    for (size_t i = 0; i < s.linux.devices.size(); ++i) {
+        const spec::Device& d = s.linux.devices[i];
+        try {
+            make_device(root.get(), d.path, d.type, static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
+                        d.file_mode, d.uid, d.gid, userns);
+        } catch (const Error& e) {
+            throw Error("linux.devices[" + std::to_string(i) + "].path: " + e.what(), e.err());
+        }
+    }
     // After the spec's devices, as runc: a privileged spec lists the host's
     // /dev/ptmx (ctr --privileged copies all of /dev), and /dev/ptmx must still
     // end up the link to this container's devpts instance.

@@ -33,7 +33,9 @@ void protect_paths(const spec::Spec& s, const std::string& rootfs, int dev_null)
 // After the root is changed: root.readonly and rootfsPropagation.
 void finish_rootfs(const spec::Spec& s);
 
-// Checks what prepare_rootfs would refuse, without touching the system.
+// Checks what prepare_rootfs would refuse, without touching the system:
+// mount handlers and their validation, /proc, and in a user namespace that
+// each linux.devices entry has a host node to bind.
 void validate_mounts(const spec::Spec& s, const std::string& bundle, const PluginRegistry& plugins);
 
 }  // namespace berth

@@ -576,13 +576,18 @@ TEST_F(Lifecycle, JoinsNamespacesByPath) {
     char host_after[256] = {};
     ASSERT_EQ(gethostname(host_after, sizeof host_after - 1), 0);
     EXPECT_STREQ(host_name, host_after);
-    for (auto& ns : second->config["linux"]["namespaces"])
-        if (ns["type"] == "network") ns["path"] = "/nonexistent/net";
+    std::string net_field;
+    for (size_t i = 0; i < second->config["linux"]["namespaces"].size(); ++i) {
+        auto& ns = second->config["linux"]["namespaces"][i];
+        if (ns["type"] != "network") continue;
+        ns["path"] = "/nonexistent/net";
+        net_field = "linux.namespaces[" + std::to_string(i) + "].path";
+    }
     second->save();
     const std::string c = id("ns-bad");
     r = berth({"create", "--bundle", second->dir(), c});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("linux.namespaces: open network namespace /nonexistent/net: no such file or directory"), std::string::npos)
+    EXPECT_NE(r.err.find(net_field + ": open network namespace /nonexistent/net: no such file or directory"), std::string::npos)
         << r.err;
     EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
 }
