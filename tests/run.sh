@@ -40,6 +40,9 @@ v2vm=tests/v2vm/run.sh
 for t in cgroup_limits_test lifecycle_test exec_test update_pause_test events_test cli_test client_fixtures_test; do
     tier "cgroup v2 guest: $t" "$v2vm" --share "$PWD/build" --timeout 900 -- "$PWD/build/tests/integration/$t" --gtest_brief=1
 done
+# The allowed device of the devices test is /dev/loop-control: the loop driver must be loaded.
+tier "cgroup v2 guest: cgroup_devices_test" "$v2vm" --share "$PWD/build" --modules loop --timeout 900 -- \
+    "$PWD/build/tests/integration/cgroup_devices_test" --gtest_brief=1
 # Crash at every step (~8 min under TCG, far less with KVM). The walk with a
 # nested cgroupsPath makes every directory the default one does and more; the
 # default walk runs on the host.

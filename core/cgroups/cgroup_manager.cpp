@@ -292,6 +292,9 @@ static void enable_controllers(const std::string& mount, const std::string& dir,
     std::string line;
     for (auto* s : subs) {
         std::string c = s->controller();
+        // v2 has no devices controller to enable: its plugin attaches an
+        // eBPF program to the cgroup instead.
+        if (c == "devices") continue;
         std::istringstream in(available);
         std::string tok;
         bool found = false;
@@ -299,6 +302,7 @@ static void enable_controllers(const std::string& mount, const std::string& dir,
         if (!found) throw Error("cgroup controller \"" + c + "\" is not available in " + mount + "/cgroup.controllers");
         line += (line.empty() ? "+" : " +") + c;
     }
+    if (line.empty()) return;
     // Every ancestor of the container's cgroup must delegate the controllers.
     std::string cur = mount;
     std::string rest = dir.substr(mount.size());

@@ -1,0 +1,99 @@
+#include "devices_subsystem.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include "bpf_attach.hpp"
+#include "bpf_program.hpp"
+
+namespace berth::plugins::devices {
+namespace {
+
+template <typename Fn>
+Status guarded(Fn&& fn) noexcept {
+    try {
+        return fn();
+    } catch (const std::bad_alloc&) {
+        return Status{ENOMEM, {}};
+    } catch (...) {
+        return Status{EIO, {}};
+    }
+}
+
+// O_APPEND rather than CgroupDir::write's O_TRUNC: the kernel reads each
+// write as one rule either way, and a fake file in a test keeps them all.
+Status append_line(const CgroupDir& dir, const std::string& name, const std::string& line) {
+    const std::string p = dir.file(name);
+    const int fd = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) return Status::Error(errno, "open " + p + ": " + std::strerror(errno));
+    const std::string text = line + "\n";
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    const int saved = errno;
+    ::close(fd);
+    if (n < 0) return Status::Error(saved, "write \"" + line + "\" to " + p + ": " + std::strerror(saved));
+    if (static_cast<size_t>(n) != text.size()) return Status::Error(EIO, "short write to " + p);
+    return Status::Ok();
+}
+
+Status rules_of(const Resources& r, std::vector<DeviceRule>* out) {
+    std::vector<DeviceRule> config;
+    if (Status s = parse_device_rules(r.json, &config); !s.ok()) return s;
+    *out = effective_rules(config);
+    return Status::Ok();
+}
+
+}  // namespace
+
+Status write_v1_rules(const CgroupDir& dir, const std::vector<DeviceRule>& rules) {
+    for (const V1Write& w : v1_writes(rules))
+        if (Status s = append_line(dir, w.file, w.line); !s.ok()) return s;
+    return Status::Ok();
+}
+
+bool DevicesSubsystem::wants(const Resources& r) const noexcept {
+    try {
+        return lists_device_rules(r.json);
+    } catch (...) {
+        return true;  // validate then says what is wrong
+    }
+}
+
+Status DevicesSubsystem::validate(const Resources& r) const noexcept {
+    return guarded([&] {
+        std::vector<DeviceRule> rules;
+        return parse_device_rules(r.json, &rules);
+    });
+}
+
+Status DevicesSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
+    return guarded([&] {
+        std::vector<DeviceRule> rules;
+        if (Status s = rules_of(r, &rules); !s.ok()) return s;
+        const V1ListState want = v1_expected_list(rules);
+        std::string now;
+        if (want.exact && dir.read("devices.list", &now).ok() && v1_list_lines(now) == want.lines) return Status::Ok();
+        return write_v1_rules(dir, rules);
+    });
+}
+
+Status DevicesSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
+    return guarded([&] {
+        std::vector<DeviceRule> rules;
+        if (Status s = rules_of(r, &rules); !s.ok()) return s;
+        int fd = -1;
+        if (Status s = load_device_program(device_program(rules), &fd); !s.ok()) return s;
+        // The attached program holds its own reference.
+        Status s = attach_device_program(dir.path(), fd);
+        ::close(fd);
+        return s;
+    });
+}
+
+Status DevicesSubsystem::stats(const CgroupDir&, bool, CgroupStats*) const noexcept { return Status::Ok(); }
+
+}  // namespace berth::plugins::devices
