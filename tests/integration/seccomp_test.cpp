@@ -269,6 +269,40 @@ TEST_F(Seccomp, ExecSendsItsOwnFd) {
     EXPECT_EQ(r.code, 0) << r.err;
 }
 
+// The listener gone by the time of an exec: exec fails naming the field
+// (exit 255, as any failed exec),
+// its process never runs (without no_new_privs the filter is loaded before
+// "ready", and "exec" is never sent) and the container goes on.
+TEST_F(Seccomp, ExecFailsCleanlyWhenTheListenerIsGone) {
+    const std::string path = tmp_->path() + "/agent.sock";
+    auto agent = std::make_unique<SeccompAgent>(path);
+    auto b = bundle({"sleep", "300"});
+    b->config["process"]["noNewPrivileges"] = false;
+    b->config["linux"]["seccomp"] = notify_profile(path, {"mkdir", "mkdirat"});
+    b->save();
+    const std::string c = id("listener-gone");
+    Result r = berth({"create", "--bundle", b->dir(), c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = berth({"start", c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_TRUE(agent->wait_messages(1));
+    agent.reset();
+    r = berth({"exec", c, "sh", "-c", "echo ran >/ran"});
+    EXPECT_EQ(r.code, 255) << "runc's exit status of a failed exec";
+    EXPECT_NE(r.err.find("linux.seccomp.listenerPath: connect " + path + ": no such file or directory"), std::string::npos)
+        << r.err;
+    EXPECT_FALSE(exists(b->rootfs() + "/ran"));
+    std::vector<pid_t> pids;
+    for (int i = 0; i < 50; ++i) {
+        r = berth({"ps", "--format", "json", c});
+        pids = json::parse(r.out, nullptr, false).get<std::vector<pid_t>>();
+        if (pids.size() == 1) break;
+        usleep(20000);
+    }
+    EXPECT_EQ(pids, std::vector<pid_t>{state(c)["pid"].get<pid_t>()}) << "only init is left";
+    EXPECT_EQ(state(c)["status"], "running");
+}
+
 // A listener that cannot be reached fails create with the field named and
 // leaves nothing behind; bad listener settings are refused before anything
 // is made.
