@@ -26,6 +26,7 @@
 #include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
 #include "rootfs/rootfs.hpp"
+#include "seccomp/seccomp_listener.hpp"
 #include "spec/spec.hpp"
 #include "state/process_identity.hpp"
 #include "state/state_store.hpp"
@@ -310,10 +311,20 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
                                     {"state", s.hooks.create_container.empty() ? "" : state_json}});
     fault_point("create.spec-sent");
     bool ready = false;
-    while (auto msg = receive_message(parent_end.get())) {
+    UniqueFd passed;
+    while (auto msg = receive_message(parent_end.get(), &passed)) {
         const std::string type = msg->value("type", "");
         if (type == "ready") {
             ready = true;
+        } else if (type == kSeccompFdMessage) {
+            if (!passed || !s.linux.seccomp) throw Error("linux.seccomp.listenerPath: init sent no notify fd");
+            // Init waits in any notified syscall until the listener has it.
+            send_to_seccomp_listener(s.linux.seccomp->listener_path,
+                                     container_process_state(pid, s.linux.seccomp->listener_metadata,
+                                                             oci_state_json(st, "creating")),
+                                     passed.get());
+            passed.reset();
+            fault_point("create.seccomp-fd-sent");
         } else if (type == "error") {
             throw Error(msg->value("message", "init failed"), msg->value("errno", 0));
         }

@@ -41,6 +41,7 @@
 #include "process/process_defaults.hpp"
 #include "process/process_setup.hpp"
 #include "seccomp/seccomp_filter.hpp"
+#include "seccomp/seccomp_listener.hpp"
 #include "spec/spec.hpp"
 #include "state/state_store.hpp"
 #include "terminal/console_socket.hpp"
@@ -122,7 +123,7 @@ void ensure_stdio_open() {
         // Only stdio and the caller's preserved fds reach the process. Before
         // any filter: close_range is ours, and a profile need not allow it.
         if (::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
-        if (plan.seccomp && !proc.no_new_privileges) load_seccomp(*plan.seccomp);
+        if (plan.seccomp && !proc.no_new_privileges) load_seccomp(*plan.seccomp, channel);
         switch_user_and_capabilities(proc);
         if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
@@ -137,8 +138,9 @@ void ensure_stdio_open() {
         // From "exec" on, berth may exit (--detach); we must outlive it.
         if (::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
         // As late as possible: after it, only the exec and the stub's prctl
-        // and execve remain.
-        if (plan.seccomp && proc.no_new_privileges) load_seccomp(*plan.seccomp);
+        // and execve remain (and, with a notify rule, first the sendmsg of
+        // the listener fd).
+        if (plan.seccomp && proc.no_new_privileges) load_seccomp(*plan.seccomp, channel);
         ::syscall(SYS_execveat, plan.stub, "", argv.get(), envp.get(), AT_EMPTY_PATH);
         throw_errno("exec the berth exec stub");
     } catch (const std::exception& e) {
@@ -298,11 +300,26 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     }
     bool started = false;
     std::optional<nlohmann::json> failure;  // the helper's own error message
+    std::optional<Error> listener_failure;   // linux.seccomp.listenerPath
     try {
         send_message(parent_end.get(), {{"type", "go"}});
-        while (auto msg = receive_message(parent_end.get())) {
+        UniqueFd passed;
+        while (auto msg = receive_message(parent_end.get(), &passed)) {
             const std::string type = msg->value("type", "");
-            if (type == "joined") {
+            if (type == kSeccompFdMessage) {
+                // The helper waits in any notified syscall until the listener has the fd.
+                try {
+                    if (!passed || !plan.seccomp) throw Error("linux.seccomp.listenerPath: the exec helper sent no notify fd");
+                    send_to_seccomp_listener(plan.seccomp->listener_path,
+                                             container_process_state(pid, plan.seccomp->listener_metadata,
+                                                                     oci_state_json(st, status)),
+                                             passed.get());
+                } catch (const Error& e) {
+                    listener_failure = e;
+                    break;
+                }
+                passed.reset();
+            } else if (type == "joined") {
                 fault_point("exec.namespaces-joined");
             } else if (type == "ready") {
                 fault_point("exec.process-ready");
@@ -320,6 +337,7 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
         if (e.err() != EPIPE && e.err() != ECONNRESET) throw;
         started = false;
     }
+    if (listener_failure) throw *listener_failure;  // the guard kills the helper
     if (failure) {
         helper.reap();
         throw Error(failure->value("message", "exec failed"), failure->value("errno", 0));

@@ -87,13 +87,17 @@ ojson features_document(const FeaturesInputs& in) {
                         {"systemdUser", false},
                         {"rdma", controllers.count("rdma") > 0}};
     const scmp_version* v = seccomp_version();
+    // Known: every flag of the runtime-spec (berth parses them all);
+    // supported: those this libseccomp and kernel can set.
+    std::vector<std::string> supported_flags;
+    for (const auto& f : spec::seccomp_flag_names())
+        if (!spec::seccomp_flag_problem(f)) supported_flags.push_back(f);
     linux_["seccomp"] = {{"enabled", true},
                          {"actions", spec::seccomp_action_names()},
                          {"operators", spec::seccomp_op_names()},
                          {"archs", buildable_seccomp_archs()},
-                         // linux.seccomp.flags is not applied: no flag is known.
-                         {"knownFlags", ojson::array()},
-                         {"supportedFlags", ojson::array()}};
+                         {"knownFlags", spec::seccomp_flag_names()},
+                         {"supportedFlags", supported_flags}};
     linux_["apparmor"] = {{"enabled", false}};
     linux_["selinux"] = {{"enabled", false}};
     linux_["intelRdt"] = {{"enabled", false}};

@@ -195,15 +195,16 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
 
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
         // the user may not keep: load it before the capabilities go.
-        if (s.linux.seccomp && !proc.no_new_privileges) load_seccomp(*s.linux.seccomp);
+        if (s.linux.seccomp && !proc.no_new_privileges) load_seccomp(*s.linux.seccomp, channel);
         switch_user_and_capabilities(proc);
         if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], env);
         fault_point("create.init.process-set-up");
         // As late as possible: after it, only the channel write, the exec and
-        // the stub's open/write/close/execve of the fifo and program remain.
-        if (s.linux.seccomp && proc.no_new_privileges) load_seccomp(*s.linux.seccomp);
+        // the stub's open/write/close/execve of the fifo and program remain
+        // (and, with a notify rule, first the sendmsg of the listener fd).
+        if (s.linux.seccomp && proc.no_new_privileges) load_seccomp(*s.linux.seccomp, channel);
 
         std::vector<std::string> argv_s = {"berth", "init", std::to_string(fifo), exe};
         argv_s.insert(argv_s.end(), proc.args.begin(), proc.args.end());

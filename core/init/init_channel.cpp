@@ -1,8 +1,10 @@
 #include "init/init_channel.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "errors/error.hpp"
 
@@ -20,11 +22,32 @@ static void write_exact(int fd, const char* p, size_t n) {
     }
 }
 
+// One read; with `passed`, by recvmsg, keeping a fd that came along.
+static ssize_t read_some(int fd, char* p, size_t n, UniqueFd* passed) {
+    if (!passed) return ::read(fd, p, n);
+    struct iovec iov = {p, n};
+    char control[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t r = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    if (r < 0) return r;
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(sizeof(int))) continue;
+        int got;
+        std::memcpy(&got, CMSG_DATA(c), sizeof got);
+        passed->reset(got);
+    }
+    return r;
+}
+
 // false on EOF before the first byte.
-static bool read_exact(int fd, char* p, size_t n) {
+static bool read_exact(int fd, char* p, size_t n, UniqueFd* passed = nullptr) {
     size_t got = 0;
     while (got < n) {
-        ssize_t r = ::read(fd, p + got, n - got);
+        ssize_t r = read_some(fd, p + got, n - got, passed);
         if (r < 0) {
             if (errno == EINTR) continue;
             throw_errno("read from init channel");
@@ -38,20 +61,48 @@ static bool read_exact(int fd, char* p, size_t n) {
     return true;
 }
 
-void send_message(int fd, const nlohmann::json& msg) {
+std::string frame_message(const nlohmann::json& msg) {
     std::string body = msg.dump();
     uint32_t len = static_cast<uint32_t>(body.size());
     std::string frame(reinterpret_cast<const char*>(&len), sizeof len);
     frame += body;
+    return frame;
+}
+
+void send_message(int fd, const nlohmann::json& msg) {
+    const std::string frame = frame_message(msg);
     write_exact(fd, frame.data(), frame.size());
 }
 
-std::optional<nlohmann::json> receive_message(int fd) {
+void send_frame_with_fd(int fd, const std::string& frame, int passed) {
+    struct iovec iov = {const_cast<char*>(frame.data()), frame.size()};
+    char control[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &passed, sizeof passed);
+    ssize_t w;
+    do w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    if (w < 0) throw_errno("send seccomp listener fd over init channel");
+    // The fd went with the first byte; the rest, if any, is plain data.
+    write_exact(fd, frame.data() + w, frame.size() - static_cast<size_t>(w));
+}
+
+std::optional<nlohmann::json> receive_message(int fd) { return receive_message(fd, nullptr); }
+
+std::optional<nlohmann::json> receive_message(int fd, UniqueFd* passed) {
     uint32_t len = 0;
-    if (!read_exact(fd, reinterpret_cast<char*>(&len), sizeof len)) return std::nullopt;
+    if (!read_exact(fd, reinterpret_cast<char*>(&len), sizeof len, passed)) return std::nullopt;
     if (len > (64u << 20)) throw Error("init channel: message too large");
     std::string body(len, '\0');
-    if (!read_exact(fd, body.data(), len)) throw Error("init channel: message cut short");
+    if (!read_exact(fd, body.data(), len, passed)) throw Error("init channel: message cut short");
     try {
         return nlohmann::json::parse(body);
     } catch (const nlohmann::json::exception& e) {

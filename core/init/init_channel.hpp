@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
+
+#include "util/unique_fd.hpp"
 
 namespace berth {
 
@@ -14,6 +17,18 @@ constexpr int kInitChannelFd = 3;
 void send_message(int fd, const nlohmann::json& msg);
 // nullopt on EOF.
 std::optional<nlohmann::json> receive_message(int fd);
+// The same, and a fd sent with the message (SCM_RIGHTS) goes to *passed.
+std::optional<nlohmann::json> receive_message(int fd, UniqueFd* passed);
+
+// {"type": kSeccompFdMessage} carries the seccomp listener fd from init or
+// the exec helper to the verb, which hands it to linux.seccomp.listenerPath.
+constexpr const char* kSeccompFdMessage = "seccompFd";
+// A message as the channel frames it, built ahead of a send that must not
+// allocate (right after the seccomp filter is loaded).
+std::string frame_message(const nlohmann::json& msg);
+// Sends a frame from frame_message with `passed` attached (SCM_RIGHTS): one
+// sendmsg, no allocation.
+void send_frame_with_fd(int fd, const std::string& frame, int passed);
 
 // The last word of a child (init, the exec helper) that failed: sends
 // {"type":"error"} with the message and errno, so that the verb's own error

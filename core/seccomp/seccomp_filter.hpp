@@ -27,6 +27,14 @@ struct Seccomp {
     uint32_t default_action = 0;
     std::vector<uint32_t> architectures;  // SCMP_ARCH_*
     std::vector<SeccompRule> rules;
+    std::vector<std::string> flags;  // SECCOMP_FILTER_FLAG_*, each known and supported here
+    // Where the notify fd goes (a host path), with the metadata for the
+    // listener: runtime-spec ContainerProcessState.
+    std::string listener_path;
+    std::string listener_metadata;
+
+    // Whether a rule asks for SCMP_ACT_NOTIFY.
+    bool notifies() const;
 };
 
 // "SCMP_ACT_ERRNO" with its errnoRet → the libseccomp action; nullopt when unknown.
@@ -46,6 +54,16 @@ std::vector<std::string> seccomp_action_names();
 std::vector<std::string> seccomp_arch_names();
 std::vector<std::string> seccomp_op_names();
 
+// linux.seccomp.flags: every flag the runtime-spec names, in its order.
+std::vector<std::string> seccomp_flag_names();
+// Why a flag cannot be applied here (unknown, or this libseccomp or kernel
+// lacks it), or nullopt when it can.
+std::optional<std::string> seccomp_flag_problem(const std::string& name);
+
+// Whether this libseccomp knows a syscall name (on some architecture).
+// Rules name syscalls newer than the library, and those are skipped.
+bool seccomp_syscall_known(const std::string& name);
+
 }  // namespace berth::spec
 
 namespace berth {
@@ -57,11 +75,16 @@ struct SeccompFilterDeleter {
 using SeccompFilter = std::unique_ptr<void, SeccompFilterDeleter>;
 
 // Builds the filter without loading it (scmp_filter_ctx is a void*). Syscall
-// names this libseccomp does not know are skipped, as runc does.
-SeccompFilter build_seccomp_filter(const spec::Seccomp& s);
+// names this libseccomp does not know are skipped, as runc does (the parser
+// warns about them). `notifies`, when given, says whether a SCMP_ACT_NOTIFY
+// rule made it into the filter (all its names may have been skipped).
+SeccompFilter build_seccomp_filter(const spec::Seccomp& s, bool* notifies = nullptr);
 
-// Loads the filter into the calling process. Syscall names this libseccomp or
-// kernel does not know are skipped, as runc does.
-void load_seccomp(const spec::Seccomp& s);
+// Loads the filter into the calling process. When it has a SCMP_ACT_NOTIFY
+// rule, the listener fd goes over `channel` at once (init_channel.hpp's
+// kSeccompFdMessage with the fd as SCM_RIGHTS), before any other syscall of
+// ours can be caught by the filter: until create or exec hands it to the
+// listener, a notified syscall would wait forever.
+void load_seccomp(const spec::Seccomp& s, int channel);
 
 }  // namespace berth

@@ -1,9 +1,11 @@
 #include "spec/spec.hpp"
 
 #include <sched.h>
+#include <seccomp.h>
 #include <sys/resource.h>
 #include <sys/capability.h>
 
+#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -310,6 +312,8 @@ Seccomp parse_seccomp(const Field& f) {
     std::optional<uint32_t> default_errno = errno_field(f, "defaultErrnoRet");
     auto act = seccomp_action(def.str(), default_errno);
     if (!act) fail(def.path, "unknown action \"" + def.str() + "\"");
+    // berth's own syscalls before the listener has the fd would wait forever (runc refuses it too).
+    if (*act == SCMP_ACT_NOTIFY) fail(def.path, "SCMP_ACT_NOTIFY cannot be the default action");
     out.default_action = *act;
     if (auto archs = f.get("architectures"))
         for (auto& a : archs->array()) {
@@ -317,14 +321,36 @@ Seccomp parse_seccomp(const Field& f) {
             if (!arch) fail(a.path, "unknown architecture \"" + a.str() + "\"");
             out.architectures.push_back(*arch);
         }
+    if (auto flags = f.get("flags"))
+        for (auto& fl : flags->array()) {
+            if (auto problem = seccomp_flag_problem(fl.str())) fail(fl.path, *problem);
+            out.flags.push_back(fl.str());
+        }
+    if (auto lp = f.get("listenerPath")) {
+        out.listener_path = lp->str();
+        // A host path: the container's root is not where it is looked up.
+        if (!out.listener_path.empty() && out.listener_path[0] != '/')
+            fail(lp->path, "must be an absolute path, not \"" + out.listener_path + "\"");
+    }
+    if (auto md = f.get("listenerMetadata")) out.listener_metadata = md->str();
     if (auto calls = f.get("syscalls"))
         for (auto& c : calls->array()) {
             SeccompRule rule;
-            rule.names = c.need("names").strings();
+            auto names = c.need("names");
+            rule.names = names.strings();
             auto a = c.need("action");
             auto action = seccomp_action(a.str(), errno_field(c, "errnoRet"));
             if (!action) fail(a.path, "unknown action \"" + a.str() + "\"");
             rule.action = *action;
+            for (auto& n : names.array()) {
+                // As runc: a name newer than libseccomp is left out, not an error.
+                if (!seccomp_syscall_known(n.str()))
+                    log_warning(n.path + ": unknown syscall \"" + n.str() + "\" skipped (libseccomp does not know it)");
+                // The listener fd goes to create by sendmsg right after the
+                // load; a notified sendmsg could never be answered.
+                if (rule.action == SCMP_ACT_NOTIFY && n.str() == "sendmsg")
+                    fail(n.path, "SCMP_ACT_NOTIFY cannot be used for sendmsg: berth sends the listener fd with it");
+            }
             if (auto args = c.get("args"))
                 for (auto& arg : args->array()) {
                     SeccompArg sa;
@@ -340,6 +366,11 @@ Seccomp parse_seccomp(const Field& f) {
                 }
             out.rules.push_back(std::move(rule));
         }
+    if (out.notifies() && out.listener_path.empty())
+        fail(f.join("listenerPath"), "is required when a rule uses SCMP_ACT_NOTIFY");
+    if (out.notifies() && std::find(out.flags.begin(), out.flags.end(), "SECCOMP_FILTER_FLAG_TSYNC") != out.flags.end() &&
+        seccomp_api_get() < 6)
+        fail(f.join("flags"), "SECCOMP_FILTER_FLAG_TSYNC with SCMP_ACT_NOTIFY needs libseccomp 2.5 and Linux 5.7 or later");
     return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include "features/features.hpp"
 #include "plugins/mounts/mount_options.hpp"
+#include "error_of.hpp"
 #include "seccomp/seccomp_filter.hpp"
 #include "spec/spec.hpp"
 
@@ -101,13 +102,40 @@ berth::SeccompFilter build(const std::string& text) { return berth::build_seccom
 TEST(Features, EverySeccompActionBuildsAFilter) {
     const ojson& s = doc()["linux"]["seccomp"];
     EXPECT_EQ(s["enabled"], true);
-    for (const auto& a : strings(s["actions"])) {
-        EXPECT_NO_THROW(build(R"({"defaultAction":")" + a + R"("})")) << a;
+    const auto actions = strings(s["actions"]);
+    EXPECT_NE(std::find(actions.begin(), actions.end(), "SCMP_ACT_NOTIFY"), actions.end());
+    for (const auto& a : actions) {
+        // A notify rule needs a listener, and notify cannot be the default
+        // (berth's own syscalls before the listener has the fd would hang).
+        const std::string listener = a == "SCMP_ACT_NOTIFY" ? R"("listenerPath":"/run/agent.sock",)" : "";
+        if (a == "SCMP_ACT_NOTIFY")
+            EXPECT_EQ(berth::test::error_of([&] { build(R"({"defaultAction":")" + a + R"("})"); }),
+                      "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+        else
+            EXPECT_NO_THROW(build(R"({"defaultAction":")" + a + R"("})")) << a;
         // A rule with the default's action is skipped: pick another default.
         const std::string def = a == "SCMP_ACT_ALLOW" ? "SCMP_ACT_ERRNO" : "SCMP_ACT_ALLOW";
-        EXPECT_NO_THROW(build(R"({"defaultAction":")" + def + R"(","syscalls":[{"names":["getcwd"],"action":")" + a +
-                              R"("}]})"))
+        EXPECT_NO_THROW(build("{" + listener + R"("defaultAction":")" + def +
+                              R"(","syscalls":[{"names":["getcwd"],"action":")" + a + R"("}]})"))
             << a;
+    }
+}
+
+// Known: the runtime-spec's four; supported: what this libseccomp and kernel
+// can set, each of which builds a filter.
+TEST(Features, SeccompFlagsAreTheOnesThatWork) {
+    const ojson& s = doc()["linux"]["seccomp"];
+    EXPECT_EQ(strings(s["knownFlags"]),
+              (std::vector<std::string>{"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                        "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"}));
+    const auto supported = strings(s["supportedFlags"]);
+    for (const char* f : {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"})
+        EXPECT_NE(std::find(supported.begin(), supported.end(), f), supported.end()) << f;
+    for (const auto& f : strings(s["knownFlags"])) {
+        const bool listed = std::find(supported.begin(), supported.end(), f) != supported.end();
+        const std::string err =
+            berth::test::error_of([&] { build(R"({"defaultAction":"SCMP_ACT_ALLOW","flags":[")" + f + R"("]})"); });
+        EXPECT_EQ(err == "<no error>", listed) << f << ": " << err;
     }
 }
 
