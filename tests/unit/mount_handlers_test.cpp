@@ -624,4 +624,35 @@ TEST_F(HandlerTest, OverlayMergesLayersAndWritesToUpper) {
     EXPECT_EQ(err, "");
 }
 
+// A source the host opened itself (a user namespace, an idmapped mount)
+// comes as /proc/self/fd/N of a detached mount: the handler attaches that
+// mount, with the requested attributes, instead of cloning a path.
+TEST_F(HandlerTest, BindAttachesADetachedSourceTree) {
+    const std::string src = dir_.path() + "/src", dst = dir_.path() + "/dst";
+    fs::create_directories(src);
+    fs::create_directories(dst);
+    std::ofstream(src + "/file") << "detached";
+    std::string err = in_private_mount_ns([&]() -> std::string {
+        int tree = ::open_tree(AT_FDCWD, src.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        CHECK(tree >= 0, "open_tree");
+        const std::string source = "/proc/self/fd/" + std::to_string(tree);
+        std::string e = run(handler_, {"bind", source, "/data", "", {"bind", "ro"}}, dst);
+        if (!e.empty()) return e;
+        std::ifstream in(dst + "/file");
+        std::string content;
+        in >> content;
+        CHECK(content == "detached", "the detached tree is not what shows at the destination");
+        struct statvfs sv {};
+        CHECK(::statvfs(dst.c_str(), &sv) == 0 && (sv.f_flag & ST_RDONLY), "ro not applied to the attached tree");
+        // It was attached, not cloned: the fd now names a mount in our table.
+        struct statx stx {};
+        CHECK(::statx(tree, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) == 0, "statx");
+        CHECK(mountinfo_line(dst).rfind(std::to_string(stx.stx_mnt_id) + " ", 0) == 0,
+              "the mount at the destination is not the tree that was handed over");
+        ::close(tree);
+        return "";
+    });
+    EXPECT_EQ(err, "");
+}
+
 }  // namespace
