@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstdlib>
 #include <algorithm>
 
 #include "errors/error.hpp"
@@ -76,6 +78,35 @@ bool opened_by_host(const spec::Mount& m, bool userns) {
     return m.type == "bind" && (userns || !m.uid_mappings.empty());
 }
 
+bool has_submounts(const std::string& mountinfo, const std::string& dir) {
+    const std::string prefix = dir == "/" ? "/" : dir + "/";
+    size_t at = 0;
+    while (at < mountinfo.size()) {
+        size_t nl = mountinfo.find('\n', at);
+        if (nl == std::string::npos) nl = mountinfo.size();
+        // Field 5 is the mount point, with space, tab, newline and backslash
+        // as octal escapes.
+        size_t pos = at;
+        for (int field = 0; field < 4 && pos < nl; ++field) {
+            size_t sp = mountinfo.find(' ', pos);
+            pos = sp == std::string::npos ? nl : sp + 1;
+        }
+        size_t end = std::min(mountinfo.find(' ', pos), nl);
+        std::string point;
+        for (size_t i = pos; i < end; ++i) {
+            if (mountinfo[i] == '\\' && i + 3 < end) {
+                point += static_cast<char>(std::stoi(mountinfo.substr(i + 1, 3), nullptr, 8));
+                i += 3;
+            } else {
+                point += mountinfo[i];
+            }
+        }
+        if (point.size() > prefix.size() && point.compare(0, prefix.size(), prefix) == 0) return true;
+        at = nl + 1;
+    }
+    return false;
+}
+
 std::string id_map_text(const std::vector<spec::IdMapping>& maps) {
     std::string text;
     for (const auto& m : maps)
@@ -103,6 +134,10 @@ HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& 
         // Relative bind sources are relative to the bundle, as in runc.
         const std::string source = m.source[0] == '/' ? m.source : bundle + "/" + m.source;
         const bool recursive = has_option(m, "rbind");
+        if (recursive && m.uid_mappings.empty()) {
+            char real[PATH_MAX];
+            if (::realpath(source.c_str(), real) && has_submounts(read_file("/proc/self/mountinfo"), real)) continue;
+        }
         unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
         UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, source.c_str(), flags)));
         if (!tree)

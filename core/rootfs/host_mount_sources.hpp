@@ -43,6 +43,13 @@ private:
 // and every idmapped bind.
 bool opened_by_host(const spec::Mount& m, bool userns);
 
+// Whether a mount point in `mountinfo` (the text of /proc/self/mountinfo) lies
+// strictly below `dir` (a path without symlinks). In a user namespace an
+// rbind made by init keeps such submounts locked (MNT_LOCKED: the container
+// cannot unmount them to see what they cover); a tree create clones on the
+// host would not be, so such an rbind without idmap is left to init.
+bool has_submounts(const std::string& mountinfo, const std::string& dir);
+
 // The text of a uid_map or gid_map file.
 std::string id_map_text(const std::vector<spec::IdMapping>& maps);
 

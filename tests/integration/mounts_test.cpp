@@ -376,5 +376,31 @@ TEST_F(Mounts, BindSourcesBelowARootOnlyDirectoryInAUserNamespace) {
     EXPECT_EQ(res.out, "in-dir\na-file\n");
 }
 
+// An rbind in a user namespace keeps the submounts of its source locked, as
+// when init clones it in its own namespace: even with CAP_SYS_ADMIN the
+// container cannot unmount one to see what it covers on the host.
+TEST_F(Mounts, RbindSubmountsStayLockedInAUserNamespace) {
+    TempDir host("berth-userns-locked");
+    const std::string src = host.path() + "/src";
+    fs::create_directories(src + "/sub");
+    std::ofstream(src + "/sub/covered") << "host-secret\n";
+    HostTmpfs cover(src + "/sub");
+    ASSERT_TRUE(cover.mounted());
+    std::ofstream(src + "/sub/marker") << "on-top\n";
+    // The last umount shows the capability is there: the whole bind may go.
+    auto b = bundle({"sh", "-c",
+                     "cat /data/sub/marker; umount /data/sub 2>/dev/null && echo unmounted; cat /data/sub/marker; "
+                     "umount -l /data && echo detached"});
+    add_userns(*b);
+    fs::create_directories(b->rootfs() + "/data");
+    for (const char* set : {"bounding", "effective", "permitted"})
+        b->config["process"]["capabilities"][set].push_back("CAP_SYS_ADMIN");
+    b->config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", src}, {"options", {"rbind"}}});
+    b->save();
+    Result res = run(*b);
+    ASSERT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(res.out, "on-top\non-top\ndetached\n");
+}
+
 }  // namespace
 }  // namespace berth::test
