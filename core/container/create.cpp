@@ -25,6 +25,7 @@
 #include "log/log.hpp"
 #include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
+#include "rootfs/host_mount_sources.hpp"
 #include "rootfs/rootfs.hpp"
 #include "seccomp/seccomp_listener.hpp"
 #include "spec/spec.hpp"
@@ -197,6 +198,9 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
     cgroups.validate(s.linux.resources);
     validate_mounts(s, bundle, plugins);
+    // Bind sources opened with our privileges (a user namespace, idmapped
+    // mounts); init inherits the fds through clone.
+    HostMountSources mount_sources = HostMountSources::open(s, bundle);
     CgroupPaths cg = cgroups.plan(s.linux.cgroups_path, opts.id);
 
     step("validated");
@@ -261,7 +265,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (pid < 0) throw_errno("clone");
     if (pid == 0) {
         parent_end.reset();
-        InitFds fds{child_end.get(), stub.get(), console.get(), opts.preserve_fds};
+        InitFds fds{child_end.get(), stub.get(), console.get(), opts.preserve_fds, &mount_sources};
         run_container_init(fds, plugins, s);
     }
     rollback.set_pid(pid);

@@ -101,6 +101,8 @@ ojson features_document(const FeaturesInputs& in) {
     linux_["apparmor"] = {{"enabled", false}};
     linux_["selinux"] = {{"enabled", false}};
     linux_["intelRdt"] = {{"enabled", false}};
+    // Idmapped binds: uidMappings/gidMappings and idmap/ridmap (docs/mounts.md).
+    linux_["mountExtensions"] = {{"idmap", {{"enabled", true}}}};
     doc["linux"] = linux_;
 
     ojson annotations = ojson::object();

@@ -147,7 +147,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
 
         if (const spec::Namespace* net = s.find_namespace(CLONE_NEWNET); net && net->path.empty()) bring_loopback_up();
         fault_point("create.init.namespaces-joined");
-        prepare_rootfs(s, rootfs, bundle, plugins, userns);
+        prepare_rootfs(s, rootfs, bundle, plugins, userns, fds.mount_sources);
         fault_point("create.init.rootfs-prepared");
         write_sysctls(s);
         if (proc.oom_score_adj) write_procfs_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));

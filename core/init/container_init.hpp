@@ -7,6 +7,7 @@
 namespace berth {
 
 class PluginRegistry;
+class HostMountSources;
 namespace spec {
 struct Spec;
 }
@@ -16,6 +17,7 @@ struct InitFds {
     int exec_stub = -1;     // sealed memfd of the exec stub
     int console = -1;       // connected --console-socket, or -1
     int preserve_fds = 0;   // fds 3..3+N-1 of the caller go to the process
+    const HostMountSources* mount_sources = nullptr;  // bind sources create opened (inherited fds)
 };
 
 // `s` is create's parsed spec, which init has as a clone of create (the

@@ -17,6 +17,7 @@
 #include "errors/error.hpp"
 #include "log/log.hpp"
 #include "plugins/registry.hpp"
+#include "rootfs/host_mount_sources.hpp"
 #include "rootfs/path_in_root.hpp"
 #include "rootfs/propagation.hpp"
 #include "rootfs/tmpfs_mode.hpp"
@@ -237,7 +238,7 @@ void validate_mounts(const spec::Spec& s, const std::string& bundle, const Plugi
 }
 
 void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::string& bundle,
-                    const PluginRegistry& plugins, bool userns) {
+                    const PluginRegistry& plugins, bool userns, const HostMountSources* sources) {
     // A shared or unbindable rootfsPropagation is applied to / after
     // pivot_root (finish_rootfs); see namespace_propagation.
     if (::mount(nullptr, "/", nullptr, namespace_propagation(s.linux.rootfs_propagation), nullptr) < 0)
@@ -249,6 +250,12 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
     bool has_dev = false, has_devpts = false;
     for (const spec::Mount& m : s.mounts) {
         MountRequest req = request_for(m, bundle);
+        if (sources) {
+            // A bind create opened with the host's privileges: the handler
+            // attaches that detached mount (host_mount_sources.hpp).
+            std::string opened = sources->source_for(static_cast<size_t>(&m - s.mounts.data()));
+            if (!opened.empty()) req.source = std::move(opened);
+        }
         if (m.destination == "/dev") has_dev = true;
         if (m.type == "devpts" && m.destination == "/dev/pts") has_devpts = true;
         struct stat sb;

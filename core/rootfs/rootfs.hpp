@@ -9,12 +9,14 @@
 namespace berth {
 
 class PluginRegistry;
+class HostMountSources;
 
 // Makes the mount tree private (or per rootfsPropagation), binds the rootfs
 // onto itself, applies the spec's mounts through the mount handlers and
-// creates the devices. Runs before the root is changed.
+// creates the devices. Runs before the root is changed. `sources` holds the
+// bind sources create opened with the host's privileges (host_mount_sources.hpp).
 void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::string& bundle,
-                    const PluginRegistry& plugins, bool userns);
+                    const PluginRegistry& plugins, bool userns, const HostMountSources* sources = nullptr);
 
 // pivot_root into the rootfs with no trace of the old root; with no_pivot,
 // MS_MOVE + chroot (for ramdisk roots where pivot_root fails).

@@ -201,6 +201,40 @@ bool has_dotdot(const std::string& path) {
     return false;
 }
 
+std::vector<IdMapping> parse_id_mappings(const Field& f) {
+    std::vector<IdMapping> out;
+    for (auto& m : f.array()) {
+        IdMapping x{m.need("containerID").u32(), m.need("hostID").u32(), m.need("size").u32()};
+        if (x.size == 0) fail(m.join("size"), "must not be 0");
+        out.push_back(x);
+    }
+    if (out.empty()) fail(f.path, "must not be empty");
+    return out;
+}
+
+// uidMappings/gidMappings and the idmap/ridmap options of one mount. As
+// runc 1.2: an idmapped mount is a bind; the mappings need no user
+// namespace (they say which host ids the source's ids show as).
+void parse_mount_idmap(const Field& m, Mount& mt) {
+    bool idmap = false;
+    for (auto& o : mt.options) {
+        if (o.rfind("idmap=", 0) == 0 || o.rfind("ridmap=", 0) == 0)
+            fail(m.join("options"), "\"" + o + "\": crun's idmap=uids=...;gids=... form is not supported; use "
+                                    "uidMappings and gidMappings on the mount (" + mt.destination + ")");
+        if (o == "idmap") idmap = true;
+        if (o == "ridmap") idmap = mt.recursive_idmap = true;
+    }
+    auto uids = m.get("uidMappings"), gids = m.get("gidMappings");
+    if (uids) mt.uid_mappings = parse_id_mappings(*uids);
+    if (gids) mt.gid_mappings = parse_id_mappings(*gids);
+    if (!uids && !gids && !idmap) return;
+    const std::string field = m.join(uids ? "uidMappings" : gids ? "gidMappings" : "options");
+    if (mt.type != "bind")
+        fail(field, "idmapped mounts are bind mounts only, not type \"" + mt.type + "\" (mount " + mt.destination + ")");
+    if (uids && !gids) fail(m.join("gidMappings"), "is required with uidMappings (mount " + mt.destination + ")");
+    if (gids && !uids) fail(m.join("uidMappings"), "is required with gidMappings (mount " + mt.destination + ")");
+}
+
 std::vector<Mount> parse_mounts(const Field& f) {
     std::vector<Mount> out;
     for (auto& m : f.array()) {
@@ -228,6 +262,7 @@ std::vector<Mount> parse_mounts(const Field& f) {
             if (mt.source.empty()) fail(m.join("source"), "is required for a bind mount");
         }
         if (mt.type.empty()) fail(m.join("type"), "is required for mount " + mt.destination);
+        parse_mount_idmap(m, mt);
         out.push_back(std::move(mt));
     }
     return out;
@@ -447,6 +482,23 @@ Linux parse_linux(const Field& l) {
     return out;
 }
 
+// "idmap"/"ridmap" without mappings of the mount's own take the
+// container's user namespace mappings (runc 1.2, crun).
+void fill_mount_idmaps(Spec& s) {
+    for (size_t i = 0; i < s.mounts.size(); ++i) {
+        Mount& m = s.mounts[i];
+        bool idmap = false;
+        for (auto& o : m.options) idmap = idmap || o == "idmap" || o == "ridmap";
+        if (!idmap || !m.uid_mappings.empty()) continue;
+        if (s.linux.uid_mappings.empty() || s.linux.gid_mappings.empty())
+            fail("mounts[" + std::to_string(i) + "].uidMappings",
+                 "is required for an idmap mount (" + m.destination +
+                     ") when the container has no user namespace mappings to take");
+        m.uid_mappings = s.linux.uid_mappings;
+        m.gid_mappings = s.linux.gid_mappings;
+    }
+}
+
 void check_consistency(const Spec& s) {
     bool userns = s.has_namespace(CLONE_NEWUSER);
     if (!userns && !s.linux.uid_mappings.empty()) fail("linux.uidMappings", "needs a user namespace in linux.namespaces");
@@ -615,6 +667,7 @@ Spec parse_spec(const std::string& text) {
     if (auto a = root.get("annotations")) s.annotations = a->string_map();
     if (auto l = root.get("linux")) s.linux = parse_linux(*l);
     check_consistency(s);
+    fill_mount_idmaps(s);
     s.exec_config = {{"process", doc.value("process", json())}, {"seccomp", json()}};
     if (auto it = doc.find("linux"); it != doc.end() && it->contains("seccomp")) s.exec_config["seccomp"] = (*it)["seccomp"];
     return s;

@@ -48,23 +48,28 @@ struct Process {
     std::optional<int> oom_score_adj;
 };
 
+struct IdMapping {
+    uint32_t container_id = 0;
+    uint32_t host_id = 0;
+    uint32_t size = 0;
+};
+
 struct Mount {
     std::string destination;
     std::string type;  // "bind" when the options ask for a bind mount
     std::string source;
     std::vector<std::string> options;
+    // An idmapped bind (uidMappings/gidMappings on the mount, or the idmap/
+    // ridmap options with the container's own mappings): the ids of the
+    // source as the mount shows them. Empty: not idmapped.
+    std::vector<IdMapping> uid_mappings, gid_mappings;
+    bool recursive_idmap = false;  // "ridmap": every mount of an rbind
 };
 
 struct Namespace {
     std::string type;
     int clone_flag = 0;
     std::string path;  // join this namespace instead of creating one
-};
-
-struct IdMapping {
-    uint32_t container_id = 0;
-    uint32_t host_id = 0;
-    uint32_t size = 0;
 };
 
 struct Device {

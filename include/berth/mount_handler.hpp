@@ -15,7 +15,11 @@ namespace berth {
 
 struct MountRequest {
     std::string type;         // spec type; "bind" for bind mounts given only by options
-    std::string source;       // spec source; bind sources are absolute host paths
+    // Spec source; bind sources are absolute host paths. A bind source the
+    // host opened itself (a container with a user namespace, an idmapped
+    // mount) is /proc/self/fd/N of a detached mount (open_tree clone, idmapped
+    // when asked): attach that mount, do not clone the path.
+    std::string source;
     std::string destination;  // spec destination inside the container, for messages
     std::string target;       // where to mount: the resolved, opened destination
     std::vector<std::string> options;

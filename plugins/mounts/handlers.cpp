@@ -14,6 +14,7 @@
 #include "copy_up.hpp"
 #include "mount_api.hpp"
 #include "mount_options.hpp"
+#include "overlay.hpp"
 
 namespace berth::mounts {
 
@@ -78,6 +79,33 @@ Status read_text(const char* path, std::string* out) {
     return Status::Ok();
 }
 
+// The host hands over a bind source it opened itself (user namespace,
+// idmapped mount) as /proc/self/fd/N of a detached mount: one that is the
+// root of a mount missing from our mount table. `out` stays empty for any
+// other source, which is cloned as usual.
+Status open_if_detached(const std::string& destination, const std::string& source, UniqueFd* out) {
+    if (source.rfind("/proc/self/fd/", 0) != 0) return Status::Ok();
+    struct statx stx {};
+    if (::statx(AT_FDCWD, source.c_str(), 0, STATX_MNT_ID, &stx) < 0)
+        return mount_error(destination, "statx " + source, errno);
+    const bool root = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+    if (!root || !(stx.stx_mask & STATX_MNT_ID)) return Status::Ok();
+    std::string mountinfo;
+    Status s = read_text("/proc/self/mountinfo", &mountinfo);
+    if (!s.ok()) return Status::Error(s.err, "mount " + destination + ": " + s.message);
+    const std::string id = std::to_string(stx.stx_mnt_id) + " ";
+    for (size_t at = 0; at < mountinfo.size();) {
+        if (mountinfo.compare(at, id.size(), id) == 0) return Status::Ok();
+        size_t nl = mountinfo.find('\n', at);
+        if (nl == std::string::npos) break;
+        at = nl + 1;
+    }
+    UniqueFd fd(::open(source.c_str(), O_PATH | O_CLOEXEC));
+    if (!fd.valid()) return mount_error(destination, "open " + source, errno);
+    *out = std::move(fd);
+    return Status::Ok();
+}
+
 }  // namespace
 
 // ---- BindHandler ----
@@ -103,7 +131,8 @@ Status BindHandler::mount(const MountRequest& req) noexcept {
         ParsedMountOptions parsed = parse_mount_options(req.options);
         bool recursive = parsed.recursive_bind || req.type == "rbind";
         UniqueFd tree;
-        Status s = clone_tree(req.destination, req.source, recursive, &tree);
+        Status s = open_if_detached(req.destination, req.source, &tree);
+        if (s.ok() && !tree.valid()) s = clone_tree(req.destination, req.source, recursive, &tree);
         if (!s.ok()) return s;
         s = set_mount_attr(req.destination, tree.get(), to_mount_attr(parsed), recursive);
         if (!s.ok()) return s;
@@ -148,6 +177,68 @@ Status FilesystemHandler::mount(const MountRequest& req) noexcept {
                 s = set_mount_attr(req.destination, mnt.get(), {MOUNT_ATTR_RDONLY, 0}, false);
             if (!s.ok()) return s;
         }
+        s = attach_mount(req.destination, mnt.get(), AT_FDCWD, req.target);
+        if (!s.ok()) return s;
+        return set_propagation(req.destination, mnt.get(), parsed.propagation, parsed.recursive_propagation);
+    });
+}
+
+// ---- OverlayHandler ----
+
+namespace {
+
+// overlayfs's "\:" (and any "\x") is the character itself in the path.
+std::string unescape_layer(const std::string& layer) {
+    std::string out;
+    for (size_t i = 0; i < layer.size(); ++i) {
+        if (layer[i] == '\\' && i + 1 < layer.size()) ++i;
+        out += layer[i];
+    }
+    return out;
+}
+
+Status check_layer_dir(const std::string& destination, const char* what, const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return Status::Error(errno, "mount " + destination + ": overlay " + what + " \"" + path + "\": " + errno_text(errno));
+    if (!S_ISDIR(st.st_mode))
+        return Status::Error(ENOTDIR, "mount " + destination + ": overlay " + what + " \"" + path + "\": not a directory");
+    return Status::Ok();
+}
+
+}  // namespace
+
+std::vector<std::string> OverlayHandler::types() const { return {"overlay"}; }
+
+Status OverlayHandler::validate(const MountRequest& req) const noexcept {
+    return guarded(req, [&]() -> Status {
+        ParsedMountOptions parsed = parse_mount_options(req.options);
+        Status s = check_data(req, parsed);
+        if (!s.ok()) return s;
+        OverlayLayers layers;
+        s = parse_overlay_layers(req.destination, split_mount_data(parsed.data), &layers);
+        if (!s.ok()) return s;
+        for (const std::string& l : layers.lower) {
+            s = check_layer_dir(req.destination, "lowerdir", unescape_layer(l));
+            if (!s.ok()) return s;
+        }
+        if (!layers.upper.empty()) s = check_layer_dir(req.destination, "upperdir", layers.upper);
+        if (s.ok() && !layers.work.empty()) s = check_layer_dir(req.destination, "workdir", layers.work);
+        return s;
+    });
+}
+
+Status OverlayHandler::mount(const MountRequest& req) noexcept {
+    return guarded(req, [&]() -> Status {
+        ParsedMountOptions parsed = parse_mount_options(req.options);
+        OverlayLayers layers;
+        Status s = parse_overlay_layers(req.destination, split_mount_data(parsed.data), &layers);
+        if (!s.ok()) return s;
+        // The layer paths are resolved by the kernel now, before pivot_root:
+        // host paths, as the spec's creator wrote them.
+        UniqueFd mnt;
+        s = make_filesystem(req, "overlay", req.source.empty() ? "overlay" : req.source, parsed, &mnt);
+        if (!s.ok()) return s;
         s = attach_mount(req.destination, mnt.get(), AT_FDCWD, req.target);
         if (!s.ok()) return s;
         return set_propagation(req.destination, mnt.get(), parsed.propagation, parsed.recursive_propagation);

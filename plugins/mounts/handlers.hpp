@@ -32,6 +32,16 @@ public:
     Status mount(const MountRequest& req) noexcept override;
 };
 
+// overlay: a fresh overlayfs from its lowerdir/upperdir/workdir options
+// (host paths, see overlay.hpp), checked to be directories before create;
+// the generic options and propagation apply as to any filesystem.
+class OverlayHandler final : public MountHandler {
+public:
+    std::vector<std::string> types() const override;
+    Status validate(const MountRequest& req) const noexcept override;
+    Status mount(const MountRequest& req) noexcept override;
+};
+
 // The container's view of its own cgroups (the init process is already in
 // them, so /proc/self/cgroup names them).
 //  - unified host: a clone of /sys/fs/cgroup/<0:: path>;
@@ -51,7 +61,7 @@ public:
     Status mount(const MountRequest& req) noexcept override;
 };
 
-// The plugin's one handler: dispatches to the three above by req.type. Options
+// The plugin's one handler: dispatches to the four above by req.type. Options
 // with "bind"/"rbind" go to BindHandler whatever the type says.
 class MountsHandler final : public MountHandler {
 public:
@@ -60,12 +70,13 @@ public:
     Status mount(const MountRequest& req) noexcept override;
 
 private:
-    std::array<const MountHandler*, 3> handlers() const { return {&bind_, &filesystem_, &cgroup_}; }
+    std::array<const MountHandler*, 4> handlers() const { return {&bind_, &filesystem_, &overlay_, &cgroup_}; }
     MountHandler* route(const MountRequest& req);
     const MountHandler* route(const MountRequest& req) const;
 
     BindHandler bind_;
     FilesystemHandler filesystem_;
+    OverlayHandler overlay_;
     CgroupHandler cgroup_;
 };
 

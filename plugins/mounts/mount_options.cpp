@@ -66,6 +66,8 @@ const std::vector<MountOptionEntry>& mount_option_table() {
         Propagation("unbindable", MS_UNBINDABLE, false),
         Propagation("runbindable", MS_UNBINDABLE, true),
         {"tmpcopyup", false, 0, false, false, kTmpCopyUp},
+        {"idmap", false, 0, false, false, kIdmap},
+        {"ridmap", false, 0, false, false, kRecursiveIdmap},
     };
     return table;
 }

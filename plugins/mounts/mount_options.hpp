@@ -20,6 +20,10 @@ namespace berth::mounts {
 // on them itself (runc calls them extensions).
 enum MountExtension : unsigned {
     kTmpCopyUp = 1u << 0,  // "tmpcopyup": fill a new tmpfs with what it covers
+    // "idmap"/"ridmap": an idmapped bind. The host applies the mapping when it
+    // opens the source (core/rootfs/host_mount_sources.hpp); never fs data.
+    kIdmap = 1u << 1,
+    kRecursiveIdmap = 1u << 2,
 };
 
 struct ParsedMountOptions {

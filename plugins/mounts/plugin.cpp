@@ -29,7 +29,7 @@ static berth::PluginDescriptor descriptor = {
     "0.1.0",
     berth::kMountHandler,
     "Apache-2.0",
-    "bind/rbind, proc, sysfs, tmpfs, devpts, mqueue and cgroup mounts with the new mount API",
+    "bind/rbind, proc, sysfs, tmpfs, devpts, mqueue, overlay and cgroup mounts with the new mount API",
     &configure,
     nullptr,
     nullptr,

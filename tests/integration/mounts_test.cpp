@@ -2,11 +2,15 @@
 // tmpfs over an image directory, rootfsPropagation, destinations that are
 // dangling symlinks (resolved inside the rootfs, never on the host) and
 // device paths with a trailing slash.
+#include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -171,6 +175,231 @@ TEST_F(Mounts, DevicePathsAreCleaned) {
               std::string::npos)
         << res.err;
     EXPECT_TRUE(leftovers(root_, cid, bad->rootfs()).empty());
+}
+
+// A tmpfs mounted on the host for the test's upper layers (overlayfs refuses
+// some upper filesystems, an overlay /tmp among them), unmounted at the end.
+class HostTmpfs {
+public:
+    explicit HostTmpfs(const std::string& path) : path_(path) {
+        fs::create_directories(path);
+        mounted_ = ::mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") == 0;
+    }
+    ~HostTmpfs() {
+        if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+    }
+    bool mounted() const { return mounted_; }
+
+private:
+    std::string path_;
+    bool mounted_ = false;
+};
+
+// An overlay as podman and CRI configs write it: two host lower dirs, an
+// upper and a work dir; the container reads the merged view and its write
+// lands in upperdir, never in a lower layer.
+TEST_F(Mounts, OverlayOfHostDirectories) {
+    TempDir host("berth-overlay");
+    const std::string h = host.path();
+    fs::create_directories(h + "/lower1");
+    fs::create_directories(h + "/lower2");
+    std::ofstream(h + "/lower1/top") << "top-from-lower1\n";
+    std::ofstream(h + "/lower2/top") << "hidden\n";
+    std::ofstream(h + "/lower2/bottom") << "bottom-from-lower2\n";
+    HostTmpfs rw(h + "/rw");
+    ASSERT_TRUE(rw.mounted()) << "mount a tmpfs for the upper layer";
+    fs::create_directories(h + "/rw/upper");
+    fs::create_directories(h + "/rw/work");
+
+    auto b = bundle({"sh", "-c",
+                     "cat /merged/top /merged/bottom; echo written > /merged/new && "
+                     "awk '$5 == \"/merged\" { print $(NF-2) }' /proc/self/mountinfo"});
+    b->config["mounts"].push_back({{"destination", "/merged"},
+                                   {"type", "overlay"},
+                                   {"source", "overlay"},
+                                   {"options",
+                                    {"lowerdir=" + h + "/lower1:" + h + "/lower2", "upperdir=" + h + "/rw/upper",
+                                     "workdir=" + h + "/rw/work", "nodev", "nosuid"}}});
+    b->save();
+    Result res = run(*b);
+    ASSERT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(res.out, "top-from-lower1\nbottom-from-lower2\noverlay\n");
+    EXPECT_EQ(read_text(h + "/rw/upper/new"), "written\n");
+    EXPECT_FALSE(exists(h + "/lower1/new"));
+    EXPECT_FALSE(exists(h + "/lower2/new"));
+    EXPECT_EQ(read_text("/proc/self/mountinfo").find(h + "/merged"), std::string::npos);
+}
+
+// A bad overlay is refused at create, naming the mount and the option, and
+// leaves nothing behind.
+TEST_F(Mounts, OverlayErrorsNameTheMountAndOption) {
+    TempDir host("berth-overlay-bad");
+    const std::string h = host.path();
+    fs::create_directories(h + "/lower");
+    fs::create_directories(h + "/upper");
+    struct Case {
+        std::vector<std::string> options;
+        std::string message;
+    } cases[] = {
+        {{"upperdir=" + h + "/upper", "workdir=" + h + "/upper"}, ": mount /merged: overlay needs a lowerdir= option"},
+        {{"lowerdir=" + h + "/lower", "upperdir=" + h + "/upper"},
+         ": mount /merged: overlay option \"upperdir=" + h + "/upper\": needs a workdir= option too"},
+        {{"lowerdir=" + h + "/missing"},
+         ": mount /merged: overlay lowerdir \"" + h + "/missing\": no such file or directory"},
+        {{"lowerdir=relative"}, ": mount /merged: overlay option \"lowerdir=relative\": \"relative\" is not an absolute path"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.message);
+        auto b = bundle({"true"});
+        const std::string field = "mounts[" + std::to_string(b->config["mounts"].size()) + "]";
+        b->config["mounts"].push_back(
+            {{"destination", "/merged"}, {"type", "overlay"}, {"source", "overlay"}, {"options", c.options}});
+        b->save();
+        const std::string cid = id("badovl");
+        Result res = berth({"run", "--bundle", b->dir(), cid});
+        EXPECT_EQ(res.code, 1);
+        EXPECT_NE(res.err.find(field + c.message), std::string::npos) << res.err;
+        EXPECT_TRUE(leftovers(root_, cid, b->rootfs()).empty());
+    }
+}
+
+void add_userns(Bundle& b) {
+    b.config["linux"]["namespaces"].push_back({{"type", "user"}});
+    b.config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    b.config["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+}
+
+// tmpfs has idmapped mounts from Linux 6.3 on; the v2 guest runs 6.1 with
+// /tmp on tmpfs.
+bool idmap_unsupported_on(const std::string& path) {
+    struct statfs sfs {};
+    if (statfs(path.c_str(), &sfs) != 0 || sfs.f_type != TMPFS_MAGIC) return false;
+    int major = 0, minor = 0;
+    std::string rel = read_text("/proc/sys/kernel/osrelease");
+    std::sscanf(rel.c_str(), "%d.%d", &major, &minor);
+    return major < 6 || (major == 6 && minor < 3);
+}
+
+// Idmapped binds (mount_setattr MOUNT_ATTR_IDMAP), as runc 1.2 makes them: a
+// file owned by uid 1000 on the host shows as the mapped id, with or without
+// a user namespace; "idmap" alone takes the container's mappings. A plain
+// bind of the same directory in the user namespace shows the ids unmapped.
+TEST_F(Mounts, IdmappedBinds) {
+    TempDir host("berth-idmap");
+    const std::string src = host.path() + "/src";
+    fs::create_directories(src);
+    if (idmap_unsupported_on(src)) GTEST_SKIP() << src << " is on tmpfs and this kernel has no idmapped tmpfs (< 6.3)";
+    std::ofstream(src + "/user") << "x";
+    std::ofstream(src + "/root") << "x";
+    ASSERT_EQ(chown((src + "/user").c_str(), 1000, 1000), 0);
+    const json map = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    const std::string show = "stat -c %u:%g /idm/user /idm/root";
+
+    auto plain = bundle({"sh", "-c", show});
+    plain->config["mounts"].push_back({{"destination", "/idm"}, {"type", "bind"}, {"source", src},
+                                       {"options", {"bind"}}, {"uidMappings", map}, {"gidMappings", map}});
+    plain->save();
+    Result res = run(*plain);
+    ASSERT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(res.out, "101000:101000\n100000:100000\n") << "no user namespace: the host ids the mapping gives";
+
+    auto userns = bundle({"sh", "-c", show + "; stat -c %u:%g /plain/user"});
+    add_userns(*userns);
+    // The namespace's root cannot make mount points in a rootfs owned by the
+    // host's root.
+    fs::create_directories(userns->rootfs() + "/idm");
+    fs::create_directories(userns->rootfs() + "/plain");
+    userns->config["mounts"].push_back({{"destination", "/idm"}, {"type", "bind"}, {"source", src},
+                                        {"options", {"rbind", "idmap"}}});
+    userns->config["mounts"].push_back({{"destination", "/plain"}, {"type", "bind"}, {"source", src},
+                                        {"options", {"rbind"}}});
+    userns->save();
+    res = run(*userns);
+    ASSERT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(res.out, "1000:1000\n0:0\n65534:65534\n");
+    // The mappings change what the mount shows, never the files.
+    struct stat st {};
+    ASSERT_EQ(stat((src + "/user").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 1000u);
+}
+
+// An idmap the kernel refuses (procfs has no idmapped mounts) and idmapped
+// non-binds fail create with the field named, leaving nothing behind.
+TEST_F(Mounts, IdmapErrorsNameTheField) {
+    const json map = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    struct Case {
+        json mount;
+        std::string message;
+    } cases[] = {
+        {{{"destination", "/ps"}, {"type", "bind"}, {"source", "/proc/sys"}, {"options", {"bind"}},
+          {"uidMappings", map}, {"gidMappings", map}},
+         ".uidMappings: mount /ps: idmap \"/proc/sys\": invalid argument (does its filesystem support idmapped mounts?)"},
+        {{{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"uidMappings", map}, {"gidMappings", map}},
+         ".uidMappings: idmapped mounts are bind mounts only, not type \"tmpfs\" (mount /t)"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.message);
+        auto b = bundle({"true"});
+        const std::string field = "mounts[" + std::to_string(b->config["mounts"].size()) + "]";
+        b->config["mounts"].push_back(c.mount);
+        b->save();
+        const std::string cid = id("badidmap");
+        Result res = berth({"run", "--bundle", b->dir(), cid});
+        EXPECT_EQ(res.code, 1);
+        EXPECT_NE(res.err.find(field + c.message), std::string::npos) << res.err;
+        EXPECT_TRUE(leftovers(root_, cid, b->rootfs()).empty());
+    }
+}
+
+// In a user namespace, bind sources are opened with the host's privileges
+// (as runc and crun): a source below a root-only 0700 directory, which the
+// namespace's root cannot even look up, binds, a directory and a file alike.
+TEST_F(Mounts, BindSourcesBelowARootOnlyDirectoryInAUserNamespace) {
+    TempDir host("berth-userns-bind");
+    const std::string secret = host.path() + "/secret";
+    fs::create_directories(secret + "/dir");
+    ASSERT_EQ(chmod(secret.c_str(), 0700), 0);
+    std::ofstream(secret + "/dir/file") << "in-dir\n";
+    std::ofstream(secret + "/one.txt") << "a-file\n";
+    for (const char* f : {"/dir", "/dir/file", "/one.txt"}) ASSERT_EQ(chmod((secret + f).c_str(), 0755), 0);
+    auto b = bundle({"sh", "-c", "cat /data/file /one.txt"});
+    add_userns(*b);
+    fs::create_directories(b->rootfs() + "/data");
+    std::ofstream(b->rootfs() + "/one.txt") << "";
+    b->config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", secret + "/dir"},
+                                   {"options", {"rbind", "ro"}}});
+    b->config["mounts"].push_back({{"destination", "/one.txt"}, {"type", "bind"}, {"source", secret + "/one.txt"},
+                                   {"options", {"bind"}}});
+    b->save();
+    Result res = run(*b);
+    ASSERT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(res.out, "in-dir\na-file\n");
+}
+
+// An rbind in a user namespace keeps the submounts of its source locked, as
+// when init clones it in its own namespace: even with CAP_SYS_ADMIN the
+// container cannot unmount one to see what it covers on the host.
+TEST_F(Mounts, RbindSubmountsStayLockedInAUserNamespace) {
+    TempDir host("berth-userns-locked");
+    const std::string src = host.path() + "/src";
+    fs::create_directories(src + "/sub");
+    std::ofstream(src + "/sub/covered") << "host-secret\n";
+    HostTmpfs cover(src + "/sub");
+    ASSERT_TRUE(cover.mounted());
+    std::ofstream(src + "/sub/marker") << "on-top\n";
+    // The last umount shows the capability is there: the whole bind may go.
+    auto b = bundle({"sh", "-c",
+                     "cat /data/sub/marker; umount /data/sub 2>/dev/null && echo unmounted; cat /data/sub/marker; "
+                     "umount -l /data && echo detached"});
+    add_userns(*b);
+    fs::create_directories(b->rootfs() + "/data");
+    for (const char* set : {"bounding", "effective", "permitted"})
+        b->config["process"]["capabilities"][set].push_back("CAP_SYS_ADMIN");
+    b->config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", src}, {"options", {"rbind"}}});
+    b->save();
+    Result res = run(*b);
+    ASSERT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(res.out, "on-top\non-top\ndetached\n");
 }
 
 }  // namespace

@@ -61,6 +61,7 @@ TEST(Features, Shape) {
     for (const char* k : {"actions", "operators", "archs", "knownFlags", "supportedFlags"})
         EXPECT_TRUE(l["seccomp"][k].is_array()) << k;
     for (const char* k : {"apparmor", "selinux", "intelRdt"}) EXPECT_EQ(l[k]["enabled"], false) << k;
+    EXPECT_EQ(l["mountExtensions"]["idmap"]["enabled"], true);
     ASSERT_TRUE(d["annotations"].is_object());
     for (auto& [k, v] : d["annotations"].items()) EXPECT_TRUE(v.is_string()) << k;
     // Keys outside the spec's are not allowed at the top level or in linux.

@@ -205,6 +205,26 @@ TEST(MountsHandler, DataWithoutNameIsRefused) {
     EXPECT_TRUE(h.validate({"tmpfs", "tmpfs", "/dev/shm", "/proc/self/fd/9", {"size=1m", "nosuid"}}).ok());
 }
 
+TEST(MountsHandler, OverlayIsHandled) {
+    MountsHandler h;
+    std::vector<std::string> t = h.types();
+    EXPECT_NE(std::find(t.begin(), t.end(), "overlay"), t.end());
+}
+
+TEST(MountsHandler, OverlayLayersMustBeDirectories) {
+    MountsHandler h;
+    Status s = h.validate({"overlay", "overlay", "/merged", "/proc/self/fd/9", {"lowerdir=/nope/l", "ro"}});
+    EXPECT_EQ(s.err, ENOENT);
+    EXPECT_EQ(s.message, "mount /merged: overlay lowerdir \"/nope/l\": no such file or directory");
+    s = h.validate({"overlay", "overlay", "/merged", "/proc/self/fd/9",
+                    {"lowerdir=/", "upperdir=/proc/self/status", "workdir=/"}});
+    EXPECT_EQ(s.err, ENOTDIR);
+    EXPECT_EQ(s.message, "mount /merged: overlay upperdir \"/proc/self/status\": not a directory");
+    s = h.validate({"overlay", "overlay", "/merged", "/proc/self/fd/9", {"upperdir=/u"}});
+    EXPECT_EQ(s.err, EINVAL);
+    EXPECT_NE(s.message.find("lowerdir="), std::string::npos) << s.message;
+}
+
 // ---------------------------------------------------------------------------
 // Root: the handlers against the kernel, in a private mount namespace
 
@@ -564,6 +584,74 @@ TEST_F(HandlerTest, CgroupViewInANewCgroupNamespace) {
             return check_v1_view(dst);
         },
         CLONE_NEWCGROUP);
+    EXPECT_EQ(err, "");
+}
+
+// Upper and work dirs on a tmpfs of our own: overlayfs refuses some upper
+// filesystems (an overlay /tmp among them).
+TEST_F(HandlerTest, OverlayMergesLayersAndWritesToUpper) {
+    const std::string d = dir_.path();
+    for (const char* sub : {"/l1", "/l2", "/rw", "/merged"}) fs::create_directories(d + sub);
+    std::ofstream(d + "/l1/top") << "from-l1";
+    std::ofstream(d + "/l2/top") << "hidden";
+    std::ofstream(d + "/l2/bottom") << "from-l2";
+    std::string err = in_private_mount_ns([&]() -> std::string {
+        if (::mount("tmpfs", (d + "/rw").c_str(), "tmpfs", 0, nullptr) != 0) return "mount tmpfs for upper";
+        fs::create_directories(d + "/rw/upper");
+        fs::create_directories(d + "/rw/work");
+        std::string e = run(handler_,
+                            {"overlay", "overlay", "/merged", "",
+                             {"lowerdir=" + d + "/l1:" + d + "/l2", "upperdir=" + d + "/rw/upper",
+                              "workdir=" + d + "/rw/work", "nodev", "private"}},
+                            d + "/merged");
+        if (!e.empty()) return e;
+        auto slurp = [](const std::string& p) {
+            std::ifstream in(p);
+            std::string s;
+            in >> s;
+            return s;
+        };
+        CHECK(slurp(d + "/merged/top") == "from-l1", "the upper layer of lowerdir does not win");
+        CHECK(slurp(d + "/merged/bottom") == "from-l2", "the lower layer is not visible");
+        std::ofstream(d + "/merged/new") << "written";
+        CHECK(slurp(d + "/rw/upper/new") == "written", "a write did not land in upperdir");
+        CHECK(!fs::exists(d + "/l1/new") && !fs::exists(d + "/l2/new"), "a write reached a lower layer");
+        std::string line = mountinfo_line(d + "/merged");
+        CHECK(line.find(" - overlay overlay ") != std::string::npos, "not an overlay: " + line);
+        CHECK(line.find("nodev") != std::string::npos, "nodev not applied: " + line);
+        return "";
+    });
+    EXPECT_EQ(err, "");
+}
+
+// A source the host opened itself (a user namespace, an idmapped mount)
+// comes as /proc/self/fd/N of a detached mount: the handler attaches that
+// mount, with the requested attributes, instead of cloning a path.
+TEST_F(HandlerTest, BindAttachesADetachedSourceTree) {
+    const std::string src = dir_.path() + "/src", dst = dir_.path() + "/dst";
+    fs::create_directories(src);
+    fs::create_directories(dst);
+    std::ofstream(src + "/file") << "detached";
+    std::string err = in_private_mount_ns([&]() -> std::string {
+        int tree = ::open_tree(AT_FDCWD, src.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        CHECK(tree >= 0, "open_tree");
+        const std::string source = "/proc/self/fd/" + std::to_string(tree);
+        std::string e = run(handler_, {"bind", source, "/data", "", {"bind", "ro"}}, dst);
+        if (!e.empty()) return e;
+        std::ifstream in(dst + "/file");
+        std::string content;
+        in >> content;
+        CHECK(content == "detached", "the detached tree is not what shows at the destination");
+        struct statvfs sv {};
+        CHECK(::statvfs(dst.c_str(), &sv) == 0 && (sv.f_flag & ST_RDONLY), "ro not applied to the attached tree");
+        // It was attached, not cloned: the fd now names a mount in our table.
+        struct statx stx {};
+        CHECK(::statx(tree, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) == 0, "statx");
+        CHECK(mountinfo_line(dst).rfind(std::to_string(stx.stx_mnt_id) + " ", 0) == 0,
+              "the mount at the destination is not the tree that was handed over");
+        ::close(tree);
+        return "";
+    });
     EXPECT_EQ(err, "");
 }
 

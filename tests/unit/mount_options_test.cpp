@@ -92,7 +92,19 @@ TEST(MountOptionTable, EveryEntryIsTestedAndNamesAreUnique) {
     // entry must come with a case.
     std::set<std::string> names;
     for (const auto& e : mount_option_table()) EXPECT_TRUE(names.insert(std::string(e.name)).second) << e.name;
-    EXPECT_EQ(names.size(), 31u /* flags */ + 8u /* propagation */ + 2u /* bind, rbind */ + 1u /* tmpcopyup */);
+    EXPECT_EQ(names.size(), 31u /* flags */ + 8u /* propagation */ + 2u /* bind, rbind */ + 1u /* tmpcopyup */ +
+                                2u /* idmap, ridmap */);
+}
+
+TEST(ParseMountOptions, IdmapOptionsAreExtensionsNotData) {
+    ParsedMountOptions p = parse_mount_options({"rbind", "idmap", "ro"});
+    EXPECT_EQ(p.extensions, static_cast<unsigned>(berth::mounts::kIdmap));
+    EXPECT_EQ(p.data, "");
+    EXPECT_TRUE(p.recursive_bind);
+    EXPECT_EQ(p.flags & MS_RDONLY, static_cast<unsigned long>(MS_RDONLY));
+    p = parse_mount_options({"bind", "ridmap"});
+    EXPECT_EQ(p.extensions, static_cast<unsigned>(berth::mounts::kRecursiveIdmap));
+    EXPECT_EQ(p.data, "");
 }
 
 TEST(ParseMountOptions, TmpCopyUpIsAnExtensionNotData) {

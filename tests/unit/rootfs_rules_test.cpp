@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rootfs/host_mount_sources.hpp"
 #include "rootfs/propagation.hpp"
 #include "rootfs/tmpfs_mode.hpp"
 
@@ -79,3 +80,22 @@ TEST(Propagation, NamespaceStartsSlaveOrPrivate) {
 }
 
 }  // namespace
+
+// An rbind in a user namespace whose source has mounts below it is left to
+// init (their locks stay); the mountinfo parse must see those mounts, and
+// only those.
+TEST(HostMountSources, HasSubmounts) {
+    const std::string mi =
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+        "30 22 0:40 / /srv/data/sub rw shared:5 - tmpfs tmpfs rw\n"
+        "31 22 0:41 / /srv/with\\040space/inner rw - tmpfs tmpfs rw\n"
+        "32 22 0:42 / /srv/database rw - tmpfs tmpfs rw\n";
+    EXPECT_TRUE(berth::has_submounts(mi, "/srv/data"));
+    EXPECT_TRUE(berth::has_submounts(mi, "/srv"));
+    EXPECT_TRUE(berth::has_submounts(mi, "/srv/with space"));
+    EXPECT_TRUE(berth::has_submounts(mi, "/"));
+    EXPECT_FALSE(berth::has_submounts(mi, "/srv/data/sub")) << "the mount at the path itself is not below it";
+    EXPECT_FALSE(berth::has_submounts(mi, "/srv/dat")) << "a name prefix is not a parent";
+    EXPECT_FALSE(berth::has_submounts(mi, "/home"));
+    EXPECT_FALSE(berth::has_submounts("", "/srv"));
+}

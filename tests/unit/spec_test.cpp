@@ -682,3 +682,81 @@ TEST(SeccompText, SeveralConditionsOnOneArgumentBuild) {
             {"index": 0, "value": 4294967295, "op": "SCMP_CMP_EQ"}]}]})");
     EXPECT_NE(berth::build_seccomp_filter(s), nullptr);
 }
+
+// Idmapped mounts (issue 8): uidMappings/gidMappings on a bind, or the
+// idmap/ridmap options with the container's own mappings.
+namespace idmapped {
+
+json idmapped_bind(json extra) {
+    json m = {{"destination", "/data"}, {"type", "bind"}, {"source", "/srv"}, {"options", {"rbind"}}};
+    if (extra.is_object()) m.update(extra);
+    return m;
+}
+const json kMap = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+
+TEST(SpecIdmap, MappingsOnABind) {
+    json j = base_config();
+    j["mounts"] = {idmapped_bind({{"uidMappings", kMap}, {"gidMappings", kMap}})};
+    auto s = parse_spec(j.dump());
+    ASSERT_EQ(s.mounts[0].uid_mappings.size(), 1u);
+    EXPECT_EQ(s.mounts[0].uid_mappings[0].host_id, 100000u);
+    EXPECT_EQ(s.mounts[0].gid_mappings[0].size, 65536u);
+    EXPECT_FALSE(s.mounts[0].recursive_idmap);
+}
+
+TEST(SpecIdmap, IdmapOptionTakesTheContainersMappings) {
+    json j = base_config();
+    ns(j).push_back({{"type", "user"}});
+    j["linux"]["uidMappings"] = kMap;
+    j["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 200000}, {"size", 1000}}};
+    j["mounts"] = {idmapped_bind({{"options", {"rbind", "ridmap"}}})};
+    auto s = parse_spec(j.dump());
+    ASSERT_EQ(s.mounts[0].uid_mappings.size(), 1u);
+    EXPECT_EQ(s.mounts[0].uid_mappings[0].host_id, 100000u);
+    EXPECT_EQ(s.mounts[0].gid_mappings[0].host_id, 200000u);
+    EXPECT_TRUE(s.mounts[0].recursive_idmap);
+}
+
+TEST(SpecIdmap, PlainBindIsNotIdmapped) {
+    json j = base_config();
+    j["mounts"] = {idmapped_bind({})};
+    EXPECT_TRUE(parse_spec(j.dump()).mounts[0].uid_mappings.empty());
+}
+
+TEST(SpecIdmap, ErrorsNameTheField) {
+    struct Row {
+        json mount;
+        bool userns;
+        const char* expected;
+    } rows[] = {
+        {{{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"uidMappings", kMap}, {"gidMappings", kMap}},
+         false,
+         "mounts[0].uidMappings: idmapped mounts are bind mounts only, not type \"tmpfs\" (mount /t)"},
+        {{{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"idmap"}}}, true,
+         "mounts[0].options: idmapped mounts are bind mounts only, not type \"tmpfs\" (mount /t)"},
+        {idmapped_bind({{"uidMappings", kMap}}), false, "mounts[0].gidMappings: is required with uidMappings (mount /data)"},
+        {idmapped_bind({{"gidMappings", kMap}}), false, "mounts[0].uidMappings: is required with gidMappings (mount /data)"},
+        {idmapped_bind({{"uidMappings", json::array()}, {"gidMappings", kMap}}), false,
+         "mounts[0].uidMappings: must not be empty"},
+        {idmapped_bind({{"uidMappings", {{{"containerID", 0}, {"hostID", 1}, {"size", 0}}}}, {"gidMappings", kMap}}),
+         false, "mounts[0].uidMappings[0].size: must not be 0"},
+        {idmapped_bind({{"options", {"bind", "idmap=uids=0-1-10;gids=0-1-10"}}}), true,
+         "mounts[0].options: \"idmap=uids=0-1-10;gids=0-1-10\": crun's idmap=uids=...;gids=... form is not "
+         "supported; use uidMappings and gidMappings on the mount (/data)"},
+        {idmapped_bind({{"options", {"bind", "idmap"}}}), false,
+         "mounts[0].uidMappings: is required for an idmap mount (/data) when the container has no user namespace "
+         "mappings to take"},
+    };
+    for (const Row& r : rows) {
+        json j = base_config();
+        if (r.userns) {
+            ns(j).push_back({{"type", "user"}});
+            j["linux"]["uidMappings"] = kMap;
+            j["linux"]["gidMappings"] = kMap;
+        }
+        j["mounts"] = {r.mount};
+        EXPECT_EQ(error_of(j.dump()), r.expected) << r.mount.dump();
+    }
+}
+
+}  // namespace idmapped
