@@ -9,12 +9,14 @@
 // The fixture is the client's config; only what cannot exist here is
 // rewritten, as in client_fixtures_test.cpp: root.path (a busybox rootfs with
 // the probe at /berth-probe), process.args (the probe, given the masked and
-// read-only paths to look at), terminal off, rlimits capped at this
+// read-only paths to look at), rlimits capped at this
 // process's hard limits, hooks whose binary is gone dropped, bind sources
 // that are gone replaced by empty stand-ins, and linux.cgroupsPath put under
 // a unique /berthtest-<id> (its own path kept below it). A namespace joined
 // by path is joined for real: the test starts a sandbox container (the
 // "pause") and points every such path at the sandbox's /proc/<pid>/ns/<kind>.
+// A config with a terminal gets one over --console-socket (create, start,
+// the probe's line read from the pty master), as a shim would give it.
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -97,7 +99,8 @@ protected:
         for (const char* list : {"maskedPaths", "readonlyPaths"})
             for (const auto& p : cfg["linux"].value(list, json::array())) args.push_back(p);
         cfg["process"]["args"] = args;
-        cfg["process"]["terminal"] = false;
+        // A terminal is given over --console-socket, as a shim would.
+        const bool terminal = cfg["process"].value("terminal", false);
         cfg["process"].erase("consoleSize");
         if (cfg["process"].contains("rlimits")) {
             for (auto& rl : cfg["process"]["rlimits"]) {
@@ -154,7 +157,26 @@ protected:
 
         b.config = cfg;
         b.save();
-        Result r = berth({"run", "--bundle", b.dir(), c});
+        Result r;
+        if (terminal) {
+            // create, take the pty master, start, read the one line the probe prints.
+            ConsoleSocket console(dir + "/console.sock");
+            r = berth({"create", "--console-socket", console.path(), "--bundle", b.dir(), c});
+            const int master = r.code == 0 ? console.take_master() : -1;
+            if (master >= 0) {
+                Result st = berth({"start", c});
+                r.code = st.code;
+                r.err += st.err;
+                r.out = read_pty_until(master, "\n");
+                close(master);
+                r.out.erase(std::remove(r.out.begin(), r.out.end(), '\r'), r.out.end());
+            } else {
+                r.err += "\n[no pty master came over the console socket]";
+                if (r.code == 0) r.code = -1;
+            }
+        } else {
+            r = berth({"run", "--bundle", b.dir(), c});
+        }
         EXPECT_EQ(r.code, 0) << name << "\n" << r.err;
         try {
             return json::parse(r.out);
