@@ -5,6 +5,7 @@
 // the host-side facts it needs (ProbeHost).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -118,8 +119,15 @@ inline std::vector<std::string> probe_mismatches(const nlohmann::json& config, c
     check("process.cwd", process.value("cwd", std::string("/")), probe.value("cwd", std::string()));
     std::set<std::string> env;
     for (const auto& e : probe.value("env", std::vector<std::string>{})) env.insert(e);
-    for (const auto& e : process.value("env", std::vector<std::string>{}))
+    bool home = false;
+    for (const auto& e : process.value("env", std::vector<std::string>{})) {
         if (!env.count(e)) differ("process.env", e, "missing");
+        home = home || e.rfind("HOME=", 0) == 0;
+    }
+    // Without HOME in the config the runtime sets one (runc: the user's from
+    // the container's /etc/passwd, else "/").
+    if (!home && std::none_of(env.begin(), env.end(), [](const std::string& e) { return e.rfind("HOME=/", 0) == 0; }))
+        differ("process.env (no HOME: the runtime's)", "HOME=<the user's home or />", "no HOME");
     const bool terminal = process.value("terminal", false);
     check("process.terminal (isatty 0,1,2)", json({terminal, terminal, terminal}), probe.value("isatty", json::array()));
 

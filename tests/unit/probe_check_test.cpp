@@ -72,6 +72,7 @@ TEST(ProbeCheck, EachDifferenceNamesItsField) {
         {"/rlimits/RLIMIT_NOFILE/soft", 512, "process.rlimits RLIMIT_NOFILE"},
         {"/oom_score_adj", 0, "process.oomScoreAdj"},
         {"/env", json::array({"HOME=/root"}), "process.env"},
+        {"/env", json::array({"PATH=/bin"}), "process.env (no HOME"},
         {"/cwd", "/tmp", "process.cwd"},
         {"/hostname", "other", "hostname"},
         {"/isatty/1", true, "process.terminal"},
