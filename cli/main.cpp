@@ -258,12 +258,15 @@ int features_command(const RuntimeContext& ctx, const ParsedArgs&) {
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"spec", "", "write a default config.json into the bundle", 0, 0,
-         {{"bundle", 'b', true, "bundle directory (default .)"}, {"rootless", 0, false, "not supported"}},
+         {{"bundle", 'b', true, "bundle directory (default .)"},
+          {"rootless", 0, false, "a config for a rootless container (running one is not supported yet)"}},
          [](const RuntimeContext&, const ParsedArgs& a) {
-             if (a.flag("rootless")) throw Error("spec: --rootless is not supported");
              const std::string path = a.get("bundle", ".") + "/config.json";
              if (::access(path.c_str(), F_OK) == 0) throw Error("File " + path + " exists. Remove it first");
-             write_file_atomic(path, spec::default_spec_json(), 0644);
+             write_file_atomic(path,
+                               a.flag("rootless") ? spec::rootless_spec_json(::geteuid(), ::getegid())
+                                                  : spec::default_spec_json(),
+                               0644);
              return 0;
          }},
         {"create", "<container-id>", "create a container", 1, 1, kCreateOptions,
@@ -458,6 +461,10 @@ int main_impl(int argc, char** argv) {
         throw Error(std::string(verb) + ": missing argument: usage: berth " + verb + " " + cmd->usage);
     if (a.positional.size() > cmd->max_args)
         throw Error(std::string(verb) + ": unexpected argument \"" + a.positional[cmd->max_args] + "\": usage: berth " + verb + " " + cmd->usage);
+    // Before anything else fails halfway with EPERM (as runc, spec works for anyone).
+    if ((verb == "create" || verb == "run") && ::geteuid() != 0)
+        throw Error(verb + ": rootless containers are not supported: berth must run as root (euid " +
+                    std::to_string(::geteuid()) + ")");
     RuntimeContext ctx;
     ctx.root = global.get("root", "/run/berth");
     ctx.plugin_config = global.get("plugin-config");

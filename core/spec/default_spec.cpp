@@ -48,3 +48,44 @@ std::string default_spec_json() {
 }
 
 }  // namespace berth::spec
+
+namespace berth::spec {
+
+std::string rootless_spec_json(unsigned uid, unsigned gid) {
+    using json = nlohmann::json;
+    json j = json::parse(default_spec_json());
+    json namespaces = json::array();
+    for (const auto& ns : j["linux"]["namespaces"])
+        // A new network namespace would have no device an unprivileged user
+        // could set up; the user namespace is what makes the rest possible.
+        if (ns["type"] != "network" && ns["type"] != "user") namespaces.push_back(ns);
+    namespaces.push_back({{"type", "user"}});
+    j["linux"]["namespaces"] = namespaces;
+    j["linux"]["uidMappings"] = json::array({{{"containerID", 0}, {"hostID", uid}, {"size", 1}}});
+    j["linux"]["gidMappings"] = json::array({{{"containerID", 0}, {"hostID", gid}, {"size", 1}}});
+    json mounts = json::array();
+    for (auto m : j["mounts"]) {
+        // sysfs cannot be mounted without owning the network namespace.
+        if (m["destination"] == "/sys") {
+            mounts.push_back({{"destination", "/sys"}, {"type", "none"}, {"source", "/sys"},
+                              {"options", {"rbind", "nosuid", "noexec", "nodev", "ro"}}});
+            continue;
+        }
+        // Only the one mapped uid and gid exist in the container.
+        if (m.contains("options")) {
+            json opts = json::array();
+            for (const auto& o : m["options"]) {
+                const std::string s = o.get<std::string>();
+                if (s.rfind("uid=", 0) != 0 && s.rfind("gid=", 0) != 0) opts.push_back(o);
+            }
+            m["options"] = opts;
+        }
+        mounts.push_back(m);
+    }
+    j["mounts"] = mounts;
+    // An unprivileged user cannot write cgroup limits.
+    j["linux"].erase("resources");
+    return j.dump(4) + "\n";
+}
+
+}  // namespace berth::spec

@@ -162,5 +162,10 @@ std::string clean_absolute_path(const std::string& path);
 
 // A runc-like default config (the `spec` verb).
 std::string default_spec_json();
+// `spec --rootless`: the default config turned rootless as runc's does: a
+// user namespace mapping root to `uid`/`gid` (the caller's euid and egid), no
+// network namespace, /sys bound from the host, no uid=/gid= mount options and
+// no cgroup resources.
+std::string rootless_spec_json(unsigned uid, unsigned gid);
 
 }  // namespace berth::spec
