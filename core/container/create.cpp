@@ -200,7 +200,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     validate_mounts(s, bundle, plugins);
     // Bind sources opened with our privileges (a user namespace, idmapped
     // mounts); init inherits the fds through clone.
-    HostMountSources mount_sources = HostMountSources::open(s, bundle);
+    HostMountSources mount_sources = HostMountSources::open(s, bundle, plugins.mount_handler_abi_minor("bind") >= 1);
     CgroupPaths cg = cgroups.plan(s.linux.cgroups_path, opts.id);
 
     step("validated");

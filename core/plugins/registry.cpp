@@ -145,6 +145,7 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
             for (const std::string& t : h->types()) {
                 if (reg.by_type_.count(t)) throw Error("plugin \"" + e.name + "\": mount type \"" + t + "\" is already handled by another plugin");
                 reg.by_type_[t] = h;
+                reg.minor_by_type_[t] = d.abi_minor;
             }
         }
         log_debug("plugin \"" + e.name + "\" loaded from " + p.path + " in " +
@@ -163,6 +164,11 @@ std::vector<CgroupSubsystem*> PluginRegistry::cgroup_subsystems() const {
 MountHandler* PluginRegistry::mount_handler(const std::string& type) const {
     auto it = by_type_.find(type);
     return it == by_type_.end() ? nullptr : it->second;
+}
+
+uint32_t PluginRegistry::mount_handler_abi_minor(const std::string& type) const {
+    auto it = minor_by_type_.find(type);
+    return it == minor_by_type_.end() ? 0 : it->second;
 }
 
 }  // namespace berth

@@ -72,12 +72,16 @@ public:
     std::vector<CgroupSubsystem*> cgroup_subsystems() const;
     // The handler for a mount type and the plugin that provides it; null when none.
     MountHandler* mount_handler(const std::string& type) const;
+    // The ABI minor the plugin serving `type` was built against (0 when none):
+    // what the host may hand that handler (include/berth/abi.hpp).
+    uint32_t mount_handler_abi_minor(const std::string& type) const;
 
 private:
     std::vector<LoadedPlugin> plugins_;
     std::vector<PluginObject<CgroupSubsystem>> subsystems_;
     std::vector<PluginObject<MountHandler>> handlers_;
     std::map<std::string, MountHandler*> by_type_;
+    std::map<std::string, uint32_t> minor_by_type_;
 };
 
 }  // namespace berth

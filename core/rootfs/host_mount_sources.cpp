@@ -124,13 +124,21 @@ UniqueFd user_namespace_with(const std::vector<spec::IdMapping>& uids, const std
     return ns;
 }
 
-HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& bundle) {
+HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& bundle, bool handler_takes_fds) {
     HostMountSources out;
     const bool userns = s.has_namespace(CLONE_NEWUSER);
     for (size_t i = 0; i < s.mounts.size(); ++i) {
         const spec::Mount& m = s.mounts[i];
         if (!opened_by_host(m, userns)) continue;
         const std::string field = "mounts[" + std::to_string(i) + "]";
+        // A bind handler built before ABI 1.1 knows only path sources: init
+        // binds the path as before; an idmap has no such fallback.
+        if (!handler_takes_fds) {
+            if (!m.uid_mappings.empty())
+                throw Error(field + ".uidMappings: the plugin handling bind mounts is built against plugin ABI 1.0, "
+                            "which cannot take an idmapped source (rebuild it against 1.1)");
+            continue;
+        }
         // Relative bind sources are relative to the bundle, as in runc.
         const std::string source = m.source[0] == '/' ? m.source : bundle + "/" + m.source;
         const bool recursive = has_option(m, "rbind");

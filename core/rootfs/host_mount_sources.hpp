@@ -29,7 +29,10 @@ class HostMountSources {
 public:
     // Opens what opened_by_host selects. Errors name mounts[N] (and
     // mounts[N].uidMappings for an idmap the kernel refuses).
-    static HostMountSources open(const spec::Spec& s, const std::string& bundle);
+    // handler_takes_fds: the bind handler's plugin is built against ABI 1.1
+    // or newer (fd sources); without it nothing is opened and an idmapped
+    // mount is an error.
+    static HostMountSources open(const spec::Spec& s, const std::string& bundle, bool handler_takes_fds);
 
     // "/proc/self/fd/N" for mounts[index] when it was opened here, else "".
     std::string source_for(size_t index) const;

@@ -18,7 +18,8 @@ struct MountRequest {
     // Spec source; bind sources are absolute host paths. A bind source the
     // host opened itself (a container with a user namespace, an idmapped
     // mount) is /proc/self/fd/N of a detached mount (open_tree clone, idmapped
-    // when asked): attach that mount, do not clone the path.
+    // when asked): attach that mount, do not clone the path. Only handlers
+    // built against ABI 1.1 or newer get such a source.
     std::string source;
     std::string destination;  // spec destination inside the container, for messages
     std::string target;       // where to mount: the resolved, opened destination

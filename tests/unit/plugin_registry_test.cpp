@@ -423,6 +423,9 @@ TEST_F(Plugins, MountHandlers) {
     EXPECT_EQ(h->validate(req).message, "mount-handler: bad source");
     EXPECT_EQ(reg.mount_handler("otherfs"), nullptr);
     EXPECT_TRUE(reg.cgroup_subsystems().empty());
+    // What the host may hand the handler follows the plugin's ABI minor.
+    EXPECT_EQ(reg.mount_handler_abi_minor("testfs"), unsigned(BERTH_ABI_MINOR));
+    EXPECT_EQ(reg.mount_handler_abi_minor("otherfs"), 0u);
 }
 
 TEST_F(Plugins, DuplicateMountTypeRefused) {

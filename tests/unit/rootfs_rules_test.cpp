@@ -1,12 +1,14 @@
 // Pure rules of the rootfs setup: the mode of a tmpfs over an existing
 // directory, and the propagation the mount tree starts from.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <string>
 #include <vector>
 
+#include "errors/error.hpp"
 #include "rootfs/host_mount_sources.hpp"
 #include "rootfs/propagation.hpp"
 #include "rootfs/tmpfs_mode.hpp"
@@ -98,4 +100,29 @@ TEST(HostMountSources, HasSubmounts) {
     EXPECT_FALSE(berth::has_submounts(mi, "/srv/dat")) << "a name prefix is not a parent";
     EXPECT_FALSE(berth::has_submounts(mi, "/home"));
     EXPECT_FALSE(berth::has_submounts("", "/srv"));
+}
+
+// A bind handler built against ABI 1.0 gets path sources only: nothing is
+// opened for it, and an idmap, which needs an fd source, is refused up front.
+TEST(HostMountSources, HandlerBeforeAbi11GetsPaths) {
+    berth::spec::Spec s;
+    berth::spec::Mount m;
+    m.destination = "/data";
+    m.type = "bind";
+    m.source = "/nonexistent-source";
+    m.options = {"bind"};
+    s.mounts.push_back(m);
+    s.linux.namespaces.push_back({"user", CLONE_NEWUSER, ""});
+    EXPECT_TRUE(berth::HostMountSources::open(s, "/bundle", false).empty())
+        << "a user namespace without fd sources: init binds the path, as before 1.1";
+    s.mounts[0].uid_mappings = {{0, 1000, 1}};
+    s.mounts[0].gid_mappings = {{0, 1000, 1}};
+    try {
+        berth::HostMountSources::open(s, "/bundle", false);
+        ADD_FAILURE() << "an idmap for a 1.0 handler was accepted";
+    } catch (const berth::Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "mounts[0].uidMappings: the plugin handling bind mounts is built against plugin ABI 1.0, which cannot "
+                  "take an idmapped source (rebuild it against 1.1)");
+    }
 }
