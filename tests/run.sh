@@ -37,7 +37,8 @@ sanitized_tests() {
 tier "unit and integration tests under ASan+UBSan" sanitized_tests
 # One guest boot per test binary; the build tree is shared at the same path.
 v2vm=tests/v2vm/run.sh
-for t in cgroup_limits_test lifecycle_test exec_test update_pause_test events_test cli_test client_fixtures_test; do
+for t in cgroup_limits_test lifecycle_test exec_test update_pause_test events_test cli_test client_fixtures_test \
+    mounts_test rootfs_ns_test probe_fixtures_test; do
     tier "cgroup v2 guest: $t" "$v2vm" --share "$PWD/build" --timeout 900 -- "$PWD/build/tests/integration/$t" --gtest_brief=1
 done
 # The allowed device of the devices test is /dev/loop-control: the loop driver must be loaded.
