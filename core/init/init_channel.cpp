@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "errors/error.hpp"
+#include "util/fd_passing.hpp"
 
 namespace berth {
 
@@ -75,21 +76,7 @@ void send_message(int fd, const nlohmann::json& msg) {
 }
 
 void send_frame_with_fd(int fd, const std::string& frame, int passed) {
-    struct iovec iov = {const_cast<char*>(frame.data()), frame.size()};
-    char control[CMSG_SPACE(sizeof(int))] = {};
-    struct msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &passed, sizeof passed);
-    ssize_t w;
-    do w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-    while (w < 0 && errno == EINTR);
+    const ssize_t w = send_with_fd(fd, frame.data(), frame.size(), passed);
     if (w < 0) throw_errno("send seccomp listener fd over init channel");
     // The fd went with the first byte; the rest, if any, is plain data.
     write_exact(fd, frame.data() + w, frame.size() - static_cast<size_t>(w));

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "errors/error.hpp"
+#include "util/fd_passing.hpp"
 #include "util/unique_fd.hpp"
 
 namespace berth {
@@ -39,21 +40,7 @@ void send_to_seccomp_listener(const std::string& listener_path, const nlohmann::
         throw Error(std::string(kField) + ": connect " + listener_path + ": " + errno_text(errno), errno);
 
     const std::string body = process_state.dump();
-    struct iovec iov = {const_cast<char*>(body.data()), body.size()};
-    char control[CMSG_SPACE(sizeof(int))] = {};
-    struct msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &notify_fd, sizeof notify_fd);
-    ssize_t w;
-    do w = ::sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
-    while (w < 0 && errno == EINTR);
+    const ssize_t w = send_with_fd(sock.get(), body.data(), body.size(), notify_fd);
     if (w < 0) throw Error(std::string(kField) + ": send to " + listener_path + ": " + errno_text(errno), errno);
     // The fd went with the first bytes; a long state may need more sends.
     for (size_t sent = static_cast<size_t>(w); sent < body.size();) {

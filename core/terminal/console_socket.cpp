@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "errors/error.hpp"
+#include "util/fd_passing.hpp"
 
 namespace berth {
 
@@ -22,19 +23,7 @@ UniqueFd connect_console_socket(const std::string& path) {
 }
 
 void send_fd(int sock, int fd, const std::string& name) {
-    struct msghdr msg = {};
-    struct iovec iov = {const_cast<char*>(name.data()), name.size()};
-    char control[CMSG_SPACE(sizeof(int))] = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_errno("send pty master over console socket");
+    if (send_with_fd(sock, name.data(), name.size(), fd) < 0) throw_errno("send pty master over console socket");
 }
 
 UniqueFd receive_fd(int sock) {

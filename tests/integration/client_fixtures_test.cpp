@@ -39,6 +39,7 @@
 
 #include "../client_fixture_files.hpp"
 
+#include "fixture_rewrite.hpp"
 #include "harness.hpp"
 
 namespace fs = std::filesystem;
@@ -50,29 +51,6 @@ namespace {
 const fs::path& kFixtures = berth::test::client_fixtures_dir();
 
 std::vector<std::string> fixture_files() { return berth::test::client_fixture_files(); }
-
-// RLIMIT_* name -> resource, for the ones clients set.
-int rlimit_resource(const std::string& type) {
-    static const std::vector<std::pair<std::string, int>> t = {
-        {"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_CORE", RLIMIT_CORE},
-        {"RLIMIT_STACK", RLIMIT_STACK},   {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_AS", RLIMIT_AS},
-        {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_CPU", RLIMIT_CPU},
-        {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_LOCKS", RLIMIT_LOCKS}, {"RLIMIT_RSS", RLIMIT_RSS},
-        {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    };
-    for (const auto& [n, r] : t)
-        if (n == type) return r;
-    return -1;
-}
-
-bool looks_like_a_file(const std::string& rootfs, const std::string& destination) {
-    std::error_code ec;
-    fs::path in_root = fs::path(rootfs) / fs::path(destination).relative_path();
-    if (fs::exists(in_root, ec)) return !fs::is_directory(in_root, ec);
-    const std::string base = fs::path(destination).filename().string();
-    return base.find('.') != std::string::npos || base == "hosts" || base == "hostname" || base == "resolv.conf";
-}
 
 class ClientFixtureRun : public ContainerTest, public ::testing::WithParamInterface<std::string> {};
 
@@ -93,26 +71,8 @@ TEST_P(ClientFixtureRun, RunsTheProbe) {
     cfg["process"]["args"] = {"sh", "-c", "echo ok"};
     cfg["process"]["terminal"] = false;
     cfg["process"].erase("consoleSize");
-    if (cfg["process"].contains("rlimits")) {
-        for (auto& rl : cfg["process"]["rlimits"]) {
-            int res = rlimit_resource(rl.value("type", ""));
-            struct rlimit cur {};
-            if (res < 0 || getrlimit(res, &cur) != 0 || cur.rlim_max == RLIM_INFINITY) continue;
-            rl["hard"] = std::min<uint64_t>(rl.value("hard", uint64_t{0}), cur.rlim_max);
-            rl["soft"] = std::min<uint64_t>(rl.value("soft", uint64_t{0}), rl["hard"].get<uint64_t>());
-        }
-    }
-    if (cfg.contains("hooks")) {
-        for (auto& [stage, list] : cfg["hooks"].items()) {
-            json kept = json::array();
-            for (auto& h : list) {
-                const std::string path = h.value("path", "");
-                if (path.rfind("/proc/", 0) == 0 || !fs::exists(path)) continue;
-                kept.push_back(h);
-            }
-            list = kept;
-        }
-    }
+    fit_rlimits_to_host(cfg);
+    drop_missing_hooks(cfg);
     if (cfg.contains("mounts")) {
         int n = 0;
         for (auto& m : cfg["mounts"]) {
