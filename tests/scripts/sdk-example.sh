@@ -150,13 +150,14 @@ EOF
 # and checked (ownership, ABI) without errors.
 "$BERTH" --plugin-config "$TMP/plugins.yaml" plugins list --format json >"$TMP/log/plugins.json" 2>&1 ||
     fail "berth plugins list failed: $(tail -n 1 "$TMP/log/plugins.json")"
-python3 - "$TMP/log/plugins.json" <<'PY' || fail "berth plugins list: $(cat "$TMP/log/plugins.json")"
+ABI="$(pkg-config --variable=abi_major berth-plugin).$(pkg-config --variable=abi_minor berth-plugin)"
+python3 - "$TMP/log/plugins.json" "$ABI" <<'PY' || fail "berth plugins list: $(cat "$TMP/log/plugins.json")"
 import json, sys
 got = {p["name"]: p for p in json.load(open(sys.argv[1]))}
 for name in ["cgroup-cpu", "cgroup-memory", "cgroup-pids", "mounts", "cgroup-io"]:
     assert name in got, name + " missing"
     assert "error" not in got[name], got[name]["error"]
-    assert got[name]["abi"] == "1.0" and got[name]["enabled"], got[name]
+    assert got[name]["abi"] == sys.argv[2] and got[name]["enabled"], got[name]
 PY
 "$BERTH" --plugin-config "$TMP/plugins.yaml" plugins inspect cgroup-io >"$TMP/log/inspect.txt" 2>&1 ||
     fail "berth plugins inspect cgroup-io failed: $(tail -n 1 "$TMP/log/inspect.txt")"
