@@ -73,21 +73,7 @@ TEST_P(ClientFixtureRun, RunsTheProbe) {
     cfg["process"].erase("consoleSize");
     fit_rlimits_to_host(cfg);
     drop_missing_hooks(cfg);
-    if (cfg.contains("mounts")) {
-        int n = 0;
-        for (auto& m : cfg["mounts"]) {
-            const auto opts = m.value("options", std::vector<std::string>{});
-            const bool bind = m.value("type", "") == "bind" ||
-                              std::find(opts.begin(), opts.end(), "bind") != opts.end() ||
-                              std::find(opts.begin(), opts.end(), "rbind") != opts.end();
-            const std::string source = m.value("source", "");
-            if (!bind || fs::exists(source)) continue;
-            const std::string stand_in = stand_ins + "/" + std::to_string(n++);
-            if (looks_like_a_file(b.rootfs(), m.value("destination", ""))) std::ofstream(stand_in) << "";
-            else fs::create_directories(stand_in);
-            m["source"] = stand_in;
-        }
-    }
+    stand_in_missing_bind_sources(cfg, b.rootfs(), stand_ins);
     if (cfg.contains("linux") && cfg["linux"].contains("namespaces"))
         for (auto& ns : cfg["linux"]["namespaces"]) ns.erase("path");
     cfg["linux"]["cgroupsPath"] = "/berthtest-" + c + "/ctr";

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,6 +69,24 @@ inline void drop_missing_hooks(nlohmann::json& cfg) {
             kept.push_back(h);
         }
         list = kept;
+    }
+}
+
+// Bind sources from the client's own dirs do not exist here: each missing one
+// becomes a stand-in under `dir`, a file or a directory as the destination
+// needs.
+inline void stand_in_missing_bind_sources(nlohmann::json& cfg, const std::string& rootfs, const std::string& dir) {
+    if (!cfg.contains("mounts")) return;
+    int n = 0;
+    for (auto& m : cfg["mounts"]) {
+        const auto opts = m.value("options", std::vector<std::string>{});
+        const bool bind = m.value("type", "") == "bind" || std::find(opts.begin(), opts.end(), "bind") != opts.end() ||
+                          std::find(opts.begin(), opts.end(), "rbind") != opts.end();
+        if (!bind || std::filesystem::exists(m.value("source", ""))) continue;
+        const std::string stand_in = dir + "/" + std::to_string(n++);
+        if (looks_like_a_file(rootfs, m.value("destination", ""))) std::ofstream(stand_in) << "";
+        else std::filesystem::create_directories(stand_in);
+        m["source"] = stand_in;
     }
 }
 

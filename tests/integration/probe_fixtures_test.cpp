@@ -83,21 +83,7 @@ protected:
         cfg["process"].erase("consoleSize");
         fit_rlimits_to_host(cfg);
         drop_missing_hooks(cfg);
-        int stand_in = 0;
-        if (cfg.contains("mounts")) {
-            for (auto& m : cfg["mounts"]) {
-                const auto opts = m.value("options", std::vector<std::string>{});
-                const bool bind = m.value("type", "") == "bind" ||
-                                  std::find(opts.begin(), opts.end(), "bind") != opts.end() ||
-                                  std::find(opts.begin(), opts.end(), "rbind") != opts.end();
-                const std::string source = m.value("source", "");
-                if (!bind || fs::exists(source)) continue;
-                const std::string path = stand_ins + "/" + std::to_string(stand_in++);
-                if (looks_like_a_file(b.rootfs(), m.value("destination", ""))) std::ofstream(path) << "";
-                else fs::create_directories(path);
-                m["source"] = path;
-            }
-        }
+        stand_in_missing_bind_sources(cfg, b.rootfs(), stand_ins);
         bool joins = false;
         for (const auto& ns : cfg["linux"].value("namespaces", json::array())) joins = joins || ns.contains("path");
         if (joins) {
