@@ -19,11 +19,6 @@ namespace {
 
 using json = nlohmann::json;
 
-bool unified_host() {
-    struct statfs fs;
-    return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
-}
-
 // Makes /dev/loop-control's node (c 10:237, not on the default allowlist),
 // opens it, and checks the default devices. /dev is the container's own
 // tmpfs, so a refusal can only come from the device cgroup (a nodev mount
@@ -32,20 +27,6 @@ const char* kProbe =
     "mknod /dev/lc c 10 237 && echo mknod-ok; "
     "if true </dev/lc; then echo open-ok; else echo open-failed; fi; "
     "echo x >/dev/null && echo null-ok; echo zero-bytes=$(head -c 4 /dev/zero | wc -c)";
-
-// The container's cgroup dir for a v1 controller (or the v2 dir).
-std::string cgroup_dir(pid_t pid, const std::string& controller) {
-    std::istringstream in(read_text("/proc/" + std::to_string(pid) + "/cgroup"));
-    std::string line;
-    while (std::getline(in, line)) {
-        size_t a = line.find(':'), b = line.find(':', a + 1);
-        std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
-        if (unified_host() && ctrls.empty()) return "/sys/fs/cgroup" + path;
-        if (!unified_host() && ("," + ctrls + ",").find("," + controller + ",") != std::string::npos)
-            return "/sys/fs/cgroup/" + controller + path;
-    }
-    return "";
-}
 
 // How many device programs are attached to a v2 cgroup directory; -1 on error.
 int device_programs(const std::string& dir) {

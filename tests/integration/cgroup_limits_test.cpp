@@ -19,11 +19,6 @@ namespace {
 
 using json = nlohmann::json;
 
-bool unified_host() {
-    struct statfs fs;
-    return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
-}
-
 class CgroupLimits : public ContainerTest {
 protected:
     void SetUp() override {
@@ -32,21 +27,6 @@ protected:
     }
     std::string id() { return ContainerTest::id("cg"); }
 };
-
-// The container's cgroup dir for a controller, from the host's view.
-std::string cgroup_dir(pid_t pid, const std::string& controller) {
-    std::string text = read_text("/proc/" + std::to_string(pid) + "/cgroup");
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        size_t a = line.find(':'), b = line.find(':', a + 1);
-        std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
-        if (unified_host() && ctrls.empty()) return "/sys/fs/cgroup" + path;
-        if (!unified_host() && ("," + ctrls + ",").find("," + controller + ",") != std::string::npos)
-            return "/sys/fs/cgroup/" + controller + path;
-    }
-    return "";
-}
 
 TEST_F(CgroupLimits, ValuesLandInTheContainersCgroup) {
     Bundle b(tmp_->path() + "/b", {"sleep", "60"});

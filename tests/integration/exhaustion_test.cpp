@@ -43,11 +43,6 @@ long file_kb(const std::string& path) {
     return static_cast<long>(in.tellg()) / 1024;
 }
 
-bool unified_host() {
-    struct statfs fs;
-    return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
-}
-
 // The container's pids cgroup dir, from the host's view (v1 or v2).
 std::string pids_cgroup_dir(const std::string& pid) {
     std::istringstream in(read_text("/proc/" + pid + "/cgroup"));

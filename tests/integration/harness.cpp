@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -290,6 +292,24 @@ std::string read_pty_until(int master, const std::string& marker) {
         }
     }
     return out;
+}
+
+bool unified_host() {
+    struct statfs fs;
+    return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+std::string cgroup_dir(pid_t pid, const std::string& controller) {
+    std::istringstream in(read_text("/proc/" + std::to_string(pid) + "/cgroup"));
+    std::string line;
+    while (std::getline(in, line)) {
+        size_t a = line.find(':'), b = line.find(':', a + 1);
+        std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (unified_host() && ctrls.empty()) return "/sys/fs/cgroup" + path;
+        if (!unified_host() && ("," + ctrls + ",").find("," + controller + ",") != std::string::npos)
+            return "/sys/fs/cgroup/" + controller + path;
+    }
+    return "";
 }
 
 }  // namespace berth::test

@@ -66,6 +66,11 @@ std::vector<std::string> leftovers(const std::string& root, const std::string& i
 std::vector<std::string> stray_init_fds(pid_t pid, int preserved = 0);
 // Status from /proc/PID/stat ('Z' for a zombie, 0 when gone).
 char proc_state(pid_t pid);
+// Whether /sys/fs/cgroup is cgroup v2 (the guest) rather than v1 (this host).
+bool unified_host();
+// A process's cgroup dir, from the host's view: the v1 dir of `controller`,
+// or on a v2 host the unified one.
+std::string cgroup_dir(pid_t pid, const std::string& controller);
 
 // The receiving end of --console-socket, as conmon and the shims hold it.
 // Listening from construction: berth's connect completes in the backlog and

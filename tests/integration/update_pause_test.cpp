@@ -18,25 +18,6 @@ namespace {
 
 using json = nlohmann::json;
 
-bool unified_host() {
-    struct statfs fs;
-    return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
-}
-
-// The container's cgroup dir for a v1 controller (or the v2 dir), from the host's view.
-std::string cgroup_dir(pid_t pid, const std::string& controller) {
-    std::istringstream in(read_text("/proc/" + std::to_string(pid) + "/cgroup"));
-    std::string line;
-    while (std::getline(in, line)) {
-        size_t a = line.find(':'), b = line.find(':', a + 1);
-        std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
-        if (unified_host() && ctrls.empty()) return "/sys/fs/cgroup" + path;
-        if (!unified_host() && ("," + ctrls + ",").find("," + controller + ",") != std::string::npos)
-            return "/sys/fs/cgroup/" + controller + path;
-    }
-    return "";
-}
-
 // run_berth with `input` on stdin (update --resources -).
 Result run_berth_stdin(const std::string& root, const std::vector<std::string>& args, const std::string& input,
                        const std::string& tmp) {
