@@ -9,9 +9,10 @@ pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-
 # With --tests: qemu for the cgroup v2 guest; clang and its runtimes for the
 # libFuzzer targets (tests/fuzz/run.sh); the clients of the end-to-end tests
 # (tests/clients/), each run as a private daemon, and runc/crun to compare with;
-# groff-base for the man pages' check (tests/integration/cli_test.cpp).
+# groff-base for the man pages' check (tests/integration/cli_test.cpp); time
+# (/usr/bin/time) for the peak RSS figures of bench/compare.sh.
 [ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 clang libclang-rt-14-dev
-      podman conmon catatonit containerd docker.io umoci runc crun procps groff-base"
+      podman conmon catatonit containerd docker.io umoci runc crun procps groff-base time"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then

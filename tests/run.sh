@@ -56,6 +56,16 @@ tier "cgroup v2 guest: stress_test (12 sequential, 4 x 4 parallel, 6 hammer roun
     --env BERTH_STRESS_ROUNDS=6 -- "$PWD/build/tests/integration/stress_test" --gtest_brief=1
 tier "cgroup v2 guest, non-root leaf (systemd-like): cgroup_limits_test" \
     "$v2vm" --share "$PWD/build" --cgroup ci/job.scope --timeout 900 -- "$PWD/build/tests/integration/cgroup_limits_test" --gtest_brief=1
+# The benchmark runs end to end and prints its table (tiny sizes, coarse
+# memory floor; its numbers are not checked).
+bench_smoke() {
+    local out
+    out=$(bench/compare.sh -n 2 --quick --mem-res 256 --berth build/cli/berth --floor build/bench/floor) ||
+        { echo "$out"; return 1; }
+    echo "$out"
+    grep -q '^run /bin/true wall' <<<"$out"
+}
+tier "benchmark smoke: bench/compare.sh -n 2 --quick" bench_smoke
 tier "plugin SDK example built out of tree" tests/scripts/sdk-example.sh
 tier "fuzzers (60 s each, ASan+UBSan)" tests/fuzz/run.sh 60
 
