@@ -25,9 +25,9 @@ usage() {
   -n N                 lifecycles per runtime (default 50)
   --runtimes LIST      runtimes in round order (default "berth runc crun")
   --berth PATH         berth binary (default: berth on PATH, else build/cli/berth)
-  --plugin-config FILE passed to berth as --plugin-config FILE (default: generated
-                       from the build tree unless /etc/berth/plugins.yaml or
-                       $BERTH_PLUGIN_CONFIG exists)
+  --plugin-config FILE passed to berth as --plugin-config FILE (default: the
+                       plugins built next to the berth binary, else berth's
+                       own default)
   --warmup K           untimed lifecycles per runtime before the timed rounds (default 1)
   --install            apt-get install missing runc / crun / busybox-static
 EOF
@@ -54,13 +54,9 @@ done
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "--warmup wants a non-negative integer, not '$WARMUP'"
 [ "$(id -u)" = 0 ] || die "must run as root"
 
-# Microseconds since the epoch, from bash's $EPOCHREALTIME (no fork).
-now_us() { local t=$EPOCHREALTIME; REPLY=${t//[.,]/}; }
-
-apt_install() {
-    apt-get install -y -q "$1" >/dev/null 2>&1 ||
-        { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "$1" >/dev/null; }
-}
+# now_us, apt_install, open_sleep_fifo, wait_exit, build_tree_plugin_config
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 # ---------------------------------------------------------------- runtimes
 declare -A BIN=()          # runtime -> binary
@@ -78,12 +74,8 @@ for rt in $RUNTIMES; do
     case $rt in
         berth)
             b=$BERTH
-            if [ -z "$b" ]; then
-                b=$(command -v berth 2>/dev/null || true)
-                [ -n "$b" ] || b=$repo/build/cli/berth
-            fi
-            [ -x "$b" ] || die "berth binary '$b' not found (build it: ninja -C $repo/build, or pass --berth PATH)"
-            BIN[berth]=$(readlink -f "$b")
+            find_berth "$b" || die "berth binary '$REPLY' not found (build it: ninja -C $repo/build, or pass --berth PATH)"
+            BIN[berth]=$REPLY
             ;;
         runc|crun)
             b=$(command -v "$rt" 2>/dev/null || true)
@@ -141,16 +133,14 @@ cleanup() {
     for d in /sys/fs/cgroup/*/"$PREFIX"-* /sys/fs/cgroup/*/*/"$PREFIX"-*; do
         [ -d "$d" ] && rmdir "$d" 2>/dev/null
     done
-    [ -n "${SLEEPFD:-}" ] && exec {SLEEPFD}>&-
+    close_sleep_fifo
     rm -rf --one-file-system "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A fifo nobody writes to: `read -t 0.0002 -u $SLEEPFD` is a fork-free 0.2 ms sleep.
-mkfifo "$TMP/sleep.fifo"
-exec {SLEEPFD}<>"$TMP/sleep.fifo"
+open_sleep_fifo
 
 # ---------------------------------------------------------------- crun helper
 # Debian's crun 1.8.1 refuses a hybrid cgroup host ("cgroups in hybrid mode not
@@ -169,6 +159,10 @@ start_helper() {
         exec unshare -m --propagation private bash -c '
             [ "$(readlink /proc/self/ns/mnt)" != "$1" ] || { echo "NOT-PRIVATE"; exit 1; }
             umount /sys/fs/cgroup/unified || { echo "UMOUNT-FAILED"; exit 1; }
+            # crun still makes <id>/cgroup.procs under unified/: a throwaway
+            # tmpfs takes them, not the host'"'"'s /sys/fs/cgroup tmpfs below.
+            mount -t tmpfs -o size=1m,mode=755 berth-bench /sys/fs/cgroup/unified ||
+                { echo "MOUNT-FAILED"; exit 1; }
             CRUN=$2 R=$3 T=$4
             echo READY
             while read -r out args; do
@@ -213,22 +207,6 @@ rt_run() {
         return "$rc"
     fi
     "${BIN[$rt]}" "${G[@]}" "$@" >"$out" 2>&1 </dev/null
-}
-
-# wait_exit PID: until /proc/PID is gone or a zombie (orphans are reaped by PID 1
-# only after 1-2 s here). Sets EXIT_CODE (waitpid-style status from
-# /proc/PID/stat, empty if already reaped). Returns 1 on timeout.
-wait_exit() {
-    local pid=$1 stat rest state deadline
-    now_us; deadline=$((REPLY + WAIT_TIMEOUT_US))
-    EXIT_CODE=
-    while :; do
-        { read -r stat </proc/"$pid"/stat; } 2>/dev/null || return 0
-        rest=${stat##*) }; state=${rest%% *}
-        if [ "$state" = Z ] || [ "$state" = X ]; then EXIT_CODE=${rest##* }; return 0; fi
-        now_us; [ "$REPLY" -lt "$deadline" ] || return 1
-        read -r -t 0.0002 -u "$SLEEPFD"
-    done
 }
 
 # lifecycle RT ID: one timed create+start+wait+delete. On success sets DUR_US and
@@ -289,27 +267,10 @@ for rt in "${ACTIVE[@]}"; do
     mkdir -p "${ROOTDIR[$rt]}"
 done
 
-# berth's plugin config: --plugin-config, else $BERTH_PLUGIN_CONFIG or
-# /etc/berth/plugins.yaml (berth's own defaults), else one generated from the
-# build tree next to the berth binary.
-if [ -n "${BIN[berth]:-}" ] && [ -z "$PLUGIN_CONFIG" ] &&
-   [ -z "${BERTH_PLUGIN_CONFIG:-}" ] && [ ! -e /etc/berth/plugins.yaml ]; then
-    pdir=$(dirname "${BIN[berth]}")/../plugins
-    [ -d "$pdir" ] || pdir=$repo/build/plugins
-    pdir=$(readlink -f "$pdir")
-    dirs=() entries=()
-    for so in "$pdir"/*/berth-*.so; do
-        [ -e "$so" ] || continue
-        d=$(dirname "$so"); f=$(basename "$so"); name=${f#berth-}; name=${name%.so}
-        dirs+=("$d"); entries+=("  - {name: $name, file: $f}")
-    done
-    [ ${#dirs[@]} -gt 0 ] || die "no berth plugins under $pdir; pass --plugin-config FILE"
-    PLUGIN_CONFIG=$TMP/plugins.yaml
-    {
-        (IFS=,; echo "plugin_dirs: [${dirs[*]}]" | sed 's/,/, /g')
-        echo "plugins:"
-        printf '%s\n' "${entries[@]}"
-    } >"$PLUGIN_CONFIG"
+# berth's plugin config: --plugin-config, else the plugins built next to the
+# berth binary, else berth's own default ($BERTH_PLUGIN_CONFIG, /etc/berth/plugins.yaml).
+if [ -n "${BIN[berth]:-}" ] && [ -z "$PLUGIN_CONFIG" ]; then
+    PLUGIN_CONFIG=$(build_tree_plugin_config "${BIN[berth]}") || die "no plugin config for berth"
 fi
 
 # The bundle: busybox-static rootfs + `berth spec` (runc's default config),
