@@ -84,7 +84,7 @@ fi
 posint --rss-rounds "$RSS_ROUNDS"; posint --mem-res "$MEM_RES_KIB"
 posint --parallel-seconds "$PAR_SECONDS"; posint --parallel-rounds "$PAR_ROUNDS"
 [ "$(id -u)" = 0 ] || die "must run as root"
-[ -z "$JSON" ] || : >>"$JSON" || die "--json: cannot write '$JSON'"
+[ -z "$JSON" ] || { : >>"$JSON"; } 2>/dev/null || die "--json: cannot write '$JSON'"
 [ -z "$JSON" ] || JSON=$(readlink -f "$JSON")
 
 # On a hybrid cgroup host (cgroup2 mounted at /sys/fs/cgroup/unified) Debian's
@@ -109,7 +109,6 @@ PRIVATE_NOTE=
 [ -n "${BERTH_BENCH_HOSTNS:-}" ] &&
     PRIVATE_NOTE="private mount namespace without /sys/fs/cgroup/unified (hybrid host seen as cgroup v1), all runtimes alike"
 
-TMP=$(mktemp -d /tmp/berth-compare.XXXXXX) || die "mktemp failed"
 PREFIX=cb$$    # container ids: cb<pid>-<runtime>-<what><round>
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
@@ -203,6 +202,7 @@ cleanup() {
     close_sleep_fifo
     rm -rf --one-file-system "$TMP"
 }
+TMP=$(mktemp -d /tmp/berth-compare.XXXXXX) || die "mktemp failed"
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
