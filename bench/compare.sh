@@ -319,7 +319,7 @@ one_run() {
 
 # verbs RT ID: create (sleeping), start, state, kill KILL, (wait), delete, each timed.
 verbs() {
-    local rt=$1 id=$2 out=$TMP/$1.out pidf=$TMP/$1.pid pid= s
+    local rt=$1 id=$2 out=$TMP/$1.out pidf=$TMP/$1.pid pid='' s
     local -A d=()
     rm -f "$pidf"; rt_cmd "$rt"
     timed "$out" "${C[@]}" create --bundle "$TMP/sleep" --pid-file "$pidf" "$id"
@@ -348,7 +348,7 @@ verbs() {
 # lifecycle RT ID: create+start+wait for exit+delete of /bin/true as one interval
 # (bench/lifecycle.sh's measure: the exit is polled in /proc, not asked of the runtime).
 lifecycle() {
-    local rt=$1 id=$2 out=$TMP/$1.out pidf=$TMP/$1.pid pid= t0
+    local rt=$1 id=$2 out=$TMP/$1.out pidf=$TMP/$1.pid pid='' t0
     rm -f "$pidf"; rt_cmd "$rt"
     now_us; t0=$REPLY
     "${C[@]}" create --bundle "$TMP/true" --pid-file "$pidf" "$id" >"$out" 2>&1 </dev/null ||

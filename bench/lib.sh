@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2154  # EXIT_CODE is for the caller; $repo is the caller's
 # bench/lib.sh: shared by bench/lifecycle.sh and bench/compare.sh (sourced,
 # bash only). Needs: $repo (the source tree), $TMP (the run's temp dir).
 
