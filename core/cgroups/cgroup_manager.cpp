@@ -394,9 +394,9 @@ void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
     }
 }
 
-void CgroupManager::join(const CgroupPaths& paths, pid_t pid) const {
+void CgroupManager::join(const CgroupPaths& paths, pid_t pid, bool in_unified) const {
     const std::string p = std::to_string(pid);
-    if (!paths.unified.empty()) write_existing_file(paths.unified + "/cgroup.procs", p);
+    if (!paths.unified.empty() && !in_unified) write_existing_file(paths.unified + "/cgroup.procs", p);
     for (auto& [ctrl, dir] : paths.v1) write_existing_file(dir + "/cgroup.procs", p);
 }
 
@@ -605,10 +605,19 @@ void CgroupManager::destroy(const CgroupPaths& paths, bool kill_members) {
     // Deepest first, so that a parent is empty when its turn comes.
     auto depth = [](const std::string& d) { return std::count(d.begin(), d.end(), '/'); };
     std::stable_sort(ancestors.begin(), ancestors.end(), [&](auto& a, auto& b) { return depth(a) > depth(b); });
+    // A directory is tried once: `created` and `planned` list the same ones,
+    // and the default parent is in `prune` too (16 failing rmdirs a delete
+    // on a hybrid host before).
+    std::vector<std::string> tried;
+    auto try_rmdir = [&](const std::string& d) {
+        if (listed(tried, d)) return;
+        tried.push_back(d);
+        ::rmdir(d.c_str());
+    };
     for (auto& d : ancestors)
-        if (std::find(leaves.begin(), leaves.end(), d) == leaves.end() && ours(d)) ::rmdir(d.c_str());
+        if (!listed(leaves, d) && ours(d)) try_rmdir(d);
     // berth's own default parent goes with its last container, whoever made it.
-    for (auto& d : paths.prune) ::rmdir(d.c_str());
+    for (auto& d : paths.prune) try_rmdir(d);
 }
 
 namespace {

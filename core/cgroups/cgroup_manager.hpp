@@ -75,7 +75,9 @@ public:
     // created is removed again.
     void create(CgroupPaths& paths, const Resources& r) const;
 
-    void join(const CgroupPaths& paths, pid_t pid) const;
+    // in_unified: the process is in the v2 directory already (clone3 with
+    // CLONE_INTO_CGROUP put it there), only the v1 hierarchies are left.
+    void join(const CgroupPaths& paths, pid_t pid, bool in_unified = false) const;
 
     // Kills every process left in the cgroup and removes the directories we
     // created or planned to create, never one that existed before. Missing

@@ -102,9 +102,33 @@ int prepare_child_namespaces(const spec::Spec& s, ChildNamespaces& saved) {
     return flags;
 }
 
-pid_t clone_process(int flags) {
-    // Fork semantics (no new stack): the child continues here with a copy of
-    // our memory, loaded plugins included. We are single-threaded.
+// struct clone_args of Linux 5.7 (<linux/sched.h> clashes with <sched.h>).
+struct CloneArgs {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
+
+// Fork semantics (no new stack): the child continues here with a copy of
+// our memory, loaded plugins included. We are single-threaded.
+// With a v2 cgroup fd, clone3 starts the child in it (CLONE_INTO_CGROUP):
+// no cgroup.procs write later, and so no migration, whose first write paid
+// an RCU grace period (cgroup_threadgroup_rwsem): 15 to 28 ms measured here
+// under load. *in_cgroup tells whether that happened; any clone3 failure
+// (an older kernel, a cgroup v2 refuses to start a process in) falls back to
+// clone, and the cgroup.procs write that follows reports what is wrong.
+pid_t clone_process(int flags, int cgroup_fd, bool* in_cgroup) {
+    *in_cgroup = false;
+    if (cgroup_fd >= 0) {
+        CloneArgs args = {};
+        args.flags = static_cast<uint64_t>(static_cast<unsigned>(flags)) | kCloneIntoCgroup;
+        args.exit_signal = SIGCHLD;
+        args.cgroup = static_cast<uint64_t>(cgroup_fd);
+        long pid = ::syscall(SYS_clone3, &args, sizeof args);
+        if (pid >= 0) {
+            *in_cgroup = true;
+            return static_cast<pid_t>(pid);
+        }
+    }
     return static_cast<pid_t>(::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
 }
 
@@ -145,7 +169,7 @@ private:
 void write_pid_file(const std::string& path, pid_t pid) {
     if (path.empty()) return;
     // Bare pid, no newline: some readers use Atoi.
-    write_file_atomic(path, std::to_string(pid), 0644);
+    write_file_replace(path, std::to_string(pid), 0644);
 }
 
 // --debug: how long each step of create took, from its start.
@@ -231,7 +255,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     c.save(st);
     fault_point("create.state-saved");
     s.exec_config["noNewKeyring"] = opts.no_new_keyring;
-    write_file_atomic(c.path("exec.json"), s.exec_config.dump(), 0600);
+    write_file_replace(c.path("exec.json"), s.exec_config.dump(), 0600);
 
     rollback.set_cgroups(&cg);
     cgroups.create(cg, s.linux.resources);
@@ -258,16 +282,21 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
     UniqueFd parent_end(sp[0]), child_end(sp[1]);
 
+    UniqueFd unified_fd;
+    if (!cg.unified.empty()) unified_fd.reset(::open(cg.unified.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     ChildNamespaces host_ns;
     int flags = prepare_child_namespaces(s, host_ns);
     std::fflush(nullptr);
-    pid_t pid = clone_process(flags);
+    bool in_unified = false;
+    pid_t pid = clone_process(flags, unified_fd.get(), &in_unified);
     if (pid < 0) throw_errno("clone");
     if (pid == 0) {
         parent_end.reset();
+        unified_fd.reset();
         InitFds fds{child_end.get(), stub.get(), console.get(), opts.preserve_fds, &mount_sources};
         run_container_init(fds, plugins, s);
     }
+    unified_fd.reset();
     rollback.set_pid(pid);
     // Init may die before it reads the spec: a write to its end of the
     // channel must fail with EPIPE, not kill us before the rollback. Only
@@ -292,7 +321,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         write_id_map(pid, "gid_map", "gidMappings", s.linux.gid_mappings);
     }
     // Placed before it runs anything of the user's.
-    cgroups.join(cg, pid);
+    cgroups.join(cg, pid, in_unified);
     fault_point("create.cgroup-joined");
     auto ps = read_proc_stat(pid);
     if (!ps) throw Error("init process " + std::to_string(pid) + " vanished");

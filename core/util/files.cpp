@@ -48,18 +48,26 @@ void write_existing_file(const std::string& path, const std::string& data) {
     write_all(fd.get(), data, path);
 }
 
-void write_file_atomic(const std::string& path, const std::string& data, unsigned mode) {
+static void write_and_rename(const std::string& path, const std::string& data, unsigned mode, bool sync) {
     const std::string tmp = path + ".tmp";
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
     if (!fd) throw_errno("create", tmp);
     write_all(fd.get(), data, tmp);
-    if (::fsync(fd.get()) < 0) throw_errno("fsync", tmp);
+    if (sync && ::fsync(fd.get()) < 0) throw_errno("fsync", tmp);
     fd.reset();
     if (::rename(tmp.c_str(), path.c_str()) < 0) {
         int e = errno;
         ::unlink(tmp.c_str());
         throw_sys(e, "rename", path);
     }
+}
+
+void write_file_atomic(const std::string& path, const std::string& data, unsigned mode) {
+    write_and_rename(path, data, mode, true);
+}
+
+void write_file_replace(const std::string& path, const std::string& data, unsigned mode) {
+    write_and_rename(path, data, mode, false);
 }
 
 void remove_tree(const std::string& path) {

@@ -263,6 +263,25 @@ TEST_F(Lifecycle, RootfsIsPivotedAndMounted) {
     }
 }
 
+// Masked directories share one read-only tmpfs (rootfs.cpp): each shows
+// nothing of what it covers, none can be written, and a file masked by the
+// host's /dev/null reads empty.
+TEST_F(Lifecycle, MaskedPathsHideAndRefuseWrites) {
+    auto b = bundle({"sh", "-c", "ls -A /root | wc -l; ls -A /tmp | wc -l; touch /root/new && echo ROOT-WRITABLE; "
+                                 "touch /tmp/new && echo TMP-WRITABLE; wc -c < /etc/group; echo x > /etc/group; "
+                                 "echo done"});
+    for (const char* f : {"/root/secret", "/tmp/secret"}) close(open((b->rootfs() + f).c_str(), O_CREAT | O_WRONLY, 0644));
+    b->config["linux"]["maskedPaths"] = {"/root", "/tmp", "/etc/group", "/no/such/path"};
+    b->save();
+    const std::string group = read_text(b->rootfs() + "/etc/group");
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "0\n0\n0\ndone\n") << r.err;
+    EXPECT_EQ(read_text(b->rootfs() + "/etc/group"), group);
+    EXPECT_FALSE(exists(b->rootfs() + "/root/new"));
+    EXPECT_FALSE(exists(b->rootfs() + "/tmp/new"));
+}
+
 // ctr --privileged lists every host device, /dev/ptmx included: the
 // container's /dev/ptmx must still be the link to its own devpts (as runc), and
 // /dev/core exists only where the kernel has a /proc/kcore.
