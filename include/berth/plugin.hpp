@@ -2,7 +2,7 @@
 // do not write one by hand: BERTH_CGROUP_PLUGIN / BERTH_MOUNT_PLUGIN
 // (plugin_export.hpp) build it from a class. By hand:
 //
-//   static berth::PluginDescriptor descriptor = { BERTH_PLUGIN_ABI, "cgroup-io", ... };
+//   static berth::PluginDescriptor descriptor = { BERTH_PLUGIN_ABI, "cgroup-example", ... };
 //   BERTH_PLUGIN(descriptor)
 //
 // The ABI version comes first so that a host can read it from a plugin of any
