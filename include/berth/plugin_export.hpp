@@ -78,13 +78,13 @@ template <typename Base, typename T, typename Tag>
 Base* create() noexcept {
     try {
         if constexpr (HasSettings<T>) {
-            auto& s = Configured<T, Tag>::settings;
-            if (!s) {  // a host that never called configure: the defaults
-                const PluginSettings empty;
-                SettingsReader none(empty);
-                s.emplace(none);
-            }
-            return new T(*s);
+            if (const auto& s = Configured<T, Tag>::settings) return new T(*s);
+            // Not configured (`berth plugins inspect` only asks what the
+            // object handles): the defaults, not kept.
+            const PluginSettings empty;
+            SettingsReader none(empty);
+            const typename T::Settings defaults(none);
+            return new T(defaults);
         } else {
             return new T();
         }

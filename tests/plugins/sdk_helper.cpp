@@ -2,8 +2,10 @@
 // "sdkctl", built with BERTH_CGROUP_PLUGIN (plugin_export.hpp) instead of a
 // hand-written descriptor. Its settings make it throw where a plugin author
 // might: `throw_in: settings | constructor | constructor-oom`; a resources
-// JSON containing "throw" or "oom" makes validate() throw. stats() reports
+// JSON containing "throw" or "oom" makes validate() throw. The environment
+// variable SDK_HELPER_THROW_IN is the default of `throw_in`. stats() reports
 // the settings it was made with and how many of its subsystems are alive.
+#include <cstdlib>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -22,7 +24,9 @@ public:
             : level(r.integer("level", 1, 1, 3)),
               mode(r.integer("mode", 0755, 0, 07777, 8)),
               strict(r.boolean("strict", false)),
-              throw_in(r.text("throw_in", "")) {
+              // The environment too: `berth plugins inspect` creates an
+              // object without calling configure.
+              throw_in(r.text("throw_in", std::getenv("SDK_HELPER_THROW_IN") ? std::getenv("SDK_HELPER_THROW_IN") : "")) {
             if (throw_in == "settings") throw std::runtime_error("settings threw");
         }
         int64_t level;

@@ -20,6 +20,7 @@
 #include "berth/plugin_settings.hpp"
 #include "errors/error.hpp"
 #include "plugins/plugin_config.hpp"
+#include "plugins/plugin_info.hpp"
 #include "plugins/registry.hpp"
 
 #ifndef TEST_PLUGIN_DIR
@@ -600,6 +601,23 @@ TEST_F(Plugins, SdkHelperThrowInConstructor) {
     // Nothing half-made was left alive.
     auto probe = berth::open_plugin(so("sdk_helper"));
     EXPECT_EQ(live_in(probe), 0u);
+}
+
+// `berth plugins inspect` makes an object without configure: a constructor
+// that throws is an error in the listing, not a crash.
+TEST_F(Plugins, SdkHelperInspect) {
+    auto info = berth::inspect_plugin(config({}), so("sdk_helper"));
+    EXPECT_EQ(info.error, "");
+    EXPECT_EQ(info.cgroup_controllers, std::vector<std::string>{"sdkctl"});
+    ::setenv("SDK_HELPER_THROW_IN", "constructor", 1);
+    info = berth::inspect_plugin(config({}), so("sdk_helper"));
+    ::unsetenv("SDK_HELPER_THROW_IN");
+    EXPECT_EQ(info.error, fs::canonical(so("sdk_helper")).string() +
+                              ": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
+    EXPECT_TRUE(info.cgroup_controllers.empty());
+    auto m = berth::inspect_plugin(config({}), so("sdk_helper_mount"));
+    EXPECT_EQ(m.error, "");
+    EXPECT_EQ(m.mount_types, std::vector<std::string>{"sdkfs"});
 }
 
 TEST_F(Plugins, SdkHelperThrowInAMethod) {
