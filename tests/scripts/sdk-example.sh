@@ -11,8 +11,9 @@
 #     mounts of type "ramfs";
 #  6. `berth create`s it and checks the two mounts in the container's
 #     /proc/<pid>/mountinfo: options, superblock mode, the mode of the root;
-#  7. deletes it, checks that a bad ramfs option is refused by `create`
-#     naming it and leaving nothing, and removes everything it made.
+#  7. deletes it, checks that a bad ramfs option and an unknown plugin
+#     setting are refused by `create`, naming them and leaving nothing, and
+#     removes everything it made.
 #
 #  8. with SDK_EXAMPLE_V2=1, runs steps 5-7 again on a pure cgroup v2 kernel
 #     (tests/v2vm), with the same install shared into the guest. Off by
@@ -182,14 +183,6 @@ PY
 grep -q '^mount types: ramfs$' "$TMP/log/inspect.txt" || fail "plugins inspect mount-ramfs: $(cat "$TMP/log/inspect.txt")"
 echo "sdk-example: ok: berth plugins list shows the four in-tree plugins and mount-ramfs" >&2
 
-# The settings are checked by the SDK's configure: an unknown key is refused.
-sed 's/secure: "true"/secure: "true", colour: "blue"/' "$TMP/plugins.yaml" >"$TMP/plugins-bad.yaml"
-if "$BERTH" --plugin-config "$TMP/plugins-bad.yaml" plugins list >"$TMP/log/bad-settings.txt" 2>&1; then
-    fail "berth accepted an unknown setting of mount-ramfs"
-fi
-grep -q 'mount-ramfs: unknown setting(s) "colour" (known: mode, secure)' "$TMP/log/bad-settings.txt" ||
-    fail "unknown setting: $(cat "$TMP/log/bad-settings.txt")"
-echo "sdk-example: ok: $(tail -n 1 "$TMP/log/bad-settings.txt")" >&2
 fi  # CHECK_ONLY
 
 # --- 5. the bundle -----------------------------------------------------------
@@ -268,6 +261,20 @@ grep -q 'mount /bad: option "size=1m" is not supported by the ramfs handler' "$T
     fail "berth create with a bad ramfs option: $(tail -n 1 "$TMP/log/create-bad.log")"
 [ ! -e "$STATE/$ID" ] || fail "the refused create left $STATE/$ID behind"
 echo "sdk-example: ok: $(tail -n 1 "$TMP/log/create-bad.log")" >&2
+
+# The settings are checked by the SDK's configure when a command loads the
+# plugins (`plugins list` does not): an unknown key is refused.
+sed 's/secure: "true"/secure: "true", colour: "blue"/' "$TMP/plugins.yaml" >"$TMP/plugins-bad.yaml"
+cp "$TMP/config.orig.json" "$TMP/bundle/config.json"
+if "$BERTH" --root "$STATE" --plugin-config "$TMP/plugins-bad.yaml" create --bundle "$TMP/bundle" "$ID" \
+    >"$TMP/log/bad-settings.log" 2>&1; then
+    CREATED=1
+    fail "berth create accepted an unknown setting of mount-ramfs"
+fi
+grep -q 'plugin "mount-ramfs" settings: mount-ramfs: unknown setting(s) "colour" (known: mode, secure)' \
+    "$TMP/log/bad-settings.log" || fail "unknown setting: $(tail -n 1 "$TMP/log/bad-settings.log")"
+[ ! -e "$STATE/$ID" ] || fail "the refused create left $STATE/$ID behind"
+echo "sdk-example: ok: $(tail -n 1 "$TMP/log/bad-settings.log")" >&2
 
 # --- 8. the same on a pure cgroup v2 kernel ---------------------------------
 if [ -z "$CHECK_ONLY" ] && [ "${SDK_EXAMPLE_V2:-0}" = 1 ]; then
