@@ -21,12 +21,14 @@ static void describe(PluginInfo& info, bool what_it_handles) {
         if (!what_it_handles) return;
         if (d.kinds & kCgroupSubsystem) {
             PluginObject<CgroupSubsystem> s(d.create_cgroup_subsystem(), d.destroy_cgroup_subsystem, p.library);
+            if (!s.get()) throw Error(p.path + ": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
             info.cgroup_controllers.push_back(s->controller());
             if (std::string(s->v1_controller()) != s->controller())
                 info.cgroup_controllers.push_back(std::string(s->v1_controller()) + " (v1)");
         }
         if (d.kinds & kMountHandler) {
             PluginObject<MountHandler> h(d.create_mount_handler(), d.destroy_mount_handler, p.library);
+            if (!h.get()) throw Error(p.path + ": create_mount_handler returned null (its constructor failed or memory ran out)");
             info.mount_types = h->types();
         }
     } catch (const Error& e) {

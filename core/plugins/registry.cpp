@@ -132,7 +132,7 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         }
         if (d.kinds & kCgroupSubsystem) {
             CgroupSubsystem* s = d.create_cgroup_subsystem();
-            if (!s) throw Error("plugin \"" + e.name + "\": create_cgroup_subsystem returned null");
+            if (!s) throw Error("plugin \"" + e.name + "\": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
             reg.subsystems_.emplace_back(s, d.destroy_cgroup_subsystem, p.library);
             for (auto& other : reg.subsystems_)
                 if (other.get() != s && std::string(other->controller()) == s->controller())
@@ -140,7 +140,7 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         }
         if (d.kinds & kMountHandler) {
             MountHandler* h = d.create_mount_handler();
-            if (!h) throw Error("plugin \"" + e.name + "\": create_mount_handler returned null");
+            if (!h) throw Error("plugin \"" + e.name + "\": create_mount_handler returned null (its constructor failed or memory ran out)");
             reg.handlers_.emplace_back(h, d.destroy_mount_handler, p.library);
             for (const std::string& t : h->types()) {
                 if (reg.by_type_.count(t)) throw Error("plugin \"" + e.name + "\": mount type \"" + t + "\" is already handled by another plugin");

@@ -1,6 +1,8 @@
-// The plugin descriptor: the one symbol a berth plugin exports.
+// The plugin descriptor: the one symbol a berth plugin exports. Most plugins
+// do not write one by hand: BERTH_CGROUP_PLUGIN / BERTH_MOUNT_PLUGIN
+// (plugin_export.hpp) build it from a class. By hand:
 //
-//   static berth::PluginDescriptor descriptor = { BERTH_PLUGIN_ABI, "cgroup-io", ... };
+//   static berth::PluginDescriptor descriptor = { BERTH_PLUGIN_ABI, "cgroup-example", ... };
 //   BERTH_PLUGIN(descriptor)
 //
 // The ABI version comes first so that a host can read it from a plugin of any
@@ -18,6 +20,7 @@
 #include "berth/abi.hpp"
 #include "berth/cgroup_subsystem.hpp"
 #include "berth/mount_handler.hpp"
+#include "berth/plugin_settings.hpp"  // PluginSettings
 #include "berth/status.hpp"
 
 namespace berth {
@@ -26,9 +29,6 @@ enum PluginKind : uint32_t {
     kCgroupSubsystem = 1u << 0,
     kMountHandler = 1u << 1,
 };
-
-// The per-plugin `settings` map of plugins.yaml, scalars as strings.
-using PluginSettings = std::map<std::string, std::string>;
 
 struct PluginDescriptor {
     uint32_t abi_major;

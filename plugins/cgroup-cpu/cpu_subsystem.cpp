@@ -4,23 +4,15 @@
 #include <new>
 #include <string>
 
+#include "berth/guarded.hpp"
 #include "conversions.hpp"
 
 namespace berth::plugins::cpu {
 namespace {
 
-// The interface is noexcept: an allocation failure must come back as a
-// Status, not terminate the host.
-template <typename Fn>
-Status guarded(Fn&& fn) noexcept {
-    try {
-        return fn();
-    } catch (const std::bad_alloc&) {
-        return Status{ENOMEM, {}};
-    } catch (...) {
-        return Status{EIO, {}};
-    }
-}
+// The plugin's name, in front of the message of an exception a method caught
+// (berth::guarded: the interface is noexcept).
+constexpr const char* kPlugin = "cgroup-cpu";
 
 // runc treats 0 as "not set" for all three cpu values; so do we, so that a
 // spec runc accepts is accepted here.
@@ -51,7 +43,7 @@ bool CpuSubsystem::wants(const Resources& r) const noexcept {
 }
 
 Status CpuSubsystem::validate(const Resources& r) const noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         if (!r.cpu) return Status::Ok();
         // runc lets the v1 kernel clamp shares and then fails on the read-back,
         // and clamps on v2; rejecting up front gives the same answer on both
@@ -67,7 +59,7 @@ Status CpuSubsystem::validate(const Resources& r) const noexcept {
 }
 
 Status CpuSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         if (!r.cpu) return Status::Ok();
         if (const uint64_t shares = or_zero(r.cpu->shares); shares != 0)
             if (Status s = dir.write("cpu.weight", std::to_string(shares_to_weight(shares))); !s.ok()) return s;
@@ -78,7 +70,7 @@ Status CpuSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept
 }
 
 Status CpuSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         if (!r.cpu) return Status::Ok();
         if (const uint64_t shares = or_zero(r.cpu->shares); shares != 0)
             if (Status s = write_shares_v1(dir, shares); !s.ok()) return s;
@@ -106,7 +98,7 @@ Status CpuSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept
 }
 
 Status CpuSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         std::string text;
         if (Status s = dir.read("cpu.stat", &text); !s.ok()) return s;
         const auto values = flat_keyed_values(text);

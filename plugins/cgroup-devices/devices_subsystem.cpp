@@ -8,22 +8,16 @@
 #include <exception>
 #include <new>
 
+#include "berth/guarded.hpp"
 #include "bpf_attach.hpp"
 #include "bpf_program.hpp"
 
 namespace berth::plugins::devices {
 namespace {
 
-template <typename Fn>
-Status guarded(Fn&& fn) noexcept {
-    try {
-        return fn();
-    } catch (const std::bad_alloc&) {
-        return Status{ENOMEM, {}};
-    } catch (...) {
-        return Status{EIO, {}};
-    }
-}
+// The plugin's name, in front of the message of an exception a method caught
+// (berth::guarded: the interface is noexcept).
+constexpr const char* kPlugin = "cgroup-devices";
 
 // O_APPEND rather than CgroupDir::write's O_TRUNC: the kernel reads each
 // write as one rule either way, and a fake file in a test keeps them all.
@@ -64,14 +58,14 @@ bool DevicesSubsystem::wants(const Resources& r) const noexcept {
 }
 
 Status DevicesSubsystem::validate(const Resources& r) const noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         std::vector<DeviceRule> rules;
         return parse_device_rules(r.json, &rules);
     });
 }
 
 Status DevicesSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         std::vector<DeviceRule> rules;
         if (Status s = rules_of(r, &rules); !s.ok()) return s;
         const V1ListState want = v1_expected_list(rules);
@@ -82,7 +76,7 @@ Status DevicesSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noex
 }
 
 Status DevicesSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         std::vector<DeviceRule> rules;
         if (Status s = rules_of(r, &rules); !s.ok()) return s;
         int fd = -1;

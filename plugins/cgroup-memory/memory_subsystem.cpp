@@ -4,27 +4,19 @@
 #include <new>
 #include <string>
 
+#include "berth/guarded.hpp"
 #include "conversions.hpp"
 
 namespace berth::plugins::memory {
 namespace {
 
+// The plugin's name, in front of the message of an exception a method caught
+// (berth::guarded: the interface is noexcept).
+constexpr const char* kPlugin = "cgroup-memory";
+
 constexpr const char* kV1Limit = "memory.limit_in_bytes";
 constexpr const char* kV1Memsw = "memory.memsw.limit_in_bytes";
 constexpr uint64_t kMaxSwappiness = 100;
-
-// The interface is noexcept: an allocation failure must come back as a
-// Status, not terminate the host.
-template <typename Fn>
-Status guarded(Fn&& fn) noexcept {
-    try {
-        return fn();
-    } catch (const std::bad_alloc&) {
-        return Status{ENOMEM, {}};
-    } catch (...) {
-        return Status{EIO, {}};
-    }
-}
 
 Status check_byte_value(const char* field, const std::optional<int64_t>& value) {
     if (value.value_or(0) >= -1) return Status::Ok();
@@ -97,7 +89,7 @@ bool MemorySubsystem::wants(const Resources& r) const noexcept {
 }
 
 Status MemorySubsystem::validate(const Resources& r) const noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         if (!r.memory) return Status::Ok();
         const MemoryResources& mem = *r.memory;
         if (Status s = check_byte_value("limit", mem.limit); !s.ok()) return s;
@@ -111,7 +103,7 @@ Status MemorySubsystem::validate(const Resources& r) const noexcept {
 }
 
 Status MemorySubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         if (!r.memory) return Status::Ok();
         const MemoryResources& mem = *r.memory;
         const SwapMax swap = memory_swap_max(mem.swap, mem.limit);
@@ -134,7 +126,7 @@ Status MemorySubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexc
 }
 
 Status MemorySubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         if (!r.memory) return Status::Ok();
         const MemoryResources& mem = *r.memory;
         // Checked again because apply can run without validate (an update);
@@ -150,7 +142,7 @@ Status MemorySubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexc
 }
 
 Status MemorySubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         // Counters named as the kernel names them; the host maps them onto
         // runc's stats shape. Usage and limit are required, the rest (swap,
         // kernel memory: configuration dependent) only reported when present.

@@ -4,23 +4,15 @@
 #include <exception>
 #include <new>
 
+#include "berth/guarded.hpp"
 #include "conversions.hpp"
 
 namespace berth::plugins::pids {
 namespace {
 
-// The interface is noexcept: an allocation failure must come back as a
-// Status, not terminate the host.
-template <typename Fn>
-Status guarded(Fn&& fn) noexcept {
-    try {
-        return fn();
-    } catch (const std::bad_alloc&) {
-        return Status{ENOMEM, {}};
-    } catch (...) {
-        return Status{EIO, {}};
-    }
-}
+// The plugin's name, in front of the message of an exception a method caught
+// (berth::guarded: the interface is noexcept).
+constexpr const char* kPlugin = "cgroup-pids";
 
 // pids.max has the same name and syntax on v1 and v2.
 Status write_limit(const CgroupDir& dir, const Resources& r) {
@@ -47,15 +39,15 @@ bool PidsSubsystem::wants(const Resources& r) const noexcept { return r.pids && 
 Status PidsSubsystem::validate(const Resources&) const noexcept { return Status::Ok(); }
 
 Status PidsSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] { return write_limit(dir, r); });
+    return guarded(kPlugin, [&] { return write_limit(dir, r); });
 }
 
 Status PidsSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] { return write_limit(dir, r); });
+    return guarded(kPlugin, [&] { return write_limit(dir, r); });
 }
 
 Status PidsSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded([&] {
+    return guarded(kPlugin, [&] {
         // v2: no pids files unless the controller is enabled for the
         // container (a pids limit was asked for); nothing to report then.
         if (unified && !dir.has("pids.current")) return Status::Ok();

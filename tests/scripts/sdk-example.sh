@@ -2,18 +2,22 @@
 # sdk-example.sh: the plugin SDK end to end, as root.
 #
 #  1. installs berth from this tree into a temporary prefix (meson install);
-#  2. builds examples/plugin-cgroup-io out of tree, finding the SDK only
+#  2. builds examples/plugin-mount-ramfs out of tree, finding the SDK only
 #     through pkg-config (berth-plugin.pc in that prefix);
 #  3. installs it into the .pc file's plugindir;
-#  4. writes a plugin config enabling the four in-tree plugins and the example;
-#  5. makes a busybox bundle (make-bundle.sh) running `sleep 30` with
-#     linux.resources.blockIO set;
-#  6. `berth create`s it and checks the example's files in the container's
-#     cgroup (from /proc/<pid>/cgroup);
-#  7. deletes it and removes everything it made.
+#  4. writes a plugin config enabling the four in-tree plugins and the example,
+#     with settings;
+#  5. makes a busybox bundle (make-bundle.sh) running `sleep 30` with two
+#     mounts of type "ramfs";
+#  6. `berth create`s it and checks the two mounts in the container's
+#     /proc/<pid>/mountinfo: options, superblock mode, the mode of the root;
+#  7. deletes it, checks that a bad ramfs option and an unknown plugin
+#     setting are refused by `create`, naming them and leaving nothing, and
+#     removes everything it made.
 #
-#  8. runs steps 5-7 again on a pure cgroup v2 kernel (tests/v2vm), with the
-#     same install shared into the guest and a null_blk disk to throttle.
+#  8. with SDK_EXAMPLE_V2=1, runs steps 5-7 again on a pure cgroup v2 kernel
+#     (tests/v2vm), with the same install shared into the guest. Off by
+#     default: nothing the example does depends on the cgroup version.
 #
 # `sdk-example.sh --check DIR` runs steps 5-7 only, against the install a
 # full run left in DIR (that is how step 8 runs in the guest).
@@ -22,18 +26,18 @@
 #
 # Environment:
 #   SDK_EXAMPLE_KEEP=1       keep the temporary directory (for debugging)
-#   SDK_EXAMPLE_WEIGHT=N     blockIO.weight to set (default 500); "0" sets none.
-#                            By default the weight is only set when the kernel
-#                            offers a weight file (BFQ or io.cost); "force"
-#                            sets 500 regardless.
 #   SDK_EXAMPLE_BUILD_DIR=D  reuse (and reconfigure: prefix, sysconfdir,
 #                            tests=false) an existing meson build dir of berth
 #                            for step 1, to save the full build.
+#   SDK_EXAMPLE_INSTALL_FROM=D  for step 1, install an existing, already built
+#                            meson build dir of berth (any prefix; not rebuilt
+#                            nor reconfigured) with --destdir into the
+#                            temporary directory: no second build at all.
 set -u
 set -o pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-EXAMPLE=$SRC/examples/plugin-cgroup-io
+EXAMPLE=$SRC/examples/plugin-mount-ramfs
 ID=sdk-example-$$
 CREATED=
 
@@ -97,33 +101,48 @@ trap 'exit 1' INT TERM HUP
 if [ -z "$CHECK_ONLY" ]; then
 # --- 1. berth into a temporary prefix ------------------------------------
 BUILD=${SDK_EXAMPLE_BUILD_DIR:-$TMP/build-berth}
-if [ -f "$BUILD/build.ninja" ]; then
+if [ -n "${SDK_EXAMPLE_INSTALL_FROM:-}" ]; then
+    # A built tree of any prefix, installed as it is under a DESTDIR; the
+    # prefix link makes it look installed in $PREFIX, and pkg-config (which
+    # meson runs as $PKG_CONFIG) is told so with --define-variable=prefix.
+    FROM=$SDK_EXAMPLE_INSTALL_FROM
+    [ -f "$FROM/build.ninja" ] || fail "SDK_EXAMPLE_INSTALL_FROM=$FROM is not a meson build directory"
+    FROM_PREFIX=$(meson introspect "$FROM" --buildoptions |
+        python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])') ||
+        fail "cannot read the prefix of $FROM"
+    step berth-install meson install -C "$FROM" --no-rebuild --destdir "$TMP/destdir"
+    ln -s "$TMP/destdir$FROM_PREFIX" "$PREFIX" || fail "cannot link $PREFIX"
+    printf '#!/bin/sh\nexec pkg-config --define-variable=prefix=%s "$@"\n' "$PREFIX" >"$TMP/pkg-config"
+    chmod 0755 "$TMP/pkg-config"
+    export PKG_CONFIG=$TMP/pkg-config
+elif [ -f "$BUILD/build.ninja" ]; then
     step berth-configure meson configure "$BUILD" --prefix="$PREFIX" -Dsysconfdir="$PREFIX/etc" -Dtests=false
 else
     step berth-setup meson setup "$BUILD" "$SRC" --prefix="$PREFIX" -Dsysconfdir="$PREFIX/etc" -Dtests=false
 fi
-step berth-install meson install -C "$BUILD"
+[ -n "${SDK_EXAMPLE_INSTALL_FROM:-}" ] || step berth-install meson install -C "$BUILD"
 [ -x "$BERTH" ] || fail "berth not installed at $BERTH"
 
 # --- 2. the example, out of tree, through pkg-config ----------------------
-PC=$(find "$PREFIX" -name berth-plugin.pc -path '*/pkgconfig/*' | head -n 1)
+pc() { "${PKG_CONFIG:-pkg-config}" "$@"; }
+PC=$(find "$PREFIX/" -name berth-plugin.pc -path '*/pkgconfig/*' | head -n 1)
 [ -n "$PC" ] || fail "berth-plugin.pc not installed under $PREFIX"
 export PKG_CONFIG_PATH=$(dirname "$PC")
-pkg-config --exists berth-plugin || fail "pkg-config cannot read $PC"
-PLUGINDIR=$(pkg-config --variable=plugindir berth-plugin)
-echo "sdk-example: berth-plugin $(pkg-config --modversion berth-plugin)" \
-    "ABI $(pkg-config --variable=abi_major berth-plugin).$(pkg-config --variable=abi_minor berth-plugin)" \
-    "cflags [$(pkg-config --cflags berth-plugin)] plugindir $PLUGINDIR" >&2
+pc --exists berth-plugin || fail "pkg-config cannot read $PC"
+PLUGINDIR=$(pc --variable=plugindir berth-plugin)
+echo "sdk-example: berth-plugin $(pc --modversion berth-plugin)" \
+    "ABI $(pc --variable=abi_major berth-plugin).$(pc --variable=abi_minor berth-plugin)" \
+    "cflags [$(pc --cflags berth-plugin)] plugindir $PLUGINDIR" >&2
 case $PLUGINDIR in
     "$PREFIX"/*) ;;
     *) fail "plugindir $PLUGINDIR is not under the prefix $PREFIX" ;;
 esac
-step example-setup meson setup "$TMP/build-io" "$EXAMPLE"
-step example-build meson compile -C "$TMP/build-io"
+step example-setup meson setup "$TMP/build-example" "$EXAMPLE"
+step example-build meson compile -C "$TMP/build-example"
 
 # --- 3. install it into the plugindir ------------------------------------
-step example-install meson install -C "$TMP/build-io"
-SO=$PLUGINDIR/berth-cgroup-io.so
+step example-install meson install -C "$TMP/build-example"
+SO=$PLUGINDIR/berth-mount-ramfs.so
 [ -f "$SO" ] || fail "the example did not install $SO"
 nm -D --defined-only "$SO" | grep -qw berth_plugin_descriptor || fail "$SO exports no berth_plugin_descriptor"
 for f in "$SO" "$PLUGINDIR"; do
@@ -140,99 +159,54 @@ plugins:
   - {name: cgroup-memory, file: berth-cgroup-memory.so, enabled: true}
   - {name: cgroup-pids, file: berth-cgroup-pids.so, enabled: true}
   - {name: mounts, file: berth-mounts.so, enabled: true}
-  - name: cgroup-io
-    file: berth-cgroup-io.so
+  - name: mount-ramfs
+    file: berth-mount-ramfs.so
     enabled: true
-    settings: {strict: "true"}
+    settings: {mode: "1777", secure: "true"}
 EOF
 
 # berth plugins list shows the four in-tree plugins and the example, loaded
 # and checked (ownership, ABI) without errors.
 "$BERTH" --plugin-config "$TMP/plugins.yaml" plugins list --format json >"$TMP/log/plugins.json" 2>&1 ||
     fail "berth plugins list failed: $(tail -n 1 "$TMP/log/plugins.json")"
-ABI="$(pkg-config --variable=abi_major berth-plugin).$(pkg-config --variable=abi_minor berth-plugin)"
+ABI="$(pc --variable=abi_major berth-plugin).$(pc --variable=abi_minor berth-plugin)"
 python3 - "$TMP/log/plugins.json" "$ABI" <<'PY' || fail "berth plugins list: $(cat "$TMP/log/plugins.json")"
 import json, sys
 got = {p["name"]: p for p in json.load(open(sys.argv[1]))}
-for name in ["cgroup-cpu", "cgroup-memory", "cgroup-pids", "mounts", "cgroup-io"]:
+for name in ["cgroup-cpu", "cgroup-memory", "cgroup-pids", "mounts", "mount-ramfs"]:
     assert name in got, name + " missing"
     assert "error" not in got[name], got[name]["error"]
     assert got[name]["abi"] == sys.argv[2] and got[name]["enabled"], got[name]
 PY
-"$BERTH" --plugin-config "$TMP/plugins.yaml" plugins inspect cgroup-io >"$TMP/log/inspect.txt" 2>&1 ||
-    fail "berth plugins inspect cgroup-io failed: $(tail -n 1 "$TMP/log/inspect.txt")"
-grep -q '^controllers: io, blkio (v1)$' "$TMP/log/inspect.txt" || fail "plugins inspect cgroup-io: $(cat "$TMP/log/inspect.txt")"
-echo "sdk-example: ok: berth plugins list shows the four in-tree plugins and cgroup-io" >&2
+"$BERTH" --plugin-config "$TMP/plugins.yaml" plugins inspect mount-ramfs >"$TMP/log/inspect.txt" 2>&1 ||
+    fail "berth plugins inspect mount-ramfs failed: $(tail -n 1 "$TMP/log/inspect.txt")"
+grep -q '^mount types: ramfs$' "$TMP/log/inspect.txt" || fail "plugins inspect mount-ramfs: $(cat "$TMP/log/inspect.txt")"
+echo "sdk-example: ok: berth plugins list shows the four in-tree plugins and mount-ramfs" >&2
+
 fi  # CHECK_ONLY
 
 # --- 5. the bundle -----------------------------------------------------------
-if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
-    MODE=v2
-    CG_ROOT=/sys/fs/cgroup
-else
-    MODE=v1  # legacy or hybrid: berth applies controllers on the v1 hierarchies
-    # mountinfo: id parent maj:min root mountpoint options [optional...] - fstype source superoptions
-    CG_ROOT=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") break }
-        $(i + 1) == "cgroup" && $(i + 3) ~ /(^|,)blkio(,|$)/ { print $5; exit }' /proc/self/mountinfo)
-    [ -n "$CG_ROOT" ] || fail "cgroup v1 host without a blkio hierarchy"
-fi
-
-# The block device under /: st_dev decoded by Python (stat's %t:%T are the
-# hex major:minor of a device *node*, 0:0 for a directory), then its whole
-# disk, since blk-throttle refuses partitions.
-DEV=$(python3 - <<'PY'
-import os
-st = os.stat("/").st_dev
-majmin = f"{os.major(st)}:{os.minor(st)}"
-base = f"/sys/dev/block/{majmin}"
-if not os.path.exists(base):
-    print("")  # no block device (overlayfs, tmpfs, ...)
-elif os.path.exists(base + "/partition"):
-    print(open(base + "/../dev").read().strip())
-else:
-    print(majmin)
-PY
-)
-# In the v2 guest / is an overlay on 9p: use the null_blk disk it was given.
-[ -z "$DEV" ] && [ -r /sys/block/nullb0/dev ] && DEV=$(cat /sys/block/nullb0/dev)
-WEIGHT=${SDK_EXAMPLE_WEIGHT:-auto}
-if [ "$WEIGHT" = auto ]; then
-    # A weight file exists (in non-root cgroups) with BFQ, or with io.cost (v2:
-    # io.cost.qos at the root) or CFQ (v1: blkio.weight at the root). BFQ is
-    # registered when any disk lists it among its schedulers, built in or loaded.
-    WEIGHT=0
-    cat /sys/block/*/queue/scheduler 2>/dev/null | grep -qw bfq && WEIGHT=500
-    if [ "$MODE" = v2 ]; then
-        [ -e "$CG_ROOT/io.cost.qos" ] && WEIGHT=500
-    else
-        [ -e "$CG_ROOT/blkio.weight" ] && WEIGHT=500
-    fi
-    [ "$WEIGHT" = 0 ] && echo "sdk-example: note: this kernel offers no $MODE I/O weight file (no BFQ/io.cost/CFQ); testing throttling only (SDK_EXAMPLE_WEIGHT=force to set it anyway)" >&2
-elif [ "$WEIGHT" = force ]; then
-    WEIGHT=500
-fi
-RATE=1048576
-[ -n "$DEV" ] || [ "$WEIGHT" != 0 ] || fail "nothing to test: / is on no block device and the kernel offers no I/O weight file"
-
+# Two ramfs mounts: /scratch takes the mode from the plugin's settings (1777)
+# and adds noexec; /scratch-ro gives its own mode and ro. secure: "true" adds
+# nosuid,nodev to both.
 rm -rf "$TMP/bundle"
 step bundle env BERTH="$BERTH" sh "$SRC/tests/scripts/make-bundle.sh" "$TMP/bundle" sleep 30
-python3 - "$TMP/bundle/config.json" "$WEIGHT" "$DEV" "$RATE" <<'PY' || fail "cannot edit config.json"
+add_mounts() {  # add_mounts CONFIG JSON-LIST
+    python3 - "$1" "$2" <<'PY'
 import json, sys
-path, weight, dev, rate = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+path, mounts = sys.argv[1], json.loads(sys.argv[2])
 c = json.load(open(path))
-b = {}
-if weight:
-    b["weight"] = weight
-if dev:
-    major, minor = (int(x) for x in dev.split(":"))
-    b["throttleReadBpsDevice"] = [{"major": major, "minor": minor, "rate": rate}]
-    b["throttleWriteIOPSDevice"] = [{"major": major, "minor": minor, "rate": 100}]
-c.setdefault("linux", {}).setdefault("resources", {})["blockIO"] = b
+c["mounts"] += mounts
 json.dump(c, open(path, "w"), indent=2)
 PY
-echo "sdk-example: cgroup $MODE, blockIO weight=$WEIGHT device=${DEV:-none}" >&2
+}
+cp "$TMP/bundle/config.json" "$TMP/config.orig.json"
+add_mounts "$TMP/bundle/config.json" '[
+  {"destination": "/scratch", "type": "ramfs", "source": "ramfs", "options": ["noexec"]},
+  {"destination": "/scratch-ro", "type": "ramfs", "source": "ramfs", "options": ["ro", "mode=0700"]}]' ||
+    fail "cannot edit config.json"
 
-# --- 6. create and look at the cgroup ----------------------------------------
+# --- 6. create and look at the mounts -----------------------------------------
 B=("$BERTH" --root "$STATE" --plugin-config "$TMP/plugins.yaml")
 if ! "${B[@]}" create --bundle "$TMP/bundle" --pid-file "$TMP/pid" "$ID" >"$TMP/log/create.log" 2>&1; then
     sed 's/^/    /' "$TMP/log/create.log" >&2
@@ -243,55 +217,68 @@ PID=$(cat "$TMP/pid" 2>/dev/null) || fail "no pid file"
 STATUS=$("${B[@]}" state "$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])') || fail "berth state failed"
 [ "$STATUS" = created ] || fail "container status is $STATUS, expected created"
 
-if [ "$MODE" = v2 ]; then
-    REL=$(awk -F: '$1 == "0" { print $3 }' "/proc/$PID/cgroup")
-else
-    REL=$(awk -F: '$2 ~ /(^|,)blkio(,|$)/ { print $3 }' "/proc/$PID/cgroup")
-fi
-[ -n "$REL" ] || fail "cannot find the container's $MODE io cgroup in /proc/$PID/cgroup: $(tr '\n' ' ' <"/proc/$PID/cgroup")"
-DIR=$CG_ROOT$REL
-[ "$REL" != / ] || fail "the container's init is in the root $MODE io cgroup: the plugin was not applied"
-echo "sdk-example: container $ID pid $PID cgroup $DIR" >&2
-
-expect() {  # expect FILE TEXT: FILE in the cgroup has a line equal to TEXT
-    [ -e "$DIR/$1" ] || fail "$DIR/$1 does not exist"
-    grep -qxF "$2" "$DIR/$1" || fail "$DIR/$1 has \"$(tr '\n' '|' <"$DIR/$1")\", expected a line \"$2\""
-    echo "sdk-example: ok: $1: $2" >&2
+# expect MOUNTPOINT MOUNT-OPTIONS SUPER-OPTIONS MODE: the container's mount at
+# MOUNTPOINT is a ramfs whose options include each of the comma-separated
+# MOUNT-OPTIONS and SUPER-OPTIONS, and whose root has MODE.
+expect() {
+    # mountinfo: id parent maj:min root mountpoint options [optional...] - fstype source superoptions
+    local line
+    line=$(awk -v mp="$1" '$5 == mp { for (i = 7; i < NF; i++) if ($i == "-") break; print $6, $(i + 1), $(i + 3) }' \
+        "/proc/$PID/mountinfo" | tail -n 1)
+    [ -n "$line" ] || fail "no mount at $1 in the container (/proc/$PID/mountinfo)"
+    read -r opts fstype super <<<"$line"
+    [ "$fstype" = ramfs ] || fail "$1 is a $fstype mount, expected ramfs"
+    local o
+    for o in ${2//,/ }; do case ",$opts," in *",$o,"*) ;; *) fail "$1: mount options $opts lack $o" ;; esac; done
+    for o in ${3//,/ }; do case ",$super," in *",$o,"*) ;; *) fail "$1: superblock options $super lack $o" ;; esac; done
+    local mode
+    mode=$(stat -c %a "/proc/$PID/root$1") || fail "cannot stat $1 in the container"
+    [ "$mode" = "$4" ] || fail "$1 has mode $mode, expected $4"
+    echo "sdk-example: ok: $1: ramfs $opts $super mode $mode" >&2
 }
-if [ "$MODE" = v2 ]; then
-    if [ "$WEIGHT" != 0 ]; then
-        if [ -e "$DIR/io.bfq.weight" ]; then
-            expect io.bfq.weight "default $WEIGHT"
-        else
-            expect io.weight "default $((1 + (WEIGHT - 10) * 9999 / 990))"
-        fi
-    fi
-    if [ -n "$DEV" ]; then
-        # io.max shows every limit of a device on one line.
-        LINE=$(grep "^$DEV " "$DIR/io.max") || fail "$DIR/io.max has no line for $DEV: $(tr '\n' '|' <"$DIR/io.max")"
-        case " $LINE " in *" rbps=$RATE "*) ;; *) fail "$DIR/io.max: \"$LINE\" lacks rbps=$RATE" ;; esac
-        case " $LINE " in *" wiops=100 "*) ;; *) fail "$DIR/io.max: \"$LINE\" lacks wiops=100" ;; esac
-        echo "sdk-example: ok: io.max: $LINE" >&2
-    fi
-else
-    if [ "$WEIGHT" != 0 ]; then
-        if [ -e "$DIR/blkio.bfq.weight" ]; then expect blkio.bfq.weight "$WEIGHT"; else expect blkio.weight "$WEIGHT"; fi
-    fi
-    if [ -n "$DEV" ]; then
-        expect blkio.throttle.read_bps_device "$DEV $RATE"
-        expect blkio.throttle.write_iops_device "$DEV 100"
-    fi
-fi
+expect /scratch rw,nosuid,nodev,noexec mode=1777 1777
+expect /scratch-ro ro,nosuid,nodev mode=700 700
 
-# --- 7. delete ----------------------------------------------------------------
+# --- 7. delete, and a bad option refused before anything is made -------------
 "${B[@]}" delete --force "$ID" >"$TMP/log/delete.log" 2>&1 || fail "berth delete --force failed: $(tail -n 1 "$TMP/log/delete.log")"
 CREATED=
-[ ! -e "$DIR" ] || fail "$DIR still exists after delete"
-echo "sdk-example: ok: cgroup $MODE" >&2
+# An exited init may linger as a zombie for a moment (state Z); it must not run.
+for _ in 1 2 3 4 5 6; do
+    state=$(awk '{print $3}' "/proc/$PID/stat" 2>/dev/null) || break
+    [ "$state" = Z ] && break
+    sleep 0.5
+done
+[ -z "${state:-}" ] || [ "$state" = Z ] || [ ! -e "/proc/$PID" ] || fail "the container's init $PID is still running after delete"
+
+cp "$TMP/config.orig.json" "$TMP/bundle/config.json"
+add_mounts "$TMP/bundle/config.json" '[{"destination": "/bad", "type": "ramfs", "source": "ramfs", "options": ["size=1m"]}]' ||
+    fail "cannot edit config.json"
+if "${B[@]}" create --bundle "$TMP/bundle" "$ID" >"$TMP/log/create-bad.log" 2>&1; then
+    CREATED=1
+    fail "berth create accepted a ramfs mount with option size=1m"
+fi
+grep -q 'mount /bad: option "size=1m" is not supported by the ramfs handler' "$TMP/log/create-bad.log" ||
+    fail "berth create with a bad ramfs option: $(tail -n 1 "$TMP/log/create-bad.log")"
+[ ! -e "$STATE/$ID" ] || fail "the refused create left $STATE/$ID behind"
+echo "sdk-example: ok: $(tail -n 1 "$TMP/log/create-bad.log")" >&2
+
+# The settings are checked by the SDK's configure when a command loads the
+# plugins (`plugins list` does not): an unknown key is refused.
+sed 's/secure: "true"/secure: "true", colour: "blue"/' "$TMP/plugins.yaml" >"$TMP/plugins-bad.yaml"
+cp "$TMP/config.orig.json" "$TMP/bundle/config.json"
+if "$BERTH" --root "$STATE" --plugin-config "$TMP/plugins-bad.yaml" create --bundle "$TMP/bundle" "$ID" \
+    >"$TMP/log/bad-settings.log" 2>&1; then
+    CREATED=1
+    fail "berth create accepted an unknown setting of mount-ramfs"
+fi
+grep -q 'plugin "mount-ramfs" settings: mount-ramfs: unknown setting(s) "colour" (known: mode, secure)' \
+    "$TMP/log/bad-settings.log" || fail "unknown setting: $(tail -n 1 "$TMP/log/bad-settings.log")"
+[ ! -e "$STATE/$ID" ] || fail "the refused create left $STATE/$ID behind"
+echo "sdk-example: ok: $(tail -n 1 "$TMP/log/bad-settings.log")" >&2
 
 # --- 8. the same on a pure cgroup v2 kernel ---------------------------------
-if [ -z "$CHECK_ONLY" ] && [ "$MODE" = v1 ] && [ "${SDK_EXAMPLE_V2:-1}" = 1 ]; then
-    "$SRC/tests/v2vm/run.sh" --share "$TMP" --share "$SRC" --modules null_blk --timeout 300 -- \
+if [ -z "$CHECK_ONLY" ] && [ "${SDK_EXAMPLE_V2:-0}" = 1 ]; then
+    "$SRC/tests/v2vm/run.sh" --share "$TMP" --share "$SRC" --timeout 300 -- \
         bash "$SRC/tests/scripts/sdk-example.sh" --check "$TMP" >"$TMP/log/v2.log" 2>&1
     rc=$?
     sed 's/^/    v2 guest: /' "$TMP/log/v2.log" >&2

@@ -6,17 +6,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "error_of.hpp"
 #include "berth/abi.hpp"
+#include "berth/plugin_settings.hpp"
 #include "errors/error.hpp"
 #include "plugins/plugin_config.hpp"
+#include "plugins/plugin_info.hpp"
 #include "plugins/registry.hpp"
 
 #ifndef TEST_PLUGIN_DIR
@@ -47,7 +51,7 @@ protected:
         ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
         ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0);
         for (const char* p : {"good", "no_symbol", "abi_major", "abi_minor", "dup_name", "dup_controller",
-                              "mount_handler", "mount_handler_dup"})
+                              "mount_handler", "mount_handler_dup", "sdk_helper", "sdk_helper_mount"})
             install(std::string(TEST_PLUGIN_DIR) + "/" + p + ".so", dir_ + "/" + p + ".so");
         ::unsetenv("BERTH_PLUGIN_PATH");
     }
@@ -470,3 +474,208 @@ TEST(PluginConfig, NonScalarKeysAreRefused) {
 }
 
 }  // namespace
+
+// ---- plugin_export.hpp: descriptors built from a class ----
+
+namespace {
+
+// The dynamic symbols a library defines that are not C++ (libstdc++'s
+// default-visible template instances are all _Z...): with -fvisibility=hidden
+// only the descriptor alias should be left.
+std::vector<std::string> exported_c_symbols(const std::string& path) {
+    std::vector<std::string> out;
+    FILE* f = ::popen(("nm -D --defined-only '" + path + "'").c_str(), "r");
+    if (!f) return {"<popen failed>"};
+    char line[1024];
+    while (std::fgets(line, sizeof line, f)) {
+        std::string l(line);
+        while (!l.empty() && l.back() == '\n') l.pop_back();
+        const auto name = l.substr(l.rfind(' ') + 1);
+        if (name.rfind("_Z", 0) != 0) out.push_back(name);
+    }
+    if (::pclose(f) != 0) out.push_back("<nm failed>");
+    return out;
+}
+
+}  // namespace
+
+TEST_F(Plugins, SdkHelperDescriptor) {
+    auto p = berth::open_plugin(so("sdk_helper"));
+    ASSERT_NE(p.descriptor, nullptr);
+    EXPECT_EQ(p.name, "sdk-helper");
+    EXPECT_EQ(p.descriptor->abi_major, unsigned(BERTH_ABI_MAJOR));
+    EXPECT_EQ(p.descriptor->abi_minor, unsigned(BERTH_ABI_MINOR));
+    EXPECT_STREQ(p.descriptor->version, "2.0.0");
+    EXPECT_STREQ(p.descriptor->license, "MIT");
+    EXPECT_STREQ(p.descriptor->description, "berth unit-test plugin built with plugin_export.hpp");
+    EXPECT_EQ(p.descriptor->kinds, uint32_t(berth::kCgroupSubsystem));
+    EXPECT_NE(p.descriptor->configure, nullptr);
+    EXPECT_NE(p.descriptor->create_cgroup_subsystem, nullptr);
+    EXPECT_NE(p.descriptor->destroy_cgroup_subsystem, nullptr);
+    EXPECT_EQ(p.descriptor->create_mount_handler, nullptr);
+    EXPECT_EQ(p.descriptor->destroy_mount_handler, nullptr);
+
+    auto m = berth::open_plugin(so("sdk_helper_mount"));
+    EXPECT_EQ(m.name, "sdk-helper-mount");
+    EXPECT_EQ(m.descriptor->kinds, uint32_t(berth::kMountHandler));
+    EXPECT_NE(m.descriptor->configure, nullptr);
+    EXPECT_EQ(m.descriptor->create_cgroup_subsystem, nullptr);
+    EXPECT_NE(m.descriptor->create_mount_handler, nullptr);
+    EXPECT_NE(m.descriptor->destroy_mount_handler, nullptr);
+}
+
+TEST_F(Plugins, SdkHelperExportsOnlyTheDescriptor) {
+    for (const char* p : {"sdk_helper", "sdk_helper_mount"})
+        EXPECT_EQ(exported_c_symbols(so(p)), std::vector<std::string>{"berth_plugin_descriptor"}) << p;
+}
+
+TEST_F(Plugins, SdkHelperSettingsReachTheObject) {
+    auto reg = PluginRegistry::load(
+        config({entry("sdk-helper", so("sdk_helper"), {{"level", "3"}, {"mode", "1777"}, {"strict", "true"}})}));
+    ASSERT_EQ(reg.cgroup_subsystems().size(), 1u);
+    auto* s = reg.cgroup_subsystems()[0];
+    EXPECT_STREQ(s->controller(), "sdkctl");
+    EXPECT_EQ(stat(s, "level"), 3u);
+    EXPECT_EQ(stat(s, "mode"), 01777u);
+    EXPECT_EQ(stat(s, "strict"), 1u);
+    EXPECT_EQ(stat(s, "live"), 1u);
+}
+
+TEST_F(Plugins, SdkHelperDefaults) {
+    auto reg = PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"))}));
+    ASSERT_EQ(reg.cgroup_subsystems().size(), 1u);
+    auto* s = reg.cgroup_subsystems()[0];
+    EXPECT_EQ(stat(s, "level"), 1u);
+    EXPECT_EQ(stat(s, "mode"), 0755u);
+    EXPECT_EQ(stat(s, "strict"), 0u);
+}
+
+TEST_F(Plugins, SdkHelperRefusesUnknownSettings) {
+    const std::string prefix = "/etc/berth/test-plugins.yaml: plugin \"sdk-helper\" settings: sdk-helper: ";
+    EXPECT_EQ(error_of([&] {
+                  PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"), {{"speed", "1"}, {"level", "2"}, {"colour", "x"}})}));
+              }),
+              prefix + "unknown setting(s) \"colour\", \"speed\" (known: level, mode, strict, throw_in)");
+    // Without a Settings type every key is unknown.
+    EXPECT_EQ(error_of([&] {
+                  PluginRegistry::load(config({entry("sdk-helper-mount", so("sdk_helper_mount"), {{"x", "1"}})}));
+              }),
+              "/etc/berth/test-plugins.yaml: plugin \"sdk-helper-mount\" settings: sdk-helper-mount: unknown setting \"x\"");
+}
+
+TEST_F(Plugins, SdkHelperBadSettingValues) {
+    const std::string prefix = "/etc/berth/test-plugins.yaml: plugin \"sdk-helper\" settings: sdk-helper: ";
+    auto load = [&](std::string key, std::string value) {
+        return error_of([&] { PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"), {{key, value}})})); });
+    };
+    EXPECT_EQ(load("level", "7"), prefix + "setting \"level\" must be a whole number from 1 to 3, not \"7\"");
+    EXPECT_EQ(load("level", "2x"), prefix + "setting \"level\" must be a whole number from 1 to 3, not \"2x\"");
+    EXPECT_EQ(load("level", ""), prefix + "setting \"level\" must be a whole number from 1 to 3, not \"\"");
+    EXPECT_EQ(load("mode", "0999"), prefix + "setting \"mode\" must be an octal number from 0 to 07777, not \"0999\"");
+    EXPECT_EQ(load("strict", "yes"), prefix + "setting \"strict\" must be \"true\" or \"false\", not \"yes\"");
+    try {
+        PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"), {{"strict", "1"}})}));
+        ADD_FAILURE() << "no error";
+    } catch (const berth::Error& e) {
+        EXPECT_EQ(e.err(), EINVAL);
+    }
+}
+
+// Exceptions thrown by the plugin's own code come back as errors; the test
+// process surviving them is half the check.
+TEST_F(Plugins, SdkHelperThrowInSettings) {
+    EXPECT_EQ(error_of([&] {
+                  PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"), {{"throw_in", "settings"}})}));
+              }),
+              "/etc/berth/test-plugins.yaml: plugin \"sdk-helper\" settings: sdk-helper: settings threw");
+}
+
+TEST_F(Plugins, SdkHelperThrowInConstructor) {
+    for (const char* where : {"constructor", "constructor-oom"}) {
+        EXPECT_EQ(error_of([&] {
+                      PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"), {{"throw_in", where}})}));
+                  }),
+                  "plugin \"sdk-helper\": create_cgroup_subsystem returned null (its constructor failed or memory ran out)")
+            << where;
+    }
+    // Nothing half-made was left alive.
+    auto probe = berth::open_plugin(so("sdk_helper"));
+    EXPECT_EQ(live_in(probe), 0u);
+}
+
+// `berth plugins inspect` makes an object without configure: a constructor
+// that throws is an error in the listing, not a crash.
+TEST_F(Plugins, SdkHelperInspect) {
+    auto info = berth::inspect_plugin(config({}), so("sdk_helper"));
+    EXPECT_EQ(info.error, "");
+    EXPECT_EQ(info.cgroup_controllers, std::vector<std::string>{"sdkctl"});
+    ::setenv("SDK_HELPER_THROW_IN", "constructor", 1);
+    info = berth::inspect_plugin(config({}), so("sdk_helper"));
+    ::unsetenv("SDK_HELPER_THROW_IN");
+    EXPECT_EQ(info.error, fs::canonical(so("sdk_helper")).string() +
+                              ": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
+    EXPECT_TRUE(info.cgroup_controllers.empty());
+    auto m = berth::inspect_plugin(config({}), so("sdk_helper_mount"));
+    EXPECT_EQ(m.error, "");
+    EXPECT_EQ(m.mount_types, std::vector<std::string>{"sdkfs"});
+}
+
+TEST_F(Plugins, SdkHelperThrowInAMethod) {
+    auto reg = PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper")),
+                                            entry("sdk-helper-mount", so("sdk_helper_mount"))}));
+    ASSERT_EQ(reg.cgroup_subsystems().size(), 1u);
+    auto* s = reg.cgroup_subsystems()[0];
+    berth::Resources r;
+    EXPECT_TRUE(s->validate(r).ok());
+    r.json = R"({"sdkctl": "throw"})";
+    berth::Status st = s->validate(r);
+    EXPECT_EQ(st.err, EIO);
+    EXPECT_EQ(st.message, "sdk-helper: validate threw");
+    r.json = R"({"sdkctl": "oom"})";
+    st = s->validate(r);
+    EXPECT_EQ(st.err, ENOMEM);
+    EXPECT_EQ(st.message, "sdk-helper: out of memory");
+    r.json = R"({"sdkctl": "int"})";
+    st = s->validate(r);
+    EXPECT_EQ(st.err, EIO);
+    EXPECT_EQ(st.message, "sdk-helper: unexpected exception");
+
+    berth::MountHandler* h = reg.mount_handler("sdkfs");
+    ASSERT_NE(h, nullptr);
+    berth::MountRequest req;
+    req.destination = "/data";
+    st = h->mount(req);
+    EXPECT_EQ(st.err, EIO);
+    EXPECT_EQ(st.message, "sdk-helper-mount: cannot mount /data");
+}
+
+TEST_F(Plugins, SdkHelperDestroysWhatItCreated) {
+    auto probe = berth::open_plugin(so("sdk_helper"));
+    {
+        auto reg = PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"))}));
+        EXPECT_EQ(live_in(probe), 1u);
+    }
+    EXPECT_EQ(live_in(probe), 0u);
+}
+
+// SettingsReader alone (no plugin, no root).
+TEST(SettingsReader, ReadsAndRemembersKeys) {
+    const berth::PluginSettings s = {{"a", "true"}, {"n", "12"}, {"m", "0750"}, {"t", "x"}, {"extra", "1"}};
+    berth::SettingsReader r(s);
+    EXPECT_TRUE(r.boolean("a", false));
+    EXPECT_FALSE(r.boolean("absent", false));
+    EXPECT_EQ(r.integer("n", 0, -5, 20), 12);
+    EXPECT_EQ(r.integer("m", 0, 0, 07777, 8), 0750);
+    EXPECT_EQ(r.integer("none", 9, 0, 10), 9);
+    EXPECT_EQ(r.text("t", ""), "x");
+    EXPECT_EQ(r.text("u"), std::nullopt);
+    EXPECT_EQ(r.unknown_keys(), "\"extra\"");
+    EXPECT_EQ(r.known_keys(), "a, absent, m, n, none, t, u");
+    EXPECT_THROW(r.integer("t", 0, 0, 10), berth::SettingError);
+    EXPECT_THROW(r.boolean("n", false), berth::SettingError);
+    try {
+        r.integer("n", 0, -5, 10);
+    } catch (const berth::SettingError& e) {
+        EXPECT_STREQ(e.what(), "setting \"n\" must be a whole number from -5 to 10, not \"12\"");
+    }
+}
