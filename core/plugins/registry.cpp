@@ -1,9 +1,11 @@
 #include "plugins/registry.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/dll/shared_library.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -84,7 +86,14 @@ public:
     void save() {
         if (!dirty_) return;
         try {
-            write_file_atomic(path_, index_.dump(), 0600);
+            // Creates run in parallel: each writes its own file, then renames.
+            const std::string mine = path_ + "." + std::to_string(::getpid());
+            write_file_atomic(mine, index_.dump(), 0600);
+            if (::rename(mine.c_str(), path_.c_str()) < 0) {
+                const int err = errno;
+                ::unlink(mine.c_str());
+                throw_sys(err, "rename", path_);
+            }
         } catch (const Error& e) {
             // Only a cost: the next create loads every plugin again.
             log_debug(std::string("plugin index: ") + e.what());
