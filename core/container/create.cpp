@@ -217,7 +217,11 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     for (int fd = 3; fd < 3 + opts.preserve_fds; ++fd)
         if (::fcntl(fd, F_GETFD) < 0) throw Error("--preserve-fds: fd " + std::to_string(fd) + " is not open", EBADF);
 
-    PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), opts.plugins);
+    // Only the plugins this config needs are loaded (registry.hpp); the rest
+    // stay active, recorded and planned as before.
+    const PluginDemand demand = plugin_demand(s.linux.resources.json, !s.mounts.empty());
+    PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), opts.plugins,
+                                                  {&demand, ctx.root + "/.plugin-index.json"});
     step("spec parsed, plugins loaded");
     CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
     cgroups.validate(s.linux.resources);

@@ -184,7 +184,10 @@ int64_t parse_go_duration(const std::string& text, const std::string& flag) {
         total += number * scale;
     }
     if (total > static_cast<double>(std::numeric_limits<int64_t>::max())) throw bad();
-    const auto ns = static_cast<int64_t>(std::llround(total));
+    // llround by hand (total >= 0; its fraction is exact): llround was the one
+    // symbol berth took from libm.so, which every verb then had to load.
+    auto ns = static_cast<int64_t>(total);
+    if (total - static_cast<double>(ns) >= 0.5) ++ns;
     return negative ? -ns : ns;
 }
 

@@ -1,15 +1,19 @@
 #include "plugins/registry.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/dll/shared_library.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "errors/error.hpp"
 #include "log/log.hpp"
+#include "util/files.hpp"
 
 namespace berth {
 namespace {
@@ -52,6 +56,97 @@ void check_owner_and_mode(const std::string& path, const char* what, bool sticky
                         [&] { char b[8]; snprintf(b, sizeof b, "%04o", sb.st_mode & 07777); return std::string(b); }() + ")",
                     EPERM);
 }
+
+// What a plugin file served when it was last loaded (PluginLoadOptions).
+class PluginIndex {
+public:
+    explicit PluginIndex(std::string path) : path_(std::move(path)) {
+        if (path_.empty()) return;
+        try {
+            index_ = nlohmann::json::parse(read_file(path_), nullptr, false);
+        } catch (const Error&) {
+            // None yet: every plugin is loaded once and recorded.
+        }
+        if (!index_.is_object()) index_ = nlohmann::json::object();
+    }
+
+    // The record of `file` if it is current for this file and these settings.
+    const nlohmann::json* find(const std::string& file, const nlohmann::json& identity) const {
+        auto it = index_.find(file);
+        if (it == index_.end() || !it->is_object() || it->value("identity", nlohmann::json()) != identity) return nullptr;
+        return &*it;
+    }
+
+    void record(const std::string& file, nlohmann::json entry) {
+        if (path_.empty() || index_.value(file, nlohmann::json()) == entry) return;
+        index_[file] = std::move(entry);
+        dirty_ = true;
+    }
+
+    void save() {
+        if (!dirty_) return;
+        try {
+            // Creates run in parallel: each writes its own file, then renames.
+            const std::string mine = path_ + "." + std::to_string(::getpid());
+            write_file_atomic(mine, index_.dump(), 0600);
+            if (::rename(mine.c_str(), path_.c_str()) < 0) {
+                const int err = errno;
+                ::unlink(mine.c_str());
+                throw_sys(err, "rename", path_);
+            }
+        } catch (const Error& e) {
+            // Only a cost: the next create loads every plugin again.
+            log_debug(std::string("plugin index: ") + e.what());
+        }
+    }
+
+private:
+    std::string path_;
+    nlohmann::json index_;
+    bool dirty_ = false;
+};
+
+nlohmann::json file_identity(const std::string& file, const PluginEntry& e) {
+    struct stat sb;
+    if (::stat(file.c_str(), &sb) < 0) throw_errno("stat", file);
+    nlohmann::json settings = nlohmann::json::object();
+    for (const auto& [k, v] : e.settings) settings[k] = v;
+    return {{"dev", sb.st_dev}, {"ino", sb.st_ino}, {"size", sb.st_size},
+            {"mtime", sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec},
+            {"ctime", sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec},
+            {"name", e.name}, {"settings", settings}};
+}
+
+// Does a container with this demand need the plugin of this record?
+bool needed(const nlohmann::json& rec, const PluginDemand& demand) {
+    const auto kinds = rec.value("kinds", 0u);
+    if ((kinds & kMountHandler) && demand.mounts) return true;
+    if (kinds & kCgroupSubsystem) {
+        const std::string c = rec.value("controller", ""), v1 = rec.value("v1_controller", "");
+        if (!demand_knows_controller(c) && !demand_knows_controller(v1)) return true;
+        if (demand.wants_controller(c) || demand.wants_controller(v1)) return true;
+    }
+    return (kinds & (kCgroupSubsystem | kMountHandler)) == 0;
+}
+
+// Stands in for an active subsystem plugin that this container does not
+// need: the manager plans its hierarchy as for the real one; it wants nothing.
+class InertSubsystem final : public CgroupSubsystem {
+public:
+    InertSubsystem(std::string controller, std::string v1) : controller_(std::move(controller)), v1_(std::move(v1)) {}
+    const char* controller() const noexcept override { return controller_.c_str(); }
+    const char* v1_controller() const noexcept override { return v1_.c_str(); }
+    bool wants(const Resources&) const noexcept override { return false; }
+    Status validate(const Resources&) const noexcept override { return Status::Ok(); }
+    Status apply_v2(const CgroupDir&, const Resources&) noexcept override { return Status::Ok(); }
+    Status apply_v1(const CgroupDir&, const Resources&) noexcept override { return Status::Ok(); }
+    Status stats(const CgroupDir&, bool, CgroupStats*) const noexcept override { return Status::Ok(); }
+
+private:
+    std::string controller_, v1_;
+};
+
+void destroy_inert(CgroupSubsystem* s) { delete s; }
 
 }  // namespace
 
@@ -105,9 +200,11 @@ std::string find_plugin_file(const PluginEntry& e, const PluginConfig& cfg) {
     return resolve_plugin_file(e, search_dirs(cfg));
 }
 
-PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<std::string>& only) {
+PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<std::string>& only,
+                                    const PluginLoadOptions& options) {
     PluginRegistry reg;
     const auto dirs = search_dirs(cfg);
+    PluginIndex index(options.demand ? options.index_path : std::string());
     for (const std::string& name : only) {
         bool known = false;
         for (const PluginEntry& e : cfg.plugins) known |= e.name == name;
@@ -119,7 +216,30 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         const auto started = std::chrono::steady_clock::now();
         for (const LoadedPlugin& loaded : reg.plugins_)
             if (loaded.name == e.name) throw Error(cfg.source + ": duplicate plugin \"" + e.name + "\"");
-        LoadedPlugin p = open_plugin(resolve_plugin_file(e, dirs));
+        const std::string file = resolve_plugin_file(e, dirs);
+        nlohmann::json identity;
+        if (options.demand) {
+            // The same checks as for a plugin that is loaded: an untrusted
+            // file stops create whether or not this container needs it.
+            const std::string real = check_trusted_path(file);
+            identity = file_identity(real, e);
+            if (const nlohmann::json* rec = index.find(real, identity); rec && !needed(*rec, *options.demand)) {
+                if (rec->value("kinds", 0u) & kCgroupSubsystem) {
+                    auto* s = new InertSubsystem(rec->value("controller", ""), rec->value("v1_controller", ""));
+                    reg.subsystems_.emplace_back(s, &destroy_inert, nullptr);
+                    for (auto& other : reg.subsystems_)
+                        if (other.get() != s && std::string(other->controller()) == s->controller())
+                            throw Error("plugin \"" + e.name + "\": a plugin for cgroup controller \"" + s->controller() + "\" is already loaded");
+                }
+                log_debug("plugin \"" + e.name + "\" not loaded: this container does not need it");
+                LoadedPlugin skipped;
+                skipped.name = e.name;
+                skipped.path = real;
+                reg.plugins_.push_back(std::move(skipped));
+                continue;
+            }
+        }
+        LoadedPlugin p = open_plugin(file);
         const PluginDescriptor& d = *p.descriptor;
         if (p.name != e.name)
             throw Error(cfg.source + ": plugin \"" + e.name + "\" names " + p.path + ", whose descriptor says \"" + p.name + "\"");
@@ -130,6 +250,7 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
             throw Error(cfg.source + ": plugin \"" + e.name + "\" settings: the plugin takes no settings (got \"" +
                         e.settings.begin()->first + "\")");
         }
+        nlohmann::json record = {{"identity", identity}, {"kinds", d.kinds}};
         if (d.kinds & kCgroupSubsystem) {
             CgroupSubsystem* s = d.create_cgroup_subsystem();
             if (!s) throw Error("plugin \"" + e.name + "\": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
@@ -137,6 +258,8 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
             for (auto& other : reg.subsystems_)
                 if (other.get() != s && std::string(other->controller()) == s->controller())
                     throw Error("plugin \"" + e.name + "\": a plugin for cgroup controller \"" + s->controller() + "\" is already loaded");
+            record["controller"] = s->controller();
+            record["v1_controller"] = s->v1_controller();
         }
         if (d.kinds & kMountHandler) {
             MountHandler* h = d.create_mount_handler();
@@ -150,8 +273,10 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         }
         log_debug("plugin \"" + e.name + "\" loaded from " + p.path + " in " +
                   std::to_string(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count()) + " us");
+        if (options.demand) index.record(p.path, std::move(record));
         reg.plugins_.push_back(std::move(p));
     }
+    index.save();
     return reg;
 }
 

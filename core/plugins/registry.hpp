@@ -10,6 +10,7 @@
 
 #include "berth/plugin.hpp"
 #include "plugins/plugin_config.hpp"
+#include "plugins/plugin_demand.hpp"
 
 namespace boost::dll {
 class shared_library;
@@ -45,8 +46,23 @@ private:
 struct LoadedPlugin {
     std::string name;
     std::string path;  // resolved, checked file
+    // Both null for a plugin that was active but not needed (PluginLoadOptions).
     const PluginDescriptor* descriptor = nullptr;
     std::shared_ptr<boost::dll::shared_library> library;
+};
+
+// Loading only what a container needs. A plugin file's controller and kinds
+// are known only once it is loaded, so they are kept in `index_path` (a JSON
+// file under the state root), keyed by the file's canonical path and
+// identity (device, inode, size, mtime, ctime) and the settings it was
+// configured with: a changed file or setting is loaded again. A plugin the
+// demand does not need, and whose record is current, is not loaded: it stays
+// active (in plugins(), so state.json records it for update and events) and
+// its controller is still planned (an inert subsystem that wants nothing),
+// so the container's cgroups are the same as with every plugin loaded.
+struct PluginLoadOptions {
+    const PluginDemand* demand = nullptr;  // null: load every selected plugin
+    std::string index_path;
 };
 
 // Opens a plugin file after the ownership checks, and reads its descriptor
@@ -66,7 +82,8 @@ class PluginRegistry {
 public:
     // Loads, checks and configures every enabled plugin of the config, or,
     // when `only` is not empty, exactly the plugins it names (enabled or not).
-    static PluginRegistry load(const PluginConfig& cfg, const std::vector<std::string>& only = {});
+    static PluginRegistry load(const PluginConfig& cfg, const std::vector<std::string>& only = {},
+                               const PluginLoadOptions& options = {});
 
     const std::vector<LoadedPlugin>& plugins() const { return plugins_; }
     std::vector<CgroupSubsystem*> cgroup_subsystems() const;

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "berth/plugin_settings.hpp"
 #include "errors/error.hpp"
 #include "plugins/plugin_config.hpp"
+#include "plugins/plugin_demand.hpp"
 #include "plugins/plugin_info.hpp"
 #include "plugins/registry.hpp"
 
@@ -460,6 +462,112 @@ TEST_F(Plugins, LifetimeAcrossMovesAndScope) {
     // Load again after a full unload of mount_handler.so.
     auto again = PluginRegistry::load(config({entry("mount-handler", so("mount_handler"))}));
     EXPECT_NE(again.mount_handler("testfs"), nullptr);
+}
+
+// ---- loading only what a container needs (PluginLoadOptions) ----
+
+TEST(PluginDemand, FromResources) {
+    auto d = berth::plugin_demand("{}", false);
+    EXPECT_FALSE(d.everything);
+    EXPECT_TRUE(d.controllers.empty());
+    EXPECT_FALSE(d.mounts);
+    EXPECT_TRUE(berth::plugin_demand("", true).mounts);
+    d = berth::plugin_demand(R"({"memory":{"limit":1},"pids":{"limit":5},"devices":[{"allow":false}]})", false);
+    EXPECT_EQ(d.controllers, (std::set<std::string>{"memory", "pids", "devices"}));
+    d = berth::plugin_demand(R"({"cpu":{"shares":2},"blockIO":{"weight":10},"network":{"classID":1}})", false);
+    EXPECT_EQ(d.controllers, (std::set<std::string>{"cpu", "cpuset", "cpuacct", "io", "blkio", "net_cls", "net_prio"}));
+    // Present but empty asks for nothing (docker sends empty objects).
+    d = berth::plugin_demand(R"({"memory":{},"devices":[],"hugepageLimits":null})", false);
+    EXPECT_TRUE(d.controllers.empty());
+    EXPECT_FALSE(d.everything);
+    // What berth cannot map loads every plugin.
+    EXPECT_TRUE(berth::plugin_demand(R"({"unified":{"io.max":"8:0 rbps=1"}})", false).everything);
+    EXPECT_TRUE(berth::plugin_demand(R"({"newField":{"x":1}})", false).everything);
+    EXPECT_TRUE(berth::plugin_demand("[1]", false).everything);
+    EXPECT_TRUE(berth::plugin_demand("{not json", false).everything);
+    EXPECT_TRUE(berth::demand_knows_controller("pids"));
+    EXPECT_FALSE(berth::demand_knows_controller("testctl"));
+}
+
+class PluginsOnDemand : public Plugins {
+protected:
+    void SetUp() override {
+        Plugins::SetUp();
+        if (IsSkipped()) return;
+        pids_ = dir_ + "/pids.so";
+        index_ = tmp_ + "/index.json";
+        install(std::string(TEST_PLUGIN_DIR) + "/../../plugins/cgroup-pids/berth-cgroup-pids.so", pids_);
+    }
+    PluginRegistry load(const berth::PluginDemand& d) {
+        return PluginRegistry::load(config({entry("cgroup-pids", pids_), entry("mount-handler", so("mount_handler")),
+                                            entry("good", so("good"), {{"level", "1"}})}),
+                                    {}, {&d, index_});
+    }
+    static bool loaded(const PluginRegistry& r, const std::string& name) {
+        for (auto& p : r.plugins())
+            if (p.name == name) return p.descriptor != nullptr;
+        ADD_FAILURE() << name << " is not active";
+        return false;
+    }
+    std::string pids_, index_;
+};
+
+TEST_F(PluginsOnDemand, LoadsOnlyWhatTheContainerNeeds) {
+    const auto nothing = berth::plugin_demand("{}", false);
+    {
+        // No record yet: every plugin is loaded once, and recorded.
+        auto r = load(nothing);
+        EXPECT_TRUE(loaded(r, "cgroup-pids"));
+        EXPECT_TRUE(loaded(r, "mount-handler"));
+        EXPECT_TRUE(fs::exists(index_));
+    }
+    {
+        auto r = load(nothing);
+        ASSERT_EQ(r.plugins().size(), 3u) << "skipped plugins stay active (state.json records them)";
+        EXPECT_FALSE(loaded(r, "cgroup-pids"));
+        EXPECT_FALSE(loaded(r, "mount-handler"));
+        EXPECT_TRUE(loaded(r, "good")) << "a controller berth cannot map is always loaded";
+        EXPECT_EQ(r.mount_handler("testfs"), nullptr);
+        // The pids hierarchy is still planned, by a subsystem that wants nothing.
+        bool inert_pids = false;
+        for (auto* s : r.cgroup_subsystems())
+            if (std::string(s->controller()) == "pids") inert_pids = !s->wants(berth::Resources{});
+        EXPECT_TRUE(inert_pids);
+    }
+    {
+        auto r = load(berth::plugin_demand(R"({"pids":{"limit":5}})", true));
+        EXPECT_TRUE(loaded(r, "cgroup-pids"));
+        EXPECT_TRUE(loaded(r, "mount-handler"));
+        EXPECT_NE(r.mount_handler("testfs"), nullptr);
+    }
+    // A changed file is loaded again before it may be skipped.
+    install(std::string(TEST_PLUGIN_DIR) + "/../../plugins/cgroup-pids/berth-cgroup-pids.so", pids_);
+    EXPECT_TRUE(loaded(load(nothing), "cgroup-pids"));
+    EXPECT_FALSE(loaded(load(nothing), "cgroup-pids"));
+    // A corrupt record is only a cost.
+    std::ofstream(index_) << "{garbage";
+    EXPECT_TRUE(loaded(load(nothing), "cgroup-pids"));
+}
+
+TEST_F(PluginsOnDemand, SkippedPluginsAreStillChecked) {
+    const auto nothing = berth::plugin_demand("{}", false);
+    load(nothing);
+    ASSERT_EQ(::chmod(pids_.c_str(), 0666), 0);
+    std::string msg = error_of([&] { load(nothing); });
+    EXPECT_NE(msg.find("refusing plugin file"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("writable by group or others"), std::string::npos) << msg;
+}
+
+TEST_F(PluginsOnDemand, ChangedSettingsAreCheckedAgain) {
+    const auto nothing = berth::plugin_demand("{}", false);
+    auto cfg = [&](const std::string& level) {
+        return config({entry("cgroup-pids", pids_), entry("mount-handler", so("mount_handler"), {{"x", level}})});
+    };
+    // mount_handler.so takes no settings: recorded while it had none, then
+    // given one, it must be loaded (and refuse it), not skipped.
+    PluginRegistry::load(config({entry("cgroup-pids", pids_), entry("mount-handler", so("mount_handler"))}), {}, {&nothing, index_});
+    std::string msg = error_of([&] { PluginRegistry::load(cfg("1"), {}, {&nothing, index_}); });
+    EXPECT_NE(msg.find("takes no settings"), std::string::npos) << msg;
 }
 
 // ---- found by fuzzing (tests/fuzz/regressions/plugin_config) ----

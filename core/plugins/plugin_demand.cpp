@@ -1,0 +1,62 @@
+#include "plugins/plugin_demand.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace berth {
+namespace {
+
+// linux.resources field -> the controllers that may serve it (v2 and v1
+// names). A field present with any non-empty value asks for them: the
+// plugins' wants() decide the rest, and loading one too many is harmless.
+struct FieldControllers {
+    const char* field;
+    std::initializer_list<const char*> controllers;
+};
+const FieldControllers kFields[] = {
+    {"memory", {"memory"}},
+    {"cpu", {"cpu", "cpuset", "cpuacct"}},
+    {"pids", {"pids"}},
+    {"devices", {"devices"}},
+    {"blockIO", {"io", "blkio"}},
+    {"hugepageLimits", {"hugetlb"}},
+    {"network", {"net_cls", "net_prio"}},
+    {"rdma", {"rdma"}},
+};
+
+bool empty_value(const nlohmann::json& v) {
+    return v.is_null() || ((v.is_object() || v.is_array()) && v.empty());
+}
+
+}  // namespace
+
+bool demand_knows_controller(const std::string& controller) {
+    for (const auto& f : kFields)
+        for (const char* c : f.controllers)
+            if (controller == c) return true;
+    return false;
+}
+
+PluginDemand plugin_demand(const std::string& resources_json, bool has_mounts) {
+    PluginDemand d;
+    d.mounts = has_mounts;
+    if (resources_json.empty()) return d;
+    const nlohmann::json r = nlohmann::json::parse(resources_json, nullptr, false);
+    if (r.is_null()) return d;
+    if (!r.is_object()) {
+        d.everything = true;
+        return d;
+    }
+    for (const auto& [key, value] : r.items()) {
+        if (empty_value(value)) continue;
+        bool known = false;
+        for (const auto& f : kFields) {
+            if (key != f.field) continue;
+            known = true;
+            for (const char* c : f.controllers) d.controllers.insert(c);
+        }
+        if (!known) d.everything = true;  // `unified`, or a field newer than berth
+    }
+    return d;
+}
+
+}  // namespace berth
