@@ -221,7 +221,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // stay active, recorded and planned as before.
     const PluginDemand demand = plugin_demand(s.linux.resources.json, !s.mounts.empty());
     PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), opts.plugins,
-                                                  {&demand, ctx.root + "/.plugin-index.json"});
+                                                  {&demand, kPluginIndexPath});
     step("spec parsed, plugins loaded");
     CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
     cgroups.validate(s.linux.resources);

@@ -68,6 +68,11 @@ public:
             // None yet: every plugin is loaded once and recorded.
         }
         if (!index_.is_object()) index_ = nlohmann::json::object();
+        // The index decides which plugin files are skipped: one that someone
+        // other than root could have written is not believed.
+        struct stat sb;
+        if (::stat(path_.c_str(), &sb) == 0 && (sb.st_uid != 0 || (sb.st_mode & 022) != 0))
+            index_ = nlohmann::json::object();
     }
 
     // The record of `file` if it is current for this file and these settings.

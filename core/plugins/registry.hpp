@@ -53,13 +53,16 @@ struct LoadedPlugin {
 
 // Loading only what a container needs. A plugin file's controller and kinds
 // are known only once it is loaded, so they are kept in `index_path` (a JSON
-// file under the state root), keyed by the file's canonical path and
+// file, kPluginIndexPath, outside every state root: clients such as
+// containerd and podman expect --root to hold containers only), keyed by the file's canonical path and
 // identity (device, inode, size, mtime, ctime) and the settings it was
 // configured with: a changed file or setting is loaded again. A plugin the
 // demand does not need, and whose record is current, is not loaded: it stays
 // active (in plugins(), so state.json records it for update and events) and
 // its controller is still planned (an inert subsystem that wants nothing),
 // so the container's cgroups are the same as with every plugin loaded.
+inline constexpr const char* kPluginIndexPath = "/run/berth-plugin-index.json";
+
 struct PluginLoadOptions {
     const PluginDemand* demand = nullptr;  // null: load every selected plugin
     std::string index_path;
