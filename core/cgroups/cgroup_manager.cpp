@@ -203,8 +203,7 @@ void CgroupManager::validate(const Resources& r) const {
         Status st = s->validate(r);
         if (!st.ok()) throw Error(st.message, st.err);
         if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->v1_controller()) && !served_on_unified(layout_, s))
-            throw Error(std::string("linux.resources: the host has no cgroup v1 hierarchy for \"") + s->v1_controller() +
-                        "\" (nor that controller on a cgroup2 mount)");
+            throw Error(std::string("linux.resources: the host has no cgroup v1 hierarchy for \"") + s->v1_controller() + "\"");
     }
 }
 

@@ -330,7 +330,7 @@ TEST_F(UpdatePause, BadValuesChangeNothing) {
         {{"--pids-limit", "many"}, nullptr, "invalid value for pids-limit"},
         {{"--pids-limit", "3", "--cpu-share", "1"}, nullptr, "linux.resources.cpu.shares: 1 is out of range"},
         {{"--pids-limit", "3", "--cpuset-cpus", "0-"}, nullptr, "linux.resources.cpu.cpus: \"0-\" is not a list of CPUs"},
-        {{"--pids-limit", "3", "--blkio-weight", "500"}, nullptr, "linux.resources.blockIO: no loaded plugin handles it"},
+        {{"--pids-limit", "3", "--blkio-weight", "5"}, nullptr, "linux.resources.blockIO.weight: 5 is outside [10, 1000]"},
         {{"--pids-limit", "3", "--memory-swap", "32m"}, nullptr, "linux.resources.memory.swap"},
         {{"--resources", "-"}, R"({"pids":{"limit":3},"memory":{"limit":"1g"}})", "linux.resources.memory.limit: must be an integer"},
         {{"--resources", "-"}, "{not json", "invalid JSON"},
