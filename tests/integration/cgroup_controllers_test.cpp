@@ -1,4 +1,4 @@
-// The cpuset, hugetlb and io controller plugins on real containers, through
+// The cpuset, hugetlb, io and rdma controller plugins on real containers, through
 // whichever hierarchy the host has: v1 here (hugetlb on the hybrid host's
 // cgroup2 mount), v2 in tests/v2vm (the same binary runs in both; run the
 // guest with --smp 2 for the cpuset update test).
@@ -299,6 +299,23 @@ TEST_F(CgroupControllers, BadBlockIOIsRefusedNamingTheField) {
     EXPECT_NE(err_.find("linux.resources.blockIO.throttleReadBpsDevice[0].rate: is required"), std::string::npos) << err_;
     EXPECT_EQ(create(b, {{"blockIO", {{"weight", 5}}}}, id()), -1);
     EXPECT_NE(err_.find("linux.resources.blockIO.weight: 5 is outside [10, 1000]"), std::string::npos) << err_;
+}
+
+// ---- rdma ----
+
+// Neither machine has an RDMA device: what is tested is that a limit reaches
+// the container's rdma.max (whose kernel refuses an unknown device, ENODEV),
+// or, on this host without an rdma controller, the refusal naming it.
+TEST_F(CgroupControllers, RdmaLimitReachesTheKernel) {
+    Bundle b(tmp_->path() + "/b", {"true"});
+    EXPECT_EQ(create(b, {{"rdma", {{"nosuchdev0", {{"hcaHandles", 3}, {"hcaObjects", 100}}}}}}, id()), -1);
+    if (unified_host())
+        EXPECT_NE(err_.find("write nosuchdev0 hca_handle=3 hca_object=100 to "), std::string::npos) << err_;
+    else
+        EXPECT_NE(err_.find("the host has no cgroup v1 hierarchy for \"rdma\""), std::string::npos) << err_;
+    EXPECT_EQ(create(b, {{"rdma", {{"mlx5_1", {{"hcaHandles", -1}}}}}}, id()), -1);
+    EXPECT_NE(err_.find("linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 to 4294967295"), std::string::npos)
+        << err_;
 }
 
 }  // namespace
