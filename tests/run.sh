@@ -44,6 +44,9 @@ done
 # The allowed device of the devices test is /dev/loop-control: the loop driver must be loaded.
 tier "cgroup v2 guest: cgroup_devices_test" "$v2vm" --share "$PWD/build" --modules loop --timeout 900 -- \
     "$PWD/build/tests/integration/cgroup_devices_test" --gtest_brief=1
+# cpuset update needs two CPUs, the io throttles a loop device, hugetlb enforcement free huge pages.
+tier "cgroup v2 guest: cgroup_controllers_test" "$v2vm" --share "$PWD/build" --smp 2 --modules loop --timeout 900 -- \
+    sh -c "echo 4 >/proc/sys/vm/nr_hugepages && exec $PWD/build/tests/integration/cgroup_controllers_test --gtest_brief=1"
 # Crash at every step (~8 min under TCG, far less with KVM). The walk with a
 # nested cgroupsPath makes every directory the default one does and more; the
 # default walk runs on the host.

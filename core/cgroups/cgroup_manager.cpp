@@ -142,6 +142,21 @@ std::vector<CgroupSubsystem*> CgroupManager::wanted(const Resources& r) const {
     return out;
 }
 
+// Hybrid hosts: a controller with no v1 hierarchy that is bound to the
+// cgroup2 mount instead (hugetlb on this project's hosts) is served there,
+// through the subsystem's v2 writer, in the container's unified directory.
+static bool served_on_unified(const CgroupLayout& l, const CgroupSubsystem* s) {
+    if (l.mode != CgroupMode::Hybrid || l.unified_mount.empty() || l.v1_mounts.count(s->v1_controller())) return false;
+    try {
+        std::istringstream in(read_file(l.unified_mount + "/cgroup.controllers"));
+        std::string tok;
+        while (in >> tok)
+            if (tok == s->controller()) return true;
+    } catch (const Error&) {
+    }
+    return false;
+}
+
 void CgroupManager::validate(const Resources& r) const {
     std::set<std::string> loaded;
     for (auto* s : subsystems_) loaded.insert(s->controller());
@@ -187,7 +202,7 @@ void CgroupManager::validate(const Resources& r) const {
     for (auto* s : wanted(r)) {
         Status st = s->validate(r);
         if (!st.ok()) throw Error(st.message, st.err);
-        if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->v1_controller()))
+        if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->v1_controller()) && !served_on_unified(layout_, s))
             throw Error(std::string("linux.resources: the host has no cgroup v1 hierarchy for \"") + s->v1_controller() + "\"");
     }
 }
@@ -286,6 +301,31 @@ static void make_dirs(const std::string& mount, const std::string& path, const s
     }
 }
 
+// v1 cpuset: a new directory starts with empty cpuset.cpus and cpuset.mems,
+// and no task can join it (ENOSPC) nor can a child be given a CPU. Every
+// directory from the mount down to the leaf that is empty gets its parent's
+// lists, as runc's cpuset ensureParent does; a cpuset plugin then narrows
+// the leaf's.
+static void inherit_cpusets(const std::string& mount, const std::string& leaf) {
+    std::string parent = mount;
+    for (size_t pos = mount.size(); pos < leaf.size();) {
+        size_t next = leaf.find('/', pos + 1);
+        if (next == std::string::npos) next = leaf.size();
+        const std::string dir = leaf.substr(0, next);
+        pos = next;
+        if (dir.size() <= mount.size() || dir.back() == '/') continue;
+        for (const char* file : {"/cpuset.cpus", "/cpuset.mems"}) {
+            const std::string own = dir + file;
+            std::string value = read_file(own);
+            if (value.find_first_not_of(" \n") != std::string::npos) continue;
+            value = read_file(parent + file);
+            if (value.find_first_not_of(" \n") == std::string::npos) continue;  // the parent's is empty too: the kernel says so on join
+            write_existing_file(own, value);
+        }
+        parent = dir;
+    }
+}
+
 static void enable_controllers(const std::string& mount, const std::string& dir, const std::vector<CgroupSubsystem*>& subs) {
     if (subs.empty()) return;
     std::string available = read_file(mount + "/cgroup.controllers");
@@ -368,6 +408,21 @@ void CgroupManager::refuse_shared(const CgroupPaths& paths) {
     }
 }
 
+// Hybrid: the wanted subsystems served on the cgroup2 mount (served_on_unified)
+// get their controller enabled on the ancestors and write their v2 files.
+static void apply_on_unified_in_hybrid(const CgroupLayout& l, const CgroupPaths& paths, const std::vector<CgroupSubsystem*>& subs,
+                                       const Resources& r) {
+    std::vector<CgroupSubsystem*> on_unified;
+    for (auto* s : subs)
+        if (served_on_unified(l, s)) on_unified.push_back(s);
+    if (on_unified.empty()) return;
+    enable_controllers(l.unified_mount, paths.unified, on_unified);
+    for (auto* s : on_unified) {
+        Status st = s->apply_v2(CgroupDir(paths.unified), r);
+        if (!st.ok()) throw Error(st.message, st.err);
+    }
+}
+
 void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
     auto subs = wanted(r);
     // On error the caller destroys what `paths.created` lists.
@@ -381,11 +436,17 @@ void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
                     if (!st.ok()) throw Error(st.message, st.err);
                 }
                 fault_point("create.cgroup-applied.unified");
+            } else {
+                apply_on_unified_in_hybrid(layout_, paths, subs, r);
             }
         }
-        for (auto& [ctrl, dir] : paths.v1) make_dirs(layout_.v1_mounts.at(ctrl), dir, ctrl, paths.created);
+        for (auto& [ctrl, dir] : paths.v1) {
+            make_dirs(layout_.v1_mounts.at(ctrl), dir, ctrl, paths.created);
+            if (ctrl == "cpuset") inherit_cpusets(layout_.v1_mounts.at(ctrl), dir);
+        }
         if (layout_.mode != CgroupMode::Unified) {
             for (auto* s : subs) {
+                if (served_on_unified(layout_, s)) continue;
                 Status st = s->apply_v1(CgroupDir(paths.v1.at(s->v1_controller())), r);
                 if (!st.ok()) throw Error(st.message, st.err);
             }
@@ -537,7 +598,9 @@ void CgroupManager::update(const CgroupPaths& paths, const Resources& r) const {
         }
         return;
     }
+    if (!paths.unified.empty()) apply_on_unified_in_hybrid(layout_, paths, subs, r);
     for (auto* s : subs) {
+        if (served_on_unified(layout_, s)) continue;
         auto it = paths.v1.find(s->v1_controller());
         if (it == paths.v1.end())
             throw Error(std::string("linux.resources: the container has no cgroup in the v1 \"") + s->v1_controller() + "\" hierarchy");
@@ -654,14 +717,18 @@ std::map<std::string, uint64_t> CgroupManager::stats(const CgroupPaths& paths) c
     const auto present = [](const std::string& dir) { return !dir.empty() && ::access(dir.c_str(), F_OK) == 0; };
     for (auto* s : subsystems_) {
         std::string dir;
+        bool on_unified = unified;
         if (unified) {
             dir = paths.unified;
         } else if (auto it = paths.v1.find(s->v1_controller()); it != paths.v1.end()) {
             dir = it->second;
+        } else if (served_on_unified(layout_, s)) {
+            dir = paths.unified;
+            on_unified = true;
         }
         if (!present(dir)) continue;
         CgroupStats st;
-        Status status = s->stats(CgroupDir(dir), unified, &st);
+        Status status = s->stats(CgroupDir(dir), on_unified, &st);
         if (!status.ok())
             throw Error(std::string("stats of the \"") + s->controller() + "\" controller: " + status.message, status.err);
         for (auto& [key, value] : st.values) out[key] = value;

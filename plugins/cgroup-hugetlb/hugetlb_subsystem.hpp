@@ -1,0 +1,48 @@
+// The "hugetlb" controller: linux.resources.hugepageLimits onto
+// hugetlb.<size>.limit_in_bytes (v1) or hugetlb.<size>.max (v2), and the
+// reservation limits (.rsvd.) where the kernel has them, as runc >= 1.1.10.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "berth/cgroup_subsystem.hpp"
+
+namespace berth::plugins::hugetlb {
+
+struct HugepageLimit {
+    std::string size;  // "2MB": the spec's pageSize, a size the host has
+    uint64_t limit = 0;  // bytes
+};
+
+// linux.resources.hugepageLimits from the resources' JSON. Errors name the
+// field (linux.resources.hugepageLimits[N].pageSize). `host_sizes` are the
+// sizes the host has (host_page_sizes): a pageSize is one of them, which also
+// keeps it from naming any file but the controller's.
+Status parse_hugepage_limits(const std::string& resources_json, const std::vector<std::string>& host_sizes,
+                             std::vector<HugepageLimit>* out);
+
+class HugetlbSubsystem final : public CgroupSubsystem {
+public:
+    explicit HugetlbSubsystem(std::string sysfs_dir = "/sys/kernel/mm/hugepages") : sysfs_dir_(std::move(sysfs_dir)) {}
+    const char* controller() const noexcept override { return "hugetlb"; }
+    // When hugepageLimits is a non-empty array (or not an array, for validate
+    // to name).
+    bool wants(const Resources& r) const noexcept override;
+    Status validate(const Resources& r) const noexcept override;
+    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
+    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    // Per host page size, the counters under the kernel's names:
+    // v1 hugetlb.<size>.{usage_in_bytes,max_usage_in_bytes,failcnt,limit_in_bytes};
+    // v2 hugetlb.<size>.{current,max} and hugetlb.<size>.events.max (the
+    // failures). A "max" limit is left out. Sizes whose files are missing
+    // (the controller not enabled on v2) are skipped.
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+
+private:
+    Status apply(const CgroupDir& dir, const Resources& r, bool unified) const;
+    std::string sysfs_dir_;
+};
+
+}  // namespace berth::plugins::hugetlb

@@ -1,0 +1,26 @@
+// The "io" controller (v1: "blkio"): linux.resources.blockIO onto the blkio
+// weight and throttle files (v1) or io.weight / io.bfq.weight and io.max (v2).
+#pragma once
+
+#include "berth/cgroup_subsystem.hpp"
+
+namespace berth::plugins::io {
+
+class IoSubsystem final : public CgroupSubsystem {
+public:
+    const char* controller() const noexcept override { return "io"; }
+    const char* v1_controller() const noexcept override { return "blkio"; }
+    // When blockIO asks for anything (the host drops docker's {"weight": 0}
+    // before plugins see it), or does not parse, for validate to name.
+    bool wants(const Resources& r) const noexcept override;
+    Status validate(const Resources& r) const noexcept override;
+    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
+    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    // Bytes and operations per device, under the kernel's names: v2
+    // "io.stat.<maj:min>.<key>" (rbytes, wbytes, rios, wios, ...); v1
+    // "blkio.throttle.io_service_bytes.<maj:min>.<Read|Write|...>" and
+    // "blkio.throttle.io_serviced.<maj:min>.<op>" (recursive files).
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+};
+
+}  // namespace berth::plugins::io

@@ -1,0 +1,92 @@
+#include "rdma_subsystem.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <new>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "rdma_limits.hpp"
+
+namespace berth::plugins::rdma {
+namespace {
+
+// The interface is noexcept: an allocation failure must come back as a
+// Status, not terminate the host.
+template <typename Fn>
+Status guarded(Fn&& fn) noexcept {
+    try {
+        return fn();
+    } catch (const std::bad_alloc&) {
+        return Status{ENOMEM, {}};
+    } catch (...) {
+        return Status{EIO, {}};
+    }
+}
+
+// One line per write: the kernel takes a device per write.
+Status write_limits(const CgroupDir& dir, const Resources& r) {
+    std::vector<RdmaLimit> limits;
+    if (Status s = parse_rdma_limits(r.json, &limits); !s.ok()) return s;
+    for (const RdmaLimit& l : limits)
+        if (Status s = dir.write("rdma.max", rdma_max_line(l)); !s.ok()) return s;
+    return Status::Ok();
+}
+
+}  // namespace
+
+bool RdmaSubsystem::wants(const Resources& r) const noexcept {
+    try {
+        const nlohmann::json res = nlohmann::json::parse(r.json, nullptr, false);
+        if (!res.is_object()) return false;
+        auto it = res.find("rdma");
+        return it != res.end() && !it->is_null() && !(it->is_object() && it->empty());
+    } catch (...) {
+        return true;
+    }
+}
+
+Status RdmaSubsystem::validate(const Resources& r) const noexcept {
+    return guarded([&] {
+        std::vector<RdmaLimit> limits;
+        return parse_rdma_limits(r.json, &limits);
+    });
+}
+
+Status RdmaSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
+    return guarded([&] { return write_limits(dir, r); });
+}
+
+Status RdmaSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
+    return guarded([&] { return write_limits(dir, r); });
+}
+
+Status RdmaSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
+    return guarded([&] {
+        if (unified && !dir.has("rdma.current")) return Status::Ok();
+        std::string text;
+        if (Status s = dir.read("rdma.current", &text); !s.ok()) return s;
+        // "mlx4_0 hca_handle=2 hca_object=2000" per device; "max" is no count.
+        std::istringstream in(text);
+        std::string line;
+        while (std::getline(in, line)) {
+            std::istringstream ls(line);
+            std::string device, kv;
+            if (!(ls >> device)) continue;
+            while (ls >> kv) {
+                const auto eq = kv.find('=');
+                if (eq == std::string::npos) return Status::Error(EINVAL, "parse " + dir.file("rdma.current") + ": unexpected \"" + kv + "\"");
+                const std::string value = kv.substr(eq + 1);
+                uint64_t v = 0;
+                const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+                if (value == "max") continue;
+                if (value.empty() || ec != std::errc() || end != value.data() + value.size())
+                    return Status::Error(EINVAL, "parse " + dir.file("rdma.current") + ": unexpected \"" + kv + "\"");
+                out->values.emplace_back("rdma.current." + device + "." + kv.substr(0, eq), v);
+            }
+        }
+        return Status::Ok();
+    });
+}
+
+}  // namespace berth::plugins::rdma

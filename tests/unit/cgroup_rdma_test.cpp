@@ -1,0 +1,100 @@
+// cgroup-rdma: parsing and validation naming the field, the rdma.max lines,
+// and the writer against a fake cgroupfs tree.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "plugins/cgroup-rdma/rdma_limits.hpp"
+#include "plugins/cgroup-rdma/rdma_subsystem.hpp"
+
+namespace {
+
+using berth::CgroupDir;
+using berth::CgroupStats;
+using berth::Resources;
+using namespace berth::plugins::rdma;
+
+Resources with_json(const std::string& json) {
+    Resources r;
+    r.json = json;
+    return r;
+}
+
+TEST(RdmaLimits, Lines) {
+    EXPECT_EQ(rdma_max_line({"mlx5_1", 3, 10000}), "mlx5_1 hca_handle=3 hca_object=10000");
+    EXPECT_EQ(rdma_max_line({"mlx4_0", std::nullopt, 5}), "mlx4_0 hca_object=5");
+    EXPECT_EQ(rdma_max_line({"mlx4_0", 0, std::nullopt}), "mlx4_0 hca_handle=0");
+}
+
+TEST(RdmaLimits, ParseAndValidate) {
+    std::vector<RdmaLimit> l;
+    ASSERT_TRUE(parse_rdma_limits(R"({"rdma":{"mlx5_1":{"hcaHandles":3,"hcaObjects":10000},"mlx4_0":{}}})", &l).ok());
+    ASSERT_EQ(l.size(), 1u) << "a device with no value is left out";
+    EXPECT_EQ(l[0].device, "mlx5_1");
+    RdmaSubsystem s;
+    EXPECT_STREQ(s.controller(), "rdma");
+    EXPECT_FALSE(s.wants(with_json("{}")));
+    EXPECT_FALSE(s.wants(with_json(R"({"rdma":{}})")));
+    EXPECT_TRUE(s.wants(with_json(R"({"rdma":{"mlx5_1":{"hcaHandles":3}}})")));
+    EXPECT_TRUE(s.wants(with_json(R"({"rdma":[]})")));
+    struct Case {
+        const char* json;
+        const char* message;
+    };
+    const Case cases[] = {
+        {R"({"rdma":[]})", "linux.resources.rdma: must be an object of device names"},
+        {R"({"rdma":{"mlx5_1":3}})", "linux.resources.rdma.mlx5_1: must be an object"},
+        {R"({"rdma":{"a b":{"hcaHandles":1}}})", "linux.resources.rdma: \"a b\" is not an RDMA device name"},
+        {R"({"rdma":{"mlx\nx":{"hcaHandles":1}}})", "linux.resources.rdma: \"mlx\nx\" is not an RDMA device name"},
+        {R"({"rdma":{"mlx5_1":{"hcaHandles":-1}}})", "linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 to 4294967295"},
+        {R"({"rdma":{"mlx5_1":{"hcaObjects":4294967296}}})", "linux.resources.rdma.mlx5_1.hcaObjects: must be an integer from 0 to 4294967295"},
+        {R"({"rdma":{"mlx5_1":{"handles":1}}})", "linux.resources.rdma.mlx5_1.handles: unknown field (known: hcaHandles, hcaObjects)"},
+    };
+    for (const auto& c : cases) {
+        auto st = s.validate(with_json(c.json));
+        EXPECT_EQ(st.err, EINVAL) << c.json;
+        EXPECT_EQ(st.message, c.message) << c.json;
+    }
+}
+
+class RdmaFakeCgroup : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/berth-rdma-test.XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        root_ = pattern;
+    }
+    void TearDown() override { std::filesystem::remove_all(root_); }
+    std::string content(const std::string& name) const {
+        std::ifstream in(root_ + "/" + name);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    std::string root_;
+};
+
+TEST_F(RdmaFakeCgroup, WritesAndReads) {
+    RdmaSubsystem s;
+    const CgroupDir dir(root_);
+    auto st = s.apply_v2(dir, with_json(R"({"rdma":{"mlx5_1":{"hcaHandles":3}}})"));
+    EXPECT_EQ(st.err, ENOENT);
+    EXPECT_NE(st.message.find(root_ + "/rdma.max"), std::string::npos) << st.message;
+    std::ofstream(root_ + "/rdma.max") << "";
+    ASSERT_TRUE(s.apply_v1(dir, with_json(R"({"rdma":{"mlx5_1":{"hcaHandles":3,"hcaObjects":7}}})")).ok());
+    EXPECT_EQ(content("rdma.max"), "mlx5_1 hca_handle=3 hca_object=7");
+    CgroupStats none;
+    ASSERT_TRUE(s.stats(dir, true, &none).ok());
+    EXPECT_TRUE(none.values.empty());
+    std::ofstream(root_ + "/rdma.current") << "mlx5_1 hca_handle=2 hca_object=max\n";
+    CgroupStats st2;
+    ASSERT_TRUE(s.stats(dir, false, &st2).ok());
+    EXPECT_EQ(st2.values, (std::vector<std::pair<std::string, uint64_t>>{{"rdma.current.mlx5_1.hca_handle", 2}}));
+}
+
+}  // namespace
