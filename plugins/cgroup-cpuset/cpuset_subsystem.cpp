@@ -5,25 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "berth/guarded.hpp"
 #include "cpu_list.hpp"
 
 namespace berth::plugins::cpuset {
 namespace {
 
 using json = nlohmann::json;
-
-// The interface is noexcept: an allocation failure must come back as a
-// Status, not terminate the host.
-template <typename Fn>
-Status guarded(Fn&& fn) noexcept {
-    try {
-        return fn();
-    } catch (const std::bad_alloc&) {
-        return Status{ENOMEM, {}};
-    } catch (...) {
-        return Status{EIO, {}};
-    }
-}
 
 // linux.resources.cpu.<field> as given: null when absent, null or "".
 json field_of(const Resources& r, const char* field) {
@@ -78,22 +66,22 @@ bool CpusetSubsystem::wants(const Resources& r) const noexcept {
 }
 
 Status CpusetSubsystem::validate(const Resources& r) const noexcept {
-    return guarded([&] {
+    return guarded("cgroup-cpuset", [&] {
         if (Status s = check(r, "cpus", "CPUs"); !s.ok()) return s;
         return check(r, "mems", "memory nodes");
     });
 }
 
 Status CpusetSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] { return write_lists(dir, r); });
+    return guarded("cgroup-cpuset", [&] { return write_lists(dir, r); });
 }
 
 Status CpusetSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] { return write_lists(dir, r); });
+    return guarded("cgroup-cpuset", [&] { return write_lists(dir, r); });
 }
 
 Status CpusetSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded([&] {
+    return guarded("cgroup-cpuset", [&] {
         const char* cpus = unified ? "cpuset.cpus.effective" : "cpuset.effective_cpus";
         const char* mems = unified ? "cpuset.mems.effective" : "cpuset.effective_mems";
         if (unified && !dir.has(cpus)) return Status::Ok();

@@ -1,5 +1,7 @@
 #include "hugetlb_subsystem.hpp"
 
+#include "berth/guarded.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -13,19 +15,6 @@ namespace berth::plugins::hugetlb {
 namespace {
 
 using json = nlohmann::json;
-
-// The interface is noexcept: an allocation failure must come back as a
-// Status, not terminate the host.
-template <typename Fn>
-Status guarded(Fn&& fn) noexcept {
-    try {
-        return fn();
-    } catch (const std::bad_alloc&) {
-        return Status{ENOMEM, {}};
-    } catch (...) {
-        return Status{EIO, {}};
-    }
-}
 
 std::string joined(const std::vector<std::string>& v) {
     std::string out;
@@ -83,7 +72,7 @@ bool HugetlbSubsystem::wants(const Resources& r) const noexcept {
 }
 
 Status HugetlbSubsystem::validate(const Resources& r) const noexcept {
-    return guarded([&] {
+    return guarded("cgroup-hugetlb", [&] {
         std::vector<HugepageLimit> limits;
         return parse_hugepage_limits(r.json, host_page_sizes(sysfs_dir_), &limits);
     });
@@ -105,15 +94,15 @@ Status HugetlbSubsystem::apply(const CgroupDir& dir, const Resources& r, bool un
 }
 
 Status HugetlbSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] { return apply(dir, r, true); });
+    return guarded("cgroup-hugetlb", [&] { return apply(dir, r, true); });
 }
 
 Status HugetlbSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] { return apply(dir, r, false); });
+    return guarded("cgroup-hugetlb", [&] { return apply(dir, r, false); });
 }
 
 Status HugetlbSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded([&] {
+    return guarded("cgroup-hugetlb", [&] {
         for (const std::string& size : host_page_sizes(sysfs_dir_)) {
             const std::string prefix = "hugetlb." + size + ".";
             const std::vector<std::string> files =

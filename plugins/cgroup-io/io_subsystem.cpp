@@ -1,5 +1,7 @@
 #include "io_subsystem.hpp"
 
+#include "berth/guarded.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <new>
@@ -9,19 +11,6 @@
 
 namespace berth::plugins::io {
 namespace {
-
-// The interface is noexcept: an allocation failure must come back as a
-// Status, not terminate the host.
-template <typename Fn>
-Status guarded(Fn&& fn) noexcept {
-    try {
-        return fn();
-    } catch (const std::bad_alloc&) {
-        return Status{ENOMEM, {}};
-    } catch (...) {
-        return Status{EIO, {}};
-    }
-}
 
 const std::string kBase = "linux.resources.blockIO";
 
@@ -56,14 +45,14 @@ bool IoSubsystem::wants(const Resources& r) const noexcept {
 }
 
 Status IoSubsystem::validate(const Resources& r) const noexcept {
-    return guarded([&] {
+    return guarded("cgroup-io", [&] {
         BlockIO b;
         return parse_block_io(r.json, &b);
     });
 }
 
 Status IoSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] {
+    return guarded("cgroup-io", [&] {
         BlockIO b;
         if (Status s = parse_block_io(r.json, &b); !s.ok()) return s;
         // CFQ's files, or BFQ's where CFQ is gone (kernels >= 5.0), as runc.
@@ -98,7 +87,7 @@ Status IoSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept 
 }
 
 Status IoSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] {
+    return guarded("cgroup-io", [&] {
         BlockIO b;
         if (Status s = parse_block_io(r.json, &b); !s.ok()) return s;
         // v2 has no leaf weights (runc ignores them; a limit asked for and not
@@ -130,7 +119,7 @@ Status IoSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept 
 }
 
 Status IoSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded([&] {
+    return guarded("cgroup-io", [&] {
         if (unified) {
             // "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device.
             if (!dir.has("io.stat")) return Status::Ok();

@@ -1,5 +1,7 @@
 #include "rdma_subsystem.hpp"
 
+#include "berth/guarded.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <new>
@@ -10,19 +12,6 @@
 
 namespace berth::plugins::rdma {
 namespace {
-
-// The interface is noexcept: an allocation failure must come back as a
-// Status, not terminate the host.
-template <typename Fn>
-Status guarded(Fn&& fn) noexcept {
-    try {
-        return fn();
-    } catch (const std::bad_alloc&) {
-        return Status{ENOMEM, {}};
-    } catch (...) {
-        return Status{EIO, {}};
-    }
-}
 
 // One line per write: the kernel takes a device per write.
 Status write_limits(const CgroupDir& dir, const Resources& r) {
@@ -47,22 +36,22 @@ bool RdmaSubsystem::wants(const Resources& r) const noexcept {
 }
 
 Status RdmaSubsystem::validate(const Resources& r) const noexcept {
-    return guarded([&] {
+    return guarded("cgroup-rdma", [&] {
         std::vector<RdmaLimit> limits;
         return parse_rdma_limits(r.json, &limits);
     });
 }
 
 Status RdmaSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] { return write_limits(dir, r); });
+    return guarded("cgroup-rdma", [&] { return write_limits(dir, r); });
 }
 
 Status RdmaSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded([&] { return write_limits(dir, r); });
+    return guarded("cgroup-rdma", [&] { return write_limits(dir, r); });
 }
 
 Status RdmaSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded([&] {
+    return guarded("cgroup-rdma", [&] {
         if (unified && !dir.has("rdma.current")) return Status::Ok();
         std::string text;
         if (Status s = dir.read("rdma.current", &text); !s.ok()) return s;
