@@ -12,6 +12,7 @@
 
 #include "plugins/cgroup-cpu/conversions.hpp"
 #include "plugins/cgroup-cpu/cpu_subsystem.hpp"
+#include "fake_cgroup.hpp"
 
 namespace {
 
@@ -24,22 +25,8 @@ using berth::plugins::cpu::CpuSubsystem;
 using berth::plugins::cpu::flat_keyed_value;
 using berth::plugins::cpu::shares_to_weight;
 
-class CpuFakeCgroup : public ::testing::Test {
+class CpuFakeCgroup : public FakeCgroup {
 protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/berth-cpu-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        root_ = pattern;
-    }
-    void TearDown() override { std::filesystem::remove_all(root_); }
-
-    void offer(const std::string& name, const std::string& content) { std::ofstream(root_ + "/" + name) << content; }
-    std::string content(const std::string& name) const {
-        std::ifstream in(root_ + "/" + name);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
     // The files a fresh cgroup offers, with the kernel's defaults.
     void offer_v2() {
         offer("cpu.weight", "100\n");
@@ -50,9 +37,6 @@ protected:
         offer("cpu.cfs_quota_us", "-1\n");
         offer("cpu.cfs_period_us", "100000\n");
     }
-    CgroupDir dir() const { return CgroupDir(root_); }
-
-    std::string root_;
 };
 
 Resources cpu(std::optional<uint64_t> shares, std::optional<int64_t> quota, std::optional<uint64_t> period) {

@@ -11,6 +11,7 @@
 
 #include "plugins/cgroup-cpuset/cpu_list.hpp"
 #include "plugins/cgroup-cpuset/cpuset_subsystem.hpp"
+#include "fake_cgroup.hpp"
 
 namespace {
 
@@ -21,30 +22,7 @@ using berth::plugins::cpuset::cpu_list_problem;
 using berth::plugins::cpuset::CpusetSubsystem;
 using berth::plugins::cpuset::parse_cpu_list;
 
-Resources with_json(const std::string& json) {
-    Resources r;
-    r.json = json;
-    return r;
-}
-
-class CpusetFakeCgroup : public ::testing::Test {
-protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/berth-cpuset-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        root_ = pattern;
-    }
-    void TearDown() override { std::filesystem::remove_all(root_); }
-    void offer(const std::string& name, const std::string& content) { std::ofstream(root_ + "/" + name) << content; }
-    std::string content(const std::string& name) const {
-        std::ifstream in(root_ + "/" + name);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
-    CgroupDir dir() const { return CgroupDir(root_); }
-    std::string root_;
-};
+class CpusetFakeCgroup : public FakeCgroup {};
 
 TEST(CpuList, Parses) {
     struct Case {

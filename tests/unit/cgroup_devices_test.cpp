@@ -15,6 +15,7 @@
 #include "plugins/cgroup-devices/bpf_program.hpp"
 #include "plugins/cgroup-devices/devices_subsystem.hpp"
 #include "plugins/cgroup-devices/rules.hpp"
+#include "fake_cgroup.hpp"
 
 namespace {
 
@@ -140,24 +141,7 @@ TEST(DeviceRules, V1ExpectedList) {
 }
 
 // A temporary directory standing in for a v1 devices cgroup.
-class DevicesFakeCgroup : public ::testing::Test {
-protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/berth-devices-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        root_ = pattern;
-    }
-    void TearDown() override { std::filesystem::remove_all(root_); }
-    void offer(const std::string& name, const std::string& content) { std::ofstream(root_ + "/" + name) << content; }
-    std::string content(const std::string& name) const {
-        std::ifstream in(root_ + "/" + name);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
-    CgroupDir dir() const { return CgroupDir(root_); }
-    std::string root_;
-};
+class DevicesFakeCgroup : public FakeCgroup {};
 
 Resources resources(const std::string& json) {
     Resources r;

@@ -11,6 +11,7 @@
 
 #include "plugins/cgroup-hugetlb/hugetlb_subsystem.hpp"
 #include "plugins/cgroup-hugetlb/page_sizes.hpp"
+#include "fake_cgroup.hpp"
 
 namespace {
 
@@ -19,35 +20,18 @@ using berth::CgroupStats;
 using berth::Resources;
 using namespace berth::plugins::hugetlb;
 
-Resources with_json(const std::string& json) {
-    Resources r;
-    r.json = json;
-    return r;
-}
-
 // A fake cgroup directory and a fake /sys/kernel/mm/hugepages with 2MB and
 // 1GB pages.
-class HugetlbFake : public ::testing::Test {
+class HugetlbFake : public FakeCgroup {
 protected:
     void SetUp() override {
-        char pattern[] = "/tmp/berth-hugetlb-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        root_ = pattern;
-        std::filesystem::create_directories(root_ + "/cg");
+        FakeCgroup::SetUp();
+        cg_ = root_ + "/cg";
+        std::filesystem::create_directories(cg_);
         std::filesystem::create_directories(sysfs() + "/hugepages-2048kB");
         std::filesystem::create_directories(sysfs() + "/hugepages-1048576kB");
     }
-    void TearDown() override { std::filesystem::remove_all(root_); }
     std::string sysfs() const { return root_ + "/hugepages"; }
-    void offer(const std::string& name, const std::string& content) { std::ofstream(root_ + "/cg/" + name) << content; }
-    std::string content(const std::string& name) const {
-        std::ifstream in(root_ + "/cg/" + name);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
-    CgroupDir dir() const { return CgroupDir(root_ + "/cg"); }
-    std::string root_;
 };
 
 TEST(HugetlbPageSizes, Names) {

@@ -11,6 +11,7 @@
 
 #include "plugins/cgroup-io/block_io.hpp"
 #include "plugins/cgroup-io/io_subsystem.hpp"
+#include "fake_cgroup.hpp"
 
 namespace {
 
@@ -19,31 +20,7 @@ using berth::CgroupStats;
 using berth::Resources;
 using namespace berth::plugins::io;
 
-Resources with_json(const std::string& json) {
-    Resources r;
-    r.json = json;
-    return r;
-}
-
-class IoFakeCgroup : public ::testing::Test {
-protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/berth-io-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        root_ = pattern;
-    }
-    void TearDown() override { std::filesystem::remove_all(root_); }
-    // An empty file the kernel would offer; each write replaces its content.
-    void offer(const std::string& name) { std::ofstream(root_ + "/" + name) << ""; }
-    std::string content(const std::string& name) const {
-        std::ifstream in(root_ + "/" + name);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
-    CgroupDir dir() const { return CgroupDir(root_); }
-    std::string root_;
-};
+class IoFakeCgroup : public FakeCgroup {};
 
 TEST(IoConversion, BlkioWeightToIoWeight) {
     const std::pair<uint64_t, uint64_t> cases[] = {{0, 0}, {10, 1}, {100, 910}, {500, 4950}, {1000, 10000}, {11, 11}};

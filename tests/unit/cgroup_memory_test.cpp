@@ -14,6 +14,7 @@
 
 #include "plugins/cgroup-memory/conversions.hpp"
 #include "plugins/cgroup-memory/memory_subsystem.hpp"
+#include "fake_cgroup.hpp"
 
 namespace {
 
@@ -35,25 +36,11 @@ const char* const kV1Unlimited = "9223372036854771712\n";
 // one step of a write sequence fail and so expose the order of the steps.
 const char* const kUnwritable = "/proc/self/oom_score";
 
-class MemoryFakeCgroup : public ::testing::Test {
+class MemoryFakeCgroup : public FakeCgroup {
 protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/berth-memory-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        root_ = pattern;
-    }
-    void TearDown() override { std::filesystem::remove_all(root_); }
-
-    void offer(const std::string& name, const std::string& content) { std::ofstream(root_ + "/" + name) << content; }
     void offer_unwritable(const std::string& name) {
         if (::access(kUnwritable, R_OK) != 0) GTEST_SKIP() << kUnwritable << " is not available";
         std::filesystem::create_symlink(kUnwritable, root_ + "/" + name);
-    }
-    std::string content(const std::string& name) const {
-        std::ifstream in(root_ + "/" + name);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
     }
     void offer_v1(bool swap_accounting = true) {
         offer("memory.limit_in_bytes", kV1Unlimited);
@@ -66,9 +53,6 @@ protected:
         offer("memory.low", "0\n");
         if (swap) offer("memory.swap.max", "max\n");
     }
-    CgroupDir dir() const { return CgroupDir(root_); }
-
-    std::string root_;
 };
 
 Resources memory(std::optional<int64_t> limit, std::optional<int64_t> reservation = std::nullopt,

@@ -10,6 +10,7 @@
 
 #include "plugins/cgroup-pids/conversions.hpp"
 #include "plugins/cgroup-pids/pids_subsystem.hpp"
+#include "fake_cgroup.hpp"
 
 namespace {
 
@@ -21,28 +22,7 @@ using berth::plugins::pids::parse_pids_value;
 using berth::plugins::pids::pids_max_value;
 using berth::plugins::pids::PidsSubsystem;
 
-// A temporary directory standing in for a cgroup; the files the kernel would
-// offer are created by the test, since CgroupDir never creates any.
-class PidsFakeCgroup : public ::testing::Test {
-protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/berth-pids-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        root_ = pattern;
-    }
-    void TearDown() override { std::filesystem::remove_all(root_); }
-
-    void offer(const std::string& name, const std::string& content) { std::ofstream(root_ + "/" + name) << content; }
-    std::string content(const std::string& name) const {
-        std::ifstream in(root_ + "/" + name);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
-    CgroupDir dir() const { return CgroupDir(root_); }
-
-    std::string root_;
-};
+class PidsFakeCgroup : public FakeCgroup {};
 
 Resources with_limit(std::optional<int64_t> limit) {
     Resources r;

@@ -11,6 +11,7 @@
 
 #include "plugins/cgroup-rdma/rdma_limits.hpp"
 #include "plugins/cgroup-rdma/rdma_subsystem.hpp"
+#include "fake_cgroup.hpp"
 
 namespace {
 
@@ -18,12 +19,6 @@ using berth::CgroupDir;
 using berth::CgroupStats;
 using berth::Resources;
 using namespace berth::plugins::rdma;
-
-Resources with_json(const std::string& json) {
-    Resources r;
-    r.json = json;
-    return r;
-}
 
 TEST(RdmaLimits, Lines) {
     EXPECT_EQ(rdma_max_line({"mlx5_1", 3, 10000}), "mlx5_1 hca_handle=3 hca_object=10000");
@@ -62,22 +57,7 @@ TEST(RdmaLimits, ParseAndValidate) {
     }
 }
 
-class RdmaFakeCgroup : public ::testing::Test {
-protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/berth-rdma-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        root_ = pattern;
-    }
-    void TearDown() override { std::filesystem::remove_all(root_); }
-    std::string content(const std::string& name) const {
-        std::ifstream in(root_ + "/" + name);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
-    std::string root_;
-};
+class RdmaFakeCgroup : public FakeCgroup {};
 
 TEST_F(RdmaFakeCgroup, WritesAndReads) {
     RdmaSubsystem s;

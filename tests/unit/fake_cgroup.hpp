@@ -1,0 +1,48 @@
+// A temporary directory standing in for a cgroup, for the plugins' writer
+// tests: the files the kernel would offer are made by the test, since
+// CgroupDir never creates any.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "berth/cgroup_dir.hpp"
+#include "berth/resources.hpp"
+
+class FakeCgroup : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/berth-cgroup-test.XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        root_ = cg_ = pattern;
+    }
+    void TearDown() override {
+        if (!root_.empty()) std::filesystem::remove_all(root_);
+    }
+
+    // A file the kernel would offer; each write replaces its content.
+    void offer(const std::string& name, const std::string& content = "") { std::ofstream(cg_ + "/" + name) << content; }
+    std::string content(const std::string& name) const {
+        std::ifstream in(cg_ + "/" + name);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    berth::CgroupDir dir() const { return berth::CgroupDir(cg_); }
+
+    std::string root_;  // the temporary directory, removed after the test
+    std::string cg_;    // the cgroup's stand-in: root_, unless a test puts it below
+};
+
+// Resources whose only content is linux.resources as JSON, as the plugins
+// that read the raw JSON see it.
+inline berth::Resources with_json(const std::string& json) {
+    berth::Resources r;
+    r.json = json;
+    return r;
+}
