@@ -174,7 +174,10 @@ void CgroupManager::validate(const Resources& r) const {
     // Resources the SDK does not model are served by third-party plugins:
     // one of them must want the request, or it would go unenforced.
     static const std::pair<const char*, const char*> kOther[] = {
-        {"blockIO", "io"}, {"hugepageLimits", "hugetlb"}, {"network", "net_cls"}, {"rdma", "rdma"}, {"unified", "unified"}};
+        {"blockIO", "io"}, {"hugepageLimits", "hugetlb"}, {"network", "net_cls"}, {"rdma", "rdma"}, {"unified", "unified"},
+        // The device allowlist is a security boundary: without the plugin a
+        // deny-all rule would leave every device open, so it is refused.
+        {"devices", "devices"}};
     const json raw = json::parse(r.json, nullptr, false);
     auto served_by = [&](const char* field, const char* controller) {
         bool served = false;
@@ -205,6 +208,21 @@ void CgroupManager::validate(const Resources& r) const {
         if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->v1_controller()) && !served_on_unified(layout_, s))
             throw Error(std::string("linux.resources: the host has no cgroup v1 hierarchy for \"") + s->v1_controller() + "\"");
     }
+}
+
+// The directories from just below a hierarchy's mount down to `leaf`,
+// shallowest first: what create makes, plans and prepares level by level.
+static std::vector<std::string> dirs_below(const std::string& mount, const std::string& leaf) {
+    std::vector<std::string> dirs;
+    for (size_t pos = mount.size(); pos < leaf.size();) {
+        size_t next = leaf.find('/', pos + 1);
+        if (next == std::string::npos) next = leaf.size();
+        std::string dir = leaf.substr(0, next);
+        pos = next;
+        if (dir.size() <= mount.size() || dir.back() == '/') continue;
+        dirs.push_back(std::move(dir));
+    }
+    return dirs;
 }
 
 static std::string join_path(const std::string& base, const std::string& rel) {
@@ -258,12 +276,7 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
     }
     // Every directory below the mounts down to the leaves, shallowest first.
     auto look = [&](const std::string& mount, const std::string& leaf) {
-        for (size_t pos = mount.size(); pos < leaf.size();) {
-            size_t next = leaf.find('/', pos + 1);
-            if (next == std::string::npos) next = leaf.size();
-            const std::string dir = leaf.substr(0, next);
-            pos = next;
-            if (dir.size() <= mount.size() || dir.back() == '/') continue;
+        for (const std::string& dir : dirs_below(mount, leaf)) {
             auto& list = ::access(dir.c_str(), F_OK) == 0 ? p.existing : p.planned;
             if (std::find(list.begin(), list.end(), dir) == list.end()) list.push_back(dir);
         }
@@ -279,12 +292,7 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
 static void make_dirs(const std::string& mount, const std::string& path, const std::string& label,
                       std::vector<std::string>& created) {
     int depth = 0;
-    for (size_t pos = mount.size(); pos < path.size();) {
-        size_t next = path.find('/', pos + 1);
-        if (next == std::string::npos) next = path.size();
-        const std::string dir = path.substr(0, next);
-        pos = next;
-        if (dir.size() <= mount.size() || dir.back() == '/') continue;
+    for (const std::string& dir : dirs_below(mount, path)) {
         ++depth;
         // A delete may remove a shared parent (prune) between our mkdirs:
         // make it again.
@@ -308,12 +316,7 @@ static void make_dirs(const std::string& mount, const std::string& path, const s
 // the leaf's.
 static void inherit_cpusets(const std::string& mount, const std::string& leaf) {
     std::string parent = mount;
-    for (size_t pos = mount.size(); pos < leaf.size();) {
-        size_t next = leaf.find('/', pos + 1);
-        if (next == std::string::npos) next = leaf.size();
-        const std::string dir = leaf.substr(0, next);
-        pos = next;
-        if (dir.size() <= mount.size() || dir.back() == '/') continue;
+    for (const std::string& dir : dirs_below(mount, leaf)) {
         for (const char* file : {"/cpuset.cpus", "/cpuset.mems"}) {
             const std::string own = dir + file;
             std::string value = read_file(own);

@@ -60,6 +60,21 @@ TEST_F(PluginsCli, InspectShowsWhatAPluginHandles) {
     EXPECT_EQ(r.code, 1);
 }
 
+// runc's default config denies every device; with the devices plugin left
+// out that rule would go unenforced, so create refuses it.
+TEST_F(PluginsCli, DeviceRulesWithoutTheDevicesPluginAreRefused) {
+    Bundle b(tmp_->path() + "/b", {"true"});
+    b.config["linux"]["resources"] = {{"devices", {{{"allow", false}, {"access", "rwm"}}}}};
+    b.save();
+    const std::string c = id();
+    Result r = run_berth(root_, {"create", "--plugins", "mounts,cgroup-pids", "--bundle", b.dir(), c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("linux.resources.devices: no loaded plugin handles it"), std::string::npos) << r.err;
+    EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
+    r = run_berth(root_, {"run", "--plugins", "mounts,cgroup-devices", "--bundle", b.dir(), id()});
+    EXPECT_EQ(r.code, 0) << r.err;
+}
+
 TEST_F(PluginsCli, PluginsFlagSelectsTheActiveSet) {
     Bundle b(tmp_->path() + "/b", {"true"});
     b.config["linux"]["resources"] = {{"pids", {{"limit", 50}}}};

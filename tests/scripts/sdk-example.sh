@@ -158,6 +158,7 @@ plugins:
   - {name: cgroup-cpu, file: berth-cgroup-cpu.so, enabled: true}
   - {name: cgroup-memory, file: berth-cgroup-memory.so, enabled: true}
   - {name: cgroup-pids, file: berth-cgroup-pids.so, enabled: true}
+  - {name: cgroup-devices, file: berth-cgroup-devices.so, enabled: true}
   - {name: mounts, file: berth-mounts.so, enabled: true}
   - name: mount-ramfs
     file: berth-mount-ramfs.so
