@@ -38,6 +38,7 @@
 #include "init/init_channel.hpp"
 #include "namespaces/process_namespaces.hpp"
 #include "process/child_guard.hpp"
+#include "process/fork_in_container.hpp"
 #include "process/process_defaults.hpp"
 #include "process/process_setup.hpp"
 #include "seccomp/seccomp_filter.hpp"
@@ -248,47 +249,16 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
         relay_end.reset(rp[0]);
         console.reset(rp[1]);
     }
-    int sp[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
-    UniqueFd parent_end(sp[0]), child_end(sp[1]);
-    plan.channel = child_end.get();
     plan.console = console.get();
     plan.stub = stub.get();
-
-    // The helper inherits this from its first instruction: while it still
-    // runs the host's binary inside the container's namespaces, no process
-    // there may open its /proc/<pid>/exe, mem or fds.
-    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
-    pid_t pid;
-    int fork_errno = 0;
-    {
-        ChildNamespacesGuard ours;
-        join_process_namespaces(ns, CLONE_NEWPID | CLONE_NEWTIME);
-        std::fflush(nullptr);
-        pid = ::fork();
-        if (pid == 0) {
-            // Our copy of berth's end would keep the channel open: were berth
-            // killed before the helper's PR_SET_PDEATHSIG, the helper would
-            // then wait for "go" forever instead of reading EOF.
-            parent_end.reset();
-            run_helper(plan, ns);
-        }
-        fork_errno = errno;
-        ours.restore();
-    }
-    if (pid < 0) {
-        // The pid namespace's init is gone: the container stopped meanwhile.
-        if (fork_errno == ENOMEM) throw Error("cannot exec in a stopped container", ESRCH);
-        throw_sys(fork_errno, "fork");
-    }
-    ChildGuard helper(pid);
-    // A helper that died is an error to report, not a SIGPIPE to die of. Set
-    // after the fork: the process must not inherit an ignored SIGPIPE.
-    ::signal(SIGPIPE, SIG_IGN);
-    child_end.reset();
+    ContainerHelper h = fork_in_container(ns, cgroup, "cannot exec in a stopped container", "exec helper", [&](int channel) {
+        plan.channel = channel;
+        run_helper(plan, ns);
+    });
+    ChildGuard& helper = h.child;
+    const pid_t pid = h.pid;
+    UniqueFd& parent_end = h.channel;
     console.reset();
-
-    CgroupManager(CgroupLayout{}, {}).join(cgroup, pid);
     fault_point("exec.cgroup-joined");
     if (plan.proc.oom_score_adj) {
         const std::string path = "/proc/" + std::to_string(pid) + "/oom_score_adj";

@@ -16,6 +16,8 @@ public:
     explicit ChildGuard(pid_t pid) : pid_(pid) {}
     ChildGuard(const ChildGuard&) = delete;
     ChildGuard& operator=(const ChildGuard&) = delete;
+    ChildGuard(ChildGuard&& other) noexcept : pid_(other.pid_) { other.pid_ = 0; }
+    ChildGuard& operator=(ChildGuard&&) = delete;
     ~ChildGuard() {
         if (pid_ <= 0) return;
         ::kill(pid_, SIGKILL);
