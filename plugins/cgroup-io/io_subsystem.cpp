@@ -1,5 +1,6 @@
 #include "io_subsystem.hpp"
 
+#include "berth/cgroup_text.hpp"
 #include "berth/guarded.hpp"
 
 #include <cerrno>
@@ -125,19 +126,9 @@ Status IoSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) 
             if (!dir.has("io.stat")) return Status::Ok();
             std::string text;
             if (Status s = dir.read("io.stat", &text); !s.ok()) return s;
-            std::istringstream in(text);
-            std::string line;
-            while (std::getline(in, line)) {
-                std::istringstream ls(line);
-                std::string device, kv;
-                if (!(ls >> device)) continue;
-                while (ls >> kv) {
-                    const auto eq = kv.find('=');
-                    const auto v = eq == std::string::npos ? std::nullopt : number(std::string_view(kv).substr(eq + 1));
-                    if (!v) return Status::Error(EINVAL, "parse " + dir.file("io.stat") + ": unexpected \"" + kv + "\"");
-                    out->values.emplace_back("io.stat." + device + "." + kv.substr(0, eq), *v);
-                }
-            }
+            const auto values = nested_keyed_values(text);
+            if (!values) return Status::Error(EINVAL, "parse " + dir.file("io.stat") + ": not \"DEVICE key=value ...\" lines");
+            for (const auto& v : *values) out->values.emplace_back("io.stat." + v.device + "." + v.key, v.value);
             return Status::Ok();
         }
         // "8:0 Read 4096" per device and operation, and a "Total N" line.

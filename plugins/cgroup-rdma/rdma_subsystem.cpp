@@ -1,5 +1,6 @@
 #include "rdma_subsystem.hpp"
 
+#include "berth/cgroup_text.hpp"
 #include "berth/guarded.hpp"
 
 #include <cerrno>
@@ -56,24 +57,9 @@ Status RdmaSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out
         std::string text;
         if (Status s = dir.read("rdma.current", &text); !s.ok()) return s;
         // "mlx4_0 hca_handle=2 hca_object=2000" per device; "max" is no count.
-        std::istringstream in(text);
-        std::string line;
-        while (std::getline(in, line)) {
-            std::istringstream ls(line);
-            std::string device, kv;
-            if (!(ls >> device)) continue;
-            while (ls >> kv) {
-                const auto eq = kv.find('=');
-                if (eq == std::string::npos) return Status::Error(EINVAL, "parse " + dir.file("rdma.current") + ": unexpected \"" + kv + "\"");
-                const std::string value = kv.substr(eq + 1);
-                uint64_t v = 0;
-                const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-                if (value == "max") continue;
-                if (value.empty() || ec != std::errc() || end != value.data() + value.size())
-                    return Status::Error(EINVAL, "parse " + dir.file("rdma.current") + ": unexpected \"" + kv + "\"");
-                out->values.emplace_back("rdma.current." + device + "." + kv.substr(0, eq), v);
-            }
-        }
+        const auto values = nested_keyed_values(text);
+        if (!values) return Status::Error(EINVAL, "parse " + dir.file("rdma.current") + ": not \"DEVICE key=value ...\" lines");
+        for (const auto& v : *values) out->values.emplace_back("rdma.current." + v.device + "." + v.key, v.value);
         return Status::Ok();
     });
 }

@@ -290,3 +290,16 @@ TEST(SdkCgroupText, FlatKeyedValues) {
     for (const char* bad : {"a\n", " 1\n", "a -1\n", "a 1x\n", "a 18446744073709551616\n", "a  1\n"})
         EXPECT_EQ(berth::flat_keyed_values(bad), std::nullopt) << bad;
 }
+
+// io.stat and rdma.current, as the io and rdma plugins' stats read them.
+TEST(SdkCgroupText, NestedKeyedValues) {
+    using V = std::vector<berth::NestedKeyedValue>;
+    EXPECT_EQ(berth::nested_keyed_values("8:0 rbytes=1 wbytes=2\n7:1 rios=3\n"),
+              (V{{"8:0", "rbytes", 1}, {"8:0", "wbytes", 2}, {"7:1", "rios", 3}}));
+    EXPECT_EQ(berth::nested_keyed_values("mlx4_0 hca_handle=2 hca_object=max\n\n"), (V{{"mlx4_0", "hca_handle", 2}}));
+    EXPECT_EQ(berth::nested_keyed_values("8:0 a=1  b=2 \n"), (V{{"8:0", "a", 1}, {"8:0", "b", 2}}));
+    EXPECT_EQ(berth::nested_keyed_values("8:0\n"), V{});
+    EXPECT_EQ(berth::nested_keyed_values(""), V{});
+    for (const char* bad : {" a=1\n", "8:0 a\n", "8:0 =1\n", "8:0 a=\n", "8:0 a=-1\n", "8:0 a=1x\n"})
+        EXPECT_EQ(berth::nested_keyed_values(bad), std::nullopt) << bad;
+}
