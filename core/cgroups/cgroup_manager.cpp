@@ -190,17 +190,26 @@ void CgroupManager::validate(const Resources& r) const {
         if (!raw.is_object() || !raw.contains(field) || raw[field].empty()) continue;
         served_by(field, controller);
     }
-    // cpu fields outside the SDK's model: the cpuset controller's lists, and
-    // the realtime limits, which no plugin implements (a cpu plugin cannot
-    // say that it does).
+    // Fields outside the SDK's model: a plugin for the controller serves
+    // them when its wants() says so (cgroup-cpu reads the realtime values,
+    // idle and burst, cgroup-memory the v1 switches from the JSON). Null,
+    // false and zero ask for nothing; a value of another type is asked for,
+    // so that the serving plugin's validate names it.
+    auto asks = [](const json& v) { return !v.is_null() && v != false && !(v.is_number() && v.get<double>() == 0); };
     if (raw.is_object() && raw.contains("cpu") && raw["cpu"].is_object()) {
         const json& cpu = raw["cpu"];
         for (const char* field : {"cpus", "mems"})
             if (cpu.contains(field) && cpu[field].is_string() && !cpu[field].get<std::string>().empty())
                 served_by((std::string("cpu.") + field).c_str(), "cpuset");
-        for (const char* field : {"realtimeRuntime", "realtimePeriod"})
-            if (cpu.contains(field) && cpu[field].is_number() && cpu[field].get<double>() != 0)
-                throw Error(std::string("linux.resources.cpu.") + field + ": no active plugin handles it (realtime cpu limits are not implemented)");
+        for (const char* field : {"realtimeRuntime", "realtimePeriod", "idle", "burst"})
+            if (cpu.contains(field) && asks(cpu[field])) served_by((std::string("cpu.") + field).c_str(), "cpu");
+    }
+    if (raw.is_object() && raw.contains("memory") && raw["memory"].is_object()) {
+        const json& mem = raw["memory"];
+        // useHierarchy true is every modern kernel's only mode: only false asks.
+        if (mem.contains("disableOOMKiller") && asks(mem["disableOOMKiller"])) served_by("memory.disableOOMKiller", "memory");
+        if (mem.contains("useHierarchy") && !mem["useHierarchy"].is_null() && mem["useHierarchy"] != true)
+            served_by("memory.useHierarchy", "memory");
     }
     for (auto* s : wanted(r)) {
         Status st = s->validate(r);

@@ -6,6 +6,7 @@
 
 #include "berth/guarded.hpp"
 #include "conversions.hpp"
+#include "memory_options.hpp"
 
 namespace berth::plugins::memory {
 namespace {
@@ -82,14 +83,56 @@ Status apply_v1_limit_and_swap(const CgroupDir& dir, const MemoryResources& mem)
     return Status::Ok();
 }
 
+// v1: the switches the SDK does not model. memory.oom_control only takes
+// "1" (disable) or "0"; runc writes it only to disable the killer.
+Status apply_v1_options(const CgroupDir& dir, const MemoryOptions& opt) {
+    if (opt.use_hierarchy) {
+        if (Status s = dir.write("memory.use_hierarchy", *opt.use_hierarchy ? "1" : "0"); !s.ok()) {
+            // Kernels >= 5.14 are always hierarchical and refuse 0 (EINVAL).
+            const bool always = !*opt.use_hierarchy && s.err == EINVAL;
+            s.message += always ? " (linux.resources.memory.useHierarchy: this kernel is always hierarchical)"
+                                : " (linux.resources.memory.useHierarchy)";
+            return s;
+        }
+    }
+    if (opt.disable_oom_killer)
+        if (Status s = dir.write("memory.oom_control", "1"); !s.ok()) {
+            s.message += " (linux.resources.memory.disableOOMKiller)";
+            return s;
+        }
+    return Status::Ok();
+}
+
+// v2 has no file for either switch: v2 is always hierarchical, so only
+// `useHierarchy: false` cannot be honoured; the OOM killer cannot be turned
+// off (memory.oom.group is something else). Both are refused, as crun
+// refuses disableOOMKiller, rather than left silently unenforced.
+Status check_v2_options(const MemoryOptions& opt) {
+    if (opt.disable_oom_killer)
+        return Status::Error(EINVAL, "linux.resources.memory.disableOOMKiller: cgroup v2 has no way to disable the OOM killer "
+                                     "(memory.oom_control is cgroup v1 only)");
+    if (opt.use_hierarchy && !*opt.use_hierarchy)
+        return Status::Error(EINVAL, "linux.resources.memory.useHierarchy: false cannot be honoured: cgroup v2 is always hierarchical");
+    return Status::Ok();
+}
+
 }  // namespace
 
 bool MemorySubsystem::wants(const Resources& r) const noexcept {
-    return r.memory && (r.memory->limit || r.memory->reservation || r.memory->swap || r.memory->swappiness);
+    if (r.memory && (r.memory->limit || r.memory->reservation || r.memory->swap || r.memory->swappiness)) return true;
+    MemoryOptions opt;
+    try {
+        // A malformed field is wanted too, so that validate reports it.
+        return !parse_memory_options(r.json, &opt).ok() || opt.any();
+    } catch (...) {
+        return true;
+    }
 }
 
 Status MemorySubsystem::validate(const Resources& r) const noexcept {
     return guarded(kPlugin, [&] {
+        MemoryOptions opt;
+        if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
         if (!r.memory) return Status::Ok();
         const MemoryResources& mem = *r.memory;
         if (Status s = check_byte_value("limit", mem.limit); !s.ok()) return s;
@@ -104,6 +147,9 @@ Status MemorySubsystem::validate(const Resources& r) const noexcept {
 
 Status MemorySubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
     return guarded(kPlugin, [&] {
+        MemoryOptions opt;
+        if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
+        if (Status s = check_v2_options(opt); !s.ok()) return s;
         if (!r.memory) return Status::Ok();
         const MemoryResources& mem = *r.memory;
         const SwapMax swap = memory_swap_max(mem.swap, mem.limit);
@@ -127,7 +173,9 @@ Status MemorySubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexc
 
 Status MemorySubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
     return guarded(kPlugin, [&] {
-        if (!r.memory) return Status::Ok();
+        MemoryOptions opt;
+        if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
+        if (!r.memory) return apply_v1_options(dir, opt);
         const MemoryResources& mem = *r.memory;
         // Checked again because apply can run without validate (an update);
         // runc's writer refuses above 100 too.
@@ -137,7 +185,7 @@ Status MemorySubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexc
             if (Status s = dir.write("memory.soft_limit_in_bytes", std::to_string(reservation)); !s.ok()) return s;
         if (mem.swappiness)
             if (Status s = dir.write("memory.swappiness", std::to_string(*mem.swappiness)); !s.ok()) return s;
-        return Status::Ok();
+        return apply_v1_options(dir, opt);
     });
 }
 

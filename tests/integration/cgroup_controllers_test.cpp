@@ -1,4 +1,5 @@
-// The cpuset, hugetlb, io and rdma controller plugins on real containers, through
+// The cpuset, hugetlb, io and rdma controller plugins, and the cpu and memory
+// fields outside the SDK's model, on real containers, through
 // whichever hierarchy the host has: v1 here (hugetlb on the hybrid host's
 // cgroup2 mount), v2 in tests/v2vm (the same binary runs in both; run the
 // guest with --smp 2 for the cpuset update test).
@@ -316,6 +317,117 @@ TEST_F(CgroupControllers, RdmaLimitReachesTheKernel) {
     EXPECT_EQ(create(b, {{"rdma", {{"mlx5_1", {{"hcaHandles", -1}}}}}}, id()), -1);
     EXPECT_NE(err_.find("linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 to 4294967295"), std::string::npos)
         << err_;
+}
+
+// ---- memory and cpu fields outside the SDK's model ----
+
+std::string memory_dir(pid_t pid) { return unified_host() ? cgroup_dir(pid, "") : cgroup_dir(pid, "memory"); }
+std::string cpu_dir(pid_t pid) { return unified_host() ? cgroup_dir(pid, "") : cgroup_dir(pid, "cpu"); }
+
+TEST_F(CgroupControllers, DisableOomKillerAndUseHierarchy) {
+    Bundle b(tmp_->path() + "/b", {"sleep", "60"});
+    const std::string c = id();
+    const json res = {{"memory", {{"limit", 64 << 20}, {"disableOOMKiller", true}, {"useHierarchy", true}}}};
+    const pid_t pid = create(b, res, c);
+    if (unified_host()) {
+        EXPECT_EQ(pid, -1);
+        EXPECT_NE(err_.find("linux.resources.memory.disableOOMKiller: cgroup v2 has no way to disable the OOM killer"),
+                  std::string::npos)
+            << err_;
+        // useHierarchy true is v2's only mode: accepted, nothing to write.
+        const pid_t p2 = create(b, {{"memory", {{"limit", 64 << 20}, {"useHierarchy", true}}}}, c);
+        ASSERT_GT(p2, 0) << err_;
+        EXPECT_EQ(read_text(memory_dir(p2) + "/memory.max"), std::to_string(64 << 20) + "\n");
+        ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+        EXPECT_EQ(create(b, {{"memory", {{"useHierarchy", false}}}}, c), -1);
+        EXPECT_NE(err_.find("linux.resources.memory.useHierarchy: false cannot be honoured"), std::string::npos) << err_;
+        return;
+    }
+    ASSERT_GT(pid, 0) << err_;
+    const std::string dir = memory_dir(pid);
+    EXPECT_NE(read_text(dir + "/memory.oom_control").find("oom_kill_disable 1"), std::string::npos)
+        << read_text(dir + "/memory.oom_control");
+    EXPECT_EQ(read_text(dir + "/memory.use_hierarchy"), "1\n");
+    ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+    // This host's kernel (>= 5.14) is always hierarchical and refuses 0.
+    EXPECT_EQ(create(b, {{"memory", {{"useHierarchy", false}}}}, c), -1);
+    EXPECT_NE(err_.find("linux.resources.memory.useHierarchy: this kernel is always hierarchical"), std::string::npos) << err_;
+}
+
+TEST_F(CgroupControllers, BadMemoryAndCpuFieldsAreRefusedNamingThem) {
+    Bundle b(tmp_->path() + "/b", {"true"});
+    EXPECT_EQ(create(b, {{"memory", {{"disableOOMKiller", "yes"}}}}, id()), -1);
+    EXPECT_NE(err_.find("linux.resources.memory.disableOOMKiller: must be a boolean"), std::string::npos) << err_;
+    EXPECT_EQ(create(b, {{"cpu", {{"idle", 2}}}}, id()), -1);
+    EXPECT_NE(err_.find("linux.resources.cpu.idle: 2 is out of range [0, 1]"), std::string::npos) << err_;
+    EXPECT_EQ(create(b, {{"cpu", {{"shares", 512}, {"idle", 1}}}}, id()), -1);
+    EXPECT_NE(err_.find("linux.resources.cpu.idle: an idle group has no weight of its own"), std::string::npos) << err_;
+    EXPECT_EQ(create(b, {{"cpu", {{"realtimeRuntime", -2}}}}, id()), -1);
+    EXPECT_NE(err_.find("linux.resources.cpu.realtimeRuntime: -2 is out of range"), std::string::npos) << err_;
+}
+
+TEST_F(CgroupControllers, CpuIdleAndBurst) {
+    Bundle b(tmp_->path() + "/b", {"sleep", "60"});
+    const std::string c = id();
+    const pid_t pid =
+        create(b, {{"cpu", {{"quota", 50000}, {"period", 100000}, {"burst", 20000}, {"idle", 1}}}}, c);
+    ASSERT_GT(pid, 0) << err_;
+    const std::string dir = cpu_dir(pid);
+    EXPECT_EQ(read_text(dir + "/cpu.idle"), "1\n");
+    if (unified_host()) {
+        EXPECT_EQ(read_text(dir + "/cpu.max"), "50000 100000\n");
+        EXPECT_EQ(read_text(dir + "/cpu.max.burst"), "20000\n");
+    } else {
+        EXPECT_EQ(read_text(dir + "/cpu.cfs_quota_us"), "50000\n");
+        EXPECT_EQ(read_text(dir + "/cpu.cfs_burst_us"), "20000\n");
+    }
+}
+
+// v1: the kernel refuses a runtime the parent's rt budget cannot hold, and a
+// new parent has none: the test gives its own parent a budget first, as
+// docker's daemon does for its cgroup parent.
+TEST_F(CgroupControllers, CpuRealtime) {
+    Bundle b(tmp_->path() + "/b", {"sleep", "60"});
+    const std::string c = id();
+    const json rt = {{"cpu", {{"realtimePeriod", 1000000}, {"realtimeRuntime", 5000}}}};
+    if (unified_host()) {
+        EXPECT_EQ(create(b, rt, c), -1);
+        EXPECT_NE(err_.find("linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime bandwidth"), std::string::npos)
+            << err_;
+        return;
+    }
+    // Without a budget in the parent: refused, saying why.
+    EXPECT_EQ(create(b, rt, c), -1);
+    EXPECT_NE(err_.find("cpu.rt_runtime_us"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("linux.resources.cpu.realtimeRuntime): it must fit in the period and in what the parent"),
+              std::string::npos)
+        << err_;
+
+    const std::string parent = "/sys/fs/cgroup/cpu/berthtest-rt-" + c;
+    ASSERT_EQ(::mkdir(parent.c_str(), 0755), 0) << parent;
+    struct RemoveParent {
+        std::string dir;
+        ~RemoveParent() { ::rmdir(dir.c_str()); }
+    } remove_parent{parent};
+    { std::ofstream(parent + "/cpu.rt_runtime_us") << "10000"; }
+    ASSERT_EQ(read_text(parent + "/cpu.rt_runtime_us"), "10000\n");
+    b.config["linux"]["cgroupsPath"] = "/berthtest-rt-" + c + "/c";
+    const pid_t pid = create(b, rt, c);
+    ASSERT_GT(pid, 0) << err_;
+    const std::string dir = cpu_dir(pid);
+    EXPECT_EQ(dir, parent + "/c");
+    EXPECT_EQ(read_text(dir + "/cpu.rt_period_us"), "1000000\n");
+    EXPECT_EQ(read_text(dir + "/cpu.rt_runtime_us"), "5000\n");
+    // update changes them too, as runc's --cpu-rt-runtime.
+    Result r = berth({"update", "--cpu-rt-runtime", "8000", c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(read_text(dir + "/cpu.rt_runtime_us"), "8000\n");
+    r = berth({"update", "--cpu-rt-runtime", "20000", c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("linux.resources.cpu.realtimeRuntime"), std::string::npos) << r.err;
+    EXPECT_EQ(read_text(dir + "/cpu.rt_runtime_us"), "8000\n") << "a refused update leaves the previous value";
+    ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+    EXPECT_FALSE(exists(dir));
 }
 
 }  // namespace

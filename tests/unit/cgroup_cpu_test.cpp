@@ -217,6 +217,112 @@ TEST_F(CpuFakeCgroup, MissingFileIsNamed) {
     EXPECT_NE(status.message.find(root_ + "/cpu.shares"), std::string::npos) << status.message;
 }
 
+// ---- fields outside the SDK's model: realtime, idle, burst ----
+
+TEST(CpuOptions, WantsAndValidate) {
+    CpuSubsystem sub;
+    for (const char* json : {R"({"cpu":{"realtimeRuntime":950000}})", R"({"cpu":{"realtimePeriod":1000000}})",
+                             R"({"cpu":{"realtimeRuntime":-1}})", R"({"cpu":{"idle":1}})", R"({"cpu":{"burst":5000}})"}) {
+        EXPECT_TRUE(sub.wants(with_json(json))) << json;
+        EXPECT_TRUE(sub.validate(with_json(json)).ok()) << json;
+    }
+    // Zero and null ask for nothing, as for the modelled values.
+    EXPECT_FALSE(sub.wants(with_json(R"({"cpu":{"realtimeRuntime":0,"realtimePeriod":0,"idle":0,"burst":null}})")));
+    struct Case {
+        const char* json;
+        const char* message;
+    };
+    const Case bad[] = {
+        {R"({"cpu":{"realtimeRuntime":"x"}})", "linux.resources.cpu.realtimeRuntime: must be an integer"},
+        {R"({"cpu":{"realtimeRuntime":-2}})", "linux.resources.cpu.realtimeRuntime: -2 is out of range (at least -1)"},
+        {R"({"cpu":{"realtimePeriod":-5}})", "linux.resources.cpu.realtimePeriod: -5 is out of range (at least 0)"},
+        {R"({"cpu":{"idle":2}})", "linux.resources.cpu.idle: 2 is out of range [0, 1]"},
+        {R"({"cpu":{"idle":true}})", "linux.resources.cpu.idle: must be an integer"},
+        {R"({"cpu":{"burst":1.5}})", "linux.resources.cpu.burst: must be an integer"},
+        {R"({"cpu":{"burst":18446744073709551615}})", "linux.resources.cpu.burst: 18446744073709551615 is out of range"},
+    };
+    for (const auto& c : bad) {
+        EXPECT_TRUE(sub.wants(with_json(c.json))) << c.json;  // so that validate names it
+        const auto status = sub.validate(with_json(c.json));
+        EXPECT_EQ(status.err, EINVAL) << c.json;
+        EXPECT_EQ(status.message, c.message);
+    }
+    Resources idle_and_shares = cpu(512, std::nullopt, std::nullopt);
+    idle_and_shares.json = R"({"cpu":{"shares":512,"idle":1}})";
+    EXPECT_EQ(sub.validate(idle_and_shares).message,
+              "linux.resources.cpu.idle: an idle group has no weight of its own: cannot be combined with linux.resources.cpu.shares");
+}
+
+TEST_F(CpuFakeCgroup, V1WritesRealtimeIdleBurst) {
+    offer_v1();
+    offer("cpu.rt_period_us", "1000000\n");
+    offer("cpu.rt_runtime_us", "0\n");
+    offer("cpu.idle", "0\n");
+    offer("cpu.cfs_burst_us", "0\n");
+    CpuSubsystem sub;
+    Resources r = cpu(std::nullopt, 50000, 100000);
+    r.json = R"({"cpu":{"quota":50000,"period":100000,"realtimeRuntime":20000,"realtimePeriod":500000,"idle":1,"burst":10000}})";
+    ASSERT_TRUE(sub.apply_v1(dir(), r).ok());
+    EXPECT_EQ(content("cpu.rt_period_us"), "500000");
+    EXPECT_EQ(content("cpu.rt_runtime_us"), "20000");
+    EXPECT_EQ(content("cpu.idle"), "1");
+    EXPECT_EQ(content("cpu.cfs_burst_us"), "10000");
+    EXPECT_EQ(content("cpu.cfs_quota_us"), "50000");
+}
+
+// runc writes the realtime period before the runtime: with no runtime file
+// the period must already be written when the runtime write fails.
+TEST_F(CpuFakeCgroup, V1RealtimePeriodFirstAndMissingFileNamesField) {
+    offer("cpu.rt_period_us", "1000000\n");
+    CpuSubsystem sub;
+    auto status = sub.apply_v1(dir(), with_json(R"({"cpu":{"realtimeRuntime":20000,"realtimePeriod":500000}})"));
+    EXPECT_EQ(status.err, ENOENT);
+    EXPECT_EQ(status.message, "linux.resources.cpu.realtimeRuntime: " + root_ +
+                                  "/cpu.rt_runtime_us does not exist (the kernel does not support it)");
+    EXPECT_EQ(content("cpu.rt_period_us"), "500000");
+    status = sub.apply_v1(dir(), with_json(R"({"cpu":{"burst":1000}})"));
+    EXPECT_EQ(status.message, "linux.resources.cpu.burst: " + root_ +
+                                  "/cpu.cfs_burst_us does not exist (the kernel does not support it)");
+    status = sub.apply_v1(dir(), with_json(R"({"cpu":{"idle":1}})"));
+    EXPECT_EQ(status.message.rfind("linux.resources.cpu.idle: ", 0), 0u) << status.message;
+}
+
+TEST_F(CpuFakeCgroup, V2WritesIdleAndBurst) {
+    offer_v2();
+    offer("cpu.idle", "0\n");
+    offer("cpu.max.burst", "0\n");
+    CpuSubsystem sub;
+    Resources r = cpu(std::nullopt, 50000, std::nullopt);
+    r.json = R"({"cpu":{"quota":50000,"idle":1,"burst":20000}})";
+    ASSERT_TRUE(sub.apply_v2(dir(), r).ok());
+    EXPECT_EQ(content("cpu.max"), "50000 100000");
+    EXPECT_EQ(content("cpu.max.burst"), "20000");
+    EXPECT_EQ(content("cpu.idle"), "1");
+}
+
+TEST_F(CpuFakeCgroup, V2BurstWithoutKernelSupportNamesField) {
+    offer_v2();
+    CpuSubsystem sub;
+    const auto status = sub.apply_v2(dir(), with_json(R"({"cpu":{"burst":20000}})"));
+    EXPECT_EQ(status.err, ENOENT);
+    EXPECT_EQ(status.message, "linux.resources.cpu.burst: " + root_ +
+                                  "/cpu.max.burst does not exist (the kernel does not support it)");
+}
+
+TEST_F(CpuFakeCgroup, V2RefusesRealtime) {
+    offer_v2();
+    CpuSubsystem sub;
+    Resources r = cpu(512, std::nullopt, std::nullopt);
+    r.json = R"({"cpu":{"shares":512,"realtimeRuntime":950000}})";
+    auto status = sub.apply_v2(dir(), r);
+    EXPECT_EQ(status.err, EINVAL);
+    EXPECT_EQ(status.message, "linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime bandwidth "
+                              "(cpu.rt_runtime_us and cpu.rt_period_us are cgroup v1 only)");
+    EXPECT_EQ(content("cpu.weight"), "100\n");  // refused before writing anything
+    status = sub.apply_v2(dir(), with_json(R"({"cpu":{"realtimePeriod":1000000}})"));
+    EXPECT_EQ(status.message.rfind("linux.resources.cpu.realtimePeriod: cgroup v2 has no realtime", 0), 0u) << status.message;
+}
+
 TEST_F(CpuFakeCgroup, StatsV2ReportsEveryKey) {
     offer("cpu.stat", "usage_usec 777\nuser_usec 700\nsystem_usec 77\nnr_periods 10\nnr_throttled 3\nthrottled_usec 5\n");
     CpuSubsystem sub;

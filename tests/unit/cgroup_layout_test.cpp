@@ -354,8 +354,9 @@ TEST(CgroupValidate, ZeroValuesNeedNoPlugin) {
     EXPECT_EQ(error_of([&] { m.validate(r); }), "<no error>");
 }
 
-// cpu fields outside the SDK's model are refused rather than left unenforced.
-TEST(CgroupValidate, CpusetAndRealtimeNeedAPlugin) {
+// cpu and memory fields outside the SDK's model are refused rather than left
+// unenforced when no plugin wants them.
+TEST(CgroupValidate, CpuAndMemoryFieldsOutsideTheSdkNeedAPlugin) {
     FakeSubsystem cpu("cpu");
     CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&cpu});
     auto res = [](const char* text) { return berth::spec::parse_resources_json(nlohmann::json::parse(text)); };
@@ -363,8 +364,24 @@ TEST(CgroupValidate, CpusetAndRealtimeNeedAPlugin) {
               "linux.resources.cpu.cpus: no loaded plugin handles it (it needs a plugin for the \"cpuset\" controller, "
               "e.g. cgroup-cpuset)");
     EXPECT_EQ(error_of([&] { m.validate(res(R"({"cpu":{"mems":"0"}})")); }).substr(0, 30), "linux.resources.cpu.mems: no l");
-    EXPECT_EQ(error_of([&] { m.validate(res(R"({"cpu":{"realtimeRuntime":950000}})")); }),
-              "linux.resources.cpu.realtimeRuntime: no active plugin handles it (realtime cpu limits are not implemented)");
+    // A cpu plugin serves the realtime values, idle and burst when it wants them.
+    EXPECT_EQ(error_of([&] { m.validate(res(R"({"cpu":{"realtimeRuntime":950000}})")); }), "<no error>");
+    CgroupManager none(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    EXPECT_EQ(error_of([&] { none.validate(res(R"({"cpu":{"realtimeRuntime":950000}})")); }),
+              "linux.resources.cpu.realtimeRuntime: no loaded plugin handles it (it needs a plugin for the \"cpu\" controller, "
+              "e.g. cgroup-cpu)");
+    for (const char* field : {"realtimePeriod", "idle", "burst"})
+        EXPECT_EQ(error_of([&] { none.validate(res((std::string(R"({"cpu":{")") + field + R"(":1}})").c_str())); }).substr(0, 40),
+                  ("linux.resources.cpu." + std::string(field) + ": no loaded plugin").substr(0, 40));
+    EXPECT_EQ(error_of([&] { none.validate(res(R"({"memory":{"disableOOMKiller":true}})")); }),
+              "linux.resources.memory.disableOOMKiller: no loaded plugin handles it (it needs a plugin for the \"memory\" "
+              "controller, e.g. cgroup-memory)");
+    EXPECT_EQ(error_of([&] { none.validate(res(R"({"memory":{"useHierarchy":false}})")); }).substr(0, 50),
+              "linux.resources.memory.useHierarchy: no loaded plu");
+    // Asking for nothing needs no plugin.
+    EXPECT_EQ(error_of([&] { none.validate(res(R"({"memory":{"disableOOMKiller":false,"useHierarchy":true},)"
+                                               R"("cpu":{"idle":0,"burst":0,"realtimePeriod":0}})")); }),
+              "<no error>");
     FakeSubsystem cpuset("cpuset");  // the fake wants resources whose JSON mentions "cpuset"
     CgroupManager with(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&cpu, &cpuset});
     EXPECT_EQ(error_of([&] { with.validate(res(R"({"cpu":{"cpus":"0-1"},"x":"cpuset"})")); }), "<no error>");

@@ -361,6 +361,80 @@ TEST_F(MemoryFakeCgroup, V1SwappinessOverHundredIsRefused) {
     EXPECT_EQ(content("memory.swappiness"), "60\n");
 }
 
+// ---- fields outside the SDK's model: disableOOMKiller, useHierarchy ----
+
+TEST(MemoryOptions, WantsAndValidate) {
+    MemorySubsystem sub;
+    EXPECT_TRUE(sub.wants(with_json(R"({"memory":{"disableOOMKiller":true}})")));
+    EXPECT_TRUE(sub.wants(with_json(R"({"memory":{"useHierarchy":true}})")));
+    EXPECT_TRUE(sub.wants(with_json(R"({"memory":{"useHierarchy":false}})")));
+    EXPECT_FALSE(sub.wants(with_json(R"({"memory":{"disableOOMKiller":false}})")));
+    EXPECT_FALSE(sub.wants(with_json(R"({"memory":{"kernel":1048576,"kernelTCP":1048576}})")));  // ignored, as runc 1.1
+    EXPECT_TRUE(sub.validate(with_json(R"({"memory":{"disableOOMKiller":true,"useHierarchy":true}})")).ok());
+    const auto bad = sub.validate(with_json(R"({"memory":{"disableOOMKiller":1}})"));
+    EXPECT_EQ(bad.err, EINVAL);
+    EXPECT_EQ(bad.message, "linux.resources.memory.disableOOMKiller: must be a boolean");
+    EXPECT_TRUE(sub.wants(with_json(R"({"memory":{"useHierarchy":"yes"}})")));  // so that validate names it
+    EXPECT_EQ(sub.validate(with_json(R"({"memory":{"useHierarchy":"yes"}})")).message,
+              "linux.resources.memory.useHierarchy: must be a boolean");
+}
+
+TEST_F(MemoryFakeCgroup, V1DisableOomKillerAndUseHierarchy) {
+    offer_v1();
+    offer("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+    offer("memory.use_hierarchy", "1\n");
+    MemorySubsystem sub;
+    Resources r = memory(kGiB);
+    r.json = R"({"memory":{"limit":1073741824,"disableOOMKiller":true,"useHierarchy":true}})";
+    ASSERT_TRUE(sub.apply_v1(dir(), r).ok());
+    EXPECT_EQ(content("memory.oom_control"), "1");
+    EXPECT_EQ(content("memory.use_hierarchy"), "1");
+    EXPECT_EQ(content("memory.limit_in_bytes"), std::to_string(kGiB));
+    // Without r.memory (only the JSON has memory fields) they are still written.
+    offer("memory.oom_control", "x");
+    ASSERT_TRUE(sub.apply_v1(dir(), with_json(R"({"memory":{"disableOOMKiller":true}})")).ok());
+    EXPECT_EQ(content("memory.oom_control"), "1");
+}
+
+TEST_F(MemoryFakeCgroup, V1OptionsUnsetLeaveFilesUntouched) {
+    offer("memory.oom_control", "s1");
+    offer("memory.use_hierarchy", "s2");
+    MemorySubsystem sub;
+    ASSERT_TRUE(sub.apply_v1(dir(), with_json(R"({"memory":{"disableOOMKiller":false,"useHierarchy":null}})")).ok());
+    EXPECT_EQ(content("memory.oom_control"), "s1");
+    EXPECT_EQ(content("memory.use_hierarchy"), "s2");
+}
+
+TEST_F(MemoryFakeCgroup, V1OptionFailureNamesField) {
+    MemorySubsystem sub;  // no files: the kernel offers neither
+    auto status = sub.apply_v1(dir(), with_json(R"({"memory":{"disableOOMKiller":true}})"));
+    EXPECT_FALSE(status.ok());
+    EXPECT_NE(status.message.find(root_ + "/memory.oom_control"), std::string::npos) << status.message;
+    EXPECT_NE(status.message.find("linux.resources.memory.disableOOMKiller"), std::string::npos) << status.message;
+    status = sub.apply_v1(dir(), with_json(R"({"memory":{"useHierarchy":false}})"));
+    EXPECT_NE(status.message.find("linux.resources.memory.useHierarchy"), std::string::npos) << status.message;
+}
+
+TEST_F(MemoryFakeCgroup, V2RefusesWhatItCannotHonour) {
+    offer_v2();
+    MemorySubsystem sub;
+    auto status = sub.apply_v2(dir(), with_json(R"({"memory":{"disableOOMKiller":true}})"));
+    EXPECT_EQ(status.err, EINVAL);
+    EXPECT_EQ(status.message.rfind("linux.resources.memory.disableOOMKiller: cgroup v2 has no way", 0), 0u) << status.message;
+    status = sub.apply_v2(dir(), with_json(R"({"memory":{"useHierarchy":false}})"));
+    EXPECT_EQ(status.err, EINVAL);
+    EXPECT_EQ(status.message.rfind("linux.resources.memory.useHierarchy: false cannot be honoured", 0), 0u) << status.message;
+    // Refused before anything is written.
+    Resources r = memory(kGiB);
+    r.json = R"({"memory":{"limit":1073741824,"disableOOMKiller":true}})";
+    EXPECT_FALSE(sub.apply_v2(dir(), r).ok());
+    EXPECT_EQ(content("memory.max"), "max\n");
+    // useHierarchy true is v2's only mode; swappiness has no v2 file (ignored, as runc).
+    r.json = R"({"memory":{"limit":1073741824,"useHierarchy":true,"disableOOMKiller":false,"swappiness":10}})";
+    ASSERT_TRUE(sub.apply_v2(dir(), r).ok());
+    EXPECT_EQ(content("memory.max"), std::to_string(kGiB));
+}
+
 TEST_F(MemoryFakeCgroup, StatsV2) {
     offer("memory.current", "4096\n");
     offer("memory.max", "max\n");
