@@ -102,7 +102,7 @@ if [ -z "${BERTH_BENCH_HOSTNS:-}" ] && [ $PRIVATE_NS = 1 ] && mountpoint -q /sys
         # crun still makes <id>/cgroup.procs under unified/ (the kernel lists
         # "0::" in /proc/self/cgroup): a throwaway tmpfs takes them, never the
         # host'"'"'s /sys/fs/cgroup tmpfs underneath.
-        mount -t tmpfs -o size=1m,mode=755 berth-bench /sys/fs/cgroup/unified || exit 2
+        mount -t tmpfs -o size=256m,mode=755 berth-bench /sys/fs/cgroup/unified || exit 2
         exec bash "$0" "$@"' "${BASH_SOURCE[0]}" "${ARGS[@]}"
 fi
 PRIVATE_NOTE=

@@ -161,7 +161,7 @@ start_helper() {
             umount /sys/fs/cgroup/unified || { echo "UMOUNT-FAILED"; exit 1; }
             # crun still makes <id>/cgroup.procs under unified/: a throwaway
             # tmpfs takes them, not the host'"'"'s /sys/fs/cgroup tmpfs below.
-            mount -t tmpfs -o size=1m,mode=755 berth-bench /sys/fs/cgroup/unified ||
+            mount -t tmpfs -o size=256m,mode=755 berth-bench /sys/fs/cgroup/unified ||
                 { echo "MOUNT-FAILED"; exit 1; }
             CRUN=$2 R=$3 T=$4
             echo READY
