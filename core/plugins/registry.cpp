@@ -210,6 +210,15 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
     PluginRegistry reg;
     const auto dirs = search_dirs(cfg);
     PluginIndex index(options.demand ? options.index_path : std::string());
+    // Owned from here on (destroyed with the registry, even when the check
+    // throws); one plugin per controller, loaded or skipped alike.
+    auto add_subsystem = [&reg](const std::string& plugin, CgroupSubsystem* s, void (*destroy)(CgroupSubsystem*),
+                                std::shared_ptr<boost::dll::shared_library> library) {
+        reg.subsystems_.emplace_back(s, destroy, std::move(library));
+        for (auto& other : reg.subsystems_)
+            if (other.get() != s && std::string(other->controller()) == s->controller())
+                throw Error("plugin \"" + plugin + "\": a plugin for cgroup controller \"" + s->controller() + "\" is already loaded");
+    };
     for (const std::string& name : only) {
         bool known = false;
         for (const PluginEntry& e : cfg.plugins) known |= e.name == name;
@@ -229,13 +238,9 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
             const std::string real = check_trusted_path(file);
             identity = file_identity(real, e);
             if (const nlohmann::json* rec = index.find(real, identity); rec && !needed(*rec, *options.demand)) {
-                if (rec->value("kinds", 0u) & kCgroupSubsystem) {
-                    auto* s = new InertSubsystem(rec->value("controller", ""), rec->value("v1_controller", ""));
-                    reg.subsystems_.emplace_back(s, &destroy_inert, nullptr);
-                    for (auto& other : reg.subsystems_)
-                        if (other.get() != s && std::string(other->controller()) == s->controller())
-                            throw Error("plugin \"" + e.name + "\": a plugin for cgroup controller \"" + s->controller() + "\" is already loaded");
-                }
+                if (rec->value("kinds", 0u) & kCgroupSubsystem)
+                    add_subsystem(e.name, new InertSubsystem(rec->value("controller", ""), rec->value("v1_controller", "")),
+                                  &destroy_inert, nullptr);
                 log_debug("plugin \"" + e.name + "\" not loaded: this container does not need it");
                 LoadedPlugin skipped;
                 skipped.name = e.name;
@@ -259,10 +264,7 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         if (d.kinds & kCgroupSubsystem) {
             CgroupSubsystem* s = d.create_cgroup_subsystem();
             if (!s) throw Error("plugin \"" + e.name + "\": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
-            reg.subsystems_.emplace_back(s, d.destroy_cgroup_subsystem, p.library);
-            for (auto& other : reg.subsystems_)
-                if (other.get() != s && std::string(other->controller()) == s->controller())
-                    throw Error("plugin \"" + e.name + "\": a plugin for cgroup controller \"" + s->controller() + "\" is already loaded");
+            add_subsystem(e.name, s, d.destroy_cgroup_subsystem, p.library);
             record["controller"] = s->controller();
             record["v1_controller"] = s->v1_controller();
         }
