@@ -278,8 +278,10 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     s.exec_config["noNewKeyring"] = opts.no_new_keyring;
     write_file_replace(c.path("exec.json"), s.exec_config.dump(), 0600);
 
-    rollback.set_cgroups(&cg);
-    if (!unit) cgroups.create(cg, s.linux.resources);
+    if (!unit) {
+        rollback.set_cgroups(&cg);
+        cgroups.create(cg, s.linux.resources);
+    }
     st.cgroup = cg.to_json();
     c.save(st);
     fault_point("create.cgroup-saved");
@@ -342,10 +344,13 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         write_id_map(pid, "gid_map", "gidMappings", s.linux.gid_mappings);
     }
     if (unit) {
-        // The rollback's destroy stops the unit from here on (cg.systemd_unit).
+        // Only once the unit is ours does the rollback's destroy stop it: a
+        // unit of the same name that exists already (UnitExists) is another
+        // container's.
         systemd::SystemdScope::start(*unit, pid, systemd::resource_properties(s.linux.resources, systemd::shares_to_weight_dlopen),
                                      "berth container " + opts.id)
             .release();
+        rollback.set_cgroups(&cg);
         fault_point("create.systemd-scope");
         // What systemd has no property for, and the same values again as
         // files, through the plugins in the delegated cgroup.
