@@ -49,7 +49,7 @@ TEST_F(SystemdDriver, CreateMakesTheScopeWithLimitsAndDeleteStopsIt) {
     Result r = berth({"--systemd-cgroup", "create", "--bundle", b.dir(), "--pid-file", pidfile, c});
     ASSERT_EQ(r.code, 0) << r.err;
     const pid_t pid = std::stoi(read_text(pidfile));
-    EXPECT_EQ(cgroup_dir(pid, ""), dir + "/") << "init is in the scope systemd made";
+    EXPECT_EQ(cgroup_dir(pid, ""), dir) << "init is in the scope systemd made";
     EXPECT_EQ(read_text(dir + "/cgroup.procs"), std::to_string(pid) + "\n");
     EXPECT_EQ(read_text(dir + "/memory.max"), "33554432\n");
     EXPECT_EQ(read_text(dir + "/pids.max"), "42\n");
