@@ -57,7 +57,7 @@ const std::vector<OptionSpec> kGlobalOptions = {
     {"log", 0, true, "write the log to this file (default stderr)"},
     {"log-format", 0, true, "log format: text or json"},
     {"debug", 0, false, "debug logging"},
-    {"systemd-cgroup", 0, false, "use the systemd cgroup driver (not supported)"},
+    {"systemd-cgroup", 0, false, "use the systemd cgroup driver (cgroup v2 only; cgroupsPath slice:prefix:name)"},
     {"plugin-config", 0, true, "plugin config file (default $BERTH_PLUGIN_CONFIG or /etc/berth/plugins.yaml)"},
     {"rootless", 0, true, "accepted for runc compatibility; only \"false\" and \"auto\" as root"},
     {"version", 'v', false, "print the version"},
@@ -437,7 +437,6 @@ int main_impl(int argc, char** argv) {
         print_help();
         return 0;
     }
-    if (global.flag("systemd-cgroup")) throw Error("--systemd-cgroup: the systemd cgroup driver is not supported; use the cgroupfs driver");
     if (const std::string r = global.get("rootless", "false"); r != "false" && r != "auto")
         throw Error("--rootless: rootless containers are not supported");
     if (pos >= args.size()) {
@@ -468,6 +467,7 @@ int main_impl(int argc, char** argv) {
     RuntimeContext ctx;
     ctx.root = global.get("root", "/run/berth");
     ctx.plugin_config = global.get("plugin-config");
+    ctx.systemd_cgroup = global.flag("systemd-cgroup");
     return cmd->run(ctx, a);
 }
 

@@ -5,13 +5,16 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev
-      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev busybox-static procps"
+      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev libsystemd-dev busybox-static procps"
 # With --tests: qemu for the cgroup v2 guest; clang and its runtimes for the
 # libFuzzer targets (tests/fuzz/run.sh); the clients of the end-to-end tests
 # (tests/clients/), each run as a private daemon, and runc/crun to compare with;
 # groff-base for the man pages' check (tests/integration/cli_test.cpp); time
 # (/usr/bin/time) for the peak RSS figures of bench/compare.sh.
-[ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 clang libclang-rt-14-dev
+# systemd and dbus: the v2 guest boots them as its init for the systemd cgroup
+# driver's tests (tests/v2vm/run.sh --systemd); installing them does not make
+# systemd the host's init (that is systemd-sysv).
+[ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 systemd dbus clang libclang-rt-14-dev
       podman conmon catatonit containerd docker.io umoci runc crun procps groff-base time"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "cgroups/systemd/systemd_scope.hpp"
 #include "errors/error.hpp"
 #include "log/log.hpp"
 #include "util/fault_point.hpp"
@@ -30,8 +31,10 @@ std::string to_string(CgroupMode m) {
 }
 
 json CgroupPaths::to_json() const {
-    return {{"mode", to_string(mode)}, {"unified", unified}, {"v1", v1},          {"created", created},
-            {"prune", prune},         {"planned", planned}, {"existing", existing}};
+    json j = {{"mode", to_string(mode)}, {"unified", unified}, {"v1", v1},          {"created", created},
+              {"prune", prune},         {"planned", planned}, {"existing", existing}};
+    if (!systemd_unit.empty()) j["systemdUnit"] = systemd_unit;
+    return j;
 }
 
 // state.json's "cgroup": delete kills what these directories hold and removes
@@ -72,6 +75,15 @@ CgroupPaths CgroupPaths::from_json(const json& j) {
     p.prune = paths("prune");
     p.planned = paths("planned");
     p.existing = paths("existing");
+    if (auto it = j.find("systemdUnit"); it != j.end()) {
+        // StopUnit is given this name: only a scope of the container's own.
+        if (!it->is_string()) fail("systemdUnit", "must be a string");
+        p.systemd_unit = it->get<std::string>();
+        const std::string sfx = ".scope";
+        if (p.systemd_unit.size() <= sfx.size() || p.systemd_unit.compare(p.systemd_unit.size() - sfx.size(), sfx.size(), sfx) != 0 ||
+            p.systemd_unit.find_first_of("/ \n") != std::string::npos)
+            fail("systemdUnit", "\"" + p.systemd_unit + "\" must be a scope unit name");
+    }
     return p;
 }
 
@@ -635,6 +647,12 @@ void CgroupManager::destroy(const CgroupPaths& paths, bool kill_members) {
     // Without the kill, a paused container's init was killed frozen: thaw so
     // that it and its pid namespace go.
     if (!kill_members) thaw_for_kill(paths);
+    // The directory is systemd's: stopping the unit removes it (and kills
+    // what is left; a scope cannot be shared, systemd refuses a second one).
+    if (!paths.systemd_unit.empty()) {
+        systemd::SystemdScope::stop(paths.systemd_unit);
+        return;
+    }
     // Ours to remove: what we made, and what we planned to make (a crash may
     // have come before `created` was saved). What existed before is not,
     // unless we made it again after a concurrent delete pruned it.

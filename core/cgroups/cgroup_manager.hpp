@@ -31,6 +31,9 @@ struct CgroupPaths {
     // nested cgroupsPath included (`created` is only known afterwards):
     std::vector<std::string> planned;          // missing at plan time: create() may make them
     std::vector<std::string> existing;         // there before us: never removed
+    // --systemd-cgroup: the v2 directory is this transient unit's (e.g.
+    // "berth-c1.scope"); systemd makes and removes it, destroy stops the unit.
+    std::string systemd_unit;
 
     nlohmann::json to_json() const;
     static CgroupPaths from_json(const nlohmann::json& j);

@@ -15,6 +15,7 @@ namespace berth {
 struct RuntimeContext {
     std::string root = "/run/berth";  // --root
     std::string plugin_config;        // --plugin-config ("" → env or default)
+    bool systemd_cgroup = false;      // --systemd-cgroup (docs/systemd-driver.md)
 };
 
 struct CreateOptions {

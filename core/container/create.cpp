@@ -13,9 +13,12 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "cgroups/cgroup_manager.hpp"
+#include "cgroups/systemd/systemd_scope.hpp"
+#include "cgroups/systemd/systemd_unit.hpp"
 #include "container/container.hpp"
 #include "errors/error.hpp"
 #include "hooks/hooks.hpp"
@@ -229,7 +232,21 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // Bind sources opened with our privileges (a user namespace, idmapped
     // mounts); init inherits the fds through clone.
     HostMountSources mount_sources = HostMountSources::open(s, bundle, plugins.mount_handler_abi_minor("bind") >= 1);
-    CgroupPaths cg = cgroups.plan(s.linux.cgroups_path, opts.id);
+    // --systemd-cgroup: systemd makes the directory, a transient scope whose
+    // cgroupsPath is slice:prefix:name; it is made once init exists (a
+    // scope needs a pid), so init is cloned outside it and moved in by systemd.
+    std::optional<systemd::UnitPlacement> unit;
+    if (ctx.systemd_cgroup) {
+        if (cgroups.layout().mode != CgroupMode::Unified)
+            throw Error("--systemd-cgroup: berth's systemd driver needs cgroup v2 alone (unified); this host's cgroups are " +
+                        to_string(cgroups.layout().mode));
+        unit = systemd::parse_cgroups_path(s.linux.cgroups_path, opts.id);
+    }
+    CgroupPaths cg = cgroups.plan(unit ? unit->cgroup : s.linux.cgroups_path, opts.id);
+    if (unit) {
+        cg.systemd_unit = unit->unit;
+        cg.planned.clear();  // systemd's to make and remove, never ours
+    }
 
     step("validated");
     // --- from here on, the rollback guard undoes what we did
@@ -261,8 +278,10 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     s.exec_config["noNewKeyring"] = opts.no_new_keyring;
     write_file_replace(c.path("exec.json"), s.exec_config.dump(), 0600);
 
-    rollback.set_cgroups(&cg);
-    cgroups.create(cg, s.linux.resources);
+    if (!unit) {
+        rollback.set_cgroups(&cg);
+        cgroups.create(cg, s.linux.resources);
+    }
     st.cgroup = cg.to_json();
     c.save(st);
     fault_point("create.cgroup-saved");
@@ -287,7 +306,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     UniqueFd parent_end(sp[0]), child_end(sp[1]);
 
     UniqueFd unified_fd;
-    if (!cg.unified.empty()) unified_fd.reset(::open(cg.unified.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cg.unified.empty() && !unit) unified_fd.reset(::open(cg.unified.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     ChildNamespaces host_ns;
     int flags = prepare_child_namespaces(s, host_ns);
     std::fflush(nullptr);
@@ -323,6 +342,20 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (s.has_namespace(CLONE_NEWUSER)) {
         write_id_map(pid, "uid_map", "uidMappings", s.linux.uid_mappings);
         write_id_map(pid, "gid_map", "gidMappings", s.linux.gid_mappings);
+    }
+    if (unit) {
+        // Only once the unit is ours does the rollback's destroy stop it: a
+        // unit of the same name that exists already (UnitExists) is another
+        // container's.
+        systemd::SystemdScope::start(*unit, pid, systemd::resource_properties(s.linux.resources, systemd::shares_to_weight_dlopen),
+                                     "berth container " + opts.id)
+            .release();
+        rollback.set_cgroups(&cg);
+        fault_point("create.systemd-scope");
+        // What systemd has no property for, and the same values again as
+        // files, through the plugins in the delegated cgroup.
+        cgroups.update(cg, s.linux.resources);
+        in_unified = true;
     }
     // Placed before it runs anything of the user's.
     cgroups.join(cg, pid, in_unified);

@@ -1,0 +1,127 @@
+// `berth --systemd-cgroup` against a real systemd: run it in the v2 guest
+// booted with systemd as PID 1 (docs/systemd-driver.md):
+//   tests/v2vm/run.sh --systemd --share "$PWD/build" -- "$PWD/build/tests/integration/systemd_driver_test"
+// On a host whose PID 1 is not systemd every test is reported SKIPPED.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "harness.hpp"
+
+namespace berth::test {
+namespace {
+
+bool under_systemd() { return ::access("/run/systemd/system", F_OK) == 0; }
+
+std::string sh(const std::string& cmd) {
+    std::string out;
+    if (FILE* p = ::popen((cmd + " 2>&1").c_str(), "r")) {
+        char buf[512];
+        while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+        ::pclose(p);
+    }
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+}
+
+class SystemdDriver : public ContainerTest {
+protected:
+    void SetUp() override {
+        if (!under_systemd()) GTEST_SKIP() << "PID 1 is not systemd: run in tests/v2vm/run.sh --systemd";
+        ContainerTest::SetUp();
+    }
+};
+
+TEST_F(SystemdDriver, CreateMakesTheScopeWithLimitsAndDeleteStopsIt) {
+    const std::string c = id("sd");
+    const std::string unit = "berth-" + c + ".scope";
+    const std::string dir = "/sys/fs/cgroup/system.slice/" + unit;
+    Bundle b(tmp_->path() + "/b", {"sleep", "600"});
+    b.config["linux"]["cgroupsPath"] = "system.slice:berth:" + c;
+    b.config["linux"]["resources"] = {{"pids", {{"limit", 42}}},
+                                      {"memory", {{"limit", 33554432}}},
+                                      {"cpu", {{"shares", 1024}, {"quota", 50000}, {"period", 100000}}}};
+    b.save();
+    const std::string pidfile = tmp_->path() + "/pid";
+    Result r = berth({"--systemd-cgroup", "create", "--bundle", b.dir(), "--pid-file", pidfile, c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const pid_t pid = std::stoi(read_text(pidfile));
+    EXPECT_EQ(cgroup_dir(pid, ""), dir) << "init is in the scope systemd made";
+    EXPECT_EQ(read_text(dir + "/cgroup.procs"), std::to_string(pid) + "\n");
+    EXPECT_EQ(read_text(dir + "/memory.max"), "33554432\n");
+    EXPECT_EQ(read_text(dir + "/pids.max"), "42\n");
+    EXPECT_EQ(read_text(dir + "/cpu.max"), "50000 100000\n");
+    EXPECT_EQ(read_text(dir + "/cpu.weight"), "100\n");
+    EXPECT_EQ(sh("systemctl is-active " + unit), "active");
+    EXPECT_EQ(sh("systemctl show -P Delegate " + unit), "yes");
+    EXPECT_EQ(sh("systemctl show -P MemoryMax " + unit), "33554432");
+    EXPECT_EQ(sh("systemctl show -P TasksMax " + unit), "42");
+    EXPECT_NE(sh("systemctl status --no-pager " + unit).find("berth container " + c), std::string::npos);
+
+    // A second container given the same cgroupsPath: refused, leaves nothing.
+    Bundle b2(tmp_->path() + "/b2", {"sleep", "600"});
+    b2.config["linux"]["cgroupsPath"] = "system.slice:berth:" + c;
+    b2.save();
+    const std::string c2 = id("sd");
+    r = berth({"--systemd-cgroup", "create", "--bundle", b2.dir(), c2});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find(unit), std::string::npos) << r.err;
+    EXPECT_EQ(read_text(dir + "/cgroup.procs"), std::to_string(pid) + "\n") << "the first container's scope is untouched";
+    EXPECT_TRUE(leftovers(root_, c2).empty());
+
+    ASSERT_EQ(berth({"start", c}).code, 0);
+    ASSERT_EQ(berth({"kill", c, "KILL"}).code, 0);
+    for (int i = 0; i < 200 && proc_state(pid) != 0 && proc_state(pid) != 'Z'; ++i) ::usleep(20000);
+    r = berth({"--systemd-cgroup", "delete", c});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(exists(dir)) << dir;
+    EXPECT_EQ(sh("systemctl list-units --all --no-legend " + unit), "");
+    EXPECT_TRUE(leftovers(root_, c).empty());
+}
+
+TEST_F(SystemdDriver, DeleteForceOfARunningContainerStopsTheUnit) {
+    const std::string c = id("sd");
+    const std::string unit = "berth-" + c + ".scope";
+    Bundle b(tmp_->path() + "/b", {"sleep", "600"});
+    b.config["linux"]["cgroupsPath"] = "system.slice:berth:" + c;
+    b.save();
+    ASSERT_EQ(berth({"--systemd-cgroup", "run", "-d", "--bundle", b.dir(), c}).code, 0);
+    EXPECT_EQ(sh("systemctl is-active " + unit), "active");
+    Result r = berth({"delete", "--force", c});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(exists("/sys/fs/cgroup/system.slice/" + unit));
+    EXPECT_EQ(sh("systemctl list-units --all --no-legend " + unit), "");
+}
+
+// The process sees its limits through its cgroup namespace; `run` deletes
+// the container when the process exits, and with it the unit.
+TEST_F(SystemdDriver, RunSeesItsLimitsAndLeavesNoUnit) {
+    const std::string c = id("sd");
+    Bundle b(tmp_->path() + "/b", {"sh", "-c", "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max"});
+    b.config["linux"]["cgroupsPath"] = "system.slice:berth:" + c;
+    b.config["linux"]["resources"] = {{"pids", {{"limit", 17}}}, {"memory", {{"limit", 16777216}}}};
+    b.save();
+    Result r = berth({"--systemd-cgroup", "run", "--bundle", b.dir(), c});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "16777216\n17\n");
+    EXPECT_EQ(sh("systemctl list-units --all --no-legend berth-" + c + ".scope"), "");
+}
+
+TEST_F(SystemdDriver, BadCgroupsPathIsRefusedNamingTheField) {
+    const std::string c = id("sd");
+    Bundle b(tmp_->path() + "/b", {"true"});
+    for (const char* bad : {"/berth/x", "system.slice:berth", "system:berth:x", "a-.slice:p:n"}) {
+        b.config["linux"]["cgroupsPath"] = bad;
+        b.save();
+        Result r = berth({"--systemd-cgroup", "create", "--bundle", b.dir(), c});
+        EXPECT_EQ(r.code, 1) << bad;
+        EXPECT_NE(r.err.find("linux.cgroupsPath"), std::string::npos) << bad << ": " << r.err;
+        EXPECT_TRUE(leftovers(root_, c).empty()) << bad;
+    }
+}
+
+}  // namespace
+}  // namespace berth::test

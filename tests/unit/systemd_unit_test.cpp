@@ -1,0 +1,162 @@
+// The systemd cgroup driver's pure part: cgroupsPath "slice:prefix:name" →
+// unit, slice and cgroup directory; linux.resources → unit properties.
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "cgroups/systemd/systemd_scope.hpp"
+#include "cgroups/systemd/systemd_unit.hpp"
+#include "errors/error.hpp"
+#include "plugins/cgroup-cpu/conversions.hpp"
+
+namespace {
+
+using berth::Resources;
+using berth::systemd::Property;
+namespace sd = berth::systemd;
+
+constexpr uint64_t kInf = std::numeric_limits<uint64_t>::max();
+
+std::string error_of(auto&& fn) {
+    try {
+        fn();
+    } catch (const berth::Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(SystemdSlice, Expands) {
+    struct Case { const char* in; const char* out; };
+    for (const Case& c : std::vector<Case>{
+             {"system.slice", "/system.slice"},
+             {"-.slice", "/"},
+             {"a-b.slice", "/a.slice/a-b.slice"},
+             {"a-b-c.slice", "/a.slice/a-b.slice/a-b-c.slice"},
+             {"user-1000.slice", "/user.slice/user-1000.slice"},
+             {"machine.slice", "/machine.slice"},
+         })
+        EXPECT_EQ(sd::expand_slice(c.in), c.out) << c.in;
+}
+
+TEST(SystemdSlice, RefusesWhatSystemdWould) {
+    for (const char* bad : {"system", ".slice", "a/b.slice", "a--b.slice", "-a.slice", "a-.slice", "a b.slice", ""}) {
+        std::string e = error_of([&] { sd::expand_slice(bad); });
+        EXPECT_NE(e.find("linux.cgroupsPath"), std::string::npos) << bad << ": " << e;
+    }
+}
+
+TEST(SystemdCgroupsPath, Parses) {
+    struct Case { const char* path; const char* slice; const char* unit; const char* cgroup; };
+    for (const Case& c : std::vector<Case>{
+             {"system.slice:berth:c1", "system.slice", "berth-c1.scope", "/system.slice/berth-c1.scope"},
+             {"system.slice:docker:abc", "system.slice", "docker-abc.scope", "/system.slice/docker-abc.scope"},
+             {":berth:c1", "system.slice", "berth-c1.scope", "/system.slice/berth-c1.scope"},
+             {"", "system.slice", "berth-id0.scope", "/system.slice/berth-id0.scope"},
+             {"system.slice::c1", "system.slice", "c1.scope", "/system.slice/c1.scope"},
+             {"kubepods-burstable.slice:cri-containerd:0123", "kubepods-burstable.slice", "cri-containerd-0123.scope",
+              "/kubepods.slice/kubepods-burstable.slice/cri-containerd-0123.scope"},
+             {"-.slice:p:n", "-.slice", "p-n.scope", "/p-n.scope"},
+             {"machine.slice:x:machine-pod.slice", "machine.slice", "machine-pod.slice", "/machine.slice/machine-pod.slice"},
+         }) {
+        auto p = sd::parse_cgroups_path(c.path, "id0");
+        EXPECT_EQ(p.slice, c.slice) << c.path;
+        EXPECT_EQ(p.unit, c.unit) << c.path;
+        EXPECT_EQ(p.cgroup, c.cgroup) << c.path;
+    }
+}
+
+TEST(SystemdCgroupsPath, ErrorsNameTheField) {
+    for (const char* bad : {"/berth/c1", "a:b", "a:b:c:d", "system.slice:berth:", "system:berth:c1",
+                            "system.slice:be/rth:c1", "system.slice:berth:c 1", "a.slice:x:b.slice"}) {
+        std::string e = error_of([&] { sd::parse_cgroups_path(bad, "c1"); });
+        EXPECT_EQ(e.rfind("linux.cgroupsPath: ", 0), 0u) << bad << ": " << e;
+    }
+}
+
+TEST(SystemdBitmap, CpuLists) {
+    EXPECT_EQ(sd::cpu_list_to_bitmap("0", "f"), (std::vector<uint8_t>{0x01}));
+    EXPECT_EQ(sd::cpu_list_to_bitmap("0-2,7", "f"), (std::vector<uint8_t>{0x87}));
+    EXPECT_EQ(sd::cpu_list_to_bitmap("8", "f"), (std::vector<uint8_t>{0x00, 0x01}));
+    EXPECT_EQ(sd::cpu_list_to_bitmap("1,9-10\n", "f"), (std::vector<uint8_t>{0x02, 0x06}));
+    EXPECT_TRUE(sd::cpu_list_to_bitmap("", "f").empty());
+    for (const char* bad : {"a", "3-1", "1,,2", "-1", "1-", "99999"}) {
+        std::string e = error_of([&] { sd::cpu_list_to_bitmap(bad, "linux.resources.cpu.cpus"); });
+        EXPECT_EQ(e.rfind("linux.resources.cpu.cpus: ", 0), 0u) << bad << ": " << e;
+    }
+}
+
+Resources with(const std::string& json) {
+    Resources r;
+    r.json = json;
+    return r;
+}
+
+TEST(SystemdProperties, FromResources) {
+    auto w = berth::plugins::cpu::shares_to_weight;
+    EXPECT_TRUE(sd::resource_properties(Resources{}, w).empty());
+
+    Resources r = with(R"({"cpu":{"cpus":"0-1","mems":"0"}})");
+    r.memory = berth::MemoryResources{};
+    r.memory->limit = 64 << 20;
+    r.memory->reservation = 32 << 20;
+    r.memory->swap = 96 << 20;
+    r.cpu = berth::CpuResources{};
+    r.cpu->shares = 1024;
+    r.cpu->quota = 50000;
+    r.cpu->period = 100000;
+    r.pids = berth::PidsResources{};
+    r.pids->limit = 42;
+    EXPECT_EQ(sd::resource_properties(r, w), (std::vector<Property>{
+                  {"MemoryMax", uint64_t{64 << 20}},
+                  {"MemoryLow", uint64_t{32 << 20}},
+                  {"MemorySwapMax", uint64_t{32 << 20}},
+                  {"CPUWeight", uint64_t{100}},
+                  {"CPUQuotaPeriodUSec", uint64_t{100000}},
+                  {"CPUQuotaPerSecUSec", uint64_t{500000}},
+                  {"TasksMax", uint64_t{42}},
+                  {"AllowedCPUs", std::vector<uint8_t>{0x03}},
+                  {"AllowedMemoryNodes", std::vector<uint8_t>{0x01}},
+              }));
+}
+
+TEST(SystemdProperties, UnlimitedAndRounding) {
+    auto w = berth::plugins::cpu::shares_to_weight;
+    Resources r;
+    r.memory = berth::MemoryResources{};
+    r.memory->limit = -1;
+    r.memory->swap = -1;
+    r.cpu = berth::CpuResources{};
+    r.cpu->quota = 12345;  // per period 100000: 123450 us/s, systemd keeps 10 ms steps
+    r.pids = berth::PidsResources{};
+    r.pids->limit = -1;
+    EXPECT_EQ(sd::resource_properties(r, w), (std::vector<Property>{
+                  {"MemoryMax", kInf},
+                  {"MemorySwapMax", kInf},
+                  {"CPUQuotaPerSecUSec", uint64_t{130000}},
+                  {"TasksMax", kInf},
+              }));
+    // A period alone: no quota (infinity) with that period; pids 0 is unset.
+    Resources p;
+    p.cpu = berth::CpuResources{};
+    p.cpu->period = 50000;
+    p.pids = berth::PidsResources{};
+    p.pids->limit = 0;
+    EXPECT_EQ(sd::resource_properties(p, w), (std::vector<Property>{
+                  {"CPUQuotaPeriodUSec", uint64_t{50000}},
+                  {"CPUQuotaPerSecUSec", kInf},
+              }));
+    EXPECT_NE(error_of([&] { sd::resource_properties(with(R"({"cpu":{"cpus":"x"}})"), w); }).find("linux.resources.cpu.cpus"),
+              std::string::npos);
+}
+
+// The driver computes CPUWeight with libm loaded at run time (berth links
+// only libc): it must agree with the cpu plugin everywhere.
+TEST(SystemdProperties, WeightMatchesTheCpuPlugin) {
+    for (uint64_t shares = 0; shares <= 262200; ++shares)
+        ASSERT_EQ(sd::shares_to_weight_dlopen(shares), berth::plugins::cpu::shares_to_weight(shares)) << shares;
+}
+
+}  // namespace
