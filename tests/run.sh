@@ -59,6 +59,20 @@ tier "cgroup v2 guest: stress_test (12 sequential, 4 x 4 parallel, 6 hammer roun
     --env BERTH_STRESS_ROUNDS=6 -- "$PWD/build/tests/integration/stress_test" --gtest_brief=1
 tier "cgroup v2 guest, non-root leaf (systemd-like): cgroup_limits_test" \
     "$v2vm" --share "$PWD/build" --cgroup ci/job.scope --timeout 900 -- "$PWD/build/tests/integration/cgroup_limits_test" --gtest_brief=1
+# The systemd cgroup driver against a real systemd: the guest boots the host's
+# systemd as PID 1 (--systemd). Where PID 1 is not systemd these tests report
+# SKIPPED, so the tier also checks that they ran.
+systemd_guest() {  # systemd_guest TEST
+    local out
+    out=$("$v2vm" --systemd --share "$PWD/build" --timeout 600 -- "$PWD/build/tests/integration/$1" --gtest_brief=1 2>&1)
+    local rc=$?
+    echo "$out"
+    [ $rc -eq 0 ] || return 1
+    ! grep -q SKIPPED <<<"$out" || { echo "$1: skipped under --systemd: systemd was not PID 1"; return 1; }
+}
+for t in systemd_scope_test systemd_driver_test; do
+    tier "cgroup v2 guest under systemd: $t" systemd_guest "$t"
+done
 # The benchmark runs end to end and prints its table (tiny sizes, coarse
 # memory floor; its numbers are not checked).
 bench_smoke() {

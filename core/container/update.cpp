@@ -15,6 +15,8 @@
 #include <set>
 
 #include "cgroups/cgroup_manager.hpp"
+#include "cgroups/systemd/systemd_scope.hpp"
+#include "cgroups/systemd/systemd_unit.hpp"
 #include "container/container.hpp"
 #include "errors/error.hpp"
 #include "log/log.hpp"
@@ -241,12 +243,19 @@ void update_container(const RuntimeContext& ctx, const std::string& id, const js
 
     const CgroupPaths paths = CgroupPaths::from_json(st.cgroup);
     try {
+        if (!paths.systemd_unit.empty())
+            systemd::SystemdScope::set_properties(paths.systemd_unit,
+                                                  systemd::resource_properties(next, systemd::shares_to_weight_dlopen));
         cgroups.update(paths, next);
     } catch (const Error&) {
         // The kernel may refuse a value validate could not judge (a memory
         // limit below the current usage); put back what was there, as runc does.
         try {
-            cgroups.update(paths, spec::parse_resources_json(st.resources));
+            const Resources previous = spec::parse_resources_json(st.resources);
+            if (!paths.systemd_unit.empty())
+                systemd::SystemdScope::set_properties(paths.systemd_unit,
+                                                      systemd::resource_properties(previous, systemd::shares_to_weight_dlopen));
+            cgroups.update(paths, previous);
         } catch (const Error& again) {
             log_warning(std::string("update: restoring the previous limits: ") + again.what());
         }

@@ -83,7 +83,7 @@ ojson features_document(const FeaturesInputs& in) {
     linux_["capabilities"] = known_capability_names();
     linux_["cgroup"] = {{"v1", true},
                         {"v2", true},
-                        {"systemd", false},
+                        {"systemd", true},  // the driver: cgroup v2 hosts (docs/systemd-driver.md)
                         {"systemdUser", false},
                         {"rdma", controllers.count("rdma") > 0}};
     const scmp_version* v = seccomp_version();

@@ -6,7 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <sstream>
+#include <vector>
 #include <string>
 
 #include "harness.hpp"
@@ -108,6 +111,69 @@ TEST_F(SystemdDriver, RunSeesItsLimitsAndLeavesNoUnit) {
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "16777216\n17\n");
     EXPECT_EQ(sh("systemctl list-units --all --no-legend berth-" + c + ".scope"), "");
+}
+
+// update tells systemd first (SetUnitProperties), so a daemon-reload does not
+// put the unit's old values back over the files update wrote.
+TEST_F(SystemdDriver, UpdateSetsTheUnitPropertiesAndSurvivesDaemonReload) {
+    const std::string c = id("sd");
+    const std::string unit = "berth-" + c + ".scope";
+    const std::string dir = "/sys/fs/cgroup/system.slice/" + unit;
+    Bundle b(tmp_->path() + "/b", {"sleep", "600"});
+    b.config["linux"]["cgroupsPath"] = "system.slice:berth:" + c;
+    b.config["linux"]["resources"] = {{"pids", {{"limit", 42}}}, {"memory", {{"limit", 33554432}}}};
+    b.save();
+    ASSERT_EQ(berth({"--systemd-cgroup", "run", "-d", "--bundle", b.dir(), c}).code, 0);
+    Result r = berth({"--systemd-cgroup", "update", "--memory", "64M", "--pids-limit", "55", c});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(read_text(dir + "/memory.max"), "67108864\n");
+    EXPECT_EQ(read_text(dir + "/pids.max"), "55\n");
+    EXPECT_EQ(sh("systemctl show -P MemoryMax " + unit), "67108864");
+    EXPECT_EQ(sh("systemctl show -P TasksMax " + unit), "55");
+    sh("systemctl daemon-reload");
+    EXPECT_EQ(read_text(dir + "/memory.max"), "67108864\n") << "systemd put its old value back";
+    EXPECT_EQ(read_text(dir + "/pids.max"), "55\n");
+    EXPECT_EQ(berth({"delete", "--force", c}).code, 0);
+    EXPECT_EQ(sh("systemctl list-units --all --no-legend " + unit), "");
+    EXPECT_TRUE(leftovers(root_, c).empty());
+}
+
+// A create killed at any step (BERTH_FAULT_AT, a -Dfault_injection build)
+// is undone by `delete --force`: no unit, no cgroup, no state.
+TEST_F(SystemdDriver, CrashAtEveryCreateStepIsRecoveredByDeleteForce) {
+    Bundle b(tmp_->path() + "/b", {"sleep", "600"});
+    b.config["linux"]["resources"] = {{"pids", {{"limit", 42}}}};
+    const std::string trace = tmp_->path() + "/trace";
+    {
+        const std::string c = id("sd");
+        b.config["linux"]["cgroupsPath"] = "system.slice:berth:" + c;
+        b.save();
+        Result r = berth({"--systemd-cgroup", "create", "--bundle", b.dir(), c}, {"BERTH_FAULT_TRACE=" + trace});
+        ASSERT_EQ(r.code, 0) << r.err;
+        ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+    }
+    std::vector<std::string> steps;
+    {
+        std::istringstream in(read_text(trace));
+        for (std::string line; std::getline(in, line);)
+            if (line.rfind("create.", 0) == 0 && std::find(steps.begin(), steps.end(), line) == steps.end()) steps.push_back(line);
+    }
+    if (steps.empty()) GTEST_SKIP() << "no crash points: build with -Dfault_injection=true";
+    ASSERT_NE(std::find(steps.begin(), steps.end(), "create.systemd-scope"), steps.end());
+    for (const std::string& step : steps) {
+        const std::string c = id("sd");
+        const std::string unit = "berth-" + c + ".scope";
+        b.config["linux"]["cgroupsPath"] = "system.slice:berth:" + c;
+        b.save();
+        Result r = berth({"--systemd-cgroup", "create", "--bundle", b.dir(), c}, {"BERTH_FAULT_AT=" + step});
+        EXPECT_NE(r.code, 0) << step << ": berth was not killed there";
+        r = berth({"--systemd-cgroup", "delete", "--force", c});
+        EXPECT_TRUE(r.code == 0 || r.err.find("does not exist") != std::string::npos) << step << ": " << r.err;
+        for (int i = 0; i < 100 && !sh("systemctl list-units --all --no-legend " + unit).empty(); ++i) ::usleep(20000);
+        EXPECT_EQ(sh("systemctl list-units --all --no-legend " + unit), "") << step;
+        EXPECT_FALSE(exists("/sys/fs/cgroup/system.slice/" + unit)) << step;
+        EXPECT_TRUE(leftovers(root_, c).empty()) << step;
+    }
 }
 
 TEST_F(SystemdDriver, BadCgroupsPathIsRefusedNamingTheField) {

@@ -55,7 +55,7 @@ TEST(Features, Shape) {
     ASSERT_TRUE(l.is_object());
     for (const char* k : {"namespaces", "capabilities"}) ASSERT_TRUE(l[k].is_array()) << k;
     for (const char* k : {"v1", "v2", "systemd", "systemdUser", "rdma"}) EXPECT_TRUE(l["cgroup"][k].is_boolean()) << k;
-    EXPECT_EQ(l["cgroup"]["systemd"], false);
+    EXPECT_EQ(l["cgroup"]["systemd"], true);
     EXPECT_EQ(l["cgroup"]["systemdUser"], false);
     EXPECT_TRUE(l["seccomp"]["enabled"].is_boolean());
     for (const char* k : {"actions", "operators", "archs", "knownFlags", "supportedFlags"})

@@ -259,6 +259,33 @@ void SystemdScope::stop(const std::string& unit) {
     sd.sd_bus_message_unref(reset);
 }
 
+void SystemdScope::set_properties(const std::string& unit, const std::vector<Property>& resources) {
+    if (resources.empty()) return;
+    Bus bus;
+    const SdBus& sd = bus.sd();
+    const std::string what = "SetUnitProperties " + unit;
+    sd_bus_message* m = bus.new_call("SetUnitProperties");
+    try {
+        // runtime=true: the values live in /run, as the unit itself does.
+        check(sd.sd_bus_message_append(m, "sb", unit.c_str(), 1), what);
+        check(sd.sd_bus_message_open_container(m, 'a', "(sv)"), what);
+        for (const Property& p : resources) append_property(sd, m, p);
+        check(sd.sd_bus_message_close_container(m), what);
+    } catch (...) {
+        sd.sd_bus_message_unref(m);
+        throw;
+    }
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    int r = sd.sd_bus_call(bus.get(), m, kJobTimeoutUsec, &error, nullptr);
+    sd.sd_bus_message_unref(m);
+    if (r < 0) {
+        std::string msg = "systemd: " + what + ": " + (error.message ? error.message : strerror(-r));
+        if (error.name) msg += std::string(" (") + error.name + ")";
+        sd.sd_bus_error_free(&error);
+        throw Error(msg, -r);
+    }
+}
+
 uint64_t shares_to_weight_dlopen(uint64_t shares) {
     // Bounds as in plugins/cgroup-cpu/conversions.hpp.
     if (shares == 0) return 0;

@@ -42,6 +42,11 @@ public:
     // scope is collected once its last process exits) is fine.
     static void stop(const std::string& unit);
 
+    // SetUnitProperties(unit, runtime=true, resources): `update` tells
+    // systemd the new values before writing the files, or a daemon-reload
+    // would put the unit's old values back over them.
+    static void set_properties(const std::string& unit, const std::vector<Property>& resources);
+
 private:
     explicit SystemdScope(std::string unit) : unit_(std::move(unit)) {}
     std::string unit_;
