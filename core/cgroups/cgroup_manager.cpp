@@ -1,4 +1,5 @@
 #include "cgroups/cgroup_manager.hpp"
+#include "cgroups/unified_resources.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -147,10 +148,25 @@ CgroupLayout detect_cgroup_layout() {
     return parse_cgroup_layout(read_file("/proc/self/mountinfo"), read_file("/proc/self/cgroup"));
 }
 
+// The controllers linux.resources.unified names (validate has checked the
+// keys; a key it would refuse names no controller here).
+static std::set<std::string> unified_controllers(const Resources& r) {
+    std::set<std::string> out;
+    const json raw = json::parse(r.json, nullptr, false);
+    try {
+        for (auto& [key, value] : unified_entries(raw)) out.insert(unified_key_controller(key));
+    } catch (const Error&) {
+    }
+    return out;
+}
+
 std::vector<CgroupSubsystem*> CgroupManager::wanted(const Resources& r) const {
+    // A plugin whose controller a unified key names is wanted too: its
+    // controller must be enabled for the key's file to exist.
+    const auto by_unified = unified_controllers(r);
     std::vector<CgroupSubsystem*> out;
     for (auto* s : subsystems_)
-        if (s->wants(r)) out.push_back(s);
+        if (s->wants(r) || by_unified.count(s->controller())) out.push_back(s);
     return out;
 }
 
@@ -186,7 +202,7 @@ void CgroupManager::validate(const Resources& r) const {
     // Resources the SDK does not model are served by third-party plugins:
     // one of them must want the request, or it would go unenforced.
     static const std::pair<const char*, const char*> kOther[] = {
-        {"blockIO", "io"}, {"hugepageLimits", "hugetlb"}, {"network", "net_cls"}, {"rdma", "rdma"}, {"unified", "unified"},
+        {"blockIO", "io"}, {"hugepageLimits", "hugetlb"}, {"network", "net_cls"}, {"rdma", "rdma"},
         // The device allowlist is a security boundary: without the plugin a
         // deny-all rule would leave every device open, so it is refused.
         {"devices", "devices"}};
@@ -223,11 +239,64 @@ void CgroupManager::validate(const Resources& r) const {
         if (mem.contains("useHierarchy") && !mem["useHierarchy"].is_null() && mem["useHierarchy"] != true)
             served_by("memory.useHierarchy", "memory");
     }
+    validate_unified(raw);
     for (auto* s : wanted(r)) {
         Status st = s->validate(r);
         if (!st.ok()) throw Error(st.message, st.err);
         if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->v1_controller()) && !served_on_unified(layout_, s))
             throw Error(std::string("linux.resources: the host has no cgroup v1 hierarchy for \"") + s->v1_controller() + "\"");
+    }
+}
+
+// linux.resources.unified: each key is a v2 file of a controller an active
+// plugin serves (the manager writes it, after that plugin's own values), or
+// one of the core files a container may set. On v1 and hybrid hosts only a
+// controller served on the cgroup2 mount (served_on_unified) may be named:
+// the other controllers' files live in v1 hierarchies under other names.
+void CgroupManager::validate_unified(const json& raw) const {
+    for (auto& [key, value] : unified_entries(raw)) {
+        const std::string field = unified_field(key);
+        const std::string controller = unified_key_controller(key);
+        if (controller == "cgroup") {
+            if (layout_.mode != CgroupMode::Unified)
+                throw Error(field + ": invalid configuration: cannot use unified on cgroup v1 (the host's cgroups are " +
+                            to_string(layout_.mode) + ")");
+            continue;
+        }
+        // v2 has no devices files: its plugin attaches an eBPF program.
+        if (controller == "devices") throw Error(field + ": cgroup v2 has no devices controller files (use linux.resources.devices)");
+        const CgroupSubsystem* owner = nullptr;
+        for (auto* s : subsystems_)
+            if (controller == s->controller()) owner = s;
+        if (!owner)
+            throw Error(field + ": no active plugin serves controller \"" + controller + "\" (the cgroup-" + controller +
+                        " plugin does: enable it in the plugin config or --plugins)");
+        if (layout_.mode != CgroupMode::Unified && !served_on_unified(layout_, owner))
+            throw Error(field + ": invalid configuration: cannot use unified on cgroup v1 (the host's cgroups are " +
+                        to_string(layout_.mode) + " and \"" + controller + "\" is not on its cgroup2 mount)");
+    }
+}
+
+// After the plugins' writes, so that a unified value wins over a structured
+// one (runc's order). A value of several lines is written a line at a time,
+// as the kernel takes one entry per write (io.max, rdma.max).
+static void write_unified(const std::string& dir, const Resources& r) {
+    const json raw = json::parse(r.json, nullptr, false);
+    const CgroupDir cg(dir);
+    for (auto& [key, value] : unified_entries(raw)) {
+        const std::string field = unified_field(key);
+        std::vector<std::string> lines;
+        std::istringstream in(value);
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty()) lines.push_back(line);
+        if (lines.empty()) lines.push_back(value);
+        for (const std::string& line : lines) {
+            Status st = cg.write(key, line);
+            if (st.ok()) continue;
+            if (st.err == ENOENT)
+                throw Error(field + ": " + cg.file(key) + " does not exist (the kernel has no such file, or its controller is not enabled)", ENOENT);
+            throw Error(field + ": " + st.message, st.err);
+        }
     }
 }
 
@@ -445,6 +514,7 @@ static void apply_on_unified_in_hybrid(const CgroupLayout& l, const CgroupPaths&
         Status st = s->apply_v2(CgroupDir(paths.unified), r);
         if (!st.ok()) throw Error(st.message, st.err);
     }
+    write_unified(paths.unified, r);
 }
 
 void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
@@ -459,6 +529,7 @@ void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
                     Status st = s->apply_v2(CgroupDir(paths.unified), r);
                     if (!st.ok()) throw Error(st.message, st.err);
                 }
+                write_unified(paths.unified, r);
                 fault_point("create.cgroup-applied.unified");
             } else {
                 apply_on_unified_in_hybrid(layout_, paths, subs, r);
@@ -620,6 +691,7 @@ void CgroupManager::update(const CgroupPaths& paths, const Resources& r) const {
             Status st = s->apply_v2(CgroupDir(paths.unified), r);
             if (!st.ok()) throw Error(st.message, st.err);
         }
+        write_unified(paths.unified, r);
         return;
     }
     if (!paths.unified.empty()) apply_on_unified_in_hybrid(layout_, paths, subs, r);

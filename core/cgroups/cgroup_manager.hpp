@@ -118,6 +118,7 @@ public:
 
 private:
     std::vector<CgroupSubsystem*> wanted(const Resources& r) const;
+    void validate_unified(const nlohmann::json& resources) const;
     CgroupLayout layout_;
     std::vector<CgroupSubsystem*> subsystems_;
 };

@@ -167,7 +167,7 @@ MergedResources merge_update(const json& current, const json& patch) {
             if (value.is_null()) continue;
             if (!value.is_object()) throw Error(where + ": must be an object");
             for (auto& [key, v] : value.items()) {
-                if (!v.is_string()) throw Error(where + "." + key + ": must be a string");
+                if (!v.is_string()) throw Error(where + "[\"" + key + "\"]: must be a string");
                 out.resources["unified"][key] = v;
             }
             continue;

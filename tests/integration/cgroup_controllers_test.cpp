@@ -1,4 +1,4 @@
-// The cpuset, hugetlb, io and rdma controller plugins, and the cpu and memory
+// The cpuset, hugetlb, io, rdma and misc controller plugins, linux.resources.unified, and the cpu and memory
 // fields outside the SDK's model, on real containers, through
 // whichever hierarchy the host has: v1 here (hugetlb on the hybrid host's
 // cgroup2 mount), v2 in tests/v2vm (the same binary runs in both; run the
@@ -317,6 +317,91 @@ TEST_F(CgroupControllers, RdmaLimitReachesTheKernel) {
     EXPECT_EQ(create(b, {{"rdma", {{"mlx5_1", {{"hcaHandles", -1}}}}}}, id()), -1);
     EXPECT_NE(err_.find("linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 to 4294967295"), std::string::npos)
         << err_;
+}
+
+// ---- linux.resources.unified and cgroup-misc ----
+
+// The keys reach the container's v2 directory, after the plugins' own values
+// (unified wins), and `update -r` takes the same path. On this hybrid host
+// only a controller on the cgroup2 mount (hugetlb) may be named.
+TEST_F(CgroupControllers, UnifiedKeysLandInTheContainersCgroup) {
+    Bundle b(tmp_->path() + "/b", {"sleep", "60"});
+    const std::string c = id();
+    const json res = {{"pids", {{"limit", 5}}}, {"unified", {{"memory.high", "33554432"}, {"pids.max", "7"}}}};
+    pid_t pid = create(b, res, c);
+    if (!unified_host()) {
+        EXPECT_EQ(pid, -1);
+        EXPECT_NE(err_.find("linux.resources.unified[\"memory.high\"]: invalid configuration: cannot use unified on cgroup v1 "
+                            "(the host's cgroups are hybrid and \"memory\" is not on its cgroup2 mount)"),
+                  std::string::npos)
+            << err_;
+        pid = create(b, {{"unified", {{"hugetlb.2MB.max", "4194304"}}}}, c);
+        ASSERT_GT(pid, 0) << err_;
+        EXPECT_EQ(read_text(unified_dir(pid) + "/hugetlb.2MB.max"), "4194304\n");
+        ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+        return;
+    }
+    ASSERT_GT(pid, 0) << err_;
+    const std::string dir = unified_dir(pid);
+    EXPECT_EQ(read_text(dir + "/memory.high"), "33554432\n");
+    EXPECT_EQ(read_text(dir + "/pids.max"), "7\n") << "the unified value wins over pids.limit";
+    std::ofstream(tmp_->path() + "/res.json") << R"({"unified": {"pids.max": "9", "memory.high": "max"}})";
+    Result r = berth({"update", "-r", tmp_->path() + "/res.json", c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(read_text(dir + "/pids.max"), "9\n");
+    EXPECT_EQ(read_text(dir + "/memory.high"), "max\n");
+    std::ofstream(tmp_->path() + "/bad.json") << R"({"unified": {"cgroup.procs": "1"}})";
+    r = berth({"update", "-r", tmp_->path() + "/bad.json", c});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("linux.resources.unified[\"cgroup.procs\"]: the runtime owns this core file"), std::string::npos) << r.err;
+    ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+}
+
+TEST_F(CgroupControllers, BadUnifiedKeysAreRefusedNamingThem) {
+    Bundle b(tmp_->path() + "/b", {"true"});
+    EXPECT_EQ(create(b, {{"unified", {{"foo.bar", "1"}}}}, id()), -1);
+    EXPECT_NE(err_.find("linux.resources.unified[\"foo.bar\"]: no active plugin serves controller \"foo\""), std::string::npos) << err_;
+    EXPECT_EQ(create(b, {{"unified", {{"../memory.max", "1"}}}}, id()), -1);
+    EXPECT_NE(err_.find("linux.resources.unified[\"../memory.max\"]: must be a file name in the container's cgroup (no '/')"),
+              std::string::npos)
+        << err_;
+    EXPECT_EQ(create(b, {{"unified", {{"pids.max", 7}}}}, id()), -1);
+    EXPECT_NE(err_.find("linux.resources.unified[\"pids.max\"]: must be a string"), std::string::npos) << err_;
+    // The leftovers check of the fixture: nothing created.
+}
+
+// misc.max through unified. v1 has no misc controller, and this host's
+// cgroup2 mount does not offer it: refused naming the field.
+TEST_F(CgroupControllers, MiscMaxThroughUnified) {
+    Bundle b(tmp_->path() + "/b", {"sleep", "60"});
+    const std::string c = id();
+    if (!unified_host()) {
+        EXPECT_EQ(create(b, {{"unified", {{"misc.max", "sev 1"}}}}, c), -1);
+        EXPECT_NE(err_.find("linux.resources.unified[\"misc.max\"]: invalid configuration: cannot use unified on cgroup v1"),
+                  std::string::npos)
+            << err_;
+        return;
+    }
+    const std::string controllers = read_text("/sys/fs/cgroup/cgroup.controllers");
+    if ((" " + trimmed(controllers) + " ").find(" misc ") == std::string::npos)
+        GTEST_SKIP() << "the kernel has no misc controller (/sys/fs/cgroup/cgroup.controllers: " << trimmed(controllers) << ")";
+    // A resource the kernel knows (misc.capacity lists them, SEV ASIDs on
+    // x86), else one it does not, whose refusal proves the write reached it.
+    std::string resource;
+    if (exists("/sys/fs/cgroup/misc.capacity")) std::istringstream(read_text("/sys/fs/cgroup/misc.capacity")) >> resource;
+    if (resource.empty()) {
+        std::printf("misc.capacity lists no resource: checking that misc.max reaches the kernel\n");
+        EXPECT_EQ(create(b, {{"unified", {{"misc.max", "nosuchres 1"}}}}, c), -1);
+        EXPECT_NE(err_.find("linux.resources.unified[\"misc.max\"]: write nosuchres 1 to "), std::string::npos) << err_;
+        return;
+    }
+    const pid_t pid = create(b, {{"unified", {{"misc.max", resource + " 0"}}}}, c);
+    ASSERT_GT(pid, 0) << err_;
+    const std::string dir = unified_dir(pid);
+    EXPECT_NE(read_text(dir + "/misc.max").find(resource + " 0\n"), std::string::npos) << read_text(dir + "/misc.max");
+    Result r = berth({"events", "--stats", c});
+    EXPECT_EQ(r.code, 0) << r.err;
+    ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
 }
 
 // ---- memory and cpu fields outside the SDK's model ----

@@ -152,7 +152,7 @@ TEST(UpdateMerge, BadTypesNameTheField) {
         {R"({"cpu":{"realtimeRuntime":"x"}})", "linux.resources.cpu.realtimeRuntime: must be an integer"},
         {R"({"blockIO":{"weight":1.5}})", "linux.resources.blockIO.weight: must be an integer"},
         {R"({"pids":7})", "linux.resources.pids: must be an object, not a number"},
-        {R"({"unified":{"memory.high":5}})", "linux.resources.unified.memory.high: must be a string"},
+        {R"({"unified":{"memory.high":5}})", "linux.resources.unified[\"memory.high\"]: must be a string"},
         {R"([1])", "linux.resources: must be a JSON object"},
     };
     for (const auto& c : cases)

@@ -1,0 +1,89 @@
+#include "misc_subsystem.hpp"
+
+#include <cerrno>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "berth/cgroup_text.hpp"
+#include "berth/guarded.hpp"
+
+namespace berth::plugins::misc {
+namespace {
+
+std::string field_of(const std::string& key) { return "linux.resources.unified[\"" + key + "\"]"; }
+
+bool is_misc_key(const std::string& key) { return key.rfind("misc.", 0) == 0; }
+
+// "sev 10" or "sev max": the kernel takes one resource per write.
+bool valid_max_line(const std::string& line) {
+    std::istringstream in(line);
+    std::string name, value, extra;
+    if (!(in >> name >> value) || (in >> extra)) return false;
+    if (value == "max") return true;
+    return value.find_first_not_of("0123456789") == std::string::npos && value.size() <= 20;
+}
+
+}  // namespace
+
+Status check_misc_keys(const std::string& resources_json) {
+    const nlohmann::json res = nlohmann::json::parse(resources_json, nullptr, false);
+    if (!res.is_object()) return Status::Ok();
+    auto it = res.find("unified");
+    if (it == res.end() || !it->is_object()) return Status::Ok();
+    for (auto& [key, value] : it->items()) {
+        if (!is_misc_key(key)) continue;
+        const std::string field = field_of(key);
+        if (key != "misc.max") return Status::Error(EINVAL, field + ": read-only (of the misc files only misc.max is set)");
+        if (!value.is_string()) return Status::Error(EINVAL, field + ": must be a string");
+        std::istringstream in(value.get<std::string>());
+        bool any = false;
+        for (std::string line; std::getline(in, line);) {
+            if (line.empty()) continue;
+            any = true;
+            if (!valid_max_line(line))
+                return Status::Error(EINVAL, field + ": \"" + line + "\" is not \"RESOURCE max\" or \"RESOURCE N\"");
+        }
+        if (!any) return Status::Error(EINVAL, field + ": empty (expected \"RESOURCE max\" or \"RESOURCE N\" lines)");
+    }
+    return Status::Ok();
+}
+
+bool MiscSubsystem::wants(const Resources& r) const noexcept {
+    try {
+        const nlohmann::json res = nlohmann::json::parse(r.json, nullptr, false);
+        if (!res.is_object()) return false;
+        auto it = res.find("unified");
+        if (it == res.end() || !it->is_object()) return false;
+        for (auto& [key, value] : it->items())
+            if (is_misc_key(key)) return true;
+        return false;
+    } catch (...) {
+        return true;
+    }
+}
+
+Status MiscSubsystem::validate(const Resources& r) const noexcept {
+    return guarded("cgroup-misc", [&] { return check_misc_keys(r.json); });
+}
+
+Status MiscSubsystem::apply_v2(const CgroupDir&, const Resources&) noexcept { return Status::Ok(); }
+
+Status MiscSubsystem::apply_v1(const CgroupDir&, const Resources& r) noexcept {
+    if (!wants(r)) return Status::Ok();
+    return Status::Error(EINVAL, "linux.resources.unified[\"misc.max\"]: cgroup v1 has no misc controller");
+}
+
+Status MiscSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
+    return guarded("cgroup-misc", [&] {
+        if (!unified || !dir.has("misc.current")) return Status::Ok();
+        std::string text;
+        if (Status s = dir.read("misc.current", &text); !s.ok()) return s;
+        const auto values = flat_keyed_values(text);
+        if (!values) return Status::Error(EINVAL, "parse " + dir.file("misc.current") + ": not \"RESOURCE N\" lines");
+        for (const auto& [name, value] : *values) out->values.emplace_back("misc.current." + name, value);
+        return Status::Ok();
+    });
+}
+
+}  // namespace berth::plugins::misc

@@ -1,0 +1,33 @@
+// The "misc" controller (cgroup v2 only: scalar resources such as SEV ASIDs).
+// The runtime-spec has no structured field for it: it is set through
+// linux.resources.unified["misc.max"], which the CgroupManager writes once
+// this plugin owns the controller; the plugin checks those values and
+// reports misc.current.
+#pragma once
+
+#include <string>
+
+#include "berth/cgroup_subsystem.hpp"
+
+namespace berth::plugins::misc {
+
+// Checks linux.resources.unified's misc.* keys: only misc.max may be set
+// (misc.current and misc.events are read-only), and each of its lines is
+// "RESOURCE max" or "RESOURCE N". Errors name the field.
+Status check_misc_keys(const std::string& resources_json);
+
+class MiscSubsystem final : public CgroupSubsystem {
+public:
+    const char* controller() const noexcept override { return "misc"; }
+    // When linux.resources.unified names a misc.* file.
+    bool wants(const Resources& r) const noexcept override;
+    Status validate(const Resources& r) const noexcept override;
+    // Nothing to write: the manager writes the unified values.
+    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
+    // v1 has no misc controller (the manager refuses before this).
+    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    // misc.current as "misc.current.<resource>" (v2, when the file exists).
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+};
+
+}  // namespace berth::plugins::misc
