@@ -240,11 +240,23 @@ void CgroupManager::validate(const Resources& r) const {
             served_by("memory.useHierarchy", "memory");
     }
     validate_unified(raw);
+    // The field a refusal below names: "linux.resources.network" rather than
+    // "linux.resources" when the controller is one of kOther's.
+    auto field_of = [&](const CgroupSubsystem* s) {
+        for (auto& [field, controller] : kOther)
+            if (std::string(s->controller()) == controller) return std::string("linux.resources.") + field;
+        return std::string("linux.resources");
+    };
     for (auto* s : wanted(r)) {
         Status st = s->validate(r);
         if (!st.ok()) throw Error(st.message, st.err);
+        // v2 has no net_cls nor net_prio. runc's fs2 drops the request
+        // silently; berth refuses it before anything is made.
+        if (layout_.mode == CgroupMode::Unified && std::string(s->controller()) == "net_cls")
+            throw Error(field_of(s) + ": cgroup v2 has no net_cls nor net_prio controller (tag packets by cgroup path instead, "
+                                      "e.g. nftables \"socket cgroupv2\")");
         if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->v1_controller()) && !served_on_unified(layout_, s))
-            throw Error(std::string("linux.resources: the host has no cgroup v1 hierarchy for \"") + s->v1_controller() + "\"");
+            throw Error(field_of(s) + ": the host has no cgroup v1 hierarchy for \"" + s->v1_controller() + "\"");
     }
 }
 

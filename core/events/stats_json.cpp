@@ -1,6 +1,10 @@
 #include "events/stats_json.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <set>
+#include <tuple>
+#include <utility>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -124,6 +128,121 @@ ojson memory_json(const Lookup& l, bool unified) {
     return memory;
 }
 
+// "8:0" -> {8, 0}; nullopt for anything else.
+std::optional<std::pair<uint64_t, uint64_t>> major_minor(const std::string& device) {
+    const size_t colon = device.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == device.size()) return std::nullopt;
+    const std::string major = device.substr(0, colon), minor = device.substr(colon + 1);
+    if (major.find_first_not_of("0123456789") != std::string::npos || minor.find_first_not_of("0123456789") != std::string::npos ||
+        major.size() > 10 || minor.size() > 10)
+        return std::nullopt;
+    return std::make_pair(std::stoull(major), std::stoull(minor));
+}
+
+// One device's counters, in the order runc lists them.
+struct BlkioRow {
+    uint64_t major, minor;
+    int rank;  // the op's place in kernel order
+    std::string op;
+    uint64_t value;
+};
+
+// runc's BlkioEntry: every field omitempty.
+ojson blkio_entry(const BlkioRow& r) {
+    ojson e = ojson::object();
+    put_nonzero(e, "major", r.major);
+    put_nonzero(e, "minor", r.minor);
+    if (!r.op.empty()) e["op"] = r.op;
+    put_nonzero(e, "value", r.value);
+    return e;
+}
+
+ojson blkio_array(std::vector<BlkioRow> rows) {
+    std::stable_sort(rows.begin(), rows.end(), [](const BlkioRow& a, const BlkioRow& b) {
+        return std::tie(a.major, a.minor, a.rank) < std::tie(b.major, b.minor, b.rank);
+    });
+    ojson out = ojson::array();
+    for (const BlkioRow& r : rows) out.push_back(blkio_entry(r));
+    return out;
+}
+
+// The rows under "<prefix><major>:<minor>.<key>". `op_of` maps a key to
+// runc's op and rank (rank < 0: not reported).
+template <typename OpOf>
+std::vector<BlkioRow> blkio_rows(const Lookup& l, const std::string& prefix, OpOf op_of) {
+    std::vector<BlkioRow> rows;
+    for (auto it = l.v.lower_bound(prefix); it != l.v.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+        const std::string rest = it->first.substr(prefix.size());
+        const size_t dot = rest.find('.');
+        if (dot == std::string::npos) continue;
+        const auto dev = major_minor(rest.substr(0, dot));
+        if (!dev) continue;
+        const auto [op, rank] = op_of(rest.substr(dot + 1));
+        if (rank < 0) continue;
+        rows.push_back({dev->first, dev->second, rank, op, it->second});
+    }
+    return rows;
+}
+
+// runc's blkio object from the cgroup-io plugin's counters: on v1 the
+// throttle files' lines as they are ("Read", "Write", "Sync", "Async",
+// "Discard", "Total"), on v2 io.stat's rbytes/wbytes and rios/wios as
+// "Read"/"Write" (runc 1.1's fs2 reports no others).
+ojson blkio_json(const Lookup& l) {
+    static const char* const kV1Ops[] = {"Read", "Write", "Sync", "Async", "Discard", "Total"};
+    const auto v1_op = [](const std::string& op) {
+        for (int i = 0; i < 6; ++i)
+            if (op == kV1Ops[i]) return std::make_pair(op, i);
+        return std::make_pair(op, 6);  // an op this list does not know: last, as it is
+    };
+    const auto v2_op = [](const char* read_key, const char* write_key) {
+        return [=](const std::string& key) {
+            if (key == read_key) return std::make_pair(std::string("Read"), 0);
+            if (key == write_key) return std::make_pair(std::string("Write"), 1);
+            return std::make_pair(std::string(), -1);
+        };
+    };
+    std::vector<BlkioRow> bytes = blkio_rows(l, "blkio.throttle.io_service_bytes.", v1_op);
+    std::vector<BlkioRow> ios = blkio_rows(l, "blkio.throttle.io_serviced.", v1_op);
+    for (auto& r : blkio_rows(l, "io.stat.", v2_op("rbytes", "wbytes"))) bytes.push_back(r);
+    for (auto& r : blkio_rows(l, "io.stat.", v2_op("rios", "wios"))) ios.push_back(r);
+    ojson blkio = ojson::object();
+    if (!bytes.empty()) blkio["ioServiceBytesRecursive"] = blkio_array(bytes);
+    if (!ios.empty()) blkio["ioServicedRecursive"] = blkio_array(ios);
+    return blkio;
+}
+
+// runc's hugetlb map, page size -> {usage, max, failcnt}, from the
+// cgroup-hugetlb plugin's counters: v1 usage_in_bytes, max_usage_in_bytes
+// and failcnt; v2 current and events' "max" as failcnt (v2 keeps no peak:
+// max is left out, as runc's fs2 does). Each size is read by the files it
+// has, since on hybrid hosts hugetlb may be on the cgroup2 mount.
+ojson hugetlb_json(const Lookup& l) {
+    const std::string prefix = "hugetlb.";
+    std::set<std::string> sizes;
+    for (auto it = l.v.lower_bound(prefix); it != l.v.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+        const size_t dot = it->first.find('.', prefix.size());
+        if (dot != std::string::npos) sizes.insert(it->first.substr(prefix.size(), dot - prefix.size()));
+    }
+    ojson out = ojson::object();
+    for (const std::string& size : sizes) {
+        const std::string p = prefix + size + ".";
+        ojson e = ojson::object();
+        if (l.get(p + "usage_in_bytes")) {
+            put_nonzero(e, "usage", l.value(p + "usage_in_bytes"));
+            put_nonzero(e, "max", l.value(p + "max_usage_in_bytes"));
+            e["failcnt"] = l.value(p + "failcnt");
+        } else if (l.get(p + "current")) {
+            put_nonzero(e, "usage", l.value(p + "current"));
+            e["failcnt"] = l.value(p + "events.max");
+        } else {
+            continue;
+        }
+        out[size] = e;
+    }
+    return out;
+}
+
 }  // namespace
 
 ojson runc_stats_json(const FlatStats& v, bool unified, uint64_t clock_ticks) {
@@ -135,10 +254,12 @@ ojson runc_stats_json(const FlatStats& v, bool unified, uint64_t clock_ticks) {
     put_nonzero(pids, "current", l.value("pids.current"));
     put_nonzero(pids, "limit", l.value("pids.max"));
     out["pids"] = pids;
-    // No plugin reports these yet (io, hugetlb, RDT, network): the shape runc
-    // prints when it has nothing to say.
-    out["blkio"] = ojson::object();
-    out["hugetlb"] = ojson::object();
+    // Empty objects when the io and hugetlb plugins report nothing (not
+    // loaded, or not wanted by the container), as runc prints them.
+    out["blkio"] = blkio_json(l);
+    out["hugetlb"] = hugetlb_json(l);
+    // No plugin reports these (RDT, network): the shape runc prints when it
+    // has nothing to say.
     out["intel_rdt"] = ojson::object();
     out["network_interfaces"] = nullptr;
     return out;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -402,6 +403,60 @@ TEST_F(CgroupControllers, MiscMaxThroughUnified) {
     Result r = berth({"events", "--stats", c});
     EXPECT_EQ(r.code, 0) << r.err;
     ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+// ---- network (net_cls, net_prio) ----
+
+// This host mounts neither net_cls nor net_prio, and v2 has neither: both
+// refuse linux.resources.network by name, before anything is made.
+TEST_F(CgroupControllers, NetworkIsRefusedWhereTheHostHasNoNetCls) {
+    Bundle b(tmp_->path() + "/b", {"true"});
+    const std::string c = id();
+    EXPECT_EQ(create(b, {{"network", {{"classID", 1048577}}}}, c), -1);
+    if (unified_host())
+        EXPECT_NE(err_.find("linux.resources.network: cgroup v2 has no net_cls nor net_prio controller"), std::string::npos) << err_;
+    else
+        EXPECT_NE(err_.find("linux.resources.network: the host has no cgroup v1 hierarchy for \"net_cls\""), std::string::npos) << err_;
+    EXPECT_TRUE(leftovers(root_, c, b.rootfs()).empty());
+    EXPECT_EQ(create(b, {{"network", {{"priorities", {{{"name", "lo"}, {"priority", -1}}}}}}}, id()), -1);
+    EXPECT_NE(err_.find("linux.resources.network.priorities[0].priority: must be an integer from 0 to 4294967295"), std::string::npos)
+        << err_;
+}
+
+// The values reach net_cls.classid and net_prio.ifpriomap: berth runs in a
+// private mount namespace (unshare -m, propagation private) where a
+// net_cls,net_prio hierarchy is mounted below the test's temp dir, so the
+// host's mounts are never touched. create, the reads and delete all run in
+// that namespace, the only one that sees the hierarchy.
+TEST_F(CgroupControllers, NetworkValuesReachNetClsAndNetPrio) {
+    if (unified_host()) GTEST_SKIP() << "v2 guest: berth refuses network there (the refusal test covers it)";
+    Bundle b(tmp_->path() + "/b", {"sleep", "60"});
+    const std::string c = id();
+    b.config["linux"]["resources"] = {{"network", {{"classID", 1048577}, {"priorities", {{{"name", "lo"}, {"priority", 7}}}}}}};
+    b.config["linux"]["cgroupsPath"] = "/berthtest-" + c;
+    b.save();
+    const std::string mnt = tmp_->path() + "/net_cls,net_prio";
+    std::filesystem::create_directories(mnt);
+    const std::string berth_cmd = std::string(BERTH_BIN) + " --root " + root_ + " --plugin-config " + BERTH_TEST_PLUGIN_CONFIG;
+    const std::string dir = mnt + "/berthtest-" + c;
+    // Single-quoted for the outer shell: $(...) must run inside the namespace.
+    const std::string script = "mount -t cgroup -o net_cls,net_prio none \"" + mnt + "\" || exit 3; " + berth_cmd +
+                               " create --bundle " + b.dir() + " " + c + " || exit 4; echo classid=$(cat \"" + dir +
+                               "/net_cls.classid\"); grep \"^lo \" \"" + dir + "/net_prio.ifpriomap\"; " + berth_cmd +
+                               " delete --force " + c + "; [ -e \"" + dir + "\" ] && echo left-behind; " +
+                               // A removed cgroup may linger a moment (dying): unmounting before
+                               // it is released would leave the kernel a mount-less net_cls
+                               // hierarchy that every process then lists in /proc/PID/cgroup.
+                               "i=0; while [ $i -lt 100 ] && [ \"$(grep ^net_cls /proc/cgroups | cut -f3)\" != 1 ]; do sleep 0.1; "
+                               "i=$((i+1)); done; umount \"" + mnt + "\"; exit 0";
+    FILE* p = ::popen(("unshare -m --propagation private sh -c '" + script + "' 2>&1").c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    const int status = ::pclose(p);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status << ": " << out;
+    EXPECT_NE(out.find("classid=1048577\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("lo 7\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("left-behind"), std::string::npos) << out;
 }
 
 // ---- memory and cpu fields outside the SDK's model ----

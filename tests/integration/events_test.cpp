@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,6 +159,54 @@ TEST_F(Events, StatsOfARunningContainer) {
     EXPECT_TRUE(d["network_interfaces"].is_null());
 }
 
+// blkio and hugetlb in runc's shape, from the cgroup-io and cgroup-hugetlb
+// plugins: a container with a (generous) read throttle on the disk under
+// its rootfs and a 2MB huge page limit writes to its rootfs with O_DIRECT,
+// so that the writes are its own and counted. On this host blkio is v1 and
+// hugetlb is on the hybrid cgroup2 mount.
+TEST_F(Events, StatsHaveRuncBlkioAndHugetlb) {
+    struct stat st {};
+    ASSERT_EQ(::stat(tmp_->path().c_str(), &st), 0);
+    // The v2 guest's temp dir is on no block device: hugetlb only there.
+    const std::string dev = std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
+    const bool disk = exists("/sys/dev/block/" + dev);
+    json resources = {{"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 4194304}}}}};
+    if (disk) resources["blockIO"] = {{"throttleReadBpsDevice", {{{"major", major(st.st_dev)}, {"minor", minor(st.st_dev)}, {"rate", 1ull << 40}}}}};
+    const std::string c = start({"sh", "-c", "dd if=/dev/zero of=/dd.out bs=4096 count=64 oflag=direct 2>/dev/null; sync; exec sleep 60"},
+                                resources);
+    json d;
+    // dd runs after start returns: wait for its writes to be counted.
+    for (int i = 0; i < 50; ++i) {
+        Result r = berth({"events", "--stats", c});
+        ASSERT_EQ(r.code, 0) << r.err;
+        d = json::parse(r.out)["data"];
+        if (!disk || d["blkio"].contains("ioServiceBytesRecursive")) break;
+        usleep(100000);
+    }
+    ASSERT_TRUE(d["hugetlb"].is_object() && d["hugetlb"].contains("2MB")) << d["hugetlb"].dump();
+    for (const auto& [size, e] : d["hugetlb"].items()) {
+        for (const auto& [field, v] : e.items())
+            EXPECT_TRUE(field == "usage" || field == "max" || field == "failcnt") << field << " in " << e.dump();
+        EXPECT_TRUE(e["failcnt"].is_number_unsigned()) << size << ": failcnt is always there: " << e.dump();
+    }
+    ASSERT_TRUE(d["blkio"].is_object()) << d.dump();
+    if (!disk) GTEST_SKIP() << "hugetlb checked; blkio not: the temp dir is on " << dev << ", no block device";
+    for (const auto& [key, entries] : d["blkio"].items()) {
+        EXPECT_TRUE(key == "ioServiceBytesRecursive" || key == "ioServicedRecursive") << key;
+        ASSERT_TRUE(entries.is_array() && !entries.empty()) << key << ": " << entries.dump();
+        for (const auto& e : entries) {
+            for (const auto& [field, v] : e.items())
+                EXPECT_TRUE(field == "major" || field == "minor" || field == "op" || field == "value") << field << " in " << e.dump();
+            EXPECT_TRUE(e["op"].is_string()) << e.dump();
+        }
+    }
+    bool wrote = false;
+    for (const auto& e : d["blkio"].value("ioServiceBytesRecursive", json::array()))
+        wrote |= e.value("major", 0u) == major(st.st_dev) && e.value("minor", 0u) == minor(st.st_dev) && e.value("op", "") == "Write" &&
+                 e.value("value", 0ull) >= 4096u * 64;
+    EXPECT_TRUE(wrote) << "the container's 256 KiB of direct writes: " << d["blkio"].dump();
+}
+
 TEST_F(Events, CpuLimitShowsAsThrottling) {
     const std::string c = start({"sh", "-c", "while :; do :; done"},
                                 {{"cpu", {{"quota", 10000}, {"period", 100000}}}});
@@ -276,7 +326,7 @@ TEST_F(Events, FeaturesMatchThePluginsAndCreate) {
             if (c.get<std::string>().find(" (v1)") == std::string::npos) controllers.insert(c.get<std::string>());
         for (const auto& t : info.value("mount_types", json::array())) types.insert(t.get<std::string>());
     }
-    EXPECT_EQ(controllers, (std::set<std::string>{"cpu", "cpuset", "devices", "hugetlb", "io", "memory", "pids", "rdma"})) << "the test config's plugins";
+    EXPECT_EQ(controllers, (std::set<std::string>{"cpu", "cpuset", "devices", "hugetlb", "io", "memory", "net_cls", "pids", "rdma"})) << "the test config's plugins";
     EXPECT_EQ(split_set(f["annotations"]["org.berth.plugins.cgroup.controllers"]), controllers);
     EXPECT_EQ(split_set(f["annotations"]["org.berth.plugins.mount.types"]), types);
 

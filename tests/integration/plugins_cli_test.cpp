@@ -23,7 +23,7 @@ TEST_F(PluginsCli, ListShowsTheInTreePlugins) {
     std::map<std::string, json> by_name;
     for (auto& p : list) by_name[p["name"]] = p;
     const std::string abi = BERTH_ABI_TEXT;  // include/berth/abi.hpp, as meson read it
-    for (const char* name : {"cgroup-cpu", "cgroup-cpuset", "cgroup-devices", "cgroup-hugetlb", "cgroup-io", "cgroup-rdma", "cgroup-misc", "cgroup-memory", "cgroup-pids", "mounts"}) {
+    for (const char* name : {"cgroup-cpu", "cgroup-cpuset", "cgroup-devices", "cgroup-hugetlb", "cgroup-io", "cgroup-rdma", "cgroup-misc", "cgroup-network", "cgroup-memory", "cgroup-pids", "mounts"}) {
         ASSERT_TRUE(by_name.count(name)) << name << " missing: " << r.out;
         EXPECT_EQ(by_name[name]["abi"], abi) << "in-tree plugins are built against this tree's ABI";
         EXPECT_EQ(by_name[name]["version"], "0.1.0");

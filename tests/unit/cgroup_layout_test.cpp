@@ -420,6 +420,25 @@ TEST(CgroupValidate, V1HierarchyMissing) {
     EXPECT_EQ(error_of([&] { u.validate(pids_limit(5)); }), "<no error>");
 }
 
+// linux.resources.network: v2 has no net_cls nor net_prio, a v1 host may lack
+// the hierarchy; both refusals name the field.
+TEST(CgroupValidate, NetworkNeedsAV1NetClsHierarchy) {
+    FakeSubsystem net_cls("net_cls");  // wants: the JSON mentions "net_cls"
+    auto res = [](const std::string& text) { return berth::spec::parse_resources_json(nlohmann::json::parse(text)); };
+    const std::string network = R"({"network":{"classID":1},"x":"net_cls"})";
+    CgroupManager v2(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&net_cls});
+    EXPECT_EQ(error_of([&] { v2.validate(res(network)); }),
+              "linux.resources.network: cgroup v2 has no net_cls nor net_prio controller (tag packets by cgroup path instead, "
+              "e.g. nftables \"socket cgroupv2\")");
+    CgroupManager none(berth::parse_cgroup_layout(legacy_mountinfo(), kHybridSelfCgroup), {&net_cls});
+    EXPECT_EQ(error_of([&] { none.validate(res(network)); }), "linux.resources.network: the host has no cgroup v1 hierarchy for \"net_cls\"");
+    CgroupManager co(berth::parse_cgroup_layout(kSystemdHybridMountinfo, kSystemdHybridSelfCgroup), {&net_cls});
+    EXPECT_EQ(error_of([&] { co.validate(res(network)); }), "<no error>");
+    CgroupManager without_plugin(berth::parse_cgroup_layout(kSystemdHybridMountinfo, kSystemdHybridSelfCgroup), {});
+    EXPECT_NE(error_of([&] { without_plugin.validate(res(network)); }).find("linux.resources.network: no loaded plugin handles it"),
+              std::string::npos);
+}
+
 // ---- the plan saved before the first mkdir, and what destroy removes ----
 // A plain directory stands in for the cgroup2 mount: plan() and destroy()
 // only stat, mkdir and rmdir.

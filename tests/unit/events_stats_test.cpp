@@ -104,6 +104,61 @@ TEST(RuncStats, KeyOrderAsRunc) {
     EXPECT_EQ(runc_event_json("oom", "c1").dump(), R"({"type":"oom","id":"c1"})");
 }
 
+// runc's blkio entries and hugetlb map from the cgroup-io and cgroup-hugetlb
+// plugins' counters, each table a runc-shaped expectation.
+TEST(RuncStats, BlkioAndHugetlbV1) {
+    const FlatStats v = {
+        // Device order is numeric (259 after 8), op order the kernel's.
+        {"blkio.throttle.io_service_bytes.8:0.Async", 0},     {"blkio.throttle.io_service_bytes.8:0.Read", 4096},
+        {"blkio.throttle.io_service_bytes.8:0.Total", 12288}, {"blkio.throttle.io_service_bytes.8:0.Write", 8192},
+        {"blkio.throttle.io_service_bytes.8:0.Sync", 12288},  {"blkio.throttle.io_service_bytes.8:0.Discard", 0},
+        {"blkio.throttle.io_service_bytes.259:0.Read", 1},    {"blkio.throttle.io_serviced.8:0.Read", 2},
+        {"blkio.throttle.io_serviced.8:0.Write", 3},
+        {"hugetlb.2MB.usage_in_bytes", 2097152},              {"hugetlb.2MB.max_usage_in_bytes", 4194304},
+        {"hugetlb.2MB.failcnt", 1},                           {"hugetlb.2MB.limit_in_bytes", 4194304},
+        {"hugetlb.1GB.usage_in_bytes", 0},                    {"hugetlb.1GB.max_usage_in_bytes", 0},
+        {"hugetlb.1GB.failcnt", 0},
+    };
+    const ojson out = runc_stats_json(v, false);
+    EXPECT_EQ(out["blkio"], ojson::parse(R"({
+      "ioServiceBytesRecursive": [
+        {"major": 8, "op": "Read", "value": 4096}, {"major": 8, "op": "Write", "value": 8192},
+        {"major": 8, "op": "Sync", "value": 12288}, {"major": 8, "op": "Async"}, {"major": 8, "op": "Discard"},
+        {"major": 8, "op": "Total", "value": 12288}, {"major": 259, "op": "Read", "value": 1}],
+      "ioServicedRecursive": [{"major": 8, "op": "Read", "value": 2}, {"major": 8, "op": "Write", "value": 3}]})"))
+        << out["blkio"].dump();
+    EXPECT_EQ(out["hugetlb"], ojson::parse(R"({"1GB": {"failcnt": 0}, "2MB": {"usage": 2097152, "max": 4194304, "failcnt": 1}})"))
+        << out["hugetlb"].dump();
+}
+
+TEST(RuncStats, BlkioAndHugetlbV2) {
+    const FlatStats v = {
+        {"io.stat.8:16.rbytes", 100}, {"io.stat.8:16.wbytes", 200}, {"io.stat.8:16.rios", 3}, {"io.stat.8:16.wios", 4},
+        {"io.stat.8:16.dbytes", 0},   {"io.stat.8:16.dios", 0},     {"io.stat.7:1.rbytes", 5},
+        {"hugetlb.2MB.current", 2097152}, {"hugetlb.2MB.max", 4194304}, {"hugetlb.2MB.events.max", 6},
+        {"hugetlb.1GB.current", 0},
+    };
+    // The unified flag does not matter: each counter says where it came from
+    // (hugetlb is on the cgroup2 mount of a hybrid host).
+    for (bool unified : {true, false}) {
+        const ojson out = runc_stats_json(v, unified);
+        EXPECT_EQ(out["blkio"], ojson::parse(R"({
+          "ioServiceBytesRecursive": [{"major": 7, "minor": 1, "op": "Read", "value": 5},
+            {"major": 8, "minor": 16, "op": "Read", "value": 100}, {"major": 8, "minor": 16, "op": "Write", "value": 200}],
+          "ioServicedRecursive": [{"major": 8, "minor": 16, "op": "Read", "value": 3}, {"major": 8, "minor": 16, "op": "Write", "value": 4}]})"))
+            << out["blkio"].dump();
+        EXPECT_EQ(out["hugetlb"], ojson::parse(R"({"1GB": {"failcnt": 0}, "2MB": {"usage": 2097152, "failcnt": 6}})"))
+            << out["hugetlb"].dump();
+    }
+}
+
+TEST(RuncStats, BlkioIgnoresWhatIsNotADevice) {
+    const FlatStats v = {{"io.stat.nodevice.rbytes", 1}, {"io.stat.8:x.rbytes", 1}, {"io.stat.8:0", 1}, {"hugetlb.2MB.limit_in_bytes", 1}};
+    const ojson out = runc_stats_json(v, true);
+    EXPECT_EQ(out["blkio"], ojson::object()) << out["blkio"].dump();
+    EXPECT_EQ(out["hugetlb"], ojson::object()) << "a size with neither usage file is left out: " << out["hugetlb"].dump();
+}
+
 TEST(GoDuration, Accepted) {
     const struct {
         const char* in;
