@@ -85,6 +85,7 @@ write_config five "$FIVE_PLUGINS"
 write_config all "$ALL_PLUGINS"
 
 # The bundle of compare.sh: busybox rootfs, `berth spec`, pids and memory limits.
+# shellcheck disable=SC2015  # any step failing dies, which is what A && B || C does here
 BERTH=$BIN sh "$repo/tests/scripts/make-bundle.sh" "$TMP/true" /bin/true >"$TMP/bundle.log" 2>&1 &&
     cp -a "$TMP/true" "$TMP/sleep" &&
     python3 - "$TMP" "$MEM_LIMIT" "$PIDS_LIMIT" <<'PY' >>"$TMP/bundle.log" 2>&1 ||
