@@ -83,6 +83,8 @@ bench_smoke() {
     grep -q '^run /bin/true wall' <<<"$out"
 }
 tier "benchmark smoke: bench/compare.sh -n 2 --quick" bench_smoke
+tier "benchmark smoke: bench/plugins.sh -n 2 (five plugins vs all in-tree)" \
+    bench/plugins.sh -n 2 --rss-rounds 1 --berth build/cli/berth
 tier "plugin SDK example built out of tree" tests/scripts/sdk-example.sh
 tier "fuzzers (60 s each, ASan+UBSan)" tests/fuzz/run.sh 60
 

@@ -123,10 +123,18 @@ void switch_user_and_capabilities(const spec::Process& p) {
             throw;
         }
         cap_free(caps);
-        cap_reset_ambient();
+        // One prctl: libcap's cap_reset_ambient() first asks PR_CAP_AMBIENT_IS_SET
+        // of every capability (~41 prctls) until one is set. EINVAL: a kernel
+        // before 4.3 has no ambient set, so there is nothing to clear.
+        if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+            throw_errno("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+        const std::vector<int> permitted = known(p.capabilities->permitted), inheritable = known(p.capabilities->inheritable);
+        auto in = [](const std::vector<int>& v, int c) { return std::find(v.begin(), v.end(), c) != v.end(); };
         for (int c : known(p.capabilities->ambient)) {
             // An ambient capability must be permitted and inheritable; runc
-            // ignores the ones that are not.
+            // ignores the ones that are not. The kernel would refuse them
+            // with EPERM: not asked at all (runc's spec lists three).
+            if (!in(permitted, c) || !in(inheritable, c)) continue;
             if (cap_set_ambient(c, CAP_SET) < 0 && errno != EPERM)
                 throw Error("process.capabilities.ambient: " + errno_text(errno), errno);
         }

@@ -140,7 +140,7 @@ TEST_F(Lifecycle, HostEnvironmentDoesNotLeak) {
 
 TEST_F(Lifecycle, ProcessSetup) {
     auto b = bundle({"sh", "-c", "echo pid=$$; hostname; pwd; id -u; id -g; id -G; umask; ulimit -n; "
-                                 "grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status; cat /proc/self/oom_score_adj"});
+                                 "grep -E '^(CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status; cat /proc/self/oom_score_adj"});
     b->config["hostname"] = "berth-test-host";
     b->config["process"]["cwd"] = "/tmp";
     b->config["process"]["user"] = {{"uid", 65534}, {"gid", 65534}, {"additionalGids", {5, 6}}, {"umask", 077}};
@@ -161,6 +161,17 @@ TEST_F(Lifecycle, ProcessSetup) {
     EXPECT_NE(r.out.find("CapBnd:\t0000000020000420"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("NoNewPrivs:\t1"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("123\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("CapAmb:\t0000000020000420"), std::string::npos) << r.out;
+    // Ambient capabilities that are not inheritable are not raised (runc
+    // ignores them): none are left, for root and for another user alike.
+    b->config["process"]["capabilities"]["inheritable"] = json::array();
+    for (int uid : {0, 65534}) {
+        b->config["process"]["user"] = {{"uid", uid}, {"gid", uid}};
+        b->save();
+        r = run(*b);
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_NE(r.out.find("CapAmb:\t0000000000000000"), std::string::npos) << "uid " << uid << ": " << r.out;
+    }
 }
 
 // What runc fills in: HOME from the image's /etc/passwd (or /) when the env

@@ -264,6 +264,21 @@ TEST_F(UpdatePause, CpuQuotaAndPeriodWrittenAndMerged) {
     }
 }
 
+// A container created without any cpu resources can still get a cpuset by
+// update: create makes the container's cpuset cgroup whenever cgroup-cpuset is
+// active, as runc makes every v1 cgroup directory (docs/cgroups.md). Not
+// making it for containers that ask nothing would break this.
+TEST_F(UpdatePause, CpusetUpdateAfterCreateWithoutCpuResources) {
+    const std::string c = start_worker();
+    Result r = berth({"update", "--cpuset-cpus", "0", c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string dir = unified_host() ? cgroup_dir(pid_, "") : cgroup_dir(pid_, "cpuset");
+    ASSERT_FALSE(dir.empty()) << "the container must be in a cpuset cgroup";
+    EXPECT_EQ(read_text(dir + "/cpuset.cpus"), "0\n");
+    const std::string status = read_text("/proc/" + std::to_string(pid_) + "/status");
+    EXPECT_NE(status.find("Cpus_allowed_list:\t0\n"), std::string::npos) << "init is not limited to cpu 0: " << status;
+}
+
 TEST_F(UpdatePause, ResourcesFromStdin) {
     const std::string c = start_worker();
     Result r = update_stdin(c, R"({"pids":{"limit":7},"cpu":{"shares":512}})");
