@@ -14,7 +14,7 @@ repo=$(dirname "$here")
 # a built plugin missing from it is reported, so the row cannot silently
 # leave one out.
 FIVE_PLUGINS="cgroup-cpu cgroup-memory cgroup-pids cgroup-devices mounts"
-ALL_PLUGINS="$FIVE_PLUGINS cgroup-cpuset cgroup-hugetlb cgroup-io cgroup-rdma"
+ALL_PLUGINS="$FIVE_PLUGINS cgroup-cpuset cgroup-hugetlb cgroup-io cgroup-rdma cgroup-misc cgroup-network"
 SETS=(five all)
 
 N=20
