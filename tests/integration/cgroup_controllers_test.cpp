@@ -403,6 +403,8 @@ TEST_F(CgroupControllers, MiscMaxThroughUnified) {
     Result r = berth({"events", "--stats", c});
     EXPECT_EQ(r.code, 0) << r.err;
     ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+}
+
 // ---- network (net_cls, net_prio) ----
 
 // This host mounts neither net_cls nor net_prio, and v2 has neither: both
