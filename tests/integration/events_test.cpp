@@ -326,7 +326,7 @@ TEST_F(Events, FeaturesMatchThePluginsAndCreate) {
             if (c.get<std::string>().find(" (v1)") == std::string::npos) controllers.insert(c.get<std::string>());
         for (const auto& t : info.value("mount_types", json::array())) types.insert(t.get<std::string>());
     }
-    EXPECT_EQ(controllers, (std::set<std::string>{"cpu", "cpuset", "devices", "hugetlb", "io", "memory", "net_cls", "pids", "rdma"})) << "the test config's plugins";
+    EXPECT_EQ(controllers, (std::set<std::string>{"cpu", "cpuset", "devices", "hugetlb", "io", "memory", "misc", "net_cls", "pids", "rdma"})) << "the test config's plugins";
     EXPECT_EQ(split_set(f["annotations"]["org.berth.plugins.cgroup.controllers"]), controllers);
     EXPECT_EQ(split_set(f["annotations"]["org.berth.plugins.mount.types"]), types);
 
