@@ -175,12 +175,20 @@ TEST_F(Events, StatsHaveRuncBlkioAndHugetlb) {
     const std::string c = start({"sh", "-c", "dd if=/dev/zero of=/dd.out bs=4096 count=64 oflag=direct 2>/dev/null; sync; exec sleep 60"},
                                 resources);
     json d;
-    // dd runs after start returns: wait for its writes to be counted.
-    for (int i = 0; i < 50; ++i) {
+    auto wrote_all = [&] {
+        bool wrote = false;
+        for (const auto& e : d["blkio"].value("ioServiceBytesRecursive", json::array()))
+            wrote |= e.value("major", 0u) == major(st.st_dev) && e.value("minor", 0u) == minor(st.st_dev) &&
+                     e.value("op", "") == "Write" && e.value("value", 0ull) >= 4096u * 64;
+        return wrote;
+    };
+    // dd runs after start returns: wait until all its writes are counted
+    // (the counters appear with the first one).
+    for (int i = 0; i < 100; ++i) {
         Result r = berth({"events", "--stats", c});
         ASSERT_EQ(r.code, 0) << r.err;
         d = json::parse(r.out)["data"];
-        if (!disk || d["blkio"].contains("ioServiceBytesRecursive")) break;
+        if (!disk || wrote_all()) break;
         usleep(100000);
     }
     ASSERT_TRUE(d["hugetlb"].is_object() && d["hugetlb"].contains("2MB")) << d["hugetlb"].dump();
@@ -200,11 +208,7 @@ TEST_F(Events, StatsHaveRuncBlkioAndHugetlb) {
             EXPECT_TRUE(e["op"].is_string()) << e.dump();
         }
     }
-    bool wrote = false;
-    for (const auto& e : d["blkio"].value("ioServiceBytesRecursive", json::array()))
-        wrote |= e.value("major", 0u) == major(st.st_dev) && e.value("minor", 0u) == minor(st.st_dev) && e.value("op", "") == "Write" &&
-                 e.value("value", 0ull) >= 4096u * 64;
-    EXPECT_TRUE(wrote) << "the container's 256 KiB of direct writes: " << d["blkio"].dump();
+    EXPECT_TRUE(wrote_all()) << "the container's 256 KiB of direct writes: " << d["blkio"].dump();
 }
 
 TEST_F(Events, CpuLimitShowsAsThrottling) {
