@@ -23,6 +23,9 @@ const FieldControllers kFields[] = {
     {"rdma", {"rdma"}},
 };
 
+// Controllers reached only through `unified` (no structured field).
+const char* const kUnifiedOnly[] = {"misc"};
+
 bool empty_value(const nlohmann::json& v) {
     return v.is_null() || ((v.is_object() || v.is_array()) && v.empty());
 }
@@ -33,6 +36,8 @@ bool demand_knows_controller(const std::string& controller) {
     for (const auto& f : kFields)
         for (const char* c : f.controllers)
             if (controller == c) return true;
+    for (const char* c : kUnifiedOnly)
+        if (controller == c) return true;
     return false;
 }
 
@@ -48,13 +53,27 @@ PluginDemand plugin_demand(const std::string& resources_json, bool has_mounts) {
     }
     for (const auto& [key, value] : r.items()) {
         if (empty_value(value)) continue;
+        if (key == "unified" && value.is_object()) {
+            // Each key names its controller ("memory.high" → memory); the
+            // runtime's own cgroup.* files need no plugin. A key of another
+            // shape loads everything, so that validation explains it.
+            for (const auto& [file, v] : value.items()) {
+                const size_t dot = file.find('.');
+                if (dot == std::string::npos || dot == 0) {
+                    d.everything = true;
+                } else if (file.compare(0, dot, "cgroup") != 0) {
+                    d.controllers.insert(file.substr(0, dot));
+                }
+            }
+            continue;
+        }
         bool known = false;
         for (const auto& f : kFields) {
             if (key != f.field) continue;
             known = true;
             for (const char* c : f.controllers) d.controllers.insert(c);
         }
-        if (!known) d.everything = true;  // `unified`, or a field newer than berth
+        if (!known) d.everything = true;  // a field newer than berth
     }
     return d;
 }

@@ -8,8 +8,8 @@
 namespace berth {
 
 struct PluginDemand {
-    // Something berth cannot map to controllers (the v2 `unified` map, a
-    // resource it does not know): every plugin is loaded, as before.
+    // Something berth cannot map to controllers (a resource it does not
+    // know, a malformed `unified` key): every plugin is loaded, as before.
     bool everything = false;
     // cgroup controllers (a plugin's controller() or v1_controller()).
     std::set<std::string> controllers;

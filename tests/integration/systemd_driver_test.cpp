@@ -176,6 +176,28 @@ TEST_F(SystemdDriver, CrashAtEveryCreateStepIsRecoveredByDeleteForce) {
     }
 }
 
+// What systemd has no property for is written by the plugins into the
+// delegated scope: the device allowlist (an eBPF program) and hugetlb.
+TEST_F(SystemdDriver, PluginsApplyWhatSystemdHasNoPropertyFor) {
+    const std::string c = id("sd");
+    Bundle b(tmp_->path() + "/b", {"sh", "-c",
+                                   "mknod /dev/lc c 10 237 && echo mknod-ok; if true </dev/lc; then echo open-ok; else echo open-failed; fi; "
+                                   "cat /sys/fs/cgroup/hugetlb.2MB.max"});
+    for (const char* set : {"bounding", "effective", "permitted"}) {
+        nlohmann::json& caps = b.config["process"]["capabilities"][set];
+        if (!caps.is_array()) caps = nlohmann::json::array();
+        caps.push_back("CAP_MKNOD");
+    }
+    b.config["linux"]["cgroupsPath"] = "system.slice:berth:" + c;
+    b.config["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "2MB"}, {"limit", 4194304}}};
+    ASSERT_EQ(b.config["linux"]["resources"]["devices"], nlohmann::json::parse(R"([{"allow":false,"access":"rwm"}])"));
+    b.save();
+    Result r = berth({"--systemd-cgroup", "run", "--bundle", b.dir(), c});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "mknod-ok\nopen-failed\n4194304\n") << r.err;
+    EXPECT_EQ(sh("systemctl list-units --all --no-legend berth-" + c + ".scope"), "");
+}
+
 TEST_F(SystemdDriver, BadCgroupsPathIsRefusedNamingTheField) {
     const std::string c = id("sd");
     Bundle b(tmp_->path() + "/b", {"true"});

@@ -481,7 +481,13 @@ TEST(PluginDemand, FromResources) {
     EXPECT_TRUE(d.controllers.empty());
     EXPECT_FALSE(d.everything);
     // What berth cannot map loads every plugin.
-    EXPECT_TRUE(berth::plugin_demand(R"({"unified":{"io.max":"8:0 rbps=1"}})", false).everything);
+    // unified: each key's controller, none for the runtime's cgroup.* files.
+    d = berth::plugin_demand(R"({"unified":{"io.max":"8:0 rbps=1","misc.max":"sev 1","cgroup.max.depth":"3"}})", false);
+    EXPECT_FALSE(d.everything);
+    EXPECT_EQ(d.controllers, (std::set<std::string>{"io", "misc"}));
+    EXPECT_TRUE(berth::demand_knows_controller("misc"));
+    EXPECT_TRUE(berth::plugin_demand(R"({"unified":{"nodot":"1"}})", false).everything);
+    EXPECT_TRUE(berth::plugin_demand(R"({"unified":{".max":"1"}})", false).everything);
     EXPECT_TRUE(berth::plugin_demand(R"({"newField":{"x":1}})", false).everything);
     EXPECT_TRUE(berth::plugin_demand("[1]", false).everything);
     EXPECT_TRUE(berth::plugin_demand("{not json", false).everything);
