@@ -13,22 +13,13 @@
 #include <string>
 
 #include "harness.hpp"
+#include "systemd_test_util.hpp"
 
 namespace berth::test {
 namespace {
 
-bool under_systemd() { return ::access("/run/systemd/system", F_OK) == 0; }
-
-std::string sh(const std::string& cmd) {
-    std::string out;
-    if (FILE* p = ::popen((cmd + " 2>&1").c_str(), "r")) {
-        char buf[512];
-        while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-        ::pclose(p);
-    }
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
-}
+using berth::test::systemd_util::sh;
+using berth::test::systemd_util::under_systemd;
 
 class SystemdDriver : public ContainerTest {
 protected:

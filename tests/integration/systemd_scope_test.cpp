@@ -18,13 +18,15 @@
 #include "cgroups/systemd/systemd_scope.hpp"
 #include "cgroups/systemd/systemd_unit.hpp"
 #include "errors/error.hpp"
+#include "systemd_test_util.hpp"
 
 namespace {
 
 namespace sd = berth::systemd;
 namespace fs = std::filesystem;
 
-bool under_systemd() { return ::access("/run/systemd/system", F_OK) == 0; }
+using berth::test::systemd_util::sh;
+using berth::test::systemd_util::under_systemd;
 
 std::string slurp(const std::string& path) {
     std::ifstream f(path);
@@ -33,17 +35,6 @@ std::string slurp(const std::string& path) {
     std::string s = ss.str();
     while (!s.empty() && s.back() == '\n') s.pop_back();
     return s;
-}
-
-std::string sh(const std::string& cmd) {
-    std::string out;
-    if (FILE* p = ::popen((cmd + " 2>&1").c_str(), "r")) {
-        char buf[512];
-        while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-        ::pclose(p);
-    }
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
 }
 
 pid_t sleeper() {

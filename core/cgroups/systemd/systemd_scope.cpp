@@ -14,26 +14,30 @@ namespace berth::systemd {
 
 namespace {
 
+// The sd-bus functions we use, one list for the table and its loader.
+#define BERTH_SD_FUNCTIONS(X) \
+    X(sd_bus_open_system) \
+    X(sd_bus_flush_close_unref) \
+    X(sd_bus_message_new_method_call) \
+    X(sd_bus_message_append) \
+    X(sd_bus_message_append_array) \
+    X(sd_bus_message_open_container) \
+    X(sd_bus_message_close_container) \
+    X(sd_bus_message_read) \
+    X(sd_bus_message_unref) \
+    X(sd_bus_call) \
+    X(sd_bus_match_signal) \
+    X(sd_bus_slot_unref) \
+    X(sd_bus_process) \
+    X(sd_bus_wait) \
+    X(sd_bus_error_free) \
+    X(sd_bus_error_has_name)
+
 // The sd-bus functions we use, resolved from libsystemd.so.0 on first use.
 // The header gives their exact types; nothing is linked.
 struct SdBus {
 #define BERTH_SD(fn) decltype(&::fn) fn = nullptr;
-    BERTH_SD(sd_bus_open_system)
-    BERTH_SD(sd_bus_flush_close_unref)
-    BERTH_SD(sd_bus_message_new_method_call)
-    BERTH_SD(sd_bus_message_append)
-    BERTH_SD(sd_bus_message_append_array)
-    BERTH_SD(sd_bus_message_open_container)
-    BERTH_SD(sd_bus_message_close_container)
-    BERTH_SD(sd_bus_message_read)
-    BERTH_SD(sd_bus_message_unref)
-    BERTH_SD(sd_bus_call)
-    BERTH_SD(sd_bus_match_signal)
-    BERTH_SD(sd_bus_slot_unref)
-    BERTH_SD(sd_bus_process)
-    BERTH_SD(sd_bus_wait)
-    BERTH_SD(sd_bus_error_free)
-    BERTH_SD(sd_bus_error_has_name)
+    BERTH_SD_FUNCTIONS(BERTH_SD)
 #undef BERTH_SD
 };
 
@@ -48,22 +52,7 @@ const SdBus& sdbus() {
             if (!fn) throw Error(std::string("--systemd-cgroup: libsystemd.so.0 has no ") + name + " (systemd too old)");
         };
 #define BERTH_SD(fn) load(t.fn, #fn);
-        BERTH_SD(sd_bus_open_system)
-        BERTH_SD(sd_bus_flush_close_unref)
-        BERTH_SD(sd_bus_message_new_method_call)
-        BERTH_SD(sd_bus_message_append)
-        BERTH_SD(sd_bus_message_append_array)
-        BERTH_SD(sd_bus_message_open_container)
-        BERTH_SD(sd_bus_message_close_container)
-        BERTH_SD(sd_bus_message_read)
-        BERTH_SD(sd_bus_message_unref)
-        BERTH_SD(sd_bus_call)
-        BERTH_SD(sd_bus_match_signal)
-        BERTH_SD(sd_bus_slot_unref)
-        BERTH_SD(sd_bus_process)
-        BERTH_SD(sd_bus_wait)
-        BERTH_SD(sd_bus_error_free)
-        BERTH_SD(sd_bus_error_has_name)
+        BERTH_SD_FUNCTIONS(BERTH_SD)
 #undef BERTH_SD
         return t;  // the library stays loaded for the process's life
     }();
