@@ -1,5 +1,6 @@
 #include "plugins/registry.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,9 +92,11 @@ public:
     void save() {
         if (!dirty_) return;
         try {
+            remove_stale_temps();
             // Creates run in parallel: each writes its own file, then renames.
+            // No fsync: the index is a cache, losing it costs one full load.
             const std::string mine = path_ + "." + std::to_string(::getpid());
-            write_file_atomic(mine, index_.dump(), 0600);
+            write_file_replace(mine, index_.dump(), 0600);
             if (::rename(mine.c_str(), path_.c_str()) < 0) {
                 const int err = errno;
                 ::unlink(mine.c_str());
@@ -106,6 +109,22 @@ public:
     }
 
 private:
+    // A create killed while saving leaves PATH.PID (or PATH.PID.tmp) behind:
+    // remove those whose process is gone. A live one is another create's.
+    void remove_stale_temps() const {
+        const std::filesystem::path p(path_);
+        const std::string prefix = p.filename().string() + ".";
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(p.parent_path(), ec)) {
+            const std::string name = entry.path().filename().string();
+            if (name.compare(0, prefix.size(), prefix) != 0) continue;
+            std::string rest = name.substr(prefix.size());
+            if (rest.size() > 4 && rest.compare(rest.size() - 4, 4, ".tmp") == 0) rest.resize(rest.size() - 4);
+            if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string::npos) continue;
+            if (::kill(static_cast<pid_t>(std::stol(rest)), 0) < 0 && errno == ESRCH) ::unlink(entry.path().c_str());
+        }
+    }
+
     std::string path_;
     nlohmann::json index_;
     bool dirty_ = false;

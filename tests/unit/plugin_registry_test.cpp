@@ -4,6 +4,7 @@
 // root-owned temp dir for each test.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -553,6 +554,24 @@ TEST_F(PluginsOnDemand, LoadsOnlyWhatTheContainerNeeds) {
     // A corrupt record is only a cost.
     std::ofstream(index_) << "{garbage";
     EXPECT_TRUE(loaded(load(nothing), "cgroup-pids"));
+}
+
+// A create killed between writing its copy of the index and the rename
+// leaves INDEX.PID (or INDEX.PID.tmp): the next save removes those of
+// processes that are gone, never a live one's.
+TEST_F(PluginsOnDemand, StaleIndexTempFilesAreRemoved) {
+    const pid_t child = ::fork();
+    if (child == 0) _exit(0);
+    ASSERT_GT(child, 0);
+    ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+    const std::string dead = index_ + "." + std::to_string(child);
+    const std::string live = index_ + ".1";
+    for (const std::string& f : {dead, dead + ".tmp", live}) std::ofstream(f) << "{}";
+    load(berth::plugin_demand("{}", false));  // no index yet: records, saves
+    EXPECT_TRUE(fs::exists(index_));
+    EXPECT_FALSE(fs::exists(dead));
+    EXPECT_FALSE(fs::exists(dead + ".tmp"));
+    EXPECT_TRUE(fs::exists(live)) << "pid 1 is alive: its file is not ours to remove";
 }
 
 TEST_F(PluginsOnDemand, SkippedPluginsAreStillChecked) {
