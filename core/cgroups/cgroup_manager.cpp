@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <sstream>
 
@@ -34,7 +35,10 @@ std::string to_string(CgroupMode m) {
 json CgroupPaths::to_json() const {
     json j = {{"mode", to_string(mode)}, {"unified", unified}, {"v1", v1},          {"created", created},
               {"prune", prune},         {"planned", planned}, {"existing", existing}};
-    if (!systemd_unit.empty()) j["systemdUnit"] = systemd_unit;
+    if (!systemd_unit.empty()) {
+        j["systemdUnit"] = systemd_unit;
+        j["systemdCgroupId"] = systemd_cgroup_id;
+    }
     return j;
 }
 
@@ -84,6 +88,12 @@ CgroupPaths CgroupPaths::from_json(const json& j) {
         if (p.systemd_unit.size() <= sfx.size() || p.systemd_unit.compare(p.systemd_unit.size() - sfx.size(), sfx.size(), sfx) != 0 ||
             p.systemd_unit.find_first_of("/ \n") != std::string::npos)
             fail("systemdUnit", "\"" + p.systemd_unit + "\" must be a scope unit name");
+        // ... and the one whose directory is the container's.
+        if (std::filesystem::path(p.unified).filename() != p.systemd_unit)
+            fail("systemdUnit", "\"" + p.systemd_unit + "\" is not the unit of " + p.unified);
+        auto id = j.find("systemdCgroupId");
+        if (id == j.end() || !id->is_number_unsigned() || id->get<uint64_t>() == 0) fail("systemdCgroupId", "must be a cgroup id");
+        p.systemd_cgroup_id = id->get<uint64_t>();
     }
     return p;
 }
@@ -718,6 +728,20 @@ void CgroupManager::update(const CgroupPaths& paths, const Resources& r) const {
 }
 
 void CgroupManager::destroy(const CgroupPaths& paths, bool kill_members) {
+    if (!paths.systemd_unit.empty()) {
+        // Systemd removed the scope with its last process; a scope of the
+        // same name now is another container's: neither killed nor stopped.
+        struct stat sb;
+        const bool there = ::stat(paths.unified.c_str(), &sb) == 0;
+        if (!there || sb.st_ino != paths.systemd_cgroup_id) {
+            if (there)
+                log_warning("cgroup " + paths.unified + " is no longer the container's (" + paths.systemd_unit +
+                            " was made again since): left alone");
+            else
+                systemd::SystemdScope::reset_failed(paths.systemd_unit);  // a failed scope keeps its name
+            return;
+        }
+    }
     // Kill until empty: a process may fork while we read the list.
     for (int round = 0; kill_members && round < 200; ++round) {
         auto left = pids(paths);

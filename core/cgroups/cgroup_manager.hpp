@@ -34,6 +34,10 @@ struct CgroupPaths {
     // --systemd-cgroup: the v2 directory is this transient unit's (e.g.
     // "berth-c1.scope"); systemd makes and removes it, destroy stops the unit.
     std::string systemd_unit;
+    // The scope directory's inode (its cgroup id, never reused) when the unit
+    // was ours: a scope is removed with its last process, and a later
+    // container may get one of the same name, which destroy leaves alone.
+    uint64_t systemd_cgroup_id = 0;
 
     nlohmann::json to_json() const;
     static CgroupPaths from_json(const nlohmann::json& j);

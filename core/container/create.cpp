@@ -236,17 +236,25 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // cgroupsPath is slice:prefix:name; it is made once init exists (a
     // scope needs a pid), so init is cloned outside it and moved in by systemd.
     std::optional<systemd::UnitPlacement> unit;
+    std::vector<systemd::Property> unit_properties;
     if (ctx.systemd_cgroup) {
         if (cgroups.layout().mode != CgroupMode::Unified)
             throw Error("--systemd-cgroup: berth's systemd driver needs cgroup v2 alone (unified); this host's cgroups are " +
                         to_string(cgroups.layout().mode));
         unit = systemd::parse_cgroups_path(s.linux.cgroups_path, opts.id);
+        unit_properties = systemd::resource_properties(s.linux.resources, systemd::shares_to_weight_dlopen);
     }
     CgroupPaths cg = cgroups.plan(unit ? unit->cgroup : s.linux.cgroups_path, opts.id);
-    if (unit) {
-        cg.systemd_unit = unit->unit;
-        cg.planned.clear();  // systemd's to make and remove, never ours
-    }
+    if (unit) cg.planned.clear();  // systemd's to make and remove, never ours
+    // What state.json says of the cgroup. Of a scope, nothing until
+    // StartTransientUnit has made it ours: a unit of that name may be another
+    // container's until then, and delete --force after a crash must not touch it.
+    auto saved_cgroup = [&] {
+        if (!unit || !cg.systemd_unit.empty()) return cg.to_json();
+        CgroupPaths none;
+        none.mode = cg.mode;
+        return none.to_json();
+    };
 
     step("validated");
     // --- from here on, the rollback guard undoes what we did
@@ -264,7 +272,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     st.rootfs = rootfs;
     st.created = now_rfc3339();
     st.annotations = std::move(s.annotations);
-    st.cgroup = cg.to_json();
+    st.cgroup = saved_cgroup();
     st.start_container = hooks_to_json(s.hooks.start_container);
     st.poststart = hooks_to_json(s.hooks.poststart);
     st.poststop = hooks_to_json(s.hooks.poststop);
@@ -282,7 +290,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         rollback.set_cgroups(&cg);
         cgroups.create(cg, s.linux.resources);
     }
-    st.cgroup = cg.to_json();
+    st.cgroup = saved_cgroup();
     c.save(st);
     fault_point("create.cgroup-saved");
     step("state dir and cgroup made");
@@ -347,9 +355,15 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         // Only once the unit is ours does the rollback's destroy stop it: a
         // unit of the same name that exists already (UnitExists) is another
         // container's.
-        systemd::SystemdScope::start(*unit, pid, systemd::resource_properties(s.linux.resources, systemd::shares_to_weight_dlopen),
-                                     "berth container " + opts.id)
-            .release();
+        systemd::SystemdScope::start(*unit, pid, unit_properties, "berth container " + opts.id).release();
+        // A crash before this save leaves the scope to systemd: delete
+        // --force kills init (saved above), and systemd removes an empty scope.
+        struct stat scope;
+        if (::stat(cg.unified.c_str(), &scope) < 0) throw_errno("the scope's cgroup", cg.unified);
+        cg.systemd_unit = unit->unit;
+        cg.systemd_cgroup_id = scope.st_ino;
+        st.cgroup = cg.to_json();
+        c.save(st);
         rollback.set_cgroups(&cg);
         fault_point("create.systemd-scope");
         // What systemd has no property for, and the same values again as

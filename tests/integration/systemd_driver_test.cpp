@@ -3,14 +3,15 @@
 //   tests/v2vm/run.sh --systemd --share "$PWD/build" -- "$PWD/build/tests/integration/systemd_driver_test"
 // On a host whose PID 1 is not systemd every test is reported SKIPPED.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "harness.hpp"
 #include "systemd_test_util.hpp"
@@ -187,6 +188,88 @@ TEST_F(SystemdDriver, PluginsApplyWhatSystemdHasNoPropertyFor) {
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "mknod-ok\nopen-failed\n4194304\n") << r.err;
     EXPECT_EQ(sh("systemctl list-units --all --no-legend berth-" + c + ".scope"), "");
+}
+
+// A scope goes with its last process, and its name is free again: deleting a
+// container whose scope is gone must leave a newer container's scope of the
+// same name alone (not kill it, not stop it).
+TEST_F(SystemdDriver, DeleteLeavesANewerScopeOfTheSameNameAlone) {
+    const std::string a = id("sd"), b = id("sd");
+    const std::string path = "system.slice:berth:shared-" + a;
+    const std::string unit = "berth-shared-" + a + ".scope";
+    const std::string dir = "/sys/fs/cgroup/system.slice/" + unit;
+    Bundle ba(tmp_->path() + "/a", {"sh", "-c", "exit 0"});
+    ba.config["linux"]["cgroupsPath"] = path;
+    ba.save();
+    ASSERT_EQ(berth({"--systemd-cgroup", "create", "--bundle", ba.dir(), a}).code, 0);
+    ASSERT_EQ(berth({"start", a}).code, 0);
+    for (int i = 0; i < 500 && exists(dir); ++i) ::usleep(20000);
+    ASSERT_FALSE(exists(dir)) << "systemd did not remove the empty scope";
+
+    Bundle bb(tmp_->path() + "/b", {"sleep", "600"});
+    bb.config["linux"]["cgroupsPath"] = path;
+    bb.save();
+    const std::string pidfile = tmp_->path() + "/b.pid";
+    Result r = berth({"--systemd-cgroup", "create", "--bundle", bb.dir(), "--pid-file", pidfile, b});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const pid_t pid = std::stoi(read_text(pidfile));
+
+    r = berth({"--systemd-cgroup", "delete", a});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(sh("systemctl is-active " + unit), "active") << "deleting the old container stopped the new one's scope";
+    EXPECT_NE(proc_state(pid), 0);
+    EXPECT_NE(proc_state(pid), 'Z');
+    EXPECT_TRUE(leftovers(root_, a).empty());
+    EXPECT_EQ(berth({"delete", "--force", b}).code, 0);
+    EXPECT_EQ(sh("systemctl list-units --all --no-legend " + unit), "");
+}
+
+// A create that dies before StartTransientUnit has made the scope its own
+// (here: stopped right after clone, while another container takes the same
+// cgroupsPath, then killed) must not name that scope in its state: delete
+// --force of it leaves the other container alone.
+TEST_F(SystemdDriver, CrashBeforeTheScopeIsOursLeavesAnothersScopeAlone) {
+    const std::string a = id("sd"), b = id("sd");
+    const std::string path = "system.slice:berth:race-" + a;
+    const std::string unit = "berth-race-" + a + ".scope";
+    Bundle bb(tmp_->path() + "/b", {"sleep", "600"});
+    bb.config["linux"]["cgroupsPath"] = path;
+    bb.save();
+    std::vector<std::string> argv_s = {BERTH_BIN, "--root", root_, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG,
+                                       "--systemd-cgroup", "create", "--bundle", bb.dir(), b};
+    const pid_t creator = ::fork();
+    if (creator == 0) {
+        std::vector<char*> argv;
+        for (auto& s : argv_s) argv.push_back(s.data());
+        argv.push_back(nullptr);
+        char env0[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin", env1[] = "BERTH_FAULT_STOP=create.cloned";
+        char* envp[] = {env0, env1, nullptr};
+        ::execve(argv[0], argv.data(), envp);
+        _exit(127);
+    }
+    ASSERT_GT(creator, 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(creator, &status, WUNTRACED), creator);
+    ASSERT_TRUE(WIFSTOPPED(status)) << "create did not stop at create.cloned (a -Dfault_injection build?)";
+
+    Bundle ba(tmp_->path() + "/a", {"sleep", "600"});
+    ba.config["linux"]["cgroupsPath"] = path;
+    ba.save();
+    const std::string pidfile = tmp_->path() + "/a.pid";
+    Result r = berth({"--systemd-cgroup", "create", "--bundle", ba.dir(), "--pid-file", pidfile, a});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const pid_t pid = std::stoi(read_text(pidfile));
+
+    ::kill(creator, SIGKILL);
+    ASSERT_EQ(::waitpid(creator, &status, 0), creator);
+    r = berth({"--systemd-cgroup", "delete", "--force", b});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(sh("systemctl is-active " + unit), "active") << "delete --force of the crashed create stopped another's scope";
+    EXPECT_NE(proc_state(pid), 0);
+    EXPECT_NE(proc_state(pid), 'Z');
+    EXPECT_TRUE(leftovers(root_, b).empty());
+    EXPECT_EQ(berth({"delete", "--force", a}).code, 0);
+    EXPECT_EQ(sh("systemctl list-units --all --no-legend " + unit), "");
 }
 
 TEST_F(SystemdDriver, BadCgroupsPathIsRefusedNamingTheField) {

@@ -309,6 +309,36 @@ TEST(CgroupPaths, JsonRoundTrip) {
     EXPECT_EQ(v1only.procs_dir(), "/p");
 }
 
+// delete stops the unit state.json names: only the scope of the
+// container's own directory, and only with the cgroup id it had.
+TEST(CgroupPaths, SystemdUnitIsTheDirectorysScope) {
+    berth::CgroupPaths p;
+    p.unified = "/sys/fs/cgroup/system.slice/berth-c1.scope";
+    p.systemd_unit = "berth-c1.scope";
+    p.systemd_cgroup_id = 4242;
+    auto q = berth::CgroupPaths::from_json(p.to_json());
+    EXPECT_EQ(q.systemd_unit, "berth-c1.scope");
+    EXPECT_EQ(q.systemd_cgroup_id, 4242u);
+    auto refused = [&](nlohmann::json j, const std::string& what) {
+        try {
+            berth::CgroupPaths::from_json(j);
+        } catch (const berth::Error& e) {
+            EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+            return;
+        }
+        ADD_FAILURE() << "accepted " << j.dump();
+    };
+    nlohmann::json j = p.to_json();
+    j["systemdUnit"] = "other.scope";
+    refused(j, "is not the unit of /sys/fs/cgroup/system.slice/berth-c1.scope");
+    j = p.to_json();
+    j["systemdUnit"] = "system.slice";
+    refused(j, "must be a scope unit name");
+    j = p.to_json();
+    j.erase("systemdCgroupId");
+    refused(j, "systemdCgroupId");
+}
+
 // ---- validate ----
 
 Resources pids_limit(int64_t n) {

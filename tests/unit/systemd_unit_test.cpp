@@ -59,7 +59,6 @@ TEST(SystemdCgroupsPath, Parses) {
              {"kubepods-burstable.slice:cri-containerd:0123", "kubepods-burstable.slice", "cri-containerd-0123.scope",
               "/kubepods.slice/kubepods-burstable.slice/cri-containerd-0123.scope"},
              {"-.slice:p:n", "-.slice", "p-n.scope", "/p-n.scope"},
-             {"machine.slice:x:machine-pod.slice", "machine.slice", "machine-pod.slice", "/machine.slice/machine-pod.slice"},
          }) {
         auto p = sd::parse_cgroups_path(c.path, "id0");
         EXPECT_EQ(p.slice, c.slice) << c.path;
@@ -70,7 +69,8 @@ TEST(SystemdCgroupsPath, Parses) {
 
 TEST(SystemdCgroupsPath, ErrorsNameTheField) {
     for (const char* bad : {"/berth/c1", "a:b", "a:b:c:d", "system.slice:berth:", "system:berth:c1",
-                            "system.slice:be/rth:c1", "system.slice:berth:c 1", "a.slice:x:b.slice"}) {
+                            "system.slice:be/rth:c1", "system.slice:berth:c 1", "a.slice:x:b.slice",
+                            "machine.slice:x:machine-pod.slice"}) {
         std::string e = error_of([&] { sd::parse_cgroups_path(bad, "c1"); });
         EXPECT_EQ(e.rfind("linux.cgroupsPath: ", 0), 0u) << bad << ": " << e;
     }
@@ -85,6 +85,35 @@ TEST(SystemdBitmap, CpuLists) {
     for (const char* bad : {"a", "3-1", "1,,2", "-1", "1-", "99999"}) {
         std::string e = error_of([&] { sd::cpu_list_to_bitmap(bad, "linux.resources.cpu.cpus"); });
         EXPECT_EQ(e.rfind("linux.resources.cpu.cpus: ", 0), 0u) << bad << ": " << e;
+    }
+}
+
+Resources with(const std::string& json);
+
+// unified keys systemd has a property for become that property, over the
+// structured value; the others are left to the files.
+TEST(SystemdProperties, FromUnified) {
+    auto w = berth::plugins::cpu::shares_to_weight;
+    Resources r = with(R"({"unified":{"memory.high":"33554432","memory.max":"max","memory.min":"1024","pids.max":"7",
+                                      "cpu.weight":"300","cpu.max":"25000 50000","cpuset.cpus":"0-1","io.weight":"50"}})");
+    r.pids = berth::PidsResources{};
+    r.pids->limit = 5;
+    EXPECT_EQ(sd::resource_properties(r, w), (std::vector<Property>{
+                                                 {"TasksMax", uint64_t{7}},  // pids.limit's, replaced
+                                                 {"CPUQuotaPeriodUSec", uint64_t{50000}},
+                                                 {"CPUQuotaPerSecUSec", uint64_t{500000}},
+                                                 {"CPUWeight", uint64_t{300}},
+                                                 {"AllowedCPUs", std::vector<uint8_t>{0x03}},
+                                                 {"MemoryHigh", uint64_t{33554432}},
+                                                 {"MemoryMax", kInf},
+                                                 {"MemoryMin", uint64_t{1024}},
+                                             }));
+    EXPECT_EQ(sd::resource_properties(with(R"({"unified":{"cpu.max":"max"}})"), w),
+              (std::vector<Property>{{"CPUQuotaPerSecUSec", kInf}}));
+    for (const char* bad : {R"({"unified":{"pids.max":"-1"}})", R"({"unified":{"cpu.max":"10000 max"}})",
+                            R"({"unified":{"cpuset.cpus":"x"}})"}) {
+        std::string e = error_of([&] { sd::resource_properties(with(bad), w); });
+        EXPECT_EQ(e.rfind("linux.resources.unified[\"", 0), 0u) << bad << ": " << e;
     }
 }
 

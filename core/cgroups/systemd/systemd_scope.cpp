@@ -170,6 +170,19 @@ void append_property(const SdBus& sd, sd_bus_message* m, const Property& p) {
     }
 }
 
+void reset_failed_on(Bus& bus, const std::string& unit) {
+    const SdBus& sd = bus.sd();
+    sd_bus_message* reset = bus.new_call("ResetFailedUnit");
+    if (sd.sd_bus_message_append(reset, "s", unit.c_str()) < 0) {
+        sd.sd_bus_message_unref(reset);
+        return;
+    }
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sd.sd_bus_call(bus.get(), reset, kJobTimeoutUsec, &error, nullptr);
+    sd.sd_bus_error_free(&error);
+    sd.sd_bus_message_unref(reset);
+}
+
 }  // namespace
 
 SystemdScope SystemdScope::start(const UnitPlacement& placement, pid_t pid, const std::vector<Property>& resources,
@@ -237,15 +250,16 @@ void SystemdScope::stop(const std::string& unit) {
             throw Error("systemd: " + what + ": the stop job ended with \"" + result + "\"");
     }
     // A scope whose processes were killed may be left "failed": clear it.
-    sd_bus_message* reset = bus.new_call("ResetFailedUnit");
-    if (sd.sd_bus_message_append(reset, "s", unit.c_str()) < 0) {
-        sd.sd_bus_message_unref(reset);
-        return;
+    reset_failed_on(bus, unit);
+}
+
+void SystemdScope::reset_failed(const std::string& unit) noexcept {
+    try {
+        Bus bus;
+        reset_failed_on(bus, unit);
+    } catch (...) {
+        // Only a listed failed unit is left.
     }
-    sd_bus_error error = SD_BUS_ERROR_NULL;
-    sd.sd_bus_call(bus.get(), reset, kJobTimeoutUsec, &error, nullptr);
-    sd.sd_bus_error_free(&error);
-    sd.sd_bus_message_unref(reset);
 }
 
 void SystemdScope::set_properties(const std::string& unit, const std::vector<Property>& resources) {

@@ -41,6 +41,9 @@ public:
     // that no failed unit is left listed. A unit that is gone already (a
     // scope is collected once its last process exits) is fine.
     static void stop(const std::string& unit);
+    // ResetFailedUnit alone, best effort (never throws): a scope whose
+    // processes are gone was removed by systemd, unless it ended failed.
+    static void reset_failed(const std::string& unit) noexcept;
 
     // SetUnitProperties(unit, runtime=true, resources): `update` tells
     // systemd the new values before writing the files, or a daemon-reload

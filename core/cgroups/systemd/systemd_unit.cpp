@@ -30,6 +30,67 @@ bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// systemd's CPUQuota is per second in 10 ms steps: round up, as runc does,
+// so that the limit is never tighter than asked.
+uint64_t quota_per_sec(uint64_t quota, uint64_t period) {
+    uint64_t per_sec = quota * 1000000 / (period != 0 ? period : kDefaultPeriod);
+    if (per_sec % 10000 != 0) per_sec = (per_sec / 10000 + 1) * 10000;
+    return per_sec;
+}
+
+void set_property(std::vector<Property>& props, Property p) {
+    for (Property& q : props)
+        if (q.name == p.name) {
+            q = std::move(p);
+            return;
+        }
+    props.push_back(std::move(p));
+}
+
+// The unified keys systemd has a property for, as runc maps them: a value
+// written only as a file would be put back by systemd's own on the next
+// daemon-reload. Unified wins over the structured fields (runc's order).
+void add_unified_properties(const nlohmann::json& unified, std::vector<Property>& props) {
+    for (const auto& [key, v] : unified.items()) {
+        if (!v.is_string()) continue;  // the manager's validate names it
+        const std::string text = v.get<std::string>();
+        const std::string field = "linux.resources.unified[\"" + key + "\"]";
+        auto number = [&](const std::string& t) -> uint64_t {
+            if (t == "max") return kInfinity;
+            if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string::npos)
+                throw Error(field + ": \"" + text + "\": want a number or \"max\"");
+            return std::stoull(t);
+        };
+        static const std::pair<const char*, const char*> kPlain[] = {
+            {"memory.min", "MemoryMin"}, {"memory.low", "MemoryLow"},   {"memory.high", "MemoryHigh"},
+            {"memory.max", "MemoryMax"}, {"memory.swap.max", "MemorySwapMax"}, {"pids.max", "TasksMax"},
+        };
+        bool done = false;
+        for (const auto& [file, property] : kPlain)
+            if (key == file) {
+                set_property(props, {property, number(text)});
+                done = true;
+            }
+        if (done) continue;
+        if (key == "cpu.weight") {
+            set_property(props, {"CPUWeight", number(text)});
+        } else if (key == "cpu.max") {
+            // "QUOTA [PERIOD]", QUOTA "max" for none.
+            const size_t sp = text.find(' ');
+            const std::string quota = text.substr(0, sp);
+            const uint64_t period = sp == std::string::npos ? 0 : number(text.substr(sp + 1));
+            if (period == kInfinity) throw Error(field + ": \"" + text + "\": the period cannot be \"max\"");
+            if (period != 0) set_property(props, {"CPUQuotaPeriodUSec", period});
+            const uint64_t q = number(quota);
+            set_property(props, {"CPUQuotaPerSecUSec", q == kInfinity ? kInfinity : quota_per_sec(q, period)});
+        } else if (key == "cpuset.cpus") {
+            set_property(props, {"AllowedCPUs", cpu_list_to_bitmap(text, field)});
+        } else if (key == "cpuset.mems") {
+            set_property(props, {"AllowedMemoryNodes", cpu_list_to_bitmap(text, field)});
+        }
+    }
+}
+
 }  // namespace
 
 std::string expand_slice(const std::string& slice) {
@@ -69,17 +130,12 @@ UnitPlacement parse_cgroups_path(const std::string& cgroups_path, const std::str
     if (name.empty()) bad_path(path, "the name (after the second \":\") is empty");
     if (!plain_unit_chars(prefix) || !plain_unit_chars(name))
         bad_path(path, "prefix and name may hold only [A-Za-z0-9:_.@-]");
-    if (ends_with(name, ".slice")) {
-        // The container gets a slice of its own; it must sit below the parent.
-        const std::string own = expand_slice(name);
-        if (own.compare(0, slice_dir.size(), slice_dir) != 0 || (slice_dir != "/" && own.size() > slice_dir.size() && own[slice_dir.size()] != '/'))
-            bad_path(path, "the slice \"" + name + "\" is not below \"" + p.slice + "\"");
-        p.unit = name;
-        p.cgroup = own;
-    } else {
-        p.unit = (prefix.empty() ? "" : prefix + "-") + name + ".scope";
-        p.cgroup = (slice_dir == "/" ? "" : slice_dir) + "/" + p.unit;
-    }
+    // runc makes a container of its own slice when the name is one; berth's
+    // driver makes scopes only, and says so before anything exists.
+    if (ends_with(name, ".slice"))
+        bad_path(path, "a container of its own slice is not supported by berth's systemd driver; name a scope (slice:prefix:name)");
+    p.unit = (prefix.empty() ? "" : prefix + "-") + name + ".scope";
+    p.cgroup = (slice_dir == "/" ? "" : slice_dir) + "/" + p.unit;
     return p;
 }
 
@@ -134,12 +190,7 @@ std::vector<Property> resource_properties(const Resources& r, uint64_t (*shares_
         if (period != 0) props.push_back({"CPUQuotaPeriodUSec", period});
         if (quota != 0 || period != 0) {
             uint64_t per_sec = kInfinity;
-            if (quota > 0) {
-                // systemd keeps CPUQuota per second in 10 ms steps: round up,
-                // as runc does, so that the limit is never tighter than asked.
-                per_sec = static_cast<uint64_t>(quota) * 1000000 / (period != 0 ? period : kDefaultPeriod);
-                if (per_sec % 10000 != 0) per_sec = (per_sec / 10000 + 1) * 10000;
-            }
+            if (quota > 0) per_sec = quota_per_sec(static_cast<uint64_t>(quota), period);
             props.push_back({"CPUQuotaPerSecUSec", per_sec});
         }
     }
@@ -155,6 +206,7 @@ std::vector<Property> resource_properties(const Resources& r, uint64_t (*shares_
         if (cpu.contains("mems") && cpu["mems"].is_string() && !cpu["mems"].get<std::string>().empty())
             props.push_back({"AllowedMemoryNodes", cpu_list_to_bitmap(cpu["mems"].get<std::string>(), "linux.resources.cpu.mems")});
     }
+    if (j.is_object() && j.contains("unified") && j["unified"].is_object()) add_unified_properties(j["unified"], props);
     return props;
 }
 

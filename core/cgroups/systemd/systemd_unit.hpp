@@ -15,7 +15,7 @@ namespace berth::systemd {
 
 struct UnitPlacement {
     std::string slice;   // the Slice= property, e.g. "system.slice"
-    std::string unit;    // e.g. "berth-c1.scope" (or "x.slice" when the name is a slice)
+    std::string unit;    // e.g. "berth-c1.scope"
     std::string cgroup;  // below the cgroup2 mount, e.g. "/system.slice/berth-c1.scope"
 };
 
@@ -25,7 +25,8 @@ std::string expand_slice(const std::string& slice);
 
 // cgroupsPath "slice:prefix:name" as runc reads it: an empty slice is
 // "system.slice"; the unit is "<prefix>-<name>.scope" ("<name>.scope" with
-// no prefix) unless name ends in ".slice", which is then the unit itself.
+// no prefix). A name ending in ".slice" (runc: a slice of the container's
+// own) is refused, naming the field.
 // An empty cgroupsPath is ":berth:<id>", as runc's is ":runc:<id>".
 UnitPlacement parse_cgroups_path(const std::string& cgroups_path, const std::string& id);
 
@@ -47,8 +48,11 @@ std::vector<uint8_t> cpu_list_to_bitmap(const std::string& list, const std::stri
 // v2 driver sets them: MemoryMax, MemoryLow, MemorySwapMax, TasksMax,
 // CPUWeight (from shares with `shares_to_weight`, the cpu plugin's curve),
 // CPUQuotaPerSecUSec and CPUQuotaPeriodUSec, AllowedCPUs and
-// AllowedMemoryNodes. What systemd has no property for is left to the
-// plugins, which write it into the delegated cgroup afterwards.
+// AllowedMemoryNodes; and from `unified`, as runc maps it, memory.min, .low,
+// .high, .max, .swap.max, pids.max, cpu.weight, cpu.max, cpuset.cpus and
+// .mems (over the structured values). What systemd has no property for is
+// left to the plugins, which write it into the delegated cgroup afterwards.
+// Throws naming the field when a value cannot be one.
 std::vector<Property> resource_properties(const Resources& r, uint64_t (*shares_to_weight)(uint64_t));
 
 }  // namespace berth::systemd
