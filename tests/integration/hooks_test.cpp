@@ -119,7 +119,8 @@ TEST_F(Hooks, StartContainerRunsAtStartInsideTheContainer) {
     EXPECT_EQ(hook_state["pid"], st["pid"]);
     EXPECT_EQ(trim(read_text(b->rootfs() + "/mnt")), link("/proc/" + std::to_string(st["pid"].get<int>()) + "/ns/mnt"))
         << "the hook runs in the container's mount namespace";
-    for (int i = 0; i < 150 && !exists(b->rootfs() + "/seen"); ++i) usleep(20000);
+    // The shell's redirection makes /seen before echo writes into it.
+    for (int i = 0; i < 150 && read_text(b->rootfs() + "/seen") != "ran-after\n"; ++i) usleep(20000);
     EXPECT_EQ(read_text(b->rootfs() + "/seen"), "ran-after\n");
     EXPECT_EQ(state(c)["status"], "running");
 }
