@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cgroups/unified_resources.hpp"
+#include "errors/error.hpp"
+
 namespace berth {
 namespace {
 
@@ -55,14 +58,13 @@ PluginDemand plugin_demand(const std::string& resources_json, bool has_mounts) {
         if (empty_value(value)) continue;
         if (key == "unified" && value.is_object()) {
             // Each key names its controller ("memory.high" → memory); the
-            // runtime's own cgroup.* files need no plugin. A key of another
-            // shape loads everything, so that validation explains it.
+            // runtime's own cgroup.* files need no plugin. A key the manager
+            // refuses loads everything, so that validation explains it.
             for (const auto& [file, v] : value.items()) {
-                const size_t dot = file.find('.');
-                if (dot == std::string::npos || dot == 0) {
+                try {
+                    if (std::string c = unified_key_controller(file); c != "cgroup") d.controllers.insert(std::move(c));
+                } catch (const Error&) {
                     d.everything = true;
-                } else if (file.compare(0, dot, "cgroup") != 0) {
-                    d.controllers.insert(file.substr(0, dot));
                 }
             }
             continue;

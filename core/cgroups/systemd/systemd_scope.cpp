@@ -64,6 +64,13 @@ constexpr const char* kPath = "/org/freedesktop/systemd1";
 constexpr const char* kManager = "org.freedesktop.systemd1.Manager";
 constexpr uint64_t kJobTimeoutUsec = 30 * 1000000ull;
 
+// "systemd: WHAT: MESSAGE (org.freedesktop...Name)" of a failed call.
+std::string bus_error_text(const std::string& what, const sd_bus_error& error, int r) {
+    std::string msg = "systemd: " + what + ": " + (error.message ? error.message : strerror(-r));
+    if (error.name) msg += std::string(" (") + error.name + ")";
+    return msg;
+}
+
 void check(int r, const std::string& what) {
     if (r < 0) throw Error("systemd: " + what + ": " + std::string(strerror(-r)), -r);
 }
@@ -105,8 +112,7 @@ public:
         sd_.sd_bus_message_unref(m);
         if (r < 0) {
             const bool ok = tolerated && sd_.sd_bus_error_has_name(&error, tolerated);
-            std::string msg = "systemd: " + what + ": " + (error.message ? error.message : strerror(-r));
-            if (error.name) msg += std::string(" (") + error.name + ")";
+            std::string msg = bus_error_text(what, error, r);
             sd_.sd_bus_error_free(&error);
             if (ok) return "";
             throw Error(msg, -r);
@@ -282,8 +288,7 @@ void SystemdScope::set_properties(const std::string& unit, const std::vector<Pro
     int r = sd.sd_bus_call(bus.get(), m, kJobTimeoutUsec, &error, nullptr);
     sd.sd_bus_message_unref(m);
     if (r < 0) {
-        std::string msg = "systemd: " + what + ": " + (error.message ? error.message : strerror(-r));
-        if (error.name) msg += std::string(" (") + error.name + ")";
+        std::string msg = bus_error_text(what, error, r);
         sd.sd_bus_error_free(&error);
         throw Error(msg, -r);
     }
