@@ -133,8 +133,9 @@ TEST_F(SystemdScopeTest, StoppingAGoneUnitIsFine) {
 }
 
 TEST_F(SystemdScopeTest, SliceUnitsAreRefusedNamingTheField) {
-    auto p = sd::parse_cgroups_path("machine.slice:x:machine-" + id_ + ".slice", id_);
+    // Refused when the path is parsed, before any unit exists.
     try {
+        auto p = sd::parse_cgroups_path("machine.slice:x:machine-" + id_ + ".slice", id_);
         sd::SystemdScope::start(p, child_, {}, "x");
         ADD_FAILURE() << "a slice unit was accepted";
     } catch (const berth::Error& e) {
