@@ -129,7 +129,9 @@ bench_smoke() {
 tier "benchmark smoke: bench/compare.sh -n 2 --quick" bench_smoke
 tier "benchmark smoke: bench/plugins.sh -n 2 (five plugins vs all in-tree)" \
     bench/plugins.sh -n 2 --rss-rounds 1 --berth build/cli/berth
-tier "plugin SDK example built out of tree" tests/scripts/sdk-example.sh
+# The SDK as installed from the tested build (meson install --destdir): no
+# second build of berth.
+tier "plugin SDK example built out of tree" env SDK_EXAMPLE_INSTALL_FROM=build tests/scripts/sdk-example.sh
 tier "fuzzers (30 s each, ASan+UBSan)" tests/fuzz/run.sh 30
 
 echo "tiers: $passed passed, $failed failed, $SECONDS s"
