@@ -47,8 +47,8 @@ tier "unit and integration tests under ASan+UBSan" sanitized_tests
 # the same path. A TCG guest keeps one core busy, so they run in two lanes at
 # once (one per core), each lane's log printed when both are done.
 v2vm=tests/v2vm/run.sh
-# The devices test allows /dev/loop-control (loop module); cpuset update needs
-# two CPUs, the io throttles a loop device, hugetlb enforcement free huge pages.
+# cpuset update needs two CPUs, the io throttles a loop device, hugetlb
+# enforcement free huge pages.
 controllers_cmd="echo 4 >/proc/sys/vm/nr_hugepages && exec $PWD/build/tests/integration/cgroup_controllers_test --gtest_brief=1"
 # The systemd cgroup driver against a real systemd: the guest boots the host's
 # systemd as PID 1 (--systemd). Where PID 1 is not systemd these tests report
@@ -86,6 +86,7 @@ guest_lane() {  # guest_lane 1|2
         tier "cgroup v2 guest, non-root leaf (systemd-like): cgroup_limits_test" \
             "$v2vm" --share "$PWD/build" --cgroup ci/job.scope --timeout 900 -- \
             "$PWD/build/tests/integration/cgroup_limits_test" --gtest_brief=1
+        # The devices test's allowed device is /dev/loop-control.
         guest cgroup_devices_test --modules loop
     else
         guest lifecycle_test
@@ -101,7 +102,8 @@ guest_lane() {  # guest_lane 1|2
     fi
 }
 guest_tiers() {
-    "$v2vm" --prepare >/dev/null || return 1
+    # A guest that cannot be prepared is a failure, not seventeen silent passes.
+    "$v2vm" --prepare >/dev/null || { failed=$((failed + 1)); echo "=== cgroup v2 guest: v2vm --prepare: FAIL"; return; }
     local dir
     dir=$(mktemp -d /tmp/berth-guest-lanes.XXXXXX)
     for lane in 1 2; do
