@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "errors/error.hpp"
 #include "log/log.hpp"
@@ -74,16 +76,21 @@ public:
         struct stat sb;
         if (::stat(path_.c_str(), &sb) == 0 && (sb.st_uid != 0 || (sb.st_mode & 022) != 0))
             index_ = nlohmann::json::object();
+        // Every create parses the whole index: one grown past its bound
+        // (build trees come and go) is pruned at this create's save.
+        dirty_ = index_.size() > kMaxEntries;
     }
 
     // The record of `file` if it is current for this file and these settings.
-    const nlohmann::json* find(const std::string& file, const nlohmann::json& identity) const {
+    const nlohmann::json* find(const std::string& file, const nlohmann::json& identity) {
+        used_.insert(file);
         auto it = index_.find(file);
         if (it == index_.end() || !it->is_object() || it->value("identity", nlohmann::json()) != identity) return nullptr;
         return &*it;
     }
 
     void record(const std::string& file, nlohmann::json entry) {
+        used_.insert(file);
         if (path_.empty() || index_.value(file, nlohmann::json()) == entry) return;
         index_[file] = std::move(entry);
         dirty_ = true;
@@ -93,6 +100,7 @@ public:
         if (!dirty_) return;
         try {
             remove_stale_temps();
+            prune();
             // Creates run in parallel: each writes its own file, then renames.
             // No fsync: the index is a cache, losing it costs one full load.
             const std::string mine = path_ + "." + std::to_string(::getpid());
@@ -109,6 +117,23 @@ public:
     }
 
 private:
+    static constexpr std::size_t kMaxEntries = 64;
+
+    // Drops the records of plugin files that are gone or were replaced (a
+    // new inode), then, if still over the bound, those this create did not
+    // use: their configs pay one full load again, once.
+    void prune() {
+        for (auto it = index_.begin(); it != index_.end();) {
+            struct stat sb;
+            const auto id = it->is_object() ? it->find("identity") : it->end();
+            const bool current = id != it->end() && id->is_object() && ::stat(it.key().c_str(), &sb) == 0 &&
+                                 id->value("dev", 0ull) == sb.st_dev && id->value("ino", 0ull) == sb.st_ino;
+            it = current ? std::next(it) : index_.erase(it);
+        }
+        if (index_.size() <= kMaxEntries) return;
+        for (auto it = index_.begin(); it != index_.end();) it = used_.count(it.key()) ? std::next(it) : index_.erase(it);
+    }
+
     // A create killed while saving leaves PATH.PID (or PATH.PID.tmp) behind:
     // remove those whose process is gone. A live one is another create's.
     void remove_stale_temps() const {
@@ -127,6 +152,7 @@ private:
 
     std::string path_;
     nlohmann::json index_;
+    std::set<std::string> used_;
     bool dirty_ = false;
 };
 

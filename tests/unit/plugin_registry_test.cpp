@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "error_of.hpp"
 #include "berth/abi.hpp"
 #include "berth/plugin_settings.hpp"
@@ -572,6 +574,45 @@ TEST_F(PluginsOnDemand, StaleIndexTempFilesAreRemoved) {
     EXPECT_FALSE(fs::exists(dead));
     EXPECT_FALSE(fs::exists(dead + ".tmp"));
     EXPECT_TRUE(fs::exists(live)) << "pid 1 is alive: its file is not ours to remove";
+}
+
+// Every create parses the whole index, so it may not grow with every build
+// tree that ever ran: records of files that are gone are dropped when the
+// index is saved, and past 64 records only those this create used are kept.
+TEST_F(PluginsOnDemand, IndexForgetsGoneFilesAndStaysBounded) {
+    const auto nothing = berth::plugin_demand("{}", false);
+    load(nothing);
+    auto read_index = [&] { return nlohmann::json::parse(std::ifstream(index_)); };
+    auto record_of = [](const std::string& file) {
+        struct stat sb;
+        EXPECT_EQ(::stat(file.c_str(), &sb), 0) << file;
+        return nlohmann::json{{"identity", {{"dev", sb.st_dev}, {"ino", sb.st_ino}}}, {"kinds", 1}};
+    };
+    nlohmann::json idx = read_index();
+    ASSERT_EQ(idx.size(), 3u);
+    const std::string other = tmp_ + "/other.so";
+    std::ofstream(other) << "x";
+    idx[tmp_ + "/gone.so"] = {{"identity", {{"dev", 1}, {"ino", 1}}}, {"kinds", 1}};
+    idx[other] = record_of(other);
+    std::ofstream(index_) << idx.dump();
+    // A changed plugin makes this create save the index.
+    install(std::string(TEST_PLUGIN_DIR) + "/../../plugins/cgroup-pids/berth-cgroup-pids.so", pids_);
+    load(nothing);
+    idx = read_index();
+    EXPECT_EQ(idx.size(), 4u) << idx.dump();
+    EXPECT_FALSE(idx.contains(tmp_ + "/gone.so"));
+    EXPECT_TRUE(idx.contains(other)) << "another config's record, under the bound, is kept";
+
+    for (int i = 0; i < 70; ++i) {
+        const std::string f = tmp_ + "/other" + std::to_string(i) + ".so";
+        std::ofstream(f) << "x";
+        idx[f] = record_of(f);
+    }
+    std::ofstream(index_) << idx.dump();
+    load(nothing);  // nothing changed, but the index is over its bound
+    idx = read_index();
+    EXPECT_EQ(idx.size(), 3u) << "only the records this create used";
+    EXPECT_FALSE(loaded(load(nothing), "cgroup-pids")) << "the kept records still let a plugin be skipped";
 }
 
 TEST_F(PluginsOnDemand, SkippedPluginsAreStillChecked) {
