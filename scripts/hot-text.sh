@@ -24,7 +24,7 @@ root=$work/root
 berth=$work/cli/berth
 cleanup() {
     for id in $("$berth" --root "$root" list -q 2>/dev/null); do "$berth" --root "$root" delete --force "$id" >/dev/null 2>&1 || true; done
-    rm -rf "$work"
+    if [ -n "${HOT_TEXT_KEEP:-}" ]; then echo "hot-text.sh: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 # Reconfigured: meson looks for the scripts at configure time.
@@ -83,7 +83,14 @@ profile() {  # profile NAME CMD...: callgrind of berth's own process (not the co
     local name=$1; shift
     valgrind --tool=callgrind --demangle=no --callgrind-out-file="$work/prof.$name.%p" "$@" >/dev/null 2>&1 </dev/null || true
 }
-profile create "${B[@]}" create --bundle "$work/sleep" c1
+# Under valgrind the container's side of create fails (valgrind 3.19 lacks
+# open_tree, which the child calls before it execs berth init), so create
+# and run are profiled up to that failure and the error path; the rest of
+# what they run (state, the fifo, hooks) is profiled through the other
+# verbs, on a container created natively.
+profile create "${B[@]}" create --bundle "$work/sleep" p1
+"${B[@]}" delete --force p1 >/dev/null 2>&1 || true
+"${B[@]}" create --bundle "$work/sleep" c1 >/dev/null 2>&1 </dev/null
 profile start "${B[@]}" start c1
 profile state "${B[@]}" state c1
 profile ps "${B[@]}" ps c1
@@ -92,14 +99,12 @@ profile kill "${B[@]}" kill c1 KILL
 for _ in $(seq 50); do [ "$("${B[@]}" state c1 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = stopped ] && break; sleep 0.1; done
 profile delete "${B[@]}" delete c1
 profile create-cpu "${B[@]}" create --bundle "$work/cpu" c2
-"${B[@]}" delete --force c2
-# Under valgrind the container's side of run fails (valgrind lacks open_tree),
-# so this profiles run's own start and its error path; create covers the rest.
+"${B[@]}" delete --force c2 >/dev/null 2>&1 || true
 profile run "${B[@]}" run --bundle "$work/true" r1
 "${B[@]}" delete --force r1 >/dev/null 2>&1 || true
-profile spec "$berth" spec --bundle "$work/spec-out" || true
 mkdir -p "$work/spec-out"; profile spec "$berth" spec --bundle "$work/spec-out"
 profile list "${B[@]}" list
+grep -q 'LockedContainer4load' "$work"/prof.state.* || { echo "hot-text.sh: the state profile did not load a container" >&2; exit 1; }
 profiles=("$work"/prof.*)
 [ ${#profiles[@]} -ge 10 ] || { echo "hot-text.sh: only ${#profiles[@]} profiles were written" >&2; exit 1; }
 
