@@ -104,7 +104,7 @@ def main():
     ap.add_argument("--map", required=True)
     ap.add_argument("--section", default=".text.hot", help="name of the packed output section")
     ap.add_argument("--object", help="the file name the profiles know BINARY by (default: its own)")
-    ap.add_argument("--verbs", type=lambda v: v.split(","), default="state,kill,start,delete,list,ps,events,spec".split(","),
+    ap.add_argument("--verbs", type=lambda v: v.split(","), default="state,kill,start,delete,create,create-cpu,run,list,ps,events,spec".split(","),
                     help="verbs whose code is packed first, in this order; a profile is named prof.VERB.PID")
     ap.add_argument("profiles", nargs="+")
     args = ap.parse_args()
@@ -124,9 +124,10 @@ def main():
                 continue  # listed whole below / never run before exit
             entry = found.setdefault(pattern(section, file), [set(), start, length])
             entry[0].add(n)
-    # The short verbs' code first, in --verbs order, and within one verb's
-    # part what more profiles share first: `state` then touches the first
-    # windows only, and create's own code comes after everything they share.
+    # Each verb's code after what the verbs before it in --verbs ran, and
+    # within one verb's part what more profiles share first: `state` touches
+    # the first windows only, create and run the part up to theirs, and the
+    # rarer verbs' code (ps, events, list, spec) comes after all of that.
     def rank(n):
         verb = args.profiles[n].rsplit("/", 1)[-1].split(".")[1:2]
         return args.verbs.index(verb[0]) if verb and verb[0] in args.verbs else len(args.verbs)
