@@ -1,8 +1,10 @@
 #!/bin/bash
 # hot-text.sh [BUILD-DIR]: regenerate cli/hot-text.ld and plugins/*/hot-text.ld,
 # the linker scripts that pack the code berth's verbs run (scripts/hot-text.py
-# says why). Run as root, on a build configured as CI builds it (static
-# runtime), after changes that move much code; the `hot_text` test says when
+# says why). Run as root, after changes that move much code, on the release
+# build users install (scripts/setup.sh's build-release, the default): -O2
+# and -O3 inline differently, so scripts made from the test build miss much
+# of the release build's hot code. tests/scripts/installed-build.sh says when
 # the packed part has shrunk too far. Needs valgrind (a developer tool, not a
 # build or CI dependency) and busybox-static.
 #
@@ -16,7 +18,7 @@
 # profile ran.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$repo/build}" && pwd)
+build=$(cd "${1:-$repo/build-release}" && pwd)
 [ "$(id -u)" = 0 ] || { echo "hot-text.sh: run as root (it runs containers)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "hot-text.sh: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 work=$(mktemp -d /tmp/berth-hot-text.XXXXXX)

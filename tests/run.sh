@@ -21,6 +21,9 @@ tier() {  # tier NAME COMMAND...
 echo "=== built in $SECONDS s"
 
 tier "unit and integration tests (meson test)" meson test -C build --print-errorlogs
+# What users install: the README's first command, and the packed code of its
+# release build.
+tier "installed build: scripts/setup.sh, hot text packed" tests/scripts/installed-build.sh
 
 # The clients drive berth as they drive runc: private podman, containerd and
 # dockerd daemons under temp dirs, each scenario a real container.
