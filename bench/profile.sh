@@ -1,0 +1,71 @@
+#!/bin/bash
+# profile.sh [--berth PATH] [--runtimes "berth crun"] [-n CONTAINERS]: where
+# each runtime's time goes, per container. N sequential `run /bin/true` +
+# `delete` in the benchmark's bundle (busybox rootfs, pids and memory limits,
+# as compare.sh) under a system-wide `perf record -g` of CPU samples and
+# context switches; bench/profile.py then splits the CPU time (the runtime's
+# user code by library, its kernel time by system call or page faults, kernel
+# threads, the container's program) and the time the runtime's processes were
+# asleep, by where. Root; needs perf (linux-perf).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+RUNTIMES="berth crun"
+BERTH=
+N=20
+die() { echo "profile.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case $1 in
+        --berth) BERTH=${2:-}; shift 2 || die "--berth needs a path" ;;
+        --runtimes) RUNTIMES=${2:-}; shift 2 || die "--runtimes needs a list" ;;
+        -n) N=${2:-}; shift 2 || die "-n needs a number" ;;
+        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument '$1' (see --help)" ;;
+    esac
+done
+[[ $N =~ ^[1-9][0-9]*$ ]] || die "-n: '$N' is not a positive number"
+[ "$(id -u)" = 0 ] || die "must run as root"
+command -v perf >/dev/null || die "perf missing (apt-get install linux-perf)"
+[ -n "$BERTH" ] || BERTH=$(command -v berth || echo "$repo/build/cli/berth")
+[ -x "$BERTH" ] || die "berth binary '$BERTH' not found (--berth PATH)"
+BERTH=$(readlink -f "$BERTH")
+
+TMP=$(mktemp -d /tmp/berth-profile.XXXXXX)
+ID=pf$$
+trap 'rm -rf "$TMP"' EXIT
+BERTH=$BERTH sh "$repo/tests/scripts/make-bundle.sh" "$TMP/true" /bin/true >/dev/null
+python3 - "$TMP/true/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"].setdefault("resources", {}).update({"memory": {"limit": 64 << 20}, "pids": {"limit": 1024}})
+json.dump(c, open(sys.argv[1], "w"))
+PY
+# The driver: one shell, N containers one after the other.
+cat >"$TMP/loop.sh" <<'EOF2'
+#!/bin/bash
+for ((i = 0; i < $3; i++)); do
+    "$1" run --bundle "$2" "$4-$i" >/dev/null 2>&1 || echo "profile.sh: $1 run failed" >&2
+    "$1" delete --force "$4-$i" >/dev/null 2>&1
+done
+EOF2
+chmod +x "$TMP/loop.sh"
+
+for rt in $RUNTIMES; do
+    case $rt in
+        berth) bin=$BERTH ;;
+        *) bin=$(command -v "$rt") || { echo "profile.sh: skipping $rt: not installed" >&2; continue; } ;;
+    esac
+    cmd=(perf record -q -a -g -F 4999 -e cpu-clock -e sched:sched_switch -o "$TMP/$rt.data"
+         -- "$TMP/loop.sh" "$bin" "$TMP/true" "$N" "$ID")
+    # crun 1.8 refuses hybrid hosts: as in compare.sh, every runtime could run
+    # in a private mount namespace without the unified mount; only crun needs it.
+    if [ "$rt" = crun ] && mountpoint -q /sys/fs/cgroup/unified; then
+        unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified &&
+            mount -t tmpfs -o size=16m berth-profile /sys/fs/cgroup/unified && exec "$@"' sh "${cmd[@]}"
+    else
+        "${cmd[@]}"
+    fi
+    perf script -i "$TMP/$rt.data" --show-task-events -F comm,tid,time,event,period,trace,ip,sym,dso >"$TMP/$rt.txt" 2>/dev/null
+    echo "== $rt ($bin): $N x run /bin/true + delete"
+    python3 "$here/profile.py" "$TMP/$rt.txt" "$N"
+done
