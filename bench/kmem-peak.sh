@@ -38,13 +38,9 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-BERTH=$BERTH sh "$repo/tests/scripts/make-bundle.sh" "$TMP/true" /bin/true >/dev/null
-python3 - "$TMP/true/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["linux"].setdefault("resources", {}).update({"memory": {"limit": 64 << 20}, "pids": {"limit": 1024}})
-json.dump(c, open(sys.argv[1], "w"))
-PY
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+true_bundle "$TMP/true" "$BERTH" || die "cannot make the bundle (tests/scripts/make-bundle.sh)"
 
 # __GFP_ACCOUNT is bit 22 (include/linux/gfp_types.h; the tracepoints print it).
 EVENTS=(-e kmem:kmem_cache_alloc --filter 'accounted == 1'
@@ -59,17 +55,8 @@ for rt in $RUNTIMES; do
     esac
     for ((r = 1; r <= ROUNDS; r++)); do
         cmd=(perf record -q -a -o "$TMP/$rt.data" "${EVENTS[@]}" -- "$bin" run --bundle "$TMP/true" "$ID")
-        # crun 1.8 refuses hybrid hosts: as in compare.sh, it runs in a private
-        # mount namespace without the unified mount (a tmpfs takes the
-        # cgroup.procs it still writes there).
-        if [ "$rt" = crun ] && mountpoint -q /sys/fs/cgroup/unified; then
-            unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified &&
-                mount -t tmpfs -o size=16m berth-kmem /sys/fs/cgroup/unified && exec "$@"' sh "${cmd[@]}" \
-                >"$TMP/out" 2>&1 || { cat "$TMP/out" >&2; die "$rt run failed"; }
-        else
-            "${cmd[@]}" >"$TMP/out" 2>&1 || { cat "$TMP/out" >&2; die "$rt run failed"; }
-        fi
-        "$bin" delete --force "$ID" >/dev/null 2>&1 || true
+        as_runtime "$rt" "${cmd[@]}" >"$TMP/out" 2>&1 || { cat "$TMP/out" >&2; die "$rt run failed"; }
+        as_runtime "$rt" "$bin" delete --force "$ID" >/dev/null 2>&1 || true
         perf script -i "$TMP/$rt.data" -F comm,pid,tid,event,trace >"$TMP/$rt.txt" 2>/dev/null
         echo "== $rt ($bin), round $r"
         python3 "$here/kmem_peak.py" "$TMP/$rt.txt"

@@ -86,3 +86,29 @@ build_tree_plugin_config() {
     } >"$TMP/plugins.yaml"
     echo "$TMP/plugins.yaml"
 }
+
+# true_bundle DIR BERTH: the benchmark's `run /bin/true` bundle (busybox
+# rootfs from make-bundle.sh, pids and memory limits), for profile.sh and
+# kmem-peak.sh.
+true_bundle() {
+    BERTH=$2 sh "$repo/tests/scripts/make-bundle.sh" "$1" /bin/true >/dev/null || return 1
+    python3 - "$1/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"].setdefault("resources", {}).update({"memory": {"limit": 64 << 20}, "pids": {"limit": 1024}})
+json.dump(c, open(sys.argv[1], "w"))
+PY
+}
+
+# as_runtime RT CMD...: runs CMD; for crun on a hybrid host in a private
+# mount namespace without the unified mount (crun 1.8 refuses hybrid hosts;
+# a tmpfs takes the cgroup.procs it still writes there). compare.sh runs
+# every runtime that way; the profilers only crun, the others as installed.
+as_runtime() {
+    if [ "$1" = crun ] && mountpoint -q /sys/fs/cgroup/unified; then
+        unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified &&
+            mount -t tmpfs -o size=16m berth-bench /sys/fs/cgroup/unified && exec "$@"' sh "${@:2}"
+    else
+        "${@:2}"
+    fi
+}

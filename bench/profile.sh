@@ -33,13 +33,9 @@ BERTH=$(readlink -f "$BERTH")
 TMP=$(mktemp -d /tmp/berth-profile.XXXXXX)
 ID=pf$$
 trap 'rm -rf "$TMP"' EXIT
-BERTH=$BERTH sh "$repo/tests/scripts/make-bundle.sh" "$TMP/true" /bin/true >/dev/null
-python3 - "$TMP/true/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["linux"].setdefault("resources", {}).update({"memory": {"limit": 64 << 20}, "pids": {"limit": 1024}})
-json.dump(c, open(sys.argv[1], "w"))
-PY
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+true_bundle "$TMP/true" "$BERTH" || die "cannot make the bundle (tests/scripts/make-bundle.sh)"
 # The driver: one shell, N containers one after the other.
 cat >"$TMP/loop.sh" <<'EOF2'
 #!/bin/bash
@@ -57,14 +53,7 @@ for rt in $RUNTIMES; do
     esac
     cmd=(perf record -q -a -g -F 4999 -e cpu-clock -e sched:sched_switch -o "$TMP/$rt.data"
          -- "$TMP/loop.sh" "$bin" "$TMP/true" "$N" "$ID")
-    # crun 1.8 refuses hybrid hosts: as in compare.sh, every runtime could run
-    # in a private mount namespace without the unified mount; only crun needs it.
-    if [ "$rt" = crun ] && mountpoint -q /sys/fs/cgroup/unified; then
-        unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified &&
-            mount -t tmpfs -o size=16m berth-profile /sys/fs/cgroup/unified && exec "$@"' sh "${cmd[@]}"
-    else
-        "${cmd[@]}"
-    fi
+    as_runtime "$rt" "${cmd[@]}"
     perf script -i "$TMP/$rt.data" --show-task-events -F comm,tid,time,event,period,trace,ip,sym,dso >"$TMP/$rt.txt" 2>/dev/null
     echo "== $rt ($bin): $N x run /bin/true + delete"
     python3 "$here/profile.py" "$TMP/$rt.txt" "$N"
