@@ -9,7 +9,8 @@
 #                                        UPDATE_FIXTURES=1 to replace the kept config.json files)
 #
 # Nothing of the host's podman is used or touched: /etc/containers and
-# /var/lib/containers are not written (checked at the end); the only host file
+# /var/lib/containers are not written (checked at the end; the blob-info cache
+# that podman import makes there as root is removed again, below); the only host file
 # podman reads besides its defaults in /usr/share/containers is
 # /etc/containers/registries.conf.d (CONTAINERS_REGISTRIES_CONF replaces the
 # main file only), which an import does not need.
@@ -173,7 +174,21 @@ host_cgroup_file() {
 make_rootfs "$T/rootfs"
 # Something under /run in the image: podman's tmpfs on /run has tmpcopyup.
 echo from-image >"$T/rootfs/run/copied"
+# As root, podman 4.3's import keeps a blob-info cache in
+# /var/lib/containers/cache whatever storage.conf says (containers/image's
+# default: podman sets no BlobInfoCacheDir). What the import made there is
+# removed again, and only when it holds nothing but that cache file, so that
+# the leftovers check still sees anything else; a cache the host had is left
+# as it was found.
+cache=/var/lib/containers/cache
+had_varlib=0 had_cache=0
+[ -e /var/lib/containers ] && had_varlib=1
+[ -e "$cache" ] && had_cache=1
 tar -C "$T/rootfs" -c . | pm import - "$IMG" >"$T/import.log" 2>&1 || { cat "$T/import.log"; exit 1; }
+if [ $had_cache = 0 ] && [ -d "$cache" ] && [ "$(ls -A "$cache")" = blob-info-cache-v1.boltdb ]; then
+    rm -f "$cache/blob-info-cache-v1.boltdb" && rmdir "$cache"
+    [ $had_varlib = 1 ] || rmdir /var/lib/containers 2>/dev/null || true
+fi
 pm info --format 'runtime={{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}} storage={{.Store.GraphDriverName}} {{.Store.GraphRoot}} conf={{.Store.ConfigFile}} cgroups={{.Host.CgroupManager}} events={{.Host.EventLogger}}' |
     tee "$T/info.txt" >&2
 
