@@ -32,7 +32,19 @@ BERTH=$(readlink -f "$BERTH")
 
 TMP=$(mktemp -d /tmp/berth-profile.XXXXXX)
 ID=pf$$
-trap 'rm -rf "$TMP"' EXIT
+CURRENT=()  # the runtime being profiled and its binary, while its loop runs
+# An interrupted loop leaves its container: deleted here, through the same
+# namespace as the loop.
+cleanup() {
+    local id
+    if [ ${#CURRENT[@]} = 2 ]; then
+        for id in $(as_runtime "${CURRENT[0]}" "${CURRENT[1]}" list -q 2>/dev/null | grep "^$ID-"); do
+            as_runtime "${CURRENT[0]}" "${CURRENT[1]}" delete --force "$id" >/dev/null 2>&1 || true
+        done
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 true_bundle "$TMP/true" "$BERTH" || die "cannot make the bundle (tests/scripts/make-bundle.sh)"
@@ -53,7 +65,9 @@ for rt in $RUNTIMES; do
     esac
     cmd=(perf record -q -a -g -F 4999 -e cpu-clock -e sched:sched_switch -o "$TMP/$rt.data"
          -- "$TMP/loop.sh" "$bin" "$TMP/true" "$N" "$ID")
+    CURRENT=("$rt" "$bin")
     as_runtime "$rt" "${cmd[@]}"
+    CURRENT=()
     perf script -i "$TMP/$rt.data" --show-task-events -F comm,tid,time,event,period,trace,ip,sym,dso >"$TMP/$rt.txt" 2>/dev/null
     echo "== $rt ($bin): $N x run /bin/true + delete"
     python3 "$here/profile.py" "$TMP/$rt.txt" "$N"
