@@ -1,18 +1,16 @@
 // `exec`: a new process in a created or running container.
 //
-// berth forks a helper that it places in the container's cgroup. The helper
-// joins the container's namespaces through a pidfd of init, becomes the
+// berth starts a helper in the container's namespaces and cgroup
+// (fork_in_container: born there, with nothing of the host) that becomes the
 // process (terminal, rlimits, seccomp, user, capabilities, cwd) and execs the
 // program through the sealed-memfd exec stub, so that no process of the
-// container ever reaches the host's berth binary (docs/security.md). pid and
-// time namespaces apply to children only: berth enters them "for children"
-// just around the fork, so the helper is born in them and is berth's own
-// child, which it waits for, relaying its terminal for -t without a console
-// socket (with --detach the process is reparented to the
+// container ever reaches the host's berth binary (docs/security.md). The
+// helper is berth's child, which it waits for, relaying its terminal for -t
+// without a console socket (with --detach the process is reparented to the
 // caller's subreaper, as runc's is).
 //
 // berth and the helper talk over a socketpair (length-prefixed JSON, as with
-// init): berth sends "go" once the helper is in the cgroup; the helper answers
+// init): berth sends "go" once the helper is its child; the helper answers
 // "joined", then "ready" with everything set up but the final exec, and waits
 // for "exec". The socket is close-on-exec, so EOF after "exec" means the stub
 // runs; an "error" carries the helper's own message. The helper's last steps
@@ -53,9 +51,6 @@
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
 #endif
 
 namespace berth {
@@ -98,13 +93,11 @@ void ensure_stdio_open() {
     const spec::Process& proc = plan.proc;
     const int channel = plan.channel;
     try {
-        // If berth dies before the final exec, so do we. (Had it died before
-        // this prctl, the "go" below would read EOF.)
-        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
-        // Nothing of ours runs in the container before we are in its cgroup.
+        // "go": we are berth's child now. If it dies before the final exec,
+        // so do we. (Had it died before this prctl, the next write would
+        // fail with EPIPE and SIGPIPE, and a read would see EOF.)
         if (!receive_message(channel)) _exit(1);
-
-        join_process_namespaces(ns, ~(CLONE_NEWPID | CLONE_NEWTIME));
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
         send_message(channel, {{"type", "joined"}});
         if (ns.flags & CLONE_NEWUSER) {
             if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) throw_errno("become root in the container's user namespace");
@@ -117,27 +110,27 @@ void ensure_stdio_open() {
         setup_session(proc, plan.console);
 
         apply_rlimits(proc.rlimits);
-        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
-        // the user may not keep: load it before the capabilities go.
         // HOME from the container's /etc/passwd when the process has none (runc).
         const std::vector<std::string> env = with_home(proc.env, proc.user.uid);
-        // Only stdio and the caller's preserved fds reach the process. Before
-        // any filter: close_range is ours, and a profile need not allow it.
+        // Only stdio and the caller's preserved fds reach the process (the
+        // rest were closed when we entered, but for the channel and the
+        // stub). Before any filter: close_range is ours, and a profile need
+        // not allow it.
         if (::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
+        // the user may not keep: load it before the capabilities go.
         if (plan.seccomp && !proc.no_new_privileges) load_seccomp(*plan.seccomp, channel);
         switch_user_and_capabilities(proc);
-        if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
+        enter_cwd(proc.cwd);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], env);
-
-        std::vector<std::string> argv_s = {"berth", "exec", exe};
-        argv_s.insert(argv_s.end(), proc.args.begin(), proc.args.end());
-        ExecArgs argv(std::move(argv_s)), envp(env);
+        ExecArgs argv(stub_argv(-1, StubLsmAttr{}, exe, proc.args)), envp(env);
 
         send_message(channel, {{"type", "ready"}});
         if (!receive_message(channel)) _exit(1);
         // From "exec" on, berth may exit (--detach); we must outlive it.
         if (::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        drop_read_override_for_exec();
         // As late as possible: after it, only the exec and the stub's prctl
         // and execve remain (and, with a notify rule, first the sendmsg of
         // the listener fd).
@@ -251,10 +244,14 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     }
     plan.console = console.get();
     plan.stub = stub.get();
-    ContainerHelper h = fork_in_container(ns, cgroup, "cannot exec in a stopped container", "exec helper", [&](int channel) {
-        plan.channel = channel;
-        run_helper(plan, ns);
-    });
+    std::vector<int> keep = {plan.stub};
+    if (plan.console >= 0) keep.push_back(plan.console);
+    for (int fd = 3; fd < 3 + plan.preserve_fds; ++fd) keep.push_back(fd);
+    ContainerHelper h = fork_in_container(ns, cgroup, "cannot exec in a stopped container", "exec helper", keep,
+                                          [&](int channel) {
+                                              plan.channel = channel;
+                                              run_helper(plan, ns);
+                                          });
     ChildGuard& helper = h.child;
     const pid_t pid = h.pid;
     UniqueFd& parent_end = h.channel;

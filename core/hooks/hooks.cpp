@@ -10,6 +10,8 @@
 #include <climits>
 
 #include "errors/error.hpp"
+#include "init/exec_stub.hpp"
+#include "process/process_setup.hpp"
 #include "util/unique_fd.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -24,17 +26,13 @@ const std::vector<std::string>& supported_hook_kinds() {
     return kinds;
 }
 
-static void run_hook(const spec::Hook& h, const std::string& phase, const std::string& state) {
+static void run_hook(const spec::Hook& h, const std::string& phase, const std::string& state, int exec_stub) {
     int in[2];
     if (::pipe2(in, O_CLOEXEC) < 0) throw_errno("pipe");
     UniqueFd rd(in[0]), wr(in[1]);
     std::vector<std::string> args = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env = h.env;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
+    if (exec_stub >= 0) args = stub_argv(-1, StubLsmAttr{}, h.path, args);
+    ExecArgs argv(std::move(args)), envp(h.env);
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork hook");
     if (pid == 0) {
@@ -43,7 +41,16 @@ static void run_hook(const spec::Hook& h, const std::string& phase, const std::s
         // Only stdio: a hook run by init must not get the init channel or
         // the caller's preserved fds.
         ::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-        ::execve(h.path.c_str(), argv.data(), envp.data());
+        if (exec_stub < 0) {
+            ::execve(h.path.c_str(), argv.get(), envp.get());
+        } else {
+            try {
+                drop_read_override_for_exec();
+            } catch (const Error&) {
+                _exit(127);
+            }
+            ::syscall(SYS_execveat, exec_stub, "", argv.get(), envp.get(), AT_EMPTY_PATH);
+        }
         _exit(127);
     }
     rd.reset();
@@ -118,8 +125,9 @@ std::vector<spec::Hook> hooks_from_json(const nlohmann::json& list, const std::s
     return hooks;
 }
 
-void run_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase, const std::string& state_json) {
-    for (const auto& h : hooks) run_hook(h, phase, state_json);
+void run_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase, const std::string& state_json,
+               int exec_stub) {
+    for (const auto& h : hooks) run_hook(h, phase, state_json, exec_stub);
 }
 
 std::vector<std::string> run_all_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase,
@@ -127,7 +135,7 @@ std::vector<std::string> run_all_hooks(const std::vector<spec::Hook>& hooks, con
     std::vector<std::string> failures;
     for (const auto& h : hooks) {
         try {
-            run_hook(h, phase, state_json);
+            run_hook(h, phase, state_json, -1);
         } catch (const Error& e) {
             failures.push_back(e.what());
         }

@@ -18,8 +18,13 @@ namespace berth {
 const std::vector<std::string>& supported_hook_kinds();
 
 // Runs hooks in order; the first that fails (non-zero exit, signal or
-// timeout) throws an error naming the phase and the hook's path.
-void run_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase, const std::string& state_json);
+// timeout) throws an error naming the phase and the hook's path. In the
+// container (createContainer, startContainer), `exec_stub` is the sealed
+// memfd of the exec stub, through which each hook is exec'd: its
+// /proc/<pid>/exe, and an "#!/proc/self/exe" in a script at the hook's path,
+// then reach the memfd, never the host's berth binary (CVE-2019-5736).
+void run_hooks(const std::vector<spec::Hook>& hooks, const std::string& phase, const std::string& state_json,
+               int exec_stub = -1);
 
 // For poststart and poststop, whose failures the spec has logged, not fatal:
 // runs every hook, and returns the failures' messages in order.

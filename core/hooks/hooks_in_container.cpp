@@ -11,34 +11,29 @@
 #include "cgroups/cgroup_manager.hpp"
 #include "errors/error.hpp"
 #include "hooks/hooks.hpp"
+#include "init/exec_stub.hpp"
 #include "init/init_channel.hpp"
 #include "namespaces/process_namespaces.hpp"
 #include "process/fork_in_container.hpp"
 #include "util/unique_fd.hpp"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
 namespace berth {
 namespace {
 
-[[noreturn]] void run_helper(int channel, const ProcessNamespaces& ns, const std::vector<spec::Hook>& hooks,
+[[noreturn]] void run_helper(int channel, int exec_stub, const ProcessNamespaces& ns, const std::vector<spec::Hook>& hooks,
                              const std::string& phase, const std::string& state_json) {
     try {
-        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
-        // Nothing of the container's runs before we are in its cgroup.
+        // "go": we are berth's child now; if it dies, so do we.
         if (!receive_message(channel)) _exit(1);
-        join_process_namespaces(ns, ~(CLONE_NEWPID | CLONE_NEWTIME));
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
         if ((ns.flags & CLONE_NEWUSER) && (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0))
             throw_errno("become root in the container's user namespace");
-        run_hooks(hooks, phase, state_json);
+        run_hooks(hooks, phase, state_json, exec_stub);
         _exit(0);
     } catch (const std::exception& e) {
         report_error_and_exit(channel, e);
     }
 }
-
 
 }  // namespace
 
@@ -47,8 +42,11 @@ void run_hooks_in_container(const ContainerState& st, const std::vector<spec::Ho
     if (hooks.empty()) return;
     const CgroupPaths cgroup = CgroupPaths::from_json(st.cgroup);
     ProcessNamespaces ns = open_process_namespaces(st.pid, st.start_time);
+    UniqueFd stub = make_exec_stub_memfd();
     ContainerHelper h = fork_in_container(ns, cgroup, "cannot start a container that has stopped", phase + " hook helper",
-                                          [&](int channel) { run_helper(channel, ns, hooks, phase, state_json); });
+                                          {stub.get()}, [&](int channel) {
+                                              run_helper(channel, stub.get(), ns, hooks, phase, state_json);
+                                          });
     UniqueFd& parent_end = h.channel;
     std::optional<nlohmann::json> msg;
     try {

@@ -23,6 +23,8 @@
 #include "init/init_channel.hpp"
 #include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
+#include "rootfs/host_mount_sources.hpp"
+#include "process/leave_host.hpp"
 #include "process/process_defaults.hpp"
 #include "process/process_setup.hpp"
 #include "rootfs/rootfs.hpp"
@@ -32,10 +34,6 @@
 #include "terminal/console_socket.hpp"
 #include "util/fault_point.hpp"
 #include "util/files.hpp"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 namespace berth {
 namespace {
@@ -84,9 +82,11 @@ std::vector<int> take_fd3(int channel, int preserve) {
     return stash;
 }
 
-// Puts the preserved fds back at 3.., leaves the fifo fd open across exec and
-// marks everything else close-on-exec. Returns the channel's new number.
-int arrange_exec_fds(const std::vector<int>& stash, int* fifo_fd) {
+// Puts the preserved fds back at 3.. and closes every fd but them, the
+// channel, the fifo and the exec stub, before anything of the user's (cwd,
+// program) is resolved. The fifo stays open across the exec. Returns the
+// channel's new number.
+int arrange_exec_fds(const std::vector<int>& stash, int* fifo_fd, int exec_stub) {
     const int first_free = 3 + static_cast<int>(stash.size());
     int channel = ::fcntl(kInitChannelFd, F_DUPFD_CLOEXEC, first_free + 64);
     if (channel < 0) throw_errno("move init channel");
@@ -98,7 +98,9 @@ int arrange_exec_fds(const std::vector<int>& stash, int* fifo_fd) {
         if (::dup2(stash[i], 3 + static_cast<int>(i)) < 0) throw_errno("restore preserved fd");
         ::close(stash[i]);
     }
-    if (::syscall(SYS_close_range, first_free, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
+    std::vector<int> keep = {channel, fifo, exec_stub, fault_trace_fd()};
+    for (int fd = 3; fd < first_free; ++fd) keep.push_back(fd);
+    close_fds_except(keep);
     if (::fcntl(fifo, F_SETFD, 0) < 0) throw_errno("fcntl exec.fifo fd");
     *fifo_fd = fifo;
     return channel;
@@ -116,8 +118,21 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         // Crash points of init ("create.init.*") kill init, not create: create
         // must notice (EOF on fd 3), report an error and undo everything.
         fault_point("create.init.started");
+        forget_caller_environment();
+        // Our log records go to create from here on; its log file is closed
+        // now, before take_fd3 may give its fd number to the channel.
+        forward_logs_over(&channel);
         std::vector<int> stash = take_fd3(fds.channel, fds.preserve_fds);
         channel = kInitChannelFd;
+        // Of create's fds only these come along (the state dir's lock and
+        // the rest are the host's).
+        std::vector<int> keep = {channel, fds.exec_stub, fds.console, fault_trace_fd()};
+        keep.insert(keep.end(), stash.begin(), stash.end());
+        if (fds.mount_sources) {
+            const std::vector<int> trees = fds.mount_sources->fds();
+            keep.insert(keep.end(), trees.begin(), trees.end());
+        }
+        close_fds_except(keep);
 
         auto msg = receive_message(channel);
         if (!msg) _exit(1);  // create gave up before sending the spec
@@ -159,7 +174,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         // The spec: in the container's namespaces, with the mounts done and
         // before pivot_root, so the path resolves on the host. In its cgroup
         // too, as create placed us there before "go".
-        run_hooks(s.hooks.create_container, "createContainer", state_json);
+        run_hooks(s.hooks.create_container, "createContainer", state_json, fds.exec_stub);
         fault_point("create.init.create-container-hooks-run");
 
         // The fifo lives in the host's state dir: open it before the host's
@@ -190,25 +205,23 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         // Before any filter: close_range is ours, not the container's, and a
         // profile need not allow it (runc: nothing of the runtime's after the
         // filter but what the exec needs).
-        channel = arrange_exec_fds(stash, &fifo);
+        channel = arrange_exec_fds(stash, &fifo, fds.exec_stub);
         fault_point("create.init.fds-arranged");
 
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
         // the user may not keep: load it before the capabilities go.
         if (s.linux.seccomp && !proc.no_new_privileges) load_seccomp(*s.linux.seccomp, channel);
         switch_user_and_capabilities(proc);
-        if (::chdir(proc.cwd.c_str()) < 0) throw Error("process.cwd: chdir " + proc.cwd + ": " + errno_text(errno), errno);
+        enter_cwd(proc.cwd);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], env);
         fault_point("create.init.process-set-up");
+        ExecArgs argv(stub_argv(fifo, StubLsmAttr{}, exe, proc.args)), envp(env);
+        drop_read_override_for_exec();
         // As late as possible: after it, only the channel write, the exec and
         // the stub's open/write/close/execve of the fifo and program remain
         // (and, with a notify rule, first the sendmsg of the listener fd).
         if (s.linux.seccomp && proc.no_new_privileges) load_seccomp(*s.linux.seccomp, channel);
-
-        std::vector<std::string> argv_s = {"berth", "init", std::to_string(fifo), exe};
-        argv_s.insert(argv_s.end(), proc.args.begin(), proc.args.end());
-        ExecArgs argv(std::move(argv_s)), envp(env);
 
         // From "ready" on, create may exit; we must outlive it.
         if (::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");

@@ -9,12 +9,19 @@
  * is a few KB with no libc, so a created-but-not-started container costs
  * almost nothing while it waits.
  *
- * argv: berth init <exec.fifo fd> <executable> <args...>; envp is the
- * process's environment. It blocks opening the fifo for writing until
- * `berth start` opens it for reading, then execs the program.
+ * argv: berth init <exec.fifo fd> <lsm fd> <lsm value> <executable> <args...>;
+ * envp is the process's environment. It blocks opening the fifo for writing
+ * until `berth start` opens it for reading, then execs the program.
  *
- * `berth exec` runs its process through the same stub, for the same reason:
- * argv: berth exec <executable> <args...>, which execs the program at once.
+ * `berth exec` runs its process through the same stub, for the same reason,
+ * and so do hooks that run in the container:
+ * argv: berth exec <lsm fd> <lsm value> <executable> <args...>, which execs
+ * the program at once.
+ *
+ * <lsm fd> is -1, or an fd of the process's own /proc/thread-self/attr file
+ * (AppArmor's or SELinux's "exec" attribute): the stub writes <lsm value> to
+ * it right before the program's execve, so that the program, not the stub,
+ * is the exec that enters the profile or label, as with runc.
  */
 #include <asm/unistd.h>
 #include <linux/fcntl.h>
@@ -69,29 +76,51 @@ __attribute__((noreturn)) static void die(const char *what, const char *arg, lon
     for (;;) {}
 }
 
+static long number(const char *s) {
+    long n = 0, sign = 1;
+    if (*s == '-') sign = -1, s++;
+    if (!*s) return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || n > 100000000) return -1;
+        n = n * 10 + (*s - '0');
+    }
+    return sign * n;
+}
+
+/* argv[0..]: <lsm fd> <lsm value> <executable> <args...> */
+__attribute__((noreturn)) static void exec_program(char **argv, char **envp) {
+    long lsm = number(argv[0]);
+    if (lsm >= 0) {
+        long n = length(argv[1]);
+        long w = sys3(__NR_write, lsm, (long)argv[1], n);
+        if (w != n) die("write LSM exec attribute ", argv[1], w < 0 ? w : 5);
+        sys3(__NR_close, lsm, 0, 0);
+    }
+    long err = sys3(__NR_execve, (long)argv[2], (long)(argv + 3), (long)envp);
+    die("exec ", argv[2], err);
+}
+
 void stub_main(long *sp) __attribute__((used, noreturn));
 void stub_main(long *sp) {
     long argc = sp[0];
     char **argv = (char **)(sp + 1);
     char **envp = argv + argc + 1;
 
-    /* Non-dumpable again: exec reset it, and /proc/<pid>/exe must stay closed
-     * to the container even though the memfd is sealed. */
+    /* Non-dumpable again: the exec left us so only because the memfd is
+     * execute-only (would_dump), which a suid_dumpable of 1 would undo. */
     sys3(__NR_prctl, PR_SET_DUMPABLE, 0, 0);
-    if (argc >= 4 && same(argv[1], "exec")) {
+    if (argc >= 5 && same(argv[1], "exec")) {
         sys3(__NR_prctl, PR_SET_NAME, (long)"berth-exec", 0);
-        long err = sys3(__NR_execve, (long)argv[2], (long)(argv + 3), (long)envp);
-        die("exec ", argv[2], err);
+        exec_program(argv + 2, envp);
     }
     sys3(__NR_prctl, PR_SET_NAME, (long)"berth-init", 0);
-    if (argc < 5 || !same(argv[1], "init")) die("bad arguments", "", 22);
+    if (argc < 6 || !same(argv[1], "init")) die("bad arguments", "", 22);
 
     char path[40] = "/proc/self/fd/";
     unsigned long n = length(path), k = length(argv[2]);
-    if (k > 10) die("bad fifo fd ", argv[2], 22);
+    long fifo = number(argv[2]);
+    if (k > 10 || fifo < 0) die("bad fifo fd ", argv[2], 22);
     for (unsigned long i = 0; i <= k; i++) path[n + i] = argv[2][i];
-    long fifo = 0;
-    for (unsigned long i = 0; i < k; i++) fifo = fifo * 10 + (argv[2][i] - '0');
 
     long fd = sys3(__NR_openat, AT_FDCWD, (long)path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) die("open exec.fifo ", path, fd);
@@ -99,9 +128,7 @@ void stub_main(long *sp) {
     if (w != 1) die("write exec.fifo ", path, w);
     sys3(__NR_close, fd, 0, 0);
     sys3(__NR_close, fifo, 0, 0);
-
-    long err = sys3(__NR_execve, (long)argv[3], (long)(argv + 4), (long)envp);
-    die("exec ", argv[3], err);
+    exec_program(argv + 3, envp);
 }
 
 #if defined(__x86_64__)

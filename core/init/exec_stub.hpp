@@ -10,6 +10,18 @@ namespace berth {
 
 UniqueFd make_exec_stub_memfd();
 
+// An LSM attribute the stub writes right before the program's execve: an fd
+// of the process's own /proc/thread-self/attr file and what to write.
+struct StubLsmAttr {
+    int fd = -1;
+    std::string value;
+};
+
+// The stub's argv (exec_stub.c): "berth init <fifo fd> ..." for a container's
+// init (fifo >= 0), "berth exec ..." for every other process.
+std::vector<std::string> stub_argv(int fifo, const StubLsmAttr& lsm, const std::string& exe,
+                                   const std::vector<std::string>& args);
+
 // A NULL-terminated char* array over strings it owns, for the stub's argv
 // and envp: built before init or the exec helper reports "ready", so that
 // nothing allocates (or can fail) between that and the exec.

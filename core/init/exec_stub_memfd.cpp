@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -34,9 +35,28 @@ UniqueFd make_exec_stub_memfd() {
         p += n;
         left -= static_cast<size_t>(n);
     }
+    // Execute-only: a process that execs a binary it cannot read stays
+    // non-dumpable through the exec (drop_read_override_for_exec).
+    if (::fchmod(mem.get(), 0111) < 0) throw_errno("chmod", "memfd:berth-init");
     if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
         throw_errno("seal", "memfd:berth-init");
     return mem;
+}
+
+std::vector<std::string> stub_argv(int fifo, const StubLsmAttr& lsm, const std::string& exe,
+                                   const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"berth"};
+    if (fifo >= 0) {
+        argv.emplace_back("init");
+        argv.push_back(std::to_string(fifo));
+    } else {
+        argv.emplace_back("exec");
+    }
+    argv.push_back(std::to_string(lsm.fd));
+    argv.push_back(lsm.value);
+    argv.push_back(exe);
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
 }
 
 }  // namespace berth

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "errors/error.hpp"
+#include "log/log.hpp"
 #include "util/fd_passing.hpp"
 
 namespace berth {
@@ -85,16 +86,27 @@ void send_frame_with_fd(int fd, const std::string& frame, int passed) {
 std::optional<nlohmann::json> receive_message(int fd) { return receive_message(fd, nullptr); }
 
 std::optional<nlohmann::json> receive_message(int fd, UniqueFd* passed) {
-    uint32_t len = 0;
-    if (!read_exact(fd, reinterpret_cast<char*>(&len), sizeof len, passed)) return std::nullopt;
-    if (len > (64u << 20)) throw Error("init channel: message too large");
-    std::string body(len, '\0');
-    if (!read_exact(fd, body.data(), len, passed)) throw Error("init channel: message cut short");
-    try {
-        return nlohmann::json::parse(body);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(std::string("init channel: bad message: ") + e.what());
+    for (;;) {
+        uint32_t len = 0;
+        if (!read_exact(fd, reinterpret_cast<char*>(&len), sizeof len, passed)) return std::nullopt;
+        if (len > (64u << 20)) throw Error("init channel: message too large");
+        std::string body(len, '\0');
+        if (!read_exact(fd, body.data(), len, passed)) throw Error("init channel: message cut short");
+        nlohmann::json msg;
+        try {
+            msg = nlohmann::json::parse(body);
+        } catch (const nlohmann::json::exception& e) {
+            throw Error(std::string("init channel: bad message: ") + e.what());
+        }
+        if (!msg.is_object() || msg.value("type", "") != "log") return msg;
+        log_forwarded(msg.value("level", ""), msg.value("msg", ""));
     }
+}
+
+void forward_logs_over(const int* channel) {
+    log_forward_to([channel](const char* level, const std::string& text) {
+        send_message(*channel, {{"type", "log"}, {"level", level}, {"msg", text}});
+    });
 }
 
 void report_error_and_exit(int fd, const std::exception& e) noexcept {

@@ -15,10 +15,16 @@ namespace berth {
 constexpr int kInitChannelFd = 3;
 
 void send_message(int fd, const nlohmann::json& msg);
-// nullopt on EOF.
+// nullopt on EOF. A {"type":"log"} message (forward_logs_over) is logged as
+// the verb's own and never returned.
 std::optional<nlohmann::json> receive_message(int fd);
 // The same, and a fd sent with the message (SCM_RIGHTS) goes to *passed.
 std::optional<nlohmann::json> receive_message(int fd, UniqueFd* passed);
+
+// In a child on the far side of a channel (init, the exec and hook helpers),
+// which keeps no log file of the host's: its log records go over
+// *channel (read at each record: init moves its channel) to the verb.
+void forward_logs_over(const int* channel);
 
 // {"type": kSeccompFdMessage} carries the seccomp listener fd from init or
 // the exec helper to the verb, which hands it to linux.seccomp.listenerPath.

@@ -37,6 +37,7 @@ private:
 };
 
 std::shared_ptr<spdlog::logger> file_logger;
+std::function<void(const char*, const std::string&)> forward;
 bool debug_enabled = false;
 bool text_format = false;
 
@@ -51,8 +52,19 @@ std::string logfmt_escape(const std::string& msg) {
     return out;
 }
 
-void emit(spdlog::level::level_enum lvl, const std::string& msg) {
+// true when the record went somewhere (a file, or the verb): else it is
+// for stderr.
+bool emit(spdlog::level::level_enum lvl, const std::string& msg) {
+    if (forward) {
+        try {
+            forward(lvl == spdlog::level::err ? "error" : lvl == spdlog::level::warn ? "warning" : "debug", msg);
+        } catch (...) {
+            // The verb is gone: there is no one left to tell.
+        }
+        return true;
+    }
     if (file_logger) file_logger->log(lvl, text_format ? logfmt_escape(msg) : msg);
+    return file_logger != nullptr;
 }
 
 }  // namespace
@@ -70,22 +82,37 @@ void setup_logging(const std::string& file, bool json, bool debug) {
     text_format = !json;
     if (!json) file_logger->set_pattern("time=\"%Y-%m-%dT%H:%M:%S.%fZ\" level=%l msg=\"%v\"", spdlog::pattern_time_type::utc);
     file_logger->set_level(debug ? spdlog::level::debug : spdlog::level::info);
+    // Every record reaches the file at once: a verb killed by its client
+    // (a shim's timeout), or a child that execs, keeps nothing buffered.
+    file_logger->flush_on(spdlog::level::trace);
+}
+
+void log_forward_to(std::function<void(const char* level, const std::string& msg)> sink) {
+    // Closed before the child closes its fds, so that nothing ever writes to
+    // an fd number the log file no longer has.
+    file_logger.reset();
+    forward = std::move(sink);
+}
+
+void log_forwarded(const std::string& level, const std::string& msg) {
+    if (level == "error") log_error(msg);
+    else if (level == "warning") log_warning(msg);
+    else if (level == "debug") log_debug(msg);
 }
 
 void log_error(const std::string& msg) {
-    emit(spdlog::level::err, msg);
-    std::fprintf(stderr, "berth: %s\n", msg.c_str());
+    // An error also goes to stderr, as runc's does, but never from a child
+    // whose stderr is the container's.
+    if (!emit(spdlog::level::err, msg) || !forward) std::fprintf(stderr, "berth: %s\n", msg.c_str());
 }
 
 void log_warning(const std::string& msg) {
-    emit(spdlog::level::warn, msg);
-    if (!file_logger) std::fprintf(stderr, "berth: warning: %s\n", msg.c_str());
+    if (!emit(spdlog::level::warn, msg)) std::fprintf(stderr, "berth: warning: %s\n", msg.c_str());
 }
 
 void log_debug(const std::string& msg) {
     if (!debug_enabled) return;
-    emit(spdlog::level::debug, msg);
-    if (!file_logger) std::fprintf(stderr, "berth: debug: %s\n", msg.c_str());
+    if (!emit(spdlog::level::debug, msg)) std::fprintf(stderr, "berth: debug: %s\n", msg.c_str());
 }
 
 }  // namespace berth

@@ -83,24 +83,4 @@ void join_process_namespaces(const ProcessNamespaces& ns, int which) {
     }
 }
 
-ChildNamespacesGuard::ChildNamespacesGuard()
-    : pid_(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC)),
-      time_(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC)) {
-    if (!pid_) throw_errno("open", "/proc/self/ns/pid_for_children");
-}
-
-ChildNamespacesGuard::~ChildNamespacesGuard() {
-    try {
-        restore();
-    } catch (...) {
-    }
-}
-
-void ChildNamespacesGuard::restore() {
-    if (pid_ && ::setns(pid_.get(), CLONE_NEWPID) < 0) throw_errno("restore pid namespace for children");
-    if (time_ && ::setns(time_.get(), CLONE_NEWTIME) < 0) throw_errno("restore time namespace for children");
-    pid_.reset();
-    time_.reset();
-}
-
 }  // namespace berth

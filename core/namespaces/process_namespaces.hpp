@@ -32,18 +32,4 @@ ProcessNamespaces open_process_namespaces(pid_t pid, uint64_t start_time);
 // by one, user first. pid and time namespaces apply to children only.
 void join_process_namespaces(const ProcessNamespaces& ns, int which);
 
-// The caller's pid_for_children and time_for_children, put back by restore()
-// (or the destructor) once the children that needed other ones are forked.
-class ChildNamespacesGuard {
-public:
-    ChildNamespacesGuard();
-    ~ChildNamespacesGuard();
-    ChildNamespacesGuard(const ChildNamespacesGuard&) = delete;
-    ChildNamespacesGuard& operator=(const ChildNamespacesGuard&) = delete;
-    void restore();
-
-private:
-    UniqueFd pid_, time_;
-};
-
 }  // namespace berth

@@ -1,6 +1,5 @@
 #include "process/fork_in_container.hpp"
 
-#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -11,52 +10,94 @@
 
 #include "cgroups/cgroup_manager.hpp"
 #include "errors/error.hpp"
+#include "init/init_channel.hpp"
 #include "namespaces/process_namespaces.hpp"
-
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
+#include "process/leave_host.hpp"
+#include "util/fault_point.hpp"
 
 namespace berth {
+namespace {
+
+// Step 1 of fork_in_container, in the first child.
+[[noreturn]] void enter_and_fork(const ProcessNamespaces& ns, const int channel, std::vector<int> keep, const char* on_stopped,
+                                 const std::string& what, const std::function<void(int channel)>& body) {
+    try {
+        forget_caller_environment();
+        // If berth dies before we are done, so do we. (Had it died before
+        // this prctl, the "go" below would read EOF.)
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        std::vector<int> ns_fds = {ns.pidfd.get()};
+        for (const auto& [flag, fd] : ns.fds) ns_fds.push_back(fd.get());
+        keep.push_back(channel);
+        keep.push_back(fault_trace_fd());
+        keep.insert(keep.end(), ns_fds.begin(), ns_fds.end());
+        // Our log records, and the helper's, go to berth (its log file is
+        // one of the fds closed here).
+        forward_logs_over(&channel);
+        close_fds_except(keep);
+        // Nothing of ours enters the container before we are in its cgroup.
+        if (!receive_message(channel)) _exit(1);
+        join_process_namespaces(ns, ~0);
+        for (int fd : ns_fds) ::close(fd);
+        const pid_t pid = ::fork();
+        if (pid < 0) {
+            // The pid namespace's init is gone: the container stopped meanwhile.
+            if (errno == ENOMEM) throw Error(on_stopped, ESRCH);
+            throw_errno("fork " + what);
+        }
+        if (pid == 0) {
+            body(channel);
+            _exit(127);
+        }
+        send_message(channel, {{"type", "forked"}, {"pid", pid}});
+        _exit(0);
+    } catch (const std::exception& e) {
+        report_error_and_exit(channel, e);
+    }
+}
+
+}  // namespace
 
 ContainerHelper fork_in_container(const ProcessNamespaces& ns, const CgroupPaths& cgroup, const char* on_stopped,
-                                  const std::string& what, const std::function<void(int channel)>& body) {
+                                  const std::string& what, const std::vector<int>& keep,
+                                  const std::function<void(int channel)>& body) {
     int sp[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
     UniqueFd parent_end(sp[0]), child_end(sp[1]);
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
-    pid_t pid;
-    int fork_errno = 0;
-    {
-        ChildNamespacesGuard ours;
-        join_process_namespaces(ns, CLONE_NEWPID | CLONE_NEWTIME);
-        std::fflush(nullptr);
-        pid = ::fork();
-        if (pid == 0) {
-            // Our copy of berth's end would keep the channel open: were berth
-            // killed before the helper's PR_SET_PDEATHSIG, the helper would
-            // then wait for its first message forever instead of reading EOF.
-            parent_end.reset();
-            body(child_end.get());
-            _exit(127);
-        }
-        fork_errno = errno;
-        ours.restore();
+    // The helper is our grandchild: when its parent exits, it becomes our
+    // child, whom exec waits for and relays signals to.
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_CHILD_SUBREAPER)");
+    std::fflush(nullptr);
+    const pid_t first = ::fork();
+    if (first < 0) throw_errno("fork " + what);
+    if (first == 0) {
+        // Our copy of berth's end would keep the channel open: were berth
+        // killed before PR_SET_PDEATHSIG, the child would then wait for its
+        // first message forever instead of reading EOF.
+        parent_end.reset();
+        enter_and_fork(ns, child_end.get(), keep, on_stopped, what, body);
     }
-    if (pid < 0) {
-        // The pid namespace's init is gone: the container stopped meanwhile.
-        if (fork_errno == ENOMEM) throw Error(on_stopped, ESRCH);
-        throw_sys(fork_errno, "fork " + what);
-    }
-    ContainerHelper helper{ChildGuard(pid), std::move(parent_end), pid};
+    ChildGuard first_guard(first);
     // A helper that died is an error to report, not a SIGPIPE to die of. Set
-    // after the fork: the helper must not inherit an ignored SIGPIPE.
+    // after the fork: the helpers must not inherit an ignored SIGPIPE.
     ::signal(SIGPIPE, SIG_IGN);
     child_end.reset();
-    // Nothing of the container's runs in the helper before it is in the
-    // container's cgroup: it waits for its first message until then.
-    CgroupManager(CgroupLayout{}, {}).join(cgroup, pid);
-    return helper;
+    CgroupManager(CgroupLayout{}, {}).join(cgroup, first);
+    std::optional<nlohmann::json> msg;
+    try {
+        send_message(parent_end.get(), {{"type", "go"}});
+        msg = receive_message(parent_end.get());
+    } catch (const Error& e) {
+        if (e.err() != EPIPE && e.err() != ECONNRESET) throw;
+    }
+    // Reaped before the helper is ours to wait for: by then the kernel has
+    // handed it to us.
+    const int status = first_guard.reap();
+    if (msg && msg->value("type", "") == "error") throw Error(msg->value("message", what + " failed"), msg->value("errno", 0));
+    const pid_t pid = msg ? msg->value("pid", 0) : 0;
+    if (pid <= 0) throw Error(what + ": died before it entered the container (status " + std::to_string(status) + ")");
+    return ContainerHelper{ChildGuard(pid), std::move(parent_end), pid};
 }
 
 }  // namespace berth

@@ -5,7 +5,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <climits>
 
 #include <algorithm>
 #include <cctype>
@@ -140,6 +143,28 @@ void switch_user_and_capabilities(const spec::Process& p) {
         }
     }
     if (u.umask) ::umask(*u.umask);
+}
+
+void enter_cwd(const std::string& cwd) {
+    if (::chdir(cwd.c_str()) < 0) throw Error("process.cwd: chdir " + cwd + ": " + errno_text(errno), errno);
+    // The syscall, not glibc's getcwd: the kernel answers "(unreachable)..."
+    // or ENOENT for a directory outside our root.
+    char buf[PATH_MAX + 1];
+    long n = ::syscall(SYS_getcwd, buf, sizeof buf);
+    if (n < 0 && errno != ENOENT && errno != ERANGE) throw Error("process.cwd: getcwd: " + errno_text(errno), errno);
+    if (n <= 0 || buf[0] != '/')
+        throw Error("process.cwd: " + cwd + " is not inside the container's root", EPERM);
+}
+
+void drop_read_override_for_exec() {
+    cap_t caps = cap_get_proc();
+    if (!caps) throw_errno("cap_get_proc");
+    const cap_value_t read_override[] = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH};
+    int rc = cap_set_flag(caps, CAP_EFFECTIVE, 2, read_override, CAP_CLEAR);
+    if (rc == 0) rc = cap_set_proc(caps);
+    const int err = errno;
+    cap_free(caps);
+    if (rc < 0) throw Error("drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the effective set: " + errno_text(err), err);
 }
 
 static bool is_executable_file(const std::string& path, int* err) {

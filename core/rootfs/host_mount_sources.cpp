@@ -175,6 +175,12 @@ HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& 
     return out;
 }
 
+std::vector<int> HostMountSources::fds() const {
+    std::vector<int> out;
+    for (const auto& [index, fd] : trees_) out.push_back(fd.get());
+    return out;
+}
+
 std::string HostMountSources::source_for(size_t index) const {
     auto it = trees_.find(index);
     return it == trees_.end() ? std::string() : "/proc/self/fd/" + std::to_string(it->second.get());

@@ -37,6 +37,8 @@ public:
     // "/proc/self/fd/N" for mounts[index] when it was opened here, else "".
     std::string source_for(size_t index) const;
     bool empty() const { return trees_.empty(); }
+    // The opened trees' fds: init keeps them when it closes the host's.
+    std::vector<int> fds() const;
 
 private:
     std::map<size_t, UniqueFd> trees_;

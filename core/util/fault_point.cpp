@@ -10,16 +10,34 @@
 #include <string>
 
 namespace berth {
+namespace {
+
+// Read once, before main: init and the helpers forget the caller's
+// environment before their last crash points.
+struct FaultEnv {
+    std::string trace, stop, at;
+    FaultEnv() {
+        auto get = [](const char* name) {
+            const char* v = std::getenv(name);
+            return std::string(v ? v : "");
+        };
+        trace = get("BERTH_FAULT_TRACE");
+        stop = get("BERTH_FAULT_STOP");
+        at = get("BERTH_FAULT_AT");
+    }
+};
+const FaultEnv g_env;
+
+}  // namespace
 
 // Opened once and kept, so that init still logs its steps after pivot_root
 // (when the trace path no longer resolves) through the copy clone gave it.
 // Close-on-exec and far above the fds init moves to 3.., so it never reaches
 // the container nor takes the place of its init channel.
-static int trace_fd() {
+int fault_trace_fd() {
     static int fd = [] {
-        const char* trace = std::getenv("BERTH_FAULT_TRACE");
-        if (!trace || !*trace) return -1;
-        int f = ::open(trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (g_env.trace.empty()) return -1;
+        int f = ::open(g_env.trace.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (f < 0) return -1;
         int high = ::fcntl(f, F_DUPFD_CLOEXEC, 900);
         ::close(f);
@@ -29,16 +47,15 @@ static int trace_fd() {
 }
 
 void fault_point(const char* step) {
-    if (int fd = trace_fd(); fd >= 0) {
+    if (int fd = fault_trace_fd(); fd >= 0) {
         // O_APPEND writes of one short line are atomic between processes.
         std::string line = std::string(step) + "\n";
         (void)!::write(fd, line.data(), line.size());
     }
     // BERTH_FAULT_STOP=<step>: stop there (SIGSTOP) until SIGCONT, so that
     // a test can run another verb inside a window between two steps.
-    if (const char* stop = std::getenv("BERTH_FAULT_STOP"); stop && std::strcmp(stop, step) == 0) ::raise(SIGSTOP);
-    const char* at = std::getenv("BERTH_FAULT_AT");
-    if (at && std::strcmp(at, step) == 0) {
+    if (g_env.stop == step) ::raise(SIGSTOP);
+    if (g_env.at == step) {
         ::kill(::getpid(), SIGKILL);
         // Still here: we are pid 1 of a new pid namespace (the container's
         // init), which cannot signal itself. Die as abruptly as we can.

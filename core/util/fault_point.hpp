@@ -15,8 +15,12 @@ namespace berth {
 #ifdef BERTH_FAULT_INJECTION
 // Step names are "<verb>.<what has just been done>", e.g. "create.cgroup-made".
 void fault_point(const char* step);
+// The trace file's fd (-1 without BERTH_FAULT_TRACE): a child that closes
+// its fds keeps it.
+int fault_trace_fd();
 #else
 inline void fault_point(const char*) {}
+inline int fault_trace_fd() { return -1; }
 #endif
 
 }  // namespace berth

@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -540,20 +542,18 @@ TEST_F(Escape, ExecDoesNotExposeTheBerthBinary) {
         }
         EXPECT_EQ(status, "stopped");
         EXPECT_EQ(berth({"delete", c}).code, 0);
-        // Every scan found the decoy; no process running the host binary was
-        // reachable, and nothing was writable. The exec stub may be caught
-        // between its execve and its PR_SET_DUMPABLE (execve makes every
-        // process dumpable again): its exe is the sealed memfd, a copy that
-        // cannot be written, so reaching it is harmless.
+        // Every scan found the decoy; no berth process was reachable (the
+        // exec stub neither: it stays non-dumpable through its own exec,
+        // ExecHelperStaysNonDumpableThroughTheStubExec), and nothing was
+        // writable.
         const std::string w = read_text(watch);
         size_t decoys = 0;
         std::istringstream lines(w);
         for (std::string line; std::getline(lines, line);) {
             if (line.rfind("reachable ", 0) != 0) continue;
             const bool decoy = line.size() > 13 && line.compare(line.size() - 13, 13, " /decoy/berth") == 0;
-            const bool stub = line.find(" /memfd:berth-init") != std::string::npos;
             decoys += decoy;
-            EXPECT_TRUE(decoy || stub) << "a berth process reachable from the container: " << line;
+            EXPECT_TRUE(decoy) << "a berth process reachable from the container: " << line;
         }
         EXPECT_GE(decoys + 2, scans()) << "the control: the scan reports a dumpable process named berth\n" << w;
         EXPECT_EQ(w.find("writable"), std::string::npos) << w;
@@ -593,6 +593,219 @@ TEST_F(Escape, CreatedInitIsNotDumpable) {
     // exec (task files of a non-dumpable process belong to root).
     std::string status = read_text("/proc/" + pid + "/status");
     EXPECT_NE(status.find("Name:\tberth-init"), std::string::npos) << status;
+}
+
+// ---- 10. process.cwd through a leaked fd or a magic link (CVE-2024-21626) ----
+
+// Each cwd either is refused or leaves the process inside the container: from
+// there no number of ".." reaches the host's canary, and the directory is not
+// berth's state dir (state.json, exec.json).
+TEST_F(Escape, CwdThroughFdsAndMagicLinksStaysInside) {
+    Canary canary;
+    std::string up;
+    for (int i = 0; i < 16; ++i) up += "../";
+    const std::string probe = "cat " + up + canary.file().substr(1) + " 2>/dev/null; ls -a; echo probed";
+    std::vector<std::string> cwds = {"/proc/self/cwd", "/proc/thread-self/cwd", "/proc/1/cwd", "/proc/1/root",
+                                     "/proc/self/root/..", "/proc/1/cwd/..", "/escape", "/escape/..", "/deep/link"};
+    for (int n = 3; n <= 20; ++n) cwds.push_back("/proc/self/fd/" + std::to_string(n));
+    auto check = [&](const std::string& cwd, const Result& r) {
+        SCOPED_TRACE("cwd " + cwd);
+        EXPECT_EQ(r.out.find("untouched"), std::string::npos) << "the canary was read: " << r.out;
+        EXPECT_EQ(r.out.find("state.json"), std::string::npos) << "cwd in berth's state dir: " << r.out;
+        EXPECT_EQ(r.out.find("exec.json"), std::string::npos) << r.out;
+        if (r.code != 0) EXPECT_NE(r.err.find("process.cwd"), std::string::npos) << r.err;
+        else EXPECT_NE(r.out.find("probed"), std::string::npos) << r.out;
+    };
+    // Symlinks of the image that point up and out resolve inside the root.
+    auto b = bundle({"sleep", "300"});
+    ASSERT_EQ(symlink("../../../../../../..", (b->rootfs() + "/escape").c_str()), 0);
+    ASSERT_EQ(mkdir((b->rootfs() + "/deep").c_str(), 0755), 0);
+    ASSERT_EQ(symlink(("../../../../.." + canary.dir()).c_str(), (b->rootfs() + "/deep/link").c_str()), 0);
+    b->save();
+    const std::string c = id("cwd");
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
+    ASSERT_EQ(berth({"start", c}).code, 0);
+    for (const std::string& cwd : cwds) check(cwd, berth({"exec", "--cwd", cwd, c, "sh", "-c", probe}));
+    // The same cwds as process.cwd of create (run).
+    for (const std::string& cwd : cwds) {
+        auto r = bundle({"sh", "-c", probe});
+        ASSERT_EQ(symlink("../../../../../../..", (r->rootfs() + "/escape").c_str()), 0);
+        r->config["process"]["cwd"] = cwd;
+        r->save();
+        check(cwd, run(*r, "cwdrun"));
+    }
+    EXPECT_EQ(canary.damage(), "");
+}
+
+// ---- 11. the exec helper's memory and fds (CVE-2016-9962 class) ----
+
+// The helper execs the stub and the stub the program; in between, execve
+// makes a process dumpable again unless its binary is unreadable to it. The
+// helper is stopped right after the stub's exec (PTRACE_EVENT_EXEC: the new
+// image is in place, its first instruction not yet run) while a process of
+// the container with the default capabilities tries its memory, environ,
+// fds, cwd and exe; a dumpable process of its own is the control.
+TEST_F(Escape, ExecHelperStaysNonDumpableThroughTheStubExec) {
+    auto b = bundle({"sleep", "300"});
+    const std::string c = id("dump");
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
+    ASSERT_EQ(berth({"start", c}).code, 0);
+    ASSERT_TRUE(has_fault_points(root_, c, tmp_->path())) << "needs a build with -Dfault_injection=true";
+    HeldExec held(root_, c, "exec.process-ready", {"sleep", "1"});
+    ASSERT_TRUE(held.held()) << "berth did not stop at exec.process-ready";
+    ASSERT_EQ(ptrace(PTRACE_SEIZE, held.helper, 0, PTRACE_O_TRACEEXEC), 0) << strerror(errno);
+    kill(held.berth, SIGCONT);
+    int status = 0;
+    ASSERT_EQ(waitpid(held.helper, &status, __WALL), held.helper);
+    ASSERT_TRUE(WIFSTOPPED(status) && status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8))) << status;
+    char exe[256] = {};
+    ASSERT_GT(readlink(("/proc/" + std::to_string(held.helper) + "/exe").c_str(), exe, sizeof exe - 1), 0);
+    EXPECT_NE(std::string(exe).find("memfd:berth-init"), std::string::npos) << "stopped in the stub: " << exe;
+    const std::string n = std::to_string(ns_pid(held.helper));
+    Result r = berth({"exec", c, "sh", "-c",
+                      "cat /proc/" + n + "/environ >/dev/null 2>&1 && echo ENVIRON; "
+                      "( exec 9</proc/" + n + "/mem ) 2>/dev/null && echo MEM; "
+                      "readlink /proc/" + n + "/exe >/dev/null 2>&1 && echo EXE; "
+                      "readlink /proc/" + n + "/cwd >/dev/null 2>&1 && echo CWD; "
+                      "readlink /proc/" + n + "/fd/0 >/dev/null 2>&1 && echo FDS; "
+                      "sleep 30 & cat /proc/$!/environ >/dev/null && ( exec 9</proc/$!/mem ) && echo CONTROL; kill $!"});
+    ptrace(PTRACE_DETACH, held.helper, 0, 0);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "CONTROL\n") << "a process of the container reached into the exec stub";
+    status = held.release();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// With CAP_SYS_PTRACE (and no user namespace) the container may read any of
+// its processes, the helper included: it must find nothing of the host
+// there. The helper is held at its last step; the caller's environment
+// carries a secret; its command line named berth's state dir.
+TEST_F(Escape, ExecHelperCarriesNothingOfTheHost) {
+    auto b = bundle({"sleep", "300"});
+    for (const char* set : {"bounding", "effective", "permitted"})
+        b->config["process"]["capabilities"][set].push_back("CAP_SYS_PTRACE");
+    b->save();
+    const std::string c = id("host");
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
+    ASSERT_EQ(berth({"start", c}).code, 0);
+    ASSERT_TRUE(has_fault_points(root_, c, tmp_->path())) << "needs a build with -Dfault_injection=true";
+    HeldExec held(root_, c, "exec.process-ready", {"sleep", "1"}, {"BERTH_TEST_SECRET=host-secret-4711"});
+    ASSERT_TRUE(held.held()) << "berth did not stop at exec.process-ready";
+    const std::string n = std::to_string(ns_pid(held.helper));
+    Result r = berth({"exec", c, "sh", "-c",
+                      "readlink /proc/" + n + "/exe && echo control-read; "
+                      "tr '\\0' '\\n' < /proc/" + n + "/environ; echo; tr '\\0' ' ' < /proc/" + n + "/cmdline; echo; "
+                      "for f in /proc/" + n + "/fd/*; do echo \"fd $f -> $(readlink $f)\"; done; "
+                      "echo cwd $(readlink /proc/" + n + "/cwd) root $(readlink /proc/" + n + "/root)"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("control-read"), std::string::npos) << "the helper was readable: " << r.out << r.err;
+    EXPECT_EQ(r.out.find("host-secret"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("BERTH_FAULT"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find(root_), std::string::npos) << "berth's command line: " << r.out;
+    EXPECT_NE(r.out.find("cwd / root /\n"), std::string::npos) << r.out;
+    // Its fds: stdio (the caller's), the channel to berth and the stub.
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("fd ", 0) != 0) continue;
+        const std::string target = line.substr(line.find(" -> ") + 4);
+        const bool ok = target == "/dev/null" || target.rfind("socket:", 0) == 0 || target.find("memfd:berth-init") != std::string::npos;
+        EXPECT_TRUE(ok) << "a host fd in the helper: " << line;
+    }
+    const int status = held.release();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// ---- 12. no host fd, cwd or root in the container's processes ----
+
+// Until the stub has exec'd the program.
+void wait_past_stub(pid_t pid) {
+    std::error_code ec;
+    for (int i = 0; i < 100; ++i) {
+        const std::string exe = fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).string();
+        if (!ec && exe.find("memfd:") == std::string::npos) return;
+        usleep(10000);
+    }
+}
+
+// Init waiting for start, the process after start and an exec'd process,
+// with and without a terminal and preserved fds, seen from the host: every
+// fd is stdio, a preserved one, the container's pty or (init, until start)
+// its exec.fifo; cwd and root are inside the rootfs.
+TEST_F(Escape, ContainerProcessesHoldNoHostFdCwdOrRoot) {
+    for (const bool terminal : {false, true}) {
+        for (const int preserve : {0, 1}) {
+            SCOPED_TRACE(std::string(terminal ? "terminal" : "no terminal") + ", --preserve-fds " + std::to_string(preserve));
+            auto b = bundle({"sleep", "300"});
+            b->config["process"]["terminal"] = terminal;
+            b->config["process"]["cwd"] = "/tmp";
+            b->save();
+            // fd 3 first: dup2 would close whatever else held it.
+            int p[2];
+            ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+            const int preserved = fcntl(p[0], F_DUPFD_CLOEXEC, 30);
+            close(p[0]);
+            close(p[1]);
+            ASSERT_EQ(dup2(preserved, 3), 3);
+            ConsoleSocket console(tmp_->path() + "/console" + std::to_string(terminal) + std::to_string(preserve) + ".sock");
+            const std::string preserved_target = "/proc/self/fd/3";
+            char pt[128] = {};
+            ASSERT_GT(readlink(preserved_target.c_str(), pt, sizeof pt - 1), 0);
+            std::vector<std::string> tty = terminal ? std::vector<std::string>{"--console-socket", console.path()}
+                                                    : std::vector<std::string>{};
+            std::vector<std::string> args = {"create", "--preserve-fds", std::to_string(preserve), "--bundle", b->dir()};
+            args.insert(args.end(), tty.begin(), tty.end());
+            const std::string c = id("hostfd");
+            args.push_back(c);
+            const std::string rootfs = b->rootfs();
+            auto check = [&](pid_t pid, const std::string& when, bool fifo_allowed) {
+                SCOPED_TRACE(when);
+                const std::string dir = "/proc/" + std::to_string(pid);
+                for (auto& e : fs::directory_iterator(dir + "/fd")) {
+                    const int fd = std::stoi(e.path().filename());
+                    char t[4096] = {};
+                    ssize_t len = readlink(e.path().c_str(), t, sizeof t - 1);
+                    const std::string target = len > 0 ? std::string(t, static_cast<size_t>(len)) : "?";
+                    if (fd <= 2 || (fd < 3 + preserve && target == pt)) continue;
+                    if (fifo_allowed && target.size() > 10 && target.compare(target.size() - 10, 10, "/exec.fifo") == 0) continue;
+                    ADD_FAILURE() << "fd " << fd << " -> " << target;
+                }
+                // The links name paths of the container's mount namespace:
+                // compared by what they resolve to.
+                auto same = [](const std::string& a, const std::string& b) {
+                    struct stat sa {}, sb {};
+                    return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+                           sa.st_ino == sb.st_ino;
+                };
+                EXPECT_TRUE(same(dir + "/root", rootfs)) << fs::read_symlink(dir + "/root");
+                EXPECT_TRUE(same(dir + "/cwd", rootfs + "/tmp")) << fs::read_symlink(dir + "/cwd");
+            };
+            Result r = berth(args, {}, {3});
+            ASSERT_EQ(r.code, 0) << r.err;
+            int master = terminal ? console.take_master() : -1;
+            const pid_t init = json::parse(berth({"state", c}).out)["pid"].get<pid_t>();
+            check(init, "created", true);
+            ASSERT_EQ(berth({"start", c}).code, 0);
+            wait_past_stub(init);
+            check(init, "started", false);
+            const std::string pidfile = tmp_->path() + "/exec.pid";
+            std::vector<std::string> exec = {"exec", "--detach", "--pid-file", pidfile, "--cwd", "/tmp", "--preserve-fds",
+                                             std::to_string(preserve)};
+            ConsoleSocket exec_console(tmp_->path() + "/exec" + std::to_string(terminal) + std::to_string(preserve) + ".sock");
+            if (terminal) exec.insert(exec.end(), {"--tty", "--console-socket", exec_console.path()});
+            exec.insert(exec.end(), {c, "sleep", "300"});
+            r = berth(exec, {}, {3});
+            ASSERT_EQ(r.code, 0) << r.err;
+            const int exec_master = terminal ? exec_console.take_master() : -1;
+            const pid_t proc = std::stoi(read_text(pidfile));
+            wait_past_stub(proc);
+            check(proc, "exec'd", false);
+            close(3);
+            close(preserved);
+            if (master >= 0) close(master);
+            if (exec_master >= 0) close(exec_master);
+            EXPECT_EQ(berth({"delete", "--force", c}).code, 0);
+        }
+    }
 }
 
 // ---- 7. plugins from untrusted files (end to end) ----

@@ -447,12 +447,6 @@ TEST_F(Exec, IntoACreatedContainer) {
     EXPECT_EQ(state(c)["status"], "created");
 }
 
-bool has_fault_points(const std::string& root, const std::string& c, const std::string& dir) {
-    const std::string probe = dir + "/probe.trace";
-    run_berth(root, {"exec", c, "true"}, {"BERTH_FAULT_TRACE=" + probe});
-    return read_text(probe).find("exec.state-read") != std::string::npos;
-}
-
 // berth killed at each step: the helper dies with it, the container goes on.
 TEST_F(Exec, CrashAtEachStepLeavesNoHelper) {
     auto b = bundle();
@@ -539,40 +533,21 @@ TEST_F(Exec, HostBinaryOutOfReachDuringSetup) {
         GTEST_SKIP() << "needs a build with -Dfault_injection=true to hold exec mid-setup";
 
     bool checked = false;
-    pid_t berth_pid = fork();
-    if (berth_pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        char stop[] = "BERTH_FAULT_STOP=exec.process-ready";
-        char* envp[] = {stop, nullptr};
-        execle(BERTH_BIN, BERTH_BIN, "--root", root_.c_str(), "--plugin-config", BERTH_TEST_PLUGIN_CONFIG, "exec", c.c_str(),
-               "sleep", "1", static_cast<char*>(nullptr), envp);
-        _exit(127);
-    }
-    ASSERT_GT(berth_pid, 0);
-    int status = 0;
-    // WUNTRACED: berth has stopped itself at exec.process-ready.
-    ASSERT_EQ(waitpid(berth_pid, &status, WUNTRACED), berth_pid);
-    ASSERT_TRUE(WIFSTOPPED(status)) << "berth did not stop at exec.process-ready: " << status;
-    std::string children = read_text("/proc/" + std::to_string(berth_pid) + "/task/" + std::to_string(berth_pid) + "/children");
-    const pid_t helper = std::atoi(children.c_str());
-    EXPECT_GT(helper, 0) << children;
-    if (helper > 0) {
+    HeldExec held(root_, c, "exec.process-ready", {"sleep", "1"});
+    ASSERT_TRUE(held.held()) << "berth did not stop at exec.process-ready";
+    const pid_t helper = held.helper;
+    {
         const std::string exe = link_of("/proc/" + std::to_string(helper) + "/exe");
         // Held before its last step, the helper still runs berth: the case to check.
         EXPECT_EQ(exe, BERTH_BIN);
-        std::string st = read_text("/proc/" + std::to_string(helper) + "/status");
-        size_t at = st.find("NSpid:");
-        EXPECT_NE(at, std::string::npos);
-        if (exe == BERTH_BIN && at != std::string::npos) {
-            std::string nspid = st.substr(at, st.find('\n', at) - at);
-            nspid = nspid.substr(nspid.find_last_of(" \t") + 1);
+        const pid_t nspid = ns_pid(helper);
+        EXPECT_GT(nspid, 0);
+        if (exe == BERTH_BIN && nspid > 0) {
+            const std::string n = std::to_string(nspid);
             Result r = berth({"exec", c, "sh", "-c",
-                              "readlink /proc/" + nspid + "/exe; echo readlink=$?; "
-                              "echo x 2>/dev/null >>/proc/" + nspid + "/exe; echo write=$?; "
-                              "cat /proc/" + nspid + "/comm"});
+                              "readlink /proc/" + n + "/exe; echo readlink=$?; "
+                              "echo x 2>/dev/null >>/proc/" + n + "/exe; echo write=$?; "
+                              "cat /proc/" + n + "/comm"});
             EXPECT_EQ(r.code, 0) << r.err;
             // Nothing read through the link, the write refused, and the
             // helper itself visible (its comm): the right process was tried.
@@ -580,8 +555,7 @@ TEST_F(Exec, HostBinaryOutOfReachDuringSetup) {
             checked = true;
         }
     }
-    kill(berth_pid, SIGCONT);
-    ASSERT_EQ(waitpid(berth_pid, &status, 0), berth_pid);
+    const int status = held.release();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exec went on once released: " << status;
     EXPECT_TRUE(checked) << "could not hold the helper before its last step";
     expect_only_init(c);

@@ -225,6 +225,58 @@ std::vector<std::string> stray_init_fds(pid_t pid, int preserved) {
     return stray;
 }
 
+bool has_fault_points(const std::string& root, const std::string& id, const std::string& dir) {
+    const std::string probe = dir + "/probe.trace";
+    run_berth(root, {"exec", id, "true"}, {"BERTH_FAULT_TRACE=" + probe});
+    return read_text(probe).find("exec.state-read") != std::string::npos;
+}
+
+pid_t ns_pid(pid_t pid) {
+    const std::string st = read_text("/proc/" + std::to_string(pid) + "/status");
+    const size_t at = st.find("NSpid:");
+    if (at == std::string::npos) return 0;
+    const std::string line = st.substr(at, st.find('\n', at) - at);
+    return std::atoi(line.substr(line.find_last_of(" \t") + 1).c_str());
+}
+
+HeldExec::HeldExec(const std::string& root, const std::string& id, const std::string& step,
+                   const std::vector<std::string>& args, const std::vector<std::string>& env) {
+    std::vector<std::string> argv_s = {BERTH_BIN, "--root", root, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG, "exec", id};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<std::string> env_s = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "BERTH_FAULT_STOP=" + step};
+    env_s.insert(env_s.end(), env.begin(), env.end());
+    std::vector<char*> argv, envp;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    berth = fork();
+    if (berth == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execve(argv[0], argv.data(), envp.data());
+        _exit(127);
+    }
+    int status = 0;
+    // WUNTRACED: berth has stopped itself at the step.
+    if (berth < 0 || waitpid(berth, &status, WUNTRACED) != berth || !WIFSTOPPED(status)) return;
+    const std::string b = std::to_string(berth);
+    helper = std::atoi(read_text("/proc/" + b + "/task/" + b + "/children").c_str());
+}
+
+int HeldExec::release() {
+    if (berth <= 0) return -1;
+    kill(berth, SIGCONT);
+    int status = -1;
+    while (waitpid(berth, &status, 0) < 0 && errno == EINTR) {}
+    berth = -1;
+    return status;
+}
+
+HeldExec::~HeldExec() { release(); }
+
 void ContainerTest::SetUp() {
     if (geteuid() != 0) GTEST_SKIP() << "integration tests run containers and need root";
     tmp_ = std::make_unique<TempDir>();

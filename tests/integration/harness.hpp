@@ -72,6 +72,32 @@ bool unified_host();
 // or on a v2 host the unified one.
 std::string cgroup_dir(pid_t pid, const std::string& controller);
 
+// Whether this build has crash points (-Dfault_injection=true), tried with a
+// `berth exec ID true` traced into a file under `dir`.
+bool has_fault_points(const std::string& root, const std::string& id, const std::string& dir);
+
+// The innermost pid of a process (NSpid in /proc/PID/status): as the
+// container sees it. 0 when unknown.
+pid_t ns_pid(pid_t pid);
+
+// `berth exec ID ARGS...` held at a crash point (BERTH_FAULT_STOP=step, a
+// test build): berth has stopped itself there, and `helper` is its helper
+// process in the container (its child). `env` adds to berth's environment;
+// berth's stdio is /dev/null. release() lets berth go on and returns its
+// wait status; the destructor releases it too.
+class HeldExec {
+public:
+    HeldExec(const std::string& root, const std::string& id, const std::string& step, const std::vector<std::string>& args,
+             const std::vector<std::string>& env = {});
+    ~HeldExec();
+    HeldExec(const HeldExec&) = delete;
+    HeldExec& operator=(const HeldExec&) = delete;
+    bool held() const { return helper > 0; }
+    int release();
+    pid_t berth = -1;
+    pid_t helper = 0;
+};
+
 // The receiving end of --console-socket, as conmon and the shims hold it.
 // Listening from construction: berth's connect completes in the backlog and
 // its SCM_RIGHTS message waits in the socket, so no thread is needed.
