@@ -248,7 +248,8 @@ void validate_mounts(const spec::Spec& s, const std::string& bundle, const Plugi
             throw Error(field + ": /proc must be a proc mount, not " + m.type + " (init, masked and read-only paths rely on it)",
                         EINVAL);
         Status st = h->validate(request_for(m, bundle));
-        if (!st.ok()) throw Error(field + ": " + st.message, st.err);
+        // "options[K]: ..." names one option of this mount (mount_handler.hpp).
+        if (!st.ok()) throw Error(field + (st.message.starts_with("options[") ? "." : ": ") + st.message, st.err);
     }
     if (s.has_namespace(CLONE_NEWUSER))
         for (size_t i = 0; i < s.linux.devices.size(); ++i) check_host_device(s.linux.devices[i], i);

@@ -217,10 +217,15 @@ std::vector<IdMapping> parse_id_mappings(const Field& f) {
 // namespace (they say which host ids the source's ids show as).
 void parse_mount_idmap(const Field& m, Mount& mt) {
     bool idmap = false;
-    for (auto& o : mt.options) {
-        if (o.rfind("idmap=", 0) == 0 || o.rfind("ridmap=", 0) == 0)
-            fail(m.join("options"), "\"" + o + "\": crun's idmap=uids=...;gids=... form is not supported; use "
-                                    "uidMappings and gidMappings on the mount (" + mt.destination + ")");
+    for (size_t k = 0; k < mt.options.size(); ++k) {
+        const std::string& o = mt.options[k];
+        // runc ignores crun's form (a bind drops it as data); so does berth,
+        // saying so. The option stays so that later indexes keep naming the
+        // config's; the mounts plugin skips it (is_mount_option).
+        if (o.starts_with("idmap=") || o.starts_with("ridmap="))
+            log_warning(m.join("options") + "[" + std::to_string(k) + "]: \"" + o +
+                        "\": crun's idmap=uids=...;gids=... form is not supported and is ignored; use uidMappings "
+                        "and gidMappings on the mount (" + mt.destination + ")");
         if (o == "idmap") idmap = true;
         if (o == "ridmap") idmap = mt.recursive_idmap = true;
     }

@@ -33,7 +33,10 @@ public:
     // The mount types this handler serves, e.g. {"proc"} or {"bind", "rbind"}.
     virtual std::vector<std::string> types() const = 0;
 
-    // Checks options without touching the system; called before create.
+    // Checks options without touching the system; called before create. A
+    // message about one option starts "options[K]: " (K its index in
+    // `options`); the host shows it as mounts[N].options[K]: ..., any other
+    // message as mounts[N]: ...
     virtual Status validate(const MountRequest& req) const noexcept = 0;
 
     virtual Status mount(const MountRequest& req) noexcept = 0;

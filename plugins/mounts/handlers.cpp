@@ -62,6 +62,17 @@ Status make_filesystem(const MountRequest& req, const std::string& fstype, const
     return set_mount_attr(req.destination, out->get(), rest, false);
 }
 
+// The last step of every handler, on the attached mount: the recursive
+// attributes over it and every mount below it (an rbind's submounts, a cgroup
+// view's hierarchies), after the mount's own attributes so that they win, as
+// in runc; then the propagation. The fd is the attached mount, so neither can
+// touch the mount underneath.
+Status finish_mount(const std::string& destination, int mount_fd, const ParsedMountOptions& parsed) {
+    Status s = set_mount_attr(destination, mount_fd, to_recursive_mount_attr(parsed), true);
+    if (!s.ok()) return s;
+    return set_propagation(destination, mount_fd, parsed.propagation, parsed.recursive_propagation);
+}
+
 Status read_text(const char* path, std::string* out) {
     UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return Status::Error(errno, std::string("open ") + path + ": " + errno_text(errno));
@@ -121,7 +132,15 @@ Status BindHandler::validate(const MountRequest& req) const noexcept {
         if (::stat(req.source.c_str(), &st) != 0)
             return Status::Error(errno, "mount " + req.destination + ": bind source \"" + req.source +
                                             "\": " + errno_text(errno));
-        // The data part is ignored for binds, as mount(2) does with MS_BIND.
+        // A bind has no filesystem data: mount(2) with MS_BIND ignores it, so
+        // an option berth does not know ("rro" before berth knew it) would
+        // silently not apply. Refused, naming the option
+        // (mount_handler.hpp: the host makes it mounts[N].options[K]).
+        for (size_t k = 0; k < req.options.size(); ++k)
+            if (!is_mount_option(req.options[k]))
+                return Status::Error(EINVAL, "options[" + std::to_string(k) + "]: \"" + req.options[k] +
+                                                 "\": not a mount option, and a bind mount takes no "
+                                                 "filesystem data (mount " + req.destination + ")");
         return Status::Ok();
     });
 }
@@ -138,10 +157,7 @@ Status BindHandler::mount(const MountRequest& req) noexcept {
         if (!s.ok()) return s;
         s = attach_mount(req.destination, tree.get(), AT_FDCWD, req.target);
         if (!s.ok()) return s;
-        // After move_mount the fd is the attached mount, so this cannot touch
-        // the mount underneath.
-        return set_propagation(req.destination, tree.get(), parsed.propagation,
-                               parsed.recursive_propagation);
+        return finish_mount(req.destination, tree.get(), parsed);
     });
 }
 
@@ -179,7 +195,7 @@ Status FilesystemHandler::mount(const MountRequest& req) noexcept {
         }
         s = attach_mount(req.destination, mnt.get(), AT_FDCWD, req.target);
         if (!s.ok()) return s;
-        return set_propagation(req.destination, mnt.get(), parsed.propagation, parsed.recursive_propagation);
+        return finish_mount(req.destination, mnt.get(), parsed);
     });
 }
 
@@ -241,7 +257,7 @@ Status OverlayHandler::mount(const MountRequest& req) noexcept {
         if (!s.ok()) return s;
         s = attach_mount(req.destination, mnt.get(), AT_FDCWD, req.target);
         if (!s.ok()) return s;
-        return set_propagation(req.destination, mnt.get(), parsed.propagation, parsed.recursive_propagation);
+        return finish_mount(req.destination, mnt.get(), parsed);
     });
 }
 
@@ -292,7 +308,7 @@ Status CgroupHandler::mount(const MountRequest& req) noexcept {
             s = hierarchy(view.dirs.front(), &mnt);
             if (s.ok()) s = set_mount_attr(dest, mnt.get(), attr, false);
             if (s.ok()) s = attach_mount(dest, mnt.get(), AT_FDCWD, req.target);
-            if (s.ok()) s = set_propagation(dest, mnt.get(), parsed.propagation, parsed.recursive_propagation);
+            if (s.ok()) s = finish_mount(dest, mnt.get(), parsed);
             return s;
         }
 
@@ -318,7 +334,7 @@ Status CgroupHandler::mount(const MountRequest& req) noexcept {
                 return mount_error(dest, "symlink " + link.name + " -> " + link.target, errno);
         s = set_mount_attr(dest, root.get(), attr, true);
         if (!s.ok()) return s;
-        return set_propagation(dest, root.get(), parsed.propagation, parsed.recursive_propagation);
+        return finish_mount(dest, root.get(), parsed);
     });
 }
 

@@ -15,7 +15,8 @@ namespace berth::mounts {
 
 // bind and rbind: a clone of the source (tree), keeping the source's flags and
 // adding the requested ones (runc semantics); with rbind, attributes apply to
-// the whole cloned tree.
+// the whole cloned tree. An option that is not in the table is refused: a
+// bind has no filesystem data to pass it in.
 class BindHandler final : public MountHandler {
 public:
     std::vector<std::string> types() const override;

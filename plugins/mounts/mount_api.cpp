@@ -105,7 +105,7 @@ Status set_mount_attr(const std::string& destination, int mount_fd, const MountA
     attr.attr_clr = change.clear;
     unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
     if (::mount_setattr(mount_fd, "", flags, &attr, sizeof attr) < 0)
-        return mount_error(destination, "mount_setattr", errno);
+        return mount_error(destination, recursive ? "mount_setattr (recursive)" : "mount_setattr", errno);
     return Status::Ok();
 }
 

@@ -14,6 +14,14 @@ constexpr MountOptionEntry Flag(std::string_view name, unsigned long flag) {
 constexpr MountOptionEntry Clear(std::string_view name, unsigned long flag) {
     return {name, true, flag, false, false};
 }
+// The r* attributes (runc's recAttrFlags): the same MS_* bit for every mount
+// of the tree.
+constexpr MountOptionEntry RecursiveFlag(std::string_view name, unsigned long flag) {
+    return {name, false, flag, false, true};
+}
+constexpr MountOptionEntry RecursiveClear(std::string_view name, unsigned long flag) {
+    return {name, true, flag, false, true};
+}
 constexpr MountOptionEntry Propagation(std::string_view name, unsigned long type, bool recursive) {
     return {name, false, type, true, recursive};
 }
@@ -55,6 +63,24 @@ const std::vector<MountOptionEntry>& mount_option_table() {
         Clear("loud", MS_SILENT),
         Flag("nosymfollow", MS_NOSYMFOLLOW),
         Clear("symfollow", MS_NOSYMFOLLOW),
+        RecursiveFlag("rro", MS_RDONLY),
+        RecursiveClear("rrw", MS_RDONLY),
+        RecursiveFlag("rnosuid", MS_NOSUID),
+        RecursiveClear("rsuid", MS_NOSUID),
+        RecursiveFlag("rnodev", MS_NODEV),
+        RecursiveClear("rdev", MS_NODEV),
+        RecursiveFlag("rnoexec", MS_NOEXEC),
+        RecursiveClear("rexec", MS_NOEXEC),
+        RecursiveFlag("rnoatime", MS_NOATIME),
+        RecursiveClear("ratime", MS_NOATIME),
+        RecursiveFlag("rrelatime", MS_RELATIME),
+        RecursiveClear("rnorelatime", MS_RELATIME),
+        RecursiveFlag("rstrictatime", MS_STRICTATIME),
+        RecursiveClear("rnostrictatime", MS_STRICTATIME),
+        RecursiveFlag("rnodiratime", MS_NODIRATIME),
+        RecursiveClear("rdiratime", MS_NODIRATIME),
+        RecursiveFlag("rnosymfollow", MS_NOSYMFOLLOW),
+        RecursiveClear("rsymfollow", MS_NOSYMFOLLOW),
         {"bind", false, MS_BIND, false, false},
         {"rbind", false, MS_BIND | MS_REC, false, true},
         Propagation("private", MS_PRIVATE, false),
@@ -72,13 +98,30 @@ const std::vector<MountOptionEntry>& mount_option_table() {
     return table;
 }
 
-ParsedMountOptions parse_mount_options(const std::vector<std::string>& options) {
+namespace {
+
+const MountOptionEntry* find_entry(std::string_view option) {
     const auto& table = mount_option_table();
+    auto it = std::find_if(table.begin(), table.end(), [&](const MountOptionEntry& e) { return e.name == option; });
+    return it == table.end() ? nullptr : &*it;
+}
+
+// crun's idmap with the mappings in the option. Never filesystem data: a bind
+// would ignore it and any other filesystem would refuse it.
+bool is_crun_idmap(std::string_view option) {
+    return option.starts_with("idmap=") || option.starts_with("ridmap=");
+}
+
+}  // namespace
+
+bool is_mount_option(std::string_view option) { return find_entry(option) != nullptr || is_crun_idmap(option); }
+
+ParsedMountOptions parse_mount_options(const std::vector<std::string>& options) {
     ParsedMountOptions out;
     for (const std::string& option : options) {
-        auto it = std::find_if(table.begin(), table.end(),
-                               [&](const MountOptionEntry& e) { return e.name == option; });
-        if (it == table.end()) {
+        if (is_crun_idmap(option)) continue;
+        const MountOptionEntry* it = find_entry(option);
+        if (it == nullptr) {
             if (!out.data.empty()) out.data += ',';
             out.data += option;
             continue;
@@ -92,24 +135,30 @@ ParsedMountOptions parse_mount_options(const std::vector<std::string>& options) 
             out.recursive_propagation = it->recursive;
             continue;
         }
-        if (it->flag & MS_BIND) {
+        const bool bind = (it->flag & MS_BIND) != 0;
+        if (bind) {
             out.bind = true;
             // "bind" after "rbind" does not make the bind shallow: runc ORs
             // the flags, so MS_REC stays.
             out.recursive_bind = out.recursive_bind || it->recursive;
         }
+        const bool tree = it->recursive && !bind;
+        unsigned long& set = tree ? out.recursive_flags : out.flags;
+        unsigned long& clear = tree ? out.recursive_clear : out.clear;
         if (it->clears) {
-            out.flags &= ~it->flag;
-            out.clear |= it->flag;
+            set &= ~it->flag;
+            clear |= it->flag;
         } else {
-            out.flags |= it->flag;
-            out.clear &= ~it->flag;
+            set |= it->flag;
+            clear &= ~it->flag;
         }
     }
     return out;
 }
 
-MountAttrChange to_mount_attr(const ParsedMountOptions& parsed) {
+namespace {
+
+MountAttrChange attr_change(unsigned long flags, unsigned long clear) {
     struct Pair {
         unsigned long ms;
         uint64_t attr;
@@ -121,19 +170,27 @@ MountAttrChange to_mount_attr(const ParsedMountOptions& parsed) {
     };
     MountAttrChange out;
     for (const Pair& p : kOneToOne) {
-        if (parsed.flags & p.ms) out.set |= p.attr;
-        else if (parsed.clear & p.ms) out.clear |= p.attr;
+        if (flags & p.ms) out.set |= p.attr;
+        else if (clear & p.ms) out.clear |= p.attr;
     }
     constexpr unsigned long kAtime = MS_NOATIME | MS_RELATIME | MS_STRICTATIME;
-    if ((parsed.flags | parsed.clear) & kAtime) {
+    if ((flags | clear) & kAtime) {
         // The kernel wants the whole atime field in attr_clear whenever an
         // atime mode is set (mount_setattr(2)).
         out.clear |= MOUNT_ATTR__ATIME;
-        if (parsed.flags & MS_STRICTATIME) out.set |= MOUNT_ATTR_STRICTATIME;
-        else if (parsed.flags & MS_NOATIME) out.set |= MOUNT_ATTR_NOATIME;
+        if (flags & MS_STRICTATIME) out.set |= MOUNT_ATTR_STRICTATIME;
+        else if (flags & MS_NOATIME) out.set |= MOUNT_ATTR_NOATIME;
         else out.set |= MOUNT_ATTR_RELATIME;
     }
     return out;
+}
+
+}  // namespace
+
+MountAttrChange to_mount_attr(const ParsedMountOptions& parsed) { return attr_change(parsed.flags, parsed.clear); }
+
+MountAttrChange to_recursive_mount_attr(const ParsedMountOptions& parsed) {
+    return attr_change(parsed.recursive_flags, parsed.recursive_clear);
 }
 
 std::vector<FsConfigParam> split_mount_data(std::string_view data) {

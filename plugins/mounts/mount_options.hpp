@@ -29,6 +29,10 @@ enum MountExtension : unsigned {
 struct ParsedMountOptions {
     unsigned long flags = 0;        // MS_* bits asked for ("ro" -> MS_RDONLY)
     unsigned long clear = 0;        // MS_* bits asked to be off ("rw" -> MS_RDONLY)
+    // The same for the whole mounted tree ("rro" -> MS_RDONLY): applied with
+    // AT_RECURSIVE after the mount's own attributes, so they win over those.
+    unsigned long recursive_flags = 0;
+    unsigned long recursive_clear = 0;
     unsigned long propagation = 0;  // MS_PRIVATE, MS_SHARED, MS_SLAVE, MS_UNBINDABLE or 0
     bool recursive_propagation = false;  // the propagation came from an r* option
     bool bind = false;                   // "bind" or "rbind" was given
@@ -44,14 +48,20 @@ struct MountOptionEntry {
     bool clears;          // true: the option turns `flag` off ("rw", "suid")
     unsigned long flag;   // MS_* bits; for propagation entries the propagation type
     bool is_propagation;  // a propagation entry: sets `propagation`, not `flags`
-    bool recursive;       // rbind / r* propagation
+    bool recursive;       // rbind / r* propagation / r* attribute ("rro": sets recursive_flags)
     unsigned extension = 0;  // a MountExtension bit: sets `extensions` and nothing else
 };
 
 const std::vector<MountOptionEntry>& mount_option_table();
 
+// Whether berth knows `option` as an option rather than filesystem data: a
+// table entry, or crun's "idmap=uids=...;gids=..." / "ridmap=..." form, which
+// the host warns about and ignores as runc does (core/spec/spec.cpp).
+bool is_mount_option(std::string_view option);
+
 // Later options win: {"ro", "rw"} is read-write and {"rw", "ro"} read-only; a
-// later propagation option replaces an earlier one. Unknown options go to data.
+// later propagation option replaces an earlier one. Unknown options go to
+// data; crun's idmap= form goes nowhere.
 ParsedMountOptions parse_mount_options(const std::vector<std::string>& options);
 
 // The settings of struct mount_attr for mount_setattr(2): bits to set and bits
@@ -67,6 +77,9 @@ struct MountAttrChange {
 // option was given at all, and then chosen as mount(2) would: strictatime over
 // noatime over the relatime default (so "atime" and "norelatime" mean relatime).
 MountAttrChange to_mount_attr(const ParsedMountOptions& parsed);
+
+// The same conversion of recursive_flags/recursive_clear ("rro", "rnoatime", ...).
+MountAttrChange to_recursive_mount_attr(const ParsedMountOptions& parsed);
 
 // One fsconfig(2) call: a key with a value (FSCONFIG_SET_STRING) or a bare key
 // (FSCONFIG_SET_FLAG, has_value false).

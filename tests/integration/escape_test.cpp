@@ -858,5 +858,30 @@ TEST_F(Escape, UntrustedPluginFilesAreRefused) {
     EXPECT_EQ(r.code, 0) << r.err;
 }
 
+// ---- 10. mount options that a bind drops: a read-only volume that is not ----
+
+// A recursive read-only bind (CRI's recursiveReadOnly, containerd's "rro")
+// must not let the container write to the host directory. Before berth knew
+// the r* options, the bind dropped them as filesystem data, silently, and
+// the bind came out read-write.
+TEST_F(Escape, RecursiveReadOnlyBindsAreReadOnly) {
+    Canary host;
+    const std::vector<std::vector<std::string>> option_sets = {
+        {"rbind", "rro"}, {"bind", "rro"}, {"rbind", "rw", "rro", "rprivate"}, {"rro", "rbind", "nosuid"}};
+    for (const auto& options : option_sets) {
+        SCOPED_TRACE(::testing::PrintToString(options));
+        auto b = bundle({"sh", "-c",
+                         "echo pwned > /data/canary 2>/dev/null && echo wrote; "
+                         "touch /data/new 2>/dev/null && echo made; echo done"});
+        b->config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", host.dir()},
+                                       {"options", options}});
+        b->save();
+        Result res = run(*b, "rro");
+        EXPECT_EQ(res.code, 0) << res.err;
+        EXPECT_EQ(res.out, "done\n");
+        EXPECT_EQ(host.damage(), "");
+    }
+}
+
 }  // namespace
 }  // namespace berth::test

@@ -1,7 +1,7 @@
 // Spec mounts and devices as runc and crun make them (issue 8): the mode of a
 // tmpfs over an image directory, rootfsPropagation, destinations that are
-// dangling symlinks (resolved inside the rootfs, never on the host) and
-// device paths with a trailing slash.
+// dangling symlinks (resolved inside the rootfs, never on the host), device
+// paths with a trailing slash, and recursive mount attributes.
 #include <sys/mount.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
@@ -38,6 +38,21 @@ protected:
     static void make_dir(const std::string& path, mode_t mode) {
         fs::create_directories(path);
         ASSERT_EQ(chmod(path.c_str(), mode), 0) << path;
+    }
+    // `run` with `mount` added must fail, leave nothing behind, and say
+    // mounts[N]<message> (N the mount's index); an error from init, after
+    // the config's fields are gone, says <message> alone (numbered false).
+    void expect_refused(const json& mount, const std::string& message, bool numbered = true) {
+        SCOPED_TRACE(message);
+        auto b = bundle({"true"});
+        const std::string field = "mounts[" + std::to_string(b->config["mounts"].size()) + "]";
+        b->config["mounts"].push_back(mount);
+        b->save();
+        const std::string cid = id("refused");
+        Result res = berth({"run", "--bundle", b->dir(), cid});
+        EXPECT_EQ(res.code, 1);
+        EXPECT_NE(res.err.find((numbered ? field : "") + message), std::string::npos) << res.err;
+        EXPECT_TRUE(leftovers(root_, cid, b->rootfs()).empty());
     }
 };
 
@@ -248,19 +263,97 @@ TEST_F(Mounts, OverlayErrorsNameTheMountAndOption) {
          ": mount /merged: overlay lowerdir \"" + h + "/missing\": no such file or directory"},
         {{"lowerdir=relative"}, ": mount /merged: overlay option \"lowerdir=relative\": \"relative\" is not an absolute path"},
     };
-    for (const Case& c : cases) {
-        SCOPED_TRACE(c.message);
-        auto b = bundle({"true"});
-        const std::string field = "mounts[" + std::to_string(b->config["mounts"].size()) + "]";
-        b->config["mounts"].push_back(
-            {{"destination", "/merged"}, {"type", "overlay"}, {"source", "overlay"}, {"options", c.options}});
-        b->save();
-        const std::string cid = id("badovl");
-        Result res = berth({"run", "--bundle", b->dir(), cid});
-        EXPECT_EQ(res.code, 1);
-        EXPECT_NE(res.err.find(field + c.message), std::string::npos) << res.err;
-        EXPECT_TRUE(leftovers(root_, cid, b->rootfs()).empty());
+    for (const Case& c : cases)
+        expect_refused({{"destination", "/merged"}, {"type", "overlay"}, {"source", "overlay"}, {"options", c.options}},
+                       c.message);
+}
+
+// The mount options of each mount point in `paths`, from mountinfo (field 6),
+// as a shell line for the container: "<path> <options>" per line.
+std::string show_mount_options(const std::vector<std::string>& paths) {
+    std::string cond;
+    for (const std::string& p : paths) cond += (cond.empty() ? "" : " || ") + ("$5 == \"" + p + "\"");
+    return "awk '" + cond + " { print $5, $6 }' /proc/self/mountinfo";
+}
+
+// The recursive attributes (runc's rro, rnosuid, ...) reach every mount of
+// an rbind, the source's submounts included, and apply to other types too;
+// they come after the plain options, so "ro" with "rrw" is read-write. Before
+// berth knew them, a bind dropped them silently and the container wrote into
+// the host directory.
+TEST_F(Mounts, RecursiveAttributesReachEverySubmount) {
+    TempDir host("berth-rattr");
+    const std::string src = host.path() + "/src";
+    fs::create_directories(src + "/sub");
+    HostTmpfs sub(src + "/sub");  // nosuid,nodev on the host
+    ASSERT_TRUE(sub.mounted());
+    auto b = bundle({"sh", "-c",
+                     "for f in /ro/top /ro/sub/inner /rw/sub/inner /t/f; do touch $f 2>/dev/null && echo wrote $f; "
+                     "done; " +
+                         show_mount_options({"/ro", "/ro/sub", "/rw", "/rw/sub", "/t"})});
+    b->config["mounts"].push_back({{"destination", "/ro"}, {"type", "bind"}, {"source", src},
+                                   {"options", {"rbind", "rw", "rro", "rnosuid", "rnodev", "rnoexec", "rnoatime",
+                                                "rnosymfollow", "rprivate"}}});
+    b->config["mounts"].push_back({{"destination", "/rw"}, {"type", "bind"}, {"source", src},
+                                   {"options", {"rbind", "ro", "nosuid", "rrw", "rsuid", "rdev"}}});
+    add_tmpfs(*b, "/t", {"rro", "rnoexec", "size=64k"});
+    b->save();
+    Result res = run(*b);
+    ASSERT_EQ(res.code, 0) << res.err;
+    // /rw keeps the source's other flags (a host /tmp may be noexec): only
+    // what the options changed is compared.
+    std::istringstream lines(res.out);
+    std::string line, shown;
+    while (std::getline(lines, line)) {
+        if (line.rfind("/rw", 0) == 0) {
+            const std::string options = line.substr(line.find(' ') + 1) + ",";
+            EXPECT_EQ(options.rfind("rw,", 0), 0u) << line;
+            EXPECT_EQ(options.find("nosuid"), std::string::npos) << line;
+            EXPECT_EQ(options.find("nodev"), std::string::npos) << line;
+            line = line.substr(0, line.find(' ')) + " rw";
+        }
+        shown += line + "\n";
     }
+    EXPECT_EQ(shown,
+              "wrote /rw/sub/inner\n"
+              "/ro ro,nosuid,nodev,noexec,noatime,nosymfollow\n"
+              "/ro/sub ro,nosuid,nodev,noexec,noatime,nosymfollow\n"
+              "/rw rw\n"
+              "/rw/sub rw\n"
+              "/t ro,noexec,relatime\n");
+    EXPECT_FALSE(exists(src + "/top"));
+    EXPECT_TRUE(exists(src + "/sub/inner"));
+    EXPECT_EQ(read_text("/proc/self/mountinfo").find(b->rootfs()), std::string::npos);
+}
+
+// A bind has no filesystem data: an option berth does not know is refused
+// at create, naming mounts[N].options[K], and leaves nothing behind. crun's
+// idmap=uids=... form is warned about and ignored, as runc ignores it. A
+// filesystem passes unknown options to the kernel, whose refusal names the
+// mount.
+TEST_F(Mounts, BindOptionsABindCannotApplyAreRefused) {
+    TempDir host("berth-bindopt");
+    expect_refused({{"destination", "/data"}, {"type", "bind"}, {"source", host.path()}, {"options", {"rbind", "rr0"}}},
+                   ".options[1]: \"rr0\": not a mount option, and a bind mount takes no filesystem data (mount /data)");
+    expect_refused({{"destination", "/data"}, {"type", "none"}, {"source", host.path()},
+                    {"options", {"ro", "bind", "size=1m"}}},
+                   ".options[2]: \"size=1m\": not a mount option, and a bind mount takes no filesystem data "
+                   "(mount /data)");
+    expect_refused({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"nosuid", "rr0"}}},
+                   "mount /t: fsconfig tmpfs rr0: invalid argument", false);
+
+    auto b = bundle({"sh", "-c", "test -d /data && echo ok"});
+    b->config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", host.path()},
+                                   {"options", {"rbind", "idmap=uids=0-1-10;gids=0-1-10", "ro"}}});
+    b->save();
+    Result res = run(*b);
+    ASSERT_EQ(res.code, 0) << res.err;
+    EXPECT_EQ(res.out, "ok\n");
+    EXPECT_NE(res.err.find("warning: mounts[" + std::to_string(b->config["mounts"].size() - 1) +
+                           "].options[1]: \"idmap=uids=0-1-10;gids=0-1-10\": crun's idmap=uids=...;gids=... form is "
+                           "not supported and is ignored"),
+              std::string::npos)
+        << res.err;
 }
 
 void add_userns(Bundle& b) {
@@ -337,18 +430,7 @@ TEST_F(Mounts, IdmapErrorsNameTheField) {
         {{{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"uidMappings", map}, {"gidMappings", map}},
          ".uidMappings: idmapped mounts are bind mounts only, not type \"tmpfs\" (mount /t)"},
     };
-    for (const Case& c : cases) {
-        SCOPED_TRACE(c.message);
-        auto b = bundle({"true"});
-        const std::string field = "mounts[" + std::to_string(b->config["mounts"].size()) + "]";
-        b->config["mounts"].push_back(c.mount);
-        b->save();
-        const std::string cid = id("badidmap");
-        Result res = berth({"run", "--bundle", b->dir(), cid});
-        EXPECT_EQ(res.code, 1);
-        EXPECT_NE(res.err.find(field + c.message), std::string::npos) << res.err;
-        EXPECT_TRUE(leftovers(root_, cid, b->rootfs()).empty());
-    }
+    for (const Case& c : cases) expect_refused(c.mount, c.message);
 }
 
 // In a user namespace, bind sources are opened with the host's privileges

@@ -84,6 +84,18 @@ TEST(Features, EveryMountOptionIsParsedAsAnOption) {
     EXPECT_NE(std::find(options.begin(), options.end(), "rbind"), options.end());
 }
 
+// The recursive attributes runc and crun list (applied with AT_RECURSIVE).
+TEST(Features, RecursiveMountAttributesAreListed) {
+    const auto options = strings(doc()["mountOptions"]);
+    for (const char* o : {"rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnoatime", "ratime",
+                          "rrelatime", "rnorelatime", "rstrictatime", "rnostrictatime", "rnodiratime", "rdiratime",
+                          "rnosymfollow", "rsymfollow"}) {
+        EXPECT_NE(std::find(options.begin(), options.end(), o), options.end()) << o;
+        const auto parsed = berth::mounts::parse_mount_options({o});
+        EXPECT_NE(parsed.recursive_flags | parsed.recursive_clear, 0u) << o << " is listed but changes nothing";
+    }
+}
+
 TEST(Features, EveryNamespaceIsAccepted) {
     const auto ns = strings(doc()["linux"]["namespaces"]);
     EXPECT_EQ(ns.size(), 8u);

@@ -11,6 +11,9 @@
 #ifndef MQUEUE_MAGIC
 #define MQUEUE_MAGIC 0x19800202  // ipc/mqueue.c; not in linux/magic.h
 #endif
+#ifndef ST_NOSYMFOLLOW
+#define ST_NOSYMFOLLOW 0x2000  // statfs f_flags since Linux 5.10; not in glibc 2.36's header
+#endif
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -188,6 +191,32 @@ TEST(MountsHandler, BindOptionRoutesToBindWhateverTheType) {
     MountsHandler h;
     Status s = h.validate({"none", "/nope", "/data", "/proc/self/fd/9", {"bind"}});
     EXPECT_EQ(s.err, ENOENT);
+}
+
+// A bind has no filesystem data: an option outside the table cannot apply and
+// is refused, named by its index (the host makes it mounts[N].options[K]).
+TEST(MountsHandler, BindRefusesOptionsItCannotApply) {
+    struct Row {
+        const char* type;
+        std::vector<std::string> options;
+        const char* message;  // "" for accepted
+    } rows[] = {
+        {"bind", {"rbind", "rro"}, ""},
+        {"bind", {"rbind", "ro", "rrw", "rnosuid", "rnodev", "rnoexec", "rnoatime", "rnosymfollow", "rprivate"}, ""},
+        {"bind", {"bind", "idmap=uids=0-1-10;gids=0-1-10"}, ""},
+        {"bind", {"bind", "frobnicate"},
+         "options[1]: \"frobnicate\": not a mount option, and a bind mount takes no filesystem data (mount /data)"},
+        {"rbind", {"ro", "size=1m"},
+         "options[1]: \"size=1m\": not a mount option, and a bind mount takes no filesystem data (mount /data)"},
+        {"none", {"RRO", "rbind"},
+         "options[0]: \"RRO\": not a mount option, and a bind mount takes no filesystem data (mount /data)"},
+    };
+    MountsHandler h;
+    for (const Row& r : rows) {
+        Status s = h.validate({r.type, "/tmp", "/data", "/proc/self/fd/9", r.options});
+        EXPECT_EQ(s.message, r.message) << ::testing::PrintToString(r.options);
+        EXPECT_EQ(s.err, *r.message ? EINVAL : 0) << ::testing::PrintToString(r.options);
+    }
 }
 
 TEST(MountsHandler, UnknownTypeIsRefused) {
@@ -377,6 +406,43 @@ TEST_F(HandlerTest, RbindReadOnlyCoversSubmountsAndPropagationLandsOnTheNewMount
         // directory under it, which stays private.
         std::string line = mountinfo_line(dst);
         CHECK(line.find(" shared:") != std::string::npos, "bind is not shared: " + line);
+        return "";
+    });
+    EXPECT_EQ(err, "");
+}
+
+// The r* attributes reach every mount of an rbind, after the plain ones
+// (which with rbind cover the tree too), so they win.
+TEST_F(HandlerTest, RecursiveAttributesCoverEverySubmount) {
+    const std::string src = dir_.path() + "/src", sub = src + "/sub", dst = dir_.path() + "/dst";
+    fs::create_directories(sub);
+    fs::create_directories(dst);
+    auto flags = [](const std::string& path) {
+        struct statvfs sv {};
+        return ::statvfs(path.c_str(), &sv) == 0 ? sv.f_flag : ~0ul;
+    };
+    std::string err = in_private_mount_ns([&]() -> std::string {
+        CHECK(::mount("tmpfs", sub.c_str(), "tmpfs", MS_NOSUID, "size=1m") == 0, "tmpfs under the source");
+        std::string e = run(handler_, {"bind", src, "/data", "", {"rbind", "rw", "rro", "rnodev", "rnoexec",
+                                                                   "rnoatime", "rnosymfollow"}}, dst);
+        if (!e.empty()) return e;
+        const unsigned long want = ST_RDONLY | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NOSYMFOLLOW;
+        for (const std::string& p : {dst, dst + "/sub"})
+            CHECK((flags(p) & want) == want, p + ": flags " + std::to_string(flags(p)));
+        CHECK(!(flags(dst) & ST_NOSUID) && (flags(dst + "/sub") & ST_NOSUID), "nosuid changed without rsuid");
+
+        const std::string dst2 = dir_.path() + "/dst2";
+        fs::create_directories(dst2);
+        e = run(handler_, {"bind", src, "/data2", "", {"rbind", "ro", "rrw", "rsuid"}}, dst2);
+        if (!e.empty()) return e;
+        for (const std::string& p : {dst2, dst2 + "/sub"})
+            CHECK(!(flags(p) & (ST_RDONLY | ST_NOSUID)), p + ": ro or nosuid left: " + std::to_string(flags(p)));
+
+        const std::string tmp = dir_.path() + "/tmp";
+        fs::create_directories(tmp);
+        e = run(handler_, {"tmpfs", "tmpfs", "/tmp", "", {"rro", "rnosuid", "size=1m"}}, tmp);
+        if (!e.empty()) return e;
+        CHECK((flags(tmp) & (ST_RDONLY | ST_NOSUID)) == (ST_RDONLY | ST_NOSUID), "tmpfs: rro,rnosuid not applied");
         return "";
     });
     EXPECT_EQ(err, "");

@@ -12,6 +12,7 @@
 #include "plugins/mounts/mount_options.hpp"
 
 using berth::mounts::FsConfigParam;
+using berth::mounts::is_mount_option;
 using berth::mounts::mount_option_table;
 using berth::mounts::MountAttrChange;
 using berth::mounts::parse_mount_options;
@@ -19,13 +20,15 @@ using berth::mounts::ParsedMountOptions;
 using berth::mounts::split_mount_data;
 using berth::mounts::superblock_flag_keys;
 using berth::mounts::to_mount_attr;
+using berth::mounts::to_recursive_mount_attr;
 
 namespace {
 
 struct FlagCase {
     const char* option;
-    unsigned long flags;  // expected ParsedMountOptions::flags
-    unsigned long clear;  // expected ParsedMountOptions::clear
+    unsigned long flags;  // expected ParsedMountOptions::flags (recursive_flags)
+    unsigned long clear;  // expected ParsedMountOptions::clear (recursive_clear)
+    bool recursive = false;  // an r* attribute: the recursive pair, and the plain one untouched
 };
 
 class FlagOptionTest : public ::testing::TestWithParam<FlagCase> {};
@@ -33,8 +36,9 @@ class FlagOptionTest : public ::testing::TestWithParam<FlagCase> {};
 TEST_P(FlagOptionTest, SetsOrClearsItsFlagAndLeavesDataEmpty) {
     const FlagCase& c = GetParam();
     ParsedMountOptions p = parse_mount_options({c.option});
-    EXPECT_EQ(p.flags, c.flags) << c.option;
-    EXPECT_EQ(p.clear, c.clear) << c.option;
+    EXPECT_EQ(c.recursive ? p.recursive_flags : p.flags, c.flags) << c.option;
+    EXPECT_EQ(c.recursive ? p.recursive_clear : p.clear, c.clear) << c.option;
+    EXPECT_EQ(c.recursive ? p.flags | p.clear : p.recursive_flags | p.recursive_clear, 0u) << c.option;
     EXPECT_EQ(p.propagation, 0u) << c.option;
     EXPECT_EQ(p.data, "") << c.option;
 }
@@ -57,6 +61,23 @@ INSTANTIATE_TEST_SUITE_P(
                       FlagCase{"noiversion", 0, MS_I_VERSION}, FlagCase{"silent", MS_SILENT, 0},
                       FlagCase{"loud", 0, MS_SILENT}, FlagCase{"nosymfollow", MS_NOSYMFOLLOW, 0},
                       FlagCase{"symfollow", 0, MS_NOSYMFOLLOW}),
+    [](const ::testing::TestParamInfo<FlagCase>& info) { return std::string(info.param.option); });
+
+// The r* attributes set the same MS_* bit as their plain form, for the tree.
+constexpr bool kTree = true;
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryRecursiveOption, FlagOptionTest,
+    ::testing::Values(
+        FlagCase{"rro", MS_RDONLY, 0, kTree}, FlagCase{"rrw", 0, MS_RDONLY, kTree},
+        FlagCase{"rnosuid", MS_NOSUID, 0, kTree}, FlagCase{"rsuid", 0, MS_NOSUID, kTree},
+        FlagCase{"rnodev", MS_NODEV, 0, kTree}, FlagCase{"rdev", 0, MS_NODEV, kTree},
+        FlagCase{"rnoexec", MS_NOEXEC, 0, kTree}, FlagCase{"rexec", 0, MS_NOEXEC, kTree},
+        FlagCase{"rnoatime", MS_NOATIME, 0, kTree}, FlagCase{"ratime", 0, MS_NOATIME, kTree},
+        FlagCase{"rrelatime", MS_RELATIME, 0, kTree}, FlagCase{"rnorelatime", 0, MS_RELATIME, kTree},
+        FlagCase{"rstrictatime", MS_STRICTATIME, 0, kTree}, FlagCase{"rnostrictatime", 0, MS_STRICTATIME, kTree},
+        FlagCase{"rnodiratime", MS_NODIRATIME, 0, kTree}, FlagCase{"rdiratime", 0, MS_NODIRATIME, kTree},
+        FlagCase{"rnosymfollow", MS_NOSYMFOLLOW, 0, kTree}, FlagCase{"rsymfollow", 0, MS_NOSYMFOLLOW, kTree}),
     [](const ::testing::TestParamInfo<FlagCase>& info) { return std::string(info.param.option); });
 
 struct PropagationCase {
@@ -92,8 +113,8 @@ TEST(MountOptionTable, EveryEntryIsTestedAndNamesAreUnique) {
     // entry must come with a case.
     std::set<std::string> names;
     for (const auto& e : mount_option_table()) EXPECT_TRUE(names.insert(std::string(e.name)).second) << e.name;
-    EXPECT_EQ(names.size(), 31u /* flags */ + 8u /* propagation */ + 2u /* bind, rbind */ + 1u /* tmpcopyup */ +
-                                2u /* idmap, ridmap */);
+    EXPECT_EQ(names.size(), 31u /* flags */ + 18u /* recursive flags */ + 8u /* propagation */ +
+                                2u /* bind, rbind */ + 1u /* tmpcopyup */ + 2u /* idmap, ridmap */);
 }
 
 TEST(ParseMountOptions, IdmapOptionsAreExtensionsNotData) {
@@ -106,6 +127,34 @@ TEST(ParseMountOptions, IdmapOptionsAreExtensionsNotData) {
     EXPECT_EQ(p.extensions, static_cast<unsigned>(berth::mounts::kRecursiveIdmap));
     EXPECT_EQ(p.data, "");
 }
+
+TEST(ParseMountOptions, CrunIdmapFormIsNeitherDataNorAnIdmap) {
+    // The host warns and ignores it (as runc); a bind must not refuse it.
+    ParsedMountOptions p = parse_mount_options({"bind", "idmap=uids=0-1-10;gids=0-1-10", "ridmap=uids=0-1-10"});
+    EXPECT_EQ(p.data, "");
+    EXPECT_EQ(p.extensions, 0u);
+    EXPECT_TRUE(p.bind);
+}
+
+struct KnownCase {
+    const char* option;
+    bool known;
+};
+
+class IsMountOptionTest : public ::testing::TestWithParam<KnownCase> {};
+
+TEST_P(IsMountOptionTest, TableEntriesAndCrunIdmapAreOptionsTheRestIsData) {
+    EXPECT_EQ(is_mount_option(GetParam().option), GetParam().known) << GetParam().option;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Options, IsMountOptionTest,
+    ::testing::Values(KnownCase{"ro", true}, KnownCase{"rro", true}, KnownCase{"rnosymfollow", true},
+                      KnownCase{"rbind", true}, KnownCase{"rprivate", true}, KnownCase{"idmap", true},
+                      KnownCase{"tmpcopyup", true}, KnownCase{"idmap=uids=0-1-10;gids=0-1-10", true},
+                      KnownCase{"ridmap=uids=0-1-10;gids=0-1-10", true}, KnownCase{"size=1m", false},
+                      KnownCase{"frobnicate", false}, KnownCase{"RRO", false}, KnownCase{"rro=1", false},
+                      KnownCase{"idmap2", false}, KnownCase{"", false}));
 
 TEST(ParseMountOptions, TmpCopyUpIsAnExtensionNotData) {
     // podman's /tmp and /run: without the extension entry "tmpcopyup" went to
@@ -208,13 +257,15 @@ struct AttrCase {
     std::vector<std::string> options;
     uint64_t set;
     uint64_t clear;
+    bool recursive = false;  // to_recursive_mount_attr instead of to_mount_attr
 };
 
 class MountAttrTest : public ::testing::TestWithParam<AttrCase> {};
 
 TEST_P(MountAttrTest, MapsFlagsToMountAttr) {
     const AttrCase& c = GetParam();
-    MountAttrChange a = to_mount_attr(parse_mount_options(c.options));
+    ParsedMountOptions p = parse_mount_options(c.options);
+    MountAttrChange a = c.recursive ? to_recursive_mount_attr(p) : to_mount_attr(p);
     EXPECT_EQ(a.set, c.set) << ::testing::PrintToString(c.options);
     EXPECT_EQ(a.clear, c.clear) << ::testing::PrintToString(c.options);
 }
@@ -240,7 +291,41 @@ INSTANTIATE_TEST_SUITE_P(
                  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, MOUNT_ATTR__ATIME},
         AttrCase{{"ro", "rw", "suid"}, 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID},
         // Superblock flags, propagation and data are not mount attributes.
-        AttrCase{{"sync", "dirsync", "lazytime", "mand", "rprivate", "bind", "size=1m"}, 0, 0}));
+        AttrCase{{"sync", "dirsync", "lazytime", "mand", "rprivate", "bind", "size=1m"}, 0, 0},
+        // Recursive attributes are not the top mount's change.
+        AttrCase{{"rro"}, 0, 0}, AttrCase{{"rnoatime"}, 0, 0},
+        AttrCase{{"ro", "rw", "rro", "rnoatime"}, 0, MOUNT_ATTR_RDONLY}));
+
+// The same conversion for the tree: the atime mode is an enum, so any atime
+// option clears the whole field and sets one mode (strictatime over noatime
+// over relatime; "ratime", "rnorelatime", "rnostrictatime" mean relatime).
+INSTANTIATE_TEST_SUITE_P(
+    RecursiveConversions, MountAttrTest,
+    ::testing::Values(
+        AttrCase{{}, 0, 0, kTree}, AttrCase{{"rro"}, MOUNT_ATTR_RDONLY, 0, kTree},
+        AttrCase{{"rrw"}, 0, MOUNT_ATTR_RDONLY, kTree}, AttrCase{{"rnosuid"}, MOUNT_ATTR_NOSUID, 0, kTree},
+        AttrCase{{"rsuid"}, 0, MOUNT_ATTR_NOSUID, kTree}, AttrCase{{"rnodev"}, MOUNT_ATTR_NODEV, 0, kTree},
+        AttrCase{{"rdev"}, 0, MOUNT_ATTR_NODEV, kTree}, AttrCase{{"rnoexec"}, MOUNT_ATTR_NOEXEC, 0, kTree},
+        AttrCase{{"rexec"}, 0, MOUNT_ATTR_NOEXEC, kTree}, AttrCase{{"rnodiratime"}, MOUNT_ATTR_NODIRATIME, 0, kTree},
+        AttrCase{{"rdiratime"}, 0, MOUNT_ATTR_NODIRATIME, kTree},
+        AttrCase{{"rnosymfollow"}, MOUNT_ATTR_NOSYMFOLLOW, 0, kTree},
+        AttrCase{{"rsymfollow"}, 0, MOUNT_ATTR_NOSYMFOLLOW, kTree},
+        AttrCase{{"rnoatime"}, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME, kTree},
+        AttrCase{{"rstrictatime"}, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME, kTree},
+        AttrCase{{"rrelatime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME, kTree},
+        AttrCase{{"ratime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME, kTree},
+        AttrCase{{"rnorelatime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME, kTree},
+        AttrCase{{"rnostrictatime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME, kTree},
+        AttrCase{{"rnoatime", "rstrictatime"}, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME, kTree},
+        AttrCase{{"rstrictatime", "rnostrictatime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME, kTree},
+        // Later wins within the recursive set, as for the plain one.
+        AttrCase{{"rro", "rrw"}, 0, MOUNT_ATTR_RDONLY, kTree}, AttrCase{{"rrw", "rro"}, MOUNT_ATTR_RDONLY, 0, kTree},
+        AttrCase{{"rro", "rnosuid", "rnodev", "rnoexec", "rnoatime"},
+                 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOATIME,
+                 MOUNT_ATTR__ATIME, kTree},
+        // Plain options stay out of the recursive change, whatever their order.
+        AttrCase{{"rbind", "ro", "rrw", "nosuid", "noatime"}, 0, MOUNT_ATTR_RDONLY, kTree},
+        AttrCase{{"rbind", "rprivate", "nosuid", "size=1m"}, 0, 0, kTree}));
 
 TEST(SplitMountData, KeysValuesAndFlags) {
     std::vector<FsConfigParam> expected{

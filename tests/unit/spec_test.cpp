@@ -723,6 +723,22 @@ TEST(SpecIdmap, PlainBindIsNotIdmapped) {
     EXPECT_TRUE(parse_spec(j.dump()).mounts[0].uid_mappings.empty());
 }
 
+// crun's form never fails create: warned about and ignored, as runc ignores
+// it; it stays in the options so that later indexes name the config's.
+TEST(SpecIdmap, CrunIdmapFormIsWarnedAboutAndIgnored) {
+    json j = base_config();
+    j["mounts"] = {idmapped_bind({{"options", {"bind", "ridmap=uids=0-1-10;gids=0-1-10", "ro"}}})};
+    ::testing::internal::CaptureStderr();
+    auto s = parse_spec(j.dump());
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(err, "berth: warning: mounts[0].options[1]: \"ridmap=uids=0-1-10;gids=0-1-10\": crun's "
+                   "idmap=uids=...;gids=... form is not supported and is ignored; use uidMappings and gidMappings "
+                   "on the mount (/data)\n");
+    EXPECT_EQ(s.mounts[0].options, (std::vector<std::string>{"bind", "ridmap=uids=0-1-10;gids=0-1-10", "ro"}));
+    EXPECT_TRUE(s.mounts[0].uid_mappings.empty());
+    EXPECT_FALSE(s.mounts[0].recursive_idmap);
+}
+
 TEST(SpecIdmap, ErrorsNameTheField) {
     struct Row {
         json mount;
@@ -740,9 +756,6 @@ TEST(SpecIdmap, ErrorsNameTheField) {
          "mounts[0].uidMappings: must not be empty"},
         {idmapped_bind({{"uidMappings", {{{"containerID", 0}, {"hostID", 1}, {"size", 0}}}}, {"gidMappings", kMap}}),
          false, "mounts[0].uidMappings[0].size: must not be 0"},
-        {idmapped_bind({{"options", {"bind", "idmap=uids=0-1-10;gids=0-1-10"}}}), true,
-         "mounts[0].options: \"idmap=uids=0-1-10;gids=0-1-10\": crun's idmap=uids=...;gids=... form is not "
-         "supported; use uidMappings and gidMappings on the mount (/data)"},
         {idmapped_bind({{"options", {"bind", "idmap"}}}), false,
          "mounts[0].uidMappings: is required for an idmap mount (/data) when the container has no user namespace "
          "mappings to take"},
