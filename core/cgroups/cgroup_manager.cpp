@@ -106,7 +106,7 @@ std::string CgroupPaths::procs_dir() const {
 
 CgroupLayout parse_cgroup_layout(const std::string& mountinfo, const std::string& self_cgroup) {
     CgroupLayout l;
-    bool sys_fs_cgroup_is_v2 = false;
+    bool sys_fs_cgroup_is_v2 = false, v1_controllers = false;
     std::istringstream in(mountinfo);
     std::string line;
     while (std::getline(in, line)) {
@@ -123,15 +123,23 @@ CgroupLayout parse_cgroup_layout(const std::string& mountinfo, const std::string
         } else if (fstype == "cgroup") {
             std::istringstream ss(super);
             std::string o;
-            // Super options mix controllers with flags of the hierarchy.
+            // Super options mix controllers with flags of the hierarchy. A
+            // named hierarchy is one too, keyed "name=systemd" as
+            // /proc/self/cgroup lists it; other valued options
+            // (release_agent=) are not.
             static const std::set<std::string> kNotControllers = {
                 "rw", "ro", "clone_children", "xattr", "noprefix", "none", "cpuset_v2_mode", "favordynmods", "nsdelegate"};
-            while (std::getline(ss, o, ','))
-                if (!kNotControllers.count(o) && o.find('=') == std::string::npos && !l.v1_mounts.count(o))
-                    l.v1_mounts[o] = mountpoint;
+            while (std::getline(ss, o, ',')) {
+                const bool named = o.rfind("name=", 0) == 0;
+                if (kNotControllers.count(o) || (!named && o.find('=') != std::string::npos) || l.v1_mounts.count(o))
+                    continue;
+                l.v1_mounts[o] = mountpoint;
+                v1_controllers |= !named;
+            }
         }
     }
-    if (sys_fs_cgroup_is_v2 || l.v1_mounts.empty()) {
+    // Named hierarchies alone leave the controllers, and the freezer, to v2.
+    if (sys_fs_cgroup_is_v2 || !v1_controllers) {
         l.mode = CgroupMode::Unified;
         l.v1_mounts.clear();
     } else {
@@ -366,25 +374,17 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
     if (!layout_.unified_mount.empty()) p.unified = under(layout_.unified_mount, layout_.own_unified);
     // The default parent is ours: remove it with the last container in it.
     if (cgroups_path.empty() && !p.unified.empty()) p.prune.push_back(layout_.unified_mount + "/berth");
-    if (layout_.mode != CgroupMode::Unified) {
-        for (auto* s : subsystems_) {
-            auto it = layout_.v1_mounts.find(s->v1_controller());
-            if (it == layout_.v1_mounts.end()) continue;
-            auto own = layout_.own_v1.find(s->v1_controller());
-            p.v1[s->v1_controller()] = under(it->second, own == layout_.own_v1.end() ? "/" : own->second);
-            if (cgroups_path.empty()) p.prune.push_back(it->second + "/berth");
-        }
-        // Hierarchies the container is in whatever the active plugins are:
-        // pause needs the freezer; cpuacct and blkio only account (`events`
-        // reads cpu usage from cpuacct), and the clients read them from the container's cgroup (containerd's task
-        // metrics, docker and podman stats), as runc places it in every one.
-        for (const char* ctrl : {"freezer", "cpuacct", "blkio"}) {
-            auto it = layout_.v1_mounts.find(ctrl);
-            if (it == layout_.v1_mounts.end() || p.v1.count(ctrl)) continue;
-            auto own = layout_.own_v1.find(ctrl);
-            p.v1[ctrl] = under(it->second, own == layout_.own_v1.end() ? "/" : own->second);
-            if (cgroups_path.empty()) p.prune.push_back(it->second + "/berth");
-        }
+    // Every mounted v1 hierarchy, whatever the active plugins are (as runc
+    // and crun): pause needs the freezer; cpuacct and blkio only account
+    // (`events` reads cpu usage from cpuacct, and the clients read them from
+    // the container's cgroup: containerd's task metrics, docker and podman
+    // stats); and a container left at a hierarchy's root, name=systemd's or
+    // one no plugin serves, could mount it from a user and a cgroup namespace
+    // and reach its release_agent (CVE-2022-0492). Empty on a v2 host.
+    for (auto& [key, mount] : layout_.v1_mounts) {
+        auto own = layout_.own_v1.find(key);
+        p.v1[key] = under(mount, own == layout_.own_v1.end() ? "/" : own->second);
+        if (cgroups_path.empty()) p.prune.push_back(mount + "/berth");
     }
     // Every directory below the mounts down to the leaves, shallowest first.
     auto look = [&](const std::string& mount, const std::string& leaf) {

@@ -23,7 +23,7 @@ std::string to_string(CgroupMode m);
 struct CgroupPaths {
     CgroupMode mode = CgroupMode::Unified;
     std::string unified;                       // v2 directory ("" when none)
-    std::map<std::string, std::string> v1;     // controller → directory
+    std::map<std::string, std::string> v1;     // controller or "name=<name>" → directory
     std::vector<std::string> created;          // directories we made, deepest last
     std::vector<std::string> prune;            // shared parents to remove once empty
     // Saved before the first mkdir, so that delete --force after a crash
@@ -49,7 +49,7 @@ struct CgroupPaths {
 struct CgroupLayout {
     CgroupMode mode = CgroupMode::Unified;
     std::string unified_mount;                       // "" when none
-    std::map<std::string, std::string> v1_mounts;    // controller → mount point
+    std::map<std::string, std::string> v1_mounts;    // controller or "name=<name>" → mount point
     // The caller's own cgroup per hierarchy, for relative cgroupsPath:
     std::string own_unified;
     std::map<std::string, std::string> own_v1;
@@ -70,8 +70,9 @@ public:
     // Touches nothing.
     void validate(const Resources& r) const;
 
-    // The directories for a spec's cgroupsPath ("" → /berth/<id>), and which
-    // of them exist already (read-only: it only looks).
+    // The directories for a spec's cgroupsPath ("" → /berth/<id>) in every
+    // hierarchy the host has mounted, and which of them exist already
+    // (read-only: it only looks).
     CgroupPaths plan(const std::string& cgroups_path, const std::string& id) const;
 
     // Throws when a leaf that exists already holds processes (two containers

@@ -13,11 +13,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "harness.hpp"
@@ -805,6 +807,109 @@ TEST_F(Escape, ContainerProcessesHoldNoHostFdCwdOrRoot) {
             if (exec_master >= 0) close(exec_master);
             EXPECT_EQ(berth({"delete", "--force", c}).code, 0);
         }
+    }
+}
+
+// ---- 13. cgroup v1 hierarchy roots (CVE-2022-0492 class) ----
+
+struct V1Hierarchy {
+    std::string controllers;  // as /proc/self/cgroup names it: "pids", "cpu,cpuacct", "name=systemd"
+    std::string mount;
+};
+
+// Every cgroup v1 hierarchy the host has mounted, named ones included.
+std::vector<V1Hierarchy> host_v1_hierarchies() {
+    std::vector<V1Hierarchy> out;
+    std::istringstream cg(read_text("/proc/self/cgroup"));
+    for (std::string line; std::getline(cg, line);) {
+        const size_t a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos || b == a + 1) continue;
+        const std::string controllers = line.substr(a + 1, b - a - 1);
+        std::istringstream mi(read_text("/proc/self/mountinfo"));
+        for (std::string m; std::getline(mi, m);) {
+            std::istringstream ls(m);
+            std::string field, mount, fstype, source, super;
+            for (int i = 0; i < 5; ++i) ls >> field;
+            mount = field;
+            while (ls >> field && field != "-") {}
+            ls >> fstype >> source >> super;
+            if (fstype != "cgroup") continue;
+            const std::string opts = "," + super + ",";
+            bool all = true;
+            std::istringstream cs(controllers);
+            for (std::string c; std::getline(cs, c, ',');) all &= opts.find("," + c + ",") != std::string::npos;
+            if (!all) continue;
+            out.push_back({controllers, mount});
+            break;
+        }
+    }
+    return out;
+}
+
+// A container left at the root of a hierarchy can, given a user and a cgroup
+// namespace, mount that hierarchy and reach its release_agent (only the
+// kernel's CVE-2022-0492 fix stops the write). As runc and crun, every
+// mounted hierarchy gets the container's own cgroup, name=systemd included;
+// delete removes them, and the default parent when it was made for them.
+TEST_F(Escape, EveryV1HierarchyHasTheContainersOwnCgroup) {
+    if (unified_host()) GTEST_SKIP() << "cgroup v2 host: no v1 hierarchy";
+    const auto hierarchies = host_v1_hierarchies();
+    ASSERT_FALSE(hierarchies.empty());
+    auto b = bundle({"sleep", "60"});
+    const std::string c = id("v1");
+    std::map<std::string, bool> parent_before;
+    for (auto& h : hierarchies) parent_before[h.mount] = exists(h.mount + "/berth");
+    const std::string pidfile = tmp_->path() + "/v1.pid";
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), "--pid-file", pidfile, c}).code, 0);
+    const std::string own = read_text("/proc/" + read_text(pidfile) + "/cgroup");
+    for (auto& h : hierarchies) {
+        EXPECT_NE(own.find(":" + h.controllers + ":/berth/" + c + "\n"), std::string::npos)
+            << h.controllers << " in\n" << own;
+        EXPECT_TRUE(exists(h.mount + "/berth/" + c)) << h.mount;
+    }
+    Result r = berth({"delete", "--force", c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (auto& h : hierarchies) {
+        EXPECT_FALSE(exists(h.mount + "/berth/" + c)) << h.mount;
+        if (parent_before[h.mount]) continue;
+        // Other tests' containers may be in the parent now: it stays for them.
+        bool shared = false;
+        std::error_code ec;
+        for (auto& e : fs::directory_iterator(h.mount + "/berth", ec)) shared |= e.is_directory();
+        EXPECT_TRUE(shared || !exists(h.mount + "/berth")) << h.mount << "/berth was made for " << c << " and is left";
+    }
+}
+
+// The attack itself: root of a user namespace with CAP_SYS_ADMIN and its own
+// cgroup namespace mounts each v1 hierarchy; the mount shows the container's
+// cgroup, never a hierarchy's root with its release_agent.
+TEST_F(Escape, V1HierarchyRootsAreOutOfReachFromAUserAndCgroupNamespace) {
+    if (unified_host()) GTEST_SKIP() << "cgroup v2 host: no v1 hierarchy";
+    const auto hierarchies = host_v1_hierarchies();
+    ASSERT_FALSE(hierarchies.empty());
+    std::vector<std::string> args = {
+        "sh", "-c",
+        "for o; do mount -t cgroup -o \"$o\" cgroup /tmp || { echo \"unmounted $o\"; continue; }; "
+        "[ -e /tmp/cgroup.procs ] && echo \"mounted $o\"; [ -e /tmp/release_agent ] && echo \"REACHED $o\"; "
+        "umount /tmp; done",
+        "sh"};
+    for (auto& h : hierarchies) args.push_back(h.controllers);
+    auto b = bundle(args);
+    b->config["linux"]["namespaces"].push_back({{"type", "user"}});
+    if (std::none_of(b->config["linux"]["namespaces"].begin(), b->config["linux"]["namespaces"].end(),
+                     [](const json& ns) { return ns["type"] == "cgroup"; }))
+        b->config["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+    b->config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    b->config["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    for (const char* set : {"bounding", "effective", "permitted"})
+        b->config["process"]["capabilities"][set].push_back("CAP_SYS_ADMIN");
+    b->save();
+    Result r = run(*b, "cgns");
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (auto& h : hierarchies) {
+        EXPECT_NE(r.out.find("mounted " + h.controllers + "\n"), std::string::npos) << "the attack needs the mount\n"
+                                                                                     << r.out;
+        EXPECT_EQ(r.out.find("REACHED " + h.controllers + "\n"), std::string::npos) << r.out;
     }
 }
 

@@ -120,9 +120,11 @@ TEST(CgroupLayout, HybridFromThisMachine) {
     EXPECT_EQ(l.mode, CgroupMode::Hybrid);
     EXPECT_EQ(berth::to_string(l.mode), "hybrid");
     EXPECT_EQ(l.unified_mount, "/sys/fs/cgroup/unified");
-    EXPECT_EQ(keys(l.v1_mounts),
-              (std::set<std::string>{"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids"}));
+    EXPECT_EQ(keys(l.v1_mounts), (std::set<std::string>{"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer",
+                                                        "memory", "name=systemd", "pids"}));
     EXPECT_EQ(l.v1_mounts.at("memory"), "/sys/fs/cgroup/memory");
+    EXPECT_EQ(l.v1_mounts.at("name=systemd"), "/sys/fs/cgroup/systemd");
+    EXPECT_EQ(l.own_v1.at("name=systemd"), "/");
     EXPECT_EQ(l.v1_mounts.at("pids"), "/sys/fs/cgroup/pids");
     EXPECT_EQ(l.own_unified, "/");
     EXPECT_EQ(l.own_v1.at("memory"), "/process_api/4dc529636305baf9d4675c3fdd62407f");
@@ -134,7 +136,7 @@ TEST(CgroupLayout, Legacy) {
     EXPECT_EQ(l.mode, CgroupMode::Legacy);
     EXPECT_EQ(berth::to_string(l.mode), "legacy");
     EXPECT_EQ(l.unified_mount, "");
-    EXPECT_EQ(l.v1_mounts.size(), 8u);
+    EXPECT_EQ(l.v1_mounts.size(), 9u);
     EXPECT_EQ(l.v1_mounts.at("cpuset"), "/sys/fs/cgroup/cpuset");
 }
 
@@ -153,7 +155,8 @@ TEST(CgroupLayout, CoMountedControllers) {
     EXPECT_EQ(l.v1_mounts.at("net_cls"), "/sys/fs/cgroup/net_cls,net_prio");
     EXPECT_EQ(l.v1_mounts.at("net_prio"), "/sys/fs/cgroup/net_cls,net_prio");
     EXPECT_EQ(l.v1_mounts.at("cpuset"), "/sys/fs/cgroup/cpuset");
-    EXPECT_EQ(l.v1_mounts.count("name=systemd"), 0u);
+    EXPECT_EQ(l.v1_mounts.at("name=systemd"), "/sys/fs/cgroup/systemd");
+    EXPECT_EQ(l.own_v1.at("name=systemd"), "/user.slice/user-1000.slice/session-2.scope");
     EXPECT_EQ(l.own_v1.at("cpu"), "/user.slice");
     EXPECT_EQ(l.own_v1.at("cpuacct"), "/user.slice");
     EXPECT_EQ(l.own_v1.at("pids"), "/user.slice/user-1000.slice/session-2.scope");
@@ -163,8 +166,39 @@ TEST(CgroupLayout, CoMountedControllers) {
 // Mount options that are not controller names must not read as controllers.
 TEST(CgroupLayout, MountOptionsAreNotControllers) {
     auto l = berth::parse_cgroup_layout(kSystemdHybridMountinfo, kSystemdHybridSelfCgroup);
-    std::set<std::string> want = {"cpu", "cpuacct", "cpuset", "memory", "net_cls", "net_prio", "pids"};
+    std::set<std::string> want = {"cpu", "cpuacct", "cpuset", "memory", "name=systemd", "net_cls", "net_prio", "pids"};
     EXPECT_EQ(keys(l.v1_mounts), want);
+}
+
+// A named hierarchy is a hierarchy like any other, keyed by its name option
+// as /proc/self/cgroup lists it; release_agent= is an option, not a name.
+TEST(CgroupLayout, NamedHierarchies) {
+    std::string mi = legacy_mountinfo() +
+                     "41 30 0:38 / /sys/fs/cgroup/foo rw - cgroup cgroup rw,net_cls,name=foo\n"
+                     "42 30 0:39 / /sys/fs/cgroup/agent rw - cgroup cgroup rw,release_agent=/sbin/x,name=agent\n";
+    const std::string self = std::string(kHybridSelfCgroup) + "11:net_cls,name=foo:/f\n12:name=agent:/\n";
+    auto l = berth::parse_cgroup_layout(mi, self);
+    EXPECT_EQ(l.mode, CgroupMode::Legacy);
+    EXPECT_EQ(l.v1_mounts.at("name=systemd"), "/sys/fs/cgroup/systemd");
+    EXPECT_EQ(l.v1_mounts.at("name=foo"), "/sys/fs/cgroup/foo");
+    EXPECT_EQ(l.v1_mounts.at("net_cls"), "/sys/fs/cgroup/foo") << "co-mounted with a name";
+    EXPECT_EQ(l.v1_mounts.at("name=agent"), "/sys/fs/cgroup/agent");
+    for (auto& [key, mount] : l.v1_mounts) EXPECT_EQ(key.find("release_agent"), std::string::npos) << key;
+    EXPECT_EQ(l.own_v1.at("name=foo"), "/f");
+    EXPECT_EQ(l.own_v1.at("name=agent"), "/");
+}
+
+// Named hierarchies alone do not make a host v1: with no v1 controller the
+// host is unified and no v1 hierarchy is planned (docs/cgroups.md).
+TEST(CgroupLayout, NamedHierarchyAloneIsNotV1) {
+    const char* mi =
+        "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+        "39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+        "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+    auto l = berth::parse_cgroup_layout(mi, "1:name=systemd:/\n0::/\n");
+    EXPECT_EQ(l.mode, CgroupMode::Unified);
+    EXPECT_EQ(l.unified_mount, "/sys/fs/cgroup/unified");
+    EXPECT_TRUE(l.v1_mounts.empty());
 }
 
 // ---- plan ----
@@ -238,26 +272,36 @@ TEST(CgroupPlan, HybridDefaultPath) {
     auto p = m.plan("", "c1");
     EXPECT_EQ(p.mode, CgroupMode::Hybrid);
     EXPECT_EQ(p.unified, "/sys/fs/cgroup/unified/berth/c1");
-    EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"blkio", "/sys/fs/cgroup/blkio/berth/c1"},
-                                                        {"cpuacct", "/sys/fs/cgroup/cpuacct/berth/c1"},
-                                                        {"freezer", "/sys/fs/cgroup/freezer/berth/c1"},
-                                                        {"memory", "/sys/fs/cgroup/memory/berth/c1"},
-                                                        {"pids", "/sys/fs/cgroup/pids/berth/c1"}}));
+    std::map<std::string, std::string> want;
+    for (const char* h : {"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids"})
+        want[h] = std::string("/sys/fs/cgroup/") + h + "/berth/c1";
+    want["name=systemd"] = "/sys/fs/cgroup/systemd/berth/c1";
+    EXPECT_EQ(p.v1, want);
     std::set<std::string> prune(p.prune.begin(), p.prune.end());
-    EXPECT_EQ(prune, (std::set<std::string>{"/sys/fs/cgroup/unified/berth", "/sys/fs/cgroup/pids/berth",
-                                            "/sys/fs/cgroup/memory/berth", "/sys/fs/cgroup/blkio/berth",
-                                            "/sys/fs/cgroup/freezer/berth", "/sys/fs/cgroup/cpuacct/berth"}));
+    std::set<std::string> want_prune = {"/sys/fs/cgroup/unified/berth"};
+    for (auto& [h, dir] : want) want_prune.insert(dir.substr(0, dir.rfind('/')));
+    EXPECT_EQ(prune, want_prune);
     EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/unified/berth/c1");
 }
 
-// pause needs a freezer cgroup whatever plugins are active; the clients' stats
-// read CPU and block I/O use from the container's cpuacct and blkio cgroups.
-TEST(CgroupPlan, V1FreezerAndAccountingAlwaysPlanned) {
+// Every mounted v1 hierarchy, whatever plugins are active: pause needs a
+// freezer cgroup, the clients' stats read CPU and block I/O use from the
+// container's cpuacct and blkio cgroups, and a root left to the container
+// (name=systemd) has a release_agent it could mount with a user and a cgroup
+// namespace.
+TEST(CgroupPlan, EveryV1HierarchyPlannedNamedOnesIncluded) {
     CgroupManager m(berth::parse_cgroup_layout(kHybridMountinfo, kHybridSelfCgroup), {});
     auto p = m.plan("", "c1");
-    EXPECT_EQ(p.v1, (std::map<std::string, std::string>{{"blkio", "/sys/fs/cgroup/blkio/berth/c1"},
-                                                        {"cpuacct", "/sys/fs/cgroup/cpuacct/berth/c1"},
-                                                        {"freezer", "/sys/fs/cgroup/freezer/berth/c1"}}));
+    EXPECT_EQ(keys(p.v1), keys(m.layout().v1_mounts));
+    EXPECT_EQ(p.v1.at("freezer"), "/sys/fs/cgroup/freezer/berth/c1");
+    EXPECT_EQ(p.v1.at("name=systemd"), "/sys/fs/cgroup/systemd/berth/c1");
+    EXPECT_NE(std::find(p.planned.begin(), p.planned.end(), "/sys/fs/cgroup/systemd/berth/c1"), p.planned.end())
+        << "delete --force after a crash knows it";
+    EXPECT_NE(std::find(p.prune.begin(), p.prune.end(), "/sys/fs/cgroup/systemd/berth"), p.prune.end());
+    // A relative cgroupsPath is below our own cgroup in the named hierarchy too.
+    CgroupManager s(berth::parse_cgroup_layout(kSystemdHybridMountinfo, kSystemdHybridSelfCgroup), {});
+    EXPECT_EQ(s.plan("rel", "c1").v1.at("name=systemd"),
+              "/sys/fs/cgroup/systemd/user.slice/user-1000.slice/session-2.scope/rel");
     CgroupManager v2(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
     EXPECT_TRUE(v2.plan("", "c1").v1.empty()) << "v2 freezes through cgroup.freeze";
 }
@@ -286,14 +330,17 @@ TEST(CgroupPlan, LegacyCoMounted) {
     EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/pids/user.slice/user-1000.slice/session-2.scope/rel");
     auto d = m.plan("", "c1");
     std::set<std::string> prune(d.prune.begin(), d.prune.end());
-    EXPECT_EQ(prune, (std::set<std::string>{"/sys/fs/cgroup/cpu,cpuacct/berth", "/sys/fs/cgroup/pids/berth"}));
+    EXPECT_EQ(prune, (std::set<std::string>{"/sys/fs/cgroup/cpu,cpuacct/berth", "/sys/fs/cgroup/cpuset/berth",
+                                            "/sys/fs/cgroup/memory/berth", "/sys/fs/cgroup/net_cls,net_prio/berth",
+                                            "/sys/fs/cgroup/pids/berth", "/sys/fs/cgroup/systemd/berth"}))
+        << "every mounted hierarchy";
 }
 
 TEST(CgroupPaths, JsonRoundTrip) {
     berth::CgroupPaths p;
     p.mode = CgroupMode::Hybrid;
     p.unified = "/sys/fs/cgroup/unified/berth/c1";
-    p.v1 = {{"pids", "/sys/fs/cgroup/pids/berth/c1"}};
+    p.v1 = {{"pids", "/sys/fs/cgroup/pids/berth/c1"}, {"name=systemd", "/sys/fs/cgroup/systemd/berth/c1"}};
     p.created = {"/a", "/a/b"};
     p.prune = {"/sys/fs/cgroup/unified/berth"};
     auto q = berth::CgroupPaths::from_json(p.to_json());
@@ -516,6 +563,23 @@ TEST_F(PlanDirs, DestroyAfterCrashBeforeAnyMkdir) {
     auto p = m.plan("/x/y", "c1");
     CgroupManager::destroy(p);  // nothing made: fine
     EXPECT_FALSE(there("/x"));
+}
+
+// A named hierarchy is made, and removed with the default parent, like a
+// controller's.
+TEST_F(PlanDirs, NamedHierarchyIsMadeAndRemoved) {
+    for (const char* h : {"/pids", "/systemd"}) ASSERT_EQ(::mkdir((mount_ + h).c_str(), 0755), 0);
+    layout_.mode = CgroupMode::Hybrid;
+    layout_.v1_mounts = {{"pids", mount_ + "/pids"}, {"name=systemd", mount_ + "/systemd"}};
+    CgroupManager m(layout_, {});
+    auto p = m.plan("", "c1");
+    ASSERT_EQ(p.v1.at("name=systemd"), mount_ + "/systemd/berth/c1");
+    m.create(p, Resources{});
+    EXPECT_TRUE(there("/systemd/berth/c1"));
+    CgroupManager::destroy(berth::CgroupPaths::from_json(p.to_json()));
+    EXPECT_FALSE(there("/systemd/berth")) << "made for this container";
+    EXPECT_FALSE(there("/pids/berth"));
+    EXPECT_FALSE(there("/berth"));
 }
 
 TEST_F(PlanDirs, ExistingLeafIsKept) {
