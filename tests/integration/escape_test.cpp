@@ -963,7 +963,7 @@ TEST_F(Escape, UntrustedPluginFilesAreRefused) {
     EXPECT_EQ(r.code, 0) << r.err;
 }
 
-// ---- 10. mount options that a bind drops: a read-only volume that is not ----
+// ---- 14. mount options that a bind drops: a read-only volume that is not ----
 
 // A recursive read-only bind (CRI's recursiveReadOnly, containerd's "rro")
 // must not let the container write to the host directory. Before berth knew
