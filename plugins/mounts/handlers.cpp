@@ -35,8 +35,31 @@ Status guarded(const MountRequest& req, F&& body) noexcept {
     }
 }
 
+// Known options this kind of mount cannot apply are refused, naming them
+// (mount_handler.hpp: "options[K]: ..."), rather than accepted and dropped.
+Status check_applicable(const MountRequest& req, bool bind) {
+    for (size_t k = 0; k < req.options.size(); ++k)
+        if (std::string why = why_not_applied(req.options[k], bind); !why.empty())
+            return Status::Error(EINVAL, "options[" + std::to_string(k) + "]: \"" + req.options[k] + "\": " + why +
+                                             " (mount " + req.destination + ")");
+    return Status::Ok();
+}
+
+// A bind (or the cgroup view, made of binds) has no filesystem data:
+// mount(2) with MS_BIND ignores it, so an option berth does not know ("rro"
+// before berth knew it) would silently not apply. Refused, naming the option.
+Status check_no_data(const MountRequest& req, const char* what) {
+    for (size_t k = 0; k < req.options.size(); ++k)
+        if (!is_mount_option(req.options[k]))
+            return Status::Error(EINVAL, "options[" + std::to_string(k) + "]: \"" + req.options[k] +
+                                             "\": not a mount option, and " + what + " takes no filesystem data (mount " +
+                                             req.destination + ")");
+    return check_applicable(req, true);
+}
+
 // Data options must be keys: "=x" or "" cannot be given to fsconfig.
 Status check_data(const MountRequest& req, const ParsedMountOptions& parsed) {
+    if (Status s = check_applicable(req, false); !s.ok()) return s;
     for (const FsConfigParam& p : split_mount_data(parsed.data))
         if (p.key.empty())
             return Status::Error(EINVAL, "mount " + req.destination + ": option \"" + p.key + "=" + p.value +
@@ -132,16 +155,7 @@ Status BindHandler::validate(const MountRequest& req) const noexcept {
         if (::stat(req.source.c_str(), &st) != 0)
             return Status::Error(errno, "mount " + req.destination + ": bind source \"" + req.source +
                                             "\": " + errno_text(errno));
-        // A bind has no filesystem data: mount(2) with MS_BIND ignores it, so
-        // an option berth does not know ("rro" before berth knew it) would
-        // silently not apply. Refused, naming the option
-        // (mount_handler.hpp: the host makes it mounts[N].options[K]).
-        for (size_t k = 0; k < req.options.size(); ++k)
-            if (!is_mount_option(req.options[k]))
-                return Status::Error(EINVAL, "options[" + std::to_string(k) + "]: \"" + req.options[k] +
-                                                 "\": not a mount option, and a bind mount takes no "
-                                                 "filesystem data (mount " + req.destination + ")");
-        return Status::Ok();
+        return check_no_data(req, "a bind mount");
     });
 }
 
@@ -270,7 +284,7 @@ Status CgroupHandler::validate(const MountRequest& req) const noexcept {
         ParsedMountOptions parsed = parse_mount_options(req.options);
         if (parsed.bind)
             return Status::Error(EINVAL, "mount " + req.destination + ": cgroup mounts cannot be binds");
-        return Status::Ok();
+        return check_no_data(req, "a cgroup mount");
     });
 }
 

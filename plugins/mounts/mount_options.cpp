@@ -116,6 +116,16 @@ bool is_crun_idmap(std::string_view option) {
 
 bool is_mount_option(std::string_view option) { return find_entry(option) != nullptr || is_crun_idmap(option); }
 
+std::string why_not_applied(std::string_view option, bool bind) {
+    if (option == "remount") return "berth makes every mount anew; there is nothing to remount";
+    if (option == "iversion" || option == "noiversion") return "the i_version switch is not a mount flag berth can set";
+    const MountOptionEntry* e = find_entry(option);
+    constexpr unsigned long kSuperblock = MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | MS_LAZYTIME;
+    if (bind && e && !e->clears && (e->flag & kSuperblock))
+        return "a bind mount shares its source's superblock and cannot set this flag";
+    return "";
+}
+
 ParsedMountOptions parse_mount_options(const std::vector<std::string>& options) {
     ParsedMountOptions out;
     for (const std::string& option : options) {

@@ -59,6 +59,14 @@ const std::vector<MountOptionEntry>& mount_option_table();
 // the host warns about and ignores as runc does (core/spec/spec.cpp).
 bool is_mount_option(std::string_view option);
 
+// Why a known option cannot be applied to this kind of mount ("" when it
+// can): berth makes every mount anew, so "remount" means nothing, and the
+// i_version switch is no mount flag of the new API; a bind shares the
+// source's superblock, so its superblock flags (sync, dirsync, mand,
+// lazytime) cannot be set by the bind. The forms that ask for the default
+// (async, nomand, ...) are fine.
+std::string why_not_applied(std::string_view option, bool bind);
+
 // Later options win: {"ro", "rw"} is read-write and {"rw", "ro"} read-only; a
 // later propagation option replaces an earlier one. Unknown options go to
 // data; crun's idmap= form goes nowhere.

@@ -341,6 +341,16 @@ TEST_F(Mounts, BindOptionsABindCannotApplyAreRefused) {
                    "(mount /data)");
     expect_refused({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"nosuid", "rr0"}}},
                    "mount /t: fsconfig tmpfs rr0: invalid argument", false);
+    // Known options that the kind of mount cannot apply.
+    expect_refused({{"destination", "/data"}, {"type", "bind"}, {"source", host.path()}, {"options", {"rbind", "sync"}}},
+                   ".options[1]: \"sync\": a bind mount shares its source's superblock and cannot set this flag "
+                   "(mount /data)");
+    expect_refused({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"remount"}}},
+                   ".options[0]: \"remount\": berth makes every mount anew; there is nothing to remount (mount /t)");
+    expect_refused({{"destination", "/sys/fs/cgroup"}, {"type", "cgroup"}, {"source", "cgroup"},
+                    {"options", {"ro", "nsdelegate"}}},
+                   ".options[1]: \"nsdelegate\": not a mount option, and a cgroup mount takes no filesystem data "
+                   "(mount /sys/fs/cgroup)");
 
     auto b = bundle({"sh", "-c", "test -d /data && echo ok"});
     b->config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", host.path()},

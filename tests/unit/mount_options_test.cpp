@@ -21,6 +21,7 @@ using berth::mounts::split_mount_data;
 using berth::mounts::superblock_flag_keys;
 using berth::mounts::to_mount_attr;
 using berth::mounts::to_recursive_mount_attr;
+using berth::mounts::why_not_applied;
 
 namespace {
 
@@ -179,6 +180,23 @@ TEST(ParseMountOptions, EmptyListIsNothing) {
     EXPECT_FALSE(p.bind);
     EXPECT_FALSE(p.recursive_bind);
     EXPECT_EQ(p.data, "");
+}
+
+// Known options that a kind of mount cannot apply: refused, never dropped.
+TEST(WhyNotApplied, EveryOptionOfTheTable) {
+    const std::set<std::string> never = {"remount", "iversion", "noiversion"};
+    const std::set<std::string> not_on_a_bind = {"sync", "dirsync", "mand", "lazytime"};
+    for (const berth::mounts::MountOptionEntry& e : mount_option_table()) {
+        const std::string name(e.name);
+        SCOPED_TRACE(name);
+        EXPECT_EQ(why_not_applied(name, false).empty(), !never.count(name));
+        EXPECT_EQ(why_not_applied(name, true).empty(), !never.count(name) && !not_on_a_bind.count(name));
+    }
+    // The defaults may be asked for anywhere; data is another check's.
+    for (const char* o : {"async", "nomand", "nolazytime", "size=1m", "newinstance"}) {
+        EXPECT_EQ(why_not_applied(o, true), "") << o;
+        EXPECT_EQ(why_not_applied(o, false), "") << o;
+    }
 }
 
 TEST(ParseMountOptions, BindAndRbind) {
