@@ -34,6 +34,7 @@
 #include "errors/error.hpp"
 #include "init/exec_stub.hpp"
 #include "init/init_channel.hpp"
+#include "log/log.hpp"
 #include "namespaces/process_namespaces.hpp"
 #include "process/child_guard.hpp"
 #include "process/fork_in_container.hpp"
@@ -125,6 +126,7 @@ void ensure_stdio_open() {
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], env);
         ExecArgs argv(stub_argv(-1, StubLsmAttr{}, exe, proc.args)), envp(env);
+        log_debug("exec helper: ready to exec " + exe + " in " + proc.cwd);
 
         send_message(channel, {{"type", "ready"}});
         if (!receive_message(channel)) _exit(1);

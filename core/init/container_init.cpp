@@ -21,6 +21,7 @@
 #include "init/exec_stub.hpp"
 #include "namespaces/loopback.hpp"
 #include "init/init_channel.hpp"
+#include "log/log.hpp"
 #include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
 #include "rootfs/host_mount_sources.hpp"
@@ -216,6 +217,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], env);
         fault_point("create.init.process-set-up");
+        log_debug("init: ready to exec " + exe + " in " + proc.cwd);
         ExecArgs argv(stub_argv(fifo, StubLsmAttr{}, exe, proc.args)), envp(env);
         drop_read_override_for_exec();
         // As late as possible: after it, only the channel write, the exec and

@@ -371,6 +371,72 @@ TEST_F(CliTest, JsonLogHasExecErrors) {
     EXPECT_NE(last_error(parse_json_log(log)).find("does not exist"), std::string::npos);
 }
 
+// Every warning reaches the --log file, once, in the chosen format, and not
+// stderr (runc's logrus writes warnings to the log only); errors go to both.
+// Warnings from create (the spec), start and delete (failing poststart and
+// poststop hooks), update and exec; with --debug, the records of init and of
+// the exec helper, which reach the file through the verb.
+TEST_F(CliTest, WarningsReachTheLogOnceInEitherFormat) {
+    for (const bool json_format : {false, true}) {
+        for (const bool debug : {false, true}) {
+            SCOPED_TRACE(std::string(json_format ? "json" : "text") + (debug ? " --debug" : ""));
+            const std::string log = tmp_->path() + "/w" + std::to_string(json_format) + std::to_string(debug) + ".log";
+            std::vector<std::string> global = {"--log", log};
+            if (json_format) global.insert(global.end(), {"--log-format", "json"});
+            if (debug) global.push_back("--debug");
+            auto verb = [&](std::vector<std::string> args) {
+                args.insert(args.begin(), global.begin(), global.end());
+                Result r = berth(args);
+                EXPECT_EQ(r.err.find("warning"), std::string::npos) << "a warning on stderr: " << r.err;
+                return r;
+            };
+            auto b = bundle({"sleep", "300"});
+            b->config["mounts"].push_back({{"destination", "relative-tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+            b->config["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                                             {"syscalls", {{{"names", {"no_such_syscall_w"}}, {"action", "SCMP_ACT_ERRNO"}}}}};
+            b->config["hooks"] = {{"poststart", {{{"path", "/bin/false"}}}}, {"poststop", {{{"path", "/bin/false"}}}}};
+            b->save();
+            const std::string c = id("warn");
+            ASSERT_EQ(verb({"create", "--bundle", b->dir(), c}).code, 0);
+            ASSERT_EQ(verb({"start", c}).code, 0);
+            EXPECT_EQ(verb({"update", "--kernel-memory", "64m", c}).code, 0);
+            EXPECT_EQ(verb({"exec", c, "true"}).code, 0);
+            Result r = verb({"exec", c, "/no/such/program"});
+            EXPECT_NE(r.code, 0);
+            EXPECT_NE(r.err.find("/no/such/program"), std::string::npos) << "an error goes to stderr too: " << r.err;
+            EXPECT_EQ(verb({"kill", c, "KILL"}).code, 0);
+            for (int i = 0; i < 100 && verb({"state", c}).out.find("stopped") == std::string::npos; ++i) usleep(20000);
+            EXPECT_EQ(verb({"delete", c}).code, 0);
+
+            const std::string text = read_text(log);
+            auto count = [&](const std::string& what) {
+                size_t n = 0;
+                for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+                return n;
+            };
+            // create parses the spec once; exec reads the filter from exec.json twice (two execs).
+            EXPECT_EQ(count("\"relative-tmp\\\" is not absolute"), 1u) << text;
+            EXPECT_EQ(count("unknown syscall \\\"no_such_syscall_w\\\""), 3u) << text;
+            EXPECT_EQ(count("poststart hook /bin/false: exit status 1"), 1u) << text;
+            EXPECT_EQ(count("poststop hook /bin/false: exit status 1"), 1u) << text;
+            EXPECT_EQ(count("Kernel memory settings are ignored"), 1u) << text;
+            EXPECT_EQ(count("/no/such/program"), 1u) << text;
+            EXPECT_EQ(count("init: ready to exec /bin/sleep in /"), debug ? 1u : 0u) << text;
+            EXPECT_EQ(count("exec helper: ready to exec /bin/true in /"), debug ? 1u : 0u) << text;
+            std::istringstream lines(text);
+            for (std::string line; std::getline(lines, line);) {
+                if (!json_format) {
+                    EXPECT_EQ(line.rfind("time=\"", 0), 0u) << line;
+                    EXPECT_NE(line.find(" level="), std::string::npos) << line;
+                    continue;
+                }
+                const json j = json::parse(line, nullptr, false);
+                EXPECT_TRUE(j.is_object() && j.contains("level") && j.contains("msg") && j.contains("time")) << line;
+            }
+        }
+    }
+}
+
 // --- --help, man pages and bash completion from the command table
 
 json command_table() {
