@@ -118,14 +118,11 @@ const std::vector<OptionSpec> kExecOptions = {
     {"no-new-privs", 0, false, "set no_new_privs for the process"},
     {"preserve-fds", 0, true, "pass N more fds (3..3+N-1) to the process"},
     {"ignore-paused", 0, false, "allow exec in a paused container"},
-    {"process-label", 0, true, "not supported (SELinux)"},
-    {"apparmor", 0, true, "not supported (AppArmor)"},
+    {"process-label", 0, true, "SELinux label of the process (refused where SELinux is not enabled)"},
+    {"apparmor", 0, true, "AppArmor profile of the process (refused where AppArmor is not enabled)"},
 };
 
 ExecOptions exec_options(const ParsedArgs& a) {
-    for (const char* f : {"process-label", "apparmor"})
-        if (a.has(f)) throw Error(std::string("exec: --") + f + " is not supported: berth does not apply " +
-                                  (f[0] == 'a' ? "AppArmor profiles" : "SELinux labels"));
     ExecOptions o;
     o.id = a.positional.at(0);
     o.process_file = a.get("process");
@@ -138,6 +135,8 @@ ExecOptions exec_options(const ParsedArgs& a) {
     o.flags.additional_gids = a.list("additional-gids");
     o.flags.caps = a.list("cap");
     if (a.has("no-new-privs")) o.flags.no_new_privs = a.flag("no-new-privs");
+    o.flags.apparmor = a.get("apparmor");
+    o.flags.process_label = a.get("process-label");
     o.console_socket = a.get("console-socket");
     o.pid_file = a.get("pid-file");
     o.detach = a.flag("detach");

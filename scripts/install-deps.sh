@@ -13,9 +13,11 @@ pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-
 # (/usr/bin/time) for the peak RSS figures of bench/compare.sh.
 # systemd and dbus: the v2 guest boots them as its init for the systemd cgroup
 # driver's tests (tests/v2vm/run.sh --systemd); installing them does not make
-# systemd the host's init (that is systemd-sysv).
+# systemd the host's init (that is systemd-sysv). apparmor: apparmor_parser
+# loads the LSM test's profile in the guest, whose kernel has AppArmor on
+# (tests/integration/lsm_test.cpp); on a host without it, it does nothing.
 [ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 systemd dbus clang libclang-rt-14-dev
-      podman conmon catatonit containerd docker.io umoci runc crun procps groff-base time"
+      podman conmon catatonit containerd docker.io umoci runc crun procps groff-base time apparmor"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then

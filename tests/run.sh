@@ -91,6 +91,9 @@ guest_lane() {  # guest_lane 1|2
             "$PWD/build/tests/integration/cgroup_limits_test" --gtest_brief=1
         # The devices test's allowed device is /dev/loop-control.
         guest cgroup_devices_test --modules loop
+        # The guest's kernel has AppArmor on: profiles are applied for real
+        # there (and the test fails rather than skips if it is off).
+        guest lsm_test --env BERTH_TEST_REQUIRE_APPARMOR=1
     else
         guest lifecycle_test
         tier "cgroup v2 guest: cgroup_controllers_test" "$v2vm" --share "$PWD/build" --smp 2 --modules loop \

@@ -21,6 +21,7 @@
 #include "cgroups/systemd/systemd_unit.hpp"
 #include "container/container.hpp"
 #include "errors/error.hpp"
+#include "lsm/lsm.hpp"
 #include "hooks/hooks.hpp"
 #include "init/container_init.hpp"
 #include "init/exec_stub.hpp"
@@ -229,6 +230,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
     cgroups.validate(s.linux.resources);
     validate_mounts(s, bundle, plugins);
+    lsm::check(*s.process, s.linux.mount_label);
     // Bind sources opened with our privileges (a user namespace, idmapped
     // mounts); init inherits the fds through clone.
     HostMountSources mount_sources = HostMountSources::open(s, bundle, plugins.mount_handler_abi_minor("bind") >= 1);

@@ -35,6 +35,7 @@
 #include "init/exec_stub.hpp"
 #include "init/init_channel.hpp"
 #include "log/log.hpp"
+#include "lsm/lsm.hpp"
 #include "namespaces/process_namespaces.hpp"
 #include "process/child_guard.hpp"
 #include "process/fork_in_container.hpp"
@@ -103,10 +104,12 @@ void ensure_stdio_open() {
         if (ns.flags & CLONE_NEWUSER) {
             if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) throw_errno("become root in the container's user namespace");
         }
-        if (!plan.keyring.empty() &&
-            ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, plan.keyring.c_str()) < 0 && errno != ENOSYS &&
-            errno != EACCES && errno != EDQUOT)
-            throw_errno("join session keyring", plan.keyring);
+        if (!plan.keyring.empty()) {
+            lsm::set_keycreate_label(proc.selinux_label);
+            if (::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, plan.keyring.c_str()) < 0 && errno != ENOSYS &&
+                errno != EACCES && errno != EDQUOT)
+                throw_errno("join session keyring", plan.keyring);
+        }
 
         setup_session(proc, plan.console);
 
@@ -118,6 +121,9 @@ void ensure_stdio_open() {
         // stub). Before any filter: close_range is ours, and a profile need
         // not allow it.
         if (::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
+        // The profile or label the stub gives the program at its exec.
+        const StubLsmAttr lsm_attr = lsm::exec_attribute(proc);
+        if (lsm_attr.proc_fd >= 0 && ::fcntl(lsm_attr.proc_fd, F_SETFD, 0) < 0) throw_errno("fcntl /proc fd");
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
         // the user may not keep: load it before the capabilities go.
         if (plan.seccomp && !proc.no_new_privileges) load_seccomp(*plan.seccomp, channel);
@@ -125,7 +131,7 @@ void ensure_stdio_open() {
         enter_cwd(proc.cwd);
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], env);
-        ExecArgs argv(stub_argv(-1, StubLsmAttr{}, exe, proc.args)), envp(env);
+        ExecArgs argv(stub_argv(-1, lsm_attr, exe, proc.args)), envp(env);
         log_debug("exec helper: ready to exec " + exe + " in " + proc.cwd);
 
         send_message(channel, {{"type", "ready"}});
@@ -223,6 +229,7 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     HelperPlan plan;
     plan.proc = exec_process(o, base);
     plan.proc.env = merge_env(plan.proc.env, "process.env");
+    lsm::check(plan.proc, "");
     plan.seccomp = base.seccomp;
     // As init did at create: a session keyring named after the container,
     // unless create was told --no-new-keyring.

@@ -98,8 +98,11 @@ ojson features_document(const FeaturesInputs& in) {
                          {"archs", buildable_seccomp_archs()},
                          {"knownFlags", spec::seccomp_flag_names()},
                          {"supportedFlags", supported_flags}};
-    linux_["apparmor"] = {{"enabled", false}};
-    linux_["selinux"] = {{"enabled", false}};
+    // "Whether support is compiled in, unrelated to whether the host
+    // supports it" (features-linux.md): berth applies both where the host
+    // has the module and refuses them, naming the field, where it has not.
+    linux_["apparmor"] = {{"enabled", true}};
+    linux_["selinux"] = {{"enabled", true}};
     linux_["intelRdt"] = {{"enabled", false}};
     // Idmapped binds: uidMappings/gidMappings and idmap/ridmap (docs/mounts.md).
     linux_["mountExtensions"] = {{"idmap", {{"enabled", true}}}};

@@ -22,6 +22,7 @@
 #include "namespaces/loopback.hpp"
 #include "init/init_channel.hpp"
 #include "log/log.hpp"
+#include "lsm/lsm.hpp"
 #include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
 #include "rootfs/host_mount_sources.hpp"
@@ -157,9 +158,11 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
             // Become the namespace's root (maps were written by the parent).
             if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) throw_errno("become root in user namespace");
         }
-        if (!keyring.empty() &&
-            ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring.c_str()) < 0 && errno != ENOSYS && errno != EACCES)
-            throw_errno("join session keyring", keyring);
+        if (!keyring.empty()) {
+            lsm::set_keycreate_label(proc.selinux_label);
+            if (::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring.c_str()) < 0 && errno != ENOSYS && errno != EACCES)
+                throw_errno("join session keyring", keyring);
+        }
 
         if (const spec::Namespace* net = s.find_namespace(CLONE_NEWNET); net && net->path.empty()) bring_loopback_up();
         fault_point("create.init.namespaces-joined");
@@ -208,6 +211,9 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         // filter but what the exec needs).
         channel = arrange_exec_fds(stash, &fifo, fds.exec_stub);
         fault_point("create.init.fds-arranged");
+        // The profile or label the stub gives the program at its exec.
+        const StubLsmAttr lsm_attr = lsm::exec_attribute(proc);
+        if (lsm_attr.proc_fd >= 0 && ::fcntl(lsm_attr.proc_fd, F_SETFD, 0) < 0) throw_errno("fcntl /proc fd");
 
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
         // the user may not keep: load it before the capabilities go.
@@ -218,7 +224,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         const std::string exe = find_executable(proc.args[0], env);
         fault_point("create.init.process-set-up");
         log_debug("init: ready to exec " + exe + " in " + proc.cwd);
-        ExecArgs argv(stub_argv(fifo, StubLsmAttr{}, exe, proc.args)), envp(env);
+        ExecArgs argv(stub_argv(fifo, lsm_attr, exe, proc.args)), envp(env);
         drop_read_override_for_exec();
         // As late as possible: after it, only the channel write, the exec and
         // the stub's open/write/close/execve of the fifo and program remain

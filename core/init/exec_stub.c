@@ -9,22 +9,28 @@
  * is a few KB with no libc, so a created-but-not-started container costs
  * almost nothing while it waits.
  *
- * argv: berth init <exec.fifo fd> <lsm fd> <lsm value> <executable> <args...>;
+ * argv: berth init <exec.fifo fd> <lsm fd> <lsm attr> <lsm value> <executable> <args...>;
  * envp is the process's environment. It blocks opening the fifo for writing
  * until `berth start` opens it for reading, then execs the program.
  *
  * `berth exec` runs its process through the same stub, for the same reason,
  * and so do hooks that run in the container:
- * argv: berth exec <lsm fd> <lsm value> <executable> <args...>, which execs
+ * argv: berth exec <lsm fd> <lsm attr> <lsm value> <executable> <args...>, which execs
  * the program at once.
  *
- * <lsm fd> is -1, or an fd of the process's own /proc/thread-self/attr file
- * (AppArmor's or SELinux's "exec" attribute): the stub writes <lsm value> to
- * it right before the program's execve, so that the program, not the stub,
- * is the exec that enters the profile or label, as with runc.
+ * <lsm fd> is -1, or an O_PATH fd of the container's /proc (checked to be
+ * procfs), <lsm attr> the process's own attribute file below it
+ * ("thread-self/attr/apparmor/exec") and <lsm value> what to write there:
+ * right before the program's execve the stub opens it and writes, so that
+ * the program, not the stub, is the exec that enters the AppArmor profile or
+ * SELinux label, as with runc. (The kernel lets only the mm that opened an
+ * attr file write it: the stub must open it itself.) No mount may stand in
+ * the path (RESOLVE_NO_XDEV), or a write to a file mounted over it would
+ * leave the program unconfined (CVE-2019-16884).
  */
 #include <asm/unistd.h>
 #include <linux/fcntl.h>
+#include <linux/openat2.h>
 #include <linux/prctl.h>
 
 static long sys3(long n, long a, long b, long c) {
@@ -87,17 +93,44 @@ static long number(const char *s) {
     return sign * n;
 }
 
-/* argv[0..]: <lsm fd> <lsm value> <executable> <args...> */
+#ifndef __NR_openat2
+#define __NR_openat2 437
+#endif
+
+static long sys4(long n, long a, long b, long c, long d) {
+#if defined(__x86_64__)
+    long ret;
+    register long r10 __asm__("r10") = d;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+    return ret;
+#elif defined(__aarch64__)
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory", "cc");
+    return x0;
+#endif
+}
+
+/* argv[0..]: <lsm fd> <lsm attr> <lsm value> <executable> <args...> */
 __attribute__((noreturn)) static void exec_program(char **argv, char **envp) {
-    long lsm = number(argv[0]);
-    if (lsm >= 0) {
-        long n = length(argv[1]);
-        long w = sys3(__NR_write, lsm, (long)argv[1], n);
-        if (w != n) die("write LSM exec attribute ", argv[1], w < 0 ? w : 5);
-        sys3(__NR_close, lsm, 0, 0);
+    long proc = number(argv[0]);
+    if (proc >= 0) {
+        struct open_how how = {O_WRONLY | O_CLOEXEC, 0, RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS};
+        long fd = sys4(__NR_openat2, proc, (long)argv[1], (long)&how, sizeof how);
+        if (fd == -38 /* ENOSYS */ || fd == -1 /* EPERM: a filter without openat2 */)
+            fd = sys4(__NR_openat, proc, (long)argv[1], O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+        if (fd < 0) die("open LSM attribute /proc/", argv[1], fd);
+        long n = length(argv[2]);
+        long w = sys3(__NR_write, fd, (long)argv[2], n);
+        if (w != n) die("set LSM attribute ", argv[2], w < 0 ? w : 5);
+        sys3(__NR_close, fd, 0, 0);
+        sys3(__NR_close, proc, 0, 0);
     }
-    long err = sys3(__NR_execve, (long)argv[2], (long)(argv + 3), (long)envp);
-    die("exec ", argv[2], err);
+    long err = sys3(__NR_execve, (long)argv[3], (long)(argv + 4), (long)envp);
+    die("exec ", argv[3], err);
 }
 
 void stub_main(long *sp) __attribute__((used, noreturn));
@@ -109,12 +142,12 @@ void stub_main(long *sp) {
     /* Non-dumpable again: the exec left us so only because the memfd is
      * execute-only (would_dump), which a suid_dumpable of 1 would undo. */
     sys3(__NR_prctl, PR_SET_DUMPABLE, 0, 0);
-    if (argc >= 5 && same(argv[1], "exec")) {
+    if (argc >= 6 && same(argv[1], "exec")) {
         sys3(__NR_prctl, PR_SET_NAME, (long)"berth-exec", 0);
         exec_program(argv + 2, envp);
     }
     sys3(__NR_prctl, PR_SET_NAME, (long)"berth-init", 0);
-    if (argc < 6 || !same(argv[1], "init")) die("bad arguments", "", 22);
+    if (argc < 7 || !same(argv[1], "init")) die("bad arguments", "", 22);
 
     char path[40] = "/proc/self/fd/";
     unsigned long n = length(path), k = length(argv[2]);

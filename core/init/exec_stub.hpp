@@ -10,10 +10,12 @@ namespace berth {
 
 UniqueFd make_exec_stub_memfd();
 
-// An LSM attribute the stub writes right before the program's execve: an fd
-// of the process's own /proc/thread-self/attr file and what to write.
+// An LSM attribute the stub sets right before the program's execve: an
+// O_PATH fd of the container's /proc (checked to be procfs), the process's
+// own attribute file below it and what to write there (exec_stub.c).
 struct StubLsmAttr {
-    int fd = -1;
+    int proc_fd = -1;
+    std::string attr;
     std::string value;
 };
 

@@ -52,7 +52,8 @@ std::vector<std::string> stub_argv(int fifo, const StubLsmAttr& lsm, const std::
     } else {
         argv.emplace_back("exec");
     }
-    argv.push_back(std::to_string(lsm.fd));
+    argv.push_back(std::to_string(lsm.proc_fd));
+    argv.push_back(lsm.attr);
     argv.push_back(lsm.value);
     argv.push_back(exe);
     argv.insert(argv.end(), args.begin(), args.end());

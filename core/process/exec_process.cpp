@@ -71,6 +71,8 @@ spec::Process process_for_exec(const spec::Process& base, const ExecFlags& f) {
     p.env = merge_env(env, "--env");
     p.terminal = f.tty;
     if (f.no_new_privs) p.no_new_privileges = *f.no_new_privs;
+    if (!f.apparmor.empty()) p.apparmor_profile = f.apparmor;
+    if (!f.process_label.empty()) p.selinux_label = f.process_label;
     if (!f.user.empty()) {
         auto [uid, gid] = parse_exec_user(f.user);
         p.user.uid = uid;

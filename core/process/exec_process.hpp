@@ -21,6 +21,8 @@ struct ExecFlags {
     std::vector<std::string> additional_gids;  // --additional-gids, appended
     std::vector<std::string> caps;             // --cap, added to bounding, effective, permitted, ambient
     std::optional<bool> no_new_privs;          // --no-new-privs
+    std::string apparmor;                      // --apparmor ("" → the config's)
+    std::string process_label;                 // --process-label ("" → the config's)
 };
 
 // "1000" → {1000, nullopt}; "1000:100" → {1000, 100}. Throws naming --user.

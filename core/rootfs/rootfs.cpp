@@ -15,6 +15,7 @@
 #include <map>
 
 #include "errors/error.hpp"
+#include "lsm/lsm.hpp"
 #include "log/log.hpp"
 #include "plugins/registry.hpp"
 #include "rootfs/host_mount_sources.hpp"
@@ -33,12 +34,14 @@ std::string bind_source(const spec::Mount& m, const std::string& bundle) {
     return m.source[0] == '/' ? m.source : bundle + "/" + m.source;
 }
 
-MountRequest request_for(const spec::Mount& m, const std::string& bundle) {
+// The mount label goes in with the options, so that the handler's validate
+// sees what its mount will get.
+MountRequest request_for(const spec::Mount& m, const std::string& bundle, const std::string& mount_label) {
     MountRequest r;
     r.type = m.type;
     r.source = m.type == "bind" ? bind_source(m, bundle) : m.source;
     r.destination = m.destination;
-    r.options = m.options;
+    r.options = lsm::with_mount_label(m.type, m.options, mount_label);
     return r;
 }
 
@@ -247,7 +250,7 @@ void validate_mounts(const spec::Spec& s, const std::string& bundle, const Plugi
         if (clean_destination(m.destination) == "/proc" && m.type != "proc")
             throw Error(field + ": /proc must be a proc mount, not " + m.type + " (init, masked and read-only paths rely on it)",
                         EINVAL);
-        Status st = h->validate(request_for(m, bundle));
+        Status st = h->validate(request_for(m, bundle, s.linux.mount_label));
         // "options[K]: ..." names one option of this mount (mount_handler.hpp).
         if (!st.ok()) throw Error(field + (st.message.starts_with("options[") ? "." : ": ") + st.message, st.err);
     }
@@ -267,7 +270,7 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
 
     bool has_dev = false, has_devpts = false;
     for (const spec::Mount& m : s.mounts) {
-        MountRequest req = request_for(m, bundle);
+        MountRequest req = request_for(m, bundle, s.linux.mount_label);
         if (sources) {
             // A bind create opened with the host's privileges: the handler
             // attaches that detached mount (host_mount_sources.hpp).

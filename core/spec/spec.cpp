@@ -187,6 +187,8 @@ Process parse_process(const Field& p) {
         if (v < -1000 || v > 1000) fail(f->path, std::to_string(v) + " is outside [-1000, 1000]");
         out.oom_score_adj = static_cast<int>(v);
     }
+    if (auto f = p.get("apparmorProfile")) out.apparmor_profile = f->str();
+    if (auto f = p.get("selinuxLabel")) out.selinux_label = f->str();
     return out;
 }
 
@@ -449,6 +451,7 @@ Linux parse_linux(const Field& l) {
         }
     }
     if (auto f = l.get("cgroupsPath")) out.cgroups_path = f->str();
+    if (auto f = l.get("mountLabel")) out.mount_label = f->str();
     if (auto f = l.get("resources")) out.resources = parse_resources(*f);
     if (auto f = l.get("rootfsPropagation")) {
         out.rootfs_propagation = f->str();

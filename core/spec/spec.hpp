@@ -46,6 +46,8 @@ struct Process {
     std::vector<Rlimit> rlimits;
     bool no_new_privileges = false;
     std::optional<int> oom_score_adj;
+    std::string apparmor_profile;  // applied at the program's exec (core/lsm)
+    std::string selinux_label;
 };
 
 struct IdMapping {
@@ -104,6 +106,7 @@ struct Linux {
     std::vector<Device> devices;
     std::map<std::string, std::string> sysctl;
     std::optional<Seccomp> seccomp;
+    std::string mount_label;  // SELinux context= of the container's filesystems
 };
 
 struct Spec {
