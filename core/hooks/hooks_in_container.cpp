@@ -48,15 +48,8 @@ void run_hooks_in_container(const ContainerState& st, const std::vector<spec::Ho
                                               run_helper(channel, stub.get(), ns, hooks, phase, state_json);
                                           });
     UniqueFd& parent_end = h.channel;
-    std::optional<nlohmann::json> msg;
-    try {
-        send_message(parent_end.get(), {{"type", "go"}});
-        msg = receive_message(parent_end.get());
-    } catch (const Error& e) {
-        if (e.err() != EPIPE && e.err() != ECONNRESET) throw;
-    }
+    send_and_receive(parent_end.get(), {{"type", "go"}}, phase + " hooks");
     const int status = h.child.reap();
-    if (msg && msg->value("type", "") == "error") throw Error(msg->value("message", phase + " hooks failed"), msg->value("errno", 0));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         throw Error(phase + " hooks: the helper that runs them died (status " + std::to_string(status) + ")");
 }

@@ -33,22 +33,26 @@
 #include <linux/openat2.h>
 #include <linux/prctl.h>
 
-static long sys3(long n, long a, long b, long c) {
+static long sys4(long n, long a, long b, long c, long d) {
 #if defined(__x86_64__)
     long ret;
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    register long r10 __asm__("r10") = d;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
     return ret;
 #elif defined(__aarch64__)
     register long x8 __asm__("x8") = n;
     register long x0 __asm__("x0") = a;
     register long x1 __asm__("x1") = b;
     register long x2 __asm__("x2") = c;
-    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory", "cc");
+    register long x3 __asm__("x3") = d;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory", "cc");
     return x0;
 #else
 #error "berth's exec stub supports x86_64 and aarch64"
 #endif
 }
+
+static long sys3(long n, long a, long b, long c) { return sys4(n, a, b, c, 0); }
 
 static unsigned long length(const char *s) {
     unsigned long n = 0;
@@ -96,23 +100,6 @@ static long number(const char *s) {
 #ifndef __NR_openat2
 #define __NR_openat2 437
 #endif
-
-static long sys4(long n, long a, long b, long c, long d) {
-#if defined(__x86_64__)
-    long ret;
-    register long r10 __asm__("r10") = d;
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
-    return ret;
-#elif defined(__aarch64__)
-    register long x8 __asm__("x8") = n;
-    register long x0 __asm__("x0") = a;
-    register long x1 __asm__("x1") = b;
-    register long x2 __asm__("x2") = c;
-    register long x3 __asm__("x3") = d;
-    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory", "cc");
-    return x0;
-#endif
-}
 
 /* argv[0..]: <lsm fd> <lsm attr> <lsm value> <executable> <args...> */
 __attribute__((noreturn)) static void exec_program(char **argv, char **envp) {

@@ -103,6 +103,19 @@ std::optional<nlohmann::json> receive_message(int fd, UniqueFd* passed) {
     }
 }
 
+std::optional<nlohmann::json> send_and_receive(int fd, const nlohmann::json& msg, const std::string& what) {
+    std::optional<nlohmann::json> answer;
+    try {
+        send_message(fd, msg);
+        answer = receive_message(fd);
+    } catch (const Error& e) {
+        if (e.err() != EPIPE && e.err() != ECONNRESET) throw;
+    }
+    if (answer && answer->value("type", "") == "error")
+        throw Error(answer->value("message", what + " failed"), answer->value("errno", 0));
+    return answer;
+}
+
 void forward_logs_over(const int* channel) {
     log_forward_to([channel](const char* level, const std::string& text) {
         send_message(*channel, {{"type", "log"}, {"level", level}, {"msg", text}});

@@ -21,6 +21,11 @@ std::optional<nlohmann::json> receive_message(int fd);
 // The same, and a fd sent with the message (SCM_RIGHTS) goes to *passed.
 std::optional<nlohmann::json> receive_message(int fd, UniqueFd* passed);
 
+// Sends `msg` and returns the peer's answer. A peer that died (EPIPE,
+// ECONNRESET, EOF) answers nothing; an {"type":"error"} answer is thrown as
+// the peer's own error (`what` when it has no message).
+std::optional<nlohmann::json> send_and_receive(int fd, const nlohmann::json& msg, const std::string& what);
+
 // In a child on the far side of a channel (init, the exec and hook helpers),
 // which keeps no log file of the host's: its log records go over
 // *channel (read at each record: init moves its channel) to the verb.

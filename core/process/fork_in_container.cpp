@@ -84,17 +84,10 @@ ContainerHelper fork_in_container(const ProcessNamespaces& ns, const CgroupPaths
     ::signal(SIGPIPE, SIG_IGN);
     child_end.reset();
     CgroupManager(CgroupLayout{}, {}).join(cgroup, first);
-    std::optional<nlohmann::json> msg;
-    try {
-        send_message(parent_end.get(), {{"type", "go"}});
-        msg = receive_message(parent_end.get());
-    } catch (const Error& e) {
-        if (e.err() != EPIPE && e.err() != ECONNRESET) throw;
-    }
+    const std::optional<nlohmann::json> msg = send_and_receive(parent_end.get(), {{"type", "go"}}, what);
     // Reaped before the helper is ours to wait for: by then the kernel has
     // handed it to us.
     const int status = first_guard.reap();
-    if (msg && msg->value("type", "") == "error") throw Error(msg->value("message", what + " failed"), msg->value("errno", 0));
     const pid_t pid = msg ? msg->value("pid", 0) : 0;
     if (pid <= 0) throw Error(what + ": died before it entered the container (status " + std::to_string(status) + ")");
     return ContainerHelper{ChildGuard(pid), std::move(parent_end), pid};
