@@ -256,6 +256,12 @@ void CgroupManager::validate(const Resources& r) const {
         if (mem.contains("disableOOMKiller") && asks(mem["disableOOMKiller"])) served_by("memory.disableOOMKiller", "memory");
         if (mem.contains("useHierarchy") && !mem["useHierarchy"].is_null() && mem["useHierarchy"] != true)
             served_by("memory.useHierarchy", "memory");
+        if (mem.contains("kernelTCP") && asks(mem["kernelTCP"])) served_by("memory.kernelTCP", "memory");
+        // As runc 1.1: kernel memory limits are deprecated, and kernels since
+        // 6.1 reject them; berth neither sets nor refuses one, and says so.
+        if (mem.contains("kernel") && asks(mem["kernel"]))
+            log_warning("linux.resources.memory.kernel: kernel memory limits are ignored (deprecated; recent kernels "
+                        "refuse them)");
     }
     validate_unified(raw);
     // The field a refusal below names: "linux.resources.network" rather than

@@ -39,6 +39,7 @@
 #include "namespaces/process_namespaces.hpp"
 #include "process/child_guard.hpp"
 #include "process/fork_in_container.hpp"
+#include "process/kernel_policies.hpp"
 #include "process/process_defaults.hpp"
 #include "process/process_setup.hpp"
 #include "seccomp/seccomp_filter.hpp"
@@ -61,6 +62,8 @@ namespace {
 // What the helper needs, all prepared and validated before the fork.
 struct HelperPlan {
     spec::Process proc;
+    std::optional<unsigned long> personality;
+    std::optional<spec::MemoryPolicy> memory_policy;
     std::optional<spec::Seccomp> seccomp;
     std::string keyring;
     int preserve_fds = 0;
@@ -114,6 +117,11 @@ void ensure_stdio_open() {
         setup_session(proc, plan.console);
 
         apply_rlimits(proc.rlimits);
+        // As init does: while we have every capability, before any filter.
+        apply_scheduler(proc.scheduler);
+        apply_io_priority(proc.io_priority);
+        apply_memory_policy(plan.memory_policy);
+        apply_personality(plan.personality);
         // HOME from the container's /etc/passwd when the process has none (runc).
         const std::vector<std::string> env = with_home(proc.env, proc.user.uid);
         // Only stdio and the caller's preserved fds reach the process (the
@@ -132,6 +140,8 @@ void ensure_stdio_open() {
         if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], env);
         ExecArgs argv(stub_argv(-1, lsm_attr, exe, proc.args)), envp(env);
+        // In the container's cgroup now: its final CPUs (config.md's execCPUAffinity).
+        apply_cpu_affinity(proc.exec_cpu_affinity.final, "process.execCPUAffinity.final");
         log_debug("exec helper: ready to exec " + exe + " in " + proc.cwd);
 
         send_message(channel, {{"type", "ready"}});
@@ -170,6 +180,7 @@ int wait_for(pid_t pid) {
 struct ExecBase {
     std::optional<spec::Process> process;
     std::optional<spec::Seccomp> seccomp;
+    spec::Linux linux;  // personality and memoryPolicy only
     bool no_new_keyring = false;
 };
 
@@ -180,6 +191,7 @@ ExecBase load_exec_base(const LockedContainer& c, const ContainerState& st) {
         spec::Spec s = spec::load_spec(st.bundle);
         b.process = std::move(s.process);
         b.seccomp = std::move(s.linux.seccomp);
+        b.linux = std::move(s.linux);
         return b;
     }
     // Written by create, but read as untrusted as state.json is.
@@ -188,6 +200,7 @@ ExecBase load_exec_base(const LockedContainer& c, const ContainerState& st) {
     if (auto p = j.find("process"); p != j.end() && !p->is_null()) b.process = spec::parse_process_json(p->dump());
     if (auto sc = j.find("seccomp"); sc != j.end() && !sc->is_null()) b.seccomp = spec::parse_seccomp(sc->dump());
     if (auto k = j.find("noNewKeyring"); k != j.end() && k->is_boolean()) b.no_new_keyring = k->get<bool>();
+    if (auto l = j.find("linux"); l != j.end() && l->is_object()) b.linux = spec::parse_linux_json(l->dump());
     return b;
 }
 
@@ -231,6 +244,8 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     plan.proc.env = merge_env(plan.proc.env, "process.env");
     lsm::check(plan.proc, "");
     plan.seccomp = base.seccomp;
+    plan.personality = base.linux.personality;
+    plan.memory_policy = base.linux.memory_policy;
     // As init did at create: a session keyring named after the container,
     // unless create was told --no-new-keyring.
     plan.keyring = base.no_new_keyring ? "" : st.id;
@@ -253,6 +268,9 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     }
     plan.console = console.get();
     plan.stub = stub.get();
+    // The CPUs our side runs on until the helper is in the container's cgroup
+    // (config.md's execCPUAffinity.initial): the helper's parent inherits them.
+    apply_cpu_affinity(plan.proc.exec_cpu_affinity.initial, "process.execCPUAffinity.initial");
     std::vector<int> keep = {plan.stub};
     if (plan.console >= 0) keep.push_back(plan.console);
     for (int fd = 3; fd < 3 + plan.preserve_fds; ++fd) keep.push_back(fd);

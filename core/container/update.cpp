@@ -131,7 +131,7 @@ namespace {
 // What update changes, per section of linux.resources (runc 1.1 update.go).
 const std::map<std::string, std::set<std::string>>& updatable() {
     static const std::map<std::string, std::set<std::string>> t = {
-        {"memory", {"limit", "reservation", "swap"}},
+        {"memory", {"limit", "reservation", "swap", "kernelTCP"}},
         {"cpu", {"shares", "quota", "period", "realtimeRuntime", "realtimePeriod", "cpus", "mems"}},
         {"pids", {"limit"}},
         {"blockIO", {"weight"}},
@@ -181,7 +181,7 @@ MergedResources merge_update(const json& current, const json& patch) {
         if (!value.is_object()) throw Error(where + ": must be an object");
         for (auto& [key, v] : value.items()) {
             const std::string field = where + "." + key;
-            if (section == "memory" && (key == "kernel" || key == "kernelTCP")) {
+            if (section == "memory" && key == "kernel") {
                 out.kernel_memory |= !is_empty_value(v);
                 continue;
             }
@@ -224,7 +224,7 @@ void update_container(const RuntimeContext& ctx, const std::string& id, const js
     if (status == "stopped" || status == "creating") throw Error("container not running");
 
     MergedResources merged = merge_update(st.resources, patch);
-    if (merged.kernel_memory) log_warning("Kernel memory settings are ignored and will be removed");
+    if (merged.kernel_memory) log_warning("linux.resources.memory.kernel: kernel memory limits are ignored (deprecated; recent kernels refuse them)");
     for (const auto& f : merged.ignored) {
         // The CRI always sends a device rule; runc 1.1 leaves devices alone on update.
         const std::string msg = "update: linux.resources." + f + " is not changed by update (as in runc 1.1); ignored";

@@ -26,6 +26,7 @@
 #include "namespaces/namespaces.hpp"
 #include "plugins/registry.hpp"
 #include "rootfs/host_mount_sources.hpp"
+#include "process/kernel_policies.hpp"
 #include "process/leave_host.hpp"
 #include "process/process_defaults.hpp"
 #include "process/process_setup.hpp"
@@ -197,6 +198,12 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         fault_point("create.init.rootfs-entered");
 
         apply_rlimits(proc.rlimits);
+        // While we still have every capability, and before any filter: all
+        // four survive the exec of the stub and then of the program.
+        apply_scheduler(proc.scheduler);
+        apply_io_priority(proc.io_priority);
+        apply_memory_policy(s.linux.memory_policy);
+        apply_personality(s.linux.personality);
         // As runc: a missing cwd is made (as root, before the user switch),
         // and HOME comes from the image's /etc/passwd when the config has none.
         make_cwd(proc.cwd);

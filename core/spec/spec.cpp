@@ -4,6 +4,7 @@
 #include <seccomp.h>
 #include <sys/resource.h>
 #include <sys/capability.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <limits>
@@ -11,6 +12,7 @@
 #include <set>
 
 #include "errors/error.hpp"
+#include "process/kernel_policies.hpp"
 #include "log/log.hpp"
 #include "util/files.hpp"
 #include "util/json_depth.hpp"
@@ -120,6 +122,76 @@ const std::map<std::string, int>& rlimit_table() {
     return t;
 }
 
+// A name of `table` for field `f`; fails naming the field and the choices.
+template <typename T>
+T named(const Field& f, const std::map<std::string, T>& table) {
+    const std::string name = f.str();
+    auto it = table.find(name);
+    if (it != table.end()) return it->second;
+    std::string choices;
+    for (const auto& [k, v] : table) choices += (choices.empty() ? "" : ", ") + k;
+    fail(f.path, "unknown value \"" + name + "\" (one of " + choices + ")");
+}
+
+// sched(7) and sched_setattr(2).
+Scheduler parse_scheduler(const Field& f) {
+    static const std::map<std::string, uint32_t> policies = {
+        {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2}, {"SCHED_BATCH", 3},
+        {"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6}};
+    static const std::map<std::string, uint64_t> flags = {
+        {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},     {"SCHED_FLAG_DL_OVERRUN", 0x04},
+        {"SCHED_FLAG_KEEP_POLICY", 0x08},   {"SCHED_FLAG_KEEP_PARAMS", 0x10}, {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+        {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}};
+    Scheduler out;
+    const Field policy = f.need("policy");
+    out.policy = named(policy, policies);
+    if (out.policy == 4) fail(policy.path, "SCHED_ISO is not implemented by Linux");
+    if (auto n = f.get("nice")) {
+        const int64_t v = n->i64();
+        if (v < -20 || v > 19) fail(n->path, std::to_string(v) + " is outside [-20, 19]");
+        out.nice = static_cast<int32_t>(v);
+    }
+    const bool realtime = out.policy == 1 || out.policy == 2;
+    if (auto pr = f.get("priority")) {
+        const int64_t v = pr->i64();
+        if (realtime ? (v < 1 || v > 99) : v != 0)
+            fail(pr->path, std::to_string(v) + (realtime ? " is outside [1, 99]" : ": only SCHED_FIFO and SCHED_RR take a priority"));
+        out.priority = static_cast<uint32_t>(v);
+    } else if (realtime) {
+        fail(f.join("priority"), "is required for " + policy.str());
+    }
+    if (auto fl = f.get("flags"))
+        for (auto& flag : fl->array()) out.flags |= named(flag, flags);
+    const bool deadline = out.policy == 6;
+    for (auto [key, dst] : {std::pair{"runtime", &out.runtime}, {"deadline", &out.deadline}, {"period", &out.period}}) {
+        auto v = f.get(key);
+        if (!v) continue;
+        if (!deadline) fail(v->path, "is for SCHED_DEADLINE only");
+        *dst = v->u64();
+    }
+    if (deadline) {
+        // sched_setattr(2): runtime <= deadline <= period (a period of 0 is the deadline).
+        if (out.runtime == 0 || out.deadline == 0) fail(f.path, "SCHED_DEADLINE needs a runtime and a deadline");
+        if (out.runtime > out.deadline) fail(f.join("runtime"), "must not exceed the deadline");
+        if (out.period != 0 && out.deadline > out.period) fail(f.join("deadline"), "must not exceed the period");
+    }
+    return out;
+}
+
+// ioprio_set(2).
+IoPriority parse_io_priority(const Field& f) {
+    static const std::map<std::string, int> classes = {
+        {"IOPRIO_CLASS_RT", 1}, {"IOPRIO_CLASS_BE", 2}, {"IOPRIO_CLASS_IDLE", 3}};
+    IoPriority out;
+    out.klass = named(f.need("class"), classes);
+    if (auto pr = f.get("priority")) {
+        const int64_t v = pr->i64();
+        if (v < 0 || v > 7) fail(pr->path, std::to_string(v) + " is outside [0, 7]");
+        out.priority = static_cast<int>(v);
+    }
+    return out;
+}
+
 Process parse_process(const Field& p) {
     p.object();
     Process out;
@@ -189,6 +261,17 @@ Process parse_process(const Field& p) {
     }
     if (auto f = p.get("apparmorProfile")) out.apparmor_profile = f->str();
     if (auto f = p.get("selinuxLabel")) out.selinux_label = f->str();
+    if (auto f = p.get("scheduler")) out.scheduler = parse_scheduler(*f);
+    if (auto f = p.get("ioPriority")) out.io_priority = parse_io_priority(*f);
+    if (auto a = p.get("execCPUAffinity")) {
+        a->object();
+        for (auto [key, dst] : {std::pair{"initial", &out.exec_cpu_affinity.initial}, {"final", &out.exec_cpu_affinity.final}}) {
+            auto v = a->get(key);
+            if (!v) continue;
+            *dst = v->str();
+            cpu_set_of(*dst, v->path);  // a list that names CPUs, checked now
+        }
+    }
     return out;
 }
 
@@ -452,6 +535,45 @@ Linux parse_linux(const Field& l) {
     }
     if (auto f = l.get("cgroupsPath")) out.cgroups_path = f->str();
     if (auto f = l.get("mountLabel")) out.mount_label = f->str();
+    if (auto f = l.get("personality")) {
+        static const std::map<std::string, unsigned long> domains = {{"LINUX", 0x0000}, {"LINUX32", 0x0008}};
+        out.personality = named(f->need("domain"), domains);
+        if (auto fl = f->get("flags"); fl && !fl->array().empty())
+            fail(fl->path, "no personality flag is defined by the runtime-spec; berth applies none");
+    }
+    if (auto f = l.get("memoryPolicy")) {
+        // set_mempolicy(2) modes and mode flags.
+        static const std::map<std::string, int> modes = {
+            {"MPOL_DEFAULT", 0}, {"MPOL_PREFERRED", 1},      {"MPOL_BIND", 2},
+            {"MPOL_INTERLEAVE", 3}, {"MPOL_LOCAL", 4},       {"MPOL_PREFERRED_MANY", 5},
+            {"MPOL_WEIGHTED_INTERLEAVE", 6}};
+        static const std::map<std::string, int> flags = {
+            {"MPOL_F_NUMA_BALANCING", 1 << 13}, {"MPOL_F_RELATIVE_NODES", 1 << 14}, {"MPOL_F_STATIC_NODES", 1 << 15}};
+        MemoryPolicy mp;
+        const Field mode = f->need("mode");
+        mp.mode = named(mode, modes);
+        if (auto n = f->get("nodes")) {
+            mp.nodes = n->str();
+            node_mask_of(mp.nodes, n->path);
+        }
+        const bool no_nodes = mp.mode == 0 || mp.mode == 4, needs_nodes = mp.mode == 2 || mp.mode == 3 || mp.mode >= 5;
+        if (no_nodes && !mp.nodes.empty()) fail(f->join("nodes"), mode.str() + " takes no nodes");
+        if (needs_nodes && mp.nodes.empty()) fail(f->join("nodes"), "is required for " + mode.str());
+        int mode_flags = 0;
+        if (auto fl = f->get("flags"))
+            for (auto& flag : fl->array()) mode_flags |= named(flag, flags);
+        if ((mode_flags & (1 << 14)) && (mode_flags & (1 << 15)))
+            fail(f->join("flags"), "MPOL_F_RELATIVE_NODES and MPOL_F_STATIC_NODES exclude each other");
+        mp.mode |= mode_flags;
+        out.memory_policy = mp;
+    }
+    if (auto f = l.get("intelRdt")) {
+        // The spec: a runtime that cannot apply intelRdt MUST error.
+        f->object();
+        if (::access("/sys/fs/resctrl/schemata", F_OK) != 0)
+            fail(f->path, "the host has no resctrl filesystem mounted at /sys/fs/resctrl (Intel RDT)");
+        fail(f->path, "berth does not apply Intel RDT (resctrl) settings");
+    }
     if (auto f = l.get("resources")) out.resources = parse_resources(*f);
     if (auto f = l.get("rootfsPropagation")) {
         out.rootfs_propagation = f->str();
@@ -677,8 +799,20 @@ Spec parse_spec(const std::string& text) {
     check_consistency(s);
     fill_mount_idmaps(s);
     s.exec_config = {{"process", doc.value("process", json())}, {"seccomp", json()}};
-    if (auto it = doc.find("linux"); it != doc.end() && it->contains("seccomp")) s.exec_config["seccomp"] = (*it)["seccomp"];
+    if (auto it = doc.find("linux"); it != doc.end() && it->is_object()) {
+        if (it->contains("seccomp")) s.exec_config["seccomp"] = (*it)["seccomp"];
+        // What exec's processes share with init (parse_linux_json).
+        json linux_part = json::object();
+        for (const char* key : {"personality", "memoryPolicy"})
+            if (it->contains(key)) linux_part[key] = (*it)[key];
+        if (!linux_part.empty()) s.exec_config["linux"] = linux_part;
+    }
     return s;
+}
+
+Linux parse_linux_json(const std::string& text) {
+    json doc = parse_json_text(text, "linux");
+    return parse_linux(Field{&doc, "linux"});
 }
 
 Process parse_process_json(const std::string& text) {

@@ -35,6 +35,26 @@ struct Capabilities {
     std::vector<int> bounding, effective, inheritable, permitted, ambient;
 };
 
+// process.scheduler: sched_setattr(2) values, names resolved.
+struct Scheduler {
+    uint32_t policy = 0;  // SCHED_*
+    int32_t nice = 0;
+    uint32_t priority = 0;
+    uint64_t flags = 0;  // SCHED_FLAG_*
+    uint64_t runtime = 0, deadline = 0, period = 0;  // SCHED_DEADLINE, in ns
+};
+
+// process.ioPriority: ioprio_set(2)'s class and level.
+struct IoPriority {
+    int klass = 0;  // IOPRIO_CLASS_*
+    int priority = 0;
+};
+
+// process.execCPUAffinity: CPU lists as given ("0-3,7"); empty: not set.
+struct ExecCpuAffinity {
+    std::string initial, final;
+};
+
 struct Process {
     bool terminal = false;
     std::optional<std::pair<uint32_t, uint32_t>> console_size;  // height, width
@@ -48,6 +68,16 @@ struct Process {
     std::optional<int> oom_score_adj;
     std::string apparmor_profile;  // applied at the program's exec (core/lsm)
     std::string selinux_label;
+    std::optional<Scheduler> scheduler;
+    std::optional<IoPriority> io_priority;
+    ExecCpuAffinity exec_cpu_affinity;  // for exec's processes only (config.md)
+};
+
+// linux.memoryPolicy: set_mempolicy(2)'s mode (MPOL_* with MPOL_F_* flags
+// or-ed in) and nodes as given ("0-3,7").
+struct MemoryPolicy {
+    int mode = 0;
+    std::string nodes;
 };
 
 struct IdMapping {
@@ -107,6 +137,8 @@ struct Linux {
     std::map<std::string, std::string> sysctl;
     std::optional<Seccomp> seccomp;
     std::string mount_label;  // SELinux context= of the container's filesystems
+    std::optional<unsigned long> personality;  // PER_LINUX or PER_LINUX32
+    std::optional<MemoryPolicy> memory_policy;
 };
 
 struct Spec {
@@ -135,6 +167,9 @@ Spec parse_spec(const std::string& json_text);
 // A process object on its own (`exec --process FILE`); errors name
 // "process.<field>".
 Process parse_process_json(const std::string& json_text);
+// Parts of a linux object on their own (exec.json keeps linux.personality and
+// linux.memoryPolicy for exec's processes); errors name "linux.<field>".
+Linux parse_linux_json(const std::string& json_text);
 // Parses a linux.resources object (e.g. `update --resources`), naming fields
 // under `path`. Throws berth::Error.
 Resources parse_resources_json(const nlohmann::json& resources, const std::string& path = "linux.resources");

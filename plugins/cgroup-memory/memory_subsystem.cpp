@@ -100,6 +100,11 @@ Status apply_v1_options(const CgroupDir& dir, const MemoryOptions& opt) {
             s.message += " (linux.resources.memory.disableOOMKiller)";
             return s;
         }
+    if (opt.kernel_tcp)
+        if (Status s = dir.write("memory.kmem.tcp.limit_in_bytes", std::to_string(*opt.kernel_tcp)); !s.ok()) {
+            s.message += " (linux.resources.memory.kernelTCP)";
+            return s;
+        }
     return Status::Ok();
 }
 
@@ -113,6 +118,9 @@ Status check_v2_options(const MemoryOptions& opt) {
                                      "(memory.oom_control is cgroup v1 only)");
     if (opt.use_hierarchy && !*opt.use_hierarchy)
         return Status::Error(EINVAL, "linux.resources.memory.useHierarchy: false cannot be honoured: cgroup v2 is always hierarchical");
+    if (opt.kernel_tcp)
+        return Status::Error(EINVAL, "linux.resources.memory.kernelTCP: cgroup v2 has no separate TCP buffer limit "
+                                     "(its memory.max counts socket memory)");
     return Status::Ok();
 }
 

@@ -419,7 +419,7 @@ TEST_F(CliTest, WarningsReachTheLogOnceInEitherFormat) {
             EXPECT_EQ(count("unknown syscall \\\"no_such_syscall_w\\\""), 3u) << text;
             EXPECT_EQ(count("poststart hook /bin/false: exit status 1"), 1u) << text;
             EXPECT_EQ(count("poststop hook /bin/false: exit status 1"), 1u) << text;
-            EXPECT_EQ(count("Kernel memory settings are ignored"), 1u) << text;
+            EXPECT_EQ(count("kernel memory limits are ignored"), 1u) << text;
             EXPECT_EQ(count("/no/such/program"), 1u) << text;
             EXPECT_EQ(count("init: ready to exec /bin/sleep in /"), debug ? 1u : 0u) << text;
             EXPECT_EQ(count("exec helper: ready to exec /bin/true in /"), debug ? 1u : 0u) << text;

@@ -361,7 +361,7 @@ TEST_F(MemoryFakeCgroup, V1SwappinessOverHundredIsRefused) {
     EXPECT_EQ(content("memory.swappiness"), "60\n");
 }
 
-// ---- fields outside the SDK's model: disableOOMKiller, useHierarchy ----
+// ---- fields outside the SDK's model: disableOOMKiller, useHierarchy, kernelTCP ----
 
 TEST(MemoryOptions, WantsAndValidate) {
     MemorySubsystem sub;
@@ -369,7 +369,11 @@ TEST(MemoryOptions, WantsAndValidate) {
     EXPECT_TRUE(sub.wants(with_json(R"({"memory":{"useHierarchy":true}})")));
     EXPECT_TRUE(sub.wants(with_json(R"({"memory":{"useHierarchy":false}})")));
     EXPECT_FALSE(sub.wants(with_json(R"({"memory":{"disableOOMKiller":false}})")));
-    EXPECT_FALSE(sub.wants(with_json(R"({"memory":{"kernel":1048576,"kernelTCP":1048576}})")));  // ignored, as runc 1.1
+    EXPECT_FALSE(sub.wants(with_json(R"({"memory":{"kernel":1048576}})")));  // ignored with a warning, as runc 1.1
+    EXPECT_TRUE(sub.wants(with_json(R"({"memory":{"kernelTCP":1048576}})")));  // v1 memory.kmem.tcp, as crun
+    EXPECT_FALSE(sub.wants(with_json(R"({"memory":{"kernelTCP":0}})")));
+    EXPECT_EQ(sub.validate(with_json(R"({"memory":{"kernelTCP":-2}})")).message,
+              "linux.resources.memory.kernelTCP: must be -1 (unlimited) or a byte count");
     EXPECT_TRUE(sub.validate(with_json(R"({"memory":{"disableOOMKiller":true,"useHierarchy":true}})")).ok());
     const auto bad = sub.validate(with_json(R"({"memory":{"disableOOMKiller":1}})"));
     EXPECT_EQ(bad.err, EINVAL);
@@ -394,6 +398,16 @@ TEST_F(MemoryFakeCgroup, V1DisableOomKillerAndUseHierarchy) {
     offer("memory.oom_control", "x");
     ASSERT_TRUE(sub.apply_v1(dir(), with_json(R"({"memory":{"disableOOMKiller":true}})")).ok());
     EXPECT_EQ(content("memory.oom_control"), "1");
+}
+
+TEST_F(MemoryFakeCgroup, V1KernelTcpLimit) {
+    offer_v1();
+    offer("memory.kmem.tcp.limit_in_bytes", "9223372036854771712\n");
+    MemorySubsystem sub;
+    ASSERT_TRUE(sub.apply_v1(dir(), with_json(R"({"memory":{"kernelTCP":16777216}})")).ok());
+    EXPECT_EQ(content("memory.kmem.tcp.limit_in_bytes"), "16777216");
+    ASSERT_TRUE(sub.apply_v1(dir(), with_json(R"({"memory":{"kernelTCP":-1}})")).ok());
+    EXPECT_EQ(content("memory.kmem.tcp.limit_in_bytes"), "-1");
 }
 
 TEST_F(MemoryFakeCgroup, V1OptionsUnsetLeaveFilesUntouched) {
@@ -424,6 +438,9 @@ TEST_F(MemoryFakeCgroup, V2RefusesWhatItCannotHonour) {
     status = sub.apply_v2(dir(), with_json(R"({"memory":{"useHierarchy":false}})"));
     EXPECT_EQ(status.err, EINVAL);
     EXPECT_EQ(status.message.rfind("linux.resources.memory.useHierarchy: false cannot be honoured", 0), 0u) << status.message;
+    status = sub.apply_v2(dir(), with_json(R"({"memory":{"kernelTCP":16777216}})"));
+    EXPECT_EQ(status.err, EINVAL);
+    EXPECT_EQ(status.message.rfind("linux.resources.memory.kernelTCP: cgroup v2 has no separate TCP", 0), 0u) << status.message;
     // Refused before anything is written.
     Resources r = memory(kGiB);
     r.json = R"({"memory":{"limit":1073741824,"disableOOMKiller":true}})";
