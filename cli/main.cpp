@@ -33,7 +33,7 @@
 #define BERTH_COMMIT "unknown"
 #endif
 #ifndef BERTH_OCI_VERSION
-#define BERTH_OCI_VERSION "1.0.2"
+#define BERTH_OCI_VERSION "1.2.1"
 #endif
 
 namespace berth::cli {

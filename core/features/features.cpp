@@ -104,6 +104,13 @@ ojson features_document(const FeaturesInputs& in) {
     linux_["apparmor"] = {{"enabled", true}};
     linux_["selinux"] = {{"enabled", true}};
     linux_["intelRdt"] = {{"enabled", false}};
+    auto names = [](const std::map<std::string, int>& table) {
+        ojson out = ojson::array();
+        for (const auto& [name, value] : table) out.push_back(name);
+        return out;
+    };
+    linux_["memoryPolicy"] = {{"modes", names(spec::memory_policy_modes())},
+                              {"flags", names(spec::memory_policy_flags())}};
     // Idmapped binds: uidMappings/gidMappings and idmap/ridmap (docs/mounts.md).
     linux_["mountExtensions"] = {{"idmap", {{"enabled", true}}}};
     doc["linux"] = linux_;

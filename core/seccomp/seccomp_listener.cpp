@@ -20,7 +20,7 @@ nlohmann::json container_process_state(pid_t pid, const std::string& metadata, c
     nlohmann::json st = nlohmann::json::object();
     for (const char* key : {"ociVersion", "id", "status", "pid", "bundle", "annotations"})
         if (auto it = state.find(key); it != state.end()) st[key] = *it;
-    nlohmann::json out = {{"ociVersion", state.value("ociVersion", "1.0.2")},
+    nlohmann::json out = {{"ociVersion", state.value("ociVersion", BERTH_OCI_VERSION)},
                           {"fds", nlohmann::json::array({"seccompFd"})},
                           {"pid", pid}};
     if (!metadata.empty()) out["metadata"] = metadata;

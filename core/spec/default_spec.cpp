@@ -10,7 +10,7 @@ std::string default_spec_json() {
     using json = nlohmann::json;
     const json caps = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
     json j = {
-        {"ociVersion", "1.0.2"},
+        {"ociVersion", BERTH_OCI_VERSION},
         {"process",
          {{"terminal", true},
           {"user", {{"uid", 0}, {"gid", 0}}},

@@ -18,6 +18,22 @@
 #include "util/json_depth.hpp"
 
 namespace berth::spec {
+
+// set_mempolicy(2) modes and mode flags.
+const std::map<std::string, int>& memory_policy_modes() {
+    static const std::map<std::string, int> t = {
+        {"MPOL_DEFAULT", 0},    {"MPOL_PREFERRED", 1}, {"MPOL_BIND", 2},
+        {"MPOL_INTERLEAVE", 3}, {"MPOL_LOCAL", 4},     {"MPOL_PREFERRED_MANY", 5},
+        {"MPOL_WEIGHTED_INTERLEAVE", 6}};
+    return t;
+}
+
+const std::map<std::string, int>& memory_policy_flags() {
+    static const std::map<std::string, int> t = {
+        {"MPOL_F_NUMA_BALANCING", 1 << 13}, {"MPOL_F_RELATIVE_NODES", 1 << 14}, {"MPOL_F_STATIC_NODES", 1 << 15}};
+    return t;
+}
+
 namespace {
 
 using json = nlohmann::json;
@@ -542,13 +558,8 @@ Linux parse_linux(const Field& l) {
             fail(fl->path, "no personality flag is defined by the runtime-spec; berth applies none");
     }
     if (auto f = l.get("memoryPolicy")) {
-        // set_mempolicy(2) modes and mode flags.
-        static const std::map<std::string, int> modes = {
-            {"MPOL_DEFAULT", 0}, {"MPOL_PREFERRED", 1},      {"MPOL_BIND", 2},
-            {"MPOL_INTERLEAVE", 3}, {"MPOL_LOCAL", 4},       {"MPOL_PREFERRED_MANY", 5},
-            {"MPOL_WEIGHTED_INTERLEAVE", 6}};
-        static const std::map<std::string, int> flags = {
-            {"MPOL_F_NUMA_BALANCING", 1 << 13}, {"MPOL_F_RELATIVE_NODES", 1 << 14}, {"MPOL_F_STATIC_NODES", 1 << 15}};
+        const auto& modes = memory_policy_modes();
+        const auto& flags = memory_policy_flags();
         MemoryPolicy mp;
         const Field mode = f->need("mode");
         mp.mode = named(mode, modes);

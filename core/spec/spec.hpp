@@ -190,6 +190,11 @@ int namespace_flag(const std::string& type);
 // (namespace_flag reads this table; `features` lists it).
 const std::map<std::string, int>& namespace_table();
 
+// linux.memoryPolicy's mode and flag names with their set_mempolicy(2)
+// values (`features` lists them).
+const std::map<std::string, int>& memory_policy_modes();
+const std::map<std::string, int>& memory_policy_flags();
+
 // The capability number for "CAP_SYS_ADMIN", or -1 when unknown.
 int capability_number(const std::string& name);
 

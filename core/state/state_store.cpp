@@ -71,7 +71,7 @@ std::string status_of(const ContainerState& st, const std::string& dir) {
 }
 
 json oci_state_json(const ContainerState& st, const std::string& status) {
-    json j = {{"ociVersion", "1.0.2"}, {"id", st.id}, {"status", status}, {"pid", status == "stopped" ? 0 : st.pid},
+    json j = {{"ociVersion", BERTH_OCI_VERSION}, {"id", st.id}, {"status", status}, {"pid", status == "stopped" ? 0 : st.pid},
               {"bundle", st.bundle}, {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner}};
     if (!st.annotations.empty()) j["annotations"] = st.annotations;
     return j;

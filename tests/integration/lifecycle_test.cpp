@@ -61,7 +61,7 @@ TEST_F(Lifecycle, CreateStartStateKillDelete) {
     EXPECT_EQ(st["bundle"], b->dir());
     EXPECT_EQ(st["rootfs"], b->rootfs());
     EXPECT_TRUE(st.contains("created"));
-    EXPECT_EQ(st["ociVersion"], "1.0.2");
+    EXPECT_EQ(st["ociVersion"], "1.2.1");
     // The waiting init runs the sealed exec stub, not the host binary.
     char exe[256] = {};
     readlink(("/proc/" + pid_text + "/exe").c_str(), exe, sizeof exe - 1);

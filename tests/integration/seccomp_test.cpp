@@ -204,7 +204,7 @@ TEST_F(Seccomp, NotifyListenerGetsTheFdAndAnswers) {
         const json st = state(c);
         const json m = agent.messages()[0];
         EXPECT_EQ(m["fd"], true) << m;
-        EXPECT_EQ(m["ociVersion"], "1.0.2") << m;
+        EXPECT_EQ(m["ociVersion"], "1.2.1") << m;
         EXPECT_EQ(m["fds"], json({"seccompFd"})) << m;
         EXPECT_EQ(m["pid"], st["pid"]) << m;
         EXPECT_EQ(m["metadata"], "agent-metadata") << m;

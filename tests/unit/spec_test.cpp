@@ -275,10 +275,80 @@ const BadRow kBadRows[] = {
     {"LinuxNotObject", [](json& j) { j["linux"] = json::array(); }, "linux: must be an object, not an array"},
     {"ProcessNotObject", [](json& j) { j["process"] = "sh"; }, "process: must be an object, not a string"},
     {"TopLevelArray", [](json& j) { j = json::array({1}); }, "config.json: must be a JSON object"},
+    // runtime-spec v1.2's process and linux fields
+    {"SchedulerPolicyMissing", [](json& j) { j["process"]["scheduler"] = json::object(); },
+     "process.scheduler.policy: is required"},
+    {"SchedulerPolicyUnknown", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_FAST"}}; },
+     "process.scheduler.policy: unknown value \"SCHED_FAST\" (one of SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, "
+     "SCHED_IDLE, SCHED_ISO, SCHED_OTHER, SCHED_RR)"},
+    {"SchedulerIso", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_ISO"}}; },
+     "process.scheduler.policy: SCHED_ISO is not implemented by Linux"},
+    {"SchedulerNice", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_OTHER"}, {"nice", 20}}; },
+     "process.scheduler.nice: 20 is outside [-20, 19]"},
+    {"SchedulerFifoNeedsPriority", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_FIFO"}}; },
+     "process.scheduler.priority: is required for SCHED_FIFO"},
+    {"SchedulerPriorityOnOther", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_BATCH"}, {"priority", 3}}; },
+     "process.scheduler.priority: 3: only SCHED_FIFO and SCHED_RR take a priority"},
+    {"SchedulerFlagUnknown",
+     [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_OTHER"}, {"flags", {"SCHED_FLAG_X"}}}; },
+     "process.scheduler.flags[0]: unknown value \"SCHED_FLAG_X\" (one of SCHED_FLAG_DL_OVERRUN, SCHED_FLAG_KEEP_PARAMS, "
+     "SCHED_FLAG_KEEP_POLICY, SCHED_FLAG_RECLAIM, SCHED_FLAG_RESET_ON_FORK, SCHED_FLAG_UTIL_CLAMP_MAX, "
+     "SCHED_FLAG_UTIL_CLAMP_MIN)"},
+    {"SchedulerRuntimeNotDeadline", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_OTHER"}, {"runtime", 1}}; },
+     "process.scheduler.runtime: is for SCHED_DEADLINE only"},
+    {"SchedulerDeadlineOrder",
+     [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_DEADLINE"}, {"runtime", 20}, {"deadline", 10}}; },
+     "process.scheduler.runtime: must not exceed the deadline"},
+    {"IoPriorityClass", [](json& j) { j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_NONE"}}; },
+     "process.ioPriority.class: unknown value \"IOPRIO_CLASS_NONE\" (one of IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE, "
+     "IOPRIO_CLASS_RT)"},
+    {"IoPriorityLevel", [](json& j) { j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_BE"}, {"priority", 8}}; },
+     "process.ioPriority.priority: 8 is outside [0, 7]"},
+    {"ExecCpuAffinityNotAList", [](json& j) { j["process"]["execCPUAffinity"] = {{"final", "0-"}}; },
+     "process.execCPUAffinity.final: \"0-\" is not a list such as \"0-3,7\": \"0-\""},
+    {"ExecCpuAffinityBackwards", [](json& j) { j["process"]["execCPUAffinity"] = {{"initial", "3-1"}}; },
+     "process.execCPUAffinity.initial: \"3-1\" is not a list such as \"0-3,7\": \"3-1\" runs backwards"},
+    {"PersonalityDomain", [](json& j) { j["linux"]["personality"] = {{"domain", "WINDOWS"}}; },
+     "linux.personality.domain: unknown value \"WINDOWS\" (one of LINUX, LINUX32)"},
+    {"PersonalityFlags", [](json& j) { j["linux"]["personality"] = {{"domain", "LINUX"}, {"flags", {"X"}}}; },
+     "linux.personality.flags: no personality flag is defined by the runtime-spec; berth applies none"},
+    {"MemoryPolicyNeedsNodes", [](json& j) { j["linux"]["memoryPolicy"] = {{"mode", "MPOL_BIND"}}; },
+     "linux.memoryPolicy.nodes: is required for MPOL_BIND"},
+    {"MemoryPolicyNoNodes", [](json& j) { j["linux"]["memoryPolicy"] = {{"mode", "MPOL_LOCAL"}, {"nodes", "0"}}; },
+     "linux.memoryPolicy.nodes: MPOL_LOCAL takes no nodes"},
+    {"MemoryPolicyFlags",
+     [](json& j) {
+         j["linux"]["memoryPolicy"] = {
+             {"mode", "MPOL_BIND"}, {"nodes", "0"}, {"flags", {"MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES"}}};
+     },
+     "linux.memoryPolicy.flags: MPOL_F_RELATIVE_NODES and MPOL_F_STATIC_NODES exclude each other"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Table, SpecBad, ::testing::ValuesIn(kBadRows),
                          [](const ::testing::TestParamInfo<BadRow>& i) { return std::string(i.param.name); });
+
+TEST(SpecV12, ProcessAndLinuxFieldsParse) {
+    json j = base_config();
+    j["process"]["scheduler"] = {{"policy", "SCHED_FIFO"}, {"priority", 10}, {"flags", {"SCHED_FLAG_RESET_ON_FORK"}}};
+    j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_RT"}, {"priority", 2}};
+    j["process"]["execCPUAffinity"] = {{"initial", "0-1"}, {"final", "1"}};
+    j["linux"]["personality"] = {{"domain", "LINUX32"}};
+    j["linux"]["memoryPolicy"] = {{"mode", "MPOL_INTERLEAVE"}, {"nodes", "0,2-3"}, {"flags", {"MPOL_F_STATIC_NODES"}}};
+    const auto s = parse_spec(j.dump());
+    ASSERT_TRUE(s.process->scheduler && s.process->io_priority);
+    EXPECT_EQ(s.process->scheduler->policy, 1u);
+    EXPECT_EQ(s.process->scheduler->priority, 10u);
+    EXPECT_EQ(s.process->scheduler->flags, 1u);
+    EXPECT_EQ(s.process->io_priority->klass, 1);
+    EXPECT_EQ(s.process->io_priority->priority, 2);
+    EXPECT_EQ(s.process->exec_cpu_affinity.final, "1");
+    EXPECT_EQ(s.linux.personality, 8u);
+    ASSERT_TRUE(s.linux.memory_policy);
+    EXPECT_EQ(s.linux.memory_policy->mode, 3 | (1 << 15));
+    // exec.json keeps what exec's processes share with init.
+    EXPECT_EQ(s.exec_config["linux"]["personality"]["domain"], "LINUX32");
+    EXPECT_EQ(berth::spec::parse_linux_json(s.exec_config["linux"].dump()).personality, 8u);
+}
 
 TEST(SpecBadText, InvalidJson) {
     std::string msg = error_of("{\"ociVersion\": \"1.0.2\",");
@@ -347,7 +417,7 @@ TEST(SpecGood, DomainnameSysctlEqualToTheField) {
 
 TEST(SpecGood, DefaultSpecParses) {
     auto s = parse_spec(berth::spec::default_spec_json());
-    EXPECT_EQ(s.oci_version, "1.0.2");
+    EXPECT_EQ(s.oci_version, "1.2.1");
     EXPECT_EQ(s.root_path, "rootfs");
     EXPECT_TRUE(s.root_readonly);
     EXPECT_EQ(s.hostname, "berth");
