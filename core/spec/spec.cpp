@@ -578,6 +578,8 @@ Linux parse_linux(const Field& l) {
         mp.mode |= mode_flags;
         out.memory_policy = mp;
     }
+    if (auto f = l.get("netDevices"); f && !f->object().empty())
+        fail(f->path, "berth does not move network devices into a container (use a CNI plugin or a createRuntime hook)");
     if (auto f = l.get("intelRdt")) {
         // The spec: a runtime that cannot apply intelRdt MUST error.
         f->object();

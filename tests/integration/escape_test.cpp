@@ -653,7 +653,7 @@ TEST_F(Escape, ExecHelperStaysNonDumpableThroughTheStubExec) {
     ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
     ASSERT_EQ(berth({"start", c}).code, 0);
     ASSERT_TRUE(has_fault_points(root_, c, tmp_->path())) << "needs a build with -Dfault_injection=true";
-    HeldExec held(root_, c, "exec.process-ready", {"sleep", "1"});
+    HeldExec held(root_, "exec.process-ready", {c, "sleep", "1"});
     ASSERT_TRUE(held.held()) << "berth did not stop at exec.process-ready";
     ASSERT_EQ(ptrace(PTRACE_SEIZE, held.helper, 0, PTRACE_O_TRACEEXEC), 0) << strerror(errno);
     kill(held.berth, SIGCONT);
@@ -691,7 +691,7 @@ TEST_F(Escape, ExecHelperCarriesNothingOfTheHost) {
     ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
     ASSERT_EQ(berth({"start", c}).code, 0);
     ASSERT_TRUE(has_fault_points(root_, c, tmp_->path())) << "needs a build with -Dfault_injection=true";
-    HeldExec held(root_, c, "exec.process-ready", {"sleep", "1"}, {"BERTH_TEST_SECRET=host-secret-4711"});
+    HeldExec held(root_, "exec.process-ready", {c, "sleep", "1"}, {"BERTH_TEST_SECRET=host-secret-4711"});
     ASSERT_TRUE(held.held()) << "berth did not stop at exec.process-ready";
     const std::string n = std::to_string(ns_pid(held.helper));
     Result r = berth({"exec", c, "sh", "-c",

@@ -529,7 +529,7 @@ TEST_F(Exec, HostBinaryOutOfReachDuringSetup) {
         GTEST_SKIP() << "needs a build with -Dfault_injection=true to hold exec mid-setup";
 
     bool checked = false;
-    HeldExec held(root_, c, "exec.process-ready", {"sleep", "1"});
+    HeldExec held(root_, "exec.process-ready", {c, "sleep", "1"});
     ASSERT_TRUE(held.held()) << "berth did not stop at exec.process-ready";
     const pid_t helper = held.helper;
     {

@@ -239,9 +239,9 @@ pid_t ns_pid(pid_t pid) {
     return std::atoi(line.substr(line.find_last_of(" \t") + 1).c_str());
 }
 
-HeldExec::HeldExec(const std::string& root, const std::string& id, const std::string& step,
-                   const std::vector<std::string>& args, const std::vector<std::string>& env) {
-    std::vector<std::string> argv_s = {BERTH_BIN, "--root", root, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG, "exec", id};
+HeldExec::HeldExec(const std::string& root, const std::string& step, const std::vector<std::string>& args,
+                   const std::vector<std::string>& env) {
+    std::vector<std::string> argv_s = {BERTH_BIN, "--root", root, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG, "exec"};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<std::string> env_s = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "BERTH_FAULT_STOP=" + step};
     env_s.insert(env_s.end(), env.begin(), env.end());

@@ -80,14 +80,14 @@ bool has_fault_points(const std::string& root, const std::string& id, const std:
 // container sees it. 0 when unknown.
 pid_t ns_pid(pid_t pid);
 
-// `berth exec ID ARGS...` held at a crash point (BERTH_FAULT_STOP=step, a
+// `berth exec ARGS...` (options, the id, the command) held at a crash point (BERTH_FAULT_STOP=step, a
 // test build): berth has stopped itself there, and `helper` is its helper
 // process in the container (its child). `env` adds to berth's environment;
 // berth's stdio is /dev/null. release() lets berth go on and returns its
 // wait status; the destructor releases it too.
 class HeldExec {
 public:
-    HeldExec(const std::string& root, const std::string& id, const std::string& step, const std::vector<std::string>& args,
+    HeldExec(const std::string& root, const std::string& step, const std::vector<std::string>& args,
              const std::vector<std::string>& env = {});
     ~HeldExec();
     HeldExec(const HeldExec&) = delete;

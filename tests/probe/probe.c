@@ -1,7 +1,8 @@
 // berth-probe: a static program run as a container's process that prints, as
 // one JSON object on stdout, what the runtime set up for it: ids, groups,
 // capabilities, no_new_privs, seccomp, rlimits, mounts, cgroup, env, cwd,
-// hostname, umask, terminals, oom_score_adj and namespaces. Tests compare it
+// hostname, umask, terminals, oom_score_adj, namespaces, and the scheduling,
+// I/O priority, personality, memory policy and CPU affinity it runs with. Tests compare it
 // with the config (tests/probe/probe_check.hpp); it needs nothing from the
 // rootfs. Each argument is a path to look at ("paths" in the output): whether
 // it exists, is writable, and how much it holds (bytes of a file's first
@@ -14,8 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -235,6 +240,44 @@ int main(int argc, char** argv) {
     printf("\"oom_score_adj\":%d,", oom);
 
     key("namespaces"), put_namespaces(), putchar(',');
+
+    // The kernel's per-process policies (runtime-spec v1.2): scheduling from
+    // /proc/self/stat (fields 19 nice, 40 rt_priority, 41 policy), I/O
+    // priority, execution domain and NUMA memory policy from their syscalls,
+    // CPU affinity from /proc/self/status.
+    long nice = 0, rt = 0, policy = 0;
+    FILE* st = fopen("/proc/self/stat", "r");
+    if (st) {
+        char buf[1024];
+        size_t n = fread(buf, 1, sizeof buf - 1, st);
+        buf[n] = '\0';
+        fclose(st);
+        char* p = strrchr(buf, ')');
+        for (int field = 3; p && field <= 41; field++) {
+            p = strchr(p + 1, ' ');
+            if (!p) break;
+            if (field == 19) nice = strtol(p + 1, NULL, 10);
+            if (field == 40) rt = strtol(p + 1, NULL, 10);
+            if (field == 41) policy = strtol(p + 1, NULL, 10);
+        }
+    }
+    printf("\"sched\":{\"policy\":%ld,\"nice\":%ld,\"priority\":%ld},", policy, nice, rt);
+    long io = syscall(SYS_ioprio_get, 1, 0);
+    printf("\"ioprio\":{\"class\":%ld,\"priority\":%ld},", io < 0 ? -1 : io >> 13, io < 0 ? -1 : io & 7);
+    printf("\"personality\":%d,", personality(0xffffffff) & 0xff);
+    int mode = -1;
+    unsigned long nodes[16] = {0};
+    if (syscall(SYS_get_mempolicy, &mode, nodes, 8 * sizeof nodes, NULL, 0) < 0) mode = -1;
+    // The mode flags (MPOL_F_*) come or-ed into the mode.
+    printf("\"mempolicy\":{\"mode\":%d,\"flags\":%d,\"nodes\":[", mode < 0 ? mode : mode & 0xff, mode < 0 ? 0 : mode & ~0xff);
+    for (int i = 0, first = 1; i < (int)(8 * sizeof nodes); i++)
+        if (nodes[i / (8 * sizeof(long))] & (1UL << (i % (8 * sizeof(long))))) printf(first ? "%d" : ",%d", i), first = 0;
+    printf("]},");
+    put_status_str("Cpus_allowed_list"), putchar(',');
+    struct timespec mono, boot;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    printf("\"clocks\":{\"monotonic\":%lld,\"boottime\":%lld},", (long long)mono.tv_sec, (long long)boot.tv_sec);
     key("paths"), putchar('{');
     for (int i = 1; i < argc; i++) {
         if (i > 1) putchar(',');

@@ -173,6 +173,39 @@ inline std::vector<std::string> probe_mismatches(const nlohmann::json& config, c
         if (got.value("exists", false) && got.value("writable", true)) differ("linux.readonlyPaths " + p, "not writable", got);
     }
 
+    // runtime-spec v1.2: scheduling, I/O priority, personality, memory policy.
+    const json sched = process.value("scheduler", json::object());
+    if (!sched.empty()) {
+        static const std::map<std::string, int> policies = {{"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},
+                                                            {"SCHED_BATCH", 3}, {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6}};
+        const json got = probe.value("sched", json::object());
+        auto it = policies.find(sched.value("policy", ""));
+        check("process.scheduler.policy", it == policies.end() ? -1 : it->second, got.value("policy", -1));
+        if (sched.contains("nice")) check("process.scheduler.nice", sched["nice"], got.value("nice", -100));
+        if (sched.contains("priority")) check("process.scheduler.priority", sched["priority"], got.value("priority", -1));
+    }
+    const json io = process.value("ioPriority", json::object());
+    if (!io.empty()) {
+        static const std::map<std::string, int> classes = {{"IOPRIO_CLASS_RT", 1}, {"IOPRIO_CLASS_BE", 2}, {"IOPRIO_CLASS_IDLE", 3}};
+        auto it = classes.find(io.value("class", ""));
+        const json got = probe.value("ioprio", json::object());
+        check("process.ioPriority.class", it == classes.end() ? -1 : it->second, got.value("class", -1));
+        // The idle class has no levels (ioprio_get reports 7 there).
+        if (io.value("class", "") != "IOPRIO_CLASS_IDLE")
+            check("process.ioPriority.priority", io.value("priority", 0), got.value("priority", -1));
+    }
+    if (linux.contains("personality"))
+        check("linux.personality.domain", linux["personality"].value("domain", "") == "LINUX32" ? 8 : 0,
+              probe.value("personality", -1));
+    if (linux.contains("memoryPolicy")) {
+        static const std::map<std::string, int> modes = {{"MPOL_DEFAULT", 0}, {"MPOL_PREFERRED", 1}, {"MPOL_BIND", 2},
+                                                         {"MPOL_INTERLEAVE", 3}, {"MPOL_LOCAL", 4},
+                                                         {"MPOL_PREFERRED_MANY", 5}, {"MPOL_WEIGHTED_INTERLEAVE", 6}};
+        auto it = modes.find(linux["memoryPolicy"].value("mode", ""));
+        check("linux.memoryPolicy.mode", it == modes.end() ? -1 : it->second,
+              probe.value("mempolicy", json::object()).value("mode", -1));
+    }
+
     // cgroup: in a new cgroup namespace every hierarchy is its root; else the
     // container is in cgroupsPath (in the hierarchies berth manages).
     const std::vector<std::string> cgroups = probe.value("cgroup", std::vector<std::string>{});
