@@ -25,11 +25,15 @@ struct SchedAttr {
 
 }  // namespace
 
-std::vector<unsigned> parse_id_list(const std::string& text, const std::string& field, unsigned max) {
+std::vector<unsigned> parse_id_list(const std::string& given, const std::string& field, unsigned max) {
     std::vector<unsigned> out;
     auto bad = [&](const std::string& why) -> void {
-        throw Error(field + ": \"" + text + "\" is not a list such as \"0-3,7\": " + why, EINVAL);
+        throw Error(field + ": \"" + given + "\" is not a list such as \"0-3,7\": " + why, EINVAL);
     };
+    // The schema's pattern allows spaces ("0, 2-3").
+    std::string text;
+    for (char ch : given)
+        if (ch != ' ') text += ch;
     if (text.empty()) bad("it is empty");
     size_t at = 0;
     while (at <= text.size()) {

@@ -283,7 +283,7 @@ Process parse_process(const Field& p) {
         a->object();
         for (auto [key, dst] : {std::pair{"initial", &out.exec_cpu_affinity.initial}, {"final", &out.exec_cpu_affinity.final}}) {
             auto v = a->get(key);
-            if (!v) continue;
+            if (!v || v->str().empty()) continue;  // the schema allows "": not set
             *dst = v->str();
             cpu_set_of(*dst, v->path);  // a list that names CPUs, checked now
         }

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -601,6 +602,120 @@ void expect_rootless_fields(const json& rootless, const json& normal, unsigned i
     EXPECT_EQ(rootless["root"], normal["root"]);
     EXPECT_EQ(rootless["linux"]["maskedPaths"], normal["linux"]["maskedPaths"]);
     EXPECT_EQ(rootless["linux"]["readonlyPaths"], normal["linux"]["readonlyPaths"]);
+}
+
+// The runtime-spec v1.2 JSON schema (schema/config-schema.json,
+// config-linux.json, defs.json, defs-linux.json), described here as the
+// rules that apply to what `spec` writes: required members, types, enums
+// and patterns. Each violation as "path: what".
+std::vector<std::string> schema_violations(const json& c) {
+    std::vector<std::string> out;
+    auto bad = [&](const std::string& path, const std::string& what) { out.push_back(path + ": " + what); };
+    auto matches = [](const std::string& s, const char* pattern) { return std::regex_match(s, std::regex(pattern)); };
+    auto strings = [&](const json& v, const std::string& path) {
+        if (!v.is_array()) return bad(path, "must be an array of strings (ArrayOfStrings)");
+        for (size_t i = 0; i < v.size(); ++i)
+            if (!v[i].is_string()) bad(path + "[" + std::to_string(i) + "]", "must be a string");
+    };
+    auto uint32 = [&](const json& v, const std::string& path) {
+        if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0)) return bad(path, "must be a uint32");
+        if (v.get<uint64_t>() > 0xffffffffull) bad(path, "must be a uint32");
+    };
+    if (!c.is_object()) return {"config: must be an object"};
+    // defs.json ociVersion: SemVer 2.0.0.
+    if (!c.contains("ociVersion") || !c["ociVersion"].is_string() ||
+        !matches(c["ociVersion"].get<std::string>(), R"(^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$)"))
+        bad("ociVersion", "required, a SemVer string");
+    const json root = c.value("root", json());
+    if (!root.is_object() || !root.contains("path") || !root["path"].is_string()) bad("root.path", "required string (FilePath)");
+    if (root.is_object() && root.contains("readonly") && !root["readonly"].is_boolean()) bad("root.readonly", "must be a boolean");
+    for (const char* key : {"hostname", "domainname"})
+        if (c.contains(key) && !c[key].is_string()) bad(key, "must be a string");
+    if (c.contains("mounts")) {
+        if (!c["mounts"].is_array()) bad("mounts", "must be an array");
+        for (size_t i = 0; i < c["mounts"].size(); ++i) {
+            const json& m = c["mounts"][i];
+            const std::string p = "mounts[" + std::to_string(i) + "]";
+            if (!m.is_object() || !m.contains("destination") || !m["destination"].is_string()) bad(p + ".destination", "required string");
+            for (const char* key : {"type", "source"})
+                if (m.contains(key) && !m[key].is_string()) bad(p + "." + key, "must be a string");
+            if (m.contains("options")) strings(m["options"], p + ".options");
+        }
+    }
+    const json process = c.value("process", json::object());
+    if (!process.contains("cwd") || !process["cwd"].is_string()) bad("process.cwd", "required string");
+    if (process.contains("args")) strings(process["args"], "process.args");
+    if (process.contains("env"))
+        for (size_t i = 0; i < process["env"].size(); ++i)
+            if (!process["env"][i].is_string() || process["env"][i].get<std::string>().find('=') == std::string::npos)
+                bad("process.env[" + std::to_string(i) + "]", "must be a string KEY=VALUE (Env)");
+    if (process.contains("terminal") && !process["terminal"].is_boolean()) bad("process.terminal", "must be a boolean");
+    if (process.contains("noNewPrivileges") && !process["noNewPrivileges"].is_boolean())
+        bad("process.noNewPrivileges", "must be a boolean");
+    const json user = process.value("user", json::object());
+    for (const char* key : {"uid", "gid", "umask"})
+        if (user.contains(key)) uint32(user[key], std::string("process.user.") + key);
+    const json caps = process.value("capabilities", json::object());
+    for (const auto& [set, list] : caps.items()) {
+        strings(list, "process.capabilities." + set);
+        for (const auto& cap : list)
+            if (cap.is_string() && !matches(cap.get<std::string>(), "^CAP_[A-Z_]+$"))
+                bad("process.capabilities." + set, cap.get<std::string>() + " is not a capability name");
+    }
+    for (size_t i = 0; i < process.value("rlimits", json::array()).size(); ++i) {
+        const json& r = process["rlimits"][i];
+        const std::string p = "process.rlimits[" + std::to_string(i) + "]";
+        if (!r.contains("type") || !r["type"].is_string() || !matches(r["type"].get<std::string>(), "^RLIMIT_[A-Z]+$"))
+            bad(p + ".type", "required, ^RLIMIT_[A-Z]+$");
+        for (const char* key : {"soft", "hard"})
+            if (!r.contains(key) || !r[key].is_number_unsigned()) bad(p + "." + key, "required uint64");
+    }
+    // config-linux.json
+    const json linux = c.value("linux", json::object());
+    static const std::set<std::string> kNamespaceTypes = {"mount", "pid", "network", "uts", "ipc", "user", "cgroup", "time"};
+    for (size_t i = 0; i < linux.value("namespaces", json::array()).size(); ++i) {
+        const json& n = linux["namespaces"][i];
+        if (!n.contains("type") || !n["type"].is_string() || !kNamespaceTypes.count(n["type"].get<std::string>()))
+            bad("linux.namespaces[" + std::to_string(i) + "].type", "required, one of the NamespaceType enum");
+    }
+    for (const char* key : {"uidMappings", "gidMappings"})
+        for (size_t i = 0; i < linux.value(key, json::array()).size(); ++i)
+            for (const char* f : {"containerID", "hostID", "size"})
+                uint32(linux[key][i].value(f, json(-1)), std::string("linux.") + key + "[" + std::to_string(i) + "]." + f);
+    for (const char* key : {"maskedPaths", "readonlyPaths"})
+        if (linux.contains(key)) strings(linux[key], std::string("linux.") + key);
+    const json devices = linux.value("resources", json::object()).value("devices", json::array());
+    for (size_t i = 0; i < devices.size(); ++i) {
+        const std::string p = "linux.resources.devices[" + std::to_string(i) + "]";
+        if (!devices[i].contains("allow") || !devices[i]["allow"].is_boolean()) bad(p + ".allow", "required boolean");
+        if (devices[i].contains("access") && !matches(devices[i]["access"].get<std::string>(), "^[rwm]{1,3}$"))
+            bad(p + ".access", "must match ^[rwm]{1,3}$");
+    }
+    if (linux.contains("rootfsPropagation") &&
+        !std::set<std::string>{"private", "shared", "slave", "unbindable"}.count(linux["rootfsPropagation"].get<std::string>()))
+        bad("linux.rootfsPropagation", "one of private, shared, slave, unbindable");
+    return out;
+}
+
+TEST(CliSpec, OutputFollowsTheRuntimeSpecSchema) {
+    EXPECT_EQ(schema_violations(json::parse(R"({"ociVersion":"1.2","root":{"path":1},"process":{},
+        "linux":{"namespaces":[{"type":"net"}]}})")),
+              (std::vector<std::string>{"ociVersion: required, a SemVer string", "root.path: required string (FilePath)",
+                                        "process.cwd: required string",
+                                        "linux.namespaces[0].type: required, one of the NamespaceType enum"}))
+        << "the rules themselves";
+    TempDir dir;
+    for (const bool rootless : {false, true}) {
+        SCOPED_TRACE(rootless ? "spec --rootless" : "spec");
+        const std::string bundle = dir.path() + (rootless ? "/rootless" : "/default");
+        sh("mkdir -p " + bundle);
+        std::vector<std::string> args = {"spec", "--bundle", bundle};
+        if (rootless) args.insert(args.begin() + 1, "--rootless");
+        ASSERT_EQ(run_berth(dir.path(), args).code, 0);
+        const json c = json::parse(read_text(bundle + "/config.json"));
+        EXPECT_EQ(c["ociVersion"], "1.2.1");
+        EXPECT_EQ(schema_violations(c), std::vector<std::string>{});
+    }
 }
 
 TEST(CliSpec, RootlessIsTheDefaultMadeRootlessForTheCaller) {
