@@ -104,7 +104,7 @@ guest_lane() {  # guest_lane 1|2
         guest client_fixtures_test
         guest cgroup_limits_test
         guest rootfs_ns_test
-        guest spec_fields_test
+        guest spec_fields_test --modules veth
         tier "cgroup v2 guest under systemd: systemd_scope_test" systemd_guest systemd_scope_test
     fi
 }

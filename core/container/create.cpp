@@ -22,6 +22,7 @@
 #include "container/container.hpp"
 #include "errors/error.hpp"
 #include "lsm/lsm.hpp"
+#include "namespaces/net_devices.hpp"
 #include "hooks/hooks.hpp"
 #include "init/container_init.hpp"
 #include "init/exec_stub.hpp"
@@ -142,6 +143,8 @@ public:
     CreateRollback(LockedContainer& c) : c_(c) {}
     ~CreateRollback() {
         if (committed_) return;
+        // While init holds their namespace.
+        if (net_devices_) move_net_devices_out(net_ns_, *net_devices_);
         if (pid_ > 0) {
             ::kill(pid_, SIGKILL);
             ::waitpid(pid_, nullptr, 0);
@@ -161,12 +164,18 @@ public:
     }
     void set_pid(pid_t p) { pid_ = p; }
     void set_cgroups(const CgroupPaths* p) { cgroups_ = p; }
+    void set_net_devices(const std::vector<spec::NetDevice>* d, const std::string& netns) {
+        net_devices_ = d;
+        net_ns_ = netns;
+    }
     void commit() { committed_ = true; }
 
 private:
     LockedContainer& c_;
     pid_t pid_ = 0;
     const CgroupPaths* cgroups_ = nullptr;
+    const std::vector<spec::NetDevice>* net_devices_ = nullptr;
+    std::string net_ns_;
     bool committed_ = false;
 };
 
@@ -231,6 +240,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     cgroups.validate(s.linux.resources);
     validate_mounts(s, bundle, plugins);
     lsm::check(*s.process, s.linux.mount_label);
+    check_net_devices(s);
     // Bind sources opened with our privileges (a user namespace, idmapped
     // mounts); init inherits the fds through clone.
     HostMountSources mount_sources = HostMountSources::open(s, bundle, plugins.mount_handler_abi_minor("bind") >= 1);
@@ -376,6 +386,19 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // Placed before it runs anything of the user's.
     cgroups.join(cg, pid, in_unified);
     fault_point("create.cgroup-joined");
+    if (!s.linux.net_devices.empty()) {
+        // Saved first: after a crash, delete --force moves them back.
+        const spec::Namespace* net = s.find_namespace(CLONE_NEWNET);
+        st.net_ns_path = net->path;
+        for (const auto& d : s.linux.net_devices) st.net_devices.emplace_back(d.host_name, d.name);
+        c.save(st);
+        const std::string netns = net->path.empty() ? "/proc/" + std::to_string(pid) + "/ns/net" : net->path;
+        UniqueFd ns(::open(netns.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!ns) throw_errno("linux.netDevices: open the container's network namespace", netns);
+        rollback.set_net_devices(&s.linux.net_devices, netns);
+        move_net_devices_in(ns.get(), s.linux.net_devices);
+        fault_point("create.net-devices-moved");
+    }
     auto ps = read_proc_stat(pid);
     if (!ps) throw Error("init process " + std::to_string(pid) + " vanished");
     st.pid = pid;

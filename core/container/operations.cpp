@@ -15,6 +15,7 @@
 #include "cgroups/cgroup_manager.hpp"
 #include "container/container.hpp"
 #include "errors/error.hpp"
+#include "namespaces/net_devices.hpp"
 #include "util/files.hpp"
 #include "hooks/hooks.hpp"
 #include "hooks/hooks_in_container.hpp"
@@ -233,6 +234,17 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         // container in a shared pid namespace, or a create that never finished.
         const bool kill_members = !st.own_pid_ns || st.creating || st.pid <= 0;
         const CgroupPaths cgroup = CgroupPaths::from_json(st.cgroup);
+        if (!st.net_devices.empty()) {
+            // Before init dies with its namespace, which would delete a
+            // virtual device and rename nothing back.
+            std::vector<spec::NetDevice> devices;
+            for (const auto& [host, name] : st.net_devices) devices.push_back({host, name});
+            const bool alive = st.pid > 0 && check_liveness(st.pid, st.start_time) == Liveness::Alive;
+            move_net_devices_out(!st.net_ns_path.empty() ? st.net_ns_path
+                                 : alive ? "/proc/" + std::to_string(st.pid) + "/ns/net" : std::string(),
+                                 devices);
+            fault_point("delete.net-devices-returned");
+        }
         if (status != "stopped" && st.pid > 0) {
             UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
             if (pidfd && check_liveness(st.pid, st.start_time) == Liveness::Alive &&

@@ -109,6 +109,7 @@ ojson features_document(const FeaturesInputs& in) {
         for (const auto& [name, value] : table) out.push_back(name);
         return out;
     };
+    linux_["netDevices"] = {{"enabled", true}};
     linux_["memoryPolicy"] = {{"modes", names(spec::memory_policy_modes())},
                               {"flags", names(spec::memory_policy_flags())}};
     // Idmapped binds: uidMappings/gidMappings and idmap/ridmap (docs/mounts.md).

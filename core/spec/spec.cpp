@@ -578,8 +578,22 @@ Linux parse_linux(const Field& l) {
         mp.mode |= mode_flags;
         out.memory_policy = mp;
     }
-    if (auto f = l.get("netDevices"); f && !f->object().empty())
-        fail(f->path, "berth does not move network devices into a container (use a CNI plugin or a createRuntime hook)");
+    if (auto f = l.get("netDevices")) {
+        std::set<std::string> names;
+        for (auto& [host, dev] : f->object().items()) {
+            const Field d{&dev, f->join(host.c_str())};
+            d.object();
+            NetDevice nd{host, host};
+            if (auto n = d.get("name"); n && !n->str().empty()) nd.name = n->str();
+            // dev_valid_name(): what the kernel takes as an interface name.
+            for (const auto& [what, name] : {std::pair{d.path, host}, std::pair{d.join("name"), nd.name}})
+                if (name.empty() || name.size() > 15 || name == "." || name == ".." ||
+                    name.find_first_of("/: \t\n") != std::string::npos)
+                    fail(what, "\"" + name + "\" is not a network interface name (1 to 15 characters, no '/', ':' or space)");
+            if (!names.insert(nd.name).second) fail(d.join("name"), "\"" + nd.name + "\" is given to two devices");
+            out.net_devices.push_back(nd);
+        }
+    }
     if (auto f = l.get("intelRdt")) {
         // The spec: a runtime that cannot apply intelRdt MUST error.
         f->object();

@@ -125,6 +125,12 @@ struct Hooks {
     std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
 };
 
+// linux.netDevices: a host network interface and its name in the container.
+struct NetDevice {
+    std::string host_name;
+    std::string name;
+};
+
 struct Linux {
     std::vector<Namespace> namespaces;
     std::vector<IdMapping> uid_mappings, gid_mappings;
@@ -139,6 +145,7 @@ struct Linux {
     std::string mount_label;  // SELinux context= of the container's filesystems
     std::optional<unsigned long> personality;  // PER_LINUX or PER_LINUX32
     std::optional<MemoryPolicy> memory_policy;
+    std::vector<NetDevice> net_devices;
 };
 
 struct Spec {

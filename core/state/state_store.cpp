@@ -81,7 +81,8 @@ static json to_json(const ContainerState& st) {
     return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"creating", st.creating}, {"own_pid_ns", st.own_pid_ns}, {"bundle", st.bundle},
             {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner},     {"annotations", st.annotations},
             {"cgroup", st.cgroup}, {"startContainer", st.start_container}, {"poststart", st.poststart}, {"poststop", st.poststop},
-            {"resources", st.resources}, {"plugins", st.plugins}};
+            {"resources", st.resources}, {"plugins", st.plugins}, {"netDevices", st.net_devices},
+            {"netNsPath", st.net_ns_path}};
 }
 
 namespace {
@@ -175,6 +176,15 @@ ContainerState parse_state(const std::string& text) {
             st.plugins.push_back(v.get<std::string>());
         }
     }
+    if (const json* nd = member(j, "netDevices", false)) {
+        if (!nd->is_array()) corrupt("netDevices", "must be an array");
+        for (auto& d : *nd) {
+            if (!d.is_array() || d.size() != 2 || !d[0].is_string() || !d[1].is_string())
+                corrupt("netDevices", "must be an array of [host name, name] pairs");
+            st.net_devices.emplace_back(d[0].get<std::string>(), d[1].get<std::string>());
+        }
+    }
+    st.net_ns_path = string_member(j, "netNsPath", false);
     // What delete and start will read from these: refuse them now, so that
     // `delete --force` still removes a container whose state is corrupt.
     CgroupPaths::from_json(st.cgroup);

@@ -40,6 +40,11 @@ struct ContainerState {
     // and the plugins active at create: update uses exactly those.
     nlohmann::json resources = nlohmann::json::object();
     std::vector<std::string> plugins;
+    // linux.netDevices moved into the container, to move back at delete,
+    // and the network namespace's path when it was joined by path ("" when
+    // it is init's own).
+    std::vector<std::pair<std::string, std::string>> net_devices;  // host name, container name
+    std::string net_ns_path;
 };
 
 // OCI status values, plus "creating" for a create that did not finish;

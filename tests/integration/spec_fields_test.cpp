@@ -7,6 +7,7 @@
 // shows it.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -67,8 +68,10 @@ const FieldRow kRows[] = {
      "linux.memoryPolicy: set_mempolicy: invalid argument"},
     {"LinuxIntelRdt", [](json& c) { c["linux"]["intelRdt"] = {{"closID", "guaranteed_group"}}; }, nullptr,
      "linux.intelRdt: "},
-    {"LinuxNetDevices", [](json& c) { c["linux"]["netDevices"] = {{"eth9", {{"name", "ceth0"}}}}; }, nullptr,
-     "linux.netDevices: berth does not move network devices"},
+    {"LinuxNetDevicesMissing", [](json& c) { c["linux"]["netDevices"] = {{"berthnone9", {{"name", "ceth0"}}}}; }, nullptr,
+     "linux.netDevices.berthnone9: no such network interface on the host"},
+    {"LinuxNetDevicesBadName", [](json& c) { c["linux"]["netDevices"] = {{"lo", {{"name", "a/b"}}}}; }, nullptr,
+     "linux.netDevices.lo.name: \"a/b\" is not a network interface name"},
     {"LinuxTimeOffsets",
      [](json& c) {
          add_namespace(c, "time");
@@ -156,6 +159,62 @@ TEST_F(ExecAffinity, InitialForBerthFinalForTheProcess) {
     const std::string status = read_text("/proc/" + std::to_string(held.berth) + "/status");
     EXPECT_NE(status.find("Cpus_allowed_list:\t0\n"), std::string::npos) << "berth runs on the initial CPUs";
     EXPECT_EQ(held.release(), 0);
+}
+
+}  // namespace
+
+namespace {
+
+// linux.netDevices: a veth end of the host's moves into the container under
+// its new name, and back under its own at delete; without a network
+// namespace of the container's own it is refused.
+class NetDevices : public ContainerTest {
+protected:
+    void SetUp() override {
+        ContainerTest::SetUp();
+        host_ = "bt" + std::to_string(getpid() % 100000);
+        peer_ = host_ + "p";
+        ASSERT_EQ(std::system(("ip link add " + host_ + " type veth peer name " + peer_).c_str()), 0);
+    }
+    void TearDown() override {
+        std::system(("ip link del " + host_ + " 2>/dev/null; ip link del " + peer_ + " 2>/dev/null").c_str());
+        ContainerTest::TearDown();
+    }
+    bool on_host(const std::string& name) { return fs::exists("/sys/class/net/" + name); }
+    std::string host_, peer_;
+};
+
+TEST_F(NetDevices, MovedInUnderItsNameAndBackAtDelete) {
+    Bundle b(tmp_->path() + "/bundle", {"sleep", "300"});
+    b.config["linux"]["netDevices"] = {{host_, {{"name", "ctr0"}}}};
+    b.save();
+    const std::string c = id("net");
+    Result r = berth({"run", "-d", "--bundle", b.dir(), c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(on_host(host_));
+    r = berth({"exec", c, "ls", "/sys/class/net"});
+    EXPECT_NE(r.out.find("ctr0"), std::string::npos) << r.out << r.err;
+    EXPECT_EQ(r.out.find(host_), std::string::npos) << r.out;
+    ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+    EXPECT_TRUE(on_host(host_)) << "moved back under its host name";
+    EXPECT_FALSE(on_host("ctr0"));
+
+    // A create that fails after the move gives it back too.
+    b.config["process"]["args"] = {"/no/such/program"};
+    b.save();
+    r = berth({"run", "--bundle", b.dir(), id("netfail")});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(on_host(host_)) << r.err;
+
+    // No network namespace of its own: refused, nothing moved.
+    json& ns = b.config["linux"]["namespaces"];
+    for (size_t i = 0; i < ns.size(); ++i)
+        if (ns[i]["type"] == "network") ns.erase(i);
+    b.save();
+    r = berth({"run", "--bundle", b.dir(), id("nonet")});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("linux.netDevices: the container has no network namespace of its own"), std::string::npos) << r.err;
+    EXPECT_TRUE(on_host(host_));
 }
 
 }  // namespace
