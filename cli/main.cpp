@@ -21,6 +21,7 @@
 #include "features/features.hpp"
 #include "log/log.hpp"
 #include "plugins/plugin_config.hpp"
+#include "rootless/rootless.hpp"
 #include "plugins/plugin_info.hpp"
 #include "plugins/mounts/mount_options.hpp"
 #include "spec/spec.hpp"
@@ -53,13 +54,13 @@ struct Command {
 };
 
 const std::vector<OptionSpec> kGlobalOptions = {
-    {"root", 0, true, "directory for container state (default /run/berth)"},
+    {"root", 0, true, "directory for container state (default /run/berth; rootless: $XDG_RUNTIME_DIR/berth)"},
     {"log", 0, true, "write the log to this file (default stderr)"},
     {"log-format", 0, true, "log format: text or json"},
     {"debug", 0, false, "debug logging"},
     {"systemd-cgroup", 0, false, "use the systemd cgroup driver (cgroup v2 only; cgroupsPath slice:prefix:name)"},
     {"plugin-config", 0, true, "plugin config file (default $BERTH_PLUGIN_CONFIG or /etc/berth/plugins.yaml)"},
-    {"rootless", 0, true, "accepted for runc compatibility; only \"false\" and \"auto\" as root"},
+    {"rootless", 0, true, "auto (default), true or false: run without root (docs/rootless.md)"},
     {"version", 'v', false, "print the version"},
     {"help", 'h', false, "show help"},
 };
@@ -258,7 +259,7 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"spec", "", "write a default config.json into the bundle", 0, 0,
          {{"bundle", 'b', true, "bundle directory (default .)"},
-          {"rootless", 0, false, "a config for a rootless container (running one is not supported yet)"}},
+          {"rootless", 0, false, "a config for a rootless container (docs/rootless.md)"}},
          [](const RuntimeContext&, const ParsedArgs& a) {
              const std::string path = a.get("bundle", ".") + "/config.json";
              if (::access(path.c_str(), F_OK) == 0) throw Error("File " + path + " exists. Remove it first");
@@ -436,8 +437,7 @@ int main_impl(int argc, char** argv) {
         print_help();
         return 0;
     }
-    if (const std::string r = global.get("rootless", "false"); r != "false" && r != "auto")
-        throw Error("--rootless: rootless containers are not supported");
+    const bool rootless = rootless::decide(global.get("rootless", "auto"));
     if (pos >= args.size()) {
         print_help();
         return 1;
@@ -459,13 +459,14 @@ int main_impl(int argc, char** argv) {
         throw Error(std::string(verb) + ": missing argument: usage: berth " + verb + " " + cmd->usage);
     if (a.positional.size() > cmd->max_args)
         throw Error(std::string(verb) + ": unexpected argument \"" + a.positional[cmd->max_args] + "\": usage: berth " + verb + " " + cmd->usage);
-    // Before anything else fails halfway with EPERM (as runc, spec works for anyone).
-    if ((verb == "create" || verb == "run") && ::geteuid() != 0)
-        throw Error(verb + ": rootless containers are not supported: berth must run as root (euid " +
-                    std::to_string(::geteuid()) + ")");
     RuntimeContext ctx;
-    ctx.root = global.get("root", "/run/berth");
+    ctx.rootless = rootless;
+    // spec, features and plugins keep no state: they work without XDG_RUNTIME_DIR.
+    if (verb != "spec" && verb != "features" && verb != "plugins")
+        ctx.root = global.has("root") ? global.get("root") : rootless::default_state_root(rootless);
+    ctx.plugin_index = rootless::plugin_index_path(rootless);
     ctx.plugin_config = global.get("plugin-config");
+    if (ctx.plugin_config.empty() && !std::getenv("BERTH_PLUGIN_CONFIG")) ctx.plugin_config = rootless::user_plugin_config(rootless);
     ctx.systemd_cgroup = global.flag("systemd-cgroup");
     return cmd->run(ctx, a);
 }

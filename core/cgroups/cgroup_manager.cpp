@@ -357,8 +357,9 @@ static std::string join_path(const std::string& base, const std::string& rel) {
     return base + "/" + rel;
 }
 
-CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::string& id) const {
-    std::string rel = cgroups_path.empty() ? "/berth/" + id : cgroups_path;
+CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::string& id,
+                                const std::string& default_parent) const {
+    std::string rel = cgroups_path.empty() ? default_parent + "/" + id : cgroups_path;
     // delete kills everything in the container's cgroup: it must be a cgroup
     // of its own, never a hierarchy's root or the runtime's own cgroup.
     if (rel.find_first_not_of("/.") == std::string::npos)
@@ -379,7 +380,7 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
     p.mode = layout_.mode;
     if (!layout_.unified_mount.empty()) p.unified = under(layout_.unified_mount, layout_.own_unified);
     // The default parent is ours: remove it with the last container in it.
-    if (cgroups_path.empty() && !p.unified.empty()) p.prune.push_back(layout_.unified_mount + "/berth");
+    if (cgroups_path.empty() && !p.unified.empty()) p.prune.push_back(layout_.unified_mount + default_parent);
     // Every mounted v1 hierarchy, whatever the active plugins are (as runc
     // and crun): pause needs the freezer; cpuacct and blkio only account
     // (`events` reads cpu usage from cpuacct, and the clients read them from
@@ -390,7 +391,7 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
     for (auto& [key, mount] : layout_.v1_mounts) {
         auto own = layout_.own_v1.find(key);
         p.v1[key] = under(mount, own == layout_.own_v1.end() ? "/" : own->second);
-        if (cgroups_path.empty()) p.prune.push_back(mount + "/berth");
+        if (cgroups_path.empty()) p.prune.push_back(mount + default_parent);
     }
     // Every directory below the mounts down to the leaves, shallowest first.
     auto look = [&](const std::string& mount, const std::string& leaf) {

@@ -73,7 +73,10 @@ public:
     // The directories for a spec's cgroupsPath ("" → /berth/<id>) in every
     // hierarchy the host has mounted, and which of them exist already
     // (read-only: it only looks).
-    CgroupPaths plan(const std::string& cgroups_path, const std::string& id) const;
+    // `default_parent` is where a container without a cgroupsPath goes,
+    // from each hierarchy's root (a rootless caller's is beside its own cgroup).
+    CgroupPaths plan(const std::string& cgroups_path, const std::string& id,
+                     const std::string& default_parent = "/berth") const;
 
     // Throws when a leaf that exists already holds processes (two containers
     // given one cgroupsPath). Only looks: create calls it with the checks.

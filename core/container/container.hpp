@@ -16,6 +16,10 @@ struct RuntimeContext {
     std::string root = "/run/berth";  // --root
     std::string plugin_config;        // --plugin-config ("" → env or default)
     bool systemd_cgroup = false;      // --systemd-cgroup (docs/systemd-driver.md)
+    // Not the initial user namespace's root (core/rootless): state under
+    // $XDG_RUNTIME_DIR, cgroups only where delegated, devices bound.
+    bool rootless = false;
+    std::string plugin_index = "/run/berth-plugin-index.json";
 };
 
 struct CreateOptions {

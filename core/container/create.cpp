@@ -23,6 +23,7 @@
 #include "errors/error.hpp"
 #include "lsm/lsm.hpp"
 #include "namespaces/net_devices.hpp"
+#include "rootless/rootless.hpp"
 #include "hooks/hooks.hpp"
 #include "init/container_init.hpp"
 #include "init/exec_stub.hpp"
@@ -56,6 +57,55 @@ void check_supported(const spec::Spec& s) {
     if (!s.has_namespace(CLONE_NEWNS))
         throw Error("linux.namespaces: berth needs a mount namespace (new or joined by path) to set up the root filesystem");
     validate_namespace_paths(s);
+}
+
+// Whether a linux.resources value asks for anything (zero, "", null, [] and
+// objects of those do not: docker sends zeros for what it leaves alone).
+bool asks(const nlohmann::json& v) {
+    if (v.is_null()) return false;
+    if (v.is_number()) return v.get<double>() != 0;
+    if (v.is_string()) return !v.get<std::string>().empty();
+    if (v.is_boolean()) return v.get<bool>();
+    for (const auto& item : v) if (asks(item)) return true;
+    return false;
+}
+
+// A rootless caller gets a cgroup only where it may make one: a cgroup v2
+// subtree delegated to it (chowned, or systemd's user@.service). Without
+// one, a container that asks for no limits goes on without a cgroup, and
+// one that asks for limits is refused naming them (runc's rule). The device
+// allowlist needs none: such a container cannot make device nodes, only get
+// the host's through its mounts.
+CgroupPaths plan_rootless_cgroup(const CgroupManager& cgroups, const spec::Spec& s, const std::string& id) {
+    const CgroupLayout& l = cgroups.layout();
+    // Beside the caller's own cgroup: its own holds processes, and v2 lets
+    // no controller be enabled below a cgroup that does.
+    const std::string own = l.own_unified.empty() ? "/" : l.own_unified;
+    const std::string parent = own.substr(0, own.find_last_of('/')) + "/berth";
+    CgroupPaths p = cgroups.plan(s.linux.cgroups_path, id, parent);
+    // The deepest directory of each leaf that exists must be ours to write.
+    std::string why;
+    auto writable = [&](const std::string& leaf) {
+        std::string dir = leaf;
+        while (dir.size() > 1 && ::access(dir.c_str(), F_OK) != 0) dir = dir.substr(0, dir.find_last_of('/'));
+        if (::access(dir.c_str(), W_OK) == 0) return true;
+        why = dir + " is not writable by uid " + std::to_string(::geteuid());
+        return false;
+    };
+    bool ok = l.mode == CgroupMode::Unified && !p.unified.empty() && writable(p.unified);
+    if (l.mode != CgroupMode::Unified) why = "cgroup v1 hierarchies are not delegated to users";
+    if (ok) return p;
+    const nlohmann::json raw = nlohmann::json::parse(s.linux.resources.json, nullptr, false);
+    if (raw.is_object())
+        for (const auto& [key, value] : raw.items())
+            if (key != "devices" && asks(value))
+                throw Error("linux.resources." + key + ": a rootless container cannot be given limits here: " + why +
+                                " (docs/rootless.md: a delegated cgroup v2 subtree)",
+                            EPERM);
+    log_debug("rootless: the container gets no cgroup: " + why);
+    CgroupPaths none;
+    none.mode = l.mode;
+    return none;
 }
 
 void write_id_map(pid_t pid, const char* file, const char* field, const std::vector<spec::IdMapping>& maps) {
@@ -234,7 +284,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // stay active, recorded and planned as before.
     const PluginDemand demand = plugin_demand(s.linux.resources.json, !s.mounts.empty());
     PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), opts.plugins,
-                                                  {&demand, kPluginIndexPath});
+                                                  {&demand, ctx.plugin_index});
     step("spec parsed, plugins loaded");
     CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
     cgroups.validate(s.linux.resources);
@@ -256,7 +306,12 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         unit = systemd::parse_cgroups_path(s.linux.cgroups_path, opts.id);
         unit_properties = systemd::resource_properties(s.linux.resources, systemd::shares_to_weight_dlopen);
     }
-    CgroupPaths cg = cgroups.plan(unit ? unit->cgroup : s.linux.cgroups_path, opts.id);
+    if (ctx.rootless && ::geteuid() != 0 && !s.has_namespace(CLONE_NEWUSER))
+        throw Error("linux.namespaces: a rootless container needs a user namespace (berth runs as uid " +
+                        std::to_string(::geteuid()) + "; `berth spec --rootless` writes one)",
+                    EPERM);
+    CgroupPaths cg = ctx.rootless && !unit ? plan_rootless_cgroup(cgroups, s, opts.id)
+                                           : cgroups.plan(unit ? unit->cgroup : s.linux.cgroups_path, opts.id);
     if (unit) cg.planned.clear();  // systemd's to make and remove, never ours
     // What state.json says of the cgroup. Of a scope, nothing until
     // StartTransientUnit has made it ours: a unit of that name may be another
@@ -360,8 +415,12 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     fault_point("create.cloned");
 
     if (s.has_namespace(CLONE_NEWUSER)) {
-        write_id_map(pid, "uid_map", "uidMappings", s.linux.uid_mappings);
-        write_id_map(pid, "gid_map", "gidMappings", s.linux.gid_mappings);
+        if (::geteuid() != 0) {
+            rootless::write_id_maps(pid, s.linux.uid_mappings, s.linux.gid_mappings);
+        } else {
+            write_id_map(pid, "uid_map", "uidMappings", s.linux.uid_mappings);
+            write_id_map(pid, "gid_map", "gidMappings", s.linux.gid_mappings);
+        }
     }
     if (unit) {
         // Only once the unit is ours does the rollback's destroy stop it: a

@@ -28,6 +28,7 @@
 #include "rootfs/host_mount_sources.hpp"
 #include "process/kernel_policies.hpp"
 #include "process/leave_host.hpp"
+#include "rootless/rootless.hpp"
 #include "process/process_defaults.hpp"
 #include "process/process_setup.hpp"
 #include "rootfs/rootfs.hpp"
@@ -115,7 +116,12 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
     int channel = fds.channel;
     try {
         // Nothing in the container may open our memory or /proc/self/exe.
-        if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
+        // Only a rootless create must open our uid_map and gid_map first,
+        // which a non-dumpable process's owner cannot: we stay dumpable
+        // until its go-ahead (runc does the same), while no process of the
+        // container exists yet and only the user's own could look at us.
+        const bool maps_by_user = ::geteuid() != 0 && s.has_namespace(CLONE_NEWUSER);
+        if (!maps_by_user && ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
         // If create dies before we are ready, so do we: nothing is left behind.
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
         // Crash points of init ("create.init.*") kill init, not create: create
@@ -139,6 +145,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
 
         auto msg = receive_message(channel);
         if (!msg) _exit(1);  // create gave up before sending the spec
+        if (maps_by_user && ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
         const std::string rootfs = msg->at("rootfs");
         const std::string bundle = msg->at("bundle");
         const std::string fifo_path = msg->at("fifo");
@@ -167,7 +174,10 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
 
         if (const spec::Namespace* net = s.find_namespace(CLONE_NEWNET); net && net->path.empty()) bring_loopback_up();
         fault_point("create.init.namespaces-joined");
-        prepare_rootfs(s, rootfs, bundle, plugins, userns, fds.mount_sources);
+        // mknod needs the initial user namespace's CAP_MKNOD: in any other
+        // (the config's, or the one rootless podman runs us in) devices are
+        // bound from the host's nodes.
+        prepare_rootfs(s, rootfs, bundle, plugins, userns || !rootless::in_initial_user_namespace(), fds.mount_sources);
         fault_point("create.init.rootfs-prepared");
         write_sysctls(s);
         if (proc.oom_score_adj) write_procfs_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));

@@ -1,11 +1,15 @@
 #include "plugins/plugin_config.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <set>
 
 #include "errors/error.hpp"
+#include "rootless/rootless.hpp"
 #include "util/files.hpp"
 
 #ifndef BERTH_DEFAULT_PLUGIN_CONFIG
@@ -102,7 +106,17 @@ PluginConfig load_plugin_config(const std::string& path) {
     } catch (const Error& e) {
         throw Error(std::string("plugin config: ") + e.what(), e.err());
     }
-    return parse_plugin_config(text, path);
+    PluginConfig cfg = parse_plugin_config(text, path);
+    struct stat sb {};
+    const uid_t me = ::geteuid();
+    if (me != 0 && ::stat(path.c_str(), &sb) == 0 && sb.st_uid == me) cfg.trusted_owners.push_back(me);
+    if (!rootless::in_initial_user_namespace()) {
+        try {
+            cfg.trusted_owners.push_back(static_cast<uid_t>(std::stoul(read_file("/proc/sys/kernel/overflowuid"))));
+        } catch (...) {
+        }
+    }
+    return cfg;
 }
 
 std::string plugin_config_path(const std::string& flag_value) {

@@ -5,9 +5,9 @@
 
 namespace berth {
 
-static void describe(PluginInfo& info, bool what_it_handles) {
+static void describe(PluginInfo& info, bool what_it_handles, const std::vector<uid_t>& owners) {
     try {
-        LoadedPlugin p = open_plugin(info.file);
+        LoadedPlugin p = open_plugin(info.file, owners);
         const PluginDescriptor& d = *p.descriptor;
         info.file = p.path;
         if (info.name.empty()) info.name = p.name;
@@ -45,7 +45,7 @@ std::vector<PluginInfo> list_plugins(const PluginConfig& cfg) {
         info.in_config = true;
         try {
             info.file = find_plugin_file(e, cfg);
-            describe(info, false);
+            describe(info, false, cfg.trusted_owners);
         } catch (const Error& err) {
             info.file = e.file;
             info.error = err.what();
@@ -69,7 +69,7 @@ PluginInfo inspect_plugin(const PluginConfig& cfg, const std::string& name_or_fi
             throw Error("plugins inspect: no plugin \"" + name_or_file + "\" in " + cfg.source + " (give a name from it or a path to a file)");
         info.file = name_or_file;
     }
-    describe(info, true);
+    describe(info, true, cfg.trusted_owners);
     return info;
 }
 

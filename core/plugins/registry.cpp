@@ -48,10 +48,14 @@ std::vector<std::string> search_dirs(const PluginConfig& cfg) {
     return dirs;
 }
 
-void check_owner_and_mode(const std::string& path, const char* what, bool sticky_ok = false) {
+void check_owner_and_mode(const std::string& path, const char* what, const std::vector<uid_t>& owners,
+                          bool sticky_ok = false) {
     struct stat sb;
     if (::stat(path.c_str(), &sb) < 0) throw_errno("stat", path);
-    if (sb.st_uid != 0) throw Error(std::string("refusing plugin ") + what + " " + path + ": not owned by root (uid " + std::to_string(sb.st_uid) + ")", EPERM);
+    if (std::find(owners.begin(), owners.end(), sb.st_uid) == owners.end())
+        throw Error(std::string("refusing plugin ") + what + " " + path + ": not owned by root" +
+                        (owners.size() > 1 ? " or a trusted owner" : "") + " (uid " + std::to_string(sb.st_uid) + ")",
+                    EPERM);
     // A sticky directory (like /tmp) lets others add entries but not replace ours.
     if (sticky_ok && (sb.st_mode & S_ISVTX)) return;
     if (sb.st_mode & (S_IWGRP | S_IWOTH))
@@ -74,7 +78,8 @@ public:
         // The index decides which plugin files are skipped: one that someone
         // other than root could have written is not believed.
         struct stat sb;
-        if (::stat(path_.c_str(), &sb) == 0 && (sb.st_uid != 0 || (sb.st_mode & 022) != 0))
+        // (A rootless caller's index is in its own runtime dir, and its own.)
+        if (::stat(path_.c_str(), &sb) == 0 && ((sb.st_uid != 0 && sb.st_uid != ::geteuid()) || (sb.st_mode & 022) != 0))
             index_ = nlohmann::json::object();
         // Every create parses the whole index: one grown past its bound
         // (build trees come and go) is pruned at this create's save.
@@ -200,27 +205,28 @@ void destroy_inert(CgroupSubsystem* s) { delete s; }
 
 }  // namespace
 
-std::string check_trusted_path(const std::string& path) {
+std::string check_trusted_path(const std::string& path, const std::vector<uid_t>& owners) {
     std::error_code ec;
     // Symlinks are resolved so that what is checked is what gets mapped.
     auto real = std::filesystem::canonical(path, ec);
     if (ec) throw_sys(ec.value(), "plugin", path);
-    check_owner_and_mode(real.string(), "file");
-    check_owner_and_mode(real.parent_path().string(), "directory");
-    // Every directory above must be root's too: whoever can rename one of
-    // them can swap the plugin between this check and dlopen.
+    check_owner_and_mode(real.string(), "file", owners);
+    check_owner_and_mode(real.parent_path().string(), "directory", owners);
+    // Every directory above must be a trusted owner's too: whoever can
+    // rename one of them can swap the plugin between this check and dlopen.
     for (auto dir = real.parent_path().parent_path(); ; dir = dir.parent_path()) {
-        check_owner_and_mode(dir.string(), "directory", true);
+        check_owner_and_mode(dir.string(), "directory", owners, true);
         if (dir == dir.root_path()) break;
     }
     return real.string();
 }
 
-LoadedPlugin open_plugin(const std::string& path) {
+LoadedPlugin open_plugin(const std::string& path, const std::vector<uid_t>& owners) {
     LoadedPlugin p;
-    // The resolved, checked path is what dlopen gets; only root can change
-    // the directories on it (checked above), so it cannot be swapped after.
-    p.path = check_trusted_path(path);
+    // The resolved, checked path is what dlopen gets; only its trusted
+    // owners can change the directories on it (checked above), so it cannot
+    // be swapped after.
+    p.path = check_trusted_path(path, owners);
     try {
         p.library = std::make_shared<boost::dll::shared_library>(
             p.path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
@@ -280,7 +286,7 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         if (options.demand) {
             // The same checks as for a plugin that is loaded: an untrusted
             // file stops create whether or not this container needs it.
-            const std::string real = check_trusted_path(file);
+            const std::string real = check_trusted_path(file, cfg.trusted_owners);
             identity = file_identity(real, e);
             if (const nlohmann::json* rec = index.find(real, identity); rec && !needed(*rec, *options.demand)) {
                 if (rec->value("kinds", 0u) & kCgroupSubsystem)
@@ -294,7 +300,7 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
                 continue;
             }
         }
-        LoadedPlugin p = open_plugin(file);
+        LoadedPlugin p = open_plugin(file, cfg.trusted_owners);
         const PluginDescriptor& d = *p.descriptor;
         if (p.name != e.name)
             throw Error(cfg.source + ": plugin \"" + e.name + "\" names " + p.path + ", whose descriptor says \"" + p.name + "\"");

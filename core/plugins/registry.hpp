@@ -70,12 +70,13 @@ struct PluginLoadOptions {
 
 // Opens a plugin file after the ownership checks, and reads its descriptor
 // without calling into the plugin. Throws berth::Error naming the file.
-LoadedPlugin open_plugin(const std::string& path);
+LoadedPlugin open_plugin(const std::string& path, const std::vector<uid_t>& trusted_owners = {0});
 
-// Refuses a file or directory that is not owned by root or that group or
-// others may write: the runtime runs as root and would run its code.
-// Returns the resolved path that was checked.
-std::string check_trusted_path(const std::string& path);
+// Refuses a file or directory that is not owned by one of `trusted_owners`
+// (root; PluginConfig says who else) or that group or others may write: the
+// runtime runs as root and would run its code. Returns the resolved path
+// that was checked.
+std::string check_trusted_path(const std::string& path, const std::vector<uid_t>& trusted_owners = {0});
 
 // Where a config entry's file is: absolute, or the first match in
 // $BERTH_PLUGIN_PATH (colon-separated), then the config's plugin_dirs.

@@ -16,6 +16,7 @@
 
 #include "errors/error.hpp"
 #include "lsm/lsm.hpp"
+#include "rootless/rootless.hpp"
 #include "log/log.hpp"
 #include "plugins/registry.hpp"
 #include "rootfs/host_mount_sources.hpp"
@@ -254,7 +255,7 @@ void validate_mounts(const spec::Spec& s, const std::string& bundle, const Plugi
         // "options[K]: ..." names one option of this mount (mount_handler.hpp).
         if (!st.ok()) throw Error(field + (st.message.starts_with("options[") ? "." : ": ") + st.message, st.err);
     }
-    if (s.has_namespace(CLONE_NEWUSER))
+    if (s.has_namespace(CLONE_NEWUSER) || !rootless::in_initial_user_namespace())
         for (size_t i = 0; i < s.linux.devices.size(); ++i) check_host_device(s.linux.devices[i], i);
 }
 
