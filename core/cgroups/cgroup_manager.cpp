@@ -466,21 +466,40 @@ static void enable_controllers(const std::string& mount, const std::string& dir,
     }
     if (line.empty()) return;
     // Every ancestor of the container's cgroup must delegate the controllers.
+    // Only what is missing is written: a rootless caller may not write the
+    // subtree_control of the ancestors above its delegated subtree, where
+    // they are enabled already.
+    auto enable_in = [&](const std::string& cg) {
+        const std::string file = cg + "/cgroup.subtree_control";
+        std::string enabled = " ";
+        try {
+            enabled += read_file(file) + " ";
+        } catch (const Error&) {
+        }
+        for (char& ch : enabled)
+            if (ch == '\n') ch = ' ';
+        std::string missing;
+        std::istringstream want(line);
+        for (std::string tok; want >> tok;)
+            if (enabled.find(" " + tok.substr(1) + " ") == std::string::npos) missing += (missing.empty() ? "" : " ") + tok;
+        if (missing.empty()) return;
+        try {
+            write_existing_file(file, missing);
+        } catch (const Error& e) {
+            throw Error("enable controllers (" + missing + ") in " + file + ": " + errno_text(e.err()), e.err());
+        }
+    };
     std::string cur = mount;
     std::string rest = dir.substr(mount.size());
     size_t pos = 1;
     while (pos < rest.size()) {
         size_t next = rest.find('/', pos);
         if (next == std::string::npos) break;  // the leaf itself is not an ancestor
-        try {
-            write_existing_file(cur + "/cgroup.subtree_control", line);
-        } catch (const Error& e) {
-            throw Error("enable controllers (" + line + ") in " + cur + "/cgroup.subtree_control: " + errno_text(e.err()), e.err());
-        }
+        enable_in(cur);
         cur += rest.substr(pos - 1, next - pos + 1);
         pos = next + 1;
     }
-    write_existing_file(cur + "/cgroup.subtree_control", line);
+    enable_in(cur);
 }
 
 namespace {

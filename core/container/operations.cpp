@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <map>
 
 #include "cgroups/cgroup_manager.hpp"
@@ -143,9 +145,32 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     fault_point("start.done");
 }
 
+// The container's processes: its cgroup's, or, for a rootless container
+// without a cgroup, those in init's pid namespace (its own: a shared one is
+// refused such a container's kill --all, which would reach other processes).
+static std::vector<pid_t> member_pids(const ContainerState& st, const CgroupPaths& cgroup) {
+    if (!cgroup.procs_dir().empty()) return CgroupManager::pids(cgroup);
+    if (st.pid <= 0 || check_liveness(st.pid, st.start_time) != Liveness::Alive) return {};
+    if (!st.own_pid_ns) throw Error("the container has no cgroup and shares its pid namespace: berth cannot tell its processes");
+    struct stat init_ns {};
+    if (::stat(("/proc/" + std::to_string(st.pid) + "/ns/pid").c_str(), &init_ns) < 0) return {};
+    std::vector<pid_t> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+        const std::string name = e.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        struct stat ns {};
+        if (::stat((e.path() / "ns/pid").c_str(), &ns) == 0 && ns.st_ino == init_ns.st_ino && ns.st_dev == init_ns.st_dev)
+            out.push_back(std::stoi(name));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 std::vector<pid_t> container_pids(const RuntimeContext& ctx, const std::string& id) {
     LockedContainer c = StateStore(ctx.root).open_existing(id, true);
-    return CgroupManager::pids(CgroupPaths::from_json(c.load().cgroup));
+    const ContainerState st = c.load();
+    return member_pids(st, CgroupPaths::from_json(st.cgroup));
 }
 
 // Signals whose default action ends a process.
@@ -177,9 +202,9 @@ void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, b
         // the cgroup after that: one that exited, and was reused outside the
         // container, since cgroup.procs was read never gets the signal.
         std::vector<std::pair<pid_t, UniqueFd>> pinned;
-        for (pid_t p : CgroupManager::pids(cgroup))
+        for (pid_t p : member_pids(st, cgroup))
             if (UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, p, 0))); fd) pinned.emplace_back(p, std::move(fd));
-        const std::vector<pid_t> members = CgroupManager::pids(cgroup);
+        const std::vector<pid_t> members = member_pids(st, cgroup);
         for (auto& [p, fd] : pinned)
             if (std::find(members.begin(), members.end(), p) != members.end() &&
                 ::syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0 && errno != ESRCH)

@@ -180,7 +180,20 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         prepare_rootfs(s, rootfs, bundle, plugins, userns || !rootless::in_initial_user_namespace(), fds.mount_sources);
         fault_point("create.init.rootfs-prepared");
         write_sysctls(s);
-        if (proc.oom_score_adj) write_procfs_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
+        if (proc.oom_score_adj) {
+            try {
+                write_procfs_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
+            } catch (const Error& e) {
+                // Outside the initial user namespace only raising it is
+                // allowed (CAP_SYS_RESOURCE is the host's): it stays as low
+                // as the kernel lets this user have it, and the log says so.
+                if (e.err() != EACCES || rootless::in_initial_user_namespace())
+                    throw Error("process.oomScoreAdj: " + std::string(e.what()), e.err());
+                log_warning("process.oomScoreAdj: " + std::to_string(*proc.oom_score_adj) +
+                            " is lower than a rootless container may set; left at " +
+                            read_file("/proc/self/oom_score_adj").substr(0, 6));
+            }
+        }
         if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) < 0)
             throw Error("hostname: sethostname \"" + s.hostname + "\": " + errno_text(errno), errno);
         if (!s.domainname.empty() && ::setdomainname(s.domainname.data(), s.domainname.size()) < 0)

@@ -112,9 +112,9 @@ void write_id_maps(pid_t pid, const std::vector<spec::IdMapping>& uids, const st
             return std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " 1\n";
         };
         try {
-            write_existing_file(proc + "/uid_map", text(uids[0]));
             // An unprivileged gid_map needs setgroups denied first (user_namespaces(7)).
             write_existing_file(proc + "/setgroups", "deny");
+            write_existing_file(proc + "/uid_map", text(uids[0]));
             write_existing_file(proc + "/gid_map", text(gids[0]));
         } catch (const Error& e) {
             throw Error(std::string("linux.uidMappings: ") + e.what(), e.err());

@@ -32,6 +32,11 @@ Result run_berth(const std::string& root, const std::vector<std::string>& args, 
                  const std::vector<int>& keep_fds, int timeout_s) {
     std::vector<std::string> argv_s = {BERTH_BIN, "--root", root, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
+    return run_program(argv_s, env, keep_fds, timeout_s);
+}
+
+Result run_program(const std::vector<std::string>& argv_s, const std::vector<std::string>& env,
+                   const std::vector<int>& keep_fds, int timeout_s) {
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) throw std::runtime_error("pipe");
     struct timespec t0, t1;
@@ -44,7 +49,7 @@ Result run_berth(const std::string& root, const std::vector<std::string>& args, 
         dup2(devnull, 0);
         for (int fd : keep_fds) fcntl(fd, F_SETFD, 0);
         std::vector<char*> argv;
-        for (auto& a : argv_s) argv.push_back(a.data());
+        for (auto& a : argv_s) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
         std::vector<std::string> env_s = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
         env_s.insert(env_s.end(), env.begin(), env.end());
@@ -82,7 +87,7 @@ Result run_berth(const std::string& root, const std::vector<std::string>& args, 
             kill(pid, SIGKILL);
             wait4(pid, &status, 0, &ru);
             exited = true;
-            r.err += "\n[harness: berth timed out after " + std::to_string(timeout_s) + "s]";
+            r.err += "\n[harness: " + argv_s[0] + " timed out after " + std::to_string(timeout_s) + "s]";
         }
     }
     // A foreground run's container has exited too: collect its last output.

@@ -26,6 +26,10 @@ struct Result {
 Result run_berth(const std::string& root, const std::vector<std::string>& args, const std::vector<std::string>& env = {},
                  const std::vector<int>& keep_fds = {}, int timeout_s = 60);
 
+// The same for any program: argv[0] is its path.
+Result run_program(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                   const std::vector<int>& keep_fds = {}, int timeout_s = 60);
+
 // A temp directory that removes itself.
 class TempDir {
 public:
