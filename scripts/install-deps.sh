@@ -16,8 +16,15 @@ pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-
 # systemd the host's init (that is systemd-sysv). apparmor: apparmor_parser
 # loads the LSM test's profile in the guest, whose kernel has AppArmor on
 # (tests/integration/lsm_test.cpp); on a host without it, it does nothing.
+# The CRI tier (tests/clients/cri.sh) stands in for a kubelet: python3-grpcio
+# and python3-grpc-tools (grpc_tools.protoc makes the stubs of
+# tests/clients/cri_min.proto at run time) with python3-protobuf for the gRPC
+# calls, python3-websocket for the streaming exec and port-forward URLs, and
+# containernetworking-plugins for the pods' network (the CNI bridge,
+# host-local and loopback plugins).
 [ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 systemd dbus clang libclang-rt-14-dev
-      podman conmon catatonit containerd docker.io umoci runc crun procps groff-base time apparmor"
+      podman conmon catatonit containerd docker.io umoci runc crun procps groff-base time apparmor
+      python3-grpcio python3-grpc-tools python3-protobuf python3-websocket containernetworking-plugins"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then
