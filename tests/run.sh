@@ -30,6 +30,10 @@ tier "installed build: scripts/setup.sh, hot text packed" tests/scripts/installe
 for client in podman containerd docker; do
     tier "client end-to-end: $client" bash "tests/clients/$client.sh"
 done
+# Kubernetes without a kubelet: containerd's CRI plugin driven over gRPC by
+# the test (pods, exec, port-forward, stats, update, OOM, security contexts,
+# mount propagation), berth and runc as its runtime handlers.
+tier "client end-to-end: CRI" bash tests/clients/cri.sh
 
 # The same suites with berth, its plugins and the tests built under ASan+UBSan
 # (UBSan made fatal, so a report fails the test instead of scrolling by).

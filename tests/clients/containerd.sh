@@ -436,9 +436,9 @@ s_update_cri() {
 }
 
 # The CRI snippet of docs/clients.md, containerd: a second private containerd with
-# the CRI plugin on and a runtime "berth" (runc v2 shim, BinaryName = berth). No
-# CRI client (crictl) is installed here, so this checks only that the plugin loads
-# and takes the runtime; no pod is run.
+# the CRI plugin on and a runtime "berth" (runc v2 shim, BinaryName = berth): the
+# plugin loads and takes the runtime. Pods are run through it by
+# tests/clients/cri.sh, which speaks CRI to such a containerd.
 s_cri_config_loads() {
     local d=$T/cri pid rc=0
     mkdir -p "$d/cni/bin" "$d/cni/conf"
