@@ -5,7 +5,7 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev
-      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev libsystemd-dev busybox-static procps"
+      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev libsystemd-dev busybox-static procps bash-completion"
 # With --tests: qemu for the cgroup v2 guest; clang and its runtimes for the
 # libFuzzer targets (tests/fuzz/run.sh); the clients of the end-to-end tests
 # (tests/clients/), each run as a private daemon, and runc/crun to compare with;
@@ -16,6 +16,7 @@ pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-
 # systemd the host's init (that is systemd-sysv). apparmor: apparmor_parser
 # loads the LSM test's profile in the guest, whose kernel has AppArmor on
 # (tests/integration/lsm_test.cpp); on a host without it, it does nothing.
+# uidmap: newuidmap/newgidmap for the rootless tier (tests/scripts/rootless.sh).
 # The CRI tier (tests/clients/cri.sh) stands in for a kubelet: python3-grpcio
 # and python3-grpc-tools (grpc_tools.protoc makes the stubs of
 # tests/clients/cri_min.proto at run time) with python3-protobuf for the gRPC

@@ -35,6 +35,10 @@ done
 # mount propagation), berth and runc as its runtime handlers.
 tier "client end-to-end: CRI" bash tests/clients/cri.sh
 
+# berth as a user who is not root, alone and under rootless podman (its test
+# user also serves the guest's rootless tier below).
+tier "rootless: berth and rootless podman as a user" bash tests/scripts/rootless.sh
+
 # The same suites with berth, its plugins and the tests built under ASan+UBSan
 # (UBSan made fatal, so a report fails the test instead of scrolling by).
 sanitized_tests() {
@@ -109,6 +113,10 @@ guest_lane() {  # guest_lane 1|2
         guest cgroup_limits_test
         guest rootfs_ns_test
         guest spec_fields_test --modules veth
+        # A cgroup v2 subtree delegated to the user: limits, update, pause
+        # and events for a rootless container.
+        guest rootless_test --env BERTH_ROOTLESS_USER=berth-rootless --env BERTH_TEST_REQUIRE_DELEGATION=1 \
+            --env BERTH_TEST_REQUIRE_SUBUID=1
         tier "cgroup v2 guest under systemd: systemd_scope_test" systemd_guest systemd_scope_test
     fi
 }
