@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -549,6 +550,94 @@ void CgroupManager::refuse_shared(const CgroupPaths& paths) {
     }
 }
 
+// linux.resources.cpu's realtimeRuntime (when above 0) and realtimePeriod
+// (0 when not given).
+struct RealtimeAsk {
+    int64_t runtime = 0;
+    int64_t period = 0;
+};
+static std::optional<RealtimeAsk> realtime_ask(const Resources& r) {
+    const json raw = json::parse(r.json, nullptr, false);
+    if (!raw.is_object() || !raw.contains("cpu") || !raw["cpu"].is_object()) return std::nullopt;
+    const json& cpu = raw["cpu"];
+    auto number = [&](const char* key) -> int64_t {
+        return cpu.contains(key) && cpu[key].is_number_integer() ? cpu[key].get<int64_t>() : 0;
+    };
+    RealtimeAsk a{number("realtimeRuntime"), number("realtimePeriod")};
+    if (a.runtime <= 0) return std::nullopt;
+    return a;
+}
+
+// A v1 cgroup's realtime bandwidth as the kernel compares it: runtime/period
+// in units of 2^-20 (to_ratio() in kernel/sched/core.c).
+static uint64_t rt_ratio(int64_t runtime, int64_t period) {
+    if (runtime <= 0 || period <= 0) return 0;
+    return (static_cast<uint64_t>(runtime) << 20) / static_cast<uint64_t>(period);
+}
+static int64_t rt_value(const std::string& dir, const char* file) {
+    std::string v = read_file(dir + "/" + file);
+    return std::strtoll(v.c_str(), nullptr, 10);
+}
+static uint64_t rt_ratio_of(const std::string& dir) {
+    return rt_ratio(rt_value(dir, "cpu.rt_runtime_us"), rt_value(dir, "cpu.rt_period_us"));
+}
+
+// v1 cpu: a new cgroup has no realtime budget (cpu.rt_runtime_us 0), and the
+// kernel refuses a child a share of its period beyond what its parent's
+// leaves, so a container asking for realtimeRuntime below berth's own level
+// (/berth/<id>) failed with EINVAL where runc (a cgroup right under the root
+// by default) and crun (which copies the budget down the chain it makes)
+// succeed. Each directory above the leaf that is berth's (made for this
+// container, or berth's default parent) is raised, top down, to what its
+// children then hold: the siblings' budgets and the leaf's request. Raised
+// only as far as needed (crun copies the parent's whole budget, which would
+// leave nothing for a second such parent), and only when realtime is asked
+// for. A directory that existed before is someone else's: it and what is
+// above it are left alone, and the kernel's refusal of the leaf names the
+// field. A budget stays with berth's parent until that is removed with its
+// last container.
+static void give_realtime_budget(const std::string& mount, const std::string& leaf, const CgroupPaths& paths,
+                                 const RealtimeAsk& ask) {
+    std::vector<std::string> chain = dirs_below(mount, leaf);
+    if (chain.empty() || chain.back() != leaf) return;
+    chain.pop_back();
+    auto ours = [&](const std::string& d) {
+        return listed(paths.created, d) || listed(paths.planned, d) || listed(paths.prune, d);
+    };
+    // What each directory of the chain must hold, bottom up: the sum of its
+    // children's ratios with the one on the chain at what it will hold.
+    const int64_t leaf_period = ask.period > 0 ? ask.period : rt_value(leaf, "cpu.rt_period_us");
+    uint64_t below = rt_ratio(ask.runtime, leaf_period);
+    std::string child = leaf;
+    std::vector<std::pair<std::string, uint64_t>> raise;  // bottom up
+    for (auto it = chain.rbegin(); it != chain.rend() && ours(*it); ++it) {
+        const std::string& dir = *it;
+        uint64_t need = below;
+        for (const auto& e : std::filesystem::directory_iterator(dir)) {
+            if (!e.is_directory() || e.path().string() == child) continue;
+            if (::access((e.path().string() + "/cpu.rt_runtime_us").c_str(), F_OK) == 0) need += rt_ratio_of(e.path().string());
+        }
+        const uint64_t held = rt_ratio_of(dir);
+        if (need > held) raise.emplace_back(dir, need);
+        below = std::max(need, held);
+        child = dir;
+    }
+    for (auto it = raise.rbegin(); it != raise.rend(); ++it) {
+        const auto& [dir, need] = *it;
+        const uint64_t period = static_cast<uint64_t>(rt_value(dir, "cpu.rt_period_us"));
+        // Rounded up: the kernel floors each ratio, so this one holds the sum.
+        const uint64_t runtime = (need * period + (1u << 20) - 1) >> 20;
+        try {
+            write_existing_file(dir + "/cpu.rt_runtime_us", std::to_string(runtime));
+        } catch (const Error& e) {
+            throw Error("linux.resources.cpu.realtimeRuntime: give " + dir + " the realtime budget its containers need (" +
+                            "cpu.rt_runtime_us " + std::to_string(runtime) + " of " + std::to_string(period) +
+                            "): " + errno_text(e.err()) + " (its parent's cpu.rt_runtime_us must leave room for it)",
+                        e.err());
+        }
+    }
+}
+
 // Hybrid: the wanted subsystems served on the cgroup2 mount (served_on_unified)
 // get their controller enabled on the ancestors and write their v2 files.
 static void apply_on_unified_in_hybrid(const CgroupLayout& l, const CgroupPaths& paths, const std::vector<CgroupSubsystem*>& subs,
@@ -586,6 +675,7 @@ void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
         for (auto& [ctrl, dir] : paths.v1) {
             make_dirs(layout_.v1_mounts.at(ctrl), dir, ctrl, paths.created);
             if (ctrl == "cpuset") inherit_cpusets(layout_.v1_mounts.at(ctrl), dir);
+            if (auto rt = realtime_ask(r); ctrl == "cpu" && rt) give_realtime_budget(layout_.v1_mounts.at(ctrl), dir, paths, *rt);
         }
         if (layout_.mode != CgroupMode::Unified) {
             for (auto* s : subs) {
@@ -743,6 +833,8 @@ void CgroupManager::update(const CgroupPaths& paths, const Resources& r) const {
         return;
     }
     if (!paths.unified.empty()) apply_on_unified_in_hybrid(layout_, paths, subs, r);
+    if (auto rt = realtime_ask(r); rt && paths.v1.count("cpu") && layout_.v1_mounts.count("cpu"))
+        give_realtime_budget(layout_.v1_mounts.at("cpu"), paths.v1.at("cpu"), paths, *rt);
     for (auto* s : subs) {
         if (served_on_unified(layout_, s)) continue;
         auto it = paths.v1.find(s->v1_controller());

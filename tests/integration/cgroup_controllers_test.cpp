@@ -526,8 +526,11 @@ TEST_F(CgroupControllers, CpuIdleAndBurst) {
 }
 
 // v1: the kernel refuses a runtime the parent's rt budget cannot hold, and a
-// new parent has none: the test gives its own parent a budget first, as
-// docker's daemon does for its cgroup parent.
+// new cgroup has none. runc puts the container's cgroup right under the root
+// (where the budget is) and crun copies the budget down the chain it makes;
+// berth gives its own levels (/berth, and those it makes for a nested
+// cgroupsPath) their parent's budget, and leaves a parent that existed before
+// alone: there the kernel's refusal is reported, naming the field.
 TEST_F(CgroupControllers, CpuRealtime) {
     Bundle b(tmp_->path() + "/b", {"sleep", "60"});
     const std::string c = id();
@@ -538,22 +541,63 @@ TEST_F(CgroupControllers, CpuRealtime) {
             << err_;
         return;
     }
-    // Without a budget in the parent: refused, saying why.
-    EXPECT_EQ(create(b, rt, c), -1);
-    EXPECT_NE(err_.find("cpu.rt_runtime_us"), std::string::npos) << err_;
-    EXPECT_NE(err_.find("linux.resources.cpu.realtimeRuntime): it must fit in the period and in what the parent"),
-              std::string::npos)
-        << err_;
+    const std::string root = "/sys/fs/cgroup/cpu";
+    if (!exists(root + "/cpu.rt_runtime_us")) GTEST_SKIP() << "the kernel has no CONFIG_RT_GROUP_SCHED";
+    const std::string budget = read_text(root + "/cpu.rt_runtime_us");
+    {
+        // The default cgroupsPath, /berth/<id>: /berth holds what its
+        // containers hold (others' may be there), never the whole budget; a
+        // second container adds its share (half its period: 500000 of /berth's 1000000).
+        const pid_t pid = create(b, rt, c);
+        ASSERT_GT(pid, 0) << err_;
+        const std::string dir = cpu_dir(pid);
+        EXPECT_EQ(dir, root + "/berth/" + c);
+        EXPECT_EQ(read_text(dir + "/cpu.rt_runtime_us"), "5000\n");
+        EXPECT_GE(std::stol(read_text(root + "/berth/cpu.rt_runtime_us")), 5000);
+        Bundle b2(tmp_->path() + "/b2", {"sleep", "60"});
+        const std::string c2 = id();
+        ASSERT_GT(create(b2, {{"cpu", {{"realtimePeriod", 50000}, {"realtimeRuntime", 25000}}}}, c2), 0) << err_;
+        const long held = std::stol(read_text(root + "/berth/cpu.rt_runtime_us"));
+        EXPECT_GE(held, 505000);
+        EXPECT_LT(held, std::stol(budget));
+        ASSERT_EQ(berth({"delete", "--force", c2}).code, 0);
+        ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+    }
+    {
+        // A nested path: each level berth made holds what is below it.
+        const std::string made = "berthtest-rtmade-" + c;
+        b.config["linux"]["cgroupsPath"] = "/" + made + "/a/b";
+        const pid_t pid = create(b, rt, c);
+        ASSERT_GT(pid, 0) << err_;
+        EXPECT_EQ(cpu_dir(pid), root + "/" + made + "/a/b");
+        EXPECT_EQ(read_text(root + "/" + made + "/cpu.rt_runtime_us"), "5000\n");
+        EXPECT_EQ(read_text(root + "/" + made + "/a/cpu.rt_runtime_us"), "5000\n");
+        EXPECT_EQ(read_text(root + "/" + made + "/a/b/cpu.rt_runtime_us"), "5000\n");
+        ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+        EXPECT_FALSE(exists(root + "/" + made)) << "what berth made goes with the container";
+    }
 
-    const std::string parent = "/sys/fs/cgroup/cpu/berthtest-rt-" + c;
+    // A parent that is not berth's and has no budget: left alone, refused
+    // with the kernel's reason, nothing left behind.
+    const std::string parent = root + "/berthtest-rt-" + c;
     ASSERT_EQ(::mkdir(parent.c_str(), 0755), 0) << parent;
     struct RemoveParent {
         std::string dir;
         ~RemoveParent() { ::rmdir(dir.c_str()); }
     } remove_parent{parent};
+    b.config["linux"]["cgroupsPath"] = "/berthtest-rt-" + c + "/c";
+    EXPECT_EQ(create(b, rt, c), -1);
+    EXPECT_NE(err_.find("cpu.rt_runtime_us"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("linux.resources.cpu.realtimeRuntime): it must fit in the period and in what the parent"),
+              std::string::npos)
+        << err_;
+    EXPECT_EQ(read_text(parent + "/cpu.rt_runtime_us"), "0\n") << "someone else's cgroup is not given a budget";
+    EXPECT_TRUE(leftovers(root_, c).empty());
+
+    // Given a budget by its owner (as docker's daemon does for its cgroup
+    // parent), it holds the container.
     { std::ofstream(parent + "/cpu.rt_runtime_us") << "10000"; }
     ASSERT_EQ(read_text(parent + "/cpu.rt_runtime_us"), "10000\n");
-    b.config["linux"]["cgroupsPath"] = "/berthtest-rt-" + c + "/c";
     const pid_t pid = create(b, rt, c);
     ASSERT_GT(pid, 0) << err_;
     const std::string dir = cpu_dir(pid);
