@@ -217,6 +217,9 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         enter_rootfs(rootfs, no_pivot);
         // Before the root may turn read-only: /dev/console may need a mount point.
         setup_session(proc, fds.console, true);
+        // As runc and crun: a missing cwd is made as root, before the user
+        // switch and before root.readonly, which would refuse the mkdir.
+        make_cwd(proc.cwd);
         finish_rootfs(s);
         fault_point("create.init.rootfs-entered");
 
@@ -227,9 +230,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         apply_io_priority(proc.io_priority);
         apply_memory_policy(s.linux.memory_policy);
         apply_personality(s.linux.personality);
-        // As runc: a missing cwd is made (as root, before the user switch),
-        // and HOME comes from the image's /etc/passwd when the config has none.
-        make_cwd(proc.cwd);
+        // HOME comes from the image's /etc/passwd when the config has none.
         const std::vector<std::string> env = with_home(proc.env, proc.user.uid);
         // The stub reopens the fifo through /proc/self/fd: a /proc that is not
         // procfs could answer with a file of the image and start early.

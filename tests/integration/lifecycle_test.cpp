@@ -322,6 +322,20 @@ TEST_F(Lifecycle, ReadonlyRootAndNoPivot) {
     EXPECT_EQ(r.out.find("WRITABLE"), std::string::npos) << r.out;
 }
 
+// runc and crun make a missing process.cwd before the root turns read-only;
+// berth made it after, and failed with "mkdir /doesnotexist: read-only file
+// system".
+TEST_F(Lifecycle, MissingCwdIsMadeBeforeTheRootIsReadOnly) {
+    auto b = bundle({"sh", "-c", "pwd; touch /x 2>/dev/null || echo read-only"});
+    b->config["root"]["readonly"] = true;
+    b->config["process"]["cwd"] = "/doesnotexist/deeper";
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "/doesnotexist/deeper\nread-only\n");
+    EXPECT_TRUE(exists(b->rootfs() + "/doesnotexist/deeper")) << "made in the image, as runc does";
+}
+
 TEST_F(Lifecycle, MountDestinationSymlinkStaysInRootfs) {
     auto b = bundle({"sh", "-c", "ls /escape/"});
     // A hostile rootfs points the destination at the host's /etc.
