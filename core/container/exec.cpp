@@ -215,7 +215,10 @@ spec::Process exec_process(const ExecOptions& o, const ExecBase& s) {
         return spec::parse_process_json(text);
     }
     if (!s.process) throw Error("process: the container's config.json has none to start from; use --process");
-    return process_for_exec(*s.process, o.flags);
+    std::vector<std::string> warnings;
+    spec::Process p = process_for_exec(*s.process, o.flags, &warnings);
+    for (const auto& w : warnings) log_warning(w);
+    return p;
 }
 
 }  // namespace

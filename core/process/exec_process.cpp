@@ -46,7 +46,7 @@ std::vector<std::string> merge_env(const std::vector<std::string>& env, const st
     return out;
 }
 
-spec::Process process_for_exec(const spec::Process& base, const ExecFlags& f) {
+spec::Process process_for_exec(const spec::Process& base, const ExecFlags& f, std::vector<std::string>* warnings) {
     spec::Process p = base;
     if (f.args.empty() || f.args[0].empty()) throw Error("exec: process args cannot be empty", EINVAL);
     p.args = f.args;
@@ -58,7 +58,14 @@ spec::Process process_for_exec(const spec::Process& base, const ExecFlags& f) {
         if (!p.capabilities) p.capabilities = spec::Capabilities{};
         for (const auto& name : f.caps) {
             int n = spec::capability_number(name);
-            if (n < 0) throw Error("--cap: unknown capability \"" + name + "\"", EINVAL);
+            if (n < 0) {
+                // runc and crun warn and go on (a client may pass a name its
+                // kernel or runtime does not know); the config's
+                // capabilities stay strict (spec.cpp).
+                if (warnings)
+                    warnings->push_back("--cap: unknown capability \"" + name + "\" ignored (as runc and crun do)");
+                continue;
+            }
             // Not inheritable: runc 1.1.2 stopped that (CVE-2022-29162).
             add_unique(p.capabilities->bounding, n);
             add_unique(p.capabilities->effective, n);

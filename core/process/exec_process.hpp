@@ -34,6 +34,9 @@ std::pair<uint32_t, std::optional<uint32_t>> parse_exec_user(const std::string& 
 std::vector<std::string> merge_env(const std::vector<std::string>& env, const std::string& what);
 
 // The config's process with the flags applied; throws naming the flag.
-spec::Process process_for_exec(const spec::Process& config_process, const ExecFlags& f);
+// What is ignored rather than refused (an unknown --cap, as runc and crun
+// do) is said in `warnings`, for the caller's log.
+spec::Process process_for_exec(const spec::Process& config_process, const ExecFlags& f,
+                               std::vector<std::string>* warnings = nullptr);
 
 }  // namespace berth

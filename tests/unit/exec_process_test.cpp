@@ -117,10 +117,37 @@ TEST(ProcessForExec, ErrorsNameTheFlag) {
         return error_of([&] { process_for_exec(config_process(), g); });
     };
     EXPECT_EQ(err([](ExecFlags& g) { g.cwd = "tmp"; }), "--cwd: \"tmp\" must be an absolute path");
-    EXPECT_EQ(err([](ExecFlags& g) { g.caps = {"SYS_ADMIN"}; }), "--cap: unknown capability \"SYS_ADMIN\"");
     EXPECT_EQ(err([](ExecFlags& g) { g.additional_gids = {"-1"}; }), "--additional-gids: \"-1\" must be a non-negative number");
     EXPECT_EQ(err([](ExecFlags& g) { g.env = {"X"}; }), "--env: \"X\" is not of the form KEY=VALUE");
     EXPECT_NE(err([](ExecFlags& g) { g.user = "nobody"; }).find("--user: \"nobody\""), std::string::npos);
+}
+
+// runc and crun warn about an unknown --cap and go on without it; the
+// known ones given with it still apply.
+TEST(ProcessForExec, UnknownCapabilitiesAreIgnoredWithAWarning) {
+    auto warning = [](const std::string& name) {
+        return "--cap: unknown capability \"" + name + "\" ignored (as runc and crun do)";
+    };
+    struct Case {
+        std::vector<std::string> caps;
+        std::vector<int> ambient, bounding;
+        std::vector<std::string> warnings;
+    } cases[] = {
+        {{"CAP_UNKNOWN"}, {}, {CAP_KILL}, {warning("CAP_UNKNOWN")}},
+        {{"SYS_ADMIN"}, {}, {CAP_KILL}, {warning("SYS_ADMIN")}},
+        {{"CAP_NOPE", "CAP_KILL", ""}, {CAP_KILL}, {CAP_KILL}, {warning("CAP_NOPE"), warning("")}},
+        {{"CAP_SYS_ADMIN"}, {CAP_SYS_ADMIN}, {CAP_KILL, CAP_SYS_ADMIN}, {}},
+    };
+    for (const Case& c : cases) {
+        ExecFlags f;
+        f.args = {"true"};
+        f.caps = c.caps;
+        std::vector<std::string> warnings;
+        const spec::Process p = process_for_exec(config_process(), f, &warnings);
+        EXPECT_EQ(warnings, c.warnings) << c.caps.front();
+        EXPECT_EQ(p.capabilities->ambient, c.ambient) << c.caps.front();
+        EXPECT_EQ(p.capabilities->bounding, c.bounding) << c.caps.front();
+    }
 }
 
 }  // namespace
