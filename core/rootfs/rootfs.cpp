@@ -23,6 +23,7 @@
 #include "rootfs/path_in_root.hpp"
 #include "rootfs/propagation.hpp"
 #include "rootfs/tmpfs_mode.hpp"
+#include "util/files.hpp"
 #include "util/unique_fd.hpp"
 
 namespace berth {
@@ -228,6 +229,18 @@ void check_host_device(const spec::Device& d, size_t index) {
                     "; in a user namespace the host's node is what the container gets");
 }
 
+// The mount the rootfs directory is on (the rootfs's own mount when it is a
+// mount point), made private in this namespace if it is shared, as runc does.
+void make_parent_mount_private(const std::string& rootfs) {
+    struct statx stx {};
+    if (::statx(AT_FDCWD, rootfs.c_str(), 0, STATX_MNT_ID, &stx) < 0) throw_errno("statx", rootfs);
+    if (!(stx.stx_mask & STATX_MNT_ID)) throw Error("statx " + rootfs + ": the kernel gives no mount id", ENOSYS);
+    const std::string mountinfo = read_file("/proc/self/mountinfo");
+    if (auto point = shared_mount_point(mountinfo, stx.stx_mnt_id))
+        if (::mount(nullptr, point->c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+            throw_errno("make the mount the rootfs is on private", *point);
+}
+
 }  // namespace
 
 UniqueFd open_verified_dev_null() {
@@ -261,10 +274,14 @@ void validate_mounts(const spec::Spec& s, const std::string& bundle, const Plugi
 
 void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::string& bundle,
                     const PluginRegistry& plugins, bool userns, const HostMountSources* sources) {
-    // A shared or unbindable rootfsPropagation is applied to / after
-    // pivot_root (finish_rootfs); see namespace_propagation.
-    if (::mount(nullptr, "/", nullptr, namespace_propagation(s.linux.rootfs_propagation), nullptr) < 0)
-        throw_errno("make mount tree private", "/");
+    // An unbindable rootfsPropagation is applied to / after pivot_root
+    // (finish_rootfs), and so is shared once more; see namespace_propagation.
+    const unsigned long tree = namespace_propagation(s.linux.rootfs_propagation);
+    if (::mount(nullptr, "/", nullptr, tree, nullptr) < 0)
+        throw_errno("set the mount tree's propagation (linux.rootfsPropagation)", "/");
+    // A shared tree keeps the host's peer groups: the bind below would show
+    // on the host, and pivot_root refuses a shared parent of the new root.
+    if (tree & MS_SHARED) make_parent_mount_private(rootfs);
     if (::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) throw_errno("bind rootfs", rootfs);
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs", rootfs);
@@ -314,12 +331,23 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
 void enter_rootfs(const std::string& rootfs, bool no_pivot) {
     if (::chdir(rootfs.c_str()) < 0) throw_errno("chdir", rootfs);
     if (no_pivot) {
+        // With a shared rootfsPropagation / is the host's peer, and a tree
+        // moved onto it would show on the host: / alone is made a slave first.
+        if (::mount(nullptr, "/", nullptr, MS_SLAVE, nullptr) < 0) throw_errno("make / a slave before the move", "/");
         if (::mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) throw_errno("move rootfs to /", rootfs);
         if (::chroot(".") < 0) throw_errno("chroot", rootfs);
     } else {
         // pivot_root(".", ".") stacks the old root on top of the new one; it is
-        // made a slave (so the unmount does not reach the host) and detached.
+        // made a slave (so the unmount does not reach the host: with a shared
+        // rootfsPropagation its mounts are the host's peers) and detached.
+        // mount(2) resolves "." to the cwd's own mount without going down to
+        // what is stacked on it: through the old root's fd, as runc does, or
+        // the slave step hits the new root's tree instead (which dropped the
+        // propagation a bind asked for, "rshared" showing as master:N alone).
+        UniqueFd old_root(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+        if (!old_root) throw_errno("open old root", "/");
         if (::syscall(SYS_pivot_root, ".", ".") < 0) throw_errno("pivot_root", rootfs);
+        if (::fchdir(old_root.get()) < 0) throw_errno("fchdir", "old root");
         if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) throw_errno("make old root slave", "/");
         if (::umount2(".", MNT_DETACH) < 0) throw_errno("unmount old root", "/");
     }
@@ -369,8 +397,14 @@ void finish_rootfs(const spec::Spec& s) {
         attr.attr_set = MOUNT_ATTR_RDONLY;
         if (::syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, &attr, sizeof attr) < 0) throw_errno("make root read-only", "/");
     }
-    if (!s.linux.rootfs_propagation.empty()) {
-        if (::mount(nullptr, "/", nullptr, propagation_flag(s.linux.rootfs_propagation), nullptr) < 0)
+    // Slave and private were the whole tree's before anything was mounted,
+    // as in runc, so that a mount's own propagation option stands (a bind
+    // "rshared" under an "rslave" root stays shared and a slave). Shared and
+    // unbindable are set again on the new root (unbindable only now: the
+    // binds would have failed), for / alone or, for the r* forms, the tree.
+    const unsigned long flag = propagation_flag(s.linux.rootfs_propagation);
+    if (flag & (MS_SHARED | MS_UNBINDABLE)) {
+        if (::mount(nullptr, "/", nullptr, flag, nullptr) < 0)
             throw_errno("set rootfs propagation " + s.linux.rootfs_propagation + " on", "/");
     }
 }

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -209,6 +210,136 @@ private:
     std::string path_;
     bool mounted_ = false;
 };
+
+// A host directory made a shared mount, as the kubelet's pod volumes are
+// (their parent is a shared mount on a systemd host). Everything either side
+// mounted below it, and then the directory itself, is unmounted by the
+// destructor, deepest first.
+class SharedHostDir {
+public:
+    explicit SharedHostDir(const std::string& path) : path_(path) {
+        fs::create_directories(path);
+        ok_ = ::mount(path.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) == 0 &&
+              ::mount(nullptr, path.c_str(), nullptr, MS_SHARED, nullptr) == 0;
+    }
+    ~SharedHostDir() {
+        for (int round = 0; round < 100; ++round) {
+            std::string deepest;
+            for (const std::string& point : mount_points())
+                if ((point == path_ || point.rfind(path_ + "/", 0) == 0) && point.size() >= deepest.size()) deepest = point;
+            if (deepest.empty() || ::umount2(deepest.c_str(), MNT_DETACH) != 0) break;
+        }
+    }
+    SharedHostDir(const SharedHostDir&) = delete;
+    SharedHostDir& operator=(const SharedHostDir&) = delete;
+    bool ok() const { return ok_; }
+    const std::string& path() const { return path_; }
+    // The host's mount points, field 5 of mountinfo (the test's paths have
+    // nothing to escape).
+    static std::vector<std::string> mount_points() {
+        std::vector<std::string> out;
+        std::istringstream in(read_text("/proc/self/mountinfo"));
+        std::string line;
+        while (std::getline(in, line)) {
+            std::istringstream ls(line);
+            std::string id, parent, dev, root, point;
+            if (ls >> id >> parent >> dev >> root >> point) out.push_back(point);
+        }
+        return out;
+    }
+    static bool mounted_at(const std::string& point) {
+        const auto points = mount_points();
+        return std::find(points.begin(), points.end(), point) != points.end();
+    }
+
+private:
+    std::string path_;
+    bool ok_ = false;
+};
+
+// Kubernetes' Bidirectional propagation: containerd's CRI plugin writes the
+// volume as ["rbind", "rshared"] and linux.rootfsPropagation "rshared". The
+// host's shared mount and the container's volume must be peers, so that a
+// mount made on the host appears in the container and one made in the
+// container appears on the host (runc and crun). berth made / a slave before
+// anything else and shared only after pivot_root, so the volume joined a new
+// peer group and the container's mounts never reached the host.
+TEST_F(Mounts, SharedVolumePropagatesBothWays) {
+    TempDir host("berth-bidirectional");
+    SharedHostDir vol(host.path() + "/vol");
+    ASSERT_TRUE(vol.ok()) << "make " << vol.path() << " a shared mount";
+    auto b = bundle({"sleep", "300"});
+    b->config["linux"]["rootfsPropagation"] = "rshared";
+    b->config["mounts"].push_back(
+        {{"destination", "/vol"}, {"type", "bind"}, {"source", vol.path()}, {"options", {"rbind", "rshared"}}});
+    b->save();
+    const std::string c = id("bidir");
+    Result r = berth({"run", "-d", "--bundle", b->dir(), c});
+    ASSERT_EQ(r.code, 0) << r.err;
+
+    // Host to container.
+    {
+        HostTmpfs from_host(vol.path() + "/from-host");
+        ASSERT_TRUE(from_host.mounted());
+        std::ofstream(vol.path() + "/from-host/f") << "made on the host\n";
+        r = berth({"exec", c, "cat", "/vol/from-host/f"});
+        EXPECT_EQ(r.out, "made on the host\n") << r.err;
+    }
+    // Container to host.
+    r = berth({"exec", "--cap", "CAP_SYS_ADMIN", c, "sh", "-c",
+               "mkdir -p /vol/inside && mount -t tmpfs -o size=64k inside /vol/inside && echo made inside > /vol/inside/g"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(SharedHostDir::mounted_at(vol.path() + "/inside"));
+    EXPECT_EQ(read_text(vol.path() + "/inside/g"), "made inside\n");
+    // Nothing else of the container's reaches the host: not the rootfs bind
+    // (its parent mount is made private first), nor what is below it.
+    EXPECT_EQ(read_text("/proc/self/mountinfo").find(b->rootfs()), std::string::npos);
+    ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+    EXPECT_EQ(read_text("/proc/self/mountinfo").find(b->rootfs()), std::string::npos);
+}
+
+// Kubernetes' HostToContainer: ["rbind", "rslave"] and rootfsPropagation
+// "rslave". A mount made on the host appears inside; one made inside stays
+// there. A bind's own "rshared" without a shared rootfsPropagation makes the
+// volume shared and a slave of the host's (runc shows "shared:M master:N";
+// berth made the new root's tree a slave after pivot_root, where runc makes
+// the old root one, and showed "master:N" alone, the option dropped).
+TEST_F(Mounts, SlaveVolumeReceivesTheHostsMountsOnly) {
+    TempDir host("berth-host-to-container");
+    SharedHostDir vol(host.path() + "/vol");
+    ASSERT_TRUE(vol.ok()) << "make " << vol.path() << " a shared mount";
+    auto b = bundle({"sleep", "300"});
+    b->config["linux"]["rootfsPropagation"] = "rslave";
+    b->config["mounts"].push_back(
+        {{"destination", "/vol"}, {"type", "bind"}, {"source", vol.path()}, {"options", {"rbind", "rslave"}}});
+    b->config["mounts"].push_back(
+        {{"destination", "/both"}, {"type", "bind"}, {"source", vol.path()}, {"options", {"rbind", "rshared"}}});
+    b->save();
+    const std::string c = id("slave");
+    Result r = berth({"run", "-d", "--bundle", b->dir(), c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string show =
+        "awk '$5 == \"/vol\" || $5 == \"/both\" { o = \"\"; for (i = 7; $i != \"-\"; i++) o = o \" \" substr($i, 1, index($i, \":\")); "
+        "print $5 \":\" o }' /proc/self/mountinfo";
+    r = berth({"exec", c, "sh", "-c", show});
+    EXPECT_EQ(r.out, "/vol: master:\n/both: shared: master:\n") << r.err;
+    {
+        HostTmpfs from_host(vol.path() + "/from-host");
+        ASSERT_TRUE(from_host.mounted());
+        std::ofstream(vol.path() + "/from-host/f") << "made on the host\n";
+        r = berth({"exec", c, "cat", "/vol/from-host/f", "/both/from-host/f"});
+        EXPECT_EQ(r.out, "made on the host\nmade on the host\n") << r.err;
+    }
+    r = berth({"exec", "--cap", "CAP_SYS_ADMIN", c, "sh", "-c",
+               "mkdir -p /vol/inside && mount -t tmpfs -o size=64k inside /vol/inside && echo made inside > /vol/inside/g && "
+               "cat /vol/inside/g"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "made inside\n");
+    EXPECT_FALSE(SharedHostDir::mounted_at(vol.path() + "/inside"));
+    EXPECT_FALSE(exists(vol.path() + "/inside/g"));
+    ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+    EXPECT_EQ(read_text("/proc/self/mountinfo").find(b->rootfs()), std::string::npos);
+}
 
 // An overlay as podman and CRI configs write it: two host lower dirs, an
 // upper and a work dir; the container reads the merged view and its write

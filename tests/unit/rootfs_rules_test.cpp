@@ -60,9 +60,11 @@ TEST(Propagation, Flags) {
     for (const Case& c : cases) EXPECT_EQ(berth::propagation_flag(c.name), c.flag) << c.name;
 }
 
-// Never shared (mounts would reach the host) and never unbindable (the bind
-// of the rootfs onto itself would fail with EINVAL); always the whole tree.
-TEST(Propagation, NamespaceStartsSlaveOrPrivate) {
+// Never unbindable (the bind of the rootfs onto itself would fail with
+// EINVAL); shared kept shared, as runc does, so that the host's shared mounts
+// stay peers of their copies (Kubernetes' Bidirectional volumes); always the
+// whole tree.
+TEST(Propagation, NamespaceStartsAsAskedButNeverUnbindable) {
     struct Case {
         const char* rootfs_propagation;
         unsigned long flag;
@@ -70,8 +72,8 @@ TEST(Propagation, NamespaceStartsSlaveOrPrivate) {
         {"", MS_SLAVE | MS_REC},
         {"slave", MS_SLAVE | MS_REC},
         {"rslave", MS_SLAVE | MS_REC},
-        {"shared", MS_SLAVE | MS_REC},
-        {"rshared", MS_SLAVE | MS_REC},
+        {"shared", MS_SHARED | MS_REC},
+        {"rshared", MS_SHARED | MS_REC},
         {"private", MS_PRIVATE | MS_REC},
         {"rprivate", MS_PRIVATE | MS_REC},
         {"unbindable", MS_PRIVATE | MS_REC},
@@ -79,6 +81,28 @@ TEST(Propagation, NamespaceStartsSlaveOrPrivate) {
     };
     for (const Case& c : cases)
         EXPECT_EQ(berth::namespace_propagation(c.rootfs_propagation), c.flag) << '"' << c.rootfs_propagation << '"';
+}
+
+// The mount the rootfs is on is made private only when it is shared; its
+// mount point comes back with mountinfo's escapes undone.
+TEST(Propagation, SharedMountPoint) {
+    const std::string mi =
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+        "30 22 0:40 / /run rw shared:5 master:2 - tmpfs tmpfs rw\n"
+        "31 22 0:41 / /srv/with\\040space rw shared:7 - tmpfs tmpfs rw\n"
+        "32 22 0:42 / /var/lib rw master:3 - ext4 /dev/sda2 rw\n"
+        "33 22 0:43 / /private rw - tmpfs tmpfs rw\n"
+        "34 22 0:44 / /odd rw unbindable - tmpfs shared:9 rw\n";
+    const struct {
+        uint64_t id;
+        std::optional<std::string> point;
+    } cases[] = {
+        {22, "/"},          {30, "/run"}, {31, "/srv/with space"}, {32, std::nullopt},
+        {33, std::nullopt}, {34, std::nullopt} /* "shared:" after the separator is not a field */,
+        {99, std::nullopt}, {2, std::nullopt} /* a prefix of an id is not the id */,
+    };
+    for (const auto& c : cases) EXPECT_EQ(berth::shared_mount_point(mi, c.id), c.point) << c.id;
+    EXPECT_EQ(berth::shared_mount_point("", 22), std::nullopt);
 }
 
 }  // namespace
