@@ -1,4 +1,5 @@
 #include "rootfs/host_mount_sources.hpp"
+#include "rootfs/propagation.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -169,6 +170,24 @@ HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& 
                                 errno_text(err) + hint,
                             err);
             }
+        }
+        // What the clone would have been had init made it from its own
+        // namespace, as runc and crun do: a user namespace turns the copy of
+        // a shared mount into a slave (the kernel's rule for a less privileged
+        // mount namespace), so a container can never mount onto the host's
+        // tree through a volume; without one, the tree's propagation
+        // (rootfsPropagation, slave by default) applies. A clone made here of
+        // a shared mount is otherwise its peer: a mount made under /vol in a
+        // user namespace showed on the host.
+        const unsigned long tree_propagation =
+            userns ? static_cast<unsigned long>(MS_SLAVE | MS_REC) : namespace_propagation(s.linux.rootfs_propagation);
+        if (!(tree_propagation & MS_SHARED)) {
+            struct mount_attr attr {};
+            attr.propagation = tree_propagation & ~static_cast<unsigned long>(MS_REC);
+            if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+                throw Error(field + ": mount " + m.destination + ": set the propagation of \"" + source + "\": " +
+                                errno_text(errno),
+                            errno);
         }
         out.trees_.emplace(i, std::move(tree));
     }

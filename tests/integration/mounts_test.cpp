@@ -625,5 +625,38 @@ TEST_F(Mounts, RbindSubmountsStayLockedInAUserNamespace) {
     EXPECT_EQ(res.out, "on-top\non-top\ndetached\n");
 }
 
+// In a user namespace a volume is never the host's peer: the kernel turns
+// the copy of a shared mount into a slave when it copies a mount namespace
+// for a less privileged one, which is what runc and crun clone volumes from.
+// berth clones them on the host (docs/mounts.md), where the clone of a
+// shared mount is its peer: the container's root, with CAP_SYS_ADMIN in its
+// namespace, mounted a tmpfs under the volume and it showed on the host, over
+// the host's directory. Whatever rootfsPropagation asks.
+TEST_F(Mounts, VolumeInAUserNamespaceNeverReachesTheHost) {
+    TempDir host("berth-userns-propagation");
+    SharedHostDir vol(host.path() + "/vol");
+    ASSERT_TRUE(vol.ok()) << "make " << vol.path() << " a shared mount";
+    fs::create_directories(vol.path() + "/inside");
+    for (const char* propagation : {"", "rshared"}) {
+        SCOPED_TRACE(propagation);
+        auto b = bundle({"sh", "-c",
+                         "mount -t tmpfs -o size=64k inside /vol/inside && echo mounted; "
+                         "awk '$5 == \"/vol\" { print ($7 ~ /^master:/ || $8 ~ /^master:/) ? \"slave\" : \"not a slave\" }' "
+                         "/proc/self/mountinfo"});
+        add_userns(*b);
+        fs::create_directories(b->rootfs() + "/vol");
+        for (const char* set : {"bounding", "effective", "permitted"})
+            b->config["process"]["capabilities"][set].push_back("CAP_SYS_ADMIN");
+        if (*propagation) b->config["linux"]["rootfsPropagation"] = propagation;
+        b->config["mounts"].push_back(
+            {{"destination", "/vol"}, {"type", "bind"}, {"source", vol.path()}, {"options", {"rbind", "rshared"}}});
+        b->save();
+        Result res = run(*b);
+        ASSERT_EQ(res.code, 0) << res.err;
+        EXPECT_EQ(res.out, "mounted\nslave\n");
+        EXPECT_FALSE(SharedHostDir::mounted_at(vol.path() + "/inside"));
+    }
+}
+
 }  // namespace
 }  // namespace berth::test
