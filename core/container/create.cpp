@@ -363,10 +363,19 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     step("state dir and cgroup made");
 
     const std::string fifo = c.path("exec.fifo");
-    if (::mkfifo(fifo.c_str(), 0622) < 0) throw_errno("mkfifo", fifo);
-    // Not masked by our umask: the process may run as any user and opens it
-    // for writing (only through init's fd: the state dir is not in the container).
-    if (::chmod(fifo.c_str(), 0622) < 0) throw_errno("chmod", fifo);
+    if (::mkfifo(fifo.c_str(), 0600) < 0) throw_errno("mkfifo", fifo);
+    // Init inherits it and the stub waits reading it; `start` writes the byte
+    // (crun's direction; runc's stub opens /proc/self/fd/N for writing, which
+    // needs a /proc in the container). Read-write, so that opening it does not
+    // wait for a writer and the stub's read waits for the byte rather than
+    // seeing end of file: the stub itself counts as a writer. Nothing in the
+    // container opens it by path: the state dir is not there.
+    UniqueFd opened(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+    if (!opened) throw_errno("open", fifo);
+    // Above fd 3 and the preserved fds, which init moves into place.
+    UniqueFd fifo_fd(::fcntl(opened.get(), F_DUPFD_CLOEXEC, 4 + opts.preserve_fds));
+    if (!fifo_fd) throw_errno("dup", fifo);
+    opened.reset();
     fault_point("create.fifo-made");
     UniqueFd stub = make_exec_stub_memfd();
     UniqueFd console;
@@ -391,7 +400,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (pid == 0) {
         parent_end.reset();
         unified_fd.reset();
-        InitFds fds{child_end.get(), stub.get(), console.get(), opts.preserve_fds, &mount_sources};
+        InitFds fds{child_end.get(), stub.get(), console.get(), fifo_fd.get(), opts.preserve_fds, &mount_sources};
         run_container_init(fds, plugins, s);
     }
     unified_fd.reset();
@@ -404,6 +413,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     step("cloned init");
     child_end.reset();
     console.reset();
+    // Init's alone from here: start must find no reader once init is gone.
+    fifo_fd.reset();
     // Init's identity is saved at once: from here on `delete --force` after
     // a crash of ours can kill it even before it is in its cgroup (it also
     // dies on its own: PR_SET_PDEATHSIG, or EOF on fd 3 before the spec).
@@ -474,7 +485,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     step("init placed in its cgroup");
     // Init is a clone of us and has the parsed spec already: the message only
     // says "go" with what was decided since.
-    send_message(parent_end.get(), {{"rootfs", rootfs}, {"bundle", bundle}, {"fifo", fifo},
+    send_message(parent_end.get(), {{"rootfs", rootfs}, {"bundle", bundle},
                                     {"no_pivot", opts.no_pivot}, {"keyring", opts.no_new_keyring ? "" : opts.id},
                                     {"state", s.hooks.create_container.empty() ? "" : state_json}});
     fault_point("create.spec-sent");

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -114,29 +115,47 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     }
     fault_point("start.start-container-hooks-run");
     const std::string fifo = c.path("exec.fifo");
-    UniqueFd fd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    // The stub holds the fifo open for reading (and writing: create's fd) and
+    // waits for one byte. Without waiting: no reader means no stub.
+    UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd && errno == ENXIO) {
+        if (check_liveness(st.pid, st.start_time) != Liveness::Alive) throw Error("cannot start a container that has stopped");
+        throw Error("cannot start an already running container");
+    }
     if (!fd) throw_errno("open", fifo);
+    fault_point("start.fifo-opened");
+    // An init that died since the open is an EPIPE to report, not a SIGPIPE
+    // to die of; restored at once, for the poststart hooks' sake.
+    struct sigaction ignore = {}, previous = {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &previous);
+    const ssize_t written = ::write(fd.get(), "0", 1);
+    const int write_err = errno;
+    ::sigaction(SIGPIPE, &previous, nullptr);
+    if (written != 1) {
+        if (write_err == EPIPE) throw Error("cannot start a container that has stopped");
+        throw Error("write " + fifo + ": " + errno_text(write_err), write_err);
+    }
     // From here the stub may go on to the user's program: state then reads
     // "running" even if we die before removing the fifo (status_of).
-    fault_point("start.fifo-opened");
-    // The stub opens the fifo for writing and writes one byte; wait for it,
-    // but notice if init dies, or is no longer the stub (a start that was
-    // killed after the stub went on), instead of waiting forever under the lock.
-    for (;;) {
-        struct pollfd p = {fd.get(), POLLIN, 0};
-        int n = ::poll(&p, 1, 100);
-        if (n > 0 && (p.revents & POLLIN)) {
-            char b;
-            if (::read(fd.get(), &b, 1) == 1) {
-                fault_point("start.fifo-read");
-                break;
-            }
+    // Return once the stub has taken the byte (as runc's start returns once
+    // its stub wrote it), noticing if init dies, or is no longer the stub (a
+    // start killed after writing let it go on, and this byte stays unread),
+    // instead of waiting forever under the lock.
+    for (int round = 0;; ++round) {
+        int unread = 0;
+        if (::ioctl(fd.get(), FIONREAD, &unread) < 0) throw_errno("ioctl FIONREAD", fifo);
+        if (unread == 0) {
+            fault_point("start.fifo-read");
+            break;
         }
         if (check_liveness(st.pid, st.start_time) != Liveness::Alive) throw Error("cannot start a container that has stopped");
         if (!runs_exec_stub(st.pid)) {
             ::unlink(fifo.c_str());
             throw Error("cannot start an already running container");
         }
+        struct timespec ts = {0, (round < 100 ? 1 : 10) * 1000 * 1000L};
+        ::nanosleep(&ts, nullptr);
     }
     // Gone: the container starts at most once.
     ::unlink(fifo.c_str());

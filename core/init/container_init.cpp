@@ -135,7 +135,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         channel = kInitChannelFd;
         // Of create's fds only these come along (the state dir's lock and
         // the rest are the host's).
-        std::vector<int> keep = {channel, fds.exec_stub, fds.console, fault_trace_fd()};
+        std::vector<int> keep = {channel, fds.exec_stub, fds.console, fds.fifo, fault_trace_fd()};
         keep.insert(keep.end(), stash.begin(), stash.end());
         if (fds.mount_sources) {
             const std::vector<int> trees = fds.mount_sources->fds();
@@ -148,7 +148,6 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         if (maps_by_user && ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
         const std::string rootfs = msg->at("rootfs");
         const std::string bundle = msg->at("bundle");
-        const std::string fifo_path = msg->at("fifo");
         const bool no_pivot = msg->at("no_pivot");
         const std::string keyring = msg->value("keyring", "");
         const std::string state_json = msg->value("state", "");
@@ -205,10 +204,8 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         run_hooks(s.hooks.create_container, "createContainer", state_json, fds.exec_stub);
         fault_point("create.init.create-container-hooks-run");
 
-        // The fifo lives in the host's state dir: open it before the host's
-        // root is gone. O_PATH does not block; the stub reopens it for writing.
-        int fifo = ::open(fifo_path.c_str(), O_PATH | O_CLOEXEC);
-        if (fifo < 0) throw_errno("open", fifo_path);
+        // exec.fifo, opened by create; the stub waits reading it.
+        int fifo = fds.fifo;
 
         {
             UniqueFd dev_null = open_verified_dev_null();
@@ -232,11 +229,6 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         apply_personality(s.linux.personality);
         // HOME comes from the image's /etc/passwd when the config has none.
         const std::vector<std::string> env = with_home(proc.env, proc.user.uid);
-        // The stub reopens the fifo through /proc/self/fd: a /proc that is not
-        // procfs could answer with a file of the image and start early.
-        struct statfs proc_fs;
-        if (::statfs("/proc", &proc_fs) < 0 || proc_fs.f_type != PROC_SUPER_MAGIC)
-            throw Error("/proc is not procfs in the container: init needs /proc/self/fd to wait for start", ENOENT);
         // Before any filter: close_range is ours, not the container's, and a
         // profile need not allow it (runc: nothing of the runtime's after the
         // filter but what the exec needs).
@@ -258,7 +250,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         ExecArgs argv(stub_argv(fifo, lsm_attr, exe, proc.args)), envp(env);
         drop_read_override_for_exec();
         // As late as possible: after it, only the channel write, the exec and
-        // the stub's open/write/close/execve of the fifo and program remain
+        // the stub's read/close of the fifo and execve of the program remain
         // (and, with a notify rule, first the sendmsg of the listener fd).
         if (s.linux.seccomp && proc.no_new_privileges) load_seccomp(*s.linux.seccomp, channel);
 

@@ -10,8 +10,11 @@
  * almost nothing while it waits.
  *
  * argv: berth init <exec.fifo fd> <lsm fd> <lsm attr> <lsm value> <executable> <args...>;
- * envp is the process's environment. It blocks opening the fifo for writing
- * until `berth start` opens it for reading, then execs the program.
+ * envp is the process's environment. The fifo fd is open for reading and
+ * writing (create opened it): the stub blocks reading one byte until `berth
+ * start` writes it, then execs the program. Nothing is opened by path, so a
+ * container without /proc waits as well (runc reopens the fd through
+ * /proc/self/fd; crun reads, as here).
  *
  * `berth exec` runs its process through the same stub, for the same reason,
  * and so do hooks that run in the container:
@@ -136,17 +139,15 @@ void stub_main(long *sp) {
     sys3(__NR_prctl, PR_SET_NAME, (long)"berth-init", 0);
     if (argc < 7 || !same(argv[1], "init")) die("bad arguments", "", 22);
 
-    char path[40] = "/proc/self/fd/";
-    unsigned long n = length(path), k = length(argv[2]);
     long fifo = number(argv[2]);
-    if (k > 10 || fifo < 0) die("bad fifo fd ", argv[2], 22);
-    for (unsigned long i = 0; i <= k; i++) path[n + i] = argv[2][i];
-
-    long fd = sys3(__NR_openat, AT_FDCWD, (long)path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) die("open exec.fifo ", path, fd);
-    long w = sys3(__NR_write, fd, (long)"0", 1);
-    if (w != 1) die("write exec.fifo ", path, w);
-    sys3(__NR_close, fd, 0, 0);
+    if (fifo < 0) die("bad fifo fd ", argv[2], 22);
+    /* We hold a write end too, so the read waits for start's byte instead of
+     * seeing end of file; a signal that stops and resumes us restarts it. */
+    char byte;
+    long r;
+    do r = sys3(__NR_read, fifo, (long)&byte, 1);
+    while (r == -4 /* EINTR */);
+    if (r != 1) die("read exec.fifo fd ", argv[2], r < 0 ? r : 5);
     sys3(__NR_close, fifo, 0, 0);
     exec_program(argv + 3, envp);
 }

@@ -57,9 +57,11 @@ void mount_console_over(int slave, const char* name) {
     if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
         throw Error(std::string(path) + ": not a file or a device: cannot mount the console over it", EINVAL);
     check_fs(target.get());
-    const std::string from = "/proc/self/fd/" + std::to_string(slave);
-    const std::string to = "/proc/self/fd/" + std::to_string(target.get());
-    if (::mount(from.c_str(), to.c_str(), nullptr, MS_BIND, nullptr) < 0)
+    // From fd to fd (open_tree, move_mount), with no /proc/self/fd path: a
+    // container may have no /proc (crun runs such containers).
+    UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)));
+    if (!tree) throw_errno(std::string("clone the pty ") + name + " to mount over", path);
+    if (::syscall(SYS_move_mount, tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         throw_errno(std::string("bind-mount the pty ") + name + " over", path);
 }
 

@@ -478,6 +478,59 @@ TEST_F(Lifecycle, PreserveFds) {
     EXPECT_STREQ(buf, "through-fd3\n");
 }
 
+// A config whose mounts have no /proc (crun runs these): init waited for
+// start through /proc/self/fd/N of exec.fifo and refused ("/proc is not
+// procfs in the container: init needs /proc/self/fd to wait for start"). Now
+// the stub reads the fd create opened, and start writes the byte. With a
+// terminal too: the pty is bound over /dev/console from fd to fd.
+TEST_F(Lifecycle, ContainerWithoutProcWaitsForStart) {
+    for (bool terminal : {false, true}) {
+        SCOPED_TRACE(terminal ? "terminal" : "no terminal");
+        auto b = bundle({"sh", "-c", "ls /proc | wc -l; echo started"});
+        json mounts = json::array();
+        for (const auto& m : b->config["mounts"])
+            if (m["destination"] != "/proc") mounts.push_back(m);
+        b->config["mounts"] = mounts;
+        b->config["process"]["terminal"] = terminal;
+        b->config["root"]["readonly"] = true;
+        b->save();
+        const std::string c = id("noproc");
+        std::unique_ptr<ConsoleSocket> console;
+        std::vector<std::string> create = {"create", "--bundle", b->dir(), c};
+        if (terminal) {
+            console = std::make_unique<ConsoleSocket>(tmp_->path() + "/noproc.sock");
+            create.insert(create.begin() + 1, {"--console-socket", console->path()});
+        }
+        Result r = berth(create);
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(state(c)["status"], "created");
+        int master = terminal ? console->take_master() : -1;
+        if (terminal) ASSERT_GE(master, 0);
+        ASSERT_EQ(berth({"start", c}).code, 0) << "start";
+        if (terminal) {
+            const std::string out = read_pty_until(master, "started");
+            close(master);
+            EXPECT_NE(out.find("0\r\nstarted"), std::string::npos) << out;
+        }
+        for (int i = 0; i < 200 && state(c)["status"] != "stopped"; ++i) usleep(10000);
+        EXPECT_EQ(state(c)["status"], "stopped");
+        r = berth({"start", c});
+        EXPECT_EQ(r.code, 1);
+        EXPECT_NE(r.err.find("cannot start a container that has stopped"), std::string::npos) << r.err;
+        ASSERT_EQ(berth({"delete", c}).code, 0);
+    }
+    // Foreground run: output through the harness.
+    auto b = bundle({"sh", "-c", "ls /proc | wc -l; echo started"});
+    json mounts = json::array();
+    for (const auto& m : b->config["mounts"])
+        if (m["destination"] != "/proc") mounts.push_back(m);
+    b->config["mounts"] = mounts;
+    b->save();
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "0\nstarted\n");
+}
+
 TEST_F(Lifecycle, TerminalThroughConsoleSocket) {
     auto b = bundle({"sh", "-c", "tty; echo on-the-pty"});
     b->config["process"]["terminal"] = true;
