@@ -377,6 +377,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (!fifo_fd) throw_errno("dup", fifo);
     opened.reset();
     fault_point("create.fifo-made");
+    mount_sources.make_devices(s, c.path("devices"));
     UniqueFd stub = make_exec_stub_memfd();
     UniqueFd console;
     if (!opts.console_socket.empty()) {
@@ -509,6 +510,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         }
     }
     step("init answered");
+    // Attached by init (or not needed any more): the host keeps no node.
+    remove_devices(c.path("devices"));
     fault_point("create.init-answered");
     // EOF: init either exec'd the stub (after "ready") or died. "ready"
     // alone is not enough: init may die between it and the exec. fd 3 is

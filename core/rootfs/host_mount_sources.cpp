@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include <algorithm>
 
 #include "errors/error.hpp"
+#include "rootless/rootless.hpp"
 #include "util/files.hpp"
 
 namespace berth {
@@ -197,7 +200,74 @@ HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& 
 std::vector<int> HostMountSources::fds() const {
     std::vector<int> out;
     for (const auto& [index, fd] : trees_) out.push_back(fd.get());
+    for (const auto& [index, fd] : devices_) out.push_back(fd.get());
     return out;
+}
+
+std::optional<uint32_t> host_id_of(const std::vector<spec::IdMapping>& maps, uint32_t id) {
+    for (const auto& m : maps)
+        if (id >= m.container_id && static_cast<uint64_t>(id) - m.container_id < m.size)
+            return m.host_id + (id - m.container_id);
+    return std::nullopt;
+}
+
+bool devices_bound_from_host() {
+    return ::geteuid() != 0 || !rootless::in_initial_user_namespace();
+}
+
+void HostMountSources::make_devices(const spec::Spec& s, const std::string& dir) {
+    if (!s.has_namespace(CLONE_NEWUSER) || s.linux.devices.empty() || devices_bound_from_host()) return;
+    if (::mkdir(dir.c_str(), 0700) < 0) throw_errno("mkdir", dir);
+    try {
+        for (size_t i = 0; i < s.linux.devices.size(); ++i) {
+            const spec::Device& d = s.linux.devices[i];
+            const std::string field = "linux.devices[" + std::to_string(i) + "]";
+            // validate_mounts checked them.
+            const uint32_t uid = host_id_of(s.linux.uid_mappings, d.uid).value_or(0);
+            const uint32_t gid = host_id_of(s.linux.gid_mappings, d.gid).value_or(0);
+            const std::string node = dir + "/" + std::to_string(i);
+            const mode_t kind = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+            if (::mknod(node.c_str(), kind | (d.file_mode & 07777),
+                        makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor))) < 0)
+                throw Error(field + ".path: mknod " + d.path + " (on the host, in " + dir + "): " + errno_text(errno), errno);
+            UniqueFd tree;
+            try {
+                // mknod obeys the umask; the config's mode is what the device gets.
+                if (::chmod(node.c_str(), d.file_mode & 07777) < 0) throw_errno("chmod", node);
+                if (::lchown(node.c_str(), uid, gid) < 0) throw_errno("chown", node);
+                tree.reset(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, node.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+                if (!tree) throw_errno("open_tree", node);
+                // The state dir may be on a nodev mount (/run): the node is
+                // the container's to open.
+                struct mount_attr attr {};
+                attr.attr_clr = MOUNT_ATTR_NODEV;
+                if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+                    throw_errno("clear nodev", node);
+            } catch (const Error& e) {
+                ::unlink(node.c_str());
+                throw Error(field + ".path: " + d.path + ": " + e.what(), e.err());
+            }
+            devices_.emplace(i, std::move(tree));
+        }
+    } catch (...) {
+        remove_devices(dir);
+        throw;
+    }
+}
+
+void remove_devices(const std::string& dir) {
+    UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!d) return;
+    for (size_t i = 0;; ++i) {
+        // Named 0, 1, ... in order: the first name missing ends the list.
+        if (::unlinkat(d.get(), std::to_string(i).c_str(), 0) < 0 && errno == ENOENT) break;
+    }
+    ::rmdir(dir.c_str());
+}
+
+int HostMountSources::device_for(size_t index) const {
+    auto it = devices_.find(index);
+    return it == devices_.end() ? -1 : it->second.get();
 }
 
 std::string HostMountSources::source_for(size_t index) const {

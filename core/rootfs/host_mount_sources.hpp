@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,13 +37,40 @@ public:
 
     // "/proc/self/fd/N" for mounts[index] when it was opened here, else "".
     std::string source_for(size_t index) const;
-    bool empty() const { return trees_.empty(); }
+    bool empty() const { return trees_.empty() && devices_.empty(); }
     // The opened trees' fds: init keeps them when it closes the host's.
     std::vector<int> fds() const;
 
+    // In a user namespace mknod is refused, and a bind of the host's node of
+    // the same path (runc) gives the host's type, numbers, mode and owner, or
+    // nothing where the host has no such node. So, as crun does, each
+    // linux.devices entry is made here with the config's type, numbers and
+    // mode, owned by the host ids its uid and gid map to, in `dir` (a new
+    // directory in the state dir), and kept as a detached mount of itself
+    // (open_tree) for init to attach. A detached mount of an unlinked node
+    // cannot be attached (ENOENT), so create removes the nodes and `dir`
+    // (remove_devices) once init has answered, or at its rollback; a crashed
+    // create's are removed by delete --force with the state dir.
+    void make_devices(const spec::Spec& s, const std::string& dir);
+    // The detached mount of linux.devices[index]'s node, or -1.
+    int device_for(size_t index) const;
+
 private:
     std::map<size_t, UniqueFd> trees_;
+    std::map<size_t, UniqueFd> devices_;
 };
+
+// Whether berth may not mknod on the host (not root, or itself in a user
+// namespace: rootless): then a device of the config is a bind of the host's
+// node of the same path, and make_devices makes nothing.
+bool devices_bound_from_host();
+
+// Removes what make_devices made in `dir`; nothing when there is no `dir`.
+void remove_devices(const std::string& dir);
+
+// The host id a user namespace's `id` maps to, through linux.uidMappings or
+// gidMappings; nothing when no mapping covers it.
+std::optional<uint32_t> host_id_of(const std::vector<spec::IdMapping>& maps, uint32_t id);
 
 // A bind that create opens: every bind of a container with a user namespace,
 // and every idmapped bind.

@@ -57,9 +57,18 @@ constexpr DefaultDevice kDefaultDevices[] = {
 };
 
 void make_device(int root_fd, const std::string& path, char type, unsigned major, unsigned minor, unsigned mode,
-                 uid_t uid, gid_t gid, bool userns) {
+                 uid_t uid, gid_t gid, bool userns, int host_node = -1) {
+    if (userns && host_node >= 0) {
+        // Made by create on the host (HostMountSources::make_devices), from
+        // fd to fd.
+        UniqueFd target = touch_in_root(root_fd, path);
+        if (::syscall(SYS_move_mount, host_node, "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            throw_errno("bind device", path);
+        return;
+    }
     if (userns) {
-        // mknod is not allowed in a user namespace: bind the host's node instead.
+        // mknod is not allowed in a user namespace: the default devices are
+        // binds of the host's nodes, as in runc and crun.
         UniqueFd target = touch_in_root(root_fd, path);
         if (::mount(path.c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
             throw_errno("bind device", path);
@@ -201,23 +210,23 @@ UniqueFd reopen_covered_root(const std::string& rootfs) {
     return root;
 }
 
-// In a user namespace mknod is refused, so a device is a bind of the host's
-// node of the same path, as runc (and crun) do. A node the host does not
-// have cannot be bound: runc fails at the mount with a bare ENOENT, crun
-// likewise; berth refuses it here, before anything is made, naming the
-// field. A node whose numbers differ from the config is bound all the same,
-// as runc does, with a warning.
+// A berth that may not mknod on the host (not root, or in a user namespace
+// itself: rootless, alone or under rootless podman) cannot make the config's
+// nodes there; as runc does, each is then a bind of the host's node of the
+// same path. A node the host does not have cannot be bound: runc fails at the
+// mount with a bare ENOENT, crun likewise; berth refuses it here, before
+// anything is made, naming the field. A node whose numbers differ from the
+// config is bound all the same, as runc does, with a warning.
 void check_host_device(const spec::Device& d, size_t index) {
     const std::string field = "linux.devices[" + std::to_string(index) + "].path";
     struct stat sb;
     if (::stat(d.path.c_str(), &sb) < 0)
         throw Error(field + ": " + d.path + ": " + errno_text(errno) +
-                        " on the host (in a user namespace a device is bind-mounted from the host's node: mknod is not "
-                        "allowed there)",
+                        " on the host (berth may not mknod here, so a device is bind-mounted from the host's node)",
                     errno);
     if (!S_ISCHR(sb.st_mode) && !S_ISBLK(sb.st_mode) && !S_ISFIFO(sb.st_mode))
-        throw Error(field + ": " + d.path + " is not a device node on the host (in a user namespace a device is "
-                    "bind-mounted from the host's node)", EINVAL);
+        throw Error(field + ": " + d.path + " is not a device node on the host (berth may not mknod here, so a "
+                    "device is bind-mounted from the host's node)", EINVAL);
     const char kind = S_ISBLK(sb.st_mode) ? 'b' : S_ISFIFO(sb.st_mode) ? 'p' : 'c';
     const char want = d.type == 'u' ? 'c' : d.type;
     const bool numbers_differ = kind != 'p' && (major(sb.st_rdev) != static_cast<unsigned>(d.major) ||
@@ -226,7 +235,23 @@ void check_host_device(const spec::Device& d, size_t index) {
         log_warning(field + ": the host's " + d.path + " is " + std::string(1, kind) + " " +
                     std::to_string(major(sb.st_rdev)) + ":" + std::to_string(minor(sb.st_rdev)) + ", not " +
                     std::string(1, d.type) + " " + std::to_string(d.major) + ":" + std::to_string(d.minor) +
-                    "; in a user namespace the host's node is what the container gets");
+                    "; berth may not mknod here, and the host's node is what the container gets");
+}
+
+// In a user namespace each linux.devices entry is made on the host by create
+// (HostMountSources::make_devices), owned by the host ids its uid and gid
+// map to, so that the container sees the config's owner. An id no mapping
+// covers would be the overflow id: refused before anything is made.
+void check_device_owner(const spec::Spec& s, const spec::Device& d, size_t index) {
+    const std::string field = "linux.devices[" + std::to_string(index) + "]";
+    if (!host_id_of(s.linux.uid_mappings, d.uid))
+        throw Error(field + ".uid: " + std::to_string(d.uid) + " is not mapped in linux.uidMappings (" + d.path +
+                        " is made on the host, owned by the id its uid maps to)",
+                    EINVAL);
+    if (!host_id_of(s.linux.gid_mappings, d.gid))
+        throw Error(field + ".gid: " + std::to_string(d.gid) + " is not mapped in linux.gidMappings (" + d.path +
+                        " is made on the host, owned by the id its gid maps to)",
+                    EINVAL);
 }
 
 // The mount the rootfs directory is on (the rootfs's own mount when it is a
@@ -268,8 +293,12 @@ void validate_mounts(const spec::Spec& s, const std::string& bundle, const Plugi
         // "options[K]: ..." names one option of this mount (mount_handler.hpp).
         if (!st.ok()) throw Error(field + (st.message.starts_with("options[") ? "." : ": ") + st.message, st.err);
     }
-    if (s.has_namespace(CLONE_NEWUSER) || !rootless::in_initial_user_namespace())
-        for (size_t i = 0; i < s.linux.devices.size(); ++i) check_host_device(s.linux.devices[i], i);
+    if (devices_bound_from_host()) {
+        if (s.has_namespace(CLONE_NEWUSER) || !rootless::in_initial_user_namespace())
+            for (size_t i = 0; i < s.linux.devices.size(); ++i) check_host_device(s.linux.devices[i], i);
+    } else if (s.has_namespace(CLONE_NEWUSER)) {
+        for (size_t i = 0; i < s.linux.devices.size(); ++i) check_device_owner(s, s.linux.devices[i], i);
+    }
 }
 
 void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::string& bundle,
@@ -317,7 +346,7 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
         const spec::Device& d = s.linux.devices[i];
         try {
             make_device(root.get(), d.path, d.type, static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
-                        d.file_mode, d.uid, d.gid, userns);
+                        d.file_mode, d.uid, d.gid, userns, sources ? sources->device_for(i) : -1);
         } catch (const Error& e) {
             throw Error("linux.devices[" + std::to_string(i) + "].path: " + e.what(), e.err());
         }

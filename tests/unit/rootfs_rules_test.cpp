@@ -150,3 +150,18 @@ TEST(HostMountSources, HandlerBeforeAbi11GetsPaths) {
                   "take an idmapped source (rebuild it against 1.1)");
     }
 }
+
+// A device's owner in a user namespace, as the host id the node is made with.
+TEST(HostMountSources, HostIdOf) {
+    const std::vector<berth::spec::IdMapping> maps = {{0, 100000, 1000}, {1000, 5000, 1}, {2000, 200000, 10}};
+    const struct {
+        uint32_t id;
+        std::optional<uint32_t> host;
+    } cases[] = {
+        {0, 100000},         {999, 100999},       {1000, 5000}, {1001, std::nullopt}, {2000, 200000},
+        {2009, 200009},      {2010, std::nullopt}, {4294967295u, std::nullopt},
+    };
+    for (const auto& c : cases) EXPECT_EQ(berth::host_id_of(maps, c.id), c.host) << c.id;
+    EXPECT_EQ(berth::host_id_of({}, 0), std::nullopt);
+    EXPECT_EQ(berth::host_id_of({{4294967290u, 1, 10}}, 4294967295u), 1u + 5u) << "no overflow at the top of the range";
+}
