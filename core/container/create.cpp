@@ -52,10 +52,9 @@ std::string absolute(const std::string& p) {
 
 void check_supported(const spec::Spec& s) {
     if (!s.process) throw Error("process: is required to create a container");
-    // A mount namespace joined by path is set up like a new one, as runc does
-    // (docs/architecture.md); without any, the rootfs would be the host's.
-    if (!s.has_namespace(CLONE_NEWNS))
-        throw Error("linux.namespaces: berth needs a mount namespace (new or joined by path) to set up the root filesystem");
+    // A mount namespace joined by path is set up like a new one, as runc does;
+    // without any, the mounts are made in the host's, under a bind of the
+    // rootfs that delete detaches (docs/architecture.md).
     validate_namespace_paths(s);
 }
 
@@ -200,6 +199,13 @@ public:
             ::waitpid(pid_, nullptr, 0);
         }
         try {
+            if (rootfs_bind_) detach_rootfs_bind(rootfs_, rootfs_bind_);
+        } catch (const std::exception& e) {
+            // Keep the state dir: it is how `delete --force` finds the bind.
+            log_warning(std::string("cleanup: ") + e.what() + "; run `berth delete --force` to retry");
+            return;
+        }
+        try {
             if (cgroups_) CgroupManager::destroy(*cgroups_);
         } catch (const std::exception& e) {
             // Keep the state dir: it is how `delete --force` finds the cgroup.
@@ -218,6 +224,10 @@ public:
         net_devices_ = d;
         net_ns_ = netns;
     }
+    void set_rootfs_bind(const std::string& rootfs, uint64_t mount_id) {
+        rootfs_ = rootfs;
+        rootfs_bind_ = mount_id;
+    }
     void commit() { committed_ = true; }
 
 private:
@@ -226,6 +236,8 @@ private:
     const CgroupPaths* cgroups_ = nullptr;
     const std::vector<spec::NetDevice>* net_devices_ = nullptr;
     std::string net_ns_;
+    std::string rootfs_;
+    uint64_t rootfs_bind_ = 0;
     bool committed_ = false;
 };
 
@@ -378,6 +390,13 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     opened.reset();
     fault_point("create.fifo-made");
     mount_sources.make_devices(s, c.path("devices"));
+    if (!s.has_namespace(CLONE_NEWNS)) {
+        // Saved at once: delete --force detaches it after a crash from here.
+        st.host_rootfs_mount = bind_rootfs_in_host_namespace(rootfs);
+        rollback.set_rootfs_bind(rootfs, st.host_rootfs_mount);
+        c.save(st);
+        fault_point("create.rootfs-bound");
+    }
     UniqueFd stub = make_exec_stub_memfd();
     UniqueFd console;
     if (!opts.console_socket.empty()) {

@@ -23,6 +23,7 @@
 #include "hooks/hooks.hpp"
 #include "hooks/hooks_in_container.hpp"
 #include "log/log.hpp"
+#include "rootfs/rootfs.hpp"
 #include "state/process_identity.hpp"
 #include "state/state_store.hpp"
 #include "terminal/console_socket.hpp"
@@ -309,6 +310,9 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
         fault_point("delete.init-killed");
         CgroupManager::destroy(cgroup, kill_members);
         fault_point("delete.cgroup-removed");
+        // A container without a mount namespace of its own: its mounts are in
+        // the host's, under this bind (create.cpp).
+        if (st.host_rootfs_mount) detach_rootfs_bind(st.rootfs, st.host_rootfs_mount);
         run_hooks_logged(st.poststop, "poststop", st, "stopped");
         fault_point("delete.poststop-run");
     }

@@ -211,7 +211,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
             UniqueFd dev_null = open_verified_dev_null();
             protect_paths(s, rootfs, dev_null.get());
         }
-        enter_rootfs(rootfs, no_pivot);
+        enter_rootfs(rootfs, no_pivot, s.has_namespace(CLONE_NEWNS));
         // Before the root may turn read-only: /dev/console may need a mount point.
         setup_session(proc, fds.console, true);
         // As runc and crun: a missing cwd is made as root, before the user

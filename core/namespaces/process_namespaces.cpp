@@ -61,7 +61,14 @@ ProcessNamespaces open_process_namespaces(pid_t pid, uint64_t start_time) {
         }
         struct stat their_st;
         if (::fstat(fd.get(), &their_st) < 0) throw_errno("stat", theirs);
-        if (same_file(our_st, their_st)) continue;
+        if (same_file(our_st, their_st)) {
+            if (t.flag == CLONE_NEWNS) {
+                const std::string root = "/proc/" + std::to_string(pid) + "/root";
+                ns.root.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+                if (!ns.root) throw_errno("open the container's root", root);
+            }
+            continue;
+        }
         ns.flags |= t.flag;
         ns.fds.emplace_back(t.flag, std::move(fd));
     }

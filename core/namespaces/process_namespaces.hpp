@@ -21,6 +21,11 @@ struct ProcessNamespaces {
     // The same namespaces as /proc/<pid>/ns/* fds, user first: the fallback
     // for kernels without setns on a pidfd (before 5.8).
     std::vector<std::pair<int, UniqueFd>> fds;
+    // When the process shares the caller's mount namespace (a container
+    // without one of its own, whose init chroot'ed into the rootfs): its
+    // root directory, which joining the namespaces does not give. Invalid
+    // otherwise.
+    UniqueFd root;
 };
 
 // Throws "container not running"-style errors when the process is gone or is

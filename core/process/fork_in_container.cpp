@@ -28,6 +28,7 @@ namespace {
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
         std::vector<int> ns_fds = {ns.pidfd.get()};
         for (const auto& [flag, fd] : ns.fds) ns_fds.push_back(fd.get());
+        if (ns.root) ns_fds.push_back(ns.root.get());
         keep.push_back(channel);
         keep.push_back(fault_trace_fd());
         keep.insert(keep.end(), ns_fds.begin(), ns_fds.end());
@@ -38,6 +39,11 @@ namespace {
         // Nothing of ours enters the container before we are in its cgroup.
         if (!receive_message(channel)) _exit(1);
         join_process_namespaces(ns, ~0);
+        // A container without a mount namespace of its own: its root is
+        // where init chroot'ed, not the namespace's (runc's exec would run
+        // the process in the host's root).
+        if (ns.root && (::fchdir(ns.root.get()) < 0 || ::chroot(".") < 0 || ::chdir("/") < 0))
+            throw_errno("enter the container's root");
         for (int fd : ns_fds) ::close(fd);
         const pid_t pid = ::fork();
         if (pid < 0) {

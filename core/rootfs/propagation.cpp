@@ -4,6 +4,7 @@
 
 #include <map>
 #include <sstream>
+#include <vector>
 
 namespace berth {
 
@@ -54,6 +55,48 @@ std::optional<std::string> shared_mount_point(const std::string& mountinfo, uint
         return std::nullopt;
     }
     return std::nullopt;
+}
+
+namespace {
+
+struct MountLine {
+    uint64_t id = 0, parent = 0;
+    std::string point;
+};
+
+std::vector<MountLine> mount_lines(const std::string& mountinfo) {
+    std::vector<MountLine> out;
+    std::istringstream in(mountinfo);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        MountLine m;
+        std::string dev, root, point;
+        if (ls >> m.id >> m.parent >> dev >> root >> point) {
+            m.point = unescape(point);
+            out.push_back(std::move(m));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<uint64_t> top_mount_at(const std::string& mountinfo, const std::string& point) {
+    const std::vector<MountLine> lines = mount_lines(mountinfo);
+    for (const MountLine& m : lines) {
+        if (m.point != point) continue;
+        bool covered = false;
+        for (const MountLine& o : lines) covered = covered || (o.parent == m.id && o.point == point && o.id != m.id);
+        if (!covered) return m.id;
+    }
+    return std::nullopt;
+}
+
+bool has_mount_id(const std::string& mountinfo, uint64_t mnt_id) {
+    for (const MountLine& m : mount_lines(mountinfo))
+        if (m.id == mnt_id) return true;
+    return false;
 }
 
 }  // namespace berth

@@ -34,4 +34,10 @@ unsigned long namespace_propagation(const std::string& rootfs_propagation);
 // rootfsParentMountPrivate.
 std::optional<std::string> shared_mount_point(const std::string& mountinfo, uint64_t mnt_id);
 
+// The mount on top at mount point `point` in `mountinfo` (the one no other
+// mount at that point sits on), by id; nothing when none is mounted there.
+std::optional<uint64_t> top_mount_at(const std::string& mountinfo, const std::string& point);
+// Whether `mountinfo` lists mount `mnt_id`.
+bool has_mount_id(const std::string& mountinfo, uint64_t mnt_id);
+
 }  // namespace berth

@@ -305,13 +305,20 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
                     const PluginRegistry& plugins, bool userns, const HostMountSources* sources) {
     // An unbindable rootfsPropagation is applied to / after pivot_root
     // (finish_rootfs), and so is shared once more; see namespace_propagation.
-    const unsigned long tree = namespace_propagation(s.linux.rootfs_propagation);
-    if (::mount(nullptr, "/", nullptr, tree, nullptr) < 0)
-        throw_errno("set the mount tree's propagation (linux.rootfsPropagation)", "/");
-    // A shared tree keeps the host's peer groups: the bind below would show
-    // on the host, and pivot_root refuses a shared parent of the new root.
-    if (tree & MS_SHARED) make_parent_mount_private(rootfs);
-    if (::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) throw_errno("bind rootfs", rootfs);
+    // Without a mount namespace of its own the tree is the host's: left as it
+    // is (runc makes the host's whole tree rslave, which would stop every
+    // propagation a systemd host relies on), and create has bound the rootfs
+    // already (bind_rootfs_in_host_namespace).
+    if (s.has_namespace(CLONE_NEWNS)) {
+        const unsigned long tree = namespace_propagation(s.linux.rootfs_propagation);
+        if (::mount(nullptr, "/", nullptr, tree, nullptr) < 0)
+            throw_errno("set the mount tree's propagation (linux.rootfsPropagation)", "/");
+        // A shared tree keeps the host's peer groups: the bind below would show
+        // on the host, and pivot_root refuses a shared parent of the new root.
+        if (tree & MS_SHARED) make_parent_mount_private(rootfs);
+        if (::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+            throw_errno("bind rootfs", rootfs);
+    }
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs", rootfs);
 
@@ -357,9 +364,11 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
     if (has_dev) make_dev_links(root.get(), has_devpts);
 }
 
-void enter_rootfs(const std::string& rootfs, bool no_pivot) {
+void enter_rootfs(const std::string& rootfs, bool no_pivot, bool own_mount_ns) {
     if (::chdir(rootfs.c_str()) < 0) throw_errno("chdir", rootfs);
-    if (no_pivot) {
+    if (!own_mount_ns) {
+        if (::chroot(".") < 0) throw_errno("chroot", rootfs);
+    } else if (no_pivot) {
         // With a shared rootfsPropagation / is the host's peer, and a tree
         // moved onto it would show on the host: / alone is made a slave first.
         if (::mount(nullptr, "/", nullptr, MS_SLAVE, nullptr) < 0) throw_errno("make / a slave before the move", "/");
@@ -381,6 +390,39 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot) {
         if (::umount2(".", MNT_DETACH) < 0) throw_errno("unmount old root", "/");
     }
     if (::chdir("/") < 0) throw_errno("chdir", "/");
+}
+
+uint64_t bind_rootfs_in_host_namespace(const std::string& rootfs) {
+    UniqueFd tree(static_cast<int>(
+        ::syscall(SYS_open_tree, AT_FDCWD, rootfs.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)));
+    if (!tree) throw_errno("bind rootfs (open_tree)", rootfs);
+    struct mount_attr attr = {};
+    attr.propagation = MS_PRIVATE;
+    if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+        throw_errno("bind rootfs (make private)", rootfs);
+    if (::syscall(SYS_move_mount, tree.get(), "", AT_FDCWD, rootfs.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        throw_errno("bind rootfs", rootfs);
+    struct statx stx {};
+    if (::statx(tree.get(), "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID)) {
+        const int err = errno;
+        ::umount2(rootfs.c_str(), MNT_DETACH);
+        throw Error("bind rootfs " + rootfs + ": no mount id: " + errno_text(err), err);
+    }
+    return stx.stx_mnt_id;
+}
+
+void detach_rootfs_bind(const std::string& rootfs, uint64_t mount_id) {
+    // Top down: what is stacked on the bind at the same path was mounted
+    // after it, by the container's init (a mount onto "/").
+    for (int round = 0; round < 64; ++round) {
+        const std::string mountinfo = read_file("/proc/self/mountinfo");
+        if (!has_mount_id(mountinfo, mount_id)) return;
+        const std::optional<uint64_t> top = top_mount_at(mountinfo, rootfs);
+        if (!top) throw Error("detach the rootfs bind: mount " + std::to_string(mount_id) + " is no longer at " + rootfs, EINVAL);
+        if (::umount2(rootfs.c_str(), MNT_DETACH) < 0) throw_errno("detach the rootfs bind", rootfs);
+        if (*top == mount_id) return;
+    }
+    throw Error("detach the rootfs bind: too many mounts stacked at " + rootfs, EBUSY);
 }
 
 void protect_paths(const spec::Spec& s, const std::string& rootfs, int dev_null) {

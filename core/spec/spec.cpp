@@ -676,8 +676,6 @@ void check_consistency(const Spec& s) {
         fail("linux.timeOffsets", "needs a time namespace in linux.namespaces");
     if (const Namespace* t = s.find_namespace(CLONE_NEWTIME); t && !t->path.empty() && !s.linux.time_offsets.empty())
         fail("linux.timeOffsets", "cannot be set when joining a time namespace by path");
-    if (!s.has_namespace(CLONE_NEWNS) && !s.mounts.empty())
-        fail("mounts", "mounts need a new mount namespace in linux.namespaces");
     for (auto& [key, val] : s.linux.sysctl) {
         bool net = key.rfind("net.", 0) == 0;
         bool ipc = key.rfind("kernel.msg", 0) == 0 || key.rfind("kernel.sem", 0) == 0 ||

@@ -531,6 +531,85 @@ TEST_F(Lifecycle, ContainerWithoutProcWaitsForStart) {
     EXPECT_EQ(r.out, "0\nstarted\n");
 }
 
+// The optional fields of "/" in our mountinfo (its propagation).
+std::string root_propagation() {
+    std::istringstream in(read_text("/proc/self/mountinfo"));
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string id, parent, dev, root, point, options, field, out;
+        ls >> id >> parent >> dev >> root >> point >> options;
+        if (point != "/") continue;
+        while (ls >> field && field != "-") out += field + " ";
+        return out;
+    }
+    return "";
+}
+
+// linux.namespaces without "mount" but with mounts: runc and crun make the
+// mounts in the namespace they inherit (the host's) and chroot; berth refused
+// ("mounts need a new mount namespace"). Now it does the same, under a bind
+// of the rootfs onto itself that delete (or a failed create) detaches with
+// everything below it: runc leaves them all on the host. The host's own
+// propagation is left alone (runc makes its whole tree rslave), and exec
+// runs in the container's root (runc's exec would run in the host's).
+TEST_F(Lifecycle, NoMountNamespaceMountsInTheHostsAndCleansUp) {
+    auto b = bundle({"sh", "-c", "cat /marker; grep -c ' /proc ' /proc/self/mountinfo; ls /proc/self/fd >/dev/null && echo proc-ok"});
+    json namespaces = json::array();
+    for (const auto& n : b->config["linux"]["namespaces"])
+        if (n["type"] != "mount") namespaces.push_back(n);
+    b->config["linux"]["namespaces"] = namespaces;
+    b->save();
+    std::ofstream(b->rootfs() + "/marker") << "in the rootfs\n";
+    const std::string before = root_propagation();
+    auto host_mounts_of_rootfs = [&] {
+        return read_text("/proc/self/mountinfo").find(" " + b->rootfs()) != std::string::npos;
+    };
+
+    Result r = run(*b);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "in the rootfs\n1\nproc-ok\n");
+    EXPECT_FALSE(host_mounts_of_rootfs()) << "run deletes: nothing is left mounted";
+    EXPECT_EQ(root_propagation(), before) << "the host's / was changed";
+
+    // Created and running: the mounts are on the host, under the rootfs.
+    b->config["process"]["args"] = {"sleep", "60"};
+    b->save();
+    const std::string c = id("nomntns");
+    ASSERT_EQ(berth({"run", "-d", "--bundle", b->dir(), c}).code, 0);
+    EXPECT_TRUE(host_mounts_of_rootfs());
+    r = berth({"exec", c, "sh", "-c", "cat /marker; pwd"});
+    EXPECT_EQ(r.out, "in the rootfs\n/\n") << r.err;
+    ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
+    EXPECT_FALSE(host_mounts_of_rootfs());
+    EXPECT_EQ(leftovers(root_, c, b->rootfs()), std::vector<std::string>{});
+
+    // create killed once init has made every mount (a test build's crash
+    // point): delete --force finds the bind in state.json and detaches it.
+    const std::string crashed = id("nomntns-crash");
+    r = berth({"create", "--bundle", b->dir(), crashed}, {"BERTH_FAULT_AT=create.init-answered"});
+    if (r.code == 128 + SIGKILL) {
+        EXPECT_TRUE(host_mounts_of_rootfs());
+        ASSERT_EQ(berth({"delete", "--force", crashed}).code, 0);
+        EXPECT_FALSE(host_mounts_of_rootfs());
+        EXPECT_EQ(leftovers(root_, crashed, b->rootfs()), std::vector<std::string>{});
+    } else {
+        ASSERT_EQ(r.code, 0) << "a build without crash points creates it: " << r.err;
+        ASSERT_EQ(berth({"delete", "--force", crashed}).code, 0);
+    }
+
+    // A create that fails in init, after some mounts were made: rolled back.
+    b->config["mounts"].push_back({{"destination", "/bad"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"size=bogus"}}});
+    b->save();
+    const std::string bad = id("nomntns-bad");
+    r = berth({"create", "--bundle", b->dir(), bad});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("/bad"), std::string::npos) << r.err;
+    EXPECT_FALSE(host_mounts_of_rootfs());
+    EXPECT_EQ(leftovers(root_, bad, b->rootfs()), std::vector<std::string>{});
+    EXPECT_EQ(root_propagation(), before);
+}
+
 TEST_F(Lifecycle, TerminalThroughConsoleSocket) {
     auto b = bundle({"sh", "-c", "tty; echo on-the-pty"});
     b->config["process"]["terminal"] = true;

@@ -182,12 +182,6 @@ const BadRow kBadRows[] = {
     {"TrailingDotDot",
      [](json& j) { j["mounts"] = {{{"destination", "/etc/.."}, {"type", "tmpfs"}, {"source", "t"}}}; },
      "mounts[0].destination: \"/etc/..\" must not contain \"..\""},
-    {"MountsWithoutMountNs",
-     [](json& j) {
-         ns(j) = {{{"type", "pid"}}};
-         j["mounts"] = {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}}};
-     },
-     "mounts: mounts need a new mount namespace in linux.namespaces"},
     {"MountOptionsNotStrings",
      [](json& j) { j["mounts"] = {{{"destination", "/t"}, {"type", "tmpfs"}, {"options", {"ro", 1}}}}; },
      "mounts[0].options[1]: must be a string, not a number"},
@@ -448,6 +442,17 @@ TEST(SpecGood, DefaultSpecParses) {
     EXPECT_EQ(s.linux.readonly_paths.size(), 5u);
     EXPECT_NE(s.linux.resources.json.find("devices"), std::string::npos);
     EXPECT_FALSE(s.linux.resources.memory.has_value());
+}
+
+// runc and crun make the mounts in the namespace they inherit; so does
+// berth (under a bind of the rootfs that delete detaches).
+TEST(SpecGood, MountsWithoutAMountNamespace) {
+    json j = base_config();
+    j["linux"]["namespaces"] = {{{"type", "pid"}}};
+    j["mounts"] = {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}}};
+    auto s = parse_spec(j.dump());
+    EXPECT_FALSE(s.has_namespace(CLONE_NEWNS));
+    EXPECT_EQ(s.mounts.size(), 1u);
 }
 
 TEST(SpecGood, RelativeMountDestinationBecomesAbsolute) {
