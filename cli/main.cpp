@@ -121,6 +121,9 @@ const std::vector<OptionSpec> kExecOptions = {
     {"ignore-paused", 0, false, "allow exec in a paused container"},
     {"process-label", 0, true, "SELinux label of the process (refused where SELinux is not enabled)"},
     {"apparmor", 0, true, "AppArmor profile of the process (refused where AppArmor is not enabled)"},
+    {"cgroup", 0, true,
+     "[CONTROLLER[,CONTROLLER]:]PATH: run the process in an existing sub-cgroup of the container's (repeatable); a "
+     "PATH alone applies to every hierarchy, CONTROLLER:PATH to those v1 hierarchies (as runc 1.1)"},
 };
 
 ExecOptions exec_options(const ParsedArgs& a) {
@@ -143,6 +146,7 @@ ExecOptions exec_options(const ParsedArgs& a) {
     o.detach = a.flag("detach");
     o.preserve_fds = preserve_fds(a);
     o.ignore_paused = a.flag("ignore-paused");
+    o.sub_cgroups = a.list("cgroup");
     return o;
 }
 

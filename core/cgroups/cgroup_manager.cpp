@@ -163,6 +163,61 @@ CgroupLayout parse_cgroup_layout(const std::string& mountinfo, const std::string
     return l;
 }
 
+CgroupPaths with_sub_cgroups(const CgroupPaths& paths, const std::vector<std::string>& specs) {
+    CgroupPaths out = paths;
+    if (specs.empty()) return out;
+    std::map<std::string, std::string> sub;  // controller ("" for all) → path
+    for (const std::string& spec : specs) {
+        const std::string flag = "--cgroup \"" + spec + "\": ";
+        const size_t colon = spec.find(':');
+        std::string path = colon == std::string::npos ? spec : spec.substr(colon + 1);
+        while (!path.empty() && path.front() == '/') path.erase(0, 1);
+        while (!path.empty() && path.back() == '/') path.pop_back();
+        if (path.empty()) throw Error(flag + "no sub-cgroup path", EINVAL);
+        for (size_t start = 0; start <= path.size();) {
+            size_t end = path.find('/', start);
+            if (end == std::string::npos) end = path.size();
+            if (path.compare(start, end - start, "..") == 0) throw Error(flag + "the path may not contain \"..\"", EINVAL);
+            start = end + 1;
+        }
+        if (colon == std::string::npos) {
+            if (specs.size() != 1) throw Error(flag + "a path without a controller must be the only --cgroup (as runc)", EINVAL);
+            sub[""] = path;
+            continue;
+        }
+        if (paths.mode == CgroupMode::Unified)
+            throw Error(flag + "cgroup v2 has one hierarchy: give the path alone, without controllers", EINVAL);
+        std::istringstream controllers(spec.substr(0, colon));
+        std::string c;
+        bool any = false;
+        while (std::getline(controllers, c, ',')) {
+            if (c.empty()) continue;
+            any = true;
+            if (!paths.v1.count(c)) throw Error(flag + "the container has no cgroup v1 hierarchy for \"" + c + "\"", EINVAL);
+            if (sub.count(c)) throw Error(flag + "a second path for \"" + c + "\"", EINVAL);
+            sub[c] = path;
+        }
+        if (!any) throw Error(flag + "no controller before the colon", EINVAL);
+    }
+    if (auto all = sub.find(""); all != sub.end()) {
+        if (!out.unified.empty()) out.unified += "/" + all->second;
+        for (auto& [key, dir] : out.v1) dir += "/" + all->second;
+        return out;
+    }
+    // Co-mounted controllers (cpu,cpuacct) share a directory: the process
+    // can be in one cgroup of a hierarchy only, so they move together.
+    std::map<std::string, std::string> by_dir;  // the container's dir → sub path
+    for (const auto& [key, path] : sub) {
+        const std::string& dir = paths.v1.at(key);
+        auto [it, fresh] = by_dir.emplace(dir, path);
+        if (!fresh && it->second != path)
+            throw Error("--cgroup: \"" + key + "\" shares its hierarchy with another controller given another path", EINVAL);
+    }
+    for (auto& [key, dir] : out.v1)
+        if (auto it = by_dir.find(paths.v1.at(key)); it != by_dir.end()) dir += "/" + it->second;
+    return out;
+}
+
 CgroupLayout detect_cgroup_layout() {
     return parse_cgroup_layout(read_file("/proc/self/mountinfo"), read_file("/proc/self/cgroup"));
 }

@@ -56,6 +56,16 @@ struct CgroupLayout {
 };
 
 CgroupLayout parse_cgroup_layout(const std::string& mountinfo, const std::string& proc_self_cgroup);
+
+// `exec --cgroup` (runc 1.1): the container's cgroup with each hierarchy's
+// directory moved to a sub-cgroup of it, from [CONTROLLER[,CONTROLLER]:]PATH
+// specs. A PATH alone (given once, alone) applies to every hierarchy (v2's
+// one, or every v1 one and a hybrid host's cgroup2); CONTROLLER:PATH to the
+// v1 hierarchies named (co-mounted ones move together), and is refused on
+// a v2 host. PATH is relative to the container's cgroup ("/" first is
+// dropped) and may not contain "..". Pure: whether the directories exist is
+// the caller's to check. Throws naming --cgroup.
+CgroupPaths with_sub_cgroups(const CgroupPaths& paths, const std::vector<std::string>& specs);
 CgroupLayout detect_cgroup_layout();
 
 class CgroupManager {

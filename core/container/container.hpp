@@ -66,6 +66,7 @@ struct ExecOptions {
     bool detach = false;
     int preserve_fds = 0;
     bool ignore_paused = false;
+    std::vector<std::string> sub_cgroups;  // --cgroup [CONTROLLER,...:]PATH (with_sub_cgroups)
 };
 
 // Runs a process in the container's namespaces and cgroup (`exec`). Unless

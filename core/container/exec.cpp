@@ -254,7 +254,16 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     plan.keyring = base.no_new_keyring ? "" : st.id;
     plan.preserve_fds = o.preserve_fds;
     check_terminal(plan.proc.terminal, o);
-    const CgroupPaths cgroup = CgroupPaths::from_json(st.cgroup);
+    const CgroupPaths cgroup = with_sub_cgroups(CgroupPaths::from_json(st.cgroup), o.sub_cgroups);
+    // As runc: into a sub-cgroup that exists; berth makes none.
+    if (!o.sub_cgroups.empty()) {
+        std::vector<std::string> dirs;
+        if (!cgroup.unified.empty()) dirs.push_back(cgroup.unified);
+        for (const auto& [key, dir] : cgroup.v1) dirs.push_back(dir);
+        for (const std::string& dir : dirs)
+            if (::access((dir + "/cgroup.procs").c_str(), F_OK) != 0)
+                throw Error("--cgroup: " + dir + " does not exist (the sub-cgroup must exist, as with runc)", ENOENT);
+    }
 
     // --- from here on, the helper guard undoes what we started
     ProcessNamespaces ns = open_process_namespaces(st.pid, st.start_time);

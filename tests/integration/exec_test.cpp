@@ -205,6 +205,84 @@ TEST_F(Exec, CapabilitiesAndNoNewPrivs) {
     EXPECT_NE(text.find("--cap: unknown capability \\\"CAP_NOPE\\\" ignored"), std::string::npos) << text;
 }
 
+// The host's directory of every hierarchy pid is in (/proc/PID/cgroup):
+// cgroup2 at /sys/fs/cgroup (v2) or /sys/fs/cgroup/unified (hybrid), a v1
+// one at /sys/fs/cgroup/<name> (name=systemd at .../systemd).
+std::vector<std::string> all_cgroup_dirs(pid_t pid) {
+    std::vector<std::string> out;
+    std::istringstream in(read_text("/proc/" + std::to_string(pid) + "/cgroup"));
+    std::string line;
+    while (std::getline(in, line)) {
+        size_t a = line.find(':'), b = line.find(':', a + 1);
+        std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (ctrls.empty()) out.push_back((unified_host() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified") + path);
+        else if (ctrls.rfind("name=", 0) == 0) out.push_back("/sys/fs/cgroup/" + ctrls.substr(5) + path);
+        else out.push_back("/sys/fs/cgroup/" + ctrls.substr(0, ctrls.find(',')) + path);
+    }
+    return out;
+}
+
+// runc 1.1's exec --cgroup: PATH alone for every hierarchy, CONTROLLER:PATH
+// for v1 ones; the sub-cgroup must exist. berth had no such flag.
+TEST_F(Exec, IntoASubCgroup) {
+    auto b = bundle();
+    const std::string c = running(*b);
+    const pid_t init = init_pid(c);
+    const std::vector<std::string> dirs = all_cgroup_dirs(init);
+    ASSERT_FALSE(dirs.empty());
+    struct RemoveSubs {
+        std::vector<std::string> made;
+        ~RemoveSubs() {
+            for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
+        }
+    } subs;
+    // Missing: refused naming the flag, nothing started.
+    Result r = berth({"exec", "--cgroup", "sub", c, "true"});
+    EXPECT_EQ(r.code, 255);
+    EXPECT_NE(r.err.find("--cgroup: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("/sub does not exist"), std::string::npos) << r.err;
+    expect_only_init(c);
+    for (const auto& d : dirs) {
+        ASSERT_EQ(::mkdir((d + "/sub").c_str(), 0755), 0) << d;
+        subs.made.push_back(d + "/sub");
+        // A new v1 cpuset takes no task until it has cpus and mems: its
+        // maker's job (runc's exec --cgroup fails the same way).
+        for (const char* f : {"/cpuset.cpus", "/cpuset.mems"})
+            if (exists(d + f)) std::ofstream(d + "/sub" + f) << read_text(d + f);
+    }
+    r = berth({"exec", "--cgroup", "sub", c, "cat", "/proc/self/cgroup"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) {
+        ++n;
+        EXPECT_EQ(line.substr(line.size() - 4), "/sub") << r.out;
+    }
+    EXPECT_EQ(n, static_cast<int>(dirs.size())) << r.out;
+    if (unified_host()) {
+        r = berth({"exec", "--cgroup", "memory:sub", c, "true"});
+        EXPECT_EQ(r.code, 255);
+        EXPECT_NE(r.err.find("cgroup v2 has one hierarchy"), std::string::npos) << r.err;
+    } else {
+        // Only the memory hierarchy moves.
+        const std::string mem = cgroup_dir(init, "memory");
+        ASSERT_EQ(::mkdir((mem + "/m").c_str(), 0755), 0);
+        subs.made.push_back(mem + "/m");
+        r = berth({"exec", "--cgroup", "memory:m", c, "cat", "/proc/self/cgroup"});
+        ASSERT_EQ(r.code, 0) << r.err;
+        std::istringstream v1(r.out);
+        while (std::getline(v1, line)) {
+            const bool memory = line.find(":memory:") != std::string::npos;
+            EXPECT_EQ(line.substr(line.size() - 2) == "/m", memory) << line;
+        }
+        r = berth({"exec", "--cgroup", "nosuch:x", c, "true"});
+        EXPECT_EQ(r.code, 255);
+        EXPECT_NE(r.err.find("the container has no cgroup v1 hierarchy for \"nosuch\""), std::string::npos) << r.err;
+    }
+    expect_only_init(c);
+}
+
 TEST_F(Exec, ProcessFile) {
     auto b = bundle();
     const std::string c = running(*b);

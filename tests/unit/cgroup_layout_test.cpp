@@ -623,3 +623,71 @@ TEST(CgroupPaths, RefuseSharedOnlyForAnExistingLeafWithProcesses) {
     EXPECT_EQ(error_of([&] { berth::CgroupManager::refuse_shared(p); }), "<no error>") << "gone since the plan";
     std::filesystem::remove_all(root);
 }
+
+// exec --cgroup: each hierarchy's directory moved to the sub-cgroup asked for.
+namespace {
+
+berth::CgroupPaths hybrid_paths() {
+    berth::CgroupPaths p;
+    p.mode = berth::CgroupMode::Hybrid;
+    p.unified = "/sys/fs/cgroup/unified/berth/c";
+    p.v1 = {{"cpu", "/sys/fs/cgroup/cpu,cpuacct/berth/c"},
+            {"cpuacct", "/sys/fs/cgroup/cpu,cpuacct/berth/c"},
+            {"memory", "/sys/fs/cgroup/memory/berth/c"},
+            {"name=systemd", "/sys/fs/cgroup/systemd/berth/c"}};
+    return p;
+}
+
+TEST(SubCgroups, Table) {
+    struct Case {
+        berth::CgroupMode mode;
+        std::vector<std::string> specs;
+        std::string unified;
+        std::map<std::string, std::string> v1;  // key → suffix added
+    } cases[] = {
+        {berth::CgroupMode::Hybrid, {}, "", {}},
+        {berth::CgroupMode::Hybrid, {"sub"}, "/sub", {{"cpu", "/sub"}, {"cpuacct", "/sub"}, {"memory", "/sub"}, {"name=systemd", "/sub"}}},
+        {berth::CgroupMode::Hybrid, {"/a/b/"}, "/a/b", {{"cpu", "/a/b"}, {"cpuacct", "/a/b"}, {"memory", "/a/b"}, {"name=systemd", "/a/b"}}},
+        {berth::CgroupMode::Hybrid, {"memory:m"}, "", {{"memory", "/m"}}},
+        // co-mounted: cpu takes cpuacct along
+        {berth::CgroupMode::Hybrid, {"cpu:x", "memory,name=systemd:y"}, "", {{"cpu", "/x"}, {"cpuacct", "/x"}, {"memory", "/y"}, {"name=systemd", "/y"}}},
+        {berth::CgroupMode::Hybrid, {"cpu,cpuacct:x"}, "", {{"cpu", "/x"}, {"cpuacct", "/x"}}},
+        {berth::CgroupMode::Unified, {"sub"}, "/sub", {}},
+    };
+    for (const Case& c : cases) {
+        berth::CgroupPaths in = hybrid_paths();
+        in.mode = c.mode;
+        if (c.mode == berth::CgroupMode::Unified) {
+            in.unified = "/sys/fs/cgroup/berth/c";
+            in.v1.clear();
+        }
+        const berth::CgroupPaths out = berth::with_sub_cgroups(in, c.specs);
+        EXPECT_EQ(out.unified, in.unified + c.unified) << c.specs.size();
+        for (const auto& [key, dir] : in.v1) {
+            auto it = c.v1.find(key);
+            EXPECT_EQ(out.v1.at(key), dir + (it == c.v1.end() ? "" : it->second)) << key;
+        }
+        EXPECT_EQ(out.created, in.created);
+    }
+}
+
+TEST(SubCgroups, ErrorsNameTheFlag) {
+    auto err = [](std::vector<std::string> specs, berth::CgroupMode mode = berth::CgroupMode::Hybrid) {
+        berth::CgroupPaths p = hybrid_paths();
+        p.mode = mode;
+        return berth::test::error_of([&] { berth::with_sub_cgroups(p, specs); });
+    };
+    EXPECT_EQ(err({"../up"}), "--cgroup \"../up\": the path may not contain \"..\"");
+    EXPECT_EQ(err({"a/../../up"}), "--cgroup \"a/../../up\": the path may not contain \"..\"");
+    EXPECT_EQ(err({"/"}), "--cgroup \"/\": no sub-cgroup path");
+    EXPECT_EQ(err({"memory:"}), "--cgroup \"memory:\": no sub-cgroup path");
+    EXPECT_EQ(err({":x"}), "--cgroup \":x\": no controller before the colon");
+    EXPECT_EQ(err({"sub", "memory:m"}), "--cgroup \"sub\": a path without a controller must be the only --cgroup (as runc)");
+    EXPECT_EQ(err({"rdma:x"}), "--cgroup \"rdma:x\": the container has no cgroup v1 hierarchy for \"rdma\"");
+    EXPECT_EQ(err({"memory:a", "memory:b"}), "--cgroup \"memory:b\": a second path for \"memory\"");
+    EXPECT_EQ(err({"cpu:a", "cpuacct:b"}), "--cgroup: \"cpuacct\" shares its hierarchy with another controller given another path");
+    EXPECT_EQ(err({"memory:m"}, berth::CgroupMode::Unified),
+              "--cgroup \"memory:m\": cgroup v2 has one hierarchy: give the path alone, without controllers");
+}
+
+}  // namespace
