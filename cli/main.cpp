@@ -51,6 +51,10 @@ struct Command {
     std::function<int(const RuntimeContext&, const ParsedArgs&)> run;
     // Options end at the first argument; the rest is passed as is (exec's command).
     bool options_first = false;
+    // The man page's EXIT STATUS (nullptr: 0 on success, 1 on an error) and
+    // EXAMPLES (command lines, one a line).
+    const char* exit_status = nullptr;
+    const char* examples = nullptr;
 };
 
 const std::vector<OptionSpec> kGlobalOptions = {
@@ -103,6 +107,10 @@ const std::vector<OptionSpec> kCreateOptions = {
     {"no-new-keyring", 0, false, "keep the caller's session keyring"},
     {"preserve-fds", 0, true, "pass N more fds (3..3+N-1) to the process"},
     {"plugins", 0, true, "NAME,...: the plugins to use (default: those enabled in the plugin config)"},
+    {"no-subreaper", 0, false,
+     "accepted for runc compatibility, no effect: berth never makes itself a subreaper for create or run (run waits "
+     "for init, its own child; a process orphaned in the container goes to its init, or without a pid namespace to "
+     "the host's)"},
 };
 
 const std::vector<OptionSpec> kExecOptions = {
@@ -175,11 +183,11 @@ std::vector<OptionSpec> with(std::vector<OptionSpec> base, std::vector<OptionSpe
 }
 
 void print_table(const std::vector<json>& states) {
-    std::printf("%-12s %-10s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+    std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
     for (const auto& s : states)
-        std::printf("%-12s %-10d %-10s %-40s %-30s %s\n", s["id"].get<std::string>().c_str(), s["pid"].get<int>(),
-                    s["status"].get<std::string>().c_str(), s["bundle"].get<std::string>().c_str(),
-                    s["created"].get<std::string>().c_str(), s["owner"].get<std::string>().c_str());
+        rows.push_back({s["id"].get<std::string>(), std::to_string(s["pid"].get<int>()), s["status"].get<std::string>(),
+                        s["bundle"].get<std::string>(), s["created"].get<std::string>(), s["owner"].get<std::string>()});
+    std::cout << aligned_table(rows);
 }
 
 int plugins_command(const RuntimeContext& ctx, const ParsedArgs& a) {
@@ -259,6 +267,9 @@ int features_command(const RuntimeContext& ctx, const ParsedArgs&) {
     return 0;
 }
 
+void print_help();
+int help_command(const RuntimeContext&, const ParsedArgs& a);
+
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"spec", "", "write a default config.json into the bundle", 0, 0,
@@ -272,24 +283,35 @@ const std::vector<Command>& commands() {
                                                   : spec::default_spec_json(),
                                0644);
              return 0;
-         }},
+         },
+         false,
+         nullptr,
+         "berth spec --bundle /srv/box\nberth spec --rootless"},
         {"create", "<container-id>", "create a container", 1, 1, kCreateOptions,
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              create_container(ctx, create_options(a));
              return 0;
-         }},
+         },
+         false,
+         nullptr,
+         "berth create --bundle /srv/box --pid-file /run/box.pid box\nberth create --bundle /srv/box --console-socket /run/box.sock box"},
         {"start", "<container-id>", "run the user process of a created container", 1, 1, {},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              start_container(ctx, a.positional[0]);
              return 0;
-         }},
+         },
+         false,
+         nullptr,
+         "berth create --bundle /srv/box box && berth start box"},
         {"run", "<container-id>", "create and start a container, and wait for it unless --detach", 1, 1,
          with(kCreateOptions, {{"detach", 'd', false, "do not wait for the container"},
-                               {"keep", 0, false, "not supported"}}),
+                               {"keep", 0, false, "do not delete the container after it exits (it stays, stopped)"}}),
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
-             if (a.flag("keep")) throw Error("run: --keep is not supported");
-             return run_container(ctx, create_options(a), a.flag("detach"));
-         }},
+             return run_container(ctx, create_options(a), a.flag("detach"), a.flag("keep"));
+         },
+         false,
+         "Without --detach, the exit status of the container's process (128+N when a signal N ended it); 0 with --detach; 1 when the container cannot be created or started (nothing is left behind).",
+         "berth run --bundle /srv/box box\nberth run --detach --bundle /srv/box box\nberth run --keep --bundle /srv/box box; berth state box; berth delete box"},
         {"exec", "<container-id> [command [args...]]", "run a process in a container", 1, SIZE_MAX, kExecOptions,
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              try {
@@ -300,25 +322,36 @@ const std::vector<Command>& commands() {
                  return 255;
              }
          },
-         true},
+         true,
+         "Without --detach, the exit status of the process (128+N when a signal N ended it); 0 with --detach; 255 when the process could not be started (the error says why, as runc's \"exec failed\"); 1 for a usage error.",
+         "berth exec box ps\nberth exec -t box sh\nberth exec --user 1000:1000 --env TERM=xterm --cwd /tmp box id\nberth exec --detach --process /srv/process.json box\nberth exec --cgroup sub box sh   # cgroup v2, or every v1 hierarchy\nberth exec --cgroup cpu,cpuacct:sub --cgroup memory:other box sh   # v1"},
         {"state", "<container-id>", "print the container's state as JSON", 1, 1, {},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              std::cout << container_state(ctx, a.positional[0]).dump(2) << "\n";
              return 0;
-         }},
+         },
+         false,
+         nullptr,
+         "berth state box"},
         {"kill", "<container-id> [signal]", "send a signal (default TERM) to the container's init", 1, 2,
          {{"all", 'a', false, "send it to every process of the container"}},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              int sig = parse_signal(a.positional.size() > 1 ? a.positional[1] : "TERM");
              kill_container(ctx, a.positional[0], sig, a.flag("all"));
              return 0;
-         }},
+         },
+         false,
+         nullptr,
+         "berth kill box\nberth kill box KILL\nberth kill --all box 9"},
         {"delete", "<container-id>", "delete a stopped container (--force: any)", 1, 1,
          {{"force", 'f', false, "kill the container first if it is running"}},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              delete_container(ctx, a.positional[0], a.flag("force"));
              return 0;
-         }},
+         },
+         false,
+         nullptr,
+         "berth delete box\nberth delete --force box"},
         {"ps", "<container-id> [ps options]", "list the container's processes (table: through the host's ps, default -ef)", 1,
          SIZE_MAX, {{"format", 'f', true, "table or json"}},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
@@ -335,17 +368,25 @@ const std::vector<Command>& commands() {
              std::cout << filter_ps_output(run_host_ps(ps_args), pids);
              return 0;
          },
-         true},
+         true,
+         nullptr,
+         "berth ps box\nberth ps box -o pid,comm\nberth ps --format json box"},
         {"pause", "<container-id>", "freeze every process of the container", 1, 1, {},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              pause_container(ctx, a.positional[0]);
              return 0;
-         }},
+         },
+         false,
+         nullptr,
+         "berth pause box && berth resume box"},
         {"resume", "<container-id>", "thaw a paused container", 1, 1, {},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              resume_container(ctx, a.positional[0]);
              return 0;
-         }},
+         },
+         false,
+         nullptr,
+         "berth resume box"},
         {"update", "<container-id>", "change the cgroup limits of a container", 1, 1, kUpdateOptions,
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              nlohmann::json patch;
@@ -358,14 +399,26 @@ const std::vector<Command>& commands() {
              }
              update_container(ctx, a.positional[0], patch);
              return 0;
-         }},
+         },
+         false,
+         nullptr,
+         "berth update --memory 256m --pids-limit 100 box\necho '{\"cpu\":{\"quota\":50000,\"period\":100000}}' | berth update --resources - box"},
         {"events", "<container-id>", "display container events (OOM kills) and cgroup stats", 1, 1,
          {{"interval", 0, true, "stats collection interval, e.g. 5s or 500ms (default 5s)"},
           {"stats", 0, false, "display the container's stats once, then exit"}},
-         events_command},
-        {"features", "", "show the runtime's features as JSON (runtime-spec features.md)", 0, 0, {}, features_command},
+         events_command,
+         false,
+         "0 when --stats is given and the stats were printed, or when the container stops; 1 on an error.",
+         "berth events box\nberth events --stats box\nberth events --interval 1s box"},
+        {"features", "", "show the runtime's features as JSON (runtime-spec features.md)", 0, 0, {}, features_command,
+         false,
+         nullptr,
+         "berth features"},
         {"plugins", "list | inspect NAME|FILE", "show the plugins of the plugin config", 1, 2,
-         {{"format", 'f', true, "table or json"}}, plugins_command},
+         {{"format", 'f', true, "table or json"}}, plugins_command,
+         false,
+         nullptr,
+         "berth plugins list\nberth plugins inspect cgroup-memory --format json"},
         {"list", "", "list containers", 0, 0,
          {{"format", 'f', true, "table or json"}, {"quiet", 'q', false, "print only the ids"}},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
@@ -380,7 +433,14 @@ const std::vector<Command>& commands() {
                  print_table(states);
              }
              return 0;
-         }},
+         },
+         false,
+         nullptr,
+         "berth list\nberth list --format json\nberth list -q"},
+        {"help", "[command]", "show berth's help, or a command's", 0, 1, {}, help_command,
+         false,
+         "0; 1 when the command named has no help (no such command).",
+         "berth help\nberth help run"},
     };
     return table;
 }
@@ -399,18 +459,33 @@ void print_command_help(const Command& c) {
     std::printf("  %-28s %s\n\nSee berth --help for the global options.\n", "-h, --help", "show this help");
 }
 
+// `berth help [VERB]`, as runc's: the same text as --help.
+int help_command(const RuntimeContext&, const ParsedArgs& a) {
+    if (a.positional.empty()) {
+        print_help();
+        return 0;
+    }
+    for (const auto& c : commands())
+        if (a.positional[0] == c.name) {
+            print_command_help(c);
+            return 0;
+        }
+    throw Error("help: no such command \"" + a.positional[0] + "\" (see berth help)");
+}
+
 // Hidden: `berth --generate-docs man DIR | bash | json` writes berth.8 and
 // berth-<verb>.8 into DIR, the bash completion or the table itself (for
 // tests) from the command table. Run by `meson install` (install-docs.sh).
 int generate_docs(const std::vector<std::string>& args) {
     std::vector<CommandDoc> docs;
-    for (const auto& c : commands()) docs.push_back({c.name, c.usage, c.summary, c.options});
+    for (const auto& c : commands())
+        docs.push_back({c.name, c.usage, c.summary, c.options, c.exit_status ? c.exit_status : "", c.examples ? c.examples : ""});
     const std::string what = args.size() > 1 ? args[1] : "";
     if (what == "man" && args.size() == 3) {
         write_file_atomic(args[2] + "/berth.8", man_page(docs, kGlobalOptions, BERTH_VERSION), 0644);
         for (const auto& d : docs) write_file_atomic(args[2] + "/berth-" + d.name + ".8", verb_man_page(d, BERTH_VERSION), 0644);
     } else if (what == "bash" && args.size() == 2) {
-        std::cout << bash_completion(docs, kGlobalOptions);
+        std::cout << bash_completion(docs, kGlobalOptions, signal_names());
     } else if (what == "json" && args.size() == 2) {
         json out = json::array();
         for (const auto& d : docs) {
@@ -442,9 +517,10 @@ int main_impl(int argc, char** argv) {
         return 0;
     }
     const bool rootless = rootless::decide(global.get("rootless", "auto"));
+    // Bare berth: the help, as bare runc prints it, and success.
     if (pos >= args.size()) {
         print_help();
-        return 1;
+        return 0;
     }
     const std::string verb = args[pos++];
     const Command* cmd = nullptr;

@@ -87,4 +87,22 @@ std::string run_host_ps(const std::vector<std::string>& args) {
     return out;
 }
 
+std::string aligned_table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<size_t> width;
+    for (const auto& row : rows)
+        for (size_t i = 0; i + 1 < row.size(); ++i) {
+            if (width.size() <= i) width.resize(i + 1, 12);
+            width[i] = std::max(width[i], row[i].size() + 3);
+        }
+    std::string out;
+    for (const auto& row : rows) {
+        for (size_t i = 0; i < row.size(); ++i) {
+            out += row[i];
+            if (i + 1 < row.size()) out.append(width[i] - row[i].size(), ' ');
+        }
+        out += "\n";
+    }
+    return out;
+}
+
 }  // namespace berth::cli

@@ -18,4 +18,9 @@ std::string filter_ps_output(const std::string& output, const std::vector<pid_t>
 // throws with that output when ps fails.
 std::string run_host_ps(const std::vector<std::string>& args);
 
+// Rows as runc's `list` prints them (Go's tabwriter with minwidth 12,
+// padding 3): every column but the last is as wide as its widest cell plus
+// 3, at least 12; the last is not padded. Long ids keep the columns aligned.
+std::string aligned_table(const std::vector<std::vector<std::string>>& rows);
+
 }  // namespace berth::cli

@@ -54,8 +54,10 @@ void resume_container(const RuntimeContext& ctx, const std::string& id);
 void update_container(const RuntimeContext& ctx, const std::string& id, const nlohmann::json& patch);
 
 // create + start; unless detached, waits and returns the exit status
-// (128+N when killed by signal N) and deletes the container.
-int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach);
+// (128+N when killed by signal N) and deletes the container, unless `keep`
+// (run --keep: it stays, stopped, for state, events or delete). A failure to
+// create or start deletes it whatever `keep` says: errors leave nothing.
+int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach, bool keep = false);
 
 struct ExecOptions {
     std::string id;
@@ -75,5 +77,7 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& opts);
 
 // "TERM", "SIGTERM" or "15" → 15; throws naming the signal.
 int parse_signal(const std::string& s);
+// The names parse_signal knows, without "SIG" (HUP, INT, ...), sorted.
+std::vector<std::string> signal_names();
 
 }  // namespace berth

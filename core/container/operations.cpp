@@ -1,6 +1,7 @@
 // start, state, kill, delete, list and run.
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -46,7 +47,7 @@ static void run_hooks_logged(const json& list, const std::string& phase, const C
     }
 }
 
-int parse_signal(const std::string& s) {
+static const std::map<std::string, int>& signal_table() {
     static const std::map<std::string, int> names = {
         {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ILL", SIGILL},     {"TRAP", SIGTRAP},
         {"ABRT", SIGABRT}, {"IOT", SIGIOT},   {"BUS", SIGBUS},   {"FPE", SIGFPE},     {"KILL", SIGKILL},
@@ -56,6 +57,17 @@ int parse_signal(const std::string& s) {
         {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
         {"POLL", SIGPOLL}, {"PWR", SIGPWR},   {"SYS", SIGSYS},
     };
+    return names;
+}
+
+std::vector<std::string> signal_names() {
+    std::vector<std::string> out;
+    for (const auto& [name, number] : signal_table()) out.push_back(name);
+    return out;
+}
+
+int parse_signal(const std::string& s) {
+    const auto& names = signal_table();
     if (!s.empty() && std::all_of(s.begin(), s.end(), ::isdigit)) {
         int n = std::atoi(s.c_str());
         if (n <= 0 || n > SIGRTMAX) throw Error("invalid signal \"" + s + "\"");
@@ -75,6 +87,17 @@ json container_state(const RuntimeContext& ctx, const std::string& id) {
     return oci_state_json(st, status_of(st, c.dir()));
 }
 
+// As runc's list: the user that owns the state dir, by name ("#UID" when
+// the host has none).
+static std::string owner_of(const std::string& dir) {
+    struct stat sb;
+    if (::stat(dir.c_str(), &sb) < 0) return "";
+    struct passwd pw, *found = nullptr;
+    char buf[4096];
+    if (::getpwuid_r(sb.st_uid, &pw, buf, sizeof buf, &found) == 0 && found) return found->pw_name;
+    return "#" + std::to_string(sb.st_uid);
+}
+
 std::vector<json> list_containers(const RuntimeContext& ctx) {
     StateStore store(ctx.root);
     std::vector<json> out;
@@ -83,6 +106,8 @@ std::vector<json> list_containers(const RuntimeContext& ctx) {
             auto c = store.open(id, true);
             if (!c) continue;
             ContainerState st = c->load();
+            // `state` leaves it empty, as runc's does.
+            st.owner = owner_of(c->dir());
             out.push_back(oci_state_json(st, status_of(st, c->dir())));
         } catch (const Error&) {
             // A create that crashed before its first save has no state file.
@@ -320,7 +345,7 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
     fault_point("delete.done");
 }
 
-int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach) {
+int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach, bool keep) {
     // As runc: a console socket is for a caller that takes the pty, which a
     // foreground run does itself.
     if (!detach && !opts.console_socket.empty())
@@ -383,7 +408,7 @@ int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool det
     }
     init_fd.reset();
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    delete_container(ctx, opts.id, true);
+    if (!keep) delete_container(ctx, opts.id, true);
     return code;
 }
 

@@ -438,6 +438,78 @@ TEST_F(CliTest, WarningsReachTheLogOnceInEitherFormat) {
     }
 }
 
+// --- runc 1.1's command line, verb by verb
+
+// run --keep: the container stays, stopped, after its process exits (runc);
+// berth refused the flag. --no-subreaper is accepted (runc's run has it).
+TEST_F(CliTest, RunKeepLeavesTheStoppedContainer) {
+    auto b = bundle({"sh", "-c", "exit 3"});
+    const std::string c = id();
+    Result r = berth({"run", "--keep", "--no-subreaper", "--bundle", b->dir(), c});
+    EXPECT_EQ(r.code, 3) << r.err;
+    r = berth({"state", c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out)["status"], "stopped");
+    ASSERT_EQ(berth({"delete", c}).code, 0);
+    EXPECT_EQ(berth({"state", c}).code, 1);
+    // Without --keep it goes, as before; create takes --no-subreaper too.
+    const std::string d = id();
+    EXPECT_EQ(berth({"run", "--bundle", b->dir(), d}).code, 3);
+    EXPECT_EQ(berth({"state", d}).code, 1);
+    ASSERT_EQ(berth({"create", "--no-subreaper", "--bundle", b->dir(), d}).code, 0);
+    ASSERT_EQ(berth({"delete", "--force", d}).code, 0);
+}
+
+// Bare berth prints the help and exits 0, as bare runc does (berth exited
+// 1); `berth help` and `berth help VERB` print --help's text.
+TEST(CliHelp, BareBerthAndTheHelpVerb) {
+    Result bare = run_berth("/tmp", {});
+    EXPECT_EQ(bare.code, 0) << bare.err;
+    Result top = run_berth("/tmp", {"--help"});
+    EXPECT_EQ(bare.out, top.out);
+    Result help = run_berth("/tmp", {"help"});
+    EXPECT_EQ(help.code, 0);
+    EXPECT_EQ(help.out, top.out);
+    EXPECT_NE(help.out.find("  help "), std::string::npos);
+    for (const char* verb : {"run", "exec", "help"}) {
+        Result a = run_berth("/tmp", {"help", verb});
+        Result b = run_berth("/tmp", {verb, "--help"});
+        EXPECT_EQ(a.code, 0) << verb;
+        EXPECT_EQ(a.out, b.out) << verb;
+    }
+    Result bad = run_berth("/tmp", {"help", "nope"});
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.err.find("help: no such command \"nope\""), std::string::npos) << bad.err;
+}
+
+// list as runc prints it: OWNER is the state dir's owner by name, columns as
+// wide as their longest cell (tabwriter), and `owner` in --format json.
+TEST_F(CliTest, ListShowsTheOwnerAndFitsLongIds) {
+    auto b = bundle({"sleep", "60"});
+    const std::string long_id = id("a-rather-long-container-id-for-the-list-columns");
+    const std::string short_id = id("s");
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), long_id}).code, 0);
+    ASSERT_EQ(berth({"create", "--bundle", b->dir(), short_id}).code, 0);
+    Result r = berth({"list"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto lines = lines_of(r.out);
+    ASSERT_EQ(lines.size(), 3u) << r.out;
+    const size_t pid_col = lines[0].find("PID");
+    EXPECT_EQ(pid_col, long_id.size() + 3) << r.out;
+    const size_t owner_col = lines[0].find("OWNER");
+    for (const auto& l : lines) {
+        EXPECT_EQ(l.find_first_not_of(' ', pid_col), pid_col) << "column PID at " << pid_col << ":\n" << r.out;
+        EXPECT_EQ(l.find_first_not_of(' ', owner_col), owner_col) << r.out;
+    }
+    EXPECT_EQ(fields_of(lines[1]).back(), "root") << r.out;
+    EXPECT_EQ(fields_of(lines[2]).back(), "root") << r.out;
+    r = berth({"list", "--format", "json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const auto& c : json::parse(r.out)) EXPECT_EQ(c["owner"], "root") << c;
+    r = berth({"state", short_id});
+    EXPECT_EQ(json::parse(r.out)["owner"], "") << "runc's state leaves it empty";
+}
+
 // --- --help, man pages and bash completion from the command table
 
 json command_table() {
@@ -488,7 +560,13 @@ TEST(CliDocs, ManPagesForBerthAndEveryVerbAreCleanRoff) {
         EXPECT_EQ(warnings, "") << p;
         std::string text = sh("groff -man -Tascii -P-cbou -rLL=200n " + path + " 2>/dev/null");
         EXPECT_NE(text.find("NAME"), std::string::npos) << p << ": " << text;
+        EXPECT_NE(text.find("EXIT STATUS"), std::string::npos) << p << ": " << text;
+        EXPECT_NE(text.find("EXAMPLES"), std::string::npos) << p << ": " << text;
     }
+    // Each verb's own exit status where it differs, and examples that use it.
+    const std::string exec_page = sh("groff -man -Tascii -P-cbou -rLL=200n " + dir.path() + "/berth-exec.8 2>/dev/null");
+    EXPECT_NE(exec_page.find("255 when the process could not be started"), std::string::npos) << exec_page;
+    EXPECT_NE(exec_page.find("berth exec -t box sh"), std::string::npos) << exec_page;
     const std::string main_page = read_text(dir.path() + "/berth.8");
     for (const auto& c : table) {
         const std::string verb = c["name"];
@@ -541,6 +619,19 @@ TEST_F(CliTest, BashCompletionOffersContainerIdsWhereAVerbTakesOne) {
                   "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _berth; printf \"%s\\n\" \"${COMPREPLY[@]}\"'");
     };
     EXPECT_EQ(complete("kill \"\""), c + "\n");
+    // kill's second argument: the signals parse_signal knows.
+    EXPECT_EQ(complete("kill " + c + " US"), "USR1\nUSR2\n");
+    EXPECT_EQ(complete("kill -a " + c + " SIGKI"), "KILL\n");
+    // Plugin names from `plugins list` of the plugin config given.
+    const std::string config = BERTH_TEST_PLUGIN_CONFIG;
+    auto complete_with = [&](const std::string& words) {
+        return sh("bash -c 'source " + script + "; COMP_WORDS=(" BERTH_BIN " --plugin-config " + config + " " + words +
+                  "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _berth; printf \"%s\\n\" \"${COMPREPLY[@]}\"'");
+    };
+    EXPECT_EQ(complete_with("plugins inspect cgroup-me"), "cgroup-memory\n");
+    EXPECT_EQ(complete_with("plugins \"\""), "list\ninspect\n");
+    EXPECT_EQ(complete_with("run --plugins cgroup-pids,cgroup-me"), "cgroup-pids,cgroup-memory\n");
+    EXPECT_EQ(complete_with("help ex"), "exec\n");
     EXPECT_EQ(complete("state " + c.substr(0, 3)), c + "\n");
     EXPECT_EQ(complete("create \"\""), "\n");  // a new id: nothing to offer
 }

@@ -7,6 +7,23 @@
 namespace berth::cli {
 namespace {
 
+// runc 1.1.5's `list` with a long id and a short one, byte for byte.
+TEST(AlignedTable, AsRuncsList) {
+    const std::string id = "listMe-with-a-rather-long-container-id-0123456789";
+    EXPECT_EQ(aligned_table({{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"},
+                             {id, "4391", "running", "/tmp/parity-exp/b1", "2026-12-07T07:21:53.190490616Z", "root"},
+                             {"x", "4405", "running", "/tmp/parity-exp/b1", "2026-12-07T07:21:53.239657716Z", "root"}}),
+              "ID                                                  PID         STATUS      BUNDLE               CREATED    "
+              "                      OWNER\n"
+              "listMe-with-a-rather-long-container-id-0123456789   4391        running     /tmp/parity-exp/b1   "
+              "2026-12-07T07:21:53.190490616Z   root\n"
+              "x                                                   4405        running     /tmp/parity-exp/b1   "
+              "2026-12-07T07:21:53.239657716Z   root\n");
+    // No rows: the header alone, each column at least 12 wide.
+    EXPECT_EQ(aligned_table({{"ID", "PID", "OWNER"}}), "ID          PID         OWNER\n");
+    EXPECT_EQ(aligned_table({}), "");
+}
+
 TEST(FilterPsOutput, KeepsHeaderAndTheContainersLines) {
     const std::string out =
         "UID          PID    PPID  C STIME TTY          TIME CMD\n"
