@@ -81,12 +81,8 @@ static json to_json(const ContainerState& st) {
     return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"creating", st.creating}, {"own_pid_ns", st.own_pid_ns}, {"bundle", st.bundle},
             {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner},     {"annotations", st.annotations},
             {"cgroup", st.cgroup}, {"startContainer", st.start_container}, {"poststart", st.poststart}, {"poststop", st.poststop},
-<<<<<<< HEAD
             {"resources", st.resources}, {"plugins", st.plugins}, {"netDevices", st.net_devices},
-            {"netNsPath", st.net_ns_path}};
-=======
-            {"resources", st.resources}, {"plugins", st.plugins}, {"host_rootfs_mount", st.host_rootfs_mount}};
->>>>>>> 9ae0d03 (no mount namespace: mounts are made in the inherited (host's) namespace and init chroots, as runc and crun do (was refused); under a private bind of the rootfs that delete, a failed create and delete --force detach; the host's propagation left alone; exec and hooks enter init's root)
+            {"netNsPath", st.net_ns_path}, {"host_rootfs_mount", st.host_rootfs_mount}};
 }
 
 namespace {

@@ -40,19 +40,16 @@ struct ContainerState {
     // and the plugins active at create: update uses exactly those.
     nlohmann::json resources = nlohmann::json::object();
     std::vector<std::string> plugins;
-<<<<<<< HEAD
     // linux.netDevices moved into the container, to move back at delete,
     // and the network namespace's path when it was joined by path ("" when
     // it is init's own).
     std::vector<std::pair<std::string, std::string>> net_devices;  // host name, container name
     std::string net_ns_path;
-=======
     // A container without a mount namespace of its own: the mount id of the
     // bind of the rootfs onto itself that create made in the host's
     // namespace, under which every mount of the container is (delete
     // detaches it). 0 otherwise.
     uint64_t host_rootfs_mount = 0;
->>>>>>> 9ae0d03 (no mount namespace: mounts are made in the inherited (host's) namespace and init chroots, as runc and crun do (was refused); under a private bind of the rootfs that delete, a failed create and delete --force detach; the host's propagation left alone; exec and hooks enter init's root)
 };
 
 // OCI status values, plus "creating" for a create that did not finish;
