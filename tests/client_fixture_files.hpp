@@ -12,10 +12,12 @@
 
 #include <gtest/gtest.h>
 
+#include "source_tree.hpp"
+
 namespace berth::test {
 
 inline const std::filesystem::path& client_fixtures_dir() {
-    static const std::filesystem::path dir = std::filesystem::path(BERTH_SOURCE_ROOT) / "tests" / "fixtures" / "clients";
+    static const std::filesystem::path dir = source_path("tests/fixtures/clients");
     return dir;
 }
 

@@ -2,7 +2,19 @@
 # The whole test suite, as root: unit and integration tests on this host
 # (cgroup v1 on hybrid machines), the cgroup tests again on a pure cgroup v2
 # kernel under qemu, and the out-of-tree plugin SDK example.
+#
+# usage: tests/run.sh [--only REGEX]
+#   --only REGEX  run only the tiers whose name matches REGEX (bash =~), e.g.
+#                 --only 'guest: (cli|probe_fixtures)_test': the others are
+#                 listed as not selected and counted in neither total
 set -uo pipefail
+only=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --only) [ $# -ge 2 ] || { echo "tests/run.sh: --only needs a REGEX" >&2; exit 2; }; only=$2; shift 2 ;;
+        *) echo "tests/run.sh: unknown argument '$1' (usage: tests/run.sh [--only REGEX])" >&2; exit 2 ;;
+    esac
+done
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests || exit 1
 # The test build has crash points (fault_injection_test needs them);
@@ -13,6 +25,7 @@ ninja -C build || exit 1
 
 passed=0 failed=0
 tier() {  # tier NAME COMMAND...
+    if [ -n "$only" ] && ! [[ $1 =~ $only ]]; then echo "=== $1: not selected (--only)"; return; fi
     echo "=== $1"
     local t0=$SECONDS
     if "${@:2}"; then passed=$((passed + 1)); echo "=== $1: PASS ($((SECONDS - t0)) s)"
@@ -54,10 +67,14 @@ sanitized_tests() {
     ninja -C build-asan && meson test -C build-asan --print-errorlogs --timeout-multiplier 3 --no-suite slow
 }
 tier "unit and integration tests under ASan+UBSan" sanitized_tests
-# The guest tiers: one guest boot per test binary, the build tree shared at
-# the same path. A TCG guest keeps one core busy, so they run in two lanes at
-# once (one per core), each lane's log printed when both are done.
+# The guest tiers: one guest boot per test binary. The guest sees the host's /
+# read-only but gets a fresh /tmp and /run, so a checkout there (CI's clone
+# under /tmp) would be missing: the whole checkout, build tree and the source
+# files the tests read (fixtures, cli/install-docs.sh), is shared at the same
+# path. A TCG guest keeps one core busy, so they run in two lanes at once (one
+# per core), each lane's log printed when both are done.
 v2vm=tests/v2vm/run.sh
+share=(--share "$PWD")
 # cpuset update needs two CPUs, the io throttles a loop device, hugetlb
 # enforcement free huge pages.
 controllers_cmd="echo 4 >/proc/sys/vm/nr_hugepages && exec $PWD/build/tests/integration/cgroup_controllers_test --gtest_brief=1"
@@ -66,7 +83,7 @@ controllers_cmd="echo 4 >/proc/sys/vm/nr_hugepages && exec $PWD/build/tests/inte
 # SKIPPED, so the tier also checks that they ran.
 systemd_guest() {  # systemd_guest TEST
     local out
-    out=$("$v2vm" --systemd --share "$PWD/build" --timeout 600 -- "$PWD/build/tests/integration/$1" --gtest_brief=1 2>&1)
+    out=$("$v2vm" --systemd "${share[@]}" --timeout 600 -- "$PWD/build/tests/integration/$1" --gtest_brief=1 2>&1)
     local rc=$?
     echo "$out"
     [ $rc -eq 0 ] || return 1
@@ -74,7 +91,7 @@ systemd_guest() {  # systemd_guest TEST
 }
 guest() {  # guest TEST [RUN.SH OPTION...]: the test binary in a guest
     local t=$1
-    tier "cgroup v2 guest: $t" "$v2vm" --share "$PWD/build" --timeout 900 "${@:2}" -- \
+    tier "cgroup v2 guest: $t" "$v2vm" "${share[@]}" --timeout 900 "${@:2}" -- \
         "$PWD/build/tests/integration/$t" --gtest_brief=1
 }
 # Each lane's sum of test time is about equal (TCG seconds from CI logs).
@@ -83,19 +100,19 @@ guest_lane() {  # guest_lane 1|2
         # Crash at every step (~4 min under TCG). The walk with a nested
         # cgroupsPath makes every directory the default one does and more; the
         # default walk runs on the host.
-        tier "cgroup v2 guest: fault_injection_test" "$v2vm" --share "$PWD/build" --timeout 1200 -- \
+        tier "cgroup v2 guest: fault_injection_test" "$v2vm" "${share[@]}" --timeout 1200 -- \
             "$PWD/build/tests/integration/fault_injection_test" --gtest_brief=1 \
             --gtest_filter=-FaultInjection.EveryStepDefaultConfig
         # Stress, smaller still: a TCG guest runs ~0.5 lifecycles/s.
         tier "cgroup v2 guest: stress_test (12 sequential, 4 x 4 parallel, 6 hammer rounds)" \
-            "$v2vm" --share "$PWD/build" --timeout 600 --env BERTH_STRESS_SEQUENTIAL=12 --env BERTH_STRESS_PER_LOOP=4 \
+            "$v2vm" "${share[@]}" --timeout 600 --env BERTH_STRESS_SEQUENTIAL=12 --env BERTH_STRESS_PER_LOOP=4 \
             --env BERTH_STRESS_ROUNDS=6 -- "$PWD/build/tests/integration/stress_test" --gtest_brief=1
         guest exec_test
         guest probe_fixtures_test
         guest mounts_test
         guest events_test
         tier "cgroup v2 guest, non-root leaf (systemd-like): cgroup_limits_test" \
-            "$v2vm" --share "$PWD/build" --cgroup ci/job.scope --timeout 900 -- \
+            "$v2vm" "${share[@]}" --cgroup ci/job.scope --timeout 900 -- \
             "$PWD/build/tests/integration/cgroup_limits_test" --gtest_brief=1
         # The devices test's allowed device is /dev/loop-control.
         guest cgroup_devices_test --modules loop
@@ -104,7 +121,7 @@ guest_lane() {  # guest_lane 1|2
         guest lsm_test --env BERTH_TEST_REQUIRE_APPARMOR=1
     else
         guest lifecycle_test
-        tier "cgroup v2 guest: cgroup_controllers_test" "$v2vm" --share "$PWD/build" --smp 2 --modules loop \
+        tier "cgroup v2 guest: cgroup_controllers_test" "$v2vm" "${share[@]}" --smp 2 --modules loop \
             --timeout 900 -- sh -c "$controllers_cmd"
         guest cli_test
         tier "cgroup v2 guest under systemd: systemd_driver_test" systemd_guest systemd_driver_test
@@ -156,4 +173,6 @@ tier "plugin SDK example built out of tree" env SDK_EXAMPLE_INSTALL_FROM=build t
 tier "fuzzers (30 s each, ASan+UBSan)" tests/fuzz/run.sh 30
 
 echo "tiers: $passed passed, $failed failed, $SECONDS s"
+# A filter that matched nothing ran nothing: that is not a pass.
+[ "$passed" -gt 0 ] || [ "$failed" -gt 0 ] || { echo "tests/run.sh: no tier matched --only '$only'"; exit 1; }
 [ "$failed" -eq 0 ]

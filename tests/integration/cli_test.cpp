@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../source_tree.hpp"
 #include "harness.hpp"
 
 namespace berth::test {
@@ -639,8 +640,9 @@ TEST_F(CliTest, BashCompletionOffersContainerIdsWhereAVerbTakesOne) {
 TEST(CliDocs, InstallScriptPutsPagesAndCompletionUnderDestdir) {
     TempDir dir;
     int st = -1;
-    std::string out = sh("MESON_INSTALL_DESTDIR_PREFIX=" + dir.path() + "/usr/local " BERTH_SOURCE_ROOT
-                         "/cli/install-docs.sh " BERTH_BIN " share/man share/bash-completion/completions 2>&1",
+    const std::string script = source_path("cli/install-docs.sh").string();
+    std::string out = sh("MESON_INSTALL_DESTDIR_PREFIX=" + dir.path() + "/usr/local " + script + " " BERTH_BIN
+                         " share/man share/bash-completion/completions 2>&1",
                          &st);
     ASSERT_EQ(st, 0) << out;
     EXPECT_TRUE(exists(dir.path() + "/usr/local/share/man/man8/berth.8"));

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../containers_seccomp.hpp"
+#include "../source_tree.hpp"
 
 #include "errors/error.hpp"
 #include "seccomp/seccomp_filter.hpp"
@@ -100,7 +101,7 @@ TEST(ContainersSeccomp, RulesKeepArgsAndErrnoInOciForm) {
 TEST(ContainersSeccomp, DebiansProfileOnRuncSpecValidatesAndBuilds) {
     const std::string profile = "/usr/share/containers/seccomp.json";
     ASSERT_FALSE(read_file(profile).empty()) << profile << ": install containers-common";
-    json cfg = json::parse(read_file(std::string(BERTH_SOURCE_ROOT) + "/tests/fixtures/clients/runc/spec.json"));
+    json cfg = json::parse(read_file(berth::test::source_path("tests/fixtures/clients/runc/spec.json").string()));
     struct utsname u {};
     uname(&u);
     cfg["linux"]["seccomp"] = containers_seccomp_to_oci(json::parse(read_file(profile)),
