@@ -22,8 +22,9 @@ pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-
 # tests/clients/cri_min.proto at run time) with python3-protobuf for the gRPC
 # calls, python3-websocket for the streaming exec and port-forward URLs, and
 # containernetworking-plugins for the pods' network (the CNI bridge,
-# host-local and loopback plugins).
-[ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 systemd dbus clang libclang-rt-14-dev
+# host-local and loopback plugins). clang-format (14, with git-clang-format):
+# scripts/format-check.sh.
+[ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 systemd dbus clang libclang-rt-14-dev clang-format
       podman conmon catatonit containerd docker.io umoci runc crun procps groff-base time apparmor
       python3-grpcio python3-grpc-tools python3-protobuf python3-websocket containernetworking-plugins"
 missing=""

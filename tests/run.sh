@@ -33,6 +33,11 @@ tier() {  # tier NAME COMMAND...
 }
 echo "=== built in $SECONDS s"
 
+# The house style on the lines this change touches (the checkout's branch
+# against main, or main's last commit): seconds, and before the tests, so
+# that a formatting slip is seen before an hour of them.
+tier "format: scripts/format-check.sh (changed lines: clang-format 14, 120 columns)" scripts/format-check.sh
+
 tier "unit and integration tests (meson test)" meson test -C build --print-errorlogs
 # What users install: the README's first command, and the packed code of its
 # release build.

@@ -641,8 +641,8 @@ TEST(CliDocs, InstallScriptPutsPagesAndCompletionUnderDestdir) {
     TempDir dir;
     int st = -1;
     const std::string script = source_path("cli/install-docs.sh").string();
-    std::string out = sh("MESON_INSTALL_DESTDIR_PREFIX=" + dir.path() + "/usr/local " + script + " " BERTH_BIN
-                         " share/man share/bash-completion/completions 2>&1",
+    std::string out = sh("MESON_INSTALL_DESTDIR_PREFIX=" + dir.path() + "/usr/local " + script +
+                             " " BERTH_BIN " share/man share/bash-completion/completions 2>&1",
                          &st);
     ASSERT_EQ(st, 0) << out;
     EXPECT_TRUE(exists(dir.path() + "/usr/local/share/man/man8/berth.8"));
