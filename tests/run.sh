@@ -18,9 +18,10 @@ done
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests || exit 1
 # The test build has crash points (fault_injection_test needs them);
-# scripts/setup.sh's release build does not.
-[ -d build ] || meson setup build -Dfault_injection=true --prefix=/usr/local --sysconfdir=/etc || exit 1
-meson configure build -Dfault_injection=true || exit 1
+# scripts/setup.sh's release build does not. Every build CI makes treats a
+# warning as an error (-Dwerror=true; g++ 12 at warning_level=2, -Wall -Wextra).
+[ -d build ] || meson setup build -Dfault_injection=true -Dwerror=true --prefix=/usr/local --sysconfdir=/etc || exit 1
+meson configure build -Dfault_injection=true -Dwerror=true || exit 1
 ninja -C build || exit 1
 
 passed=0 failed=0
@@ -63,7 +64,7 @@ sanitized_tests() {
     if [ ! -d build-asan ]; then
         # -O1 -g1 (line tables only): half the compile time of -O2 -g under
         # the sanitizers, and reports still name file and line.
-        meson setup build-asan --prefix=/usr/local --sysconfdir=/etc -Dfault_injection=true \
+        meson setup build-asan --prefix=/usr/local --sysconfdir=/etc -Dfault_injection=true -Dwerror=true \
             -Db_sanitize=address,undefined -Doptimization=1 \
             -Dcpp_args='-fno-sanitize-recover=undefined -g1' -Dc_args=-g1 || return 1
     fi

@@ -16,8 +16,9 @@ build=build-fuzz
 work=$build/fuzz-work
 
 if [ ! -f "$build/build.ninja" ]; then
-    CC=clang CXX=clang++ meson setup "$build" -Dfuzzing=true -Db_lundef=false || exit 1
+    CC=clang CXX=clang++ meson setup "$build" -Dfuzzing=true -Db_lundef=false -Dwerror=true || exit 1
 fi
+meson configure "$build" -Dwerror=true || exit 1
 ninja -C "$build" fuzzers || exit 1
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
