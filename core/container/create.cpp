@@ -316,7 +316,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
             throw Error("--systemd-cgroup: berth's systemd driver needs cgroup v2 alone (unified); this host's cgroups are " +
                         to_string(cgroups.layout().mode));
         unit = systemd::parse_cgroups_path(s.linux.cgroups_path, opts.id);
-        unit_properties = systemd::resource_properties(s.linux.resources, systemd::shares_to_weight_dlopen);
+        unit_properties = systemd::resource_properties(plugins.cgroup_subsystems(), s.linux.resources);
     }
     if (ctx.rootless && ::geteuid() != 0 && !s.has_namespace(CLONE_NEWUSER))
         throw Error("linux.namespaces: a rootless container needs a user namespace (berth runs as uid " +

@@ -245,7 +245,7 @@ void update_container(const RuntimeContext& ctx, const std::string& id, const js
     try {
         if (!paths.systemd_unit.empty())
             systemd::SystemdScope::set_properties(paths.systemd_unit,
-                                                  systemd::resource_properties(next, systemd::shares_to_weight_dlopen));
+                                                  systemd::resource_properties(plugins.cgroup_subsystems(), next));
         cgroups.update(paths, next);
     } catch (const Error&) {
         // The kernel may refuse a value validate could not judge (a memory
@@ -253,8 +253,8 @@ void update_container(const RuntimeContext& ctx, const std::string& id, const js
         try {
             const Resources previous = spec::parse_resources_json(st.resources);
             if (!paths.systemd_unit.empty())
-                systemd::SystemdScope::set_properties(paths.systemd_unit,
-                                                      systemd::resource_properties(previous, systemd::shares_to_weight_dlopen));
+                systemd::SystemdScope::set_properties(
+                    paths.systemd_unit, systemd::resource_properties(plugins.cgroup_subsystems(), previous));
             cgroups.update(paths, previous);
         } catch (const Error& again) {
             log_warning(std::string("update: restoring the previous limits: ") + again.what());

@@ -8,41 +8,9 @@
 namespace berth {
 namespace {
 
-// linux.resources field -> the controllers that may serve it (v2 and v1
-// names). A field present with any non-empty value asks for them: the
-// plugins' wants() decide the rest, and loading one too many is harmless.
-struct FieldControllers {
-    const char* field;
-    std::initializer_list<const char*> controllers;
-};
-const FieldControllers kFields[] = {
-    {"memory", {"memory"}},
-    {"cpu", {"cpu", "cpuset", "cpuacct"}},
-    {"pids", {"pids"}},
-    {"devices", {"devices"}},
-    {"blockIO", {"io", "blkio"}},
-    {"hugepageLimits", {"hugetlb"}},
-    {"network", {"net_cls", "net_prio"}},
-    {"rdma", {"rdma"}},
-};
-
-// Controllers reached only through `unified` (no structured field).
-const char* const kUnifiedOnly[] = {"misc"};
-
-bool empty_value(const nlohmann::json& v) {
-    return v.is_null() || ((v.is_object() || v.is_array()) && v.empty());
-}
+bool empty_value(const nlohmann::json& v) { return v.is_null() || ((v.is_object() || v.is_array()) && v.empty()); }
 
 }  // namespace
-
-bool demand_knows_controller(const std::string& controller) {
-    for (const auto& f : kFields)
-        for (const char* c : f.controllers)
-            if (controller == c) return true;
-    for (const char* c : kUnifiedOnly)
-        if (controller == c) return true;
-    return false;
-}
 
 PluginDemand plugin_demand(const std::string& resources_json, bool has_mounts) {
     PluginDemand d;
@@ -57,9 +25,8 @@ PluginDemand plugin_demand(const std::string& resources_json, bool has_mounts) {
     for (const auto& [key, value] : r.items()) {
         if (empty_value(value)) continue;
         if (key == "unified" && value.is_object()) {
-            // Each key names its controller ("memory.high" → memory); the
-            // runtime's own cgroup.* files need no plugin. A key the manager
-            // refuses loads everything, so that validation explains it.
+            // The runtime's own cgroup.* files need no plugin. A key the
+            // manager refuses loads everything, so that validation explains it.
             for (const auto& [file, v] : value.items()) {
                 try {
                     if (std::string c = unified_key_controller(file); c != "cgroup") d.controllers.insert(std::move(c));
@@ -69,15 +36,41 @@ PluginDemand plugin_demand(const std::string& resources_json, bool has_mounts) {
             }
             continue;
         }
-        bool known = false;
-        for (const auto& f : kFields) {
-            if (key != f.field) continue;
-            known = true;
-            for (const char* c : f.controllers) d.controllers.insert(c);
+        if (!value.is_object()) {
+            d.fields.insert(key);
+            continue;
         }
-        if (!known) d.everything = true;  // a field newer than berth
+        for (const auto& [member, v] : value.items())
+            if (!v.is_null()) d.fields.insert(key + "." + member);
     }
     return d;
+}
+
+bool field_serves(const std::string& declared, const std::string& demanded) {
+    auto inside = [](const std::string& inner, const std::string& outer) {
+        return inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 && inner[outer.size()] == '.';
+    };
+    return declared == demanded || inside(demanded, declared) || inside(declared, demanded);
+}
+
+bool demand_needs(const PluginDemand& demand, const std::vector<std::string>* declared, const std::string& controller,
+                  const std::string& v1_controller) {
+    if (demand.everything || !declared) return true;
+    if (demand.controllers.count(controller) || demand.controllers.count(v1_controller)) return true;
+    for (const std::string& d : *declared)
+        for (const std::string& f : demand.fields)
+            if (field_serves(d, f)) return true;
+    return false;
+}
+
+std::set<std::string> unserved_fields(const PluginDemand& demand, const std::set<std::string>& declared) {
+    std::set<std::string> out;
+    for (const std::string& f : demand.fields) {
+        bool served = false;
+        for (const std::string& d : declared) served = served || field_serves(d, f);
+        if (!served) out.insert(f);
+    }
+    return out;
 }
 
 }  // namespace berth

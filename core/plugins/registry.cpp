@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "errors/error.hpp"
@@ -172,16 +173,84 @@ nlohmann::json file_identity(const std::string& file, const PluginEntry& e) {
             {"name", e.name}, {"settings", settings}};
 }
 
+// The resource fields a record's subsystem declared; null when it declared
+// none (a plugin older than ABI 1.2, or one that serves any resources).
+std::optional<std::vector<std::string>> recorded_fields(const nlohmann::json& rec) {
+    const auto it = rec.find("fields");
+    if (it == rec.end() || !it->is_array()) return std::nullopt;
+    std::vector<std::string> out;
+    for (const auto& f : *it)
+        if (f.is_string()) out.push_back(f.get<std::string>());
+    return out;
+}
+
 // Does a container with this demand need the plugin of this record?
 bool needed(const nlohmann::json& rec, const PluginDemand& demand) {
     const auto kinds = rec.value("kinds", 0u);
     if ((kinds & kMountHandler) && demand.mounts) return true;
     if (kinds & kCgroupSubsystem) {
-        const std::string c = rec.value("controller", ""), v1 = rec.value("v1_controller", "");
-        if (!demand_knows_controller(c) && !demand_knows_controller(v1)) return true;
-        if (demand.wants_controller(c) || demand.wants_controller(v1)) return true;
+        const auto fields = recorded_fields(rec);
+        if (demand_needs(demand, fields ? &*fields : nullptr, rec.value("controller", ""),
+                         rec.value("v1_controller", "")))
+            return true;
     }
     return (kinds & (kCgroupSubsystem | kMountHandler)) == 0;
+}
+
+// A subsystem's resource_fields() as a list (null: it declared none).
+nlohmann::json declared_fields(const CgroupSubsystem& s) {
+    const char* const* fields = s.resource_fields();
+    if (!fields) return nullptr;
+    nlohmann::json out = nlohmann::json::array();
+    for (; *fields; ++fields) out.push_back(*fields);
+    return out;
+}
+
+// A plugin built against ABI 1.0 or 1.1 has no vtable slots for the methods
+// 1.2 added: its objects are wrapped, so that the rest of berth calls every
+// method of the current interface and gets the old behaviour for the new
+// ones (any resources; no unit properties; no option list).
+class OlderAbiSubsystem final : public CgroupSubsystem {
+public:
+    OlderAbiSubsystem(std::string plugin, PluginObject<CgroupSubsystem> inner)
+        : plugin_(std::move(plugin)), inner_(std::move(inner)) {}
+    const char* controller() const noexcept override { return inner_->controller(); }
+    const char* v1_controller() const noexcept override { return inner_->v1_controller(); }
+    bool wants(const Resources& r) const noexcept override { return inner_->wants(r); }
+    Status validate(const Resources& r) const noexcept override { return inner_->validate(r); }
+    Status apply_v2(const CgroupDir& d, const Resources& r) noexcept override { return inner_->apply_v2(d, r); }
+    Status apply_v1(const CgroupDir& d, const Resources& r) noexcept override { return inner_->apply_v1(d, r); }
+    Status stats(const CgroupDir& d, bool v2, CgroupStats* out) const noexcept override {
+        return inner_->stats(d, v2, out);
+    }
+    Status unit_properties(const Resources& r, UnitProperties*) const noexcept override {
+        // Not silently: its values reach the unit's cgroup as files only.
+        if (inner_->wants(r))
+            log_warning("plugin \"" + plugin_ +
+                        "\" (built against plugin ABI 1.1 or older) gives systemd no unit "
+                        "properties: its values are only written as files, which a systemd daemon-reload may reset");
+        return Status::Ok();
+    }
+
+private:
+    std::string plugin_;
+    PluginObject<CgroupSubsystem> inner_;
+};
+
+class OlderAbiHandler final : public MountHandler {
+public:
+    explicit OlderAbiHandler(PluginObject<MountHandler> inner) : inner_(std::move(inner)) {}
+    std::vector<std::string> types() const noexcept override { return inner_->types(); }
+    Status validate(const MountRequest& req) const noexcept override { return inner_->validate(req); }
+    Status mount(const MountRequest& req) noexcept override { return inner_->mount(req); }
+
+private:
+    PluginObject<MountHandler> inner_;
+};
+
+template <typename T>
+void destroy_host_object(T* object) {
+    delete object;
 }
 
 // Stands in for an active subsystem plugin that this container does not
@@ -200,8 +269,6 @@ public:
 private:
     std::string controller_, v1_;
 };
-
-void destroy_inert(CgroupSubsystem* s) { delete s; }
 
 }  // namespace
 
@@ -244,6 +311,17 @@ LoadedPlugin open_plugin(const std::string& path, const std::vector<uid_t>& owne
                     " is not supported by berth ABI " + std::to_string(BERTH_ABI_MAJOR) + "." +
                     std::to_string(BERTH_ABI_MINOR));
     if (p.name.empty()) throw Error("plugin " + p.path + ": descriptor has no name");
+    // std::string, vector and map cross the boundary by reference: a plugin
+    // compiled against another standard library, string ABI or debug mode
+    // would pass the version check and then misread every one of them.
+    if (d.abi_minor >= 2) {
+        const std::string tag = d.cxx_abi ? d.cxx_abi : "";
+        if (tag != BERTH_CXX_ABI_TAG)
+            throw Error(who + ": built for the C++ ABI \"" + tag +
+                        "\", berth for \"" BERTH_CXX_ABI_TAG
+                        "\" (the standard library, its string ABI and debug mode must match: "
+                        "docs/plugin-abi.md)");
+    }
     if ((d.kinds & kCgroupSubsystem) && (!d.create_cgroup_subsystem || !d.destroy_cgroup_subsystem))
         throw Error(who + ": a cgroup subsystem plugin needs create_cgroup_subsystem and destroy_cgroup_subsystem");
     if ((d.kinds & kMountHandler) && (!d.create_mount_handler || !d.destroy_mount_handler))
@@ -275,9 +353,36 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         for (const PluginEntry& e : cfg.plugins) known |= e.name == name;
         if (!known) throw Error("--plugins: unknown plugin \"" + name + "\" (not in " + cfg.source + ")");
     }
+    auto selected = [&](const PluginEntry& e) {
+        return only.empty() ? e.enabled : std::find(only.begin(), only.end(), e.name) != only.end();
+    };
+    // A demanded field that no recorded plugin declares may be served by one
+    // berth has not recorded yet: every plugin is loaded then, as for
+    // resources that do not parse. (The loop below reports a plugin file
+    // that cannot be checked.)
+    PluginDemand load_all;
+    const PluginDemand* demand = options.demand;
+    if (demand && !demand->everything) {
+        std::set<std::string> declared;
+        for (const PluginEntry& e : cfg.plugins) {
+            if (!selected(e)) continue;
+            try {
+                const std::string real = check_trusted_path(resolve_plugin_file(e, dirs));
+                if (const nlohmann::json* rec = index.find(real, file_identity(real, e)))
+                    if (auto fields = recorded_fields(*rec)) declared.insert(fields->begin(), fields->end());
+            } catch (const Error&) {
+            }
+        }
+        if (const auto missing = unserved_fields(*demand, declared); !missing.empty()) {
+            log_debug("plugins: no recorded plugin declares linux.resources." + *missing.begin() +
+                      ": every plugin is loaded");
+            load_all = *demand;
+            load_all.everything = true;
+            demand = &load_all;
+        }
+    }
     for (const PluginEntry& e : cfg.plugins) {
-        const bool selected = only.empty() ? e.enabled : std::find(only.begin(), only.end(), e.name) != only.end();
-        if (!selected) continue;
+        if (!selected(e)) continue;
         const auto started = std::chrono::steady_clock::now();
         for (const LoadedPlugin& loaded : reg.plugins_)
             if (loaded.name == e.name) throw Error(cfg.source + ": duplicate plugin \"" + e.name + "\"");
@@ -288,10 +393,11 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
             // file stops create whether or not this container needs it.
             const std::string real = check_trusted_path(file, cfg.trusted_owners);
             identity = file_identity(real, e);
-            if (const nlohmann::json* rec = index.find(real, identity); rec && !needed(*rec, *options.demand)) {
+            if (const nlohmann::json* rec = index.find(real, identity); rec && !needed(*rec, *demand)) {
                 if (rec->value("kinds", 0u) & kCgroupSubsystem)
-                    add_subsystem(e.name, new InertSubsystem(rec->value("controller", ""), rec->value("v1_controller", "")),
-                                  &destroy_inert, nullptr);
+                    add_subsystem(e.name,
+                                  new InertSubsystem(rec->value("controller", ""), rec->value("v1_controller", "")),
+                                  &destroy_host_object<CgroupSubsystem>, nullptr);
                 log_debug("plugin \"" + e.name + "\" not loaded: this container does not need it");
                 LoadedPlugin skipped;
                 skipped.name = e.name;
@@ -315,15 +421,31 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         if (d.kinds & kCgroupSubsystem) {
             CgroupSubsystem* s = d.create_cgroup_subsystem();
             if (!s) throw Error("plugin \"" + e.name + "\": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
-            add_subsystem(e.name, s, d.destroy_cgroup_subsystem, p.library);
+            if (d.abi_minor >= 2) {
+                add_subsystem(e.name, s, d.destroy_cgroup_subsystem, p.library);
+            } else {
+                PluginObject<CgroupSubsystem> inner(s, d.destroy_cgroup_subsystem, p.library);
+                s = new OlderAbiSubsystem(e.name, std::move(inner));
+                add_subsystem(e.name, s, &destroy_host_object<CgroupSubsystem>, nullptr);
+            }
+            if (!*s->controller()) throw Error("plugin \"" + e.name + "\": its subsystem names no controller");
             record["controller"] = s->controller();
             record["v1_controller"] = s->v1_controller();
+            record["fields"] = declared_fields(*s);
         }
         if (d.kinds & kMountHandler) {
             MountHandler* h = d.create_mount_handler();
             if (!h) throw Error("plugin \"" + e.name + "\": create_mount_handler returned null (its constructor failed or memory ran out)");
-            reg.handlers_.emplace_back(h, d.destroy_mount_handler, p.library);
-            for (const std::string& t : h->types()) {
+            if (d.abi_minor >= 2) {
+                reg.handlers_.emplace_back(h, d.destroy_mount_handler, p.library);
+            } else {
+                PluginObject<MountHandler> inner(h, d.destroy_mount_handler, p.library);
+                h = new OlderAbiHandler(std::move(inner));
+                reg.handlers_.emplace_back(h, &destroy_host_object<MountHandler>, nullptr);
+            }
+            const std::vector<std::string> types = h->types();
+            if (types.empty()) throw Error("plugin \"" + e.name + "\": its mount handler serves no mount type");
+            for (const std::string& t : types) {
                 if (reg.by_type_.count(t)) throw Error("plugin \"" + e.name + "\": mount type \"" + t + "\" is already handled by another plugin");
                 reg.by_type_[t] = h;
                 reg.minor_by_type_[t] = d.abi_minor;

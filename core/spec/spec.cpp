@@ -433,6 +433,10 @@ Resources parse_resources(const Field& r) {
         if (auto f = p->get("limit")) pids.limit = f->i64();
         out.pids = pids;
     }
+    // For the plugins (ABI 1.2); a malformed entry is the manager's to name.
+    if (auto u = r.v->find("unified"); u != r.v->end() && u->is_object())
+        for (const auto& [key, value] : u->items())
+            if (value.is_string()) out.unified[key] = value.get<std::string>();
     return out;
 }
 

@@ -1,6 +1,8 @@
-// The mount-ramfs plugin: a berth::MountHandler for OCI mounts of type
-// "ramfs", and the descriptor BERTH_MOUNT_PLUGIN builds from it. The whole
-// plugin is this file and the pure option parsing in ramfs_options.cpp.
+// The mount-ramfs plugin: a mount handler for OCI mounts of type "ramfs", and
+// the descriptor BERTH_MOUNT_PLUGIN builds from it. The whole plugin is this
+// file and the pure option parsing in ramfs_options.cpp. The class is plain:
+// the macro makes it a berth::MountHandler whose methods turn an exception
+// into a Status naming the plugin.
 #include <sys/mount.h>
 
 #include <cerrno>
@@ -9,13 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "berth/guarded.hpp"
 #include "berth/plugin_export.hpp"
 #include "ramfs_options.hpp"
 
 namespace berth_example::ramfs {
 
-class RamfsHandler final : public berth::MountHandler {
+class RamfsHandler {
 public:
     // plugins.yaml `settings:`, read once by the SDK before the handler is
     // made; keys not read here are refused, naming them.
@@ -28,30 +29,27 @@ public:
 
     explicit RamfsHandler(const Settings& s) : settings_(s) {}
 
-    std::vector<std::string> types() const override { return {"ramfs"}; }
+    std::vector<std::string> types() const { return {"ramfs"}; }
+    std::vector<std::string> options() const { return {"ro", "nosuid", "nodev", "noexec", "mode"}; }
 
     // Called before anything is created: bad options leave nothing behind.
-    berth::Status validate(const berth::MountRequest& req) const noexcept override {
-        return berth::guarded("mount-ramfs", [&] {
-            RamfsOptions o;
-            return parse_ramfs_options(req.options, req.destination, settings_.mode, settings_.secure, &o);
-        });
+    berth::Status validate(const berth::MountRequest& req) const {
+        RamfsOptions o;
+        return parse_ramfs_options(req.options, req.destination, settings_.mode, settings_.secure, &o);
     }
 
     // req.target is /proc/self/fd/N, the destination the host resolved and
     // opened inside the rootfs; mount(2) follows it onto that directory.
-    berth::Status mount(const berth::MountRequest& req) noexcept override {
-        return berth::guarded("mount-ramfs", [&] {
-            RamfsOptions o;
-            if (berth::Status s = parse_ramfs_options(req.options, req.destination, settings_.mode, settings_.secure, &o);
-                !s.ok())
-                return s;
-            char data[32];
-            std::snprintf(data, sizeof data, "mode=%04o", o.mode);
-            if (::mount("ramfs", req.target.c_str(), "ramfs", o.flags, data) < 0)
-                return berth::Status::Error(errno, "mount ramfs on " + req.destination + ": " + std::strerror(errno));
-            return berth::Status::Ok();
-        });
+    berth::Status mount(const berth::MountRequest& req) {
+        RamfsOptions o;
+        if (berth::Status s = parse_ramfs_options(req.options, req.destination, settings_.mode, settings_.secure, &o);
+            !s.ok())
+            return s;
+        char data[32];
+        std::snprintf(data, sizeof data, "mode=%04o", o.mode);
+        if (::mount("ramfs", req.target.c_str(), "ramfs", o.flags, data) < 0)
+            return berth::Status::Error(errno, "mount ramfs on " + req.destination + ": " + std::strerror(errno));
+        return berth::Status::Ok();
     }
 
 private:

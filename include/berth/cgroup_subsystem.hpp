@@ -14,6 +14,7 @@
 #include "berth/cgroup_dir.hpp"
 #include "berth/resources.hpp"
 #include "berth/status.hpp"
+#include "berth/unit_properties.hpp"
 
 namespace berth {
 
@@ -48,6 +49,26 @@ public:
 
     // Current usage, read from the same directory.
     virtual Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept = 0;
+
+    // ABI 1.2 (called only on plugins built against 1.2 or newer):
+
+    // The linux.resources fields this controller serves, as a null-terminated
+    // static array of names: a top-level field ("memory", "blockIO") or one
+    // member of it ("cpu.cpus"). `unified` keys need no entry: they name their
+    // controller. create loads a plugin only when the config sets one of its
+    // fields or a unified key of its controller; null (the default) means
+    // "any resources": the plugin is always loaded.
+    virtual const char* const* resource_fields() const noexcept { return nullptr; }
+
+    // Appends the systemd unit properties for `r` (the structured fields and
+    // this controller's `unified` keys), for the systemd cgroup driver. The
+    // default appends none: the files apply_v2 writes are then the only
+    // record of the values. Called after validate().
+    virtual Status unit_properties(const Resources& r, UnitProperties* out) const noexcept {
+        (void)r;
+        (void)out;
+        return Status::Ok();
+    }
 };
 
 }  // namespace berth

@@ -31,7 +31,9 @@ public:
     virtual ~MountHandler() = default;
 
     // The mount types this handler serves, e.g. {"proc"} or {"bind", "rbind"}.
-    virtual std::vector<std::string> types() const = 0;
+    // noexcept since ABI 1.2, like every other method: an empty list (what
+    // a handler returns when it cannot build one) is refused by the host.
+    virtual std::vector<std::string> types() const noexcept = 0;
 
     // Checks options without touching the system; called before create. A
     // message about one option starts "options[K]: " (K its index in
@@ -40,6 +42,11 @@ public:
     virtual Status validate(const MountRequest& req) const noexcept = 0;
 
     virtual Status mount(const MountRequest& req) noexcept = 0;
+
+    // ABI 1.2 (called only on plugins built against 1.2 or newer): the mount
+    // options this handler knows (`berth features` lists them: the runtime
+    // knows none itself). Empty (the default): the handler does not say.
+    virtual std::vector<std::string> options() const noexcept { return {}; }
 };
 
 }  // namespace berth

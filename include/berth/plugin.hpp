@@ -2,7 +2,7 @@
 // do not write one by hand: BERTH_CGROUP_PLUGIN / BERTH_MOUNT_PLUGIN
 // (plugin_export.hpp) build it from a class. By hand:
 //
-//   static berth::PluginDescriptor descriptor = { BERTH_PLUGIN_ABI, "cgroup-example", ... };
+//   static berth::PluginDescriptor descriptor = { BERTH_PLUGIN_ABI, "cgroup-example", ..., BERTH_CXX_ABI_TAG };
 //   BERTH_PLUGIN(descriptor)
 //
 // The ABI version comes first so that a host can read it from a plugin of any
@@ -47,6 +47,12 @@ struct PluginDescriptor {
     void (*destroy_cgroup_subsystem)(CgroupSubsystem*);
     MountHandler* (*create_mount_handler)();
     void (*destroy_mount_handler)(MountHandler*);
+
+    // ABI 1.2: BERTH_CXX_ABI_TAG as the plugin was compiled (abi.hpp). The
+    // host refuses a plugin whose tag is not its own, before it calls any
+    // function of the plugin; it reads this field only from plugins whose
+    // abi_minor is 2 or more.
+    const char* cxx_abi;
 };
 
 }  // namespace berth

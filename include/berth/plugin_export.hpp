@@ -1,43 +1,212 @@
-// Builds and exports a plugin's descriptor from one class:
+// Builds and exports a plugin's descriptor from one plain class:
 //
-//   class PidsSubsystem final : public berth::CgroupSubsystem { ... };
-//   BERTH_CGROUP_PLUGIN(PidsSubsystem, "cgroup-pids", "0.1.0", "Apache-2.0", "Limits the number of tasks ...")
+//   class Pids {
+//   public:
+//       const char* controller() const { return "pids"; }
+//       bool wants(const berth::Resources& r) const { ... }
+//       berth::Status validate(const berth::Resources& r) const { ... }
+//       berth::Status apply_v2(const berth::CgroupDir& dir, const berth::Resources& r) { ... }
+//       berth::Status stats(const berth::CgroupDir& dir, bool unified, berth::CgroupStats* out) const { ... }
+//   };
+//   BERTH_CGROUP_PLUGIN(Pids, "cgroup-pids", "0.1.0", "Apache-2.0", "Limits the number of tasks ...")
 //
-// (BERTH_MOUNT_PLUGIN likewise for a berth::MountHandler). Written once, at
-// global scope, in one source file of the plugin. It emits:
+// (BERTH_MOUNT_PLUGIN likewise for a mount handler: types(), validate(req),
+// mount(req), optionally options()). Written once, at global scope, in one
+// source file of the plugin. The class's methods need not be noexcept and may
+// throw: the macro wraps the class in an adapter that implements the ABI's
+// interface (berth::CgroupSubsystem or berth::MountHandler) and runs every
+// call under berth::guarded with the plugin's name, so an exception becomes a
+// Status (ENOMEM for bad_alloc, EIO otherwise) that names the plugin.
 //
-// * the descriptor, versioned with BERTH_PLUGIN_ABI, exported with
-//   BERTH_PLUGIN: the only visible symbol under -fvisibility=hidden;
+// Optional members of a cgroup class, each detected at compile time:
+//  * v1_controller(): the v1 hierarchy's name where it differs ("blkio");
+//  * apply_v1(dir, r): without one, apply_v2 serves v1 too, for a controller
+//    whose files have the same names and syntax on both (pids);
+//  * resource_fields(): the linux.resources fields it serves, a
+//    null-terminated static array (cgroup_subsystem.hpp); without one the
+//    plugin is loaded for every container;
+//  * unit_properties(r, out): the systemd unit properties for the driver.
+// A class that already derives from the interface (methods noexcept) works
+// too. The adapter is what the host sees; where a method has no answer (an
+// exception from wants() or types()), it gives the one that makes the host
+// ask again or refuse, never a silent "nothing": wants() is true, so that
+// validate() reports; types() is empty, which the host refuses.
+//
+// It also emits:
+// * the descriptor, versioned with BERTH_PLUGIN_ABI and tagged with
+//   BERTH_CXX_ABI_TAG, exported with BERTH_PLUGIN: the only visible symbol
+//   under -fvisibility=hidden;
 // * configure(): with a nested `Settings` type, constructible from a
 //   berth::SettingsReader&, it reads the settings, refuses keys it did not
 //   ask for (`<name>: unknown setting(s) "x" (known: a, b)`) and keeps them
 //   for create; without one it refuses any key (`<name>: unknown setting "x"`);
-// * create: `new T(settings)` or `new T()`; destroy: `delete`, both inside the
-//   plugin.
-//
-// No exception leaves these functions: configure returns a Status (a bad value
-// is EINVAL, out of memory ENOMEM) and create returns null, which the host
-// reports as an error naming the plugin. The interface methods themselves are
-// the class's own: wrap their bodies in berth::guarded (guarded.hpp).
-//
-// Header-only, and the descriptor it builds is the one plugin.hpp defines:
-// using it changes nothing in the ABI (docs/plugin-abi.md, History).
+// * create: `new Adapter(settings)` or `new Adapter()`; destroy: `delete`,
+//   both inside the plugin. configure returns a Status (a bad value is
+//   EINVAL, out of memory ENOMEM); create returns null when the class's
+//   constructor throws, which the host reports as an error naming the plugin.
 #pragma once
 
 #include <cerrno>
+#include <concepts>
+#include <cstdint>
 #include <exception>
 #include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
+#include "berth/abi.hpp"
+#include "berth/cgroup_dir.hpp"
+#include "berth/cgroup_subsystem.hpp"
+#include "berth/guarded.hpp"
+#include "berth/mount_handler.hpp"
 #include "berth/plugin.hpp"
 #include "berth/plugin_settings.hpp"
+#include "berth/resources.hpp"
+#include "berth/status.hpp"
 
 namespace berth::plugin_export {
 
 template <typename T>
 concept HasSettings = requires { typename T::Settings; };
+
+template <typename T>
+concept CgroupClass = requires(T& t, const T& c, const CgroupDir& d, const Resources& r, CgroupStats* s) {
+    { c.controller() } -> std::convertible_to<const char*>;
+    { c.wants(r) } -> std::convertible_to<bool>;
+    { c.validate(r) } -> std::same_as<Status>;
+    { t.apply_v2(d, r) } -> std::same_as<Status>;
+    { c.stats(d, true, s) } -> std::same_as<Status>;
+};
+template <typename T>
+concept HasV1Controller = requires(const T& c) {
+    { c.v1_controller() } -> std::convertible_to<const char*>;
+};
+template <typename T>
+concept HasApplyV1 = requires(T& t, const CgroupDir& d, const Resources& r) {
+    { t.apply_v1(d, r) } -> std::same_as<Status>;
+};
+template <typename T>
+concept HasResourceFields = requires(const T& c) {
+    { c.resource_fields() } -> std::convertible_to<const char* const*>;
+};
+template <typename T>
+concept HasUnitProperties = requires(const T& c, const Resources& r, UnitProperties* p) {
+    { c.unit_properties(r, p) } -> std::same_as<Status>;
+};
+
+template <typename T>
+concept MountClass = requires(T& t, const T& c, const MountRequest& req) {
+    { c.types() } -> std::convertible_to<std::vector<std::string>>;
+    { c.validate(req) } -> std::same_as<Status>;
+    { t.mount(req) } -> std::same_as<Status>;
+};
+template <typename T>
+concept HasOptions = requires(const T& c) {
+    { c.options() } -> std::convertible_to<std::vector<std::string>>;
+};
+
+// The plugin's class as a berth::CgroupSubsystem. Tag names the plugin.
+template <typename T, typename Tag>
+class CgroupAdapter final : public CgroupSubsystem {
+public:
+    template <typename... Args>
+    explicit CgroupAdapter(Args&&... args) : impl_(std::forward<Args>(args)...) {}
+
+    const char* controller() const noexcept override {
+        return name_or_empty([&] { return impl_.controller(); });
+    }
+    const char* v1_controller() const noexcept override {
+        if constexpr (HasV1Controller<T>) return name_or_empty([&] { return impl_.v1_controller(); });
+        else return controller();
+    }
+    bool wants(const Resources& r) const noexcept override {
+        try {
+            return impl_.wants(r);
+        } catch (...) {
+            return true;  // validate() says what is wrong
+        }
+    }
+    Status validate(const Resources& r) const noexcept override {
+        return guarded(Tag::name, [&] { return impl_.validate(r); });
+    }
+    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override {
+        return guarded(Tag::name, [&] { return impl_.apply_v2(dir, r); });
+    }
+    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override {
+        if constexpr (HasApplyV1<T>) return guarded(Tag::name, [&] { return impl_.apply_v1(dir, r); });
+        else return apply_v2(dir, r);
+    }
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override {
+        return guarded(Tag::name, [&] { return impl_.stats(dir, unified, out); });
+    }
+    const char* const* resource_fields() const noexcept override {
+        if constexpr (HasResourceFields<T>) {
+            try {
+                return impl_.resource_fields();
+            } catch (...) {
+                return nullptr;  // "any resources": loaded for every container
+            }
+        } else {
+            return nullptr;
+        }
+    }
+    Status unit_properties(const Resources& r, UnitProperties* out) const noexcept override {
+        if constexpr (HasUnitProperties<T>) return guarded(Tag::name, [&] { return impl_.unit_properties(r, out); });
+        else return Status::Ok();
+    }
+
+private:
+    template <typename Fn>
+    static const char* name_or_empty(Fn&& fn) noexcept {
+        try {
+            const char* n = fn();
+            return n ? n : "";
+        } catch (...) {
+            return "";  // the host refuses a subsystem without a controller
+        }
+    }
+
+    T impl_;
+};
+
+// The plugin's class as a berth::MountHandler.
+template <typename T, typename Tag>
+class MountAdapter final : public MountHandler {
+public:
+    template <typename... Args>
+    explicit MountAdapter(Args&&... args) : impl_(std::forward<Args>(args)...) {}
+
+    std::vector<std::string> types() const noexcept override {
+        try {
+            return impl_.types();
+        } catch (...) {
+            return {};  // the host refuses a handler that serves no type
+        }
+    }
+    Status validate(const MountRequest& req) const noexcept override {
+        return guarded(Tag::name, [&] { return impl_.validate(req); });
+    }
+    Status mount(const MountRequest& req) noexcept override {
+        return guarded(Tag::name, [&] { return impl_.mount(req); });
+    }
+    std::vector<std::string> options() const noexcept override {
+        if constexpr (HasOptions<T>) {
+            try {
+                return impl_.options();
+            } catch (...) {
+                return {};
+            }
+        } else {
+            return {};
+        }
+    }
+
+private:
+    T impl_;
+};
 
 // The settings configure() accepted, kept for create. One per plugin: Tag is
 // a type the macro declares in an unnamed namespace, so this has internal
@@ -59,7 +228,8 @@ Status configure(const PluginSettings& settings) noexcept {
                                                      " (known: " + reader.known_keys() + ")");
                 Configured<T, Tag>::settings.emplace(std::move(parsed));
             } else if (!settings.empty()) {
-                return Status::Error(EINVAL, std::string(Tag::name) + ": unknown setting \"" + settings.begin()->first + "\"");
+                return Status::Error(EINVAL,
+                                     std::string(Tag::name) + ": unknown setting \"" + settings.begin()->first + "\"");
             }
             return Status::Ok();
         } catch (const std::bad_alloc&) {
@@ -74,19 +244,20 @@ Status configure(const PluginSettings& settings) noexcept {
     }
 }
 
-template <typename Base, typename T, typename Tag>
+// T is the plugin's class, Adapter the interface implementation made of it.
+template <typename Base, typename Adapter, typename T, typename Tag>
 Base* create() noexcept {
     try {
         if constexpr (HasSettings<T>) {
-            if (const auto& s = Configured<T, Tag>::settings) return new T(*s);
+            if (const auto& s = Configured<T, Tag>::settings) return new Adapter(*s);
             // Not configured (`berth plugins inspect` only asks what the
             // object handles): the defaults, not kept.
             const PluginSettings empty;
             SettingsReader none(empty);
             const typename T::Settings defaults(none);
-            return new T(defaults);
+            return new Adapter(defaults);
         } else {
-            return new T();
+            return new Adapter();
         }
     } catch (...) {
         return nullptr;
@@ -100,37 +271,36 @@ void destroy(Base* object) noexcept {
 
 }  // namespace berth::plugin_export
 
-// The two macros differ only in the interface they check and the slots they fill.
-#define BERTH_CGROUP_PLUGIN(Class, name_, version_, license_, description_)                                      \
-    BERTH_PLUGIN_CLASS_(Class, name_, version_, license_, description_, berth::kCgroupSubsystem,                \
-                        berth::CgroupSubsystem, (&berth::plugin_export::create<berth::CgroupSubsystem, Class, berth_plugin_tag_>), \
-                        (&berth::plugin_export::destroy<berth::CgroupSubsystem>), nullptr, nullptr)
+// The two macros differ only in the class they check and the slots they fill.
+#define BERTH_CGROUP_PLUGIN(Class, name_, version_, license_, description_)                                           \
+    static_assert(berth::plugin_export::CgroupClass<Class>,                                                           \
+                  #Class " needs controller(), wants(r), validate(r), apply_v2(dir, r) and stats(dir, v2, out)");     \
+    BERTH_PLUGIN_CLASS_(name_, version_, license_, description_, berth::kCgroupSubsystem,                             \
+                        (&berth::plugin_export::create<berth::CgroupSubsystem,                                        \
+                                                       berth::plugin_export::CgroupAdapter<Class, berth_plugin_tag_>, \
+                                                       Class, berth_plugin_tag_>),                                    \
+                        (&berth::plugin_export::destroy<berth::CgroupSubsystem>), nullptr, nullptr,                   \
+                        (&berth::plugin_export::configure<Class, berth_plugin_tag_>))
 
-#define BERTH_MOUNT_PLUGIN(Class, name_, version_, license_, description_)                                       \
-    BERTH_PLUGIN_CLASS_(Class, name_, version_, license_, description_, berth::kMountHandler,                   \
-                        berth::MountHandler, nullptr, nullptr,                                                   \
-                        (&berth::plugin_export::create<berth::MountHandler, Class, berth_plugin_tag_>),          \
-                        (&berth::plugin_export::destroy<berth::MountHandler>))
+#define BERTH_MOUNT_PLUGIN(Class, name_, version_, license_, description_)                                           \
+    static_assert(berth::plugin_export::MountClass<Class>, #Class " needs types(), validate(req) and mount(req)");   \
+    BERTH_PLUGIN_CLASS_(name_, version_, license_, description_, berth::kMountHandler, nullptr, nullptr,             \
+                        (&berth::plugin_export::create<berth::MountHandler,                                          \
+                                                       berth::plugin_export::MountAdapter<Class, berth_plugin_tag_>, \
+                                                       Class, berth_plugin_tag_>),                                   \
+                        (&berth::plugin_export::destroy<berth::MountHandler>),                                       \
+                        (&berth::plugin_export::configure<Class, berth_plugin_tag_>))
 
-#define BERTH_PLUGIN_CLASS_(Class, name_, version_, license_, description_, kind_, Base, create_cgroup_,         \
-                            destroy_cgroup_, create_mount_, destroy_mount_)                                      \
-    static_assert(std::is_base_of_v<Base, Class>, #Class " must derive from " #Base);                          \
-    namespace {                                                                                                  \
-    struct berth_plugin_tag_ {                                                                                   \
-        static constexpr const char* name = name_;                                                               \
-    };                                                                                                           \
-    berth::PluginDescriptor berth_plugin_descriptor_ = {                                                         \
-        BERTH_PLUGIN_ABI,                                                                                        \
-        name_,                                                                                                   \
-        version_,                                                                                                \
-        kind_,                                                                                                   \
-        license_,                                                                                                \
-        description_,                                                                                            \
-        &berth::plugin_export::configure<Class, berth_plugin_tag_>,                                              \
-        create_cgroup_,                                                                                          \
-        destroy_cgroup_,                                                                                         \
-        create_mount_,                                                                                           \
-        destroy_mount_,                                                                                          \
-    };                                                                                                           \
-    }                                                                                                            \
+// The tag is declared first: the create and configure expressions name it.
+#define BERTH_PLUGIN_CLASS_(name_, version_, license_, description_, kind_, create_cgroup_, destroy_cgroup_, \
+                            create_mount_, destroy_mount_, configure_)                                       \
+    namespace {                                                                                              \
+    struct berth_plugin_tag_ {                                                                               \
+        static constexpr const char* name = name_;                                                           \
+    };                                                                                                       \
+    berth::PluginDescriptor berth_plugin_descriptor_ = {                                                     \
+        BERTH_PLUGIN_ABI, name_,          version_,        kind_,         license_,       description_,      \
+        configure_,       create_cgroup_, destroy_cgroup_, create_mount_, destroy_mount_, BERTH_CXX_ABI_TAG, \
+    };                                                                                                       \
+    }                                                                                                        \
     BERTH_PLUGIN(berth_plugin_descriptor_)

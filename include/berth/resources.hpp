@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -32,6 +33,16 @@ struct Resources {
     std::optional<PidsResources> pids;
     // The whole `linux.resources` object as JSON text ("{}" when absent).
     std::string json = "{}";
+
+    // ABI 1.2 (members are only ever added here, at the end: the host makes
+    // Resources and a plugin built against older headers reads the members
+    // it knows, at the same offsets).
+
+    // linux.resources.unified: cgroup v2 file name -> value, the string
+    // entries as given. The host writes them (after the plugins' files) and
+    // has checked that each key's controller is served; a plugin reads its
+    // own controller's keys for its unit properties.
+    std::map<std::string, std::string> unified;
 };
 
 }  // namespace berth

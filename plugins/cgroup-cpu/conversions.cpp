@@ -1,5 +1,6 @@
 #include "conversions.hpp"
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 
@@ -23,6 +24,43 @@ std::optional<std::string> cpu_max(std::optional<int64_t> quota, std::optional<u
     if (q == 0 && p == 0) return std::nullopt;
     const std::string quota_text = q > 0 ? std::to_string(q) : "max";
     return quota_text + " " + std::to_string(p != 0 ? p : kDefaultPeriod);
+}
+
+uint64_t quota_per_sec(uint64_t quota, uint64_t period) {
+    uint64_t per_sec = quota * 1000000 / (period != 0 ? period : kDefaultPeriod);
+    if (per_sec % 10000 != 0) per_sec = (per_sec / 10000 + 1) * 10000;
+    return per_sec;
+}
+
+Status cpu_unit_properties(const Resources& r, UnitProperties* out) {
+    if (r.cpu) {
+        if (const uint64_t shares = r.cpu->shares.value_or(0); shares != 0)
+            set_unit_property(out, unit_number_property("CPUWeight", shares_to_weight(shares)));
+        const int64_t quota = r.cpu->quota.value_or(0);
+        const uint64_t period = r.cpu->period.value_or(0);
+        if (period != 0) set_unit_property(out, unit_number_property("CPUQuotaPeriodUSec", period));
+        if (quota != 0 || period != 0)
+            set_unit_property(out, unit_number_property("CPUQuotaPerSecUSec",
+                                                        quota > 0 ? quota_per_sec(static_cast<uint64_t>(quota), period)
+                                                                  : kUnitInfinity));
+    }
+    if (Status s = unified_number_properties(r.unified, {{"cpu.weight", "CPUWeight"}}, out); !s.ok()) return s;
+    const auto max = r.unified.find("cpu.max");
+    if (max == r.unified.end()) return Status::Ok();
+    // "QUOTA [PERIOD]", QUOTA "max" for none.
+    const std::string& text = max->second;
+    const size_t space = text.find(' ');
+    const auto quota = unit_number(std::string_view(text).substr(0, space));
+    const auto period =
+        space == std::string::npos ? std::optional<uint64_t>(0) : unit_number(std::string_view(text).substr(space + 1));
+    if (!quota || !period || *period == kUnitInfinity)
+        return Status::Error(EINVAL, "linux.resources.unified[\"cpu.max\"]: \"" + text +
+                                         "\": want \"QUOTA [PERIOD]\", QUOTA a number or \"max\", PERIOD a number");
+    if (*period != 0) set_unit_property(out, unit_number_property("CPUQuotaPeriodUSec", *period));
+    set_unit_property(out,
+                      unit_number_property("CPUQuotaPerSecUSec",
+                                           *quota == kUnitInfinity ? kUnitInfinity : quota_per_sec(*quota, *period)));
+    return Status::Ok();
 }
 
 std::optional<uint64_t> flat_keyed_value(std::string_view text, std::string_view key) {

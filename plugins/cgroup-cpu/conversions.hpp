@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "berth/cgroup_text.hpp"  // flat_keyed_values, for stats
+#include "berth/resources.hpp"
+#include "berth/status.hpp"
+#include "berth/unit_properties.hpp"
 
 namespace berth::plugins::cpu {
 
@@ -39,6 +42,18 @@ uint64_t shares_to_weight(uint64_t shares);
 // negative is "max"; a missing period is the kernel default 100000. Hence a
 // period alone writes "max <period>".
 std::optional<std::string> cpu_max(std::optional<int64_t> quota, std::optional<uint64_t> period);
+
+// systemd's CPUQuotaPerSecUSec for a CFS quota per period (0: the kernel's
+// default period): systemd takes the quota per second in 10 ms steps, and it
+// is rounded up, as runc does, so that the limit is never tighter than asked.
+uint64_t quota_per_sec(uint64_t quota, uint64_t period);
+
+// The systemd unit properties of the cpu values (runc's systemd v2 mapping):
+// CPUWeight from shares (shares_to_weight), CPUQuotaPeriodUSec and
+// CPUQuotaPerSecUSec from the period and quota (0 is unset, as for the
+// files); then the unified keys cpu.weight and cpu.max ("QUOTA [PERIOD]"),
+// which win. Errors name the field.
+Status cpu_unit_properties(const Resources& r, UnitProperties* out);
 
 // The value of `key` in a flat-keyed file such as cpu.stat ("key value" lines).
 std::optional<uint64_t> flat_keyed_value(std::string_view text, std::string_view key);

@@ -4,16 +4,11 @@
 #include <new>
 #include <string>
 
-#include "berth/guarded.hpp"
 #include "conversions.hpp"
 #include "cpu_options.hpp"
 
 namespace berth::plugins::cpu {
 namespace {
-
-// The plugin's name, in front of the message of an exception a method caught
-// (berth::guarded: the interface is noexcept).
-constexpr const char* kPlugin = "cgroup-cpu";
 
 // runc treats 0 as "not set" for all three cpu values; so do we, so that a
 // spec runc accepts is accepted here.
@@ -103,7 +98,7 @@ Status write_realtime_v1(const CgroupDir& dir, const CpuOptions& opt) {
 
 }  // namespace
 
-bool CpuSubsystem::wants(const Resources& r) const noexcept {
+bool CpuSubsystem::wants(const Resources& r) const {
     if (r.cpu && (r.cpu->shares || r.cpu->quota || r.cpu->period)) return true;
     CpuOptions opt;
     try {
@@ -114,87 +109,84 @@ bool CpuSubsystem::wants(const Resources& r) const noexcept {
     }
 }
 
-Status CpuSubsystem::validate(const Resources& r) const noexcept {
-    return guarded(kPlugin, [&] {
-        CpuOptions opt;
-        if (Status s = parse_cpu_options(r.json, &opt); !s.ok()) return s;
-        // The kernel refuses a weight for an idle group (EINVAL on either
-        // version): say so before anything is created.
-        if (opt.idle && r.cpu && or_zero(r.cpu->shares) != 0)
-            return Status::Error(EINVAL, "linux.resources.cpu.idle: an idle group has no weight of its own: "
-                                         "cannot be combined with linux.resources.cpu.shares");
-        if (!r.cpu) return Status::Ok();
-        // runc lets the v1 kernel clamp shares and then fails on the read-back,
-        // and clamps on v2; rejecting up front gives the same answer on both
-        // hierarchies before anything is created.
-        if (const uint64_t shares = or_zero(r.cpu->shares); shares != 0 && (shares < kMinShares || shares > kMaxShares))
-            return out_of_range("shares", std::to_string(shares), "[2, 262144]");
-        if (const uint64_t period = or_zero(r.cpu->period); period != 0 && (period < kMinPeriod || period > kMaxPeriod))
-            return out_of_range("period", std::to_string(period), "[1000, 1000000]");
-        if (const int64_t quota = or_zero(r.cpu->quota); quota != 0 && quota != -1 && quota < kMinQuota)
-            return out_of_range("quota", std::to_string(quota), "(-1 for unlimited, or >= 1000)");
-        return Status::Ok();
-    });
+Status CpuSubsystem::validate(const Resources& r) const {
+    CpuOptions opt;
+    if (Status s = parse_cpu_options(r.json, &opt); !s.ok()) return s;
+    // The kernel refuses a weight for an idle group (EINVAL on either
+    // version): say so before anything is created.
+    if (opt.idle && r.cpu && or_zero(r.cpu->shares) != 0)
+        return Status::Error(EINVAL,
+                             "linux.resources.cpu.idle: an idle group has no weight of its own: "
+                             "cannot be combined with linux.resources.cpu.shares");
+    if (!r.cpu) return Status::Ok();
+    // runc lets the v1 kernel clamp shares and then fails on the read-back,
+    // and clamps on v2; rejecting up front gives the same answer on both
+    // hierarchies before anything is created.
+    if (const uint64_t shares = or_zero(r.cpu->shares); shares != 0 && (shares < kMinShares || shares > kMaxShares))
+        return out_of_range("shares", std::to_string(shares), "[2, 262144]");
+    if (const uint64_t period = or_zero(r.cpu->period); period != 0 && (period < kMinPeriod || period > kMaxPeriod))
+        return out_of_range("period", std::to_string(period), "[1000, 1000000]");
+    if (const int64_t quota = or_zero(r.cpu->quota); quota != 0 && quota != -1 && quota < kMinQuota)
+        return out_of_range("quota", std::to_string(quota), "(-1 for unlimited, or >= 1000)");
+    return Status::Ok();
 }
 
-Status CpuSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded(kPlugin, [&] {
-        CpuOptions opt;
-        if (Status s = parse_cpu_options(r.json, &opt); !s.ok()) return s;
-        // v2 has no realtime group bandwidth (RT tasks are only allowed in
-        // the root cgroup): refused, as crun does, not silently dropped.
-        if (opt.realtime())
-            return Status::Error(EINVAL, std::string("linux.resources.cpu.") +
-                                             (opt.realtime_runtime ? "realtimeRuntime" : "realtimePeriod") +
-                                             ": cgroup v2 has no realtime bandwidth (cpu.rt_runtime_us and cpu.rt_period_us are cgroup v1 only)");
-        if (r.cpu) {
-            if (const uint64_t shares = or_zero(r.cpu->shares); shares != 0)
-                if (Status s = dir.write("cpu.weight", std::to_string(shares_to_weight(shares))); !s.ok()) return s;
-            if (const auto max = cpu_max(r.cpu->quota, r.cpu->period))
-                if (Status s = dir.write("cpu.max", *max); !s.ok()) return s;
-        }
-        if (opt.burst)
-            if (Status s = write_option(dir, "cpu.max.burst", std::to_string(*opt.burst), "burst"); !s.ok()) return s;
-        if (opt.idle)
-            if (Status s = write_option(dir, "cpu.idle", std::to_string(*opt.idle), "idle"); !s.ok()) return s;
-        return Status::Ok();
-    });
+Status CpuSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) {
+    CpuOptions opt;
+    if (Status s = parse_cpu_options(r.json, &opt); !s.ok()) return s;
+    // v2 has no realtime group bandwidth (RT tasks are only allowed in
+    // the root cgroup): refused, as crun does, not silently dropped.
+    if (opt.realtime())
+        return Status::Error(
+            EINVAL,
+            std::string("linux.resources.cpu.") + (opt.realtime_runtime ? "realtimeRuntime" : "realtimePeriod") +
+                ": cgroup v2 has no realtime bandwidth (cpu.rt_runtime_us and cpu.rt_period_us are cgroup v1 only)");
+    if (r.cpu) {
+        if (const uint64_t shares = or_zero(r.cpu->shares); shares != 0)
+            if (Status s = dir.write("cpu.weight", std::to_string(shares_to_weight(shares))); !s.ok()) return s;
+        if (const auto max = cpu_max(r.cpu->quota, r.cpu->period))
+            if (Status s = dir.write("cpu.max", *max); !s.ok()) return s;
+    }
+    if (opt.burst)
+        if (Status s = write_option(dir, "cpu.max.burst", std::to_string(*opt.burst), "burst"); !s.ok()) return s;
+    if (opt.idle)
+        if (Status s = write_option(dir, "cpu.idle", std::to_string(*opt.idle), "idle"); !s.ok()) return s;
+    return Status::Ok();
 }
 
-Status CpuSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded(kPlugin, [&] {
-        CpuOptions opt;
-        if (Status s = parse_cpu_options(r.json, &opt); !s.ok()) return s;
-        if (Status s = apply_v1_cfs(dir, r); !s.ok()) return s;
-        if (opt.burst)
-            if (Status s = write_option(dir, "cpu.cfs_burst_us", std::to_string(*opt.burst), "burst"); !s.ok()) return s;
-        if (Status s = write_realtime_v1(dir, opt); !s.ok()) return s;
-        // After shares: the kernel refuses a weight for an idle group.
-        if (opt.idle)
-            if (Status s = write_option(dir, "cpu.idle", std::to_string(*opt.idle), "idle"); !s.ok()) return s;
-        return Status::Ok();
-    });
+Status CpuSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) {
+    CpuOptions opt;
+    if (Status s = parse_cpu_options(r.json, &opt); !s.ok()) return s;
+    if (Status s = apply_v1_cfs(dir, r); !s.ok()) return s;
+    if (opt.burst)
+        if (Status s = write_option(dir, "cpu.cfs_burst_us", std::to_string(*opt.burst), "burst"); !s.ok()) return s;
+    if (Status s = write_realtime_v1(dir, opt); !s.ok()) return s;
+    // After shares: the kernel refuses a weight for an idle group.
+    if (opt.idle)
+        if (Status s = write_option(dir, "cpu.idle", std::to_string(*opt.idle), "idle"); !s.ok()) return s;
+    return Status::Ok();
 }
 
+Status CpuSubsystem::unit_properties(const Resources& r, UnitProperties* out) const {
+    return cpu_unit_properties(r, out);
+}
 
-Status CpuSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded(kPlugin, [&] {
-        std::string text;
-        if (Status s = dir.read("cpu.stat", &text); !s.ok()) return s;
-        const auto values = flat_keyed_values(text);
-        if (!values) return Status::Error(EINVAL, "parse " + dir.file("cpu.stat") + ": a line is not \"key number\"");
-        // v2's cpu.stat always has usage_usec (the throttling keys only with
-        // the cpu controller enabled); v1's has only throttling counters,
-        // and usage lives in cpuacct, which the host reads.
-        const char* const required = unified ? "usage_usec" : "nr_throttled";
-        bool found = false;
-        for (const auto& [key, value] : *values) {
-            found |= key == required;
-            out->values.emplace_back("cpu.stat." + key, value);
-        }
-        if (!found) return Status::Error(EINVAL, "parse " + dir.file("cpu.stat") + ": no \"" + required + "\" value");
-        return Status::Ok();
-    });
+Status CpuSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const {
+    std::string text;
+    if (Status s = dir.read("cpu.stat", &text); !s.ok()) return s;
+    const auto values = flat_keyed_values(text);
+    if (!values) return Status::Error(EINVAL, "parse " + dir.file("cpu.stat") + ": a line is not \"key number\"");
+    // v2's cpu.stat always has usage_usec (the throttling keys only with
+    // the cpu controller enabled); v1's has only throttling counters,
+    // and usage lives in cpuacct, which the host reads.
+    const char* const required = unified ? "usage_usec" : "nr_throttled";
+    bool found = false;
+    for (const auto& [key, value] : *values) {
+        found |= key == required;
+        out->values.emplace_back("cpu.stat." + key, value);
+    }
+    if (!found) return Status::Error(EINVAL, "parse " + dir.file("cpu.stat") + ": no \"" + required + "\" value");
+    return Status::Ok();
 }
 
 }  // namespace berth::plugins::cpu

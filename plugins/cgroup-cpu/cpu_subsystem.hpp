@@ -1,21 +1,32 @@
 // The "cpu" controller: linux.resources.cpu shares, quota and period.
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"
+#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
 
 namespace berth::plugins::cpu {
 
-class CpuSubsystem final : public CgroupSubsystem {
+// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
+// and runs each method under berth::guarded.
+class CpuSubsystem {
 public:
-    const char* controller() const noexcept override { return "cpu"; }
-    bool wants(const Resources& r) const noexcept override;
-    Status validate(const Resources& r) const noexcept override;
-    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
-    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    const char* controller() const { return "cpu"; }
+    // The linux.resources fields served (create loads the plugin only for them).
+    const char* const* resource_fields() const {
+        static constexpr const char* kFields[] = {
+            "cpu.shares",         "cpu.quota", "cpu.period", "cpu.realtimeRuntime",
+            "cpu.realtimePeriod", "cpu.idle",  "cpu.burst",  nullptr};
+        return kFields;
+    }
+    bool wants(const Resources& r) const;
+    Status validate(const Resources& r) const;
+    Status apply_v2(const CgroupDir& dir, const Resources& r);
+    Status apply_v1(const CgroupDir& dir, const Resources& r);
     // Appends every cpu.stat key as {"cpu.stat.<key>", n}, in file order
     // (v2: usage_usec, user_usec, system_usec, nr_periods, nr_throttled,
     // throttled_usec; v1: nr_periods, nr_throttled, throttled_time).
-    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const;
+    // For the systemd driver: cpu_unit_properties (conversions.hpp).
+    Status unit_properties(const Resources& r, UnitProperties* out) const;
 };
 
 }  // namespace berth::plugins::cpu

@@ -55,4 +55,13 @@ std::optional<std::vector<uint32_t>> parse_cpu_list(std::string_view text) {
     return out;
 }
 
+std::vector<uint8_t> cpu_bitmap(const std::vector<uint32_t>& numbers) {
+    std::vector<uint8_t> bits;
+    for (const uint32_t n : numbers) {
+        if (bits.size() <= n / 8) bits.resize(n / 8 + 1, 0);
+        bits[n / 8] |= static_cast<uint8_t>(1u << (n % 8));
+    }
+    return bits;
+}
+
 }  // namespace berth::plugins::cpuset

@@ -22,4 +22,9 @@ std::optional<std::vector<uint32_t>> parse_cpu_list(std::string_view text);
 // Why `text` is not a list, for an error message ("" when it is one).
 std::string cpu_list_problem(std::string_view text);
 
+// The numbers as a bitmap, bit N of byte N / 8 for number N (little-endian
+// bit order, as systemd's AllowedCPUs= and AllowedMemoryNodes= take it);
+// as many bytes as the highest number needs, none for an empty list.
+std::vector<uint8_t> cpu_bitmap(const std::vector<uint32_t>& numbers);
+
 }  // namespace berth::plugins::cpuset

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "berth/guarded.hpp"
 #include "cpu_list.hpp"
 
 namespace berth::plugins::cpuset {
@@ -46,6 +45,21 @@ Status write_lists(const CgroupDir& dir, const Resources& r) {
     return Status::Ok();
 }
 
+// A list's property, AllowedCPUs or AllowedMemoryNodes; `field` names it in
+// an error (validate has refused bad structured lists already).
+Status add_bitmap(const char* property, const std::string& text, const std::string& field, UnitProperties* out) {
+    const auto numbers = parse_cpu_list(text);
+    if (!numbers)
+        return Status::Error(EINVAL,
+                             field + ": \"" + text + "\" is not a list such as \"0-2,4\": " + cpu_list_problem(text));
+    UnitProperty p;
+    p.name = property;
+    p.type = UnitProperty::kBytes;
+    p.bytes = cpu_bitmap(*numbers);
+    set_unit_property(out, std::move(p));
+    return Status::Ok();
+}
+
 Status read_list(const CgroupDir& dir, const char* file, CgroupStats* out) {
     std::string text;
     if (Status s = dir.read(file, &text); !s.ok()) return s;
@@ -57,7 +71,7 @@ Status read_list(const CgroupDir& dir, const char* file, CgroupStats* out) {
 
 }  // namespace
 
-bool CpusetSubsystem::wants(const Resources& r) const noexcept {
+bool CpusetSubsystem::wants(const Resources& r) const {
     try {
         return !field_of(r, "cpus").is_null() || !field_of(r, "mems").is_null();
     } catch (...) {
@@ -65,29 +79,42 @@ bool CpusetSubsystem::wants(const Resources& r) const noexcept {
     }
 }
 
-Status CpusetSubsystem::validate(const Resources& r) const noexcept {
-    return guarded("cgroup-cpuset", [&] {
-        if (Status s = check(r, "cpus", "CPUs"); !s.ok()) return s;
-        return check(r, "mems", "memory nodes");
-    });
+Status CpusetSubsystem::validate(const Resources& r) const {
+    if (Status s = check(r, "cpus", "CPUs"); !s.ok()) return s;
+    return check(r, "mems", "memory nodes");
 }
 
-Status CpusetSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded("cgroup-cpuset", [&] { return write_lists(dir, r); });
+Status CpusetSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) { return write_lists(dir, r); }
+
+// runc's systemd v2 mapping: cpus and mems, then the unified cpuset.cpus and
+// cpuset.mems, which win.
+Status CpusetSubsystem::unit_properties(const Resources& r, UnitProperties* out) const {
+    static constexpr struct {
+        const char* field;
+        const char* property;
+    } kLists[] = {{"cpus", "AllowedCPUs"}, {"mems", "AllowedMemoryNodes"}};
+    for (const auto& l : kLists) {
+        const json v = field_of(r, l.field);
+        if (!v.is_string()) continue;
+        if (Status s = add_bitmap(l.property, v.get<std::string>(), std::string("linux.resources.cpu.") + l.field, out);
+            !s.ok())
+            return s;
+    }
+    for (const auto& l : kLists) {
+        const std::string key = std::string("cpuset.") + l.field;
+        if (auto it = r.unified.find(key); it != r.unified.end())
+            if (Status s = add_bitmap(l.property, it->second, "linux.resources.unified[\"" + key + "\"]", out); !s.ok())
+                return s;
+    }
+    return Status::Ok();
 }
 
-Status CpusetSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded("cgroup-cpuset", [&] { return write_lists(dir, r); });
-}
-
-Status CpusetSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded("cgroup-cpuset", [&] {
-        const char* cpus = unified ? "cpuset.cpus.effective" : "cpuset.effective_cpus";
-        const char* mems = unified ? "cpuset.mems.effective" : "cpuset.effective_mems";
-        if (unified && !dir.has(cpus)) return Status::Ok();
-        if (Status s = read_list(dir, cpus, out); !s.ok()) return s;
-        return read_list(dir, mems, out);
-    });
+Status CpusetSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const {
+    const char* cpus = unified ? "cpuset.cpus.effective" : "cpuset.effective_cpus";
+    const char* mems = unified ? "cpuset.mems.effective" : "cpuset.effective_mems";
+    if (unified && !dir.has(cpus)) return Status::Ok();
+    if (Status s = read_list(dir, cpus, out); !s.ok()) return s;
+    return read_list(dir, mems, out);
 }
 
 }  // namespace berth::plugins::cpuset

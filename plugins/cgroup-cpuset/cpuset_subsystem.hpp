@@ -7,24 +7,33 @@
 // plugin only writes the container's own values.
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"
+#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
 
 namespace berth::plugins::cpuset {
 
-class CpusetSubsystem final : public CgroupSubsystem {
+// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
+// and runs each method under berth::guarded.
+class CpusetSubsystem {
 public:
-    const char* controller() const noexcept override { return "cpuset"; }
+    const char* controller() const { return "cpuset"; }
+    // The linux.resources fields served (create loads the plugin only for them).
+    const char* const* resource_fields() const {
+        static constexpr const char* kFields[] = {"cpu.cpus", "cpu.mems", nullptr};
+        return kFields;
+    }
     // When cpus or mems is set (a non-empty string, or something else for
     // validate to name).
-    bool wants(const Resources& r) const noexcept override;
-    Status validate(const Resources& r) const noexcept override;
-    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
-    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    bool wants(const Resources& r) const;
+    Status validate(const Resources& r) const;
+    Status apply_v2(const CgroupDir& dir, const Resources& r);
+    // No apply_v1: the files have the same names and syntax on v1 and v2.
     // The effective lists, one value per CPU or node: "cpuset.effective_cpus.N"
     // and "cpuset.effective_mems.N" on v1, "cpuset.cpus.effective.N" and
     // "cpuset.mems.effective.N" on v2 (nothing when the controller is not
     // enabled for the directory).
-    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const;
+    // For the systemd driver: AllowedCPUs and AllowedMemoryNodes as bitmaps.
+    Status unit_properties(const Resources& r, UnitProperties* out) const;
 };
 
 }  // namespace berth::plugins::cpuset

@@ -8,16 +8,11 @@
 #include <exception>
 #include <new>
 
-#include "berth/guarded.hpp"
 #include "bpf_attach.hpp"
 #include "bpf_program.hpp"
 
 namespace berth::plugins::devices {
 namespace {
-
-// The plugin's name, in front of the message of an exception a method caught
-// (berth::guarded: the interface is noexcept).
-constexpr const char* kPlugin = "cgroup-devices";
 
 // O_APPEND rather than CgroupDir::write's O_TRUNC: the kernel reads each
 // write as one rule either way, and a fake file in a test keeps them all.
@@ -49,7 +44,7 @@ Status write_v1_rules(const CgroupDir& dir, const std::vector<DeviceRule>& rules
     return Status::Ok();
 }
 
-bool DevicesSubsystem::wants(const Resources& r) const noexcept {
+bool DevicesSubsystem::wants(const Resources& r) const {
     try {
         return lists_device_rules(r.json);
     } catch (...) {
@@ -57,37 +52,31 @@ bool DevicesSubsystem::wants(const Resources& r) const noexcept {
     }
 }
 
-Status DevicesSubsystem::validate(const Resources& r) const noexcept {
-    return guarded(kPlugin, [&] {
-        std::vector<DeviceRule> rules;
-        return parse_device_rules(r.json, &rules);
-    });
+Status DevicesSubsystem::validate(const Resources& r) const {
+    std::vector<DeviceRule> rules;
+    return parse_device_rules(r.json, &rules);
 }
 
-Status DevicesSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded(kPlugin, [&] {
-        std::vector<DeviceRule> rules;
-        if (Status s = rules_of(r, &rules); !s.ok()) return s;
-        const V1ListState want = v1_expected_list(rules);
-        std::string now;
-        if (want.exact && dir.read("devices.list", &now).ok() && v1_list_lines(now) == want.lines) return Status::Ok();
-        return write_v1_rules(dir, rules);
-    });
+Status DevicesSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) {
+    std::vector<DeviceRule> rules;
+    if (Status s = rules_of(r, &rules); !s.ok()) return s;
+    const V1ListState want = v1_expected_list(rules);
+    std::string now;
+    if (want.exact && dir.read("devices.list", &now).ok() && v1_list_lines(now) == want.lines) return Status::Ok();
+    return write_v1_rules(dir, rules);
 }
 
-Status DevicesSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded(kPlugin, [&] {
-        std::vector<DeviceRule> rules;
-        if (Status s = rules_of(r, &rules); !s.ok()) return s;
-        int fd = -1;
-        if (Status s = load_device_program(device_program(rules), &fd); !s.ok()) return s;
-        // The attached program holds its own reference.
-        Status s = attach_device_program(dir.path(), fd);
-        ::close(fd);
-        return s;
-    });
+Status DevicesSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) {
+    std::vector<DeviceRule> rules;
+    if (Status s = rules_of(r, &rules); !s.ok()) return s;
+    int fd = -1;
+    if (Status s = load_device_program(device_program(rules), &fd); !s.ok()) return s;
+    // The attached program holds its own reference.
+    Status s = attach_device_program(dir.path(), fd);
+    ::close(fd);
+    return s;
 }
 
-Status DevicesSubsystem::stats(const CgroupDir&, bool, CgroupStats*) const noexcept { return Status::Ok(); }
+Status DevicesSubsystem::stats(const CgroupDir&, bool, CgroupStats*) const { return Status::Ok(); }
 
 }  // namespace berth::plugins::devices

@@ -3,25 +3,32 @@
 // controller file: an eBPF device program attached to the cgroup.
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"
+#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
 #include "rules.hpp"
 
 namespace berth::plugins::devices {
 
-class DevicesSubsystem final : public CgroupSubsystem {
+// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
+// and runs each method under berth::guarded.
+class DevicesSubsystem {
 public:
-    const char* controller() const noexcept override { return "devices"; }
+    const char* controller() const { return "devices"; }
+    // The linux.resources fields served (create loads the plugin only for them).
+    const char* const* resource_fields() const {
+        static constexpr const char* kFields[] = {"devices", nullptr};
+        return kFields;
+    }
     // Wanted when the config lists any rule; with none the container keeps
     // its parent's access, as with runc (its defaults then only allow).
-    bool wants(const Resources& r) const noexcept override;
-    Status validate(const Resources& r) const noexcept override;
-    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
+    bool wants(const Resources& r) const;
+    Status validate(const Resources& r) const;
+    Status apply_v2(const CgroupDir& dir, const Resources& r);
     // Writes nothing when devices.list already shows the wanted list, so
     // that `update`, which leaves devices as they are, never opens a moment
     // of deny-all in a running container.
-    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    Status apply_v1(const CgroupDir& dir, const Resources& r);
     // The controller has no counters.
-    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const;
 };
 
 // The v1 writer on its own, for tests against a fake tree: each write is one

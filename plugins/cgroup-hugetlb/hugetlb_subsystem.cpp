@@ -1,7 +1,5 @@
 #include "hugetlb_subsystem.hpp"
 
-#include "berth/guarded.hpp"
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -60,7 +58,7 @@ Status parse_hugepage_limits(const std::string& resources_json, const std::vecto
     return Status::Ok();
 }
 
-bool HugetlbSubsystem::wants(const Resources& r) const noexcept {
+bool HugetlbSubsystem::wants(const Resources& r) const {
     try {
         const json res = json::parse(r.json, nullptr, false);
         if (!res.is_object()) return false;
@@ -71,11 +69,9 @@ bool HugetlbSubsystem::wants(const Resources& r) const noexcept {
     }
 }
 
-Status HugetlbSubsystem::validate(const Resources& r) const noexcept {
-    return guarded("cgroup-hugetlb", [&] {
-        std::vector<HugepageLimit> limits;
-        return parse_hugepage_limits(r.json, host_page_sizes(sysfs_dir_), &limits);
-    });
+Status HugetlbSubsystem::validate(const Resources& r) const {
+    std::vector<HugepageLimit> limits;
+    return parse_hugepage_limits(r.json, host_page_sizes(sysfs_dir_), &limits);
 }
 
 Status HugetlbSubsystem::apply(const CgroupDir& dir, const Resources& r, bool unified) const {
@@ -93,40 +89,36 @@ Status HugetlbSubsystem::apply(const CgroupDir& dir, const Resources& r, bool un
     return Status::Ok();
 }
 
-Status HugetlbSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded("cgroup-hugetlb", [&] { return apply(dir, r, true); });
-}
+Status HugetlbSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) { return apply(dir, r, true); }
 
-Status HugetlbSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded("cgroup-hugetlb", [&] { return apply(dir, r, false); });
-}
+Status HugetlbSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) { return apply(dir, r, false); }
 
-Status HugetlbSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded("cgroup-hugetlb", [&] {
-        for (const std::string& size : host_page_sizes(sysfs_dir_)) {
-            const std::string prefix = "hugetlb." + size + ".";
-            const std::vector<std::string> files =
-                unified ? std::vector<std::string>{"current", "max"}
-                        : std::vector<std::string>{"usage_in_bytes", "max_usage_in_bytes", "failcnt", "limit_in_bytes"};
-            if (!dir.has(prefix + files[0])) continue;
-            for (const std::string& f : files) {
-                std::string text;
-                if (Status s = dir.read(prefix + f, &text); !s.ok()) return s;
-                if (unified && f == "max" && text.rfind("max", 0) == 0) continue;
-                const auto v = number(text);
-                if (!v) return Status::Error(EINVAL, "parse " + dir.file(prefix + f) + ": unexpected content \"" + text + "\"");
-                out->values.emplace_back(prefix + f, *v);
-            }
-            if (unified && dir.has(prefix + "events")) {
-                std::string text;
-                if (Status s = dir.read(prefix + "events", &text); !s.ok()) return s;
-                const auto values = flat_keyed_values(text);
-                if (!values) return Status::Error(EINVAL, "parse " + dir.file(prefix + "events") + ": a line is not \"key number\"");
-                for (const auto& [key, value] : *values) out->values.emplace_back(prefix + "events." + key, value);
-            }
+Status HugetlbSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const {
+    for (const std::string& size : host_page_sizes(sysfs_dir_)) {
+        const std::string prefix = "hugetlb." + size + ".";
+        const std::vector<std::string> files =
+            unified ? std::vector<std::string>{"current", "max"}
+                    : std::vector<std::string>{"usage_in_bytes", "max_usage_in_bytes", "failcnt", "limit_in_bytes"};
+        if (!dir.has(prefix + files[0])) continue;
+        for (const std::string& f : files) {
+            std::string text;
+            if (Status s = dir.read(prefix + f, &text); !s.ok()) return s;
+            if (unified && f == "max" && text.rfind("max", 0) == 0) continue;
+            const auto v = number(text);
+            if (!v)
+                return Status::Error(EINVAL, "parse " + dir.file(prefix + f) + ": unexpected content \"" + text + "\"");
+            out->values.emplace_back(prefix + f, *v);
         }
-        return Status::Ok();
-    });
+        if (unified && dir.has(prefix + "events")) {
+            std::string text;
+            if (Status s = dir.read(prefix + "events", &text); !s.ok()) return s;
+            const auto values = flat_keyed_values(text);
+            if (!values)
+                return Status::Error(EINVAL, "parse " + dir.file(prefix + "events") + ": a line is not \"key number\"");
+            for (const auto& [key, value] : *values) out->values.emplace_back(prefix + "events." + key, value);
+        }
+    }
+    return Status::Ok();
 }
 
 }  // namespace berth::plugins::hugetlb

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "berth/cgroup_subsystem.hpp"
+#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
 
 namespace berth::plugins::hugetlb {
 
@@ -23,22 +23,29 @@ struct HugepageLimit {
 Status parse_hugepage_limits(const std::string& resources_json, const std::vector<std::string>& host_sizes,
                              std::vector<HugepageLimit>* out);
 
-class HugetlbSubsystem final : public CgroupSubsystem {
+// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
+// and runs each method under berth::guarded.
+class HugetlbSubsystem {
 public:
     explicit HugetlbSubsystem(std::string sysfs_dir = "/sys/kernel/mm/hugepages") : sysfs_dir_(std::move(sysfs_dir)) {}
-    const char* controller() const noexcept override { return "hugetlb"; }
+    const char* controller() const { return "hugetlb"; }
+    // The linux.resources fields served (create loads the plugin only for them).
+    const char* const* resource_fields() const {
+        static constexpr const char* kFields[] = {"hugepageLimits", nullptr};
+        return kFields;
+    }
     // When hugepageLimits is a non-empty array (or not an array, for validate
     // to name).
-    bool wants(const Resources& r) const noexcept override;
-    Status validate(const Resources& r) const noexcept override;
-    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
-    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    bool wants(const Resources& r) const;
+    Status validate(const Resources& r) const;
+    Status apply_v2(const CgroupDir& dir, const Resources& r);
+    Status apply_v1(const CgroupDir& dir, const Resources& r);
     // Per host page size, the counters under the kernel's names:
     // v1 hugetlb.<size>.{usage_in_bytes,max_usage_in_bytes,failcnt,limit_in_bytes};
     // v2 hugetlb.<size>.{current,max} and hugetlb.<size>.events.max (the
     // failures). A "max" limit is left out. Sizes whose files are missing
     // (the controller not enabled on v2) are skipped.
-    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const;
 
 private:
     Status apply(const CgroupDir& dir, const Resources& r, bool unified) const;

@@ -1,7 +1,6 @@
 #include "io_subsystem.hpp"
 
 #include "berth/cgroup_text.hpp"
-#include "berth/guarded.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -35,7 +34,7 @@ std::optional<uint64_t> number(std::string_view s) {
 
 }  // namespace
 
-bool IoSubsystem::wants(const Resources& r) const noexcept {
+bool IoSubsystem::wants(const Resources& r) const {
     try {
         BlockIO b;
         if (!parse_block_io(r.json, &b).ok()) return true;
@@ -45,112 +44,110 @@ bool IoSubsystem::wants(const Resources& r) const noexcept {
     }
 }
 
-Status IoSubsystem::validate(const Resources& r) const noexcept {
-    return guarded("cgroup-io", [&] {
-        BlockIO b;
-        return parse_block_io(r.json, &b);
-    });
+Status IoSubsystem::validate(const Resources& r) const {
+    BlockIO b;
+    return parse_block_io(r.json, &b);
 }
 
-Status IoSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded("cgroup-io", [&] {
-        BlockIO b;
-        if (Status s = parse_block_io(r.json, &b); !s.ok()) return s;
-        // CFQ's files, or BFQ's where CFQ is gone (kernels >= 5.0), as runc.
-        const bool wants_weight = b.weight || !b.weight_devices.empty();
-        const std::string weight_file = wants_weight ? first_of(dir, {"blkio.weight", "blkio.bfq.weight"}) : "";
-        if (wants_weight && weight_file.empty())
-            return none_of(dir, b.weight ? "weight" : "weightDevice", "blkio.weight or blkio.bfq.weight",
-                           "no CFQ or BFQ I/O scheduler: weights are not supported");
-        if (b.weight)
-            if (Status s = dir.write(weight_file, std::to_string(*b.weight)); !s.ok()) return s;
-        if (b.leaf_weight) {
-            if (!dir.has("blkio.leaf_weight"))
-                return none_of(dir, "leafWeight", "blkio.leaf_weight", "only the CFQ scheduler has leaf weights");
-            if (Status s = dir.write("blkio.leaf_weight", std::to_string(*b.leaf_weight)); !s.ok()) return s;
+Status IoSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) {
+    BlockIO b;
+    if (Status s = parse_block_io(r.json, &b); !s.ok()) return s;
+    // CFQ's files, or BFQ's where CFQ is gone (kernels >= 5.0), as runc.
+    const bool wants_weight = b.weight || !b.weight_devices.empty();
+    const std::string weight_file = wants_weight ? first_of(dir, {"blkio.weight", "blkio.bfq.weight"}) : "";
+    if (wants_weight && weight_file.empty())
+        return none_of(dir, b.weight ? "weight" : "weightDevice", "blkio.weight or blkio.bfq.weight",
+                       "no CFQ or BFQ I/O scheduler: weights are not supported");
+    if (b.weight)
+        if (Status s = dir.write(weight_file, std::to_string(*b.weight)); !s.ok()) return s;
+    if (b.leaf_weight) {
+        if (!dir.has("blkio.leaf_weight"))
+            return none_of(dir, "leafWeight", "blkio.leaf_weight", "only the CFQ scheduler has leaf weights");
+        if (Status s = dir.write("blkio.leaf_weight", std::to_string(*b.leaf_weight)); !s.ok()) return s;
+    }
+    for (size_t i = 0; i < b.weight_devices.size(); ++i) {
+        const WeightDevice& d = b.weight_devices[i];
+        if (d.weight)
+            if (Status s = dir.write(weight_file + "_device", device_line(d.major, d.minor, *d.weight)); !s.ok())
+                return s;
+        if (d.leaf_weight) {
+            if (!dir.has("blkio.leaf_weight_device"))
+                return none_of(dir, "weightDevice[" + std::to_string(i) + "].leafWeight", "blkio.leaf_weight_device",
+                               "only the CFQ scheduler has leaf weights");
+            if (Status s = dir.write("blkio.leaf_weight_device", device_line(d.major, d.minor, *d.leaf_weight));
+                !s.ok())
+                return s;
         }
-        for (size_t i = 0; i < b.weight_devices.size(); ++i) {
-            const WeightDevice& d = b.weight_devices[i];
-            if (d.weight)
-                if (Status s = dir.write(weight_file + "_device", device_line(d.major, d.minor, *d.weight)); !s.ok()) return s;
-            if (d.leaf_weight) {
-                if (!dir.has("blkio.leaf_weight_device"))
-                    return none_of(dir, "weightDevice[" + std::to_string(i) + "].leafWeight", "blkio.leaf_weight_device",
-                                   "only the CFQ scheduler has leaf weights");
-                if (Status s = dir.write("blkio.leaf_weight_device", device_line(d.major, d.minor, *d.leaf_weight)); !s.ok()) return s;
-            }
-        }
-        for (Throttle t : kThrottles)
-            for (const ThrottleDevice& d : b.of(t))
-                if (Status s = dir.write(v1_throttle_file(t), device_line(d.major, d.minor, d.rate)); !s.ok()) return s;
-        return Status::Ok();
-    });
+    }
+    for (Throttle t : kThrottles)
+        for (const ThrottleDevice& d : b.of(t))
+            if (Status s = dir.write(v1_throttle_file(t), device_line(d.major, d.minor, d.rate)); !s.ok()) return s;
+    return Status::Ok();
 }
 
-Status IoSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded("cgroup-io", [&] {
-        BlockIO b;
-        if (Status s = parse_block_io(r.json, &b); !s.ok()) return s;
-        // v2 has no leaf weights (runc ignores them; a limit asked for and not
-        // applied is an error here).
-        if (b.leaf_weight) return Status::Error(EINVAL, kBase + ".leafWeight: cgroup v2 has no leaf weight (a v1 CFQ feature)");
-        for (size_t i = 0; i < b.weight_devices.size(); ++i)
-            if (b.weight_devices[i].leaf_weight)
-                return Status::Error(EINVAL, kBase + ".weightDevice[" + std::to_string(i) +
-                                                 "].leafWeight: cgroup v2 has no leaf weight (a v1 CFQ feature)");
-        // BFQ takes the blkio range as it is; the iocost controller's
-        // io.weight has its own (1-10000).
-        const bool bfq = dir.has("io.bfq.weight");
-        if (b.weight) {
-            Status s = bfq ? dir.write("io.bfq.weight", std::to_string(*b.weight))
-                           : dir.write("io.weight", std::to_string(blkio_weight_to_io_weight(*b.weight)));
-            if (!s.ok()) return s;
-        }
-        // Per-device weights only with BFQ, as runc; without it they would
-        // need iocost enabled on the device.
-        if (!b.weight_devices.empty() && !bfq)
-            return none_of(dir, "weightDevice", "io.bfq.weight", "per-device weights need the BFQ I/O scheduler on cgroup v2");
-        for (const WeightDevice& d : b.weight_devices)
-            if (Status s = dir.write("io.bfq.weight", device_line(d.major, d.minor, *d.weight)); !s.ok()) return s;
-        for (Throttle t : kThrottles)
-            for (const ThrottleDevice& d : b.of(t))
-                if (Status s = dir.write("io.max", io_max_line(t, d)); !s.ok()) return s;
-        return Status::Ok();
-    });
+Status IoSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) {
+    BlockIO b;
+    if (Status s = parse_block_io(r.json, &b); !s.ok()) return s;
+    // v2 has no leaf weights (runc ignores them; a limit asked for and not
+    // applied is an error here).
+    if (b.leaf_weight)
+        return Status::Error(EINVAL, kBase + ".leafWeight: cgroup v2 has no leaf weight (a v1 CFQ feature)");
+    for (size_t i = 0; i < b.weight_devices.size(); ++i)
+        if (b.weight_devices[i].leaf_weight)
+            return Status::Error(EINVAL, kBase + ".weightDevice[" + std::to_string(i) +
+                                             "].leafWeight: cgroup v2 has no leaf weight (a v1 CFQ feature)");
+    // BFQ takes the blkio range as it is; the iocost controller's
+    // io.weight has its own (1-10000).
+    const bool bfq = dir.has("io.bfq.weight");
+    if (b.weight) {
+        Status s = bfq ? dir.write("io.bfq.weight", std::to_string(*b.weight))
+                       : dir.write("io.weight", std::to_string(blkio_weight_to_io_weight(*b.weight)));
+        if (!s.ok()) return s;
+    }
+    // Per-device weights only with BFQ, as runc; without it they would
+    // need iocost enabled on the device.
+    if (!b.weight_devices.empty() && !bfq)
+        return none_of(dir, "weightDevice", "io.bfq.weight",
+                       "per-device weights need the BFQ I/O scheduler on cgroup v2");
+    for (const WeightDevice& d : b.weight_devices)
+        if (Status s = dir.write("io.bfq.weight", device_line(d.major, d.minor, *d.weight)); !s.ok()) return s;
+    for (Throttle t : kThrottles)
+        for (const ThrottleDevice& d : b.of(t))
+            if (Status s = dir.write("io.max", io_max_line(t, d)); !s.ok()) return s;
+    return Status::Ok();
 }
 
-Status IoSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded("cgroup-io", [&] {
-        if (unified) {
-            // "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device.
-            if (!dir.has("io.stat")) return Status::Ok();
-            std::string text;
-            if (Status s = dir.read("io.stat", &text); !s.ok()) return s;
-            const auto values = nested_keyed_values(text);
-            if (!values) return Status::Error(EINVAL, "parse " + dir.file("io.stat") + ": not \"DEVICE key=value ...\" lines");
-            for (const auto& v : *values) out->values.emplace_back("io.stat." + v.device + "." + v.key, v.value);
-            return Status::Ok();
-        }
-        // "8:0 Read 4096" per device and operation, and a "Total N" line.
-        for (const char* file : {"blkio.throttle.io_service_bytes", "blkio.throttle.io_serviced"}) {
-            const std::string name = std::string(file) + "_recursive";
-            if (!dir.has(name)) continue;
-            std::string text;
-            if (Status s = dir.read(name, &text); !s.ok()) return s;
-            std::istringstream in(text);
-            std::string line;
-            while (std::getline(in, line)) {
-                std::istringstream ls(line);
-                std::string device, op, value;
-                if (!(ls >> device >> op)) continue;
-                if (!(ls >> value)) continue;  // "Total N"
-                const auto v = number(value);
-                if (!v) return Status::Error(EINVAL, "parse " + dir.file(name) + ": unexpected line \"" + line + "\"");
-                out->values.emplace_back(std::string(file) + "." + device + "." + op, *v);
-            }
-        }
+Status IoSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const {
+    if (unified) {
+        // "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device.
+        if (!dir.has("io.stat")) return Status::Ok();
+        std::string text;
+        if (Status s = dir.read("io.stat", &text); !s.ok()) return s;
+        const auto values = nested_keyed_values(text);
+        if (!values)
+            return Status::Error(EINVAL, "parse " + dir.file("io.stat") + ": not \"DEVICE key=value ...\" lines");
+        for (const auto& v : *values) out->values.emplace_back("io.stat." + v.device + "." + v.key, v.value);
         return Status::Ok();
-    });
+    }
+    // "8:0 Read 4096" per device and operation, and a "Total N" line.
+    for (const char* file : {"blkio.throttle.io_service_bytes", "blkio.throttle.io_serviced"}) {
+        const std::string name = std::string(file) + "_recursive";
+        if (!dir.has(name)) continue;
+        std::string text;
+        if (Status s = dir.read(name, &text); !s.ok()) return s;
+        std::istringstream in(text);
+        std::string line;
+        while (std::getline(in, line)) {
+            std::istringstream ls(line);
+            std::string device, op, value;
+            if (!(ls >> device >> op)) continue;
+            if (!(ls >> value)) continue;  // "Total N"
+            const auto v = number(value);
+            if (!v) return Status::Error(EINVAL, "parse " + dir.file(name) + ": unexpected line \"" + line + "\"");
+            out->values.emplace_back(std::string(file) + "." + device + "." + op, *v);
+        }
+    }
+    return Status::Ok();
 }
 
 }  // namespace berth::plugins::io

@@ -2,25 +2,32 @@
 // weight and throttle files (v1) or io.weight / io.bfq.weight and io.max (v2).
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"
+#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
 
 namespace berth::plugins::io {
 
-class IoSubsystem final : public CgroupSubsystem {
+// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
+// and runs each method under berth::guarded.
+class IoSubsystem {
 public:
-    const char* controller() const noexcept override { return "io"; }
-    const char* v1_controller() const noexcept override { return "blkio"; }
+    const char* controller() const { return "io"; }
+    // The linux.resources fields served (create loads the plugin only for them).
+    const char* const* resource_fields() const {
+        static constexpr const char* kFields[] = {"blockIO", nullptr};
+        return kFields;
+    }
+    const char* v1_controller() const { return "blkio"; }
     // When blockIO asks for anything (the host drops docker's {"weight": 0}
     // before plugins see it), or does not parse, for validate to name.
-    bool wants(const Resources& r) const noexcept override;
-    Status validate(const Resources& r) const noexcept override;
-    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
-    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    bool wants(const Resources& r) const;
+    Status validate(const Resources& r) const;
+    Status apply_v2(const CgroupDir& dir, const Resources& r);
+    Status apply_v1(const CgroupDir& dir, const Resources& r);
     // Bytes and operations per device, under the kernel's names: v2
     // "io.stat.<maj:min>.<key>" (rbytes, wbytes, rios, wios, ...); v1
     // "blkio.throttle.io_service_bytes.<maj:min>.<Read|Write|...>" and
     // "blkio.throttle.io_serviced.<maj:min>.<op>" (recursive files).
-    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const;
 };
 
 }  // namespace berth::plugins::io

@@ -1,5 +1,6 @@
 #include "conversions.hpp"
 
+#include <cerrno>
 #include <charconv>
 #include <limits>
 
@@ -22,6 +23,26 @@ SwapMax memory_swap_max(std::optional<int64_t> swap, std::optional<int64_t> limi
         return {std::nullopt, "linux.resources.memory.swap: " + std::to_string(s) +
                                   " is less than linux.resources.memory.limit " + std::to_string(m)};
     return {std::to_string(s - m), {}};
+}
+
+Status memory_unit_properties(const Resources& r, UnitProperties* out) {
+    if (r.memory) {
+        auto bytes = [](int64_t v) { return v < 0 ? kUnitInfinity : static_cast<uint64_t>(v); };
+        if (const int64_t limit = r.memory->limit.value_or(0); limit != 0)
+            set_unit_property(out, unit_number_property("MemoryMax", bytes(limit)));
+        if (const int64_t low = r.memory->reservation.value_or(0); low != 0)
+            set_unit_property(out, unit_number_property("MemoryLow", bytes(low)));
+        const SwapMax swap = memory_swap_max(r.memory->swap, r.memory->limit);
+        if (!swap.ok()) return Status::Error(EINVAL, swap.error);
+        if (swap.text) set_unit_property(out, unit_number_property("MemorySwapMax", *unit_number(*swap.text)));
+    }
+    return unified_number_properties(r.unified,
+                                     {{"memory.min", "MemoryMin"},
+                                      {"memory.low", "MemoryLow"},
+                                      {"memory.high", "MemoryHigh"},
+                                      {"memory.max", "MemoryMax"},
+                                      {"memory.swap.max", "MemorySwapMax"}},
+                                     out);
 }
 
 bool write_memsw_first(uint64_t current_limit, int64_t new_swap) {

@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "berth/cgroup_text.hpp"  // flat_keyed_values, for stats
+#include "berth/resources.hpp"
+#include "berth/status.hpp"
+#include "berth/unit_properties.hpp"
 
 namespace berth::plugins::memory {
 
@@ -34,6 +37,13 @@ struct SwapMax {
     bool ok() const { return error.empty(); }
 };
 SwapMax memory_swap_max(std::optional<int64_t> swap, std::optional<int64_t> limit);
+
+// The systemd unit properties of the memory values (runc's systemd v2
+// mapping): MemoryMax from limit, MemoryLow from reservation (0 is unset,
+// -1 infinity), MemorySwapMax as memory_swap_max has it for memory.swap.max;
+// then the unified keys memory.min, .low, .high, .max and .swap.max, which
+// win. Errors name the field.
+Status memory_unit_properties(const Resources& r, UnitProperties* out);
 
 // v1: whether memory.memsw.limit_in_bytes must be written before
 // memory.limit_in_bytes. The kernel keeps limit <= memsw at every step, so

@@ -4,16 +4,11 @@
 #include <new>
 #include <string>
 
-#include "berth/guarded.hpp"
 #include "conversions.hpp"
 #include "memory_options.hpp"
 
 namespace berth::plugins::memory {
 namespace {
-
-// The plugin's name, in front of the message of an exception a method caught
-// (berth::guarded: the interface is noexcept).
-constexpr const char* kPlugin = "cgroup-memory";
 
 constexpr const char* kV1Limit = "memory.limit_in_bytes";
 constexpr const char* kV1Memsw = "memory.memsw.limit_in_bytes";
@@ -126,7 +121,7 @@ Status check_v2_options(const MemoryOptions& opt) {
 
 }  // namespace
 
-bool MemorySubsystem::wants(const Resources& r) const noexcept {
+bool MemorySubsystem::wants(const Resources& r) const {
     if (r.memory && (r.memory->limit || r.memory->reservation || r.memory->swap || r.memory->swappiness)) return true;
     MemoryOptions opt;
     try {
@@ -137,119 +132,121 @@ bool MemorySubsystem::wants(const Resources& r) const noexcept {
     }
 }
 
-Status MemorySubsystem::validate(const Resources& r) const noexcept {
-    return guarded(kPlugin, [&] {
-        MemoryOptions opt;
-        if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
-        if (!r.memory) return Status::Ok();
-        const MemoryResources& mem = *r.memory;
-        if (Status s = check_byte_value("limit", mem.limit); !s.ok()) return s;
-        if (Status s = check_byte_value("reservation", mem.reservation); !s.ok()) return s;
-        // The v2 conversion's rules are the strictest statement of what a
-        // memory+swap value may be; on v1 the kernel refuses the same cases.
-        if (const SwapMax swap = memory_swap_max(mem.swap, mem.limit); !swap.ok())
-            return Status::Error(EINVAL, swap.error);
-        return check_swappiness(mem.swappiness);
-    });
+Status MemorySubsystem::validate(const Resources& r) const {
+    MemoryOptions opt;
+    if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
+    if (!r.memory) return Status::Ok();
+    const MemoryResources& mem = *r.memory;
+    if (Status s = check_byte_value("limit", mem.limit); !s.ok()) return s;
+    if (Status s = check_byte_value("reservation", mem.reservation); !s.ok()) return s;
+    // The v2 conversion's rules are the strictest statement of what a
+    // memory+swap value may be; on v1 the kernel refuses the same cases.
+    if (const SwapMax swap = memory_swap_max(mem.swap, mem.limit); !swap.ok()) return Status::Error(EINVAL, swap.error);
+    return check_swappiness(mem.swappiness);
 }
 
-Status MemorySubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded(kPlugin, [&] {
-        MemoryOptions opt;
-        if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
-        if (Status s = check_v2_options(opt); !s.ok()) return s;
-        if (!r.memory) return Status::Ok();
-        const MemoryResources& mem = *r.memory;
-        const SwapMax swap = memory_swap_max(mem.swap, mem.limit);
-        if (!swap.ok()) return Status::Error(EINVAL, swap.error);
-        if (swap.text) {
-            // Without swap accounting there is no memory.swap.max; "no swap
-            // limit" and "no swap" then hold already (runc ignores these too).
-            const bool moot = *swap.text == "max" || *swap.text == "0";
-            if (!(moot && !dir.has("memory.swap.max")))
-                if (Status s = dir.write("memory.swap.max", *swap.text); !s.ok()) return s;
-        }
-        if (const int64_t limit = mem.limit.value_or(0); limit != 0)
-            if (Status s = dir.write("memory.max", v2_limit_text(limit)); !s.ok()) return s;
-        if (const int64_t reservation = mem.reservation.value_or(0); reservation != 0)
-            if (Status s = dir.write("memory.low", v2_limit_text(reservation)); !s.ok()) return s;
-        // swappiness has no v2 file; runc's fs2 driver ignores it as well,
-        // and refusing it would break specs written for v1 hosts.
+Status MemorySubsystem::apply_v2(const CgroupDir& dir, const Resources& r) {
+    MemoryOptions opt;
+    if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
+    if (Status s = check_v2_options(opt); !s.ok()) return s;
+    if (!r.memory) return Status::Ok();
+    const MemoryResources& mem = *r.memory;
+    const SwapMax swap = memory_swap_max(mem.swap, mem.limit);
+    if (!swap.ok()) return Status::Error(EINVAL, swap.error);
+    if (swap.text) {
+        // Without swap accounting there is no memory.swap.max; "no swap
+        // limit" and "no swap" then hold already (runc ignores these too).
+        const bool moot = *swap.text == "max" || *swap.text == "0";
+        if (!(moot && !dir.has("memory.swap.max")))
+            if (Status s = dir.write("memory.swap.max", *swap.text); !s.ok()) return s;
+    }
+    if (const int64_t limit = mem.limit.value_or(0); limit != 0)
+        if (Status s = dir.write("memory.max", v2_limit_text(limit)); !s.ok()) return s;
+    if (const int64_t reservation = mem.reservation.value_or(0); reservation != 0)
+        if (Status s = dir.write("memory.low", v2_limit_text(reservation)); !s.ok()) return s;
+    // swappiness has no v2 file; runc's fs2 driver ignores it as well,
+    // and refusing it would break specs written for v1 hosts.
+    return Status::Ok();
+}
+
+Status MemorySubsystem::apply_v1(const CgroupDir& dir, const Resources& r) {
+    MemoryOptions opt;
+    if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
+    if (!r.memory) return apply_v1_options(dir, opt);
+    const MemoryResources& mem = *r.memory;
+    // Checked again because apply can run without validate (an update);
+    // runc's writer refuses above 100 too.
+    if (Status s = check_swappiness(mem.swappiness); !s.ok()) return s;
+    if (Status s = apply_v1_limit_and_swap(dir, mem); !s.ok()) return s;
+    if (const int64_t reservation = mem.reservation.value_or(0); reservation != 0)
+        if (Status s = dir.write("memory.soft_limit_in_bytes", std::to_string(reservation)); !s.ok()) return s;
+    if (mem.swappiness)
+        if (Status s = dir.write("memory.swappiness", std::to_string(*mem.swappiness)); !s.ok()) return s;
+    return apply_v1_options(dir, opt);
+}
+
+Status MemorySubsystem::unit_properties(const Resources& r, UnitProperties* out) const {
+    return memory_unit_properties(r, out);
+}
+
+Status MemorySubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const {
+    // Counters named as the kernel names them; the host maps them onto
+    // runc's stats shape. Usage and limit are required, the rest (swap,
+    // kernel memory: configuration dependent) only reported when present.
+    const auto counter = [&](const char* name, bool required) {
+        if (!required && !dir.has(name)) return Status::Ok();
+        uint64_t value = 0;
+        if (Status s = read_bytes(dir, name, &value); !s.ok()) return s;
+        out->values.emplace_back(name, value);
         return Status::Ok();
-    });
-}
-
-Status MemorySubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded(kPlugin, [&] {
-        MemoryOptions opt;
-        if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
-        if (!r.memory) return apply_v1_options(dir, opt);
-        const MemoryResources& mem = *r.memory;
-        // Checked again because apply can run without validate (an update);
-        // runc's writer refuses above 100 too.
-        if (Status s = check_swappiness(mem.swappiness); !s.ok()) return s;
-        if (Status s = apply_v1_limit_and_swap(dir, mem); !s.ok()) return s;
-        if (const int64_t reservation = mem.reservation.value_or(0); reservation != 0)
-            if (Status s = dir.write("memory.soft_limit_in_bytes", std::to_string(reservation)); !s.ok()) return s;
-        if (mem.swappiness)
-            if (Status s = dir.write("memory.swappiness", std::to_string(*mem.swappiness)); !s.ok()) return s;
-        return apply_v1_options(dir, opt);
-    });
-}
-
-Status MemorySubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded(kPlugin, [&] {
-        // Counters named as the kernel names them; the host maps them onto
-        // runc's stats shape. Usage and limit are required, the rest (swap,
-        // kernel memory: configuration dependent) only reported when present.
-        const auto counter = [&](const char* name, bool required) {
-            if (!required && !dir.has(name)) return Status::Ok();
-            uint64_t value = 0;
-            if (Status s = read_bytes(dir, name, &value); !s.ok()) return s;
-            out->values.emplace_back(name, value);
-            return Status::Ok();
-        };
-        const auto keyed = [&](const char* name) {
-            if (!dir.has(name)) return Status::Ok();
-            std::string text;
-            if (Status s = dir.read(name, &text); !s.ok()) return s;
-            const auto values = flat_keyed_values(text);
-            if (!values) return Status::Error(EINVAL, "parse " + dir.file(name) + ": a line is not \"key number\"");
-            for (const auto& [key, value] : *values) out->values.emplace_back(std::string(name) + "." + key, value);
-            return Status::Ok();
-        };
-        struct Counter {
-            const char* name;
-            bool required;
-        };
-        static constexpr Counter kV2Counters[] = {
-            {"memory.current", true}, {"memory.max", true}, {"memory.swap.current", false}, {"memory.swap.max", false}};
-        static constexpr Counter kV1Counters[] = {
-            {"memory.usage_in_bytes", true}, {"memory.limit_in_bytes", true},
-            {"memory.max_usage_in_bytes", false}, {"memory.failcnt", false},
-            {"memory.memsw.usage_in_bytes", false}, {"memory.memsw.max_usage_in_bytes", false},
-            {"memory.memsw.failcnt", false}, {"memory.memsw.limit_in_bytes", false},
-            {"memory.kmem.usage_in_bytes", false}, {"memory.kmem.max_usage_in_bytes", false},
-            {"memory.kmem.failcnt", false}, {"memory.kmem.limit_in_bytes", false},
-            {"memory.kmem.tcp.usage_in_bytes", false}, {"memory.kmem.tcp.max_usage_in_bytes", false},
-            {"memory.kmem.tcp.failcnt", false}, {"memory.kmem.tcp.limit_in_bytes", false}};
-        // On v2 the container's directory has memory files only when the
-        // controller is enabled for it (a memory limit was asked for):
-        // without them there is nothing to report, which is not an error.
-        if (unified && !dir.has("memory.current")) return Status::Ok();
-        if (unified) {
-            for (const Counter& c : kV2Counters)
-                if (Status s = counter(c.name, c.required); !s.ok()) return s;
-            for (const char* name : {"memory.stat", "memory.events"})
-                if (Status s = keyed(name); !s.ok()) return s;
-        } else {
-            for (const Counter& c : kV1Counters)
-                if (Status s = counter(c.name, c.required); !s.ok()) return s;
-            for (const char* name : {"memory.stat", "memory.oom_control"})
-                if (Status s = keyed(name); !s.ok()) return s;
-        }
+    };
+    const auto keyed = [&](const char* name) {
+        if (!dir.has(name)) return Status::Ok();
+        std::string text;
+        if (Status s = dir.read(name, &text); !s.ok()) return s;
+        const auto values = flat_keyed_values(text);
+        if (!values) return Status::Error(EINVAL, "parse " + dir.file(name) + ": a line is not \"key number\"");
+        for (const auto& [key, value] : *values) out->values.emplace_back(std::string(name) + "." + key, value);
         return Status::Ok();
-    });
+    };
+    struct Counter {
+        const char* name;
+        bool required;
+    };
+    static constexpr Counter kV2Counters[] = {
+        {"memory.current", true}, {"memory.max", true}, {"memory.swap.current", false}, {"memory.swap.max", false}};
+    static constexpr Counter kV1Counters[] = {{"memory.usage_in_bytes", true},
+                                              {"memory.limit_in_bytes", true},
+                                              {"memory.max_usage_in_bytes", false},
+                                              {"memory.failcnt", false},
+                                              {"memory.memsw.usage_in_bytes", false},
+                                              {"memory.memsw.max_usage_in_bytes", false},
+                                              {"memory.memsw.failcnt", false},
+                                              {"memory.memsw.limit_in_bytes", false},
+                                              {"memory.kmem.usage_in_bytes", false},
+                                              {"memory.kmem.max_usage_in_bytes", false},
+                                              {"memory.kmem.failcnt", false},
+                                              {"memory.kmem.limit_in_bytes", false},
+                                              {"memory.kmem.tcp.usage_in_bytes", false},
+                                              {"memory.kmem.tcp.max_usage_in_bytes", false},
+                                              {"memory.kmem.tcp.failcnt", false},
+                                              {"memory.kmem.tcp.limit_in_bytes", false}};
+    // On v2 the container's directory has memory files only when the
+    // controller is enabled for it (a memory limit was asked for):
+    // without them there is nothing to report, which is not an error.
+    if (unified && !dir.has("memory.current")) return Status::Ok();
+    if (unified) {
+        for (const Counter& c : kV2Counters)
+            if (Status s = counter(c.name, c.required); !s.ok()) return s;
+        for (const char* name : {"memory.stat", "memory.events"})
+            if (Status s = keyed(name); !s.ok()) return s;
+    } else {
+        for (const Counter& c : kV1Counters)
+            if (Status s = counter(c.name, c.required); !s.ok()) return s;
+        for (const char* name : {"memory.stat", "memory.oom_control"})
+            if (Status s = keyed(name); !s.ok()) return s;
+    }
+    return Status::Ok();
 }
 
 }  // namespace berth::plugins::memory

@@ -6,7 +6,6 @@
 #include <sstream>
 
 #include "berth/cgroup_text.hpp"
-#include "berth/guarded.hpp"
 
 namespace berth::plugins::misc {
 namespace {
@@ -49,7 +48,7 @@ Status check_misc_keys(const std::string& resources_json) {
     return Status::Ok();
 }
 
-bool MiscSubsystem::wants(const Resources& r) const noexcept {
+bool MiscSubsystem::wants(const Resources& r) const {
     try {
         const nlohmann::json res = nlohmann::json::parse(r.json, nullptr, false);
         if (!res.is_object()) return false;
@@ -63,27 +62,23 @@ bool MiscSubsystem::wants(const Resources& r) const noexcept {
     }
 }
 
-Status MiscSubsystem::validate(const Resources& r) const noexcept {
-    return guarded("cgroup-misc", [&] { return check_misc_keys(r.json); });
-}
+Status MiscSubsystem::validate(const Resources& r) const { return check_misc_keys(r.json); }
 
-Status MiscSubsystem::apply_v2(const CgroupDir&, const Resources&) noexcept { return Status::Ok(); }
+Status MiscSubsystem::apply_v2(const CgroupDir&, const Resources&) { return Status::Ok(); }
 
-Status MiscSubsystem::apply_v1(const CgroupDir&, const Resources& r) noexcept {
+Status MiscSubsystem::apply_v1(const CgroupDir&, const Resources& r) {
     if (!wants(r)) return Status::Ok();
     return Status::Error(EINVAL, "linux.resources.unified[\"misc.max\"]: cgroup v1 has no misc controller");
 }
 
-Status MiscSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded("cgroup-misc", [&] {
-        if (!unified || !dir.has("misc.current")) return Status::Ok();
-        std::string text;
-        if (Status s = dir.read("misc.current", &text); !s.ok()) return s;
-        const auto values = flat_keyed_values(text);
-        if (!values) return Status::Error(EINVAL, "parse " + dir.file("misc.current") + ": not \"RESOURCE N\" lines");
-        for (const auto& [name, value] : *values) out->values.emplace_back("misc.current." + name, value);
-        return Status::Ok();
-    });
+Status MiscSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const {
+    if (!unified || !dir.has("misc.current")) return Status::Ok();
+    std::string text;
+    if (Status s = dir.read("misc.current", &text); !s.ok()) return s;
+    const auto values = flat_keyed_values(text);
+    if (!values) return Status::Error(EINVAL, "parse " + dir.file("misc.current") + ": not \"RESOURCE N\" lines");
+    for (const auto& [name, value] : *values) out->values.emplace_back("misc.current." + name, value);
+    return Status::Ok();
 }
 
 }  // namespace berth::plugins::misc

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "berth/cgroup_subsystem.hpp"
+#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
 
 namespace berth::plugins::misc {
 
@@ -16,18 +16,25 @@ namespace berth::plugins::misc {
 // "RESOURCE max" or "RESOURCE N". Errors name the field.
 Status check_misc_keys(const std::string& resources_json);
 
-class MiscSubsystem final : public CgroupSubsystem {
+// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
+// and runs each method under berth::guarded.
+class MiscSubsystem {
 public:
-    const char* controller() const noexcept override { return "misc"; }
+    const char* controller() const { return "misc"; }
+    // No structured field: misc is asked for only through unified keys.
+    const char* const* resource_fields() const {
+        static constexpr const char* kFields[] = {nullptr};
+        return kFields;
+    }
     // When linux.resources.unified names a misc.* file.
-    bool wants(const Resources& r) const noexcept override;
-    Status validate(const Resources& r) const noexcept override;
+    bool wants(const Resources& r) const;
+    Status validate(const Resources& r) const;
     // Nothing to write: the manager writes the unified values.
-    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
+    Status apply_v2(const CgroupDir& dir, const Resources& r);
     // v1 has no misc controller (the manager refuses before this).
-    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    Status apply_v1(const CgroupDir& dir, const Resources& r);
     // misc.current as "misc.current.<resource>" (v2, when the file exists).
-    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const;
 };
 
 }  // namespace berth::plugins::misc

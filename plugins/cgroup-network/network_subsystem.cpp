@@ -1,7 +1,5 @@
 #include "network_subsystem.hpp"
 
-#include "berth/guarded.hpp"
-
 #include <cerrno>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -10,7 +8,7 @@
 
 namespace berth::plugins::network {
 
-bool NetworkSubsystem::wants(const Resources& r) const noexcept {
+bool NetworkSubsystem::wants(const Resources& r) const {
     try {
         const nlohmann::json res = nlohmann::json::parse(r.json, nullptr, false);
         if (!res.is_object()) return false;
@@ -21,37 +19,34 @@ bool NetworkSubsystem::wants(const Resources& r) const noexcept {
     }
 }
 
-Status NetworkSubsystem::validate(const Resources& r) const noexcept {
-    return guarded("cgroup-network", [&] {
-        NetworkSettings n;
-        return parse_network(r.json, &n);
-    });
+Status NetworkSubsystem::validate(const Resources& r) const {
+    NetworkSettings n;
+    return parse_network(r.json, &n);
 }
 
-Status NetworkSubsystem::apply_v2(const CgroupDir&, const Resources&) noexcept {
+Status NetworkSubsystem::apply_v2(const CgroupDir&, const Resources&) {
     return Status::Error(EOPNOTSUPP, "linux.resources.network: cgroup v2 has no net_cls nor net_prio controller");
 }
 
-Status NetworkSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded("cgroup-network", [&] {
-        NetworkSettings n;
-        if (Status s = parse_network(r.json, &n); !s.ok()) return s;
-        // Checked before the first write, so that nothing is half applied.
-        if (!n.priorities.empty() && !dir.has("net_prio.ifpriomap"))
-            return Status::Error(EOPNOTSUPP, "linux.resources.network.priorities: net_prio is not mounted together with net_cls (no " +
-                                                 dir.file("net_prio.ifpriomap") + "); berth writes both in net_cls's hierarchy");
-        if (n.class_id)
-            if (Status s = dir.write("net_cls.classid", classid_text(*n.class_id)); !s.ok())
-                return Status::Error(s.err, "linux.resources.network.classID: " + s.message);
-        // The kernel looks the interface up in the writer's network
-        // namespace (the host's, as with runc): an unknown one is ENODEV.
-        for (size_t i = 0; i < n.priorities.size(); ++i)
-            if (Status s = dir.write("net_prio.ifpriomap", ifpriomap_line(n.priorities[i])); !s.ok())
-                return Status::Error(s.err, "linux.resources.network.priorities[" + std::to_string(i) + "]: " + s.message);
-        return Status::Ok();
-    });
+Status NetworkSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) {
+    NetworkSettings n;
+    if (Status s = parse_network(r.json, &n); !s.ok()) return s;
+    // Checked before the first write, so that nothing is half applied.
+    if (!n.priorities.empty() && !dir.has("net_prio.ifpriomap"))
+        return Status::Error(EOPNOTSUPP,
+                             "linux.resources.network.priorities: net_prio is not mounted together with net_cls (no " +
+                                 dir.file("net_prio.ifpriomap") + "); berth writes both in net_cls's hierarchy");
+    if (n.class_id)
+        if (Status s = dir.write("net_cls.classid", classid_text(*n.class_id)); !s.ok())
+            return Status::Error(s.err, "linux.resources.network.classID: " + s.message);
+    // The kernel looks the interface up in the writer's network
+    // namespace (the host's, as with runc): an unknown one is ENODEV.
+    for (size_t i = 0; i < n.priorities.size(); ++i)
+        if (Status s = dir.write("net_prio.ifpriomap", ifpriomap_line(n.priorities[i])); !s.ok())
+            return Status::Error(s.err, "linux.resources.network.priorities[" + std::to_string(i) + "]: " + s.message);
+    return Status::Ok();
 }
 
-Status NetworkSubsystem::stats(const CgroupDir&, bool, CgroupStats*) const noexcept { return Status::Ok(); }
+Status NetworkSubsystem::stats(const CgroupDir&, bool, CgroupStats*) const { return Status::Ok(); }
 
 }  // namespace berth::plugins::network

@@ -9,21 +9,28 @@
 // anything is made (runc's fs2 drops it silently).
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"
+#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
 
 namespace berth::plugins::network {
 
-class NetworkSubsystem final : public CgroupSubsystem {
+// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
+// and runs each method under berth::guarded.
+class NetworkSubsystem {
 public:
-    const char* controller() const noexcept override { return "net_cls"; }
+    const char* controller() const { return "net_cls"; }
+    // The linux.resources fields served (create loads the plugin only for them).
+    const char* const* resource_fields() const {
+        static constexpr const char* kFields[] = {"network", nullptr};
+        return kFields;
+    }
     // When network is a non-empty object (or not an object, for validate to name).
-    bool wants(const Resources& r) const noexcept override;
-    Status validate(const Resources& r) const noexcept override;
+    bool wants(const Resources& r) const;
+    Status validate(const Resources& r) const;
     // Refuses: v2 has no net_cls nor net_prio (the manager refuses first).
-    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
-    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    Status apply_v2(const CgroupDir& dir, const Resources& r);
+    Status apply_v1(const CgroupDir& dir, const Resources& r);
     // Neither controller counts anything (runc reports nothing for them).
-    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const;
 };
 
 }  // namespace berth::plugins::network

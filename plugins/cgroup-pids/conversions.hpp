@@ -6,6 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "berth/resources.hpp"
+#include "berth/status.hpp"
+#include "berth/unit_properties.hpp"
+
 namespace berth::plugins::pids {
 
 // The text for pids.max (same on v1 and v2), or nullopt when nothing is to be
@@ -18,6 +22,10 @@ namespace berth::plugins::pids {
 // v2 writer only maps -1, passing other negatives to the kernel, which rejects
 // them. We map every negative to "max" on both, the documented meaning.
 std::optional<std::string> pids_max_value(std::optional<int64_t> limit);
+
+// The systemd unit property TasksMax: pids_max_value's limit ("max" is
+// infinity), then the unified key pids.max, which wins.
+Status pids_unit_properties(const Resources& r, UnitProperties* out);
 
 // Parses a pids.max or pids.current value: a decimal count, or "max" (which
 // reads as 0, "no limit", as runc reports it). Surrounding whitespace is

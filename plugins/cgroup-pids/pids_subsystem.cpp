@@ -4,15 +4,10 @@
 #include <exception>
 #include <new>
 
-#include "berth/guarded.hpp"
 #include "conversions.hpp"
 
 namespace berth::plugins::pids {
 namespace {
-
-// The plugin's name, in front of the message of an exception a method caught
-// (berth::guarded: the interface is noexcept).
-constexpr const char* kPlugin = "cgroup-pids";
 
 // pids.max has the same name and syntax on v1 and v2.
 Status write_limit(const CgroupDir& dir, const Resources& r) {
@@ -33,27 +28,19 @@ Status read_count(const CgroupDir& dir, const char* name, CgroupStats* out) {
 
 }  // namespace
 
-bool PidsSubsystem::wants(const Resources& r) const noexcept { return r.pids && r.pids->limit.has_value(); }
+bool PidsSubsystem::wants(const Resources& r) const { return r.pids && r.pids->limit.has_value(); }
 
 // Every int64 has a meaning (see pids_max_value), so nothing is rejected.
-Status PidsSubsystem::validate(const Resources&) const noexcept { return Status::Ok(); }
+Status PidsSubsystem::validate(const Resources&) const { return Status::Ok(); }
 
-Status PidsSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded(kPlugin, [&] { return write_limit(dir, r); });
-}
+Status PidsSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) { return write_limit(dir, r); }
 
-Status PidsSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded(kPlugin, [&] { return write_limit(dir, r); });
-}
-
-Status PidsSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded(kPlugin, [&] {
-        // v2: no pids files unless the controller is enabled for the
-        // container (a pids limit was asked for); nothing to report then.
-        if (unified && !dir.has("pids.current")) return Status::Ok();
-        if (Status s = read_count(dir, "pids.current", out); !s.ok()) return s;
-        return read_count(dir, "pids.max", out);
-    });
+Status PidsSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const {
+    // v2: no pids files unless the controller is enabled for the
+    // container (a pids limit was asked for); nothing to report then.
+    if (unified && !dir.has("pids.current")) return Status::Ok();
+    if (Status s = read_count(dir, "pids.current", out); !s.ok()) return s;
+    return read_count(dir, "pids.max", out);
 }
 
 }  // namespace berth::plugins::pids

@@ -1,20 +1,30 @@
 // The "pids" controller: linux.resources.pids.limit onto pids.max.
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"
+#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "conversions.hpp"
 
 namespace berth::plugins::pids {
 
-class PidsSubsystem final : public CgroupSubsystem {
+// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
+// and runs each method under berth::guarded.
+class PidsSubsystem {
 public:
-    const char* controller() const noexcept override { return "pids"; }
-    bool wants(const Resources& r) const noexcept override;
-    Status validate(const Resources& r) const noexcept override;
-    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
-    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    const char* controller() const { return "pids"; }
+    // The linux.resources fields served (create loads the plugin only for them).
+    const char* const* resource_fields() const {
+        static constexpr const char* kFields[] = {"pids", nullptr};
+        return kFields;
+    }
+    bool wants(const Resources& r) const;
+    Status validate(const Resources& r) const;
+    Status apply_v2(const CgroupDir& dir, const Resources& r);
+    // No apply_v1: the files have the same names and syntax on v1 and v2.
     // Appends {"pids.current", n} and {"pids.max", n} (0 when "max");
     // nothing on v2 when the controller is not enabled for the directory.
-    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const;
+    // For the systemd driver: pids_unit_properties (conversions.hpp).
+    Status unit_properties(const Resources& r, UnitProperties* out) const { return pids_unit_properties(r, out); }
 };
 
 }  // namespace berth::plugins::pids

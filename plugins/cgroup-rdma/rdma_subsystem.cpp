@@ -1,7 +1,6 @@
 #include "rdma_subsystem.hpp"
 
 #include "berth/cgroup_text.hpp"
-#include "berth/guarded.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -25,7 +24,7 @@ Status write_limits(const CgroupDir& dir, const Resources& r) {
 
 }  // namespace
 
-bool RdmaSubsystem::wants(const Resources& r) const noexcept {
+bool RdmaSubsystem::wants(const Resources& r) const {
     try {
         const nlohmann::json res = nlohmann::json::parse(r.json, nullptr, false);
         if (!res.is_object()) return false;
@@ -36,32 +35,23 @@ bool RdmaSubsystem::wants(const Resources& r) const noexcept {
     }
 }
 
-Status RdmaSubsystem::validate(const Resources& r) const noexcept {
-    return guarded("cgroup-rdma", [&] {
-        std::vector<RdmaLimit> limits;
-        return parse_rdma_limits(r.json, &limits);
-    });
+Status RdmaSubsystem::validate(const Resources& r) const {
+    std::vector<RdmaLimit> limits;
+    return parse_rdma_limits(r.json, &limits);
 }
 
-Status RdmaSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded("cgroup-rdma", [&] { return write_limits(dir, r); });
-}
+Status RdmaSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) { return write_limits(dir, r); }
 
-Status RdmaSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) noexcept {
-    return guarded("cgroup-rdma", [&] { return write_limits(dir, r); });
-}
-
-Status RdmaSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept {
-    return guarded("cgroup-rdma", [&] {
-        if (unified && !dir.has("rdma.current")) return Status::Ok();
-        std::string text;
-        if (Status s = dir.read("rdma.current", &text); !s.ok()) return s;
-        // "mlx4_0 hca_handle=2 hca_object=2000" per device; "max" is no count.
-        const auto values = nested_keyed_values(text);
-        if (!values) return Status::Error(EINVAL, "parse " + dir.file("rdma.current") + ": not \"DEVICE key=value ...\" lines");
-        for (const auto& v : *values) out->values.emplace_back("rdma.current." + v.device + "." + v.key, v.value);
-        return Status::Ok();
-    });
+Status RdmaSubsystem::stats(const CgroupDir& dir, bool unified, CgroupStats* out) const {
+    if (unified && !dir.has("rdma.current")) return Status::Ok();
+    std::string text;
+    if (Status s = dir.read("rdma.current", &text); !s.ok()) return s;
+    // "mlx4_0 hca_handle=2 hca_object=2000" per device; "max" is no count.
+    const auto values = nested_keyed_values(text);
+    if (!values)
+        return Status::Error(EINVAL, "parse " + dir.file("rdma.current") + ": not \"DEVICE key=value ...\" lines");
+    for (const auto& v : *values) out->values.emplace_back("rdma.current." + v.device + "." + v.key, v.value);
+    return Status::Ok();
 }
 
 }  // namespace berth::plugins::rdma

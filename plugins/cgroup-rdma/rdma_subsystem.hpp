@@ -1,21 +1,28 @@
 // The "rdma" controller: linux.resources.rdma onto rdma.max (v1 and v2).
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"
+#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
 
 namespace berth::plugins::rdma {
 
-class RdmaSubsystem final : public CgroupSubsystem {
+// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
+// and runs each method under berth::guarded.
+class RdmaSubsystem {
 public:
-    const char* controller() const noexcept override { return "rdma"; }
+    const char* controller() const { return "rdma"; }
+    // The linux.resources fields served (create loads the plugin only for them).
+    const char* const* resource_fields() const {
+        static constexpr const char* kFields[] = {"rdma", nullptr};
+        return kFields;
+    }
     // When rdma names a device (or is not an object, for validate to name).
-    bool wants(const Resources& r) const noexcept override;
-    Status validate(const Resources& r) const noexcept override;
-    Status apply_v2(const CgroupDir& dir, const Resources& r) noexcept override;
-    Status apply_v1(const CgroupDir& dir, const Resources& r) noexcept override;
+    bool wants(const Resources& r) const;
+    Status validate(const Resources& r) const;
+    Status apply_v2(const CgroupDir& dir, const Resources& r);
+    // No apply_v1: the files have the same names and syntax on v1 and v2.
     // rdma.current per device and resource: "rdma.current.<device>.hca_handle"
     // and ".hca_object" (nothing on v2 when the controller is not enabled).
-    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const noexcept override;
+    Status stats(const CgroupDir& dir, bool unified, CgroupStats* out) const;
 };
 
 }  // namespace berth::plugins::rdma

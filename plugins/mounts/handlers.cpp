@@ -144,7 +144,15 @@ Status open_if_detached(const std::string& destination, const std::string& sourc
 
 // ---- BindHandler ----
 
-std::vector<std::string> BindHandler::types() const { return {"bind", "rbind"}; }
+// types(): a list this small cannot fail but for memory, which ends in an
+// empty list the host refuses.
+std::vector<std::string> BindHandler::types() const noexcept {
+    try {
+        return {"bind", "rbind"};
+    } catch (...) {
+        return {};
+    }
+}
 
 Status BindHandler::validate(const MountRequest& req) const noexcept {
     return guarded(req, [&]() -> Status {
@@ -177,8 +185,12 @@ Status BindHandler::mount(const MountRequest& req) noexcept {
 
 // ---- FilesystemHandler ----
 
-std::vector<std::string> FilesystemHandler::types() const {
-    return {"proc", "sysfs", "tmpfs", "devpts", "mqueue"};
+std::vector<std::string> FilesystemHandler::types() const noexcept {
+    try {
+        return {"proc", "sysfs", "tmpfs", "devpts", "mqueue"};
+    } catch (...) {
+        return {};
+    }
 }
 
 Status FilesystemHandler::validate(const MountRequest& req) const noexcept {
@@ -238,7 +250,13 @@ Status check_layer_dir(const std::string& destination, const char* what, const s
 
 }  // namespace
 
-std::vector<std::string> OverlayHandler::types() const { return {"overlay"}; }
+std::vector<std::string> OverlayHandler::types() const noexcept {
+    try {
+        return {"overlay"};
+    } catch (...) {
+        return {};
+    }
+}
 
 Status OverlayHandler::validate(const MountRequest& req) const noexcept {
     return guarded(req, [&]() -> Status {
@@ -277,7 +295,13 @@ Status OverlayHandler::mount(const MountRequest& req) noexcept {
 
 // ---- CgroupHandler ----
 
-std::vector<std::string> CgroupHandler::types() const { return {"cgroup", "cgroup2"}; }
+std::vector<std::string> CgroupHandler::types() const noexcept {
+    try {
+        return {"cgroup", "cgroup2"};
+    } catch (...) {
+        return {};
+    }
+}
 
 Status CgroupHandler::validate(const MountRequest& req) const noexcept {
     return guarded(req, [&]() -> Status {
@@ -354,11 +378,28 @@ Status CgroupHandler::mount(const MountRequest& req) noexcept {
 
 // ---- MountsHandler ----
 
-std::vector<std::string> MountsHandler::types() const {
-    std::vector<std::string> all;
-    for (const MountHandler* h : handlers())
-        for (std::string& t : h->types()) all.push_back(std::move(t));
-    return all;
+std::vector<std::string> MountsHandler::types() const noexcept {
+    try {
+        std::vector<std::string> all;
+        for (const MountHandler* h : handlers()) {
+            std::vector<std::string> t = h->types();
+            if (t.empty()) return {};  // one handler short of memory: refused whole
+            for (std::string& name : t) all.push_back(std::move(name));
+        }
+        return all;
+    } catch (...) {
+        return {};
+    }
+}
+
+std::vector<std::string> MountsHandler::options() const noexcept {
+    try {
+        std::vector<std::string> names;
+        for (const MountOptionEntry& e : mount_option_table()) names.emplace_back(e.name);
+        return names;
+    } catch (...) {
+        return {};
+    }
 }
 
 const MountHandler* MountsHandler::route(const MountRequest& req) const {

@@ -19,7 +19,7 @@ namespace berth::mounts {
 // bind has no filesystem data to pass it in.
 class BindHandler final : public MountHandler {
 public:
-    std::vector<std::string> types() const override;
+    std::vector<std::string> types() const noexcept override;
     Status validate(const MountRequest& req) const noexcept override;
     Status mount(const MountRequest& req) noexcept override;
 };
@@ -28,7 +28,7 @@ public:
 // source only names the mount (it is shown in mountinfo).
 class FilesystemHandler final : public MountHandler {
 public:
-    std::vector<std::string> types() const override;
+    std::vector<std::string> types() const noexcept override;
     Status validate(const MountRequest& req) const noexcept override;
     Status mount(const MountRequest& req) noexcept override;
 };
@@ -38,7 +38,7 @@ public:
 // the generic options and propagation apply as to any filesystem.
 class OverlayHandler final : public MountHandler {
 public:
-    std::vector<std::string> types() const override;
+    std::vector<std::string> types() const noexcept override;
     Status validate(const MountRequest& req) const noexcept override;
     Status mount(const MountRequest& req) noexcept override;
 };
@@ -57,7 +57,7 @@ public:
 // "cgroup" and "cgroup2" both give the view that fits the host.
 class CgroupHandler final : public MountHandler {
 public:
-    std::vector<std::string> types() const override;
+    std::vector<std::string> types() const noexcept override;
     Status validate(const MountRequest& req) const noexcept override;
     Status mount(const MountRequest& req) noexcept override;
 };
@@ -66,7 +66,9 @@ public:
 // with "bind"/"rbind" go to BindHandler whatever the type says.
 class MountsHandler final : public MountHandler {
 public:
-    std::vector<std::string> types() const override;
+    std::vector<std::string> types() const noexcept override;
+    // Every option of mount_option_table(), for `berth features`.
+    std::vector<std::string> options() const noexcept override;
     Status validate(const MountRequest& req) const noexcept override;
     Status mount(const MountRequest& req) noexcept override;
 

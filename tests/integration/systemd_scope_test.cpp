@@ -15,6 +15,12 @@
 #include <sstream>
 #include <string>
 
+#include "berth/plugin_export.hpp"
+#include "plugins/cgroup-cpu/conversions.hpp"
+#include "plugins/cgroup-cpu/cpu_subsystem.hpp"
+#include "plugins/cgroup-cpuset/cpuset_subsystem.hpp"
+#include "plugins/cgroup-memory/memory_subsystem.hpp"
+#include "plugins/cgroup-pids/pids_subsystem.hpp"
 #include "cgroups/systemd/systemd_scope.hpp"
 #include "cgroups/systemd/systemd_unit.hpp"
 #include "errors/error.hpp"
@@ -69,6 +75,10 @@ protected:
     pid_t child_ = -1;
 };
 
+struct Tag {
+    static constexpr const char* name = "test";
+};
+
 TEST_F(SystemdScopeTest, StartsDelegatedScopeWithLimitsAndStops) {
     EXPECT_EQ(placement_.unit, "berth-test-" + id_ + ".scope");
     berth::Resources r;
@@ -81,7 +91,13 @@ TEST_F(SystemdScopeTest, StartsDelegatedScopeWithLimitsAndStops) {
     r.cpu->shares = 2048;
     r.cpu->quota = 50000;
     r.cpu->period = 100000;
-    auto props = sd::resource_properties(r, sd::shares_to_weight_dlopen);
+    // The properties from the in-tree plugins, as create asks them.
+    using berth::plugin_export::CgroupAdapter;
+    CgroupAdapter<berth::plugins::cpu::CpuSubsystem, Tag> cpu;
+    CgroupAdapter<berth::plugins::memory::MemorySubsystem, Tag> memory;
+    CgroupAdapter<berth::plugins::pids::PidsSubsystem, Tag> pids;
+    CgroupAdapter<berth::plugins::cpuset::CpusetSubsystem, Tag> cpuset;
+    auto props = sd::resource_properties({&cpu, &memory, &pids, &cpuset}, r);
     {
         auto scope = sd::SystemdScope::start(placement_, child_, props, "berth test " + id_);
         ASSERT_TRUE(fs::is_directory(dir_)) << dir_;
@@ -89,7 +105,7 @@ TEST_F(SystemdScopeTest, StartsDelegatedScopeWithLimitsAndStops) {
         EXPECT_EQ(slurp(dir_ + "/memory.max"), std::to_string(64 << 20));
         EXPECT_EQ(slurp(dir_ + "/pids.max"), "42");
         EXPECT_EQ(slurp(dir_ + "/cpu.max"), "50000 100000");
-        EXPECT_EQ(slurp(dir_ + "/cpu.weight"), std::to_string(sd::shares_to_weight_dlopen(2048)));
+        EXPECT_EQ(slurp(dir_ + "/cpu.weight"), std::to_string(berth::plugins::cpu::shares_to_weight(2048)));
         EXPECT_EQ(slurp(dir_ + "/cpuset.cpus"), "0");
         EXPECT_EQ(sh("systemctl is-active " + placement_.unit), "active");
         EXPECT_EQ(sh("systemctl show -P Delegate " + placement_.unit), "yes");

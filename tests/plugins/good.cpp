@@ -64,6 +64,9 @@ void destroy_subsystem(berth::CgroupSubsystem* s) noexcept { delete s; }
 #ifndef TEST_ABI_MINOR
 #define TEST_ABI_MINOR BERTH_ABI_MINOR
 #endif
+#ifndef TEST_CXX_ABI
+#define TEST_CXX_ABI BERTH_CXX_ABI_TAG
+#endif
 
 berth::PluginDescriptor descriptor = {
     TEST_ABI_MAJOR,
@@ -78,6 +81,7 @@ berth::PluginDescriptor descriptor = {
     &destroy_subsystem,
     nullptr,
     nullptr,
+    TEST_CXX_ABI,
 };
 
 }  // namespace

@@ -15,7 +15,7 @@ namespace {
 
 class TestHandler final : public berth::MountHandler {
 public:
-    std::vector<std::string> types() const override { return TEST_TYPES; }
+    std::vector<std::string> types() const noexcept override { return TEST_TYPES; }
     berth::Status validate(const berth::MountRequest& req) const noexcept override {
         if (req.source == "bad") return berth::Status::Error(EINVAL, TEST_PLUGIN_NAME ": bad source");
         return berth::Status::Ok();
@@ -38,6 +38,7 @@ berth::PluginDescriptor descriptor = {
     nullptr,
     &create_handler,
     &destroy_handler,
+    BERTH_CXX_ABI_TAG,
 };
 
 }  // namespace

@@ -5,19 +5,20 @@
 // JSON containing "throw" or "oom" makes validate() throw. The environment
 // variable SDK_HELPER_THROW_IN is the default of `throw_in`. stats() reports
 // the settings it was made with and how many of its subsystems are alive.
+// A plain class: the macro's adapter guards it (the exceptions above come
+// back as a Status naming the plugin) and serves apply_v1 with apply_v2.
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
 #include <string>
 
-#include "berth/guarded.hpp"
 #include "berth/plugin_export.hpp"
 
 namespace sdk_test {
 
 int g_live = 0;
 
-class Subsystem final : public berth::CgroupSubsystem {
+class Subsystem {
 public:
     struct Settings {
         explicit Settings(berth::SettingsReader& r)
@@ -40,28 +41,25 @@ public:
         if (s.throw_in == "constructor-oom") throw std::bad_alloc();
         ++g_live;
     }
-    ~Subsystem() override { --g_live; }
+    ~Subsystem() { --g_live; }
 
-    const char* controller() const noexcept override { return "sdkctl"; }
-    bool wants(const berth::Resources& r) const noexcept override { return r.json.find("sdkctl") != std::string::npos; }
-    berth::Status validate(const berth::Resources& r) const noexcept override {
-        return berth::guarded("sdk-helper", [&] {
-            if (r.json.find("oom") != std::string::npos) throw std::bad_alloc();
-            if (r.json.find("throw") != std::string::npos) throw std::runtime_error("validate threw");
-            if (r.json.find("int") != std::string::npos) throw 42;
-            return berth::Status::Ok();
-        });
+    Subsystem(const Subsystem&) = delete;
+    Subsystem& operator=(const Subsystem&) = delete;
+    const char* controller() const { return "sdkctl"; }
+    bool wants(const berth::Resources& r) const { return r.json.find("sdkctl") != std::string::npos; }
+    berth::Status validate(const berth::Resources& r) const {
+        if (r.json.find("oom") != std::string::npos) throw std::bad_alloc();
+        if (r.json.find("throw") != std::string::npos) throw std::runtime_error("validate threw");
+        if (r.json.find("int") != std::string::npos) throw 42;
+        return berth::Status::Ok();
     }
-    berth::Status apply_v2(const berth::CgroupDir&, const berth::Resources&) noexcept override { return {}; }
-    berth::Status apply_v1(const berth::CgroupDir&, const berth::Resources&) noexcept override { return {}; }
-    berth::Status stats(const berth::CgroupDir&, bool, berth::CgroupStats* out) const noexcept override {
-        return berth::guarded("sdk-helper", [&] {
-            out->values = {{"live", static_cast<uint64_t>(g_live)},
-                           {"level", static_cast<uint64_t>(settings_.level)},
-                           {"mode", static_cast<uint64_t>(settings_.mode)},
-                           {"strict", settings_.strict ? 1u : 0u}};
-            return berth::Status::Ok();
-        });
+    berth::Status apply_v2(const berth::CgroupDir&, const berth::Resources&) { return {}; }
+    berth::Status stats(const berth::CgroupDir&, bool, berth::CgroupStats* out) const {
+        out->values = {{"live", static_cast<uint64_t>(g_live)},
+                       {"level", static_cast<uint64_t>(settings_.level)},
+                       {"mode", static_cast<uint64_t>(settings_.mode)},
+                       {"strict", settings_.strict ? 1u : 0u}};
+        return berth::Status::Ok();
     }
 
 private:

@@ -137,8 +137,33 @@ case $PLUGINDIR in
     "$PREFIX"/*) ;;
     *) fail "plugindir $PLUGINDIR is not under the prefix $PREFIX" ;;
 esac
-step example-setup meson setup "$TMP/build-example" "$EXAMPLE"
+# -Dwerror=true: the SDK's headers must build warning-free in a plugin too.
+step example-setup meson setup -Dwerror=true "$TMP/build-example" "$EXAMPLE"
 step example-build meson compile -C "$TMP/build-example"
+# The smallest complete cgroup plugin; docs/plugins.md shows it whole, and
+# its line count, which must be what is built here.
+python3 - "$SRC" <<'PY' || fail "docs/plugins.md does not show examples/plugin-cgroup-minimal as it is"
+import re, sys
+src = sys.argv[1]
+doc = open(src + "/docs/plugins.md").read()
+for name, fence in (("plugin.cpp", "cpp"), ("meson.build", "meson")):
+    text = open(src + "/examples/plugin-cgroup-minimal/" + name).read()
+    comment = "// " if fence == "cpp" else "# "
+    block = "```" + fence + "\n" + comment + "examples/plugin-cgroup-minimal/" + name + "\n"
+    assert block + text + "```" in doc, name + " differs from its copy in docs/plugins.md"
+cpp = open(src + "/examples/plugin-cgroup-minimal/plugin.cpp").read().count("\n")
+build = open(src + "/examples/plugin-cgroup-minimal/meson.build").read().count("\n")
+counts = "**%d lines\nof C++ and %d of meson.build**" % (cpp, build)
+assert counts in doc, "the line counts in docs/plugins.md are stale"
+PY
+step tiny-setup meson setup -Dwerror=true "$TMP/build-tiny" "$SRC/examples/plugin-cgroup-minimal"
+step tiny-build meson compile -C "$TMP/build-tiny"
+step tiny-install meson install -C "$TMP/build-tiny"
+# Only the descriptor, besides the std:: template instances libstdc++ marks
+# visible (_Z...): the .pc file's -fvisibility=hidden hid the rest.
+tiny_exports=$(nm -D --defined-only "$PLUGINDIR/berth-cgroup-tiny-pids.so" | awk '$3 !~ /^_Z/ { print $3 }')
+[ "$tiny_exports" = berth_plugin_descriptor ] ||
+    fail "berth-cgroup-tiny-pids.so exports [$tiny_exports], not only berth_plugin_descriptor"
 
 # --- 3. install it into the plugindir ------------------------------------
 step example-install meson install -C "$TMP/build-example"
@@ -183,6 +208,10 @@ PY
     fail "berth plugins inspect mount-ramfs failed: $(tail -n 1 "$TMP/log/inspect.txt")"
 grep -q '^mount types: ramfs$' "$TMP/log/inspect.txt" || fail "plugins inspect mount-ramfs: $(cat "$TMP/log/inspect.txt")"
 echo "sdk-example: ok: berth plugins list shows the four in-tree plugins and mount-ramfs" >&2
+"$BERTH" --plugin-config "$TMP/plugins.yaml" plugins inspect "$PLUGINDIR/berth-cgroup-tiny-pids.so" \
+    >"$TMP/log/inspect-tiny.txt" 2>&1 || fail "plugins inspect tiny-pids: $(tail -n 1 "$TMP/log/inspect-tiny.txt")"
+grep -q '^controllers: pids$' "$TMP/log/inspect-tiny.txt" ||
+    fail "plugins inspect tiny-pids: $(cat "$TMP/log/inspect-tiny.txt")"
 
 fi  # CHECK_ONLY
 
@@ -276,6 +305,31 @@ grep -q 'plugin "mount-ramfs" settings: mount-ramfs: unknown setting(s) "colour"
     "$TMP/log/bad-settings.log" || fail "unknown setting: $(tail -n 1 "$TMP/log/bad-settings.log")"
 [ ! -e "$STATE/$ID" ] || fail "the refused create left $STATE/$ID behind"
 echo "sdk-example: ok: $(tail -n 1 "$TMP/log/bad-settings.log")" >&2
+
+# --- 7b. the smallest cgroup plugin limits a container ---------------------
+# cgroup-tiny-pids in place of cgroup-pids: pids.limit 42 reaches pids.max of
+# the container's cgroup (v1 pids hierarchy or the v2 unified one).
+sed 's/name: cgroup-pids, file: berth-cgroup-pids.so/name: cgroup-tiny-pids, file: berth-cgroup-tiny-pids.so/' \
+    "$TMP/plugins.yaml" >"$TMP/plugins-tiny.yaml"
+cp "$TMP/config.orig.json" "$TMP/bundle/config.json"
+python3 - "$TMP/bundle/config.json" <<'PY' || fail "cannot edit config.json"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.setdefault("linux", {}).setdefault("resources", {})["pids"] = {"limit": 42}
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+BT=("$BERTH" --root "$STATE" --plugin-config "$TMP/plugins-tiny.yaml")
+"${BT[@]}" create --bundle "$TMP/bundle" --pid-file "$TMP/pid" "$ID" >"$TMP/log/create-tiny.log" 2>&1 ||
+    fail "berth create with cgroup-tiny-pids: $(tail -n 1 "$TMP/log/create-tiny.log")"
+CREATED=1
+PID=$(cat "$TMP/pid") || fail "no pid file"
+CG=$(awk -F: '$2 == "pids" { print "/sys/fs/cgroup/pids" $3 } $1 == "0" && $2 == "" { v2 = "/sys/fs/cgroup" $3 }
+              END { if (v2 != "") print v2 }' "/proc/$PID/cgroup" | head -n 1)
+LIMIT=$(cat "$CG/pids.max" 2>/dev/null) || fail "no pids.max in the container's cgroup $CG"
+[ "$LIMIT" = 42 ] || fail "cgroup-tiny-pids: $CG/pids.max is $LIMIT, expected 42"
+"${BT[@]}" delete --force "$ID" >/dev/null 2>&1 || fail "berth delete --force after the tiny-pids create failed"
+CREATED=
+echo "sdk-example: ok: cgroup-tiny-pids wrote pids.max 42 in $CG" >&2
 
 # --- 8. the same on a pure cgroup v2 kernel ---------------------------------
 if [ -z "$CHECK_ONLY" ] && [ "${SDK_EXAMPLE_V2:-0}" = 1 ]; then

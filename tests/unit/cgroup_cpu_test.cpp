@@ -61,6 +61,23 @@ TEST(CpuConversion, SharesToWeight) {
     for (const auto& c : cases) EXPECT_EQ(shares_to_weight(c.shares), c.weight) << "shares " << c.shares;
 }
 
+// systemd's CPUQuotaPerSecUSec: per second, rounded up to 10 ms steps.
+TEST(CpuConversion, QuotaPerSec) {
+    struct Case {
+        uint64_t quota, period, per_sec;
+    };
+    const Case cases[] = {
+        {50000, 100000, 500000},    // exact
+        {12345, 100000, 130000},    // 123450 rounds up
+        {1000, 0, 10000},           // the default period, 10000 exactly
+        {1001, 100000, 20000},      // just over a step
+        {25000, 50000, 500000},     // another period, same share
+        {200000, 100000, 2000000},  // two CPUs
+    };
+    for (const auto& c : cases)
+        EXPECT_EQ(berth::plugins::cpu::quota_per_sec(c.quota, c.period), c.per_sec) << c.quota << "/" << c.period;
+}
+
 TEST(CpuConversion, CpuMax) {
     struct Case {
         std::optional<int64_t> quota;

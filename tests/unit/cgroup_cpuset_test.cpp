@@ -40,6 +40,16 @@ TEST(CpuList, Parses) {
     }
 }
 
+// systemd's AllowedCPUs= byte order: bit N of byte N / 8.
+TEST(CpuList, Bitmap) {
+    using berth::plugins::cpuset::cpu_bitmap;
+    EXPECT_EQ(cpu_bitmap({0}), (std::vector<uint8_t>{0x01}));
+    EXPECT_EQ(cpu_bitmap(*parse_cpu_list("0-2,7")), (std::vector<uint8_t>{0x87}));
+    EXPECT_EQ(cpu_bitmap({8}), (std::vector<uint8_t>{0x00, 0x01}));
+    EXPECT_EQ(cpu_bitmap(*parse_cpu_list("1,9-10\n")), (std::vector<uint8_t>{0x02, 0x06}));
+    EXPECT_TRUE(cpu_bitmap({}).empty());
+}
+
 TEST(CpuList, RefusesWhatIsNotAList) {
     for (const char* text : {",", "0,", ",0", "0,,1", "a", "0-", "-1", "2-1", "0 -1", " 0", "0-1-2", "1.5", "65536",
                              "0-4000000000", "+1", "0x1"}) {
@@ -51,7 +61,7 @@ TEST(CpuList, RefusesWhatIsNotAList) {
 }
 
 TEST(CpusetSubsystemWants, OnlyNonEmptyListsOrBadValues) {
-    CpusetSubsystem s;
+    AsPlugin<CpusetSubsystem> s;
     EXPECT_STREQ(s.controller(), "cpuset");
     EXPECT_STREQ(s.v1_controller(), "cpuset");
     EXPECT_FALSE(s.wants(with_json("{}")));
@@ -64,7 +74,7 @@ TEST(CpusetSubsystemWants, OnlyNonEmptyListsOrBadValues) {
 }
 
 TEST(CpusetSubsystemValidate, NamesTheField) {
-    CpusetSubsystem s;
+    AsPlugin<CpusetSubsystem> s;
     EXPECT_TRUE(s.validate(with_json(R"({"cpu":{"cpus":"0-1","mems":"0"}})")).ok());
     auto st = s.validate(with_json(R"({"cpu":{"cpus":"0-"}})"));
     EXPECT_EQ(st.err, EINVAL);
@@ -76,7 +86,7 @@ TEST(CpusetSubsystemValidate, NamesTheField) {
 }
 
 TEST_F(CpusetFakeCgroup, WritesBothListsOnBothVersions) {
-    CpusetSubsystem s;
+    AsPlugin<CpusetSubsystem> s;
     for (bool v2 : {false, true}) {
         offer("cpuset.cpus", "0-1\n");
         offer("cpuset.mems", "0\n");
@@ -90,21 +100,21 @@ TEST_F(CpusetFakeCgroup, WritesBothListsOnBothVersions) {
 TEST_F(CpusetFakeCgroup, UnsetListIsNotWritten) {
     offer("cpuset.cpus", "sentinel");
     offer("cpuset.mems", "");
-    CpusetSubsystem s;
+    AsPlugin<CpusetSubsystem> s;
     ASSERT_TRUE(s.apply_v1(dir(), with_json(R"({"cpu":{"cpus":"","mems":"0"}})")).ok());
     EXPECT_EQ(content("cpuset.cpus"), "sentinel");
     EXPECT_EQ(content("cpuset.mems"), "0");
 }
 
 TEST_F(CpusetFakeCgroup, MissingFileIsNamed) {
-    CpusetSubsystem s;
+    AsPlugin<CpusetSubsystem> s;
     auto st = s.apply_v2(dir(), with_json(R"({"cpu":{"cpus":"0"}})"));
     EXPECT_EQ(st.err, ENOENT);
     EXPECT_NE(st.message.find(root_ + "/cpuset.cpus"), std::string::npos) << st.message;
 }
 
 TEST_F(CpusetFakeCgroup, StatsExpandTheEffectiveLists) {
-    CpusetSubsystem s;
+    AsPlugin<CpusetSubsystem> s;
     offer("cpuset.effective_cpus", "0-1,3\n");
     offer("cpuset.effective_mems", "0\n");
     CgroupStats st;

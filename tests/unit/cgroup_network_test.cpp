@@ -41,7 +41,7 @@ TEST(NetworkSettings, Parse) {
 }
 
 TEST(NetworkSettings, ValidateNamesTheField) {
-    NetworkSubsystem s;
+    AsPlugin<NetworkSubsystem> s;
     EXPECT_STREQ(s.controller(), "net_cls");
     EXPECT_STREQ(s.v1_controller(), "net_cls");
     EXPECT_FALSE(s.wants(with_json("{}")));

@@ -51,7 +51,7 @@ TEST(PidsConversion, ParseValue) {
 }
 
 TEST(PidsSubsystemWants, OnlyWhenLimitIsSet) {
-    PidsSubsystem pids;
+    AsPlugin<PidsSubsystem> pids;
     EXPECT_STREQ(pids.controller(), "pids");
     EXPECT_FALSE(pids.wants(Resources{}));
     EXPECT_FALSE(pids.wants(with_limit(std::nullopt)));
@@ -61,21 +61,21 @@ TEST(PidsSubsystemWants, OnlyWhenLimitIsSet) {
 
 TEST_F(PidsFakeCgroup, V2WritesLimit) {
     offer("pids.max", "max\n");
-    PidsSubsystem pids;
+    AsPlugin<PidsSubsystem> pids;
     ASSERT_TRUE(pids.apply_v2(dir(), with_limit(100)).ok());
     EXPECT_EQ(content("pids.max"), "100");
 }
 
 TEST_F(PidsFakeCgroup, V1WritesLimit) {
     offer("pids.max", "max\n");
-    PidsSubsystem pids;
+    AsPlugin<PidsSubsystem> pids;
     ASSERT_TRUE(pids.apply_v1(dir(), with_limit(7)).ok());
     EXPECT_EQ(content("pids.max"), "7");
 }
 
 TEST_F(PidsFakeCgroup, NegativeIsMaxOnBoth) {
     offer("pids.max", "100\n");
-    PidsSubsystem pids;
+    AsPlugin<PidsSubsystem> pids;
     ASSERT_TRUE(pids.apply_v2(dir(), with_limit(-1)).ok());
     EXPECT_EQ(content("pids.max"), "max");
     offer("pids.max", "100\n");
@@ -85,7 +85,7 @@ TEST_F(PidsFakeCgroup, NegativeIsMaxOnBoth) {
 
 TEST_F(PidsFakeCgroup, UnsetAndZeroLeaveFileUntouched) {
     offer("pids.max", "sentinel");
-    PidsSubsystem pids;
+    AsPlugin<PidsSubsystem> pids;
     ASSERT_TRUE(pids.apply_v2(dir(), Resources{}).ok());
     ASSERT_TRUE(pids.apply_v2(dir(), with_limit(std::nullopt)).ok());
     ASSERT_TRUE(pids.apply_v2(dir(), with_limit(0)).ok());
@@ -94,7 +94,7 @@ TEST_F(PidsFakeCgroup, UnsetAndZeroLeaveFileUntouched) {
 }
 
 TEST_F(PidsFakeCgroup, MissingFileIsNamed) {
-    PidsSubsystem pids;
+    AsPlugin<PidsSubsystem> pids;
     const auto status = pids.apply_v2(dir(), with_limit(10));
     EXPECT_EQ(status.err, ENOENT);
     EXPECT_NE(status.message.find(root_ + "/pids.max"), std::string::npos) << status.message;
@@ -103,7 +103,7 @@ TEST_F(PidsFakeCgroup, MissingFileIsNamed) {
 TEST_F(PidsFakeCgroup, Stats) {
     offer("pids.current", "3\n");
     offer("pids.max", "max\n");
-    PidsSubsystem pids;
+    AsPlugin<PidsSubsystem> pids;
     CgroupStats stats;
     ASSERT_TRUE(pids.stats(dir(), true, &stats).ok());
     ASSERT_EQ(stats.values.size(), 2u);
@@ -112,7 +112,7 @@ TEST_F(PidsFakeCgroup, Stats) {
 }
 
 TEST_F(PidsFakeCgroup, StatsV2ControllerNotEnabled) {
-    PidsSubsystem pids;
+    AsPlugin<PidsSubsystem> pids;
     CgroupStats stats;
     ASSERT_TRUE(pids.stats(dir(), true, &stats).ok());
     EXPECT_TRUE(stats.values.empty());
@@ -123,7 +123,7 @@ TEST_F(PidsFakeCgroup, StatsV2ControllerNotEnabled) {
 TEST_F(PidsFakeCgroup, StatsBadContentNamesFile) {
     offer("pids.current", "garbage\n");
     offer("pids.max", "max\n");
-    PidsSubsystem pids;
+    AsPlugin<PidsSubsystem> pids;
     CgroupStats stats;
     const auto status = pids.stats(dir(), false, &stats);
     EXPECT_EQ(status.err, EINVAL);

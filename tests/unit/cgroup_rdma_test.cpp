@@ -31,7 +31,7 @@ TEST(RdmaLimits, ParseAndValidate) {
     ASSERT_TRUE(parse_rdma_limits(R"({"rdma":{"mlx5_1":{"hcaHandles":3,"hcaObjects":10000},"mlx4_0":{}}})", &l).ok());
     ASSERT_EQ(l.size(), 1u) << "a device with no value is left out";
     EXPECT_EQ(l[0].device, "mlx5_1");
-    RdmaSubsystem s;
+    AsPlugin<RdmaSubsystem> s;
     EXPECT_STREQ(s.controller(), "rdma");
     EXPECT_FALSE(s.wants(with_json("{}")));
     EXPECT_FALSE(s.wants(with_json(R"({"rdma":{}})")));
@@ -60,7 +60,7 @@ TEST(RdmaLimits, ParseAndValidate) {
 class RdmaFakeCgroup : public FakeCgroup {};
 
 TEST_F(RdmaFakeCgroup, WritesAndReads) {
-    RdmaSubsystem s;
+    AsPlugin<RdmaSubsystem> s;
     const CgroupDir dir(root_);
     auto st = s.apply_v2(dir, with_json(R"({"rdma":{"mlx5_1":{"hcaHandles":3}}})"));
     EXPECT_EQ(st.err, ENOENT);

@@ -12,7 +12,16 @@
 #include <string>
 
 #include "berth/cgroup_dir.hpp"
+#include "berth/plugin_export.hpp"
 #include "berth/resources.hpp"
+
+// A plugin class as the host sees it: BERTH_CGROUP_PLUGIN's adapter, with its
+// defaults (apply_v1 as apply_v2 where the class has none) and its guard.
+struct TestPluginTag {
+    static constexpr const char* name = "test-plugin";
+};
+template <typename T>
+using AsPlugin = berth::plugin_export::CgroupAdapter<T, TestPluginTag>;
 
 class FakeCgroup : public ::testing::Test {
 protected:

@@ -55,8 +55,8 @@ protected:
         dir_ = tmp_ + "/lib";
         ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
         ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0);
-        for (const char* p : {"good", "no_symbol", "abi_major", "abi_minor", "dup_name", "dup_controller",
-                              "mount_handler", "mount_handler_dup", "sdk_helper", "sdk_helper_mount"})
+        for (const char* p : {"good", "no_symbol", "abi_major", "abi_minor", "abi_old", "dup_name", "dup_controller",
+                              "mount_handler", "mount_handler_dup", "sdk_helper", "sdk_helper_mount", "cxx_debug"})
             install(std::string(TEST_PLUGIN_DIR) + "/" + p + ".so", dir_ + "/" + p + ".so");
         ::unsetenv("BERTH_PLUGIN_PATH");
     }
@@ -148,6 +148,26 @@ TEST_F(Plugins, AbiMinorTooNew) {
     EXPECT_EQ(error_of([&] { berth::open_plugin(so("abi_minor")); }),
               "plugin \"abi-minor\" (" + path + "): plugin ABI " + abi(BERTH_ABI_MAJOR, BERTH_ABI_MINOR + 1) +
                   " is not supported by berth ABI " + abi(BERTH_ABI_MAJOR, BERTH_ABI_MINOR));
+}
+
+// A plugin of the same ABI version built in libstdc++'s debug mode: its
+// std::vector and std::map have another layout, so it is refused at load,
+// naming both tags, before any of its functions is called.
+TEST_F(Plugins, CxxAbiMismatch) {
+    std::string path = fs::canonical(so("cxx_debug"));
+    EXPECT_EQ(error_of([&] { berth::open_plugin(so("cxx_debug")); }),
+              "plugin \"cxx-debug\" (" + path +
+                  "): built for the C++ ABI \"" BERTH_CXX_ABI_TAG "/debug\", berth for \"" BERTH_CXX_ABI_TAG
+                  "\" (the standard library, its string ABI and debug mode "
+                  "must match: docs/plugin-abi.md)");
+    EXPECT_STREQ(BERTH_CXX_ABI_TAG, "libstdc++/cxx11-abi=1");
+}
+
+// Before ABI 1.2 a descriptor had no tag: the host does not read one.
+TEST_F(Plugins, CxxAbiNotReadBeforeMinor2) {
+    auto p = berth::open_plugin(so("abi_old"));
+    EXPECT_EQ(p.descriptor->abi_minor, 1u);
+    EXPECT_EQ(p.name, "abi-old");
 }
 
 TEST_F(Plugins, MissingFile) {
@@ -472,30 +492,49 @@ TEST_F(Plugins, LifetimeAcrossMovesAndScope) {
 TEST(PluginDemand, FromResources) {
     auto d = berth::plugin_demand("{}", false);
     EXPECT_FALSE(d.everything);
+    EXPECT_TRUE(d.fields.empty());
     EXPECT_TRUE(d.controllers.empty());
     EXPECT_FALSE(d.mounts);
     EXPECT_TRUE(berth::plugin_demand("", true).mounts);
-    d = berth::plugin_demand(R"({"memory":{"limit":1},"pids":{"limit":5},"devices":[{"allow":false}]})", false);
-    EXPECT_EQ(d.controllers, (std::set<std::string>{"memory", "pids", "devices"}));
-    d = berth::plugin_demand(R"({"cpu":{"shares":2},"blockIO":{"weight":10},"network":{"classID":1}})", false);
-    EXPECT_EQ(d.controllers, (std::set<std::string>{"cpu", "cpuset", "cpuacct", "io", "blkio", "net_cls", "net_prio"}));
+    d = berth::plugin_demand(R"({"memory":{"limit":1,"swap":null},"pids":{"limit":5},"devices":[{"allow":false}]})",
+                             false);
+    EXPECT_EQ(d.fields, (std::set<std::string>{"memory.limit", "pids.limit", "devices"}));
     // Present but empty asks for nothing (docker sends empty objects).
     d = berth::plugin_demand(R"({"memory":{},"devices":[],"hugepageLimits":null})", false);
-    EXPECT_TRUE(d.controllers.empty());
+    EXPECT_TRUE(d.fields.empty());
     EXPECT_FALSE(d.everything);
-    // What berth cannot map loads every plugin.
     // unified: each key's controller, none for the runtime's cgroup.* files.
     d = berth::plugin_demand(R"({"unified":{"io.max":"8:0 rbps=1","misc.max":"sev 1","cgroup.max.depth":"3"}})", false);
     EXPECT_FALSE(d.everything);
     EXPECT_EQ(d.controllers, (std::set<std::string>{"io", "misc"}));
-    EXPECT_TRUE(berth::demand_knows_controller("misc"));
+    // What berth cannot map loads every plugin.
     EXPECT_TRUE(berth::plugin_demand(R"({"unified":{"nodot":"1"}})", false).everything);
     EXPECT_TRUE(berth::plugin_demand(R"({"unified":{".max":"1"}})", false).everything);
-    EXPECT_TRUE(berth::plugin_demand(R"({"newField":{"x":1}})", false).everything);
     EXPECT_TRUE(berth::plugin_demand("[1]", false).everything);
     EXPECT_TRUE(berth::plugin_demand("{not json", false).everything);
-    EXPECT_TRUE(berth::demand_knows_controller("pids"));
-    EXPECT_FALSE(berth::demand_knows_controller("testctl"));
+}
+
+// The plugins' declarations decide, not a table of berth's.
+TEST(PluginDemand, DeclaredFieldsDecide) {
+    const auto d = berth::plugin_demand(R"({"cpu":{"cpus":"0-1"},"blockIO":{"weight":10},"newField":{"x":1}})", false);
+    const std::vector<std::string> cpu = {"cpu.shares", "cpu.quota"}, cpuset = {"cpu.cpus", "cpu.mems"};
+    const std::vector<std::string> io = {"blockIO"}, memory = {"memory"};
+    EXPECT_FALSE(berth::demand_needs(d, &cpu, "cpu", "cpu"));
+    EXPECT_TRUE(berth::demand_needs(d, &cpuset, "cpuset", "cpuset"));
+    EXPECT_TRUE(berth::demand_needs(d, &io, "io", "blkio"));
+    EXPECT_FALSE(berth::demand_needs(d, &memory, "memory", "memory"));
+    EXPECT_TRUE(berth::demand_needs(d, nullptr, "testctl", "testctl")) << "no declaration: any resources";
+    // A unified key of its controller needs a plugin that declares no field of it.
+    const auto u = berth::plugin_demand(R"({"unified":{"memory.high":"1"}})", false);
+    EXPECT_TRUE(berth::demand_needs(u, &memory, "memory", "memory"));
+    EXPECT_FALSE(berth::demand_needs(u, &io, "io", "blkio"));
+    // A field no plugin declares: every plugin is loaded.
+    EXPECT_EQ(berth::unserved_fields(d, {"cpu.cpus", "blockIO"}), std::set<std::string>{"newField.x"});
+    // A malformed object still reaches the plugin of its members.
+    EXPECT_TRUE(berth::field_serves("cpu.cpus", "cpu"));
+    EXPECT_TRUE(berth::field_serves("memory", "memory.limit"));
+    EXPECT_FALSE(berth::field_serves("memory", "memoryx.limit"));
+    EXPECT_FALSE(berth::field_serves("cpu.cpus", "cpu.mems"));
 }
 
 class PluginsOnDemand : public Plugins {
@@ -821,6 +860,25 @@ TEST_F(Plugins, SdkHelperThrowInAMethod) {
     st = h->mount(req);
     EXPECT_EQ(st.err, EIO);
     EXPECT_EQ(st.message, "sdk-helper-mount: cannot mount /data");
+    EXPECT_EQ(h->options(), std::vector<std::string>{"sdkopt"});
+}
+
+// What the macro's adapter adds to a plain class: apply_v1 served by
+// apply_v2 (the class has none), no resource fields (loaded for any
+// resources), no unit properties.
+TEST_F(Plugins, SdkHelperAdapterDefaults) {
+    auto reg = PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"))}));
+    ASSERT_EQ(reg.cgroup_subsystems().size(), 1u);
+    auto* s = reg.cgroup_subsystems()[0];
+    berth::Resources r;
+    r.json = R"({"sdkctl": "throw"})";
+    berth::Status st = s->apply_v1(berth::CgroupDir("/nonexistent"), r);
+    EXPECT_TRUE(st.ok()) << st.message;
+    EXPECT_STREQ(s->v1_controller(), "sdkctl");
+    EXPECT_EQ(s->resource_fields(), nullptr);
+    berth::UnitProperties props;
+    EXPECT_TRUE(s->unit_properties(r, &props).ok());
+    EXPECT_TRUE(props.values.empty());
 }
 
 TEST_F(Plugins, SdkHelperDestroysWhatItCreated) {

@@ -1,15 +1,22 @@
 // The systemd cgroup driver's pure part: cgroupsPath "slice:prefix:name" →
-// unit, slice and cgroup directory; linux.resources → unit properties.
+// unit, slice and cgroup directory; linux.resources → unit properties, as
+// the in-tree plugins yield them.
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <string>
 #include <vector>
 
-#include "cgroups/systemd/systemd_scope.hpp"
+#include <nlohmann/json.hpp>
+
 #include "cgroups/systemd/systemd_unit.hpp"
 #include "errors/error.hpp"
-#include "plugins/cgroup-cpu/conversions.hpp"
+#include "fake_cgroup.hpp"  // AsPlugin
+#include "plugins/cgroup-cpu/cpu_subsystem.hpp"
+#include "plugins/cgroup-cpuset/cpuset_subsystem.hpp"
+#include "plugins/cgroup-memory/memory_subsystem.hpp"
+#include "plugins/cgroup-pids/pids_subsystem.hpp"
+#include "spec/spec.hpp"
 
 namespace {
 
@@ -76,56 +83,54 @@ TEST(SystemdCgroupsPath, ErrorsNameTheField) {
     }
 }
 
-TEST(SystemdBitmap, CpuLists) {
-    EXPECT_EQ(sd::cpu_list_to_bitmap("0", "f"), (std::vector<uint8_t>{0x01}));
-    EXPECT_EQ(sd::cpu_list_to_bitmap("0-2,7", "f"), (std::vector<uint8_t>{0x87}));
-    EXPECT_EQ(sd::cpu_list_to_bitmap("8", "f"), (std::vector<uint8_t>{0x00, 0x01}));
-    EXPECT_EQ(sd::cpu_list_to_bitmap("1,9-10\n", "f"), (std::vector<uint8_t>{0x02, 0x06}));
-    EXPECT_TRUE(sd::cpu_list_to_bitmap("", "f").empty());
-    for (const char* bad : {"a", "3-1", "1,,2", "-1", "1-", "99999"}) {
-        std::string e = error_of([&] { sd::cpu_list_to_bitmap(bad, "linux.resources.cpu.cpus"); });
-        EXPECT_EQ(e.rfind("linux.resources.cpu.cpus: ", 0), 0u) << bad << ": " << e;
-    }
+// The properties come from the plugins (CgroupSubsystem::unit_properties),
+// asked through the adapter BERTH_CGROUP_PLUGIN makes, in this order.
+struct Plugins {
+    AsPlugin<berth::plugins::cpu::CpuSubsystem> cpu;
+    AsPlugin<berth::plugins::memory::MemorySubsystem> memory;
+    AsPlugin<berth::plugins::pids::PidsSubsystem> pids;
+    AsPlugin<berth::plugins::cpuset::CpusetSubsystem> cpuset;
+    std::vector<berth::CgroupSubsystem*> all() { return {&cpu, &memory, &pids, &cpuset}; }
+};
+
+std::vector<Property> properties(const Resources& r) {
+    Plugins p;
+    return sd::resource_properties(p.all(), r);
 }
 
-Resources with(const std::string& json);
+// As create and update parse it (unified entries included).
+Resources with(const std::string& json) {
+    return berth::spec::parse_resources_json(nlohmann::json::parse(json), "linux.resources");
+}
 
 // unified keys systemd has a property for become that property, over the
 // structured value; the others are left to the files.
 TEST(SystemdProperties, FromUnified) {
-    auto w = berth::plugins::cpu::shares_to_weight;
     Resources r = with(R"({"unified":{"memory.high":"33554432","memory.max":"max","memory.min":"1024","pids.max":"7",
                                       "cpu.weight":"300","cpu.max":"25000 50000","cpuset.cpus":"0-1","io.weight":"50"}})");
     r.pids = berth::PidsResources{};
     r.pids->limit = 5;
-    EXPECT_EQ(sd::resource_properties(r, w), (std::vector<Property>{
-                                                 {"TasksMax", uint64_t{7}},  // pids.limit's, replaced
-                                                 {"CPUQuotaPeriodUSec", uint64_t{50000}},
-                                                 {"CPUQuotaPerSecUSec", uint64_t{500000}},
-                                                 {"CPUWeight", uint64_t{300}},
-                                                 {"AllowedCPUs", std::vector<uint8_t>{0x03}},
-                                                 {"MemoryHigh", uint64_t{33554432}},
-                                                 {"MemoryMax", kInf},
-                                                 {"MemoryMin", uint64_t{1024}},
-                                             }));
-    EXPECT_EQ(sd::resource_properties(with(R"({"unified":{"cpu.max":"max"}})"), w),
+    EXPECT_EQ(properties(r), (std::vector<Property>{
+                                 {"CPUWeight", uint64_t{300}},
+                                 {"CPUQuotaPeriodUSec", uint64_t{50000}},
+                                 {"CPUQuotaPerSecUSec", uint64_t{500000}},
+                                 {"MemoryMin", uint64_t{1024}},
+                                 {"MemoryHigh", uint64_t{33554432}},
+                                 {"MemoryMax", kInf},
+                                 {"TasksMax", uint64_t{7}},  // pids.limit's, replaced
+                                 {"AllowedCPUs", std::vector<uint8_t>{0x03}},
+                             }));
+    EXPECT_EQ(properties(with(R"({"unified":{"cpu.max":"max"}})")),
               (std::vector<Property>{{"CPUQuotaPerSecUSec", kInf}}));
     for (const char* bad : {R"({"unified":{"pids.max":"-1"}})", R"({"unified":{"cpu.max":"10000 max"}})",
                             R"({"unified":{"cpuset.cpus":"x"}})"}) {
-        std::string e = error_of([&] { sd::resource_properties(with(bad), w); });
+        std::string e = error_of([&] { properties(with(bad)); });
         EXPECT_EQ(e.rfind("linux.resources.unified[\"", 0), 0u) << bad << ": " << e;
     }
 }
 
-Resources with(const std::string& json) {
-    Resources r;
-    r.json = json;
-    return r;
-}
-
 TEST(SystemdProperties, FromResources) {
-    auto w = berth::plugins::cpu::shares_to_weight;
-    EXPECT_TRUE(sd::resource_properties(Resources{}, w).empty());
+    EXPECT_TRUE(properties(Resources{}).empty());
 
     Resources r = with(R"({"cpu":{"cpus":"0-1","mems":"0"}})");
     r.memory = berth::MemoryResources{};
@@ -138,21 +143,20 @@ TEST(SystemdProperties, FromResources) {
     r.cpu->period = 100000;
     r.pids = berth::PidsResources{};
     r.pids->limit = 42;
-    EXPECT_EQ(sd::resource_properties(r, w), (std::vector<Property>{
-                  {"MemoryMax", uint64_t{64 << 20}},
-                  {"MemoryLow", uint64_t{32 << 20}},
-                  {"MemorySwapMax", uint64_t{32 << 20}},
-                  {"CPUWeight", uint64_t{100}},
-                  {"CPUQuotaPeriodUSec", uint64_t{100000}},
-                  {"CPUQuotaPerSecUSec", uint64_t{500000}},
-                  {"TasksMax", uint64_t{42}},
-                  {"AllowedCPUs", std::vector<uint8_t>{0x03}},
-                  {"AllowedMemoryNodes", std::vector<uint8_t>{0x01}},
-              }));
+    EXPECT_EQ(properties(r), (std::vector<Property>{
+                                 {"CPUWeight", uint64_t{100}},
+                                 {"CPUQuotaPeriodUSec", uint64_t{100000}},
+                                 {"CPUQuotaPerSecUSec", uint64_t{500000}},
+                                 {"MemoryMax", uint64_t{64 << 20}},
+                                 {"MemoryLow", uint64_t{32 << 20}},
+                                 {"MemorySwapMax", uint64_t{32 << 20}},
+                                 {"TasksMax", uint64_t{42}},
+                                 {"AllowedCPUs", std::vector<uint8_t>{0x03}},
+                                 {"AllowedMemoryNodes", std::vector<uint8_t>{0x01}},
+                             }));
 }
 
 TEST(SystemdProperties, UnlimitedAndRounding) {
-    auto w = berth::plugins::cpu::shares_to_weight;
     Resources r;
     r.memory = berth::MemoryResources{};
     r.memory->limit = -1;
@@ -161,31 +165,34 @@ TEST(SystemdProperties, UnlimitedAndRounding) {
     r.cpu->quota = 12345;  // per period 100000: 123450 us/s, systemd keeps 10 ms steps
     r.pids = berth::PidsResources{};
     r.pids->limit = -1;
-    EXPECT_EQ(sd::resource_properties(r, w), (std::vector<Property>{
-                  {"MemoryMax", kInf},
-                  {"MemorySwapMax", kInf},
-                  {"CPUQuotaPerSecUSec", uint64_t{130000}},
-                  {"TasksMax", kInf},
-              }));
+    EXPECT_EQ(properties(r), (std::vector<Property>{
+                                 {"CPUQuotaPerSecUSec", uint64_t{130000}},
+                                 {"MemoryMax", kInf},
+                                 {"MemorySwapMax", kInf},
+                                 {"TasksMax", kInf},
+                             }));
     // A period alone: no quota (infinity) with that period; pids 0 is unset.
     Resources p;
     p.cpu = berth::CpuResources{};
     p.cpu->period = 50000;
     p.pids = berth::PidsResources{};
     p.pids->limit = 0;
-    EXPECT_EQ(sd::resource_properties(p, w), (std::vector<Property>{
-                  {"CPUQuotaPeriodUSec", uint64_t{50000}},
-                  {"CPUQuotaPerSecUSec", kInf},
-              }));
-    EXPECT_NE(error_of([&] { sd::resource_properties(with(R"({"cpu":{"cpus":"x"}})"), w); }).find("linux.resources.cpu.cpus"),
+    EXPECT_EQ(properties(p), (std::vector<Property>{
+                                 {"CPUQuotaPeriodUSec", uint64_t{50000}},
+                                 {"CPUQuotaPerSecUSec", kInf},
+                             }));
+    EXPECT_NE(error_of([&] { properties(with(R"({"cpu":{"cpus":"x"}})")); }).find("linux.resources.cpu.cpus"),
               std::string::npos);
 }
 
-// The driver computes CPUWeight with libm loaded at run time (berth links
-// only libc): it must agree with the cpu plugin everywhere.
-TEST(SystemdProperties, WeightMatchesTheCpuPlugin) {
-    for (uint64_t shares = 0; shares <= 262200; ++shares)
-        ASSERT_EQ(sd::shares_to_weight_dlopen(shares), berth::plugins::cpu::shares_to_weight(shares)) << shares;
+// A plugin's refusal stops the driver with the plugin's message; a plugin
+// without unit properties (the adapter's default) adds none.
+TEST(SystemdProperties, PluginRefusalAndDefault) {
+    Resources r;
+    r.memory = berth::MemoryResources{};
+    r.memory->swap = 100;  // swap without a limit: the memory plugin refuses it
+    EXPECT_EQ(error_of([&] { properties(r); }),
+              "linux.resources.memory.swap: cannot be set without linux.resources.memory.limit");
 }
 
 }  // namespace

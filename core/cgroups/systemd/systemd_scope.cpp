@@ -294,28 +294,4 @@ void SystemdScope::set_properties(const std::string& unit, const std::vector<Pro
     }
 }
 
-uint64_t shares_to_weight_dlopen(uint64_t shares) {
-    // Bounds as in plugins/cgroup-cpu/conversions.hpp.
-    if (shares == 0) return 0;
-    if (shares <= 2) return 1;
-    if (shares >= 262144) return 10000;
-    using Fn1 = double (*)(double);
-    using Fn2 = double (*)(double, double);
-    static const auto fns = [] {
-        void* lib = ::dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL);
-        if (!lib) throw Error(std::string("linux.resources.cpu.shares: cannot load libm.so.6: ") + ::dlerror());
-        auto log2_fn = reinterpret_cast<Fn1>(::dlsym(lib, "log2"));
-        auto pow_fn = reinterpret_cast<Fn2>(::dlsym(lib, "pow"));
-        if (!log2_fn || !pow_fn) throw Error("linux.resources.cpu.shares: libm.so.6 has no log2 or pow");
-        return std::pair<Fn1, Fn2>(log2_fn, pow_fn);
-    }();
-    const double l = fns.first(static_cast<double>(shares));
-    const double exponent = (l * l + 125.0 * l) / 612.0 - 7.0 / 34.0;
-    // ceil by hand: std::ceil may be a libm call too.
-    const double v = fns.second(10.0, exponent);
-    uint64_t w = static_cast<uint64_t>(v);
-    if (static_cast<double>(w) < v) ++w;
-    return w;
-}
-
 }  // namespace berth::systemd

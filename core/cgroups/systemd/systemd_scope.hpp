@@ -55,10 +55,4 @@ private:
     std::string unit_;
 };
 
-// The cpu plugin's shares → weight curve (plugins/cgroup-cpu/conversions.cpp)
-// computed with libm's log2 and pow loaded by dlopen, for CPUWeight: linking
-// libm would put it back into every berth process start. The unit test checks
-// it equals the plugin's for every share count.
-uint64_t shares_to_weight_dlopen(uint64_t shares);
-
 }  // namespace berth::systemd

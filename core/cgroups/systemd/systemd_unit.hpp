@@ -1,7 +1,7 @@
 // The systemd cgroup driver's pure part: where a cgroupsPath of the form
 // "slice:prefix:name" puts the container (which unit, in which slice, at
-// which cgroup directory), and which unit properties linux.resources asks
-// systemd for. Nothing here touches the system.
+// which cgroup directory), and the unit properties the plugins map
+// linux.resources to. Nothing here touches the system.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "berth/cgroup_subsystem.hpp"
 #include "berth/resources.hpp"
 
 namespace berth::systemd {
@@ -40,19 +41,12 @@ struct Property {
     bool operator==(const Property& o) const { return name == o.name && value == o.value; }
 };
 
-// "0-2,7" → bytes with bits 0,1,2,7 set, little-endian bit order as
-// systemd's AllowedCPUs= wants. Throws naming `field` when malformed.
-std::vector<uint8_t> cpu_list_to_bitmap(const std::string& list, const std::string& field);
-
-// The unit properties for linux.resources on cgroup v2, as runc's systemd
-// v2 driver sets them: MemoryMax, MemoryLow, MemorySwapMax, TasksMax,
-// CPUWeight (from shares with `shares_to_weight`, the cpu plugin's curve),
-// CPUQuotaPerSecUSec and CPUQuotaPeriodUSec, AllowedCPUs and
-// AllowedMemoryNodes; and from `unified`, as runc maps it, memory.min, .low,
-// .high, .max, .swap.max, pids.max, cpu.weight, cpu.max, cpuset.cpus and
-// .mems (over the structured values). What systemd has no property for is
-// left to the plugins, which write it into the delegated cgroup afterwards.
-// Throws naming the field when a value cannot be one.
-std::vector<Property> resource_properties(const Resources& r, uint64_t (*shares_to_weight)(uint64_t));
+// The unit properties for linux.resources on cgroup v2: what each subsystem
+// yields for its controller (CgroupSubsystem::unit_properties: the cpu,
+// memory, pids and cpuset plugins map their fields and unified keys as
+// runc's systemd v2 driver does). What systemd has no property for is left
+// to the plugins, which write it into the delegated cgroup afterwards.
+// Throws with the plugin's message (it names the field).
+std::vector<Property> resource_properties(const std::vector<CgroupSubsystem*>& subsystems, const Resources& r);
 
 }  // namespace berth::systemd
