@@ -23,7 +23,6 @@
 #include "plugins/plugin_config.hpp"
 #include "rootless/rootless.hpp"
 #include "plugins/plugin_info.hpp"
-#include "plugins/mounts/mount_options.hpp"
 #include "spec/spec.hpp"
 #include "util/files.hpp"
 
@@ -251,7 +250,6 @@ int events_command(const RuntimeContext& ctx, const ParsedArgs& a) {
 int features_command(const RuntimeContext& ctx, const ParsedArgs&) {
     FeaturesInputs in;
     in.oci_version_max = BERTH_OCI_VERSION;
-    for (const auto& e : mounts::mount_option_table()) in.mount_options.emplace_back(e.name);
     // Like runc, features answers even when nothing else would: without a
     // readable plugin config it reports no controllers and mount types.
     try {

@@ -62,19 +62,23 @@ std::vector<std::string> known_capability_names() {
 
 ojson features_document(const FeaturesInputs& in) {
     std::set<std::string> controllers, mount_types;
+    std::vector<std::string> mount_options;  // each handler's, in its order, once
     for (const PluginInfo& p : in.plugins) {
         if (!p.enabled || !p.error.empty()) continue;
         // The v2 names: "blkio (v1)" is how inspect shows io's v1 hierarchy.
         for (const auto& c : p.cgroup_controllers)
             if (c.find(' ') == std::string::npos) controllers.insert(c);
         mount_types.insert(p.mount_types.begin(), p.mount_types.end());
+        for (const auto& o : p.mount_options)
+            if (std::find(mount_options.begin(), mount_options.end(), o) == mount_options.end())
+                mount_options.push_back(o);
     }
 
     ojson doc = ojson::object();
     doc["ociVersionMin"] = "1.0.0";
     doc["ociVersionMax"] = in.oci_version_max;
     doc["hooks"] = supported_hook_kinds();
-    doc["mountOptions"] = in.mount_options;
+    doc["mountOptions"] = mount_options;
 
     ojson linux_ = ojson::object();
     ojson namespaces = ojson::array();

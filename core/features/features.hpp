@@ -1,7 +1,8 @@
 // `features`: the runtime-spec features document (features.md), built from
 // the tables the code itself uses (namespace, capability, seccomp and hook
-// tables; the mount option table and the plugins' controllers and mount
-// types are passed in), so that it cannot drift from what berth accepts.
+// tables; the plugins' controllers, mount types and mount options are passed
+// in: a mount option means what the handler serving the mount makes of it),
+// so that it cannot drift from what berth accepts.
 #pragma once
 
 #include <map>
@@ -16,7 +17,6 @@ namespace berth {
 // What the core library does not know by itself.
 struct FeaturesInputs {
     std::string oci_version_max;             // the spec version berth implements
-    std::vector<std::string> mount_options;  // the option table of the mounts plugin's parser
     std::vector<PluginInfo> plugins;         // `plugins list`: only enabled, loadable ones count
     std::map<std::string, std::string> annotations;  // more annotations (version, commit)
 };

@@ -30,6 +30,7 @@ static void describe(PluginInfo& info, bool what_it_handles, const std::vector<u
             PluginObject<MountHandler> h(d.create_mount_handler(), d.destroy_mount_handler, p.library);
             if (!h.get()) throw Error(p.path + ": create_mount_handler returned null (its constructor failed or memory ran out)");
             info.mount_types = h->types();
+            if (d.abi_minor >= 2) info.mount_options = h->options();
         }
     } catch (const Error& e) {
         info.error = e.what();
@@ -79,6 +80,7 @@ nlohmann::json to_json(const PluginInfo& i) {
                         {"kinds", i.kinds},     {"license", i.license}, {"description", i.description}};
     if (!i.cgroup_controllers.empty()) j["cgroup_controllers"] = i.cgroup_controllers;
     if (!i.mount_types.empty()) j["mount_types"] = i.mount_types;
+    if (!i.mount_options.empty()) j["mount_options"] = i.mount_options;
     if (!i.error.empty()) j["error"] = i.error;
     return j;
 }

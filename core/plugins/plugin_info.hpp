@@ -24,6 +24,8 @@ struct PluginInfo {
     // (its configure() is not called).
     std::vector<std::string> cgroup_controllers;
     std::vector<std::string> mount_types;
+    // The mount options its handler knows (ABI 1.2: MountHandler::options()).
+    std::vector<std::string> mount_options;
     std::string error;  // why the plugin cannot be used, if it cannot
 };
 

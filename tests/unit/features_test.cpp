@@ -21,14 +21,18 @@ using ojson = nlohmann::ordered_json;
 berth::FeaturesInputs inputs() {
     berth::FeaturesInputs in;
     in.oci_version_max = "1.0.2";
-    for (const auto& e : berth::mounts::mount_option_table()) in.mount_options.emplace_back(e.name);
-    berth::PluginInfo cpu, mem, mounts, disabled, broken;
+    berth::PluginInfo cpu, mem, mounts, ramfs, disabled, broken;
     cpu.name = "cgroup-cpu", cpu.enabled = true, cpu.cgroup_controllers = {"cpu", "cpuacct (v1)"};
     mem.name = "cgroup-memory", mem.enabled = true, mem.cgroup_controllers = {"memory"};
     mounts.name = "mounts", mounts.enabled = true, mounts.mount_types = {"proc", "bind", "tmpfs"};
+    for (const auto& e : berth::mounts::mount_option_table()) mounts.mount_options.emplace_back(e.name);
+    // Another handler's options are listed too, once: "ro" is in both.
+    ramfs.name = "mount-ramfs", ramfs.enabled = true, ramfs.mount_types = {"ramfs"},
+    ramfs.mount_options = {"ro", "mode"};
     disabled.name = "cgroup-io", disabled.enabled = false, disabled.cgroup_controllers = {"io", "blkio (v1)"};
+    disabled.mount_options = {"disabled-option"};
     broken.name = "cgroup-rdma", broken.enabled = true, broken.cgroup_controllers = {"rdma"}, broken.error = "ABI";
-    in.plugins = {cpu, mem, mounts, disabled, broken};
+    in.plugins = {cpu, mem, mounts, ramfs, disabled, broken};
     return in;
 }
 
@@ -77,10 +81,23 @@ TEST(Features, HooksAreTheOnesRun) {
                                                                  "startContainer", "poststart", "poststop"}));
 }
 
-TEST(Features, EveryMountOptionIsParsedAsAnOption) {
+// The options are what the enabled handlers say they know, not a table of
+// berth's own: another mount plugin's show, a disabled one's do not.
+TEST(Features, MountOptionsComeFromTheEnabledHandlers) {
+    const auto options = strings(doc()["mountOptions"]);
+    EXPECT_EQ(std::count(options.begin(), options.end(), "ro"), 1);
+    EXPECT_EQ(std::count(options.begin(), options.end(), "mode"), 1);
+    EXPECT_EQ(std::count(options.begin(), options.end(), "disabled-option"), 0);
+    berth::FeaturesInputs none = inputs();
+    none.plugins.clear();
+    EXPECT_TRUE(berth::features_document(none)["mountOptions"].empty());
+}
+
+TEST(Features, EveryMountOptionOfTheMountsPluginIsParsedAsAnOption) {
     const auto options = strings(doc()["mountOptions"]);
     EXPECT_GE(options.size(), 30u);
     for (const auto& o : options) {
+        if (o == "mode") continue;  // mount-ramfs's
         const auto parsed = berth::mounts::parse_mount_options({o});
         EXPECT_EQ(parsed.data, "") << o << " would reach the filesystem as data";
     }
@@ -176,7 +193,7 @@ TEST(Features, EverySeccompArchBuildsAFilter) {
 TEST(Features, PluginAnnotationsOnlyFromEnabledLoadablePlugins) {
     const ojson& a = doc()["annotations"];
     EXPECT_EQ(a[berth::kControllersAnnotation], "cpu,memory");
-    EXPECT_EQ(a[berth::kMountTypesAnnotation], "bind,proc,tmpfs");
+    EXPECT_EQ(a[berth::kMountTypesAnnotation], "bind,proc,ramfs,tmpfs");
     EXPECT_EQ(doc()["linux"]["cgroup"]["rdma"], false);  // only the broken plugin offers it
     EXPECT_TRUE(a.contains("io.github.seccomp.libseccomp.version"));
 }
