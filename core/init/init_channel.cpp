@@ -27,21 +27,9 @@ static void write_exact(int fd, const char* p, size_t n) {
 // One read; with `passed`, by recvmsg, keeping a fd that came along.
 static ssize_t read_some(int fd, char* p, size_t n, UniqueFd* passed) {
     if (!passed) return ::read(fd, p, n);
-    struct iovec iov = {p, n};
-    char control[CMSG_SPACE(sizeof(int))] = {};
-    struct msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t r = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-    if (r < 0) return r;
-    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(sizeof(int))) continue;
-        int got;
-        std::memcpy(&got, CMSG_DATA(c), sizeof got);
-        passed->reset(got);
-    }
+    int got = -1;
+    const ssize_t r = receive_with_fd(fd, p, n, &got);
+    if (got >= 0) passed->reset(got);
     return r;
 }
 

@@ -27,19 +27,10 @@ void send_fd(int sock, int fd, const std::string& name) {
 }
 
 UniqueFd receive_fd(int sock) {
-    struct msghdr msg = {};
     char name[256];
-    struct iovec iov = {name, sizeof name};
-    char control[CMSG_SPACE(sizeof(int))] = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0) throw_errno("recvmsg");
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) throw Error("console socket: no fd received");
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    int fd = -1;
+    if (receive_with_fd(sock, name, sizeof name, &fd) < 0) throw_errno("recvmsg");
+    if (fd < 0) throw Error("console socket: no fd received");
     return UniqueFd(fd);
 }
 

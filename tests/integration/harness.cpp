@@ -24,6 +24,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/fd_passing.hpp"
+
 namespace berth::test {
 
 namespace fs = std::filesystem;
@@ -319,17 +321,12 @@ int ConsoleSocket::take_master(int timeout_ms) {
     int conn = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
     if (conn < 0) return -1;
     char name[128];
-    char control[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = {name, sizeof name};
-    struct msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
     int master = -1;
     struct pollfd pc = {conn, POLLIN, 0};
-    if (poll(&pc, 1, timeout_ms) > 0 && recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0 && CMSG_FIRSTHDR(&msg))
-        memcpy(&master, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+    if (poll(&pc, 1, timeout_ms) > 0 && berth::receive_with_fd(conn, name, sizeof name, &master) <= 0 && master >= 0) {
+        close(master);  // a fd without the pty's name is not the console
+        master = -1;
+    }
     close(conn);
     return master;
 }

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "util/fd_passing.hpp"
 
 namespace berth::test {
 namespace {
@@ -80,18 +81,13 @@ private:
         int fd = -1;
         char buf[65536];
         for (;;) {
-            struct iovec iov = {buf, sizeof buf};
-            char control[CMSG_SPACE(sizeof(int))] = {};
-            struct msghdr msg = {};
-            msg.msg_iov = &iov;
-            msg.msg_iovlen = 1;
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
-            ssize_t n = ::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-            if (n < 0 && errno == EINTR) continue;
+            int got = -1;
+            const ssize_t n = berth::receive_with_fd(conn, buf, sizeof buf, &got);
+            if (got >= 0) {
+                if (fd >= 0) ::close(fd);
+                fd = got;
+            }
             if (n <= 0) break;
-            if (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c && c->cmsg_type == SCM_RIGHTS)
-                std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
             text.append(buf, static_cast<size_t>(n));
         }
         ::close(conn);

@@ -17,6 +17,7 @@
 #include "error_of.hpp"
 #include "errors/error.hpp"
 #include "init/init_channel.hpp"
+#include "util/fd_passing.hpp"
 #include "seccomp/seccomp_filter.hpp"
 #include "seccomp/seccomp_listener.hpp"
 #include "spec/spec.hpp"
@@ -291,17 +292,10 @@ TEST(SeccompListener, SendsTheStateWithTheFd) {
         berth::UniqueFd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
         char buf[65536];
         for (;;) {
-            struct iovec iov = {buf, sizeof buf};
-            char control[CMSG_SPACE(sizeof(int))] = {};
-            struct msghdr msg = {};
-            msg.msg_iov = &iov;
-            msg.msg_iovlen = 1;
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
-            ssize_t n = ::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC);
+            int fd = -1;
+            const ssize_t n = berth::receive_with_fd(conn.get(), buf, sizeof buf, &fd);
+            if (fd >= 0) got_fd = fd;  // sent once, with the first part
             if (n <= 0) break;
-            if (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c && c->cmsg_type == SCM_RIGHTS)
-                std::memcpy(&got_fd, CMSG_DATA(c), sizeof got_fd);
             got.append(buf, static_cast<size_t>(n));
         }
     });
