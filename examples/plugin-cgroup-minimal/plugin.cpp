@@ -11,10 +11,7 @@ class TinyPids {
 public:
     const char* controller() const { return "pids"; }
     // create loads the plugin only for configs that set linux.resources.pids.
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {"pids", nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {"pids", nullptr};
     // 0 is "unset" in the spec, as runc reads it: nothing to write.
     bool wants(const berth::Resources& r) const { return r.pids && r.pids->limit.value_or(0) != 0; }
     // Every other value has a meaning: below 0 is unlimited.

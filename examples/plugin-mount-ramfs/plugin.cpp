@@ -30,7 +30,9 @@ public:
     explicit RamfsHandler(const Settings& s) : settings_(s) {}
 
     std::vector<std::string> types() const { return {"ramfs"}; }
-    std::vector<std::string> options() const { return {"ro", "nosuid", "nodev", "noexec", "mode"}; }
+    std::vector<std::string> options() const {
+        return {"ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "mode"};
+    }
 
     // Called before anything is created: bad options leave nothing behind.
     berth::Status validate(const berth::MountRequest& req) const {

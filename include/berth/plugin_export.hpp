@@ -22,9 +22,10 @@
 //  * v1_controller(): the v1 hierarchy's name where it differs ("blkio");
 //  * apply_v1(dir, r): without one, apply_v2 serves v1 too, for a controller
 //    whose files have the same names and syntax on both (pids);
-//  * resource_fields(): the linux.resources fields it serves, a
-//    null-terminated static array (cgroup_subsystem.hpp); without one the
-//    plugin is loaded for every container;
+//  * kResourceFields, a static constexpr array ending in nullptr (or a
+//    resource_fields() returning one): the linux.resources fields it serves
+//    (cgroup_subsystem.hpp); without it the plugin is loaded for every
+//    container;
 //  * unit_properties(r, out): the systemd unit properties for the driver.
 // A class that already derives from the interface (methods noexcept) works
 // too. The adapter is what the host sees; where a method has no answer (an
@@ -93,6 +94,10 @@ concept HasResourceFields = requires(const T& c) {
     { c.resource_fields() } -> std::convertible_to<const char* const*>;
 };
 template <typename T>
+concept HasResourceFieldsArray = requires {
+    { T::kResourceFields } -> std::convertible_to<const char* const*>;
+};
+template <typename T>
 concept HasUnitProperties = requires(const T& c, const Resources& r, UnitProperties* p) {
     { c.unit_properties(r, p) } -> std::same_as<Status>;
 };
@@ -143,7 +148,9 @@ public:
         return guarded(Tag::name, [&] { return impl_.stats(dir, unified, out); });
     }
     const char* const* resource_fields() const noexcept override {
-        if constexpr (HasResourceFields<T>) {
+        if constexpr (HasResourceFieldsArray<T>) {
+            return T::kResourceFields;
+        } else if constexpr (HasResourceFields<T>) {
             try {
                 return impl_.resource_fields();
             } catch (...) {

@@ -1,22 +1,16 @@
 // The "cpu" controller: linux.resources.cpu shares, quota and period.
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "berth/cgroup_subsystem.hpp"
 
 namespace berth::plugins::cpu {
 
-// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
-// and runs each method under berth::guarded.
 class CpuSubsystem {
 public:
     const char* controller() const { return "cpu"; }
-    // The linux.resources fields served (create loads the plugin only for them).
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {
-            "cpu.shares",         "cpu.quota", "cpu.period", "cpu.realtimeRuntime",
-            "cpu.realtimePeriod", "cpu.idle",  "cpu.burst",  nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {
+        "cpu.shares",         "cpu.quota", "cpu.period", "cpu.realtimeRuntime",
+        "cpu.realtimePeriod", "cpu.idle",  "cpu.burst",  nullptr};
     bool wants(const Resources& r) const;
     Status validate(const Resources& r) const;
     Status apply_v2(const CgroupDir& dir, const Resources& r);

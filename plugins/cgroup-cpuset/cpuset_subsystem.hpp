@@ -7,20 +7,14 @@
 // plugin only writes the container's own values.
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "berth/cgroup_subsystem.hpp"
 
 namespace berth::plugins::cpuset {
 
-// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
-// and runs each method under berth::guarded.
 class CpusetSubsystem {
 public:
     const char* controller() const { return "cpuset"; }
-    // The linux.resources fields served (create loads the plugin only for them).
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {"cpu.cpus", "cpu.mems", nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {"cpu.cpus", "cpu.mems", nullptr};
     // When cpus or mems is set (a non-empty string, or something else for
     // validate to name).
     bool wants(const Resources& r) const;

@@ -3,21 +3,15 @@
 // controller file: an eBPF device program attached to the cgroup.
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "berth/cgroup_subsystem.hpp"
 #include "rules.hpp"
 
 namespace berth::plugins::devices {
 
-// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
-// and runs each method under berth::guarded.
 class DevicesSubsystem {
 public:
     const char* controller() const { return "devices"; }
-    // The linux.resources fields served (create loads the plugin only for them).
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {"devices", nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {"devices", nullptr};
     // Wanted when the config lists any rule; with none the container keeps
     // its parent's access, as with runc (its defaults then only allow).
     bool wants(const Resources& r) const;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "berth/cgroup_subsystem.hpp"
 
 namespace berth::plugins::hugetlb {
 
@@ -23,17 +23,11 @@ struct HugepageLimit {
 Status parse_hugepage_limits(const std::string& resources_json, const std::vector<std::string>& host_sizes,
                              std::vector<HugepageLimit>* out);
 
-// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
-// and runs each method under berth::guarded.
 class HugetlbSubsystem {
 public:
     explicit HugetlbSubsystem(std::string sysfs_dir = "/sys/kernel/mm/hugepages") : sysfs_dir_(std::move(sysfs_dir)) {}
     const char* controller() const { return "hugetlb"; }
-    // The linux.resources fields served (create loads the plugin only for them).
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {"hugepageLimits", nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {"hugepageLimits", nullptr};
     // When hugepageLimits is a non-empty array (or not an array, for validate
     // to name).
     bool wants(const Resources& r) const;

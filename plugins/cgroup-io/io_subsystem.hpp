@@ -2,20 +2,14 @@
 // weight and throttle files (v1) or io.weight / io.bfq.weight and io.max (v2).
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "berth/cgroup_subsystem.hpp"
 
 namespace berth::plugins::io {
 
-// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
-// and runs each method under berth::guarded.
 class IoSubsystem {
 public:
     const char* controller() const { return "io"; }
-    // The linux.resources fields served (create loads the plugin only for them).
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {"blockIO", nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {"blockIO", nullptr};
     const char* v1_controller() const { return "blkio"; }
     // When blockIO asks for anything (the host drops docker's {"weight": 0}
     // before plugins see it), or does not parse, for validate to name.

@@ -2,20 +2,14 @@
 // and swappiness.
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "berth/cgroup_subsystem.hpp"
 
 namespace berth::plugins::memory {
 
-// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
-// and runs each method under berth::guarded.
 class MemorySubsystem {
 public:
     const char* controller() const { return "memory"; }
-    // The linux.resources fields served (create loads the plugin only for them).
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {"memory", nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {"memory", nullptr};
     bool wants(const Resources& r) const;
     Status validate(const Resources& r) const;
     Status apply_v2(const CgroupDir& dir, const Resources& r);

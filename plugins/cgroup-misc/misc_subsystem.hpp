@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "berth/cgroup_subsystem.hpp"
 
 namespace berth::plugins::misc {
 
@@ -16,16 +16,11 @@ namespace berth::plugins::misc {
 // "RESOURCE max" or "RESOURCE N". Errors name the field.
 Status check_misc_keys(const std::string& resources_json);
 
-// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
-// and runs each method under berth::guarded.
 class MiscSubsystem {
 public:
     const char* controller() const { return "misc"; }
     // No structured field: misc is asked for only through unified keys.
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {nullptr};
     // When linux.resources.unified names a misc.* file.
     bool wants(const Resources& r) const;
     Status validate(const Resources& r) const;

@@ -9,20 +9,14 @@
 // anything is made (runc's fs2 drops it silently).
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "berth/cgroup_subsystem.hpp"
 
 namespace berth::plugins::network {
 
-// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
-// and runs each method under berth::guarded.
 class NetworkSubsystem {
 public:
     const char* controller() const { return "net_cls"; }
-    // The linux.resources fields served (create loads the plugin only for them).
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {"network", nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {"network", nullptr};
     // When network is a non-empty object (or not an object, for validate to name).
     bool wants(const Resources& r) const;
     Status validate(const Resources& r) const;

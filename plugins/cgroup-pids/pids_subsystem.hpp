@@ -1,21 +1,15 @@
 // The "pids" controller: linux.resources.pids.limit onto pids.max.
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "berth/cgroup_subsystem.hpp"
 #include "conversions.hpp"
 
 namespace berth::plugins::pids {
 
-// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
-// and runs each method under berth::guarded.
 class PidsSubsystem {
 public:
     const char* controller() const { return "pids"; }
-    // The linux.resources fields served (create loads the plugin only for them).
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {"pids", nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {"pids", nullptr};
     bool wants(const Resources& r) const;
     Status validate(const Resources& r) const;
     Status apply_v2(const CgroupDir& dir, const Resources& r);

@@ -1,20 +1,14 @@
 // The "rdma" controller: linux.resources.rdma onto rdma.max (v1 and v2).
 #pragma once
 
-#include "berth/cgroup_subsystem.hpp"  // Resources, CgroupDir, CgroupStats, Status
+#include "berth/cgroup_subsystem.hpp"
 
 namespace berth::plugins::rdma {
 
-// A plain class: BERTH_CGROUP_PLUGIN (plugin.cpp) makes it a berth::CgroupSubsystem
-// and runs each method under berth::guarded.
 class RdmaSubsystem {
 public:
     const char* controller() const { return "rdma"; }
-    // The linux.resources fields served (create loads the plugin only for them).
-    const char* const* resource_fields() const {
-        static constexpr const char* kFields[] = {"rdma", nullptr};
-        return kFields;
-    }
+    static constexpr const char* kResourceFields[] = {"rdma", nullptr};
     // When rdma names a device (or is not an object, for validate to name).
     bool wants(const Resources& r) const;
     Status validate(const Resources& r) const;
