@@ -16,16 +16,13 @@
 #include <cstdlib>
 #include <algorithm>
 
+#include "berth/mount_options.hpp"
 #include "errors/error.hpp"
 #include "rootless/rootless.hpp"
 #include "util/files.hpp"
 
 namespace berth {
 namespace {
-
-bool has_option(const spec::Mount& m, const char* option) {
-    return std::find(m.options.begin(), m.options.end(), option) != m.options.end();
-}
 
 // A forked child that has unshared its user namespace and waits on a pipe
 // for us to go; killed and reaped on destruction.
@@ -145,7 +142,7 @@ HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& 
         }
         // Relative bind sources are relative to the bundle, as in runc.
         const std::string source = m.source[0] == '/' ? m.source : bundle + "/" + m.source;
-        const bool recursive = has_option(m, "rbind");
+        const bool recursive = parse_mount_options(m.options).recursive_bind;
         if (recursive && m.uid_mappings.empty()) {
             char real[PATH_MAX];
             if (::realpath(source.c_str(), real) && has_submounts(read_file("/proc/self/mountinfo"), real)) continue;

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 
+#include "berth/mount_options.hpp"
 #include "errors/error.hpp"
 #include "lsm/lsm.hpp"
 #include "rootless/rootless.hpp"
@@ -335,8 +336,7 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
         if (m.type == "devpts" && m.destination == "/dev/pts") has_devpts = true;
         struct stat sb;
         bool file_target = m.type == "bind" && ::stat(req.source.c_str(), &sb) == 0 && !S_ISDIR(sb.st_mode);
-        bool is_bind = std::find_if(m.options.begin(), m.options.end(),
-                                    [](const std::string& o) { return o == "bind" || o == "rbind"; }) != m.options.end();
+        const bool is_bind = parse_mount_options(m.options).bind;
         if (m.type == "tmpfs" && !is_bind) req.options = with_covered_mode(root.get(), m.destination, req.options);
         UniqueFd target = file_target ? touch_in_root(root.get(), m.destination) : mkdir_all_in_root(root.get(), m.destination);
         refuse_mount_into_procfs(m, target.get(), file_target);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "berth/mount_options.hpp"
 #include "errors/error.hpp"
 #include "process/kernel_policies.hpp"
 #include "log/log.hpp"
@@ -317,19 +318,20 @@ std::vector<IdMapping> parse_id_mappings(const Field& f) {
 // runc 1.2: an idmapped mount is a bind; the mappings need no user
 // namespace (they say which host ids the source's ids show as).
 void parse_mount_idmap(const Field& m, Mount& mt) {
-    bool idmap = false;
     for (size_t k = 0; k < mt.options.size(); ++k) {
         const std::string& o = mt.options[k];
         // runc ignores crun's form (a bind drops it as data); so does berth,
         // saying so. The option stays so that later indexes keep naming the
         // config's; the mounts plugin skips it (is_mount_option).
-        if (o.starts_with("idmap=") || o.starts_with("ridmap="))
+        if (is_crun_idmap_option(o))
             log_warning(m.join("options") + "[" + std::to_string(k) + "]: \"" + o +
                         "\": crun's idmap=uids=...;gids=... form is not supported and is ignored; use uidMappings "
-                        "and gidMappings on the mount (" + mt.destination + ")");
-        if (o == "idmap") idmap = true;
-        if (o == "ridmap") idmap = mt.recursive_idmap = true;
+                        "and gidMappings on the mount (" +
+                        mt.destination + ")");
     }
+    const unsigned extensions = parse_mount_options(mt.options).extensions;
+    const bool idmap = extensions & (kIdmap | kRecursiveIdmap);
+    mt.recursive_idmap = extensions & kRecursiveIdmap;
     auto uids = m.get("uidMappings"), gids = m.get("gidMappings");
     if (uids) mt.uid_mappings = parse_id_mappings(*uids);
     if (gids) mt.gid_mappings = parse_id_mappings(*gids);
@@ -359,10 +361,7 @@ std::vector<Mount> parse_mounts(const Field& f) {
         if (auto s = m.get("source")) mt.source = s->str();
         if (auto t = m.get("type")) mt.type = t->str();
         if (auto o = m.get("options")) mt.options = o->strings();
-        bool bind = false;
-        for (auto& o : mt.options)
-            if (o == "bind" || o == "rbind") bind = true;
-        if (bind || mt.type == "bind" || mt.type == "rbind") {
+        if (parse_mount_options(mt.options).bind || mt.type == "bind" || mt.type == "rbind") {
             if (mt.type == "rbind") mt.options.push_back("rbind");
             mt.type = "bind";
             if (mt.source.empty()) fail(m.join("source"), "is required for a bind mount");
@@ -648,8 +647,7 @@ Linux parse_linux(const Field& l) {
 void fill_mount_idmaps(Spec& s) {
     for (size_t i = 0; i < s.mounts.size(); ++i) {
         Mount& m = s.mounts[i];
-        bool idmap = false;
-        for (auto& o : m.options) idmap = idmap || o == "idmap" || o == "ridmap";
+        const bool idmap = parse_mount_options(m.options).extensions & (kIdmap | kRecursiveIdmap);
         if (!idmap || !m.uid_mappings.empty()) continue;
         if (s.linux.uid_mappings.empty() || s.linux.gid_mappings.empty())
             fail("mounts[" + std::to_string(i) + "].uidMappings",

@@ -1,11 +1,7 @@
-// OCI mount options as the kernel wants them.
-//
-// A spec mount carries a list of option strings. Some are mount flags (MS_*),
-// some choose propagation or a bind, and the rest is filesystem data that only
-// the filesystem understands ("size=64k", "newinstance"). This file turns the
-// list into those three parts with one table, the way runc and crun do, and
-// converts the flags to what the new mount API (fsmount, mount_setattr,
-// fsconfig) takes. Everything here is pure: no system calls.
+// OCI mount options as the kernel's new mount API wants them: the flags the
+// SDK's option table parsed (berth/mount_options.hpp) converted to what
+// fsmount, mount_setattr and fsconfig take. Everything here is pure: no
+// system calls.
 #pragma once
 
 #include <cstdint>
@@ -14,63 +10,23 @@
 #include <utility>
 #include <vector>
 
+#include "berth/mount_options.hpp"
+
 namespace berth::mounts {
 
-// Options that are neither mount flags nor filesystem data: the handler acts
-// on them itself (runc calls them extensions).
-enum MountExtension : unsigned {
-    kTmpCopyUp = 1u << 0,  // "tmpcopyup": fill a new tmpfs with what it covers
-    // "idmap"/"ridmap": an idmapped bind. The host applies the mapping when it
-    // opens the source (core/rootfs/host_mount_sources.hpp); never fs data.
-    kIdmap = 1u << 1,
-    kRecursiveIdmap = 1u << 2,
-};
-
-struct ParsedMountOptions {
-    unsigned long flags = 0;        // MS_* bits asked for ("ro" -> MS_RDONLY)
-    unsigned long clear = 0;        // MS_* bits asked to be off ("rw" -> MS_RDONLY)
-    // The same for the whole mounted tree ("rro" -> MS_RDONLY): applied with
-    // AT_RECURSIVE after the mount's own attributes, so they win over those.
-    unsigned long recursive_flags = 0;
-    unsigned long recursive_clear = 0;
-    unsigned long propagation = 0;  // MS_PRIVATE, MS_SHARED, MS_SLAVE, MS_UNBINDABLE or 0
-    bool recursive_propagation = false;  // the propagation came from an r* option
-    bool bind = false;                   // "bind" or "rbind" was given
-    bool recursive_bind = false;         // "rbind" was given
-    unsigned extensions = 0;  // MountExtension bits
-    std::string data;  // everything else, comma-joined in the order given
-};
-
-// How one option string changes ParsedMountOptions; the table is public so that
-// tests can check every entry.
-struct MountOptionEntry {
-    std::string_view name;
-    bool clears;          // true: the option turns `flag` off ("rw", "suid")
-    unsigned long flag;   // MS_* bits; for propagation entries the propagation type
-    bool is_propagation;  // a propagation entry: sets `propagation`, not `flags`
-    bool recursive;       // rbind / r* propagation / r* attribute ("rro": sets recursive_flags)
-    unsigned extension = 0;  // a MountExtension bit: sets `extensions` and nothing else
-};
-
-const std::vector<MountOptionEntry>& mount_option_table();
-
-// Whether berth knows `option` as an option rather than filesystem data: a
-// table entry, or crun's "idmap=uids=...;gids=..." / "ridmap=..." form, which
-// the host warns about and ignores as runc does (core/spec/spec.cpp).
-bool is_mount_option(std::string_view option);
-
-// Why a known option cannot be applied to this kind of mount ("" when it
-// can): berth makes every mount anew, so "remount" means nothing, and the
-// i_version switch is no mount flag of the new API; a bind shares the
-// source's superblock, so its superblock flags (sync, dirsync, mand,
-// lazytime) cannot be set by the bind. The forms that ask for the default
-// (async, nomand, ...) are fine.
-std::string why_not_applied(std::string_view option, bool bind);
-
-// Later options win: {"ro", "rw"} is read-write and {"rw", "ro"} read-only; a
-// later propagation option replaces an earlier one. Unknown options go to
-// data; crun's idmap= form goes nowhere.
-ParsedMountOptions parse_mount_options(const std::vector<std::string>& options);
+// The option table and its parse are the SDK's (berth/mount_options.hpp),
+// shared with the runtime; here under the plugin's names too.
+using berth::is_crun_idmap_option;
+using berth::is_mount_option;
+using berth::kIdmap;
+using berth::kRecursiveIdmap;
+using berth::kTmpCopyUp;
+using berth::mount_option_table;
+using berth::MountExtension;
+using berth::MountOptionEntry;
+using berth::parse_mount_options;
+using berth::ParsedMountOptions;
+using berth::why_not_applied;
 
 // The settings of struct mount_attr for mount_setattr(2): bits to set and bits
 // to clear. `set` alone is also valid as fsmount(2)'s attr_flags.
