@@ -197,9 +197,11 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
     while (!path.empty() && start <= path.size()) {
         size_t end = path.find(':', start);
         if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(start, end - start);
-        if (dir.empty()) dir = ".";
-        std::string candidate = dir + "/" + name;
+        // An empty PATH entry is the cwd. Built with append: GCC 12 at -O3
+        // warns (-Wrestrict, a false positive) on assigning "." over the
+        // substring, and CI builds with -Werror.
+        std::string candidate = end > start ? path.substr(start, end - start) : std::string(".");
+        candidate.append("/").append(name);
         if (is_executable_file(candidate, &err)) return candidate;
         start = end + 1;
     }

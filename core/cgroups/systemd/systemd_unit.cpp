@@ -47,7 +47,9 @@ std::string expand_slice(const std::string& slice) {
         bad_path(slice, "a slice name's \"-\" separates parent slices: no leading, trailing or double \"-\"");
     std::string path;
     for (size_t dash = base.find('-'); ; dash = base.find('-', dash + 1)) {
-        path += "/" + base.substr(0, dash) + suffix;
+        // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict, a false
+        // positive) on "/" + std::string&&, and CI builds with -Werror.
+        path.append("/").append(base, 0, dash).append(suffix);
         if (dash == std::string::npos) break;
     }
     return path;
