@@ -82,6 +82,9 @@ void join_process_namespaces(const ProcessNamespaces& ns, int which) {
     const int flags = ns.flags & which;
     if (flags == 0) return;
     if (::setns(ns.pidfd.get(), flags) == 0) return;
+    // The init can exit between reading its namespaces and joining them (a
+    // concurrent kill or delete): the same error as finding it gone.
+    if (errno == ESRCH) throw Error("container init is not running", ESRCH);
     if (errno != EINVAL) throw_errno("join the container's namespaces");
     for (const auto& [flag, fd] : ns.fds) {
         if (!(flag & flags)) continue;
