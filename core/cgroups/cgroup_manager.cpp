@@ -536,8 +536,14 @@ static void enable_controllers(const std::string& mount, const std::string& dir,
             if (ch == '\n') ch = ' ';
         std::string missing;
         std::istringstream want(line);
-        for (std::string tok; want >> tok;)
-            if (enabled.find(" " + tok.substr(1) + " ") == std::string::npos) missing += (missing.empty() ? "" : " ") + tok;
+        // The needle is appended piece by piece: GCC 12 at -O3 warns
+        // (-Wrestrict, a false positive) on " " + std::string&&, and the
+        // release build is -Werror.
+        for (std::string tok; want >> tok;) {
+            std::string needle(" ");
+            needle.append(tok, 1).append(" ");
+            if (enabled.find(needle) == std::string::npos) missing.append(missing.empty() ? "" : " ").append(tok);
+        }
         if (missing.empty()) return;
         try {
             write_existing_file(file, missing);
