@@ -95,7 +95,9 @@ static std::string owner_of(const std::string& dir) {
     struct passwd pw, *found = nullptr;
     char buf[4096];
     if (::getpwuid_r(sb.st_uid, &pw, buf, sizeof buf, &found) == 0 && found) return found->pw_name;
-    return "#" + std::to_string(sb.st_uid);
+    // Appended: GCC 12 at -O3 warns (-Wrestrict, a false positive) on
+    // "#" + std::string&&, and the release build is -Werror.
+    return std::string("#").append(std::to_string(sb.st_uid));
 }
 
 std::vector<json> list_containers(const RuntimeContext& ctx) {
