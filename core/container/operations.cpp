@@ -170,15 +170,27 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     // its stub wrote it), noticing if init dies, or is no longer the stub (a
     // start killed after writing let it go on, and this byte stays unread),
     // instead of waiting forever under the lock.
-    for (int round = 0;; ++round) {
+    // Init is looked at before the byte is counted: a stub that takes the
+    // byte in between and execs (and even exits, as /bin/true does) has
+    // started, and must not read as stopped or already running.
+    auto unread_bytes = [&] {
         int unread = 0;
         if (::ioctl(fd.get(), FIONREAD, &unread) < 0) throw_errno("ioctl FIONREAD", fifo);
-        if (unread == 0) {
+        return unread;
+    };
+    for (int round = 0;; ++round) {
+        if (unread_bytes() == 0) {
             fault_point("start.fifo-read");
             break;
         }
-        if (check_liveness(st.pid, st.start_time) != Liveness::Alive) throw Error("cannot start a container that has stopped");
-        if (!runs_exec_stub(st.pid)) {
+        const bool alive = check_liveness(st.pid, st.start_time) == Liveness::Alive;
+        const bool stub = alive && runs_exec_stub(st.pid);
+        if (unread_bytes() == 0) {
+            fault_point("start.fifo-read");
+            break;
+        }
+        if (!alive) throw Error("cannot start a container that has stopped");
+        if (!stub) {
             ::unlink(fifo.c_str());
             throw Error("cannot start an already running container");
         }
