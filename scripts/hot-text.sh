@@ -1,12 +1,13 @@
 #!/bin/bash
-# hot-text.sh [BUILD-DIR]: regenerate cli/hot-text.ld and plugins/*/hot-text.ld,
-# the linker scripts that pack the code berth's verbs run (scripts/hot-text.py
-# says why). Run as root, after changes that move much code, on the release
-# build users install (scripts/setup.sh's build-release, the default): -O2
-# and -O3 inline differently, so scripts made from the test build miss much
-# of the release build's hot code. tests/scripts/installed-build.sh says when
-# the packed part has shrunk too far. Needs valgrind (a developer tool, not a
-# build or CI dependency) and busybox-static.
+# hot-text.sh BUILD: makes BUILD/hot-text/*.ld, the linker scripts that pack
+# the code berth's verbs run (scripts/hot-text.py says why), from a profile
+# of BUILD's own verbs, and relinks BUILD with them. scripts/setup.sh runs it
+# on the release build it installs; the scripts live in the build tree and
+# are never committed, so they always describe the code they are linked
+# with (-O2 and -O3 inline differently, and scripts made from one build
+# packed 10-40% less of another). tests/scripts/installed-build.sh checks the
+# result. Root (it runs containers); needs valgrind and busybox-static
+# (scripts/install-deps.sh). About a minute.
 #
 # The verbs are profiled with callgrind as the benchmark runs them
 # (bench/compare.sh): create/start/state/kill/delete of a sleeping container,
@@ -18,9 +19,9 @@
 # profile ran.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$repo/build-release}" && pwd)
+build=$(cd "${1:?usage: hot-text.sh BUILD}" && pwd)
 [ "$(id -u)" = 0 ] || { echo "hot-text.sh: run as root (it runs containers)" >&2; exit 1; }
-command -v valgrind >/dev/null || { echo "hot-text.sh: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "hot-text.sh: needs valgrind (scripts/install-deps.sh)" >&2; exit 1; }
 work=$(mktemp -d /tmp/berth-hot-text.XXXXXX)
 root=$work/root
 berth=$work/cli/berth
@@ -40,7 +41,7 @@ relink() {
     local cmd
     cmd=$(cd "$build" && ninja -t commands "$1" | tail -n 1)
     [[ $cmd == *" -o $1 "* ]] || { echo "hot-text.sh: cannot find the link of $1" >&2; exit 1; }
-    cmd=$(sed 's/ -Wl,-T,[^ ]*hot-text\.ld//' <<<"${cmd/ -o $1 / -o $2 }")
+    cmd=$(sed 's/ -Wl,-T,[^ ]*\/hot-text\/[^ ]*\.ld//' <<<"${cmd/ -o $1 / -o $2 }")
     mkdir -p "$(dirname "$2")"
     (cd "$build" && eval "$cmd -Wl,-Map=$2.map")
 }
@@ -119,12 +120,14 @@ generate() {  # generate TARGET SCRIPT
         rm -f "$2"; echo "hot-text.sh: $name: no profile ran it, no script"
     fi
 }
+mkdir -p "$build/hot-text"
 for t in "${targets[@]}"; do
     case $t in
-        cli/*) generate "$t" "$repo/cli/hot-text.ld" ;;
-        *) generate "$t" "$repo/$(dirname "$t")/hot-text.ld" ;;
+        cli/*) generate "$t" "$build/hot-text/berth.ld" ;;
+        *) generate "$t" "$build/hot-text/$(basename "$(dirname "$t")").ld" ;;
     esac
 done
+# meson looks for the scripts at configure time.
 meson setup --reconfigure "$build" >/dev/null
 ninja -C "$build" >/dev/null
 echo "hot-text.sh: $build relinked with them"

@@ -2,10 +2,11 @@
 # Installs what berth needs to build and test, from Debian 12's packages only.
 # Boost: libboost1.81-dev rather than 1.74, for Boost.DLL's import_symbol /
 # import_alias names (1.76+) and its std::filesystem mode (no Boost.Filesystem).
+# valgrind: scripts/hot-text.sh profiles the release build's verbs with it.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev
-      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev libsystemd-dev busybox-static procps bash-completion"
+      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev libsystemd-dev busybox-static procps bash-completion valgrind"
 # With --tests: qemu for the cgroup v2 guest; clang and its runtimes for the
 # libFuzzer targets (tests/fuzz/run.sh); the clients of the end-to-end tests
 # (tests/clients/), each run as a private daemon, and runc/crun to compare with;

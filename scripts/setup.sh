@@ -11,6 +11,9 @@ scripts/install-deps.sh
     meson setup build-release --buildtype=release --prefix=/usr/local --sysconfdir=/etc -Dtests=false -Dwerror=true
 meson configure build-release -Dwerror=true
 ninja -C build-release
+# Then linked again with the code its verbs run packed together, from a
+# profile of this very build (scripts/hot-text.sh says why; about a minute).
+scripts/hot-text.sh build-release
 meson install -C build-release --quiet
 bundle=${BERTH_EXAMPLE_BUNDLE:-/var/lib/berth/example}
 BERTH=/usr/local/bin/berth tests/scripts/make-bundle.sh "$bundle" echo "hello from a berth container"

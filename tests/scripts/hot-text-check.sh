@@ -3,7 +3,7 @@
 # linked with its hot-text SCRIPT, or when the section it packs has shrunk
 # below 70% of what it packed when SCRIPT was generated: functions renamed or
 # moved since then fall back among the cold code, and every verb's RSS grows
-# with them (scripts/hot-text.py). The fix: sudo scripts/hot-text.sh.
+# with them (scripts/hot-text.py). The fix: sudo scripts/hot-text.sh BUILD.
 set -eu
 file=$1 script=$2
 command -v readelf >/dev/null || { echo "hot-text-check.sh: readelf missing (binutils)" >&2; exit 1; }
@@ -13,7 +13,7 @@ hex=$(readelf -SW "$file" | awk '$2 == ".text.hot" { print $6 }')
 [ -n "$hex" ] || { echo "$file has no .text.hot section: not linked with $script" >&2; exit 1; }
 size=$(printf '%d' "0x$hex")
 if [ "$size" -lt $((want * 7 / 10)) ]; then
-    echo "$file packs $size bytes of hot code, $script packed $want when generated: regenerate it (sudo scripts/hot-text.sh)" >&2
+    echo "$file packs $size bytes of hot code, $script packed $want when generated: regenerate it (sudo scripts/hot-text.sh BUILD)" >&2
     exit 1
 fi
 echo "$file packs $size bytes of hot code ($script: $want when generated)"
