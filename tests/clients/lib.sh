@@ -11,7 +11,8 @@ set -uo pipefail
 CLIENTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=$(cd "$CLIENTS_DIR/../.." && pwd)
 BUILD=${BUILD:-$SRC_ROOT/build}
-BUILD=$(cd "$BUILD" && pwd)
+# Absent when only the release build exists (bench/clients.sh --berth).
+BUILD=$(cd "$BUILD" 2>/dev/null && pwd || echo "$BUILD")
 FIXTURES_DIR=$SRC_ROOT/tests/fixtures/clients
 
 passed=0 failed=0 skipped=0 failed_names=()
