@@ -47,6 +47,9 @@ cleanup() {
 trap cleanup EXIT
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
+# A berth in a build tree loads its own plugins (compare.sh does the same).
+cfg=$(TMP=$TMP build_tree_plugin_config "$BERTH") || die "no plugin config for $BERTH"
+[ -z "$cfg" ] || export BERTH_PLUGIN_CONFIG=$cfg
 true_bundle "$TMP/true" "$BERTH" || die "cannot make the bundle (tests/scripts/make-bundle.sh)"
 # The driver: one shell, N containers one after the other.
 cat >"$TMP/loop.sh" <<'EOF2'
