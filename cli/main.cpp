@@ -1,5 +1,6 @@
 // berth: runc's command line over the core library. Each verb is a row in a
 // table: its options, its positional arguments and the function that runs it.
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,8 +10,11 @@
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "args.hpp"
+#include "checkpoint/checkpoint.hpp"
+#include "checkpoint/checkpoint_options.hpp"
 #include "docs.hpp"
 #include "ps_table.hpp"
 #include "container/container.hpp"
@@ -76,6 +80,21 @@ int preserve_fds(const ParsedArgs& a) {
     return static_cast<int>(v);
 }
 
+// --plugins NAME,...: empty when not given.
+std::vector<std::string> plugins_option(const ParsedArgs& a) {
+    std::vector<std::string> out;
+    if (!a.has("plugins")) return out;
+    const std::string list = a.get("plugins");
+    for (size_t start = 0; start <= list.size();) {
+        size_t end = list.find(',', start);
+        if (end == std::string::npos) end = list.size();
+        if (end > start) out.push_back(list.substr(start, end - start));
+        start = end + 1;
+    }
+    if (out.empty()) throw Error("--plugins: give at least one plugin name");
+    return out;
+}
+
 CreateOptions create_options(const ParsedArgs& a) {
     CreateOptions o;
     o.id = a.positional.at(0);
@@ -85,16 +104,7 @@ CreateOptions create_options(const ParsedArgs& a) {
     o.no_pivot = a.flag("no-pivot");
     o.no_new_keyring = a.flag("no-new-keyring");
     o.preserve_fds = preserve_fds(a);
-    if (a.has("plugins")) {
-        const std::string list = a.get("plugins");
-        for (size_t start = 0; start <= list.size();) {
-            size_t end = list.find(',', start);
-            if (end == std::string::npos) end = list.size();
-            if (end > start) o.plugins.push_back(list.substr(start, end - start));
-            start = end + 1;
-        }
-        if (o.plugins.empty()) throw Error("--plugins: give at least one plugin name");
-    }
+    o.plugins = plugins_option(a);
     return o;
 }
 
@@ -181,6 +191,75 @@ std::vector<OptionSpec> with(std::vector<OptionSpec> base, std::vector<OptionSpe
     return base;
 }
 
+// The options checkpoint and restore share with runc.
+const std::vector<OptionSpec> kCriuOptions = {
+    {"image-path", 0, true, "directory of the CRIU image files (default ./checkpoint)"},
+    {"work-path", 0, true, "directory for CRIU's work files and logs (default: the image directory)"},
+    {"tcp-established", 0, false, "allow open TCP connections"},
+    {"ext-unix-sk", 0, false, "allow external unix sockets"},
+    {"shell-job", 0, false, "allow shell jobs (a terminal or session from outside)"},
+    {"file-locks", 0, false, "handle file locks"},
+    {"manage-cgroups-mode", 0, true, "cgroups mode: soft (default), full, strict or ignore"},
+    {"empty-ns", 0, true, "create this namespace but do not restore its properties (network; repeatable)"},
+    {"auto-dedup", 0, false, "deduplicate memory images against the parent"},
+    {"lazy-pages", 0, false, "not supported (refused)"},
+};
+
+const std::vector<OptionSpec> kCheckpointOptions =
+    with(kCriuOptions, {
+                           {"parent-path", 0, true, "the previous pre-dump, relative to the image directory"},
+                           {"leave-running", 0, false, "leave the container running after the checkpoint"},
+                           {"pre-dump", 0, false, "dump the memory only, and leave the container running"},
+                           {"page-server", 0, true, "ADDRESS:PORT of a CRIU page server to send the memory to"},
+                           {"status-fd", 0, true, "not supported (refused: it is for --lazy-pages)"},
+                       });
+
+const std::vector<OptionSpec> kRestoreOptions =
+    with(kCriuOptions,
+         {
+             {"bundle", 'b', true, "path to the bundle directory (default .)"},
+             {"detach", 'd', false, "do not wait for the restored container"},
+             {"pid-file", 0, true, "write the restored init's pid to this file"},
+             {"console-socket", 0, true, "unix socket to send the restored console's pty master to"},
+             {"no-pivot", 0, false, "accepted for runc compatibility (CRIU sets up the root itself)"},
+             {"no-subreaper", 0, false, "do not become the subreaper of the restored processes"},
+             {"plugins", 0, true, "NAME,...: the plugins to use (default: those enabled in the plugin config)"},
+             {"lsm-profile", 0, true, "not supported (refused)"},
+             {"lsm-mount-context", 0, true, "not supported (refused)"},
+         });
+
+std::string absolute_path(const std::string& p) {
+    if (!p.empty() && p[0] == '/') return p;
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd)) throw_errno("getcwd");
+    return std::string(cwd) + "/" + (p.empty() ? std::string("checkpoint") : p);
+}
+
+CheckpointOptions criu_options(const ParsedArgs& a, const char* verb) {
+    // Nothing silently dropped: what berth cannot do is refused by name.
+    for (const char* refused : {"lazy-pages", "status-fd", "lsm-profile", "lsm-mount-context"})
+        if (a.has(refused))
+            throw Error(
+                std::string(verb) + ": --" + refused + " is not supported" +
+                (std::string(refused) == "status-fd" ? " (it reports --lazy-pages, which berth does not do)" : ""));
+    CheckpointOptions o;
+    o.image_dir = absolute_path(a.get("image-path"));
+    if (a.has("work-path")) o.work_dir = absolute_path(a.get("work-path"));
+    o.parent_dir = a.get("parent-path");
+    o.leave_running = a.flag("leave-running");
+    o.pre_dump = a.flag("pre-dump");
+    o.tcp_established = a.flag("tcp-established");
+    o.ext_unix_sk = a.flag("ext-unix-sk");
+    o.shell_job = a.flag("shell-job");
+    o.file_locks = a.flag("file-locks");
+    o.auto_dedup = a.flag("auto-dedup");
+    o.cgroups_mode = parse_cgroups_mode(a.get("manage-cgroups-mode"));
+    o.empty_ns = parse_empty_ns(a.list("empty-ns"));
+    if (a.has("page-server"))
+        std::tie(o.page_server_address, o.page_server_port) = parse_page_server(a.get("page-server"));
+    return o;
+}
+
 void print_table(const std::vector<json>& states) {
     std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
     for (const auto& s : states)
@@ -232,6 +311,7 @@ int plugins_command(const RuntimeContext& ctx, const ParsedArgs& a) {
                         i.in_config ? (i.enabled ? "yes, enabled" : "yes, disabled") : "no");
             if (!i.cgroup_controllers.empty()) std::printf("controllers: %s\n", join(i.cgroup_controllers).c_str());
             if (!i.mount_types.empty()) std::printf("mount types: %s\n", join(i.mount_types).c_str());
+            if (!i.checkpoint_engine.empty()) std::printf("checkpoint:  %s\n", i.checkpoint_engine.c_str());
         }
         if (!i.error.empty()) throw Error(i.error);
         return 0;
@@ -269,6 +349,9 @@ void print_help();
 int help_command(const RuntimeContext&, const ParsedArgs& a);
 
 const std::vector<Command>& commands() {
+    // A table laid out by hand, one verb a block: clang-format would put every
+    // field of every verb on a line of its own.
+    // clang-format off
     static const std::vector<Command> table = {
         {"spec", "", "write a default config.json into the bundle", 0, 0,
          {{"bundle", 'b', true, "bundle directory (default .)"},
@@ -408,6 +491,38 @@ const std::vector<Command>& commands() {
          false,
          "0 when --stats is given and the stats were printed, or when the container stops; 1 on an error.",
          "berth events box\nberth events --stats box\nberth events --interval 1s box"},
+        {"checkpoint", "<container-id>", "checkpoint a running container with CRIU (the checkpoint plugin)", 1, 1,
+         kCheckpointOptions,
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             checkpoint_container(ctx, a.positional[0], criu_options(a, "checkpoint"));
+             return 0;
+         },
+         false,
+         nullptr,
+         "berth checkpoint --image-path /srv/ck box\n"
+         "berth checkpoint --leave-running --image-path /srv/ck box\n"
+         "berth checkpoint --pre-dump --image-path /srv/ck/1 box && "
+         "berth checkpoint --parent-path ../1 --image-path /srv/ck/2 box"},
+        {"restore", "<container-id>", "restore a container from a checkpoint (the checkpoint plugin)", 1, 1,
+         kRestoreOptions,
+         [](const RuntimeContext& ctx, const ParsedArgs& a) {
+             RestoreOptions o;
+             o.id = a.positional[0];
+             o.criu = criu_options(a, "restore");
+             o.bundle = a.get("bundle", ".");
+             o.detach = a.flag("detach");
+             o.pid_file = a.get("pid-file");
+             o.console_socket = a.get("console-socket");
+             o.no_pivot = a.flag("no-pivot");
+             o.no_subreaper = a.flag("no-subreaper");
+             o.plugins = plugins_option(a);
+             return restore_container(ctx, o);
+         },
+         false,
+         "Without --detach, the exit status of the restored init (128+N when a signal N ended it); 0 with --detach; "
+         "1 when the container cannot be restored (nothing is left behind).",
+         "berth restore --detach --image-path /srv/ck --bundle /srv/box box\n"
+         "berth restore --image-path /srv/ck --bundle /srv/box box2"},
         {"features", "", "show the runtime's features as JSON (runtime-spec features.md)", 0, 0, {}, features_command,
          false,
          nullptr,
@@ -440,6 +555,7 @@ const std::vector<Command>& commands() {
          "0; 1 when the command named has no help (no such command).",
          "berth help\nberth help run"},
     };
+    // clang-format on
     return table;
 }
 
@@ -537,6 +653,10 @@ int main_impl(int argc, char** argv) {
         throw Error(std::string(verb) + ": missing argument: usage: berth " + verb + " " + cmd->usage);
     if (a.positional.size() > cmd->max_args)
         throw Error(std::string(verb) + ": unexpected argument \"" + a.positional[cmd->max_args] + "\": usage: berth " + verb + " " + cmd->usage);
+    // CRIU needs root: refused before anything fails halfway with EPERM.
+    if ((verb == "checkpoint" || verb == "restore") && ::geteuid() != 0)
+        throw Error(verb + ": rootless checkpoint and restore are not supported: berth must run as root (euid " +
+                    std::to_string(::geteuid()) + ")");
     RuntimeContext ctx;
     ctx.rootless = rootless;
     // spec, features and plugins keep no state: they work without XDG_RUNTIME_DIR.

@@ -25,9 +25,12 @@ pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-
 # containernetworking-plugins for the pods' network (the CNI bridge,
 # host-local and loopback plugins). clang-format (14, with git-clang-format):
 # scripts/format-check.sh.
+# criu: the checkpoint-criu plugin runs it (checkpoint_test, in the guest, whose
+# root is the host's /), and its rpc.proto is what the plugin's hand-written
+# codec is checked against (tests/unit/criu_rpc_test.cpp).
 [ "${1:-}" = "--tests" ] && pkgs="$pkgs qemu-system-x86 systemd dbus clang libclang-rt-14-dev clang-format
       podman conmon catatonit containerd docker.io umoci runc crun procps groff-base time apparmor
-      python3-grpcio python3-grpc-tools python3-protobuf python3-websocket containernetworking-plugins"
+      python3-grpcio python3-grpc-tools python3-protobuf python3-websocket containernetworking-plugins criu"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -84,6 +84,8 @@ share=(--share "$PWD")
 # cpuset update needs two CPUs, the io throttles a loop device, hugetlb
 # enforcement free huge pages.
 controllers_cmd="echo 4 >/proc/sys/vm/nr_hugepages && exec $PWD/build/tests/integration/cgroup_controllers_test --gtest_brief=1"
+checkpoint_cmd="$PWD/build/tests/integration/checkpoint_test --gtest_brief=1; a=\$?; \
+    bash $PWD/tests/clients/podman-checkpoint.sh; b=\$?; [ \$a = 0 ] && [ \$b = 0 ]"
 # The systemd cgroup driver against a real systemd: the guest boots the host's
 # systemd as PID 1 (--systemd). Where PID 1 is not systemd these tests report
 # SKIPPED, so the tier also checks that they ran.
@@ -125,6 +127,14 @@ guest_lane() {  # guest_lane 1|2
         # The guest's kernel has AppArmor on: profiles are applied for real
         # there (and the test fails rather than skips if it is off).
         guest lsm_test --env BERTH_TEST_REQUIRE_APPARMOR=1
+        # CRIU runs in the guest (Debian's 3.17 on its 6.1 kernel, with the
+        # modules criu-probe.sh lists; not on this host's kernel): the
+        # checkpoint tests must run there (BERTH_TEST_REQUIRE_CRIU), then
+        # podman's checkpoint/restore and --export/--import through berth.
+        # One boot, both always run (~3-4 min under TCG).
+        tier "cgroup v2 guest: checkpoint_test + podman checkpoint (CRIU)" "$v2vm" "${share[@]}" --timeout 1200 \
+            --modules "$(tests/v2vm/criu-probe.sh --modules)" --env BERTH_TEST_REQUIRE_CRIU=1 -- \
+            bash -c "$checkpoint_cmd"
     else
         guest lifecycle_test
         tier "cgroup v2 guest: cgroup_controllers_test" "$v2vm" "${share[@]}" --smp 2 --modules loop \

@@ -53,6 +53,12 @@ void resume_container(const RuntimeContext& ctx, const std::string& id);
 // validate, apply through the plugins active at create (update.cpp).
 void update_container(const RuntimeContext& ctx, const std::string& id, const nlohmann::json& patch);
 
+// Waits for a container's init, a child of ours (create or restore made it),
+// passing our signals on through `init_fd` (its pidfd) or, with a terminal,
+// relaying `master` (-1: none) to our stdio. Returns its exit status (128+N
+// when killed by signal N).
+int wait_container_init(pid_t pid, int init_fd, int master);
+
 // create + start; unless detached, waits and returns the exit status
 // (128+N when killed by signal N) and deletes the container, unless `keep`
 // (run --keep: it stays, stopped, for state, events or delete). A failure to

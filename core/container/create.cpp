@@ -20,6 +20,8 @@
 #include "cgroups/systemd/systemd_scope.hpp"
 #include "cgroups/systemd/systemd_unit.hpp"
 #include "container/container.hpp"
+#include "container/initial_state.hpp"
+#include "container/rollback.hpp"
 #include "errors/error.hpp"
 #include "lsm/lsm.hpp"
 #include "namespaces/net_devices.hpp"
@@ -186,61 +188,6 @@ pid_t clone_process(int flags, int cgroup_fd, bool* in_cgroup) {
     return static_cast<pid_t>(::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
 }
 
-// Undoes a create that did not finish.
-class CreateRollback {
-public:
-    CreateRollback(LockedContainer& c) : c_(c) {}
-    ~CreateRollback() {
-        if (committed_) return;
-        // While init holds their namespace.
-        if (net_devices_) move_net_devices_out(net_ns_, *net_devices_);
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-        try {
-            if (rootfs_bind_) detach_rootfs_bind(rootfs_, rootfs_bind_);
-        } catch (const std::exception& e) {
-            // Keep the state dir: it is how `delete --force` finds the bind.
-            log_warning(std::string("cleanup: ") + e.what() + "; run `berth delete --force` to retry");
-            return;
-        }
-        try {
-            if (cgroups_) CgroupManager::destroy(*cgroups_);
-        } catch (const std::exception& e) {
-            // Keep the state dir: it is how `delete --force` finds the cgroup.
-            log_warning(std::string("cleanup: ") + e.what() + "; run `berth delete --force` to retry");
-            return;
-        }
-        try {
-            c_.remove();
-        } catch (const std::exception& e) {
-            log_warning(std::string("cleanup: ") + e.what());
-        }
-    }
-    void set_pid(pid_t p) { pid_ = p; }
-    void set_cgroups(const CgroupPaths* p) { cgroups_ = p; }
-    void set_net_devices(const std::vector<spec::NetDevice>* d, const std::string& netns) {
-        net_devices_ = d;
-        net_ns_ = netns;
-    }
-    void set_rootfs_bind(const std::string& rootfs, uint64_t mount_id) {
-        rootfs_ = rootfs;
-        rootfs_bind_ = mount_id;
-    }
-    void commit() { committed_ = true; }
-
-private:
-    LockedContainer& c_;
-    pid_t pid_ = 0;
-    const CgroupPaths* cgroups_ = nullptr;
-    const std::vector<spec::NetDevice>* net_devices_ = nullptr;
-    std::string net_ns_;
-    std::string rootfs_;
-    uint64_t rootfs_bind_ = 0;
-    bool committed_ = false;
-};
-
 void write_pid_file(const std::string& path, pid_t pid) {
     if (path.empty()) return;
     // Bare pid, no newline: some readers use Atoi.
@@ -339,24 +286,12 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // --- from here on, the rollback guard undoes what we did
     StateStore store(ctx.root);
     LockedContainer c = store.create(opts.id);
-    CreateRollback rollback(c);
+    ContainerRollback rollback(c);
     // After the id is known to be free: a duplicate id's cgroup is busy too,
     // and "container with id exists" is the error that names the problem.
     CgroupManager::refuse_shared(cg);
-    ContainerState st;
-    st.creating = true;
-    if (const auto* pidns = s.find_namespace(CLONE_NEWPID)) st.own_pid_ns = pidns->path.empty();
-    st.id = opts.id;
-    st.bundle = bundle;
-    st.rootfs = rootfs;
-    st.created = now_rfc3339();
-    st.annotations = std::move(s.annotations);
+    ContainerState st = initial_state(opts.id, bundle, rootfs, s, plugins);
     st.cgroup = saved_cgroup();
-    st.start_container = hooks_to_json(s.hooks.start_container);
-    st.poststart = hooks_to_json(s.hooks.poststart);
-    st.poststop = hooks_to_json(s.hooks.poststop);
-    st.resources = nlohmann::json::parse(s.linux.resources.json);
-    for (const auto& p : plugins.plugins()) st.plugins.push_back(p.name);
     // Saved before anything else exists, so that `delete --force` can clean
     // up after a create that crashed: the cgroup plan lists every directory
     // cgroups.create() may make (and those it must never remove).

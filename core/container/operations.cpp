@@ -359,6 +359,27 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
     fault_point("delete.done");
 }
 
+int wait_container_init(pid_t pid, int init_fd, int master) {
+    int status = 0;
+    if (master >= 0) {
+        status = relay_pty_until_exit(master, pid, init_fd);
+    } else {
+        static int forward_to = -1;
+        forward_to = init_fd;
+        struct sigaction sa = {};
+        sa.sa_handler = [](int sig) {
+            const int saved = errno;
+            if (forward_to >= 0) ::syscall(SYS_pidfd_send_signal, forward_to, sig, nullptr, 0);
+            errno = saved;
+        };
+        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::sigaction(sig, &sa, nullptr);
+        while (::waitpid(pid, &status, 0) < 0)
+            if (errno != EINTR) throw_errno("wait for container");
+        forward_to = -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool detach, bool keep) {
     // As runc: a console socket is for a caller that takes the pty, which a
     // foreground run does itself.
@@ -403,25 +424,8 @@ int run_container(const RuntimeContext& ctx, const CreateOptions& opts, bool det
         throw;
     }
     if (detach) return 0;
-    int status = 0;
-    if (master) {
-        status = relay_pty_until_exit(master.get(), pid, init_fd.get());
-    } else {
-        static int forward_to = -1;
-        forward_to = init_fd.get();
-        struct sigaction sa = {};
-        sa.sa_handler = [](int sig) {
-            const int saved = errno;
-            if (forward_to >= 0) ::syscall(SYS_pidfd_send_signal, forward_to, sig, nullptr, 0);
-            errno = saved;
-        };
-        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::sigaction(sig, &sa, nullptr);
-        while (::waitpid(pid, &status, 0) < 0)
-            if (errno != EINTR) throw_errno("wait for container");
-        forward_to = -1;
-    }
+    const int code = wait_container_init(pid, init_fd.get(), master.get());
     init_fd.reset();
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (!keep) delete_container(ctx, opts.id, true);
     return code;
 }

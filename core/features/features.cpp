@@ -61,7 +61,7 @@ std::vector<std::string> known_capability_names() {
 }
 
 ojson features_document(const FeaturesInputs& in) {
-    std::set<std::string> controllers, mount_types;
+    std::set<std::string> controllers, mount_types, checkpoint;
     std::vector<std::string> mount_options;  // each handler's, in its order, once
     for (const PluginInfo& p : in.plugins) {
         if (!p.enabled || !p.error.empty()) continue;
@@ -69,6 +69,7 @@ ojson features_document(const FeaturesInputs& in) {
         for (const auto& c : p.cgroup_controllers)
             if (c.find(' ') == std::string::npos) controllers.insert(c);
         mount_types.insert(p.mount_types.begin(), p.mount_types.end());
+        if (!p.checkpoint_engine.empty()) checkpoint.insert(p.name + ": " + p.checkpoint_engine);
         for (const auto& o : p.mount_options)
             if (std::find(mount_options.begin(), mount_options.end(), o) == mount_options.end())
                 mount_options.push_back(o);
@@ -126,6 +127,7 @@ ojson features_document(const FeaturesInputs& in) {
             std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
     annotations[kControllersAnnotation] = joined(controllers);
     annotations[kMountTypesAnnotation] = joined(mount_types);
+    annotations[kCheckpointAnnotation] = joined(checkpoint);
     for (const auto& [k, val] : in.annotations) annotations[k] = val;
     doc["annotations"] = annotations;
     return doc;

@@ -24,6 +24,9 @@ struct FeaturesInputs {
 // Keys under "annotations" that berth adds (comma-separated, sorted).
 inline constexpr const char* kControllersAnnotation = "org.berth.plugins.cgroup.controllers";
 inline constexpr const char* kMountTypesAnnotation = "org.berth.plugins.mount.types";
+// The enabled checkpoint plugin and its engine: "checkpoint-criu: criu 3.17.1"
+// ("" when none; `berth checkpoint` and `restore` need one).
+inline constexpr const char* kCheckpointAnnotation = "org.berth.plugins.checkpoint";
 
 // The capability names capability_number() accepts ("CAP_CHOWN", ...), by number.
 std::vector<std::string> known_capability_names();

@@ -18,6 +18,7 @@ static void describe(PluginInfo& info, bool what_it_handles, const std::vector<u
         info.abi_minor = d.abi_minor;
         if (d.kinds & kCgroupSubsystem) info.kinds.push_back("cgroup-subsystem");
         if (d.kinds & kMountHandler) info.kinds.push_back("mount-handler");
+        if (d.kinds & kCheckpointer) info.kinds.push_back("checkpoint");
         if (!what_it_handles) return;
         if (d.kinds & kCgroupSubsystem) {
             PluginObject<CgroupSubsystem> s(d.create_cgroup_subsystem(), d.destroy_cgroup_subsystem, p.library);
@@ -31,6 +32,17 @@ static void describe(PluginInfo& info, bool what_it_handles, const std::vector<u
             if (!h.get()) throw Error(p.path + ": create_mount_handler returned null (its constructor failed or memory ran out)");
             info.mount_types = h->types();
             if (d.abi_minor >= 2) info.mount_options = h->options();
+        }
+        if (d.kinds & kCheckpointer) {
+            PluginObject<CheckpointEngine> c(d.create_checkpoint_engine(), d.destroy_checkpoint_engine, p.library);
+            if (!c.get())
+                throw Error(p.path +
+                            ": create_checkpoint_engine returned null (its constructor failed or memory ran out)");
+            // Whether its tool can run here is not the plugin's error: it
+            // loads, and checkpoint says what is missing.
+            std::string what;
+            const Status st = c->describe(&what);
+            info.checkpoint_engine = st.ok() ? what : "unavailable: " + st.message;
         }
     } catch (const Error& e) {
         info.error = e.what();
@@ -81,6 +93,7 @@ nlohmann::json to_json(const PluginInfo& i) {
     if (!i.cgroup_controllers.empty()) j["cgroup_controllers"] = i.cgroup_controllers;
     if (!i.mount_types.empty()) j["mount_types"] = i.mount_types;
     if (!i.mount_options.empty()) j["mount_options"] = i.mount_options;
+    if (!i.checkpoint_engine.empty()) j["checkpoint_engine"] = i.checkpoint_engine;
     if (!i.error.empty()) j["error"] = i.error;
     return j;
 }

@@ -26,6 +26,9 @@ struct PluginInfo {
     std::vector<std::string> mount_types;
     // The mount options its handler knows (ABI 1.2: MountHandler::options()).
     std::vector<std::string> mount_options;
+    // A checkpoint plugin's engine as it describes itself ("criu 3.17.1"),
+    // or "unavailable: " and why its tool cannot run here.
+    std::string checkpoint_engine;
     std::string error;  // why the plugin cannot be used, if it cannot
 };
 

@@ -184,6 +184,11 @@ std::optional<std::vector<std::string>> recorded_fields(const nlohmann::json& re
     return out;
 }
 
+// A plugin that is a checkpoint engine and nothing else.
+bool only_checkpointer(uint32_t kinds) {
+    return (kinds & kCheckpointer) && (kinds & (kCgroupSubsystem | kMountHandler)) == 0;
+}
+
 // Does a container with this demand need the plugin of this record?
 bool needed(const nlohmann::json& rec, const PluginDemand& demand) {
     const auto kinds = rec.value("kinds", 0u);
@@ -326,7 +331,17 @@ LoadedPlugin open_plugin(const std::string& path, const std::vector<uid_t>& owne
         throw Error(who + ": a cgroup subsystem plugin needs create_cgroup_subsystem and destroy_cgroup_subsystem");
     if ((d.kinds & kMountHandler) && (!d.create_mount_handler || !d.destroy_mount_handler))
         throw Error(who + ": a mount handler plugin needs create_mount_handler and destroy_mount_handler");
-    if ((d.kinds & (kCgroupSubsystem | kMountHandler)) == 0) throw Error(who + ": descriptor names no known kind");
+    if (d.kinds & kCheckpointer) {
+        // The fields exist only in a 1.3 descriptor: an older one with the
+        // bit set is read no further.
+        if (d.abi_minor < 3)
+            throw Error(who + ": a checkpoint plugin needs plugin ABI 1.3 or newer (it says " +
+                        std::to_string(d.abi_major) + "." + std::to_string(d.abi_minor) + ")");
+        if (!d.create_checkpoint_engine || !d.destroy_checkpoint_engine)
+            throw Error(who + ": a checkpoint plugin needs create_checkpoint_engine and destroy_checkpoint_engine");
+    }
+    if ((d.kinds & (kCgroupSubsystem | kMountHandler | kCheckpointer)) == 0)
+        throw Error(who + ": descriptor names no known kind");
     return p;
 }
 
@@ -393,7 +408,9 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
             // file stops create whether or not this container needs it.
             const std::string real = check_trusted_path(file, cfg.trusted_owners);
             identity = file_identity(real, e);
-            if (const nlohmann::json* rec = index.find(real, identity); rec && !needed(*rec, *demand)) {
+            const nlohmann::json* rec = index.find(real, identity);
+            if (rec && only_checkpointer(rec->value("kinds", 0u)) && !options.checkpointer) continue;
+            if (rec && !needed(*rec, *demand)) {
                 if (rec->value("kinds", 0u) & kCgroupSubsystem)
                     add_subsystem(e.name,
                                   new InertSubsystem(rec->value("controller", ""), rec->value("v1_controller", "")),
@@ -410,6 +427,14 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         const PluginDescriptor& d = *p.descriptor;
         if (p.name != e.name)
             throw Error(cfg.source + ": plugin \"" + e.name + "\" names " + p.path + ", whose descriptor says \"" + p.name + "\"");
+        // A checkpoint engine serves only checkpoint and restore: for any
+        // other verb it is neither configured nor active (so state.json and
+        // update never name it); its record keeps the next create from
+        // opening it at all.
+        if (only_checkpointer(d.kinds) && !options.checkpointer) {
+            if (options.demand) index.record(p.path, {{"identity", identity}, {"kinds", d.kinds}});
+            continue;
+        }
         if (d.configure) {
             Status st = d.configure(e.settings);
             if (!st.ok()) throw Error(cfg.source + ": plugin \"" + e.name + "\" settings: " + st.message, st.err);
@@ -451,6 +476,17 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
                 reg.minor_by_type_[t] = d.abi_minor;
             }
         }
+        if ((d.kinds & kCheckpointer) && options.checkpointer) {
+            if (!reg.engines_.empty())
+                throw Error("plugin \"" + e.name + "\": a checkpoint plugin (\"" + reg.engine_plugin_ +
+                            "\") is already loaded: enable one");
+            CheckpointEngine* engine = d.create_checkpoint_engine();
+            if (!engine)
+                throw Error("plugin \"" + e.name +
+                            "\": create_checkpoint_engine returned null (its constructor failed or memory ran out)");
+            reg.engines_.emplace_back(engine, d.destroy_checkpoint_engine, p.library);
+            reg.engine_plugin_ = e.name;
+        }
         log_debug("plugin \"" + e.name + "\" loaded from " + p.path + " in " +
                   std::to_string(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count()) + " us");
         if (options.demand) index.record(p.path, std::move(record));
@@ -464,6 +500,10 @@ std::vector<CgroupSubsystem*> PluginRegistry::cgroup_subsystems() const {
     std::vector<CgroupSubsystem*> out;
     for (auto& s : subsystems_) out.push_back(s.get());
     return out;
+}
+
+CheckpointEngine* PluginRegistry::checkpoint_engine() const {
+    return engines_.empty() ? nullptr : engines_.front().get();
 }
 
 MountHandler* PluginRegistry::mount_handler(const std::string& type) const {

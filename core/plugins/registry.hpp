@@ -66,6 +66,10 @@ inline constexpr const char* kPluginIndexPath = "/run/berth-plugin-index.json";
 struct PluginLoadOptions {
     const PluginDemand* demand = nullptr;  // null: load every selected plugin
     std::string index_path;
+    // Load the checkpoint engine (the checkpoint and restore verbs). Without
+    // it a plugin that is only a checkpoint engine is skipped: not configured,
+    // not in plugins().
+    bool checkpointer = false;
 };
 
 // Opens a plugin file after the ownership checks, and reads its descriptor
@@ -96,11 +100,17 @@ public:
     // The ABI minor the plugin serving `type` was built against (0 when none):
     // what the host may hand that handler (include/berth/abi.hpp).
     uint32_t mount_handler_abi_minor(const std::string& type) const;
+    // The checkpoint engine (PluginLoadOptions::checkpointer) and its
+    // plugin's name; null and "" when no selected plugin is one.
+    CheckpointEngine* checkpoint_engine() const;
+    const std::string& checkpoint_plugin() const { return engine_plugin_; }
 
 private:
     std::vector<LoadedPlugin> plugins_;
     std::vector<PluginObject<CgroupSubsystem>> subsystems_;
     std::vector<PluginObject<MountHandler>> handlers_;
+    std::vector<PluginObject<CheckpointEngine>> engines_;
+    std::string engine_plugin_;
     std::map<std::string, MountHandler*> by_type_;
     std::map<std::string, uint32_t> minor_by_type_;
 };

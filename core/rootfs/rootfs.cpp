@@ -480,4 +480,10 @@ void finish_rootfs(const spec::Spec& s) {
     }
 }
 
+std::vector<std::string> default_device_paths() {
+    std::vector<std::string> out;
+    for (const DefaultDevice& d : kDefaultDevices) out.push_back(d.path);
+    return out;
+}
+
 }  // namespace berth

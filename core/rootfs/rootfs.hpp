@@ -53,6 +53,9 @@ void finish_rootfs(const spec::Spec& s);
 // Checks what prepare_rootfs would refuse, without touching the system:
 // mount handlers and their validation, /proc, and in a user namespace that
 // each linux.devices entry has a host node to bind.
+// The device nodes every container gets besides linux.devices ("/dev/null", ...).
+std::vector<std::string> default_device_paths();
+
 void validate_mounts(const spec::Spec& s, const std::string& bundle, const PluginRegistry& plugins);
 
 }  // namespace berth

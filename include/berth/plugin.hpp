@@ -19,6 +19,7 @@
 
 #include "berth/abi.hpp"
 #include "berth/cgroup_subsystem.hpp"
+#include "berth/checkpoint_engine.hpp"
 #include "berth/mount_handler.hpp"
 #include "berth/plugin_settings.hpp"  // PluginSettings
 #include "berth/status.hpp"
@@ -28,6 +29,9 @@ namespace berth {
 enum PluginKind : uint32_t {
     kCgroupSubsystem = 1u << 0,
     kMountHandler = 1u << 1,
+    // ABI 1.3: a CheckpointEngine (checkpoint_engine.hpp), loaded only by
+    // the checkpoint and restore verbs.
+    kCheckpointer = 1u << 2,
 };
 
 struct PluginDescriptor {
@@ -53,6 +57,11 @@ struct PluginDescriptor {
     // function of the plugin; it reads this field only from plugins whose
     // abi_minor is 2 or more.
     const char* cxx_abi;
+
+    // ABI 1.3: the checkpoint engine of a kCheckpointer plugin. Read only
+    // from plugins whose abi_minor is 3 or more.
+    CheckpointEngine* (*create_checkpoint_engine)();
+    void (*destroy_checkpoint_engine)(CheckpointEngine*);
 };
 
 }  // namespace berth

@@ -11,12 +11,14 @@
 //   BERTH_CGROUP_PLUGIN(Pids, "cgroup-pids", "0.1.0", "Apache-2.0", "Limits the number of tasks ...")
 //
 // (BERTH_MOUNT_PLUGIN likewise for a mount handler: types(), validate(req),
-// mount(req), optionally options()). Written once, at global scope, in one
-// source file of the plugin. The class's methods need not be noexcept and may
-// throw: the macro wraps the class in an adapter that implements the ABI's
-// interface (berth::CgroupSubsystem or berth::MountHandler) and runs every
-// call under berth::guarded with the plugin's name, so an exception becomes a
-// Status (ENOMEM for bad_alloc, EIO otherwise) that names the plugin.
+// mount(req), optionally options(); BERTH_CHECKPOINT_PLUGIN for a checkpoint
+// engine, ABI 1.3: describe(out), dump(req, events), restore(req, events,
+// pid)). Written once, at global scope, in one source file of the plugin.
+// The class's methods need not be noexcept and may throw: the macro wraps the
+// class in an adapter that implements the ABI's interface
+// (berth::CgroupSubsystem, berth::MountHandler or berth::CheckpointEngine) and
+// runs every call under berth::guarded with the plugin's name, so an exception
+// becomes a Status (ENOMEM for bad_alloc, EIO otherwise) that names the plugin.
 //
 // Optional members of a cgroup class, each detected at compile time:
 //  * v1_controller(): the v1 hierarchy's name where it differs ("blkio");
@@ -61,6 +63,7 @@
 #include "berth/abi.hpp"
 #include "berth/cgroup_dir.hpp"
 #include "berth/cgroup_subsystem.hpp"
+#include "berth/checkpoint_engine.hpp"
 #include "berth/guarded.hpp"
 #include "berth/mount_handler.hpp"
 #include "berth/plugin.hpp"
@@ -215,6 +218,35 @@ private:
     T impl_;
 };
 
+template <typename T>
+concept CheckpointClass = requires(T& t, const T& c, std::string* s, const DumpRequest& d, const RestoreRequest& r,
+                                   CheckpointEvents& e, pid_t* pid) {
+    { c.describe(s) } -> std::same_as<Status>;
+    { t.dump(d, e) } -> std::same_as<Status>;
+    { t.restore(r, e, pid) } -> std::same_as<Status>;
+};
+
+// The plugin's class as a berth::CheckpointEngine.
+template <typename T, typename Tag>
+class CheckpointAdapter final : public CheckpointEngine {
+public:
+    template <typename... Args>
+    explicit CheckpointAdapter(Args&&... args) : impl_(std::forward<Args>(args)...) {}
+
+    Status describe(std::string* out) const noexcept override {
+        return guarded(Tag::name, [&] { return impl_.describe(out); });
+    }
+    Status dump(const DumpRequest& req, CheckpointEvents& events) noexcept override {
+        return guarded(Tag::name, [&] { return impl_.dump(req, events); });
+    }
+    Status restore(const RestoreRequest& req, CheckpointEvents& events, pid_t* pid) noexcept override {
+        return guarded(Tag::name, [&] { return impl_.restore(req, events, pid); });
+    }
+
+private:
+    T impl_;
+};
+
 // The settings configure() accepted, kept for create. One per plugin: Tag is
 // a type the macro declares in an unnamed namespace, so this has internal
 // linkage (no STB_GNU_UNIQUE symbol that would keep the library mapped).
@@ -278,7 +310,7 @@ void destroy(Base* object) noexcept {
 
 }  // namespace berth::plugin_export
 
-// The two macros differ only in the class they check and the slots they fill.
+// The macros differ only in the class they check and the slots they fill.
 #define BERTH_CGROUP_PLUGIN(Class, name_, version_, license_, description_)                                           \
     static_assert(berth::plugin_export::CgroupClass<Class>,                                                           \
                   #Class " needs controller(), wants(r), validate(r), apply_v2(dir, r) and stats(dir, v2, out)");     \
@@ -286,7 +318,7 @@ void destroy(Base* object) noexcept {
                         (&berth::plugin_export::create<berth::CgroupSubsystem,                                        \
                                                        berth::plugin_export::CgroupAdapter<Class, berth_plugin_tag_>, \
                                                        Class, berth_plugin_tag_>),                                    \
-                        (&berth::plugin_export::destroy<berth::CgroupSubsystem>), nullptr, nullptr,                   \
+                        (&berth::plugin_export::destroy<berth::CgroupSubsystem>), nullptr, nullptr, nullptr, nullptr, \
                         (&berth::plugin_export::configure<Class, berth_plugin_tag_>))
 
 #define BERTH_MOUNT_PLUGIN(Class, name_, version_, license_, description_)                                           \
@@ -295,19 +327,37 @@ void destroy(Base* object) noexcept {
                         (&berth::plugin_export::create<berth::MountHandler,                                          \
                                                        berth::plugin_export::MountAdapter<Class, berth_plugin_tag_>, \
                                                        Class, berth_plugin_tag_>),                                   \
-                        (&berth::plugin_export::destroy<berth::MountHandler>),                                       \
+                        (&berth::plugin_export::destroy<berth::MountHandler>), nullptr, nullptr,                     \
                         (&berth::plugin_export::configure<Class, berth_plugin_tag_>))
 
+// ABI 1.3: a checkpoint engine (checkpoint_engine.hpp): describe(out),
+// dump(req, events), restore(req, events, pid).
+#define BERTH_CHECKPOINT_PLUGIN(Class, name_, version_, license_, description_)                                  \
+    static_assert(berth::plugin_export::CheckpointClass<Class>,                                                  \
+                  #Class " needs describe(out), dump(req, events) and restore(req, events, pid)");               \
+    BERTH_PLUGIN_CLASS_(                                                                                         \
+        name_, version_, license_, description_, berth::kCheckpointer, nullptr, nullptr, nullptr, nullptr,       \
+        (&berth::plugin_export::create<berth::CheckpointEngine,                                                  \
+                                       berth::plugin_export::CheckpointAdapter<Class, berth_plugin_tag_>, Class, \
+                                       berth_plugin_tag_>),                                                      \
+        (&berth::plugin_export::destroy<berth::CheckpointEngine>),                                               \
+        (&berth::plugin_export::configure<Class, berth_plugin_tag_>))
+
 // The tag is declared first: the create and configure expressions name it.
-#define BERTH_PLUGIN_CLASS_(name_, version_, license_, description_, kind_, create_cgroup_, destroy_cgroup_, \
-                            create_mount_, destroy_mount_, configure_)                                       \
-    namespace {                                                                                              \
-    struct berth_plugin_tag_ {                                                                               \
-        static constexpr const char* name = name_;                                                           \
-    };                                                                                                       \
-    berth::PluginDescriptor berth_plugin_descriptor_ = {                                                     \
-        BERTH_PLUGIN_ABI, name_,          version_,        kind_,         license_,       description_,      \
-        configure_,       create_cgroup_, destroy_cgroup_, create_mount_, destroy_mount_, BERTH_CXX_ABI_TAG, \
-    };                                                                                                       \
-    }                                                                                                        \
+#define BERTH_PLUGIN_CLASS_(name_, version_, license_, description_, kind_, create_cgroup_, destroy_cgroup_,    \
+                            create_mount_, destroy_mount_, create_checkpoint_, destroy_checkpoint_, configure_) \
+    namespace {                                                                                                 \
+    struct berth_plugin_tag_ {                                                                                  \
+        static constexpr const char* name = name_;                                                              \
+    };                                                                                                          \
+    berth::PluginDescriptor berth_plugin_descriptor_ = {                                                        \
+        BERTH_PLUGIN_ABI,   name_,                                                                              \
+        version_,           kind_,                                                                              \
+        license_,           description_,                                                                       \
+        configure_,         create_cgroup_,                                                                     \
+        destroy_cgroup_,    create_mount_,                                                                      \
+        destroy_mount_,     BERTH_CXX_ABI_TAG,                                                                  \
+        create_checkpoint_, destroy_checkpoint_,                                                                \
+    };                                                                                                          \
+    }                                                                                                           \
     BERTH_PLUGIN(berth_plugin_descriptor_)

@@ -82,6 +82,8 @@ berth::PluginDescriptor descriptor = {
     nullptr,
     nullptr,
     TEST_CXX_ABI,
+    nullptr,
+    nullptr,
 };
 
 }  // namespace

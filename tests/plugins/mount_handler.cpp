@@ -39,6 +39,8 @@ berth::PluginDescriptor descriptor = {
     &create_handler,
     &destroy_handler,
     BERTH_CXX_ABI_TAG,
+    nullptr,
+    nullptr,
 };
 
 }  // namespace

@@ -56,7 +56,8 @@ protected:
         ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
         ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0);
         for (const char* p : {"good", "no_symbol", "abi_major", "abi_minor", "abi_old", "dup_name", "dup_controller",
-                              "mount_handler", "mount_handler_dup", "sdk_helper", "sdk_helper_mount", "cxx_debug"})
+                              "mount_handler", "mount_handler_dup", "sdk_helper", "sdk_helper_mount", "cxx_debug",
+                              "checkpointer", "checkpointer_old", "checkpointer_two"})
             install(std::string(TEST_PLUGIN_DIR) + "/" + p + ".so", dir_ + "/" + p + ".so");
         ::unsetenv("BERTH_PLUGIN_PATH");
     }
@@ -535,6 +536,80 @@ TEST(PluginDemand, DeclaredFieldsDecide) {
     EXPECT_TRUE(berth::field_serves("memory", "memory.limit"));
     EXPECT_FALSE(berth::field_serves("memory", "memoryx.limit"));
     EXPECT_FALSE(berth::field_serves("cpu.cpus", "cpu.mems"));
+}
+
+// ---- checkpoint engines (ABI 1.3) ----
+
+// A checkpoint engine serves checkpoint and restore only: any other load
+// leaves it out entirely (not configured, not active, so never in state.json).
+TEST_F(Plugins, CheckpointEngineOnlyWhenAsked) {
+    const auto cfg = config({entry("good", so("good")), entry("checkpointer", so("checkpointer"), {{"tool", "x 2"}})});
+    {
+        auto reg = PluginRegistry::load(cfg);
+        ASSERT_EQ(reg.plugins().size(), 1u);
+        EXPECT_EQ(reg.plugins()[0].name, "good");
+        EXPECT_EQ(reg.checkpoint_engine(), nullptr);
+        EXPECT_EQ(reg.checkpoint_plugin(), "");
+    }
+    berth::PluginLoadOptions opts;
+    opts.checkpointer = true;
+    auto reg = PluginRegistry::load(cfg, {}, opts);
+    ASSERT_NE(reg.checkpoint_engine(), nullptr);
+    EXPECT_EQ(reg.checkpoint_plugin(), "checkpointer");
+    std::string what;
+    ASSERT_TRUE(reg.checkpoint_engine()->describe(&what).ok());
+    EXPECT_EQ(what, "x 2") << "its settings reached the engine";
+    // An exception in the engine is a Status naming the plugin.
+    berth::DumpRequest req;
+    req.pid = 7;
+    struct Events final : berth::CheckpointEvents {
+        int calls = 0;
+        berth::Status notify(const berth::CheckpointNotice& n) noexcept override {
+            ++calls;
+            return n.pid == 42 ? berth::Status::Error(EPERM, "hook failed") : berth::Status::Ok();
+        }
+    } events;
+    const berth::Status st = reg.checkpoint_engine()->dump(req, events);
+    EXPECT_EQ(st.err, EIO);
+    EXPECT_EQ(st.message, "checkpointer: cannot dump pid 7");
+    pid_t pid = 0;
+    const berth::Status r = reg.checkpoint_engine()->restore(berth::RestoreRequest{}, events, &pid);
+    EXPECT_EQ(events.calls, 1);
+    EXPECT_EQ(r.message, "hook failed") << "the host's answer to a notification reaches the engine";
+}
+
+TEST_F(Plugins, CheckpointEngineSkippedByDemandWithoutBeingOpened) {
+    const auto nothing = berth::plugin_demand("{}", false);
+    const std::string index = tmp_ + "/index.json";
+    const auto cfg = config({entry("checkpointer", so("checkpointer"), {{"tool", "bad"}})});
+    EXPECT_TRUE(PluginRegistry::load(cfg, {}, {&nothing, index}).plugins().empty());
+    EXPECT_TRUE(PluginRegistry::load(cfg, {}, {&nothing, index}).plugins().empty()) << "from its record";
+    auto reg = PluginRegistry::load(cfg, {}, {&nothing, index, true});
+    ASSERT_NE(reg.checkpoint_engine(), nullptr) << "a restore loads it";
+}
+
+TEST_F(Plugins, TwoCheckpointEnginesRefused) {
+    berth::PluginLoadOptions opts;
+    opts.checkpointer = true;
+    EXPECT_EQ(error_of([&] {
+                  PluginRegistry::load(config({entry("checkpointer", so("checkpointer")),
+                                               entry("checkpointer-two", so("checkpointer_two"))}),
+                                       {}, opts);
+              }),
+              "plugin \"checkpointer-two\": a checkpoint plugin (\"checkpointer\") is already loaded: enable one");
+}
+
+TEST_F(Plugins, CheckpointKindNeedsAbi13) {
+    EXPECT_EQ(error_of([&] { berth::open_plugin(so("checkpointer_old")); }),
+              "plugin \"checkpointer-old\" (" + fs::canonical(so("checkpointer_old")).string() +
+                  "): a checkpoint plugin needs plugin ABI 1.3 or newer (it says " + abi(BERTH_ABI_MAJOR, 2) + ")");
+}
+
+TEST_F(Plugins, InspectDescribesTheCheckpointEngine) {
+    const auto info = berth::inspect_plugin(config({entry("checkpointer", so("checkpointer"))}), "checkpointer");
+    EXPECT_EQ(info.kinds, std::vector<std::string>{"checkpoint"});
+    EXPECT_EQ(info.checkpoint_engine, "fake 1.0") << "inspect does not configure: the defaults";
+    EXPECT_EQ(info.error, "");
 }
 
 class PluginsOnDemand : public Plugins {
