@@ -29,7 +29,8 @@
 #
 # Environment: CRIU (default: criu on PATH), PODMAN=1 to add the podman step (needs podman, runc).
 set -u
-MODULES="crc32c_generic nfnetlink nf_tables nf_conntrack_netlink unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag"
+MODULES="crc32c_generic nfnetlink nf_tables nf_conntrack_netlink"
+MODULES="$MODULES unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag"
 if [ "${1:-}" = --modules ]; then echo "$MODULES"; exit 0; fi
 W=${1:-/tmp/criu-probe}
 CRIU=${CRIU:-$(command -v criu)}
@@ -43,7 +44,9 @@ fail() { echo "FAIL $*"; FAILED=$((FAILED+1)); }
 errors() { [ -f "$1" ] && grep Error "$1" | tail -5 | sed 's/^/     /'; }
 # the log must read 1..N with N > $2 (it went on counting after the restore)
 unbroken() {
-  awk -v min="$2" 'NR!=$1{print "gap at line " NR ": " $1; bad=1} END{if(bad) exit 1; if(NR<=min){print "not counting: " NR " lines"; exit 1}; print NR " lines, 1.." NR " unbroken"}' "$1"
+  awk -v min="$2" 'NR!=$1{print "gap at line " NR ": " $1; bad=1}
+    END{if(bad) exit 1; if(NR<=min){print "not counting: " NR " lines"; exit 1}
+        print NR " lines, 1.." NR " unbroken"}' "$1"
 }
 COUNTER='i=0; while :; do i=$((i+1)); echo $i >> LOG; sleep 0.2; done'
 
@@ -94,9 +97,12 @@ if command -v runc >/dev/null; then
     d=$(since $t); n=$(wc -l < "$B/bundle/rootfs/log"); sleep 0.6
     [ "$(wc -l < "$B/bundle/rootfs/log")" = "$n" ] || fail "runc: still counting after checkpoint"
     t=$(now)
-    if $RC restore -d --image-path "$B/img" --work-path "$B/work2" --bundle "$B/bundle" $id </dev/null >/dev/null 2>&1; then
+    if $RC restore -d --image-path "$B/img" --work-path "$B/work2" --bundle "$B/bundle" $id \
+        </dev/null >/dev/null 2>&1; then
       r=$(since $t); sleep 1.5
-      if msg=$(unbroken "$B/bundle/rootfs/log" $((n+2))); then pass "runc $(runc --version | head -1 | cut -d' ' -f3): checkpoint $d, restore $r, $msg, image $(du -sh "$B/img" | cut -f1)"
+      if msg=$(unbroken "$B/bundle/rootfs/log" $((n+2))); then
+        pass "runc $(runc --version | head -1 | cut -d' ' -f3): checkpoint $d, restore $r, $msg," \
+             "image $(du -sh "$B/img" | cut -f1)"
       else fail "runc: $msg"; fi
     else fail "runc restore"; errors "$B/work2/restore.log"; fi
   else fail "runc checkpoint"; errors "$B/work/dump.log"; fi
@@ -108,16 +114,20 @@ if [ "${PODMAN:-0}" = 1 ]; then
   M=$W/podman; rm -rf "$M"; mkdir -p "$M"
   # podman -> runc -> `criu` on PATH: put $CRIU first there
   mkdir -p "$M/bin" && ln -sf "$CRIU" "$M/bin/criu" && export PATH="$M/bin:$PATH"
-  PM="podman --root $M/root --runroot $M/run --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime runc"
-  tar -C "$R" -cf "$M/rootfs.tar" . && $PM import -q "$M/rootfs.tar" localhost/criu-probe >/dev/null || fail "podman import"
-  $PM run -d --name criu-probe --network none localhost/criu-probe sh -c "${COUNTER//LOG//log}" >/dev/null || fail "podman run"
+  PM="podman --root $M/root --runroot $M/run --storage-driver vfs --cgroup-manager cgroupfs"
+  PM="$PM --events-backend file --runtime runc"
+  tar -C "$R" -cf "$M/rootfs.tar" . && $PM import -q "$M/rootfs.tar" localhost/criu-probe >/dev/null ||
+    fail "podman import"
+  $PM run -d --name criu-probe --network none localhost/criu-probe sh -c "${COUNTER//LOG//log}" >/dev/null ||
+    fail "podman run"
   sleep 1.5; t=$(now)
   if $PM container checkpoint criu-probe >/dev/null; then
     d=$(since $t); sleep 0.6; t=$(now)
     if $PM container restore criu-probe >/dev/null; then
       r=$(since $t); sleep 1.5
       $PM exec criu-probe cat /log > "$M/log"
-      if msg=$(unbroken "$M/log" 8); then pass "podman $(podman --version | cut -d' ' -f3): checkpoint $d, restore $r, $msg"
+      if msg=$(unbroken "$M/log" 8); then
+        pass "podman $(podman --version | cut -d' ' -f3): checkpoint $d, restore $r, $msg"
       else fail "podman: $msg"; fi
     else fail "podman restore"; fi
   else fail "podman checkpoint"; fi
