@@ -505,7 +505,9 @@ TEST_F(Lifecycle, ContainerWithoutProcWaitsForStart) {
         ASSERT_EQ(r.code, 0) << r.err;
         EXPECT_EQ(state(c)["status"], "created");
         int master = terminal ? console->take_master() : -1;
-        if (terminal) ASSERT_GE(master, 0);
+        if (terminal) {
+            ASSERT_GE(master, 0);
+        }
         ASSERT_EQ(berth({"start", c}).code, 0) << "start";
         if (terminal) {
             const std::string out = read_pty_until(master, "started");
