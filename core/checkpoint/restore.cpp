@@ -27,6 +27,7 @@
 #include "log/log.hpp"
 #include "namespaces/loopback.hpp"
 #include "plugins/plugin_demand.hpp"
+#include "rootfs/path_in_root.hpp"
 #include "spec/spec.hpp"
 #include "state/process_identity.hpp"
 #include "state/state_store.hpp"
@@ -197,6 +198,35 @@ void write_pid_file(const std::string& path, pid_t pid) {
     if (!path.empty()) write_file_replace(path, std::to_string(pid), 0644);
 }
 
+// CRIU binds each external mount onto its destination in the restored root,
+// which must be there: a rootfs that never ran the container (podman's
+// `restore --import`, another host) lacks what create made for the bind mounts
+// (/etc/hosts, a volume's directory). Made as create makes them, a file for a
+// file's bind, confined to the rootfs; not under a tmpfs, whose content CRIU
+// restores whole (runc's prepareCriuRestoreMounts).
+void make_bind_mountpoints(const std::string& rootfs, const spec::Spec& s, const std::string& bundle) {
+    std::vector<std::string> tmpfs;
+    for (const auto& m : s.mounts)
+        if (m.type == "tmpfs") tmpfs.push_back(spec::clean_absolute_path(m.destination));
+    const auto under_tmpfs = [&](const std::string& path) {
+        for (const auto& t : tmpfs)
+            if (t == "/" || path == t || path.rfind(t + "/", 0) == 0) return true;
+        return false;
+    };
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("restore: open the rootfs", rootfs);
+    for (const auto& m : s.mounts) {
+        if (m.type != "bind") continue;
+        const std::string dest = spec::clean_absolute_path(m.destination);
+        if (under_tmpfs(dest)) continue;
+        const std::string source = m.source.empty() || m.source[0] == '/' ? m.source : bundle + "/" + m.source;
+        struct stat sb;
+        const bool file = ::stat(source.c_str(), &sb) == 0 && !S_ISDIR(sb.st_mode);
+        if (file) touch_in_root(root.get(), dest);
+        else mkdir_all_in_root(root.get(), dest);
+    }
+}
+
 }  // namespace
 
 int restore_container(const RuntimeContext& ctx, const RestoreOptions& o) {
@@ -275,6 +305,7 @@ int restore_container(const RuntimeContext& ctx, const RestoreOptions& o) {
         st.cgroup = cg.to_json();
         c.save(st);
 
+        make_bind_mountpoints(rootfs, s, bundle);
         CriuRoot root(rootfs, c.path("criu-root"));
         req.root = root.path();
         RestoreEvents events(cgroups, cg, s, st, console.get(), s.process->terminal && !o.detach);

@@ -69,7 +69,11 @@ s_export_import() {
     # Uncompressed, so that tar alone can list it (podman's default is zstd).
     pm container checkpoint --export "$T/ex.tar" --compress none ex
     [ -s "$T/ex.tar" ] || fail "no checkpoint archive"
-    tar -tf "$T/ex.tar" | grep -q '^checkpoint/inventory.img$' || fail "no CRIU image in the archive"
+    # Listed first: grep -q would stop reading at the match, and tar's SIGPIPE
+    # fail the pipeline under pipefail.
+    local listing
+    listing=$(tar -tf "$T/ex.tar") || fail "cannot list the checkpoint archive"
+    grep -q '^checkpoint/inventory.img$' <<<"$listing" || fail "no CRIU image in the archive"
     pm rm -f -t 0 ex >/dev/null
     # A new container from the archive, as on another host.
     pm container restore --import "$T/ex.tar" --name ex2

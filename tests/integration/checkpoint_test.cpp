@@ -14,8 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -207,20 +209,27 @@ TEST_F(CheckpointTest, LeaveRunningAndRestoreUnderANewId) {
     EXPECT_EQ(run({"delete", "-f", copy}).code, 0);
 }
 
-// A bind-mounted volume, a tmpfs and a terminal: the volume is an external
-// mount found again at its source, the tmpfs comes back with its content,
-// and the console's new master is sent to the restore's --console-socket.
+// A bind-mounted volume, a bound file, a tmpfs and a terminal: the volume is
+// an external mount found again at its source, the tmpfs comes back with its
+// content, and the console's new master is sent to the restore's
+// --console-socket. The binds' mount points are removed before the restore,
+// as in a rootfs that never ran the container (podman's restore --import):
+// restore makes them again.
 TEST_F(CheckpointTest, VolumeTmpfsAndTerminal) {
     REQUIRE_CRIU();
     const std::string c = id("tty");
     const std::string volume = tmp_->path() + "/volume";
     mkdir(volume.c_str(), 0755);
+    const std::string hosts = tmp_->path() + "/hosts";
+    std::ofstream(hosts) << "127.0.0.1 box\n";
     Bundle b(tmp_->path() + "/b", {"sh", "-c",
                                    "echo kept > /scratch/f; i=0; while :; do i=$((i+1)); echo $i >> /data/log; "
                                    "echo tick $i; sleep 0.2; done"});
     b.config["process"]["terminal"] = true;
     b.config["mounts"].push_back(
         {{"destination", "/data"}, {"type", "bind"}, {"source", volume}, {"options", {"rbind", "rw"}}});
+    b.config["mounts"].push_back(
+        {{"destination", "/etc/hosts.box"}, {"type", "bind"}, {"source", hosts}, {"options", {"bind", "ro"}}});
     b.config["mounts"].push_back(
         {{"destination", "/scratch"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"size=1m"}}});
     b.save();
@@ -237,6 +246,8 @@ TEST_F(CheckpointTest, VolumeTmpfsAndTerminal) {
         ASSERT_EQ(r.code, 0) << r.err;
     }
     const size_t stopped_at = numbers(log).size();
+    ASSERT_EQ(rmdir((b.rootfs() + "/data").c_str()), 0) << strerror(errno);
+    ASSERT_EQ(unlink((b.rootfs() + "/etc/hosts.box").c_str()), 0) << strerror(errno);
     ConsoleSocket sock(tmp_->path() + "/console2.sock");
     const Result r = run({"restore", "-d", "--shell-job", "--console-socket", sock.path(), "--image-path",
                           tmp_->path() + "/img", "--bundle", b.dir(), c});
@@ -250,6 +261,8 @@ TEST_F(CheckpointTest, VolumeTmpfsAndTerminal) {
     EXPECT_EQ(unbroken(numbers(log)), "");
     const Result cat = run({"exec", c, "cat", "/scratch/f"});
     EXPECT_EQ(cat.out, "kept\n") << cat.err;
+    const Result bound = run({"exec", c, "cat", "/etc/hosts.box"});
+    EXPECT_EQ(bound.out, "127.0.0.1 box\n") << bound.err;
     EXPECT_EQ(run({"delete", "-f", c}).code, 0);
 }
 
