@@ -420,7 +420,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         const std::string netns = net->path.empty() ? "/proc/" + std::to_string(pid) + "/ns/net" : net->path;
         UniqueFd ns(::open(netns.c_str(), O_RDONLY | O_CLOEXEC));
         if (!ns) throw_errno("linux.netDevices: open the container's network namespace", netns);
-        rollback.set_net_devices(&s.linux.net_devices, netns);
+        rollback.set_net_devices(&s.linux.net_devices, ns.get());
         move_net_devices_in(ns.get(), s.linux.net_devices);
         fault_point("create.net-devices-moved");
     }

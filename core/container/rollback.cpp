@@ -14,8 +14,8 @@ namespace berth {
 
 ContainerRollback::~ContainerRollback() {
     if (committed_) return;
-    // While init holds their namespace.
-    if (net_devices_) move_net_devices_out(net_ns_, *net_devices_);
+    // From the namespace held open since they were moved in.
+    if (net_devices_) move_net_devices_out(net_ns_.get(), *net_devices_);
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);

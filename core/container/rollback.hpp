@@ -3,6 +3,7 @@
 // rootfs, its cgroup, its state directory. commit() keeps them.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "cgroups/cgroup_manager.hpp"
 #include "spec/spec.hpp"
+#include "util/unique_fd.hpp"
 #include "state/state_store.hpp"
 
 namespace berth {
@@ -24,9 +26,11 @@ public:
 
     void set_pid(pid_t p) { pid_ = p; }
     void set_cgroups(const CgroupPaths* p) { cgroups_ = p; }
-    void set_net_devices(const std::vector<spec::NetDevice>* d, const std::string& netns) {
+    // The namespace is held open from here on: an init that exits first
+    // (a failed exec) would otherwise take it, and a veth in it, along.
+    void set_net_devices(const std::vector<spec::NetDevice>* d, int netns_fd) {
         net_devices_ = d;
-        net_ns_ = netns;
+        net_ns_.reset(::fcntl(netns_fd, F_DUPFD_CLOEXEC, 0));
     }
     void set_rootfs_bind(const std::string& rootfs, uint64_t mount_id) {
         rootfs_ = rootfs;
@@ -39,7 +43,7 @@ private:
     pid_t pid_ = 0;
     const CgroupPaths* cgroups_ = nullptr;
     const std::vector<spec::NetDevice>* net_devices_ = nullptr;
-    std::string net_ns_;
+    UniqueFd net_ns_;
     std::string rootfs_;
     uint64_t rootfs_bind_ = 0;
     bool committed_ = false;

@@ -80,7 +80,11 @@ void move_net_devices_in(int netns_fd, const std::vector<spec::NetDevice>& devic
 void move_net_devices_out(const std::string& netns_path, const std::vector<spec::NetDevice>& devices) {
     if (devices.empty()) return;
     UniqueFd netns(netns_path.empty() ? -1 : ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
-    const int netns_fd = netns.get();
+    move_net_devices_out(netns.get(), devices);
+}
+
+void move_net_devices_out(int netns_fd, const std::vector<spec::NetDevice>& devices) {
+    if (devices.empty()) return;
     if (netns_fd < 0) {
         // The namespace is gone: the kernel has deleted virtual devices and
         // given physical ones back, under their container names.

@@ -28,5 +28,7 @@ void move_net_devices_in(int netns_fd, const std::vector<spec::NetDevice>& devic
 // kernel gave back to the host still has its container name, and gets its
 // own again. What cannot be moved is a warning: delete goes on.
 void move_net_devices_out(const std::string& netns_path, const std::vector<spec::NetDevice>& devices);
+// The same from a namespace held open (-1: gone).
+void move_net_devices_out(int netns_fd, const std::vector<spec::NetDevice>& devices);
 
 }  // namespace berth
