@@ -60,13 +60,15 @@ ParsedArgs parse_args(const std::vector<OptionSpec>& table, const std::vector<st
         ++pos;
         if (o->takes_value) {
             if (!has_value) {
-                if (pos >= args.size()) throw Error(prefix(context) + "flag --" + std::string(o->name) + " needs a value");
+                if (pos >= args.size())
+                    throw Error(prefix(context) + "flag --" + std::string(o->name) + " needs a value");
                 value = args[pos++];
             }
         } else if (!has_value) {
             value = "true";
         } else if (value != "true" && value != "false") {
-            throw Error(prefix(context) + "flag --" + std::string(o->name) + " takes true or false, not \"" + value + "\"");
+            throw Error(prefix(context) + "flag --" + std::string(o->name) + " takes true or false, not \"" + value +
+                        "\"");
         }
         out.values[o->name] = value;
         out.all[o->name].push_back(value);

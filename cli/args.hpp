@@ -16,7 +16,7 @@ struct OptionSpec {
 };
 
 struct ParsedArgs {
-    std::map<std::string, std::string> values;  // options given, by long name ("true" for flags)
+    std::map<std::string, std::string> values;            // options given, by long name ("true" for flags)
     std::map<std::string, std::vector<std::string>> all;  // every value of a repeated option, in order
     std::vector<std::string> positional;
 

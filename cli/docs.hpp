@@ -11,7 +11,7 @@ namespace berth::cli {
 
 struct CommandDoc {
     std::string name;
-    std::string usage;    // positional arguments
+    std::string usage;  // positional arguments
     std::string summary;
     std::vector<OptionSpec> options;
     std::string exit_status;  // "" : 0 on success, 1 on an error

@@ -264,7 +264,8 @@ void print_table(const std::vector<json>& states) {
     std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
     for (const auto& s : states)
         rows.push_back({s["id"].get<std::string>(), std::to_string(s["pid"].get<int>()), s["status"].get<std::string>(),
-                        s["bundle"].get<std::string>(), s["created"].get<std::string>(), s["owner"].get<std::string>()});
+                        s["bundle"].get<std::string>(), s["created"].get<std::string>(),
+                        s["owner"].get<std::string>()});
     std::cout << aligned_table(rows);
 }
 
@@ -288,8 +289,8 @@ int plugins_command(const RuntimeContext& ctx, const ParsedArgs& a) {
             for (auto& k : i.kinds) kinds += (kinds.empty() ? "" : ",") + k;
             std::string abi = i.error.empty() ? std::to_string(i.abi_major) + "." + std::to_string(i.abi_minor) : "-";
             std::printf("%-16s %-17s %-8s %-5s %-8s %s%s\n", i.name.c_str(), kinds.empty() ? "-" : kinds.c_str(),
-                        i.version.empty() ? "-" : i.version.c_str(), abi.c_str(), i.enabled ? "yes" : "no", i.file.c_str(),
-                        i.error.empty() ? "" : ("  (error: " + i.error + ")").c_str());
+                        i.version.empty() ? "-" : i.version.c_str(), abi.c_str(), i.enabled ? "yes" : "no",
+                        i.file.c_str(), i.error.empty() ? "" : ("  (error: " + i.error + ")").c_str());
         }
         return 0;
     }
@@ -304,11 +305,13 @@ int plugins_command(const RuntimeContext& ctx, const ParsedArgs& a) {
                 for (auto& x : v) s += (s.empty() ? "" : ", ") + x;
                 return s.empty() ? std::string("-") : s;
             };
-            std::printf("name:        %s\nfile:        %s\nversion:     %s\nabi:         %u.%u (berth: %d.%d)\nkinds:       %s\n"
-                        "license:     %s\ndescription: %s\nin config:   %s\n",
-                        i.name.c_str(), i.file.c_str(), i.version.c_str(), i.abi_major, i.abi_minor, BERTH_ABI_MAJOR,
-                        BERTH_ABI_MINOR, join(i.kinds).c_str(), i.license.c_str(), i.description.c_str(),
-                        i.in_config ? (i.enabled ? "yes, enabled" : "yes, disabled") : "no");
+            std::printf(
+                "name:        %s\nfile:        %s\nversion:     %s\nabi:         %u.%u (berth: %d.%d)\nkinds:       "
+                "%s\n"
+                "license:     %s\ndescription: %s\nin config:   %s\n",
+                i.name.c_str(), i.file.c_str(), i.version.c_str(), i.abi_major, i.abi_minor, BERTH_ABI_MAJOR,
+                BERTH_ABI_MINOR, join(i.kinds).c_str(), i.license.c_str(), i.description.c_str(),
+                i.in_config ? (i.enabled ? "yes, enabled" : "yes, disabled") : "no");
             if (!i.cgroup_controllers.empty()) std::printf("controllers: %s\n", join(i.cgroup_controllers).c_str());
             if (!i.mount_types.empty()) std::printf("mount types: %s\n", join(i.mount_types).c_str());
             if (!i.checkpoint_engine.empty()) std::printf("checkpoint:  %s\n", i.checkpoint_engine.c_str());
@@ -560,15 +563,17 @@ const std::vector<Command>& commands() {
 }
 
 void print_help() {
-    std::printf("berth: an OCI container runtime\n\nusage: berth [global options] <command> [options] [arguments]\n\ncommands:\n");
+    std::printf(
+        "berth: an OCI container runtime\n\nusage: berth [global options] <command> [options] "
+        "[arguments]\n\ncommands:\n");
     for (const auto& c : commands()) std::printf("  %-8s %s\n", c.name, c.summary);
     std::printf("\nglobal options:\n");
     for (const auto& o : kGlobalOptions) std::printf("  --%-16s %s\n", o.name, o.help);
 }
 
 void print_command_help(const Command& c) {
-    std::printf("usage: berth [global options] %s%s %s\n\n%s\n\noptions:\n", c.name, c.options.empty() ? "" : " [options]",
-                c.usage, c.summary);
+    std::printf("usage: berth [global options] %s%s %s\n\n%s\n\noptions:\n", c.name,
+                c.options.empty() ? "" : " [options]", c.usage, c.summary);
     for (const auto& o : c.options) std::printf("  %-28s %s\n", option_label(o).c_str(), o.help);
     std::printf("  %-28s %s\n\nSee berth --help for the global options.\n", "-h, --help", "show this help");
 }
@@ -593,18 +598,21 @@ int help_command(const RuntimeContext&, const ParsedArgs& a) {
 int generate_docs(const std::vector<std::string>& args) {
     std::vector<CommandDoc> docs;
     for (const auto& c : commands())
-        docs.push_back({c.name, c.usage, c.summary, c.options, c.exit_status ? c.exit_status : "", c.examples ? c.examples : ""});
+        docs.push_back(
+            {c.name, c.usage, c.summary, c.options, c.exit_status ? c.exit_status : "", c.examples ? c.examples : ""});
     const std::string what = args.size() > 1 ? args[1] : "";
     if (what == "man" && args.size() == 3) {
         write_file_atomic(args[2] + "/berth.8", man_page(docs, kGlobalOptions, BERTH_VERSION), 0644);
-        for (const auto& d : docs) write_file_atomic(args[2] + "/berth-" + d.name + ".8", verb_man_page(d, BERTH_VERSION), 0644);
+        for (const auto& d : docs)
+            write_file_atomic(args[2] + "/berth-" + d.name + ".8", verb_man_page(d, BERTH_VERSION), 0644);
     } else if (what == "bash" && args.size() == 2) {
         std::cout << bash_completion(docs, kGlobalOptions, signal_names());
     } else if (what == "json" && args.size() == 2) {
         json out = json::array();
         for (const auto& d : docs) {
             json options = json::array();
-            for (const auto& o : d.options) options.push_back({{"name", o.name}, {"short", o.short_name ? std::string(1, o.short_name) : ""}});
+            for (const auto& o : d.options)
+                options.push_back({{"name", o.name}, {"short", o.short_name ? std::string(1, o.short_name) : ""}});
             out.push_back({{"name", d.name}, {"usage", d.usage}, {"options", options}});
         }
         std::cout << out.dump(2) << "\n";
@@ -652,7 +660,8 @@ int main_impl(int argc, char** argv) {
     if (a.positional.size() < cmd->min_args)
         throw Error(std::string(verb) + ": missing argument: usage: berth " + verb + " " + cmd->usage);
     if (a.positional.size() > cmd->max_args)
-        throw Error(std::string(verb) + ": unexpected argument \"" + a.positional[cmd->max_args] + "\": usage: berth " + verb + " " + cmd->usage);
+        throw Error(std::string(verb) + ": unexpected argument \"" + a.positional[cmd->max_args] + "\": usage: berth " +
+                    verb + " " + cmd->usage);
     // CRIU needs root: refused before anything fails halfway with EPERM.
     if ((verb == "checkpoint" || verb == "restore") && ::geteuid() != 0)
         throw Error(verb + ": rootless checkpoint and restore are not supported: berth must run as root (euid " +
@@ -664,7 +673,8 @@ int main_impl(int argc, char** argv) {
         ctx.root = global.has("root") ? global.get("root") : rootless::default_state_root(rootless);
     ctx.plugin_index = rootless::plugin_index_path(rootless);
     ctx.plugin_config = global.get("plugin-config");
-    if (ctx.plugin_config.empty() && !std::getenv("BERTH_PLUGIN_CONFIG")) ctx.plugin_config = rootless::user_plugin_config(rootless);
+    if (ctx.plugin_config.empty() && !std::getenv("BERTH_PLUGIN_CONFIG"))
+        ctx.plugin_config = rootless::user_plugin_config(rootless);
     ctx.systemd_cgroup = global.flag("systemd-cgroup");
     return cmd->run(ctx, a);
 }

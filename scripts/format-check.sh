@@ -1,6 +1,6 @@
 #!/bin/bash
-# Checks the lines a change touches, not the whole tree (which predates
-# .clang-format and is reflowed separately):
+# Checks the lines a change touches (the tree was formatted wholesale once,
+# in 0.2.0; a change keeps it so):
 #  * C and C++ lines must be as clang-format 14 formats them (.clang-format,
 #    through git clang-format --diff, from Debian's clang-format package);
 #  * added lines of code, scripts and build files must fit in 120 columns

@@ -22,7 +22,7 @@ namespace berth::test {
 // name architectures as Go does.
 inline std::string go_arch_of(const std::string& machine) {
     static const std::vector<std::pair<std::string, std::string>> t = {
-        {"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"i386", "386"}, {"s390x", "s390x"},
+        {"x86_64", "amd64"},    {"aarch64", "arm64"},   {"i686", "386"},   {"i386", "386"},     {"s390x", "s390x"},
         {"ppc64le", "ppc64le"}, {"riscv64", "riscv64"}, {"armv7l", "arm"}, {"mips64", "mips64"}};
     for (const auto& [m, g] : t)
         if (m == machine) return g;
@@ -32,7 +32,7 @@ inline std::string go_arch_of(const std::string& machine) {
 // The libseccomp name of a Go architecture ("SCMP_ARCH_X86_64" for "amd64").
 inline std::string scmp_arch_of(const std::string& go_arch) {
     static const std::vector<std::pair<std::string, std::string>> t = {
-        {"amd64", "SCMP_ARCH_X86_64"}, {"arm64", "SCMP_ARCH_AARCH64"}, {"386", "SCMP_ARCH_X86"},
+        {"amd64", "SCMP_ARCH_X86_64"}, {"arm64", "SCMP_ARCH_AARCH64"},   {"386", "SCMP_ARCH_X86"},
         {"s390x", "SCMP_ARCH_S390X"},  {"ppc64le", "SCMP_ARCH_PPC64LE"}, {"riscv64", "SCMP_ARCH_RISCV64"},
         {"arm", "SCMP_ARCH_ARM"},      {"mips64", "SCMP_ARCH_MIPS64"}};
     for (const auto& [g, s] : t)
@@ -89,12 +89,15 @@ inline nlohmann::json containers_seccomp_to_oci(const nlohmann::json& profile, c
         if (!inc.value("minKernel", "").empty() && !kernel_at_least(kernel, inc["minKernel"])) continue;
 
         json rule = {{"action", call.at("action")}};
-        rule["names"] = call.contains("names") && call["names"].is_array() ? call["names"] : json::array({call.value("name", "")});
+        rule["names"] =
+            call.contains("names") && call["names"].is_array() ? call["names"] : json::array({call.value("name", "")});
         json args = json::array();
         for (const auto& a : call.value("args", json::array()))
             if (!a.is_null())
-                args.push_back({{"index", a.at("index")}, {"value", a.value("value", 0u)},
-                                {"valueTwo", a.value("valueTwo", 0u)}, {"op", a.at("op")}});
+                args.push_back({{"index", a.at("index")},
+                                {"value", a.value("value", 0u)},
+                                {"valueTwo", a.value("valueTwo", 0u)},
+                                {"op", a.at("op")}});
         if (!args.empty()) rule["args"] = args;
         if (call.contains("errnoRet")) rule["errnoRet"] = call["errnoRet"];
         syscalls.push_back(rule);

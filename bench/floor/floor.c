@@ -41,12 +41,12 @@
 static char cg_dirs[2][PATH_MAX];
 static int n_cg_dirs;
 
-static void die(const char *what) {
+static void die(const char* what) {
     fprintf(stderr, "floor: %s: %s\n", what, strerror(errno));
     exit(125);
 }
 
-static int write_file(const char *dir, const char *file, const char *value) {
+static int write_file(const char* dir, const char* file, const char* value) {
     char path[PATH_MAX];
     // A cgroup path that does not fit is an error, not a truncated name (and
     // GCC 12 at -O3 warns on an unchecked snprintf; CI builds with -Werror).
@@ -67,13 +67,12 @@ static int write_file(const char *dir, const char *file, const char *value) {
 static void remove_cgroups(void) {
     for (int i = 0; i < n_cg_dirs; i++) {
         /* The exited child may still be counted for a moment: retry briefly. */
-        for (int tries = 0; tries < 200 && rmdir(cg_dirs[i]) < 0 && errno == EBUSY; tries++)
-            usleep(1000);
+        for (int tries = 0; tries < 200 && rmdir(cg_dirs[i]) < 0 && errno == EBUSY; tries++) usleep(1000);
     }
     n_cg_dirs = 0;
 }
 
-static void fail(const char *what) {
+static void fail(const char* what) {
     int saved = errno;
     remove_cgroups();
     errno = saved;
@@ -82,7 +81,7 @@ static void fail(const char *what) {
 
 /* Makes the container's cgroup(s) and sets the limits; returns nothing, the
  * directories are in cg_dirs for join and removal. */
-static void make_cgroups(const char *id, const char *memory, const char *pids) {
+static void make_cgroups(const char* id, const char* memory, const char* pids) {
     struct stat st;
     if (stat(CGROOT "/cgroup.controllers", &st) == 0) {
         /* Pure cgroup v2: one directory. */
@@ -93,15 +92,14 @@ static void make_cgroups(const char *id, const char *memory, const char *pids) {
         if (memory && write_file(cg_dirs[0], "memory.max", memory) < 0) fail("write memory.max");
         return;
     }
-    const char *ctl[2] = {"pids", "memory"};
+    const char* ctl[2] = {"pids", "memory"};
     for (int i = 0; i < 2; i++) {
         snprintf(cg_dirs[i], PATH_MAX, CGROOT "/%s/%s", ctl[i], id);
         if (mkdir(cg_dirs[i], 0755) < 0) fail("mkdir cgroup v1 directory");
         n_cg_dirs = i + 1;
     }
     if (pids && write_file(cg_dirs[0], "pids.max", pids) < 0) fail("write pids.max");
-    if (memory && write_file(cg_dirs[1], "memory.limit_in_bytes", memory) < 0)
-        fail("write memory.limit_in_bytes");
+    if (memory && write_file(cg_dirs[1], "memory.limit_in_bytes", memory) < 0) fail("write memory.limit_in_bytes");
 }
 
 static void join_cgroups(pid_t pid) {
@@ -112,21 +110,21 @@ static void join_cgroups(pid_t pid) {
 }
 
 struct child_args {
-    const char *rootfs;
+    const char* rootfs;
     int sync_fd; /* read end: one byte once the cgroups are joined */
 };
 
-static void child_die(const char *what) {
+static void child_die(const char* what) {
     fprintf(stderr, "floor: container: %s: %s\n", what, strerror(errno));
     _exit(125);
 }
 
-static void mnt(const char *src, const char *dst, const char *type, unsigned long flags, const char *data) {
+static void mnt(const char* src, const char* dst, const char* type, unsigned long flags, const char* data) {
     if (mount(src, dst, type, flags, data) < 0) child_die(dst);
 }
 
-static int child_main(void *arg) {
-    const struct child_args *a = arg;
+static int child_main(void* arg) {
+    const struct child_args* a = arg;
     char byte;
     if (read(a->sync_fd, &byte, 1) != 1) child_die("wait for the cgroup join");
     close(a->sync_fd);
@@ -143,8 +141,7 @@ static int child_main(void *arg) {
     mkdir("dev", 0755);
     mnt("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
     mkdir("dev/pts", 0755);
-    mnt("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-        "newinstance,ptmxmode=0666,mode=0620,gid=5");
+    mnt("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
     mkdir("dev/shm", 01777);
     mnt("shm", "dev/shm", "tmpfs", nse, "mode=1777,size=65536k");
     mkdir("dev/mqueue", 0755);
@@ -156,8 +153,8 @@ static int child_main(void *arg) {
     if (umount2(".", MNT_DETACH) < 0) child_die("detach the old root");
     if (chdir("/") < 0) child_die("chdir /");
 
-    char *const argv[] = {"/bin/true", NULL};
-    char *const envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL};
+    char* const argv[] = {"/bin/true", NULL};
+    char* const envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL};
     execve(argv[0], argv, envp);
     child_die("exec /bin/true");
     return 125;
@@ -168,7 +165,7 @@ static void usage(void) {
     exit(125);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     const char *memory = NULL, *pids = NULL;
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {

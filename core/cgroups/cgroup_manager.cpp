@@ -34,8 +34,8 @@ std::string to_string(CgroupMode m) {
 }
 
 json CgroupPaths::to_json() const {
-    json j = {{"mode", to_string(mode)}, {"unified", unified}, {"v1", v1},          {"created", created},
-              {"prune", prune},         {"planned", planned}, {"existing", existing}};
+    json j = {{"mode", to_string(mode)}, {"unified", unified},  {"v1", v1}, {"created", created}, {"prune", prune},
+              {"planned", planned},      {"existing", existing}};
     if (!systemd_unit.empty()) {
         j["systemdUnit"] = systemd_unit;
         j["systemdCgroupId"] = systemd_cgroup_id;
@@ -46,7 +46,9 @@ json CgroupPaths::to_json() const {
 // state.json's "cgroup": delete kills what these directories hold and removes
 // them, so a corrupt entry is refused, never guessed.
 CgroupPaths CgroupPaths::from_json(const json& j) {
-    auto fail = [](const std::string& field, const std::string& msg) -> void { throw Error("cgroup." + field + ": " + msg); };
+    auto fail = [](const std::string& field, const std::string& msg) -> void {
+        throw Error("cgroup." + field + ": " + msg);
+    };
     auto path = [&](const json& v, const std::string& field) {
         if (!v.is_string()) fail(field, "must be a string");
         std::string p = v.get<std::string>();
@@ -58,7 +60,8 @@ CgroupPaths CgroupPaths::from_json(const json& j) {
         auto it = j.find(key);
         if (it == j.end()) return out;
         if (!it->is_array()) fail(key, "must be an array");
-        for (size_t i = 0; i < it->size(); ++i) out.push_back(path((*it)[i], std::string(key) + "[" + std::to_string(i) + "]"));
+        for (size_t i = 0; i < it->size(); ++i)
+            out.push_back(path((*it)[i], std::string(key) + "[" + std::to_string(i) + "]"));
         return out;
     };
     if (!j.is_object()) throw Error("cgroup: must be an object");
@@ -86,14 +89,16 @@ CgroupPaths CgroupPaths::from_json(const json& j) {
         if (!it->is_string()) fail("systemdUnit", "must be a string");
         p.systemd_unit = it->get<std::string>();
         const std::string sfx = ".scope";
-        if (p.systemd_unit.size() <= sfx.size() || p.systemd_unit.compare(p.systemd_unit.size() - sfx.size(), sfx.size(), sfx) != 0 ||
+        if (p.systemd_unit.size() <= sfx.size() ||
+            p.systemd_unit.compare(p.systemd_unit.size() - sfx.size(), sfx.size(), sfx) != 0 ||
             p.systemd_unit.find_first_of("/ \n") != std::string::npos)
             fail("systemdUnit", "\"" + p.systemd_unit + "\" must be a scope unit name");
         // ... and the one whose directory is the container's.
         if (std::filesystem::path(p.unified).filename() != p.systemd_unit)
             fail("systemdUnit", "\"" + p.systemd_unit + "\" is not the unit of " + p.unified);
         auto id = j.find("systemdCgroupId");
-        if (id == j.end() || !id->is_number_unsigned() || id->get<uint64_t>() == 0) fail("systemdCgroupId", "must be a cgroup id");
+        if (id == j.end() || !id->is_number_unsigned() || id->get<uint64_t>() == 0)
+            fail("systemdCgroupId", "must be a cgroup id");
         p.systemd_cgroup_id = id->get<uint64_t>();
     }
     return p;
@@ -115,7 +120,8 @@ CgroupLayout parse_cgroup_layout(const std::string& mountinfo, const std::string
         std::istringstream ls(line);
         std::string id, parent, dev, root, mountpoint, opts, tok;
         ls >> id >> parent >> dev >> root >> mountpoint >> opts;
-        while (ls >> tok && tok != "-") {}
+        while (ls >> tok && tok != "-") {
+        }
         std::string fstype, source, super;
         ls >> fstype >> source >> super;
         if (fstype == "cgroup2") {
@@ -128,8 +134,9 @@ CgroupLayout parse_cgroup_layout(const std::string& mountinfo, const std::string
             // named hierarchy is one too, keyed "name=systemd" as
             // /proc/self/cgroup lists it; other valued options
             // (release_agent=) are not.
-            static const std::set<std::string> kNotControllers = {
-                "rw", "ro", "clone_children", "xattr", "noprefix", "none", "cpuset_v2_mode", "favordynmods", "nsdelegate"};
+            static const std::set<std::string> kNotControllers = {"rw",        "ro",   "clone_children", "xattr",
+                                                                  "noprefix",  "none", "cpuset_v2_mode", "favordynmods",
+                                                                  "nsdelegate"};
             while (std::getline(ss, o, ',')) {
                 const bool named = o.rfind("name=", 0) == 0;
                 if (kNotControllers.count(o) || (!named && o.find('=') != std::string::npos) || l.v1_mounts.count(o))
@@ -177,11 +184,13 @@ CgroupPaths with_sub_cgroups(const CgroupPaths& paths, const std::vector<std::st
         for (size_t start = 0; start <= path.size();) {
             size_t end = path.find('/', start);
             if (end == std::string::npos) end = path.size();
-            if (path.compare(start, end - start, "..") == 0) throw Error(flag + "the path may not contain \"..\"", EINVAL);
+            if (path.compare(start, end - start, "..") == 0)
+                throw Error(flag + "the path may not contain \"..\"", EINVAL);
             start = end + 1;
         }
         if (colon == std::string::npos) {
-            if (specs.size() != 1) throw Error(flag + "a path without a controller must be the only --cgroup (as runc)", EINVAL);
+            if (specs.size() != 1)
+                throw Error(flag + "a path without a controller must be the only --cgroup (as runc)", EINVAL);
             sub[""] = path;
             continue;
         }
@@ -193,7 +202,8 @@ CgroupPaths with_sub_cgroups(const CgroupPaths& paths, const std::vector<std::st
         while (std::getline(controllers, c, ',')) {
             if (c.empty()) continue;
             any = true;
-            if (!paths.v1.count(c)) throw Error(flag + "the container has no cgroup v1 hierarchy for \"" + c + "\"", EINVAL);
+            if (!paths.v1.count(c))
+                throw Error(flag + "the container has no cgroup v1 hierarchy for \"" + c + "\"", EINVAL);
             if (sub.count(c)) throw Error(flag + "a second path for \"" + c + "\"", EINVAL);
             sub[c] = path;
         }
@@ -211,7 +221,8 @@ CgroupPaths with_sub_cgroups(const CgroupPaths& paths, const std::vector<std::st
         const std::string& dir = paths.v1.at(key);
         auto [it, fresh] = by_dir.emplace(dir, path);
         if (!fresh && it->second != path)
-            throw Error("--cgroup: \"" + key + "\" shares its hierarchy with another controller given another path", EINVAL);
+            throw Error("--cgroup: \"" + key + "\" shares its hierarchy with another controller given another path",
+                        EINVAL);
     }
     for (auto& [key, dir] : out.v1)
         if (auto it = by_dir.find(paths.v1.at(key)); it != by_dir.end()) dir += "/" + it->second;
@@ -266,17 +277,23 @@ void CgroupManager::validate(const Resources& r) const {
     auto need = [&](bool set, const char* field, const char* controller) {
         if (set && !loaded.count(controller))
             throw Error(std::string("linux.resources.") + field + ": no active plugin handles the \"" + controller +
-                        "\" controller (the cgroup-" + controller + " plugin does: enable it in the plugin config or --plugins)");
+                        "\" controller (the cgroup-" + controller +
+                        " plugin does: enable it in the plugin config or --plugins)");
     };
     // Zero asks for nothing (runc; docker sends zeros for what it leaves alone).
     auto set = [](const auto& v) { return v && *v != 0; };
     need(r.pids && set(r.pids->limit), "pids", "pids");
-    need(r.memory && (set(r.memory->limit) || set(r.memory->reservation) || set(r.memory->swap) || r.memory->swappiness), "memory", "memory");
+    need(
+        r.memory && (set(r.memory->limit) || set(r.memory->reservation) || set(r.memory->swap) || r.memory->swappiness),
+        "memory", "memory");
     need(r.cpu && (set(r.cpu->shares) || set(r.cpu->quota) || set(r.cpu->period)), "cpu", "cpu");
     // Resources the SDK does not model are served by third-party plugins:
     // one of them must want the request, or it would go unenforced.
     static const std::pair<const char*, const char*> kOther[] = {
-        {"blockIO", "io"}, {"hugepageLimits", "hugetlb"}, {"network", "net_cls"}, {"rdma", "rdma"},
+        {"blockIO", "io"},
+        {"hugepageLimits", "hugetlb"},
+        {"network", "net_cls"},
+        {"rdma", "rdma"},
         // The device allowlist is a security boundary: without the plugin a
         // deny-all rule would leave every device open, so it is refused.
         {"devices", "devices"}};
@@ -285,8 +302,9 @@ void CgroupManager::validate(const Resources& r) const {
         bool served = false;
         for (auto* s : subsystems_) served |= std::string(s->controller()) == controller && s->wants(r);
         if (!served)
-            throw Error(std::string("linux.resources.") + field + ": no loaded plugin handles it (it needs a plugin for the \"" +
-                        controller + "\" controller, e.g. cgroup-" + controller + ")");
+            throw Error(std::string("linux.resources.") + field +
+                        ": no loaded plugin handles it (it needs a plugin for the \"" + controller +
+                        "\" controller, e.g. cgroup-" + controller + ")");
     };
     for (auto& [field, controller] : kOther) {
         if (!raw.is_object() || !raw.contains(field) || raw[field].empty()) continue;
@@ -309,15 +327,17 @@ void CgroupManager::validate(const Resources& r) const {
     if (raw.is_object() && raw.contains("memory") && raw["memory"].is_object()) {
         const json& mem = raw["memory"];
         // useHierarchy true is every modern kernel's only mode: only false asks.
-        if (mem.contains("disableOOMKiller") && asks(mem["disableOOMKiller"])) served_by("memory.disableOOMKiller", "memory");
+        if (mem.contains("disableOOMKiller") && asks(mem["disableOOMKiller"]))
+            served_by("memory.disableOOMKiller", "memory");
         if (mem.contains("useHierarchy") && !mem["useHierarchy"].is_null() && mem["useHierarchy"] != true)
             served_by("memory.useHierarchy", "memory");
         if (mem.contains("kernelTCP") && asks(mem["kernelTCP"])) served_by("memory.kernelTCP", "memory");
         // As runc 1.1: kernel memory limits are deprecated, and kernels since
         // 6.1 reject them; berth neither sets nor refuses one, and says so.
         if (mem.contains("kernel") && asks(mem["kernel"]))
-            log_warning("linux.resources.memory.kernel: kernel memory limits are ignored (deprecated; recent kernels "
-                        "refuse them)");
+            log_warning(
+                "linux.resources.memory.kernel: kernel memory limits are ignored (deprecated; recent kernels "
+                "refuse them)");
     }
     validate_unified(raw);
     // The field a refusal below names: "linux.resources.network" rather than
@@ -333,9 +353,11 @@ void CgroupManager::validate(const Resources& r) const {
         // v2 has no net_cls nor net_prio. runc's fs2 drops the request
         // silently; berth refuses it before anything is made.
         if (layout_.mode == CgroupMode::Unified && std::string(s->controller()) == "net_cls")
-            throw Error(field_of(s) + ": cgroup v2 has no net_cls nor net_prio controller (tag packets by cgroup path instead, "
-                                      "e.g. nftables \"socket cgroupv2\")");
-        if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->v1_controller()) && !served_on_unified(layout_, s))
+            throw Error(field_of(s) +
+                        ": cgroup v2 has no net_cls nor net_prio controller (tag packets by cgroup path instead, "
+                        "e.g. nftables \"socket cgroupv2\")");
+        if (layout_.mode != CgroupMode::Unified && !layout_.v1_mounts.count(s->v1_controller()) &&
+            !served_on_unified(layout_, s))
             throw Error(field_of(s) + ": the host has no cgroup v1 hierarchy for \"" + s->v1_controller() + "\"");
     }
 }
@@ -351,18 +373,20 @@ void CgroupManager::validate_unified(const json& raw) const {
         const std::string controller = unified_key_controller(key);
         if (controller == "cgroup") {
             if (layout_.mode != CgroupMode::Unified)
-                throw Error(field + ": invalid configuration: cannot use unified on cgroup v1 (the host's cgroups are " +
+                throw Error(field +
+                            ": invalid configuration: cannot use unified on cgroup v1 (the host's cgroups are " +
                             to_string(layout_.mode) + ")");
             continue;
         }
         // v2 has no devices files: its plugin attaches an eBPF program.
-        if (controller == "devices") throw Error(field + ": cgroup v2 has no devices controller files (use linux.resources.devices)");
+        if (controller == "devices")
+            throw Error(field + ": cgroup v2 has no devices controller files (use linux.resources.devices)");
         const CgroupSubsystem* owner = nullptr;
         for (auto* s : subsystems_)
             if (controller == s->controller()) owner = s;
         if (!owner)
-            throw Error(field + ": no active plugin serves controller \"" + controller + "\" (the cgroup-" + controller +
-                        " plugin does: enable it in the plugin config or --plugins)");
+            throw Error(field + ": no active plugin serves controller \"" + controller + "\" (the cgroup-" +
+                        controller + " plugin does: enable it in the plugin config or --plugins)");
         if (layout_.mode != CgroupMode::Unified && !served_on_unified(layout_, owner))
             throw Error(field + ": invalid configuration: cannot use unified on cgroup v1 (the host's cgroups are " +
                         to_string(layout_.mode) + " and \"" + controller + "\" is not on its cgroup2 mount)");
@@ -386,7 +410,9 @@ static void write_unified(const std::string& dir, const Resources& r) {
             Status st = cg.write(key, line);
             if (st.ok()) continue;
             if (st.err == ENOENT)
-                throw Error(field + ": " + cg.file(key) + " does not exist (the kernel has no such file, or its controller is not enabled)", ENOENT);
+                throw Error(field + ": " + cg.file(key) +
+                                " does not exist (the kernel has no such file, or its controller is not enabled)",
+                            ENOENT);
             throw Error(field + ": " + st.message, st.err);
         }
     }
@@ -421,11 +447,13 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
     if (rel.find_first_not_of("/.") == std::string::npos)
         throw Error("linux.cgroupsPath: \"" + rel + "\" must name a cgroup of the container's own");
     if (rel.find(':') != std::string::npos)
-        throw Error("linux.cgroupsPath: \"" + rel + "\" looks like a systemd slice:prefix:name path; the systemd cgroup driver is not supported");
+        throw Error("linux.cgroupsPath: \"" + rel +
+                    "\" looks like a systemd slice:prefix:name path; the systemd cgroup driver is not supported");
     for (size_t start = 0; start <= rel.size();) {
         size_t end = rel.find('/', start);
         if (end == std::string::npos) end = rel.size();
-        if (rel.compare(start, end - start, "..") == 0) throw Error("linux.cgroupsPath: \"" + rel + "\" must not contain \"..\"");
+        if (rel.compare(start, end - start, "..") == 0)
+            throw Error("linux.cgroupsPath: \"" + rel + "\" must not contain \"..\"");
         start = end + 1;
     }
     // Relative paths are relative to the runtime's own cgroup, as in runc.
@@ -497,14 +525,16 @@ static void inherit_cpusets(const std::string& mount, const std::string& leaf) {
             std::string value = read_file(own);
             if (value.find_first_not_of(" \n") != std::string::npos) continue;
             value = read_file(parent + file);
-            if (value.find_first_not_of(" \n") == std::string::npos) continue;  // the parent's is empty too: the kernel says so on join
+            if (value.find_first_not_of(" \n") == std::string::npos)
+                continue;  // the parent's is empty too: the kernel says so on join
             write_existing_file(own, value);
         }
         parent = dir;
     }
 }
 
-static void enable_controllers(const std::string& mount, const std::string& dir, const std::vector<CgroupSubsystem*>& subs) {
+static void enable_controllers(const std::string& mount, const std::string& dir,
+                               const std::vector<CgroupSubsystem*>& subs) {
     if (subs.empty()) return;
     std::string available = read_file(mount + "/cgroup.controllers");
     std::string line;
@@ -605,9 +635,10 @@ void CgroupManager::refuse_shared(const CgroupPaths& paths) {
         if (!listed(paths.existing, leaf)) continue;
         auto pids = procs_in(leaf);
         if (pids.empty()) continue;
-        throw Error("linux.cgroupsPath: cgroup " + leaf + " is not empty (" + std::to_string(pids.size()) +
-                    " process(es), pid " + std::to_string(pids.front()) +
-                    "): a container needs a cgroup of its own; berth does not share one with processes it did not start");
+        throw Error(
+            "linux.cgroupsPath: cgroup " + leaf + " is not empty (" + std::to_string(pids.size()) +
+            " process(es), pid " + std::to_string(pids.front()) +
+            "): a container needs a cgroup of its own; berth does not share one with processes it did not start");
     }
 }
 
@@ -676,7 +707,8 @@ static void give_realtime_budget(const std::string& mount, const std::string& le
         uint64_t need = below;
         for (const auto& e : std::filesystem::directory_iterator(dir)) {
             if (!e.is_directory() || e.path().string() == child) continue;
-            if (::access((e.path().string() + "/cpu.rt_runtime_us").c_str(), F_OK) == 0) need += rt_ratio_of(e.path().string());
+            if (::access((e.path().string() + "/cpu.rt_runtime_us").c_str(), F_OK) == 0)
+                need += rt_ratio_of(e.path().string());
         }
         const uint64_t held = rt_ratio_of(dir);
         if (need > held) raise.emplace_back(dir, need);
@@ -691,9 +723,10 @@ static void give_realtime_budget(const std::string& mount, const std::string& le
         try {
             write_existing_file(dir + "/cpu.rt_runtime_us", std::to_string(runtime));
         } catch (const Error& e) {
-            throw Error("linux.resources.cpu.realtimeRuntime: give " + dir + " the realtime budget its containers need (" +
-                            "cpu.rt_runtime_us " + std::to_string(runtime) + " of " + std::to_string(period) +
-                            "): " + errno_text(e.err()) + " (its parent's cpu.rt_runtime_us must leave room for it)",
+            throw Error("linux.resources.cpu.realtimeRuntime: give " + dir +
+                            " the realtime budget its containers need (" + "cpu.rt_runtime_us " +
+                            std::to_string(runtime) + " of " + std::to_string(period) + "): " + errno_text(e.err()) +
+                            " (its parent's cpu.rt_runtime_us must leave room for it)",
                         e.err());
         }
     }
@@ -701,8 +734,8 @@ static void give_realtime_budget(const std::string& mount, const std::string& le
 
 // Hybrid: the wanted subsystems served on the cgroup2 mount (served_on_unified)
 // get their controller enabled on the ancestors and write their v2 files.
-static void apply_on_unified_in_hybrid(const CgroupLayout& l, const CgroupPaths& paths, const std::vector<CgroupSubsystem*>& subs,
-                                       const Resources& r) {
+static void apply_on_unified_in_hybrid(const CgroupLayout& l, const CgroupPaths& paths,
+                                       const std::vector<CgroupSubsystem*>& subs, const Resources& r) {
     std::vector<CgroupSubsystem*> on_unified;
     for (auto* s : subs)
         if (served_on_unified(l, s)) on_unified.push_back(s);
@@ -736,7 +769,8 @@ void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
         for (auto& [ctrl, dir] : paths.v1) {
             make_dirs(layout_.v1_mounts.at(ctrl), dir, ctrl, paths.created);
             if (ctrl == "cpuset") inherit_cpusets(layout_.v1_mounts.at(ctrl), dir);
-            if (auto rt = realtime_ask(r); ctrl == "cpu" && rt) give_realtime_budget(layout_.v1_mounts.at(ctrl), dir, paths, *rt);
+            if (auto rt = realtime_ask(r); ctrl == "cpu" && rt)
+                give_realtime_budget(layout_.v1_mounts.at(ctrl), dir, paths, *rt);
         }
         if (layout_.mode != CgroupMode::Unified) {
             for (auto* s : subs) {
@@ -812,7 +846,8 @@ void thaw_for_kill(const CgroupPaths& paths) {
         if (paths.mode == CgroupMode::Unified) {
             if (!paths.unified.empty() && ::access((paths.unified + "/cgroup.freeze").c_str(), F_OK) == 0)
                 write_existing_file(paths.unified + "/cgroup.freeze", "0");
-        } else if (std::string d = v1_freezer(paths); !d.empty() && ::access((d + "/freezer.state").c_str(), F_OK) == 0) {
+        } else if (std::string d = v1_freezer(paths);
+                   !d.empty() && ::access((d + "/freezer.state").c_str(), F_OK) == 0) {
             write_existing_file(d + "/freezer.state", "THAWED");
         }
     } catch (const Error&) {
@@ -900,7 +935,8 @@ void CgroupManager::update(const CgroupPaths& paths, const Resources& r) const {
         if (served_on_unified(layout_, s)) continue;
         auto it = paths.v1.find(s->v1_controller());
         if (it == paths.v1.end())
-            throw Error(std::string("linux.resources: the container has no cgroup in the v1 \"") + s->v1_controller() + "\" hierarchy");
+            throw Error(std::string("linux.resources: the container has no cgroup in the v1 \"") + s->v1_controller() +
+                        "\" hierarchy");
         Status st = s->apply_v1(CgroupDir(it->second), r);
         if (!st.ok()) throw Error(st.message, st.err);
     }
@@ -916,8 +952,7 @@ void CgroupManager::destroy(const CgroupPaths& paths, bool kill_members) {
             if (there)
                 log_warning("cgroup " + paths.unified + " is no longer the container's (" + paths.systemd_unit +
                             " was made again since): left alone");
-            else
-                systemd::SystemdScope::reset_failed(paths.systemd_unit);  // a failed scope keeps its name
+            else systemd::SystemdScope::reset_failed(paths.systemd_unit);  // a failed scope keeps its name
             return;
         }
     }
@@ -1010,7 +1045,8 @@ void read_cpuacct(const std::string& dir, std::map<std::string, uint64_t>& out) 
         errno = 0;
         char* end = nullptr;
         const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-        if (errno || end == text.c_str() || *end) throw Error("parse " + dir + "/" + file + ": unexpected content \"" + text + "\"");
+        if (errno || end == text.c_str() || *end)
+            throw Error("parse " + dir + "/" + file + ": unexpected content \"" + text + "\"");
         return static_cast<uint64_t>(v);
     };
     out["cpuacct.usage"] = number("cpuacct.usage", trimmed(read_file(dir + "/cpuacct.usage")));
@@ -1047,11 +1083,13 @@ std::map<std::string, uint64_t> CgroupManager::stats(const CgroupPaths& paths) c
         CgroupStats st;
         Status status = s->stats(CgroupDir(dir), on_unified, &st);
         if (!status.ok())
-            throw Error(std::string("stats of the \"") + s->controller() + "\" controller: " + status.message, status.err);
+            throw Error(std::string("stats of the \"") + s->controller() + "\" controller: " + status.message,
+                        status.err);
         for (auto& [key, value] : st.values) out[key] = value;
     }
     if (!unified)
-        if (auto it = paths.v1.find("cpuacct"); it != paths.v1.end() && present(it->second)) read_cpuacct(it->second, out);
+        if (auto it = paths.v1.find("cpuacct"); it != paths.v1.end() && present(it->second))
+            read_cpuacct(it->second, out);
     return out;
 }
 

@@ -22,15 +22,15 @@ std::string to_string(CgroupMode m);
 // Where a container's cgroup lives, for every hierarchy it joins.
 struct CgroupPaths {
     CgroupMode mode = CgroupMode::Unified;
-    std::string unified;                       // v2 directory ("" when none)
-    std::map<std::string, std::string> v1;     // controller or "name=<name>" → directory
-    std::vector<std::string> created;          // directories we made, deepest last
-    std::vector<std::string> prune;            // shared parents to remove once empty
+    std::string unified;                    // v2 directory ("" when none)
+    std::map<std::string, std::string> v1;  // controller or "name=<name>" → directory
+    std::vector<std::string> created;       // directories we made, deepest last
+    std::vector<std::string> prune;         // shared parents to remove once empty
     // Saved before the first mkdir, so that delete --force after a crash
     // knows every directory create() may have made, intermediate ones of a
     // nested cgroupsPath included (`created` is only known afterwards):
-    std::vector<std::string> planned;          // missing at plan time: create() may make them
-    std::vector<std::string> existing;         // there before us: never removed
+    std::vector<std::string> planned;   // missing at plan time: create() may make them
+    std::vector<std::string> existing;  // there before us: never removed
     // --systemd-cgroup: the v2 directory is this transient unit's (e.g.
     // "berth-c1.scope"); systemd makes and removes it, destroy stops the unit.
     std::string systemd_unit;
@@ -48,8 +48,8 @@ struct CgroupPaths {
 // The host's cgroup mounts, read from a mountinfo text.
 struct CgroupLayout {
     CgroupMode mode = CgroupMode::Unified;
-    std::string unified_mount;                       // "" when none
-    std::map<std::string, std::string> v1_mounts;    // controller or "name=<name>" → mount point
+    std::string unified_mount;                     // "" when none
+    std::map<std::string, std::string> v1_mounts;  // controller or "name=<name>" → mount point
     // The caller's own cgroup per hierarchy, for relative cgroupsPath:
     std::string own_unified;
     std::map<std::string, std::string> own_v1;

@@ -34,8 +34,9 @@ std::string unified_key_controller(const std::string& key) {
     // runtime (create, pause, delete); the limits on descendants are a
     // container's to set. runc and crun write any cgroup.* key.
     if (key == "cgroup.max.depth" || key == "cgroup.max.descendants") return controller;
-    throw Error(field + ": the runtime owns this core file (of the cgroup.* files only cgroup.max.depth and "
-                        "cgroup.max.descendants may be set)");
+    throw Error(field +
+                ": the runtime owns this core file (of the cgroup.* files only cgroup.max.depth and "
+                "cgroup.max.descendants may be set)");
 }
 
 }  // namespace berth

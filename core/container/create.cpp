@@ -67,7 +67,8 @@ bool asks(const nlohmann::json& v) {
     if (v.is_number()) return v.get<double>() != 0;
     if (v.is_string()) return !v.get<std::string>().empty();
     if (v.is_boolean()) return v.get<bool>();
-    for (const auto& item : v) if (asks(item)) return true;
+    for (const auto& item : v)
+        if (asks(item)) return true;
     return false;
 }
 
@@ -143,7 +144,8 @@ int prepare_child_namespaces(const spec::Spec& s, ChildNamespaces& saved) {
             continue;
         }
         if (ns.clone_flag != CLONE_NEWPID && ns.clone_flag != CLONE_NEWTIME) continue;
-        if (ns.clone_flag == CLONE_NEWPID) saved.pid = UniqueFd(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+        if (ns.clone_flag == CLONE_NEWPID)
+            saved.pid = UniqueFd(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
         else saved.time = UniqueFd(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
         join_namespace(ns);
     }
@@ -185,7 +187,8 @@ pid_t clone_process(int flags, int cgroup_fd, bool* in_cgroup) {
             return static_cast<pid_t>(pid);
         }
     }
-    return static_cast<pid_t>(::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+    return static_cast<pid_t>(
+        ::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
 }
 
 void write_pid_file(const std::string& path, pid_t pid) {
@@ -199,7 +202,9 @@ class StepTimer {
 public:
     void operator()(const char* step) {
         log_debug(std::string("create: ") + step + " at " +
-                  std::to_string(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count()) + " ms");
+                  std::to_string(
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count()) +
+                  " ms");
     }
 
 private:
@@ -242,8 +247,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // Only the plugins this config needs are loaded (registry.hpp); the rest
     // stay active, recorded and planned as before.
     const PluginDemand demand = plugin_demand(s.linux.resources.json, !s.mounts.empty());
-    PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), opts.plugins,
-                                                  {&demand, ctx.plugin_index});
+    PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)),
+                                                  opts.plugins, {&demand, ctx.plugin_index});
     step("spec parsed, plugins loaded");
     CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
     cgroups.validate(s.linux.resources);
@@ -260,8 +265,9 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     std::vector<systemd::Property> unit_properties;
     if (ctx.systemd_cgroup) {
         if (cgroups.layout().mode != CgroupMode::Unified)
-            throw Error("--systemd-cgroup: berth's systemd driver needs cgroup v2 alone (unified); this host's cgroups are " +
-                        to_string(cgroups.layout().mode));
+            throw Error(
+                "--systemd-cgroup: berth's systemd driver needs cgroup v2 alone (unified); this host's cgroups are " +
+                to_string(cgroups.layout().mode));
         unit = systemd::parse_cgroups_path(s.linux.cgroups_path, opts.id);
         unit_properties = systemd::resource_properties(plugins.cgroup_subsystems(), s.linux.resources);
     }
@@ -431,7 +437,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
 
     // createContainer hooks are init's to run (container_init.cpp). Only
     // built for hooks: the annotations may be huge (exhaustion_test).
-    const bool any_hooks = !s.hooks.prestart.empty() || !s.hooks.create_runtime.empty() || !s.hooks.create_container.empty();
+    const bool any_hooks =
+        !s.hooks.prestart.empty() || !s.hooks.create_runtime.empty() || !s.hooks.create_container.empty();
     const std::string state_json = any_hooks ? oci_state_json(st, "creating").dump() : std::string();
     run_hooks(s.hooks.prestart, "prestart", state_json);
     run_hooks(s.hooks.create_runtime, "createRuntime", state_json);
@@ -440,8 +447,10 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     step("init placed in its cgroup");
     // Init is a clone of us and has the parsed spec already: the message only
     // says "go" with what was decided since.
-    send_message(parent_end.get(), {{"rootfs", rootfs}, {"bundle", bundle},
-                                    {"no_pivot", opts.no_pivot}, {"keyring", opts.no_new_keyring ? "" : opts.id},
+    send_message(parent_end.get(), {{"rootfs", rootfs},
+                                    {"bundle", bundle},
+                                    {"no_pivot", opts.no_pivot},
+                                    {"keyring", opts.no_new_keyring ? "" : opts.id},
                                     {"state", s.hooks.create_container.empty() ? "" : state_json}});
     fault_point("create.spec-sent");
     bool ready = false;
@@ -453,10 +462,10 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         } else if (type == kSeccompFdMessage) {
             if (!passed || !s.linux.seccomp) throw Error("linux.seccomp.listenerPath: init sent no notify fd");
             // Init waits in any notified syscall until the listener has it.
-            send_to_seccomp_listener(s.linux.seccomp->listener_path,
-                                     container_process_state(pid, s.linux.seccomp->listener_metadata,
-                                                             oci_state_json(st, "creating")),
-                                     passed.get());
+            send_to_seccomp_listener(
+                s.linux.seccomp->listener_path,
+                container_process_state(pid, s.linux.seccomp->listener_metadata, oci_state_json(st, "creating")),
+                passed.get());
             passed.reset();
             fault_point("create.seccomp-fd-sent");
         } else if (type == "error") {

@@ -66,7 +66,8 @@ public:
                                         std::to_string(notify_.get()) + " " + std::to_string(control_.get()));
                     eventfd_ = true;
                 } catch (const Error& e) {
-                    log_warning(std::string("events: OOM notifications by eventfd are not available, polling: ") + e.what());
+                    log_warning(std::string("events: OOM notifications by eventfd are not available, polling: ") +
+                                e.what());
                     notify_.reset();
                 }
             }
@@ -141,13 +142,15 @@ int container_events(const RuntimeContext& ctx, const EventsOptions& o, std::ost
     fault_point("events.checked");
 
     // Exactly the plugins of create, as update: they know the container's cgroup.
-    PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), st.plugins);
+    PluginRegistry plugins =
+        PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), st.plugins);
     const CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
     const CgroupPaths paths = CgroupPaths::from_json(st.cgroup);
     const bool unified = paths.mode == CgroupMode::Unified;
     const long ticks = ::sysconf(_SC_CLK_TCK);
     const auto stats_event = [&] {
-        const auto data = runc_stats_json(cgroups.stats(paths), unified, ticks > 0 ? static_cast<uint64_t>(ticks) : 100);
+        const auto data =
+            runc_stats_json(cgroups.stats(paths), unified, ticks > 0 ? static_cast<uint64_t>(ticks) : 100);
         return runc_event_json("stats", o.id, &data);
     };
     if (o.stats_only) {

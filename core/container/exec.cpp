@@ -105,7 +105,8 @@ void ensure_stdio_open() {
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
         send_message(channel, {{"type", "joined"}});
         if (ns.flags & CLONE_NEWUSER) {
-            if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) throw_errno("become root in the container's user namespace");
+            if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
+                throw_errno("become root in the container's user namespace");
         }
         if (!plan.keyring.empty()) {
             lsm::set_keycreate_label(proc.selinux_label);
@@ -137,7 +138,8 @@ void ensure_stdio_open() {
         if (plan.seccomp && !proc.no_new_privileges) load_seccomp(*plan.seccomp, channel);
         switch_user_and_capabilities(proc);
         enter_cwd(proc.cwd);
-        if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+        if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], env);
         ExecArgs argv(stub_argv(-1, lsm_attr, exe, proc.args)), envp(env);
         // In the container's cgroup now: its final CPUs (config.md's execCPUAffinity).
@@ -159,7 +161,6 @@ void ensure_stdio_open() {
         report_error_and_exit(channel, e);
     }
 }
-
 
 volatile pid_t g_forward_to = 0;
 
@@ -286,11 +287,11 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     std::vector<int> keep = {plan.stub};
     if (plan.console >= 0) keep.push_back(plan.console);
     for (int fd = 3; fd < 3 + plan.preserve_fds; ++fd) keep.push_back(fd);
-    ContainerHelper h = fork_in_container(ns, cgroup, "cannot exec in a stopped container", "exec helper", keep,
-                                          [&](int channel) {
-                                              plan.channel = channel;
-                                              run_helper(plan, ns);
-                                          });
+    ContainerHelper h =
+        fork_in_container(ns, cgroup, "cannot exec in a stopped container", "exec helper", keep, [&](int channel) {
+            plan.channel = channel;
+            run_helper(plan, ns);
+        });
     ChildGuard& helper = h.child;
     const pid_t pid = h.pid;
     UniqueFd& parent_end = h.channel;
@@ -306,7 +307,7 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
     }
     bool started = false;
     std::optional<nlohmann::json> failure;  // the helper's own error message
-    std::optional<Error> listener_failure;   // linux.seccomp.listenerPath
+    std::optional<Error> listener_failure;  // linux.seccomp.listenerPath
     try {
         send_message(parent_end.get(), {{"type", "go"}});
         UniqueFd passed;
@@ -315,11 +316,12 @@ int exec_container(const RuntimeContext& ctx, const ExecOptions& o) {
             if (type == kSeccompFdMessage) {
                 // The helper waits in any notified syscall until the listener has the fd.
                 try {
-                    if (!passed || !plan.seccomp) throw Error("linux.seccomp.listenerPath: the exec helper sent no notify fd");
-                    send_to_seccomp_listener(plan.seccomp->listener_path,
-                                             container_process_state(pid, plan.seccomp->listener_metadata,
-                                                                     oci_state_json(st, status)),
-                                             passed.get());
+                    if (!passed || !plan.seccomp)
+                        throw Error("linux.seccomp.listenerPath: the exec helper sent no notify fd");
+                    send_to_seccomp_listener(
+                        plan.seccomp->listener_path,
+                        container_process_state(pid, plan.seccomp->listener_metadata, oci_state_json(st, status)),
+                        passed.get());
                 } catch (const Error& e) {
                     listener_failure = e;
                     break;

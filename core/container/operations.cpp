@@ -37,10 +37,12 @@ using json = nlohmann::json;
 
 // The spec: a failing poststart or poststop hook is logged, and the
 // operation goes on, with the hooks after it.
-static void run_hooks_logged(const json& list, const std::string& phase, const ContainerState& st, const std::string& status) {
+static void run_hooks_logged(const json& list, const std::string& phase, const ContainerState& st,
+                             const std::string& status) {
     if (list.empty()) return;
     try {
-        for (const auto& failure : run_all_hooks(hooks_from_json(list, phase), phase, oci_state_json(st, status).dump()))
+        for (const auto& failure :
+             run_all_hooks(hooks_from_json(list, phase), phase, oci_state_json(st, status).dump()))
             log_warning(failure);
     } catch (const Error& e) {
         log_warning(e.what());
@@ -49,13 +51,13 @@ static void run_hooks_logged(const json& list, const std::string& phase, const C
 
 static const std::map<std::string, int>& signal_table() {
     static const std::map<std::string, int> names = {
-        {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ILL", SIGILL},     {"TRAP", SIGTRAP},
-        {"ABRT", SIGABRT}, {"IOT", SIGIOT},   {"BUS", SIGBUS},   {"FPE", SIGFPE},     {"KILL", SIGKILL},
-        {"USR1", SIGUSR1}, {"SEGV", SIGSEGV}, {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
-        {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},
-        {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU},
+        {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},     {"TRAP", SIGTRAP},
+        {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},   {"FPE", SIGFPE},     {"KILL", SIGKILL},
+        {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},     {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
+        {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP},
+        {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU},
         {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
-        {"POLL", SIGPOLL}, {"PWR", SIGPWR},   {"SYS", SIGSYS},
+        {"POLL", SIGPOLL}, {"PWR", SIGPWR},       {"SYS", SIGSYS},
     };
     return names;
 }
@@ -147,7 +149,8 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
     // waits for one byte. Without waiting: no reader means no stub.
     UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd && errno == ENXIO) {
-        if (check_liveness(st.pid, st.start_time) != Liveness::Alive) throw Error("cannot start a container that has stopped");
+        if (check_liveness(st.pid, st.start_time) != Liveness::Alive)
+            throw Error("cannot start a container that has stopped");
         throw Error("cannot start an already running container");
     }
     if (!fd) throw_errno("open", fifo);
@@ -210,7 +213,8 @@ void start_container(const RuntimeContext& ctx, const std::string& id) {
 static std::vector<pid_t> member_pids(const ContainerState& st, const CgroupPaths& cgroup) {
     if (!cgroup.procs_dir().empty()) return CgroupManager::pids(cgroup);
     if (st.pid <= 0 || check_liveness(st.pid, st.start_time) != Liveness::Alive) return {};
-    if (!st.own_pid_ns) throw Error("the container has no cgroup and shares its pid namespace: berth cannot tell its processes");
+    if (!st.own_pid_ns)
+        throw Error("the container has no cgroup and shares its pid namespace: berth cannot tell its processes");
     struct stat init_ns {};
     if (::stat(("/proc/" + std::to_string(st.pid) + "/ns/pid").c_str(), &init_ns) < 0) return {};
     std::vector<pid_t> out;
@@ -219,7 +223,8 @@ static std::vector<pid_t> member_pids(const ContainerState& st, const CgroupPath
         const std::string name = e.path().filename();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
         struct stat ns {};
-        if (::stat((e.path() / "ns/pid").c_str(), &ns) == 0 && ns.st_ino == init_ns.st_ino && ns.st_dev == init_ns.st_dev)
+        if (::stat((e.path() / "ns/pid").c_str(), &ns) == 0 && ns.st_ino == init_ns.st_ino &&
+            ns.st_dev == init_ns.st_dev)
             out.push_back(std::stoi(name));
     }
     std::sort(out.begin(), out.end());
@@ -235,10 +240,15 @@ std::vector<pid_t> container_pids(const RuntimeContext& ctx, const std::string& 
 // Signals whose default action ends a process.
 static bool terminates_by_default(int sig) {
     switch (sig) {
-        case SIGCHLD: case SIGCONT: case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU: case SIGURG: case SIGWINCH:
-            return false;
-        default:
-            return true;
+        case SIGCHLD:
+        case SIGCONT:
+        case SIGSTOP:
+        case SIGTSTP:
+        case SIGTTIN:
+        case SIGTTOU:
+        case SIGURG:
+        case SIGWINCH: return false;
+        default: return true;
     }
 }
 
@@ -262,7 +272,8 @@ void kill_container(const RuntimeContext& ctx, const std::string& id, int sig, b
         // container, since cgroup.procs was read never gets the signal.
         std::vector<std::pair<pid_t, UniqueFd>> pinned;
         for (pid_t p : member_pids(st, cgroup))
-            if (UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, p, 0))); fd) pinned.emplace_back(p, std::move(fd));
+            if (UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, p, 0))); fd)
+                pinned.emplace_back(p, std::move(fd));
         const std::vector<pid_t> members = member_pids(st, cgroup);
         for (auto& [p, fd] : pinned)
             if (std::find(members.begin(), members.end(), p) != members.end() &&
@@ -325,7 +336,8 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
             for (const auto& [host, name] : st.net_devices) devices.push_back({host, name});
             const bool alive = st.pid > 0 && check_liveness(st.pid, st.start_time) == Liveness::Alive;
             move_net_devices_out(!st.net_ns_path.empty() ? st.net_ns_path
-                                 : alive ? "/proc/" + std::to_string(st.pid) + "/ns/net" : std::string(),
+                                 : alive                 ? "/proc/" + std::to_string(st.pid) + "/ns/net"
+                                                         : std::string(),
                                  devices);
             fault_point("delete.net-devices-returned");
         }
@@ -343,7 +355,8 @@ void delete_container(const RuntimeContext& ctx, const std::string& id, bool for
                     log_warning(std::string("delete: thaw: ") + e.what());
                 }
                 struct pollfd pfd = {pidfd.get(), POLLIN, 0};
-                if (::poll(&pfd, 1, 10000) == 0) log_warning("delete: init " + std::to_string(st.pid) + " still alive 10 s after SIGKILL");
+                if (::poll(&pfd, 1, 10000) == 0)
+                    log_warning("delete: init " + std::to_string(st.pid) + " still alive 10 s after SIGKILL");
             }
         }
         fault_point("delete.init-killed");

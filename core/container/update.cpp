@@ -51,11 +51,26 @@ int64_t ram_in_bytes(const std::string& text) {
     double unit = 1;
     if (i < text.size()) {
         switch (std::tolower(static_cast<unsigned char>(text[i]))) {
-            case 'k': unit = 1024.0; ++i; break;
-            case 'm': unit = 1024.0 * 1024; ++i; break;
-            case 'g': unit = 1024.0 * 1024 * 1024; ++i; break;
-            case 't': unit = 1024.0 * 1024 * 1024 * 1024; ++i; break;
-            case 'p': unit = 1024.0 * 1024 * 1024 * 1024 * 1024; ++i; break;
+            case 'k':
+                unit = 1024.0;
+                ++i;
+                break;
+            case 'm':
+                unit = 1024.0 * 1024;
+                ++i;
+                break;
+            case 'g':
+                unit = 1024.0 * 1024 * 1024;
+                ++i;
+                break;
+            case 't':
+                unit = 1024.0 * 1024 * 1024 * 1024;
+                ++i;
+                break;
+            case 'p':
+                unit = 1024.0 * 1024 * 1024 * 1024 * 1024;
+                ++i;
+                break;
             default: break;
         }
     }
@@ -77,7 +92,8 @@ uint64_t parse_unsigned(const std::string& flag, const std::string& v) {
     errno = 0;
     char* end = nullptr;
     unsigned long long x = std::strtoull(v.c_str(), &end, 10);
-    if (v.empty() || !std::isdigit(static_cast<unsigned char>(v[0])) || *end) invalid(flag, v, "is not an unsigned integer");
+    if (v.empty() || !std::isdigit(static_cast<unsigned char>(v[0])) || *end)
+        invalid(flag, v, "is not an unsigned integer");
     if (errno == ERANGE) invalid(flag, v, "is out of range");
     return x;
 }
@@ -107,13 +123,18 @@ json resources_from_update_flags(const std::map<std::string, std::string>& flags
     if (auto v = given("cpuset-cpus"); v && !v->empty()) r["cpu"]["cpus"] = *v;
     if (auto v = given("cpuset-mems"); v && !v->empty()) r["cpu"]["mems"] = *v;
     // runc's flag is --cpu-share; --cpu-shares is accepted as well.
-    for (auto [flag, key] : {std::pair{"cpu-period", "period"}, {"cpu-rt-period", "realtimePeriod"}, {"cpu-share", "shares"},
+    for (auto [flag, key] : {std::pair{"cpu-period", "period"},
+                             {"cpu-rt-period", "realtimePeriod"},
+                             {"cpu-share", "shares"},
                              {"cpu-shares", "shares"}})
         if (auto v = given(flag)) r["cpu"][key] = parse_unsigned(flag, *v);
     for (auto [flag, key] : {std::pair{"cpu-quota", "quota"}, {"cpu-rt-runtime", "realtimeRuntime"}})
         if (auto v = given(flag)) r["cpu"][key] = parse_signed(flag, *v);
-    for (auto [flag, key] : {std::pair{"memory", "limit"}, {"memory-swap", "swap"}, {"kernel-memory", "kernel"},
-                             {"kernel-memory-tcp", "kernelTCP"}, {"memory-reservation", "reservation"}}) {
+    for (auto [flag, key] : {std::pair{"memory", "limit"},
+                             {"memory-swap", "swap"},
+                             {"kernel-memory", "kernel"},
+                             {"kernel-memory-tcp", "kernelTCP"},
+                             {"memory-reservation", "reservation"}}) {
         auto v = given(flag);
         if (!v) continue;
         try {
@@ -224,7 +245,9 @@ void update_container(const RuntimeContext& ctx, const std::string& id, const js
     if (status == "stopped" || status == "creating") throw Error("container not running");
 
     MergedResources merged = merge_update(st.resources, patch);
-    if (merged.kernel_memory) log_warning("linux.resources.memory.kernel: kernel memory limits are ignored (deprecated; recent kernels refuse them)");
+    if (merged.kernel_memory)
+        log_warning(
+            "linux.resources.memory.kernel: kernel memory limits are ignored (deprecated; recent kernels refuse them)");
     for (const auto& f : merged.ignored) {
         // The CRI always sends a device rule; runc 1.1 leaves devices alone on update.
         const std::string msg = "update: linux.resources." + f + " is not changed by update (as in runc 1.1); ignored";
@@ -236,7 +259,8 @@ void update_container(const RuntimeContext& ctx, const std::string& id, const js
 
     // Exactly the plugins of create: a plugin enabled since cannot serve a
     // container whose cgroup it did not plan.
-    PluginRegistry plugins = PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), st.plugins);
+    PluginRegistry plugins =
+        PluginRegistry::load(load_plugin_config(plugin_config_path(ctx.plugin_config)), st.plugins);
     CgroupManager cgroups(detect_cgroup_layout(), plugins.cgroup_subsystems());
     cgroups.validate(next);
     fault_point("update.validated");

@@ -133,8 +133,8 @@ std::optional<std::pair<uint64_t, uint64_t>> major_minor(const std::string& devi
     const size_t colon = device.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == device.size()) return std::nullopt;
     const std::string major = device.substr(0, colon), minor = device.substr(colon + 1);
-    if (major.find_first_not_of("0123456789") != std::string::npos || minor.find_first_not_of("0123456789") != std::string::npos ||
-        major.size() > 10 || minor.size() > 10)
+    if (major.find_first_not_of("0123456789") != std::string::npos ||
+        minor.find_first_not_of("0123456789") != std::string::npos || major.size() > 10 || minor.size() > 10)
         return std::nullopt;
     return std::make_pair(std::stoull(major), std::stoull(minor));
 }
@@ -280,8 +280,9 @@ int64_t parse_go_duration(const std::string& text, const std::string& flag) {
     if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
     if (text.substr(i) == "0") return 0;
     if (i == text.size()) throw bad();
-    static const std::pair<const char*, double> kUnits[] = {
-        {"ns", 1.0}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+    static const std::pair<const char*, double> kUnits[] = {{"ns", 1.0},        {"us", 1e3},  {"\xc2\xb5s", 1e3},
+                                                            {"\xce\xbcs", 1e3}, {"ms", 1e6},  {"s", 1e9},
+                                                            {"m", 60e9},        {"h", 3600e9}};
     double total = 0;
     while (i < text.size()) {
         const size_t start = i;

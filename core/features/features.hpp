@@ -16,8 +16,8 @@ namespace berth {
 
 // What the core library does not know by itself.
 struct FeaturesInputs {
-    std::string oci_version_max;             // the spec version berth implements
-    std::vector<PluginInfo> plugins;         // `plugins list`: only enabled, loadable ones count
+    std::string oci_version_max;                     // the spec version berth implements
+    std::vector<PluginInfo> plugins;                 // `plugins list`: only enabled, loadable ones count
     std::map<std::string, std::string> annotations;  // more annotations (version, commit)
 };
 

@@ -76,7 +76,8 @@ static void run_hook(const spec::Hook& h, const std::string& phase, const std::s
     while (::waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) throw_errno("wait for hook", h.path);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-    if (WIFSIGNALED(status)) throw Error(phase + " hook " + h.path + ": killed by signal " + std::to_string(WTERMSIG(status)));
+    if (WIFSIGNALED(status))
+        throw Error(phase + " hook " + h.path + ": killed by signal " + std::to_string(WTERMSIG(status)));
     throw Error(phase + " hook " + h.path + ": exit status " + std::to_string(WEXITSTATUS(status)));
 }
 

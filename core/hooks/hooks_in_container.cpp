@@ -20,8 +20,9 @@
 namespace berth {
 namespace {
 
-[[noreturn]] void run_helper(int channel, int exec_stub, const ProcessNamespaces& ns, const std::vector<spec::Hook>& hooks,
-                             const std::string& phase, const std::string& state_json) {
+[[noreturn]] void run_helper(int channel, int exec_stub, const ProcessNamespaces& ns,
+                             const std::vector<spec::Hook>& hooks, const std::string& phase,
+                             const std::string& state_json) {
     try {
         // "go": we are berth's child now; if it dies, so do we.
         if (!receive_message(channel)) _exit(1);
@@ -43,10 +44,9 @@ void run_hooks_in_container(const ContainerState& st, const std::vector<spec::Ho
     const CgroupPaths cgroup = CgroupPaths::from_json(st.cgroup);
     ProcessNamespaces ns = open_process_namespaces(st.pid, st.start_time);
     UniqueFd stub = make_exec_stub_memfd();
-    ContainerHelper h = fork_in_container(ns, cgroup, "cannot start a container that has stopped", phase + " hook helper",
-                                          {stub.get()}, [&](int channel) {
-                                              run_helper(channel, stub.get(), ns, hooks, phase, state_json);
-                                          });
+    ContainerHelper h =
+        fork_in_container(ns, cgroup, "cannot start a container that has stopped", phase + " hook helper", {stub.get()},
+                          [&](int channel) { run_helper(channel, stub.get(), ns, hooks, phase, state_json); });
     UniqueFd& parent_end = h.channel;
     send_and_receive(parent_end.get(), {{"type", "go"}}, phase + " hooks");
     const int status = h.child.reap();

@@ -158,7 +158,8 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         // children only); a mount namespace joined here gets the rootfs set
         // up in it, pivot_root included, as runc does.
         join_namespaces_by_path(s);
-        if (const spec::Namespace* cg = s.find_namespace(CLONE_NEWCGROUP); cg && cg->path.empty() && ::unshare(CLONE_NEWCGROUP) < 0)
+        if (const spec::Namespace* cg = s.find_namespace(CLONE_NEWCGROUP);
+            cg && cg->path.empty() && ::unshare(CLONE_NEWCGROUP) < 0)
             throw_errno("linux.namespaces: create cgroup namespace");
         const bool userns = s.has_namespace(CLONE_NEWUSER);
         if (userns) {
@@ -167,7 +168,8 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         }
         if (!keyring.empty()) {
             lsm::set_keycreate_label(proc.selinux_label);
-            if (::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring.c_str()) < 0 && errno != ENOSYS && errno != EACCES)
+            if (::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring.c_str()) < 0 && errno != ENOSYS &&
+                errno != EACCES)
                 throw_errno("join session keyring", keyring);
         }
 
@@ -243,7 +245,8 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         if (s.linux.seccomp && !proc.no_new_privileges) load_seccomp(*s.linux.seccomp, channel);
         switch_user_and_capabilities(proc);
         enter_cwd(proc.cwd);
-        if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+        if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
         const std::string exe = find_executable(proc.args[0], env);
         fault_point("create.init.process-set-up");
         log_debug("init: ready to exec " + exe + " in " + proc.cwd);

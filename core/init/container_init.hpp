@@ -13,11 +13,11 @@ struct Spec;
 }
 
 struct InitFds {
-    int channel = -1;       // our end of the fd-3 socketpair
-    int exec_stub = -1;     // sealed memfd of the exec stub
-    int console = -1;       // connected --console-socket, or -1
-    int fifo = -1;          // exec.fifo, opened read-write by create (the stub waits on it for start)
-    int preserve_fds = 0;   // fds 3..3+N-1 of the caller go to the process
+    int channel = -1;      // our end of the fd-3 socketpair
+    int exec_stub = -1;    // sealed memfd of the exec stub
+    int console = -1;      // connected --console-socket, or -1
+    int fifo = -1;         // exec.fifo, opened read-write by create (the stub waits on it for start)
+    int preserve_fds = 0;  // fds 3..3+N-1 of the caller go to the process
     const HostMountSources* mount_sources = nullptr;  // bind sources create opened (inherited fds)
 };
 

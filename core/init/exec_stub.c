@@ -57,20 +57,20 @@ static long sys4(long n, long a, long b, long c, long d) {
 
 static long sys3(long n, long a, long b, long c) { return sys4(n, a, b, c, 0); }
 
-static unsigned long length(const char *s) {
+static unsigned long length(const char* s) {
     unsigned long n = 0;
     while (s[n]) n++;
     return n;
 }
 
-static int same(const char *a, const char *b) {
+static int same(const char* a, const char* b) {
     while (*a && *a == *b) a++, b++;
     return *a == *b;
 }
 
-static void say(const char *s) { sys3(__NR_write, 2, (long)s, (long)length(s)); }
+static void say(const char* s) { sys3(__NR_write, 2, (long)s, (long)length(s)); }
 
-__attribute__((noreturn)) static void die(const char *what, const char *arg, long err) {
+__attribute__((noreturn)) static void die(const char* what, const char* arg, long err) {
     char num[24];
     int i = sizeof num - 1;
     unsigned long e = (unsigned long)(err < 0 ? -err : err);
@@ -86,10 +86,11 @@ __attribute__((noreturn)) static void die(const char *what, const char *arg, lon
     say(num + i);
     say("\n");
     sys3(__NR_exit_group, 127, 0, 0);
-    for (;;) {}
+    for (;;) {
+    }
 }
 
-static long number(const char *s) {
+static long number(const char* s) {
     long n = 0, sign = 1;
     if (*s == '-') sign = -1, s++;
     if (!*s) return -1;
@@ -105,7 +106,7 @@ static long number(const char *s) {
 #endif
 
 /* argv[0..]: <lsm fd> <lsm attr> <lsm value> <executable> <args...> */
-__attribute__((noreturn)) static void exec_program(char **argv, char **envp) {
+__attribute__((noreturn)) static void exec_program(char** argv, char** envp) {
     long proc = number(argv[0]);
     if (proc >= 0) {
         struct open_how how = {O_WRONLY | O_CLOEXEC, 0, RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS};
@@ -123,11 +124,11 @@ __attribute__((noreturn)) static void exec_program(char **argv, char **envp) {
     die("exec ", argv[3], err);
 }
 
-void stub_main(long *sp) __attribute__((used, noreturn));
-void stub_main(long *sp) {
+void stub_main(long* sp) __attribute__((used, noreturn));
+void stub_main(long* sp) {
     long argc = sp[0];
-    char **argv = (char **)(sp + 1);
-    char **envp = argv + argc + 1;
+    char** argv = (char**)(sp + 1);
+    char** envp = argv + argc + 1;
 
     /* Non-dumpable again: the exec left us so only because the memfd is
      * execute-only (would_dump), which a suid_dumpable of 1 would undo. */
@@ -153,9 +154,11 @@ void stub_main(long *sp) {
 }
 
 #if defined(__x86_64__)
-__asm__(".text\n.global _start\n_start:\n"
-        "  xor %rbp, %rbp\n  mov %rsp, %rdi\n  and $-16, %rsp\n  call stub_main\n  hlt\n");
+__asm__(
+    ".text\n.global _start\n_start:\n"
+    "  xor %rbp, %rbp\n  mov %rsp, %rdi\n  and $-16, %rsp\n  call stub_main\n  hlt\n");
 #elif defined(__aarch64__)
-__asm__(".text\n.global _start\n_start:\n"
-        "  mov x29, #0\n  mov x0, sp\n  and x1, x0, #-16\n  mov sp, x1\n  bl stub_main\n  brk #0\n");
+__asm__(
+    ".text\n.global _start\n_start:\n"
+    "  mov x29, #0\n  mov x0, sp\n  and x1, x0, #-16\n  mov sp, x1\n  bl stub_main\n  brk #0\n");
 #endif

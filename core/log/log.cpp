@@ -19,11 +19,12 @@ public:
 
 protected:
     void sink_it_(const spdlog::details::log_msg& m) override {
-        const char* level = m.level == spdlog::level::err ? "error"
-                            : m.level == spdlog::level::warn ? "warning"
+        const char* level = m.level == spdlog::level::err     ? "error"
+                            : m.level == spdlog::level::warn  ? "warning"
                             : m.level == spdlog::level::debug ? "debug"
                                                               : "info";
-        nlohmann::json j = {{"level", level}, {"msg", std::string(m.payload.data(), m.payload.size())}, {"time", now_rfc3339()}};
+        nlohmann::json j = {
+            {"level", level}, {"msg", std::string(m.payload.data(), m.payload.size())}, {"time", now_rfc3339()}};
         std::string line = j.dump() + "\n";
         spdlog::memory_buf_t buf;
         buf.append(line.data(), line.data() + line.size());
@@ -73,14 +74,13 @@ void setup_logging(const std::string& file, bool json, bool debug) {
     debug_enabled = debug;
     if (file.empty()) return;
     std::shared_ptr<spdlog::sinks::sink> sink;
-    if (json)
-        sink = std::make_shared<JsonFileSink>(file);
-    else
-        sink = std::make_shared<spdlog::sinks::basic_file_sink_st>(file);
+    if (json) sink = std::make_shared<JsonFileSink>(file);
+    else sink = std::make_shared<spdlog::sinks::basic_file_sink_st>(file);
     // A synchronous logger: no threads, so that clone happens single-threaded.
     file_logger = std::make_shared<spdlog::logger>("berth", sink);
     text_format = !json;
-    if (!json) file_logger->set_pattern("time=\"%Y-%m-%dT%H:%M:%S.%fZ\" level=%l msg=\"%v\"", spdlog::pattern_time_type::utc);
+    if (!json)
+        file_logger->set_pattern("time=\"%Y-%m-%dT%H:%M:%S.%fZ\" level=%l msg=\"%v\"", spdlog::pattern_time_type::utc);
     file_logger->set_level(debug ? spdlog::level::debug : spdlog::level::info);
     // Every record reaches the file at once: a verb killed by its client
     // (a shim's timeout), or a child that execs, keeps nothing buffered.

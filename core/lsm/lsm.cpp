@@ -117,12 +117,13 @@ void check(const spec::Process& p, const std::string& mount_label) {
             throw Error("process.selinuxLabel: a process takes an AppArmor profile or an SELinux label, not both",
                         EINVAL);
     }
-    for (const auto& [field, label] : {std::pair{"process.selinuxLabel", p.selinux_label},
-                                        std::pair{"linux.mountLabel", mount_label}}) {
+    for (const auto& [field, label] :
+         {std::pair{"process.selinuxLabel", p.selinux_label}, std::pair{"linux.mountLabel", mount_label}}) {
         if (label.empty()) continue;
         if (!selinux_enabled())
             throw Error(std::string(field) + ": \"" + label + "\": SELinux is not enabled on this host", EINVAL);
-        if (!selinux_label_valid(label)) throw Error(std::string(field) + ": \"" + label + "\": not a valid SELinux context", EINVAL);
+        if (!selinux_label_valid(label))
+            throw Error(std::string(field) + ": \"" + label + "\": not a valid SELinux context", EINVAL);
     }
 }
 

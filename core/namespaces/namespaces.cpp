@@ -20,7 +20,8 @@ namespace {
 
 UniqueFd open_namespace(const spec::Namespace& ns) {
     UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw Error("linux.namespaces: open " + ns.type + " namespace " + ns.path + ": " + errno_text(errno), errno);
+    if (!fd)
+        throw Error("linux.namespaces: open " + ns.type + " namespace " + ns.path + ": " + errno_text(errno), errno);
     return fd;
 }
 

@@ -27,7 +27,7 @@ int set_link(int index, int netns_fd, const std::string& name) {
         nlmsghdr hdr;
         ifinfomsg info;
         char attrs[64];
-    } req {};
+    } req{};
     req.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
     req.hdr.nlmsg_type = RTM_SETLINK;
     req.hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -60,9 +60,10 @@ int set_link(int index, int netns_fd, const std::string& name) {
 void check_net_devices(const spec::Spec& s) {
     if (s.linux.net_devices.empty()) return;
     if (!s.find_namespace(CLONE_NEWNET))
-        throw Error("linux.netDevices: the container has no network namespace of its own (linux.namespaces has no "
-                    "\"network\"): a device moved there would stay on the host",
-                    EINVAL);
+        throw Error(
+            "linux.netDevices: the container has no network namespace of its own (linux.namespaces has no "
+            "\"network\"): a device moved there would stay on the host",
+            EINVAL);
     for (const spec::NetDevice& d : s.linux.net_devices)
         if (::if_nametoindex(d.host_name.c_str()) == 0)
             throw Error("linux.netDevices." + d.host_name + ": no such network interface on the host", ENODEV);
@@ -73,7 +74,9 @@ void move_net_devices_in(int netns_fd, const std::vector<spec::NetDevice>& devic
         const unsigned index = ::if_nametoindex(d.host_name.c_str());
         const int err = index == 0 ? ENODEV : set_link(static_cast<int>(index), netns_fd, d.name);
         if (err != 0)
-            throw Error("linux.netDevices." + d.host_name + ": move into the container as " + d.name + ": " + errno_text(err), err);
+            throw Error(
+                "linux.netDevices." + d.host_name + ": move into the container as " + d.name + ": " + errno_text(err),
+                err);
     }
 }
 
@@ -113,7 +116,9 @@ void move_net_devices_out(int netns_fd, const std::vector<spec::NetDevice>& devi
             for (const spec::NetDevice& d : devices) {
                 const unsigned index = ::if_nametoindex(d.name.c_str());
                 const int err = index == 0 ? ENODEV : set_link(static_cast<int>(index), host.get(), d.host_name);
-                if (err != 0) failures += "linux.netDevices." + d.host_name + ": move " + d.name + " back: " + errno_text(err) + "\n";
+                if (err != 0)
+                    failures +=
+                        "linux.netDevices." + d.host_name + ": move " + d.name + " back: " + errno_text(err) + "\n";
             }
         }
         (void)!::write(wr.get(), failures.data(), failures.size());

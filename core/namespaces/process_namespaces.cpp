@@ -56,7 +56,8 @@ ProcessNamespaces open_process_namespaces(pid_t pid, uint64_t start_time) {
         }
         UniqueFd fd(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd) {
-            if (errno == ENOENT || errno == ESRCH) throw Error("container init " + std::to_string(pid) + " is not running", ESRCH);
+            if (errno == ENOENT || errno == ESRCH)
+                throw Error("container init " + std::to_string(pid) + " is not running", ESRCH);
             throw_errno("open", theirs);
         }
         struct stat their_st;
@@ -89,7 +90,8 @@ void join_process_namespaces(const ProcessNamespaces& ns, int which) {
     for (const auto& [flag, fd] : ns.fds) {
         if (!(flag & flags)) continue;
         if (::setns(fd.get(), flag) < 0)
-            throw Error(std::string("join the container's ") + type_name(flag) + " namespace: " + errno_text(errno), errno);
+            throw Error(std::string("join the container's ") + type_name(flag) + " namespace: " + errno_text(errno),
+                        errno);
     }
 }
 

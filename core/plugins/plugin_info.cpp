@@ -22,14 +22,17 @@ static void describe(PluginInfo& info, bool what_it_handles, const std::vector<u
         if (!what_it_handles) return;
         if (d.kinds & kCgroupSubsystem) {
             PluginObject<CgroupSubsystem> s(d.create_cgroup_subsystem(), d.destroy_cgroup_subsystem, p.library);
-            if (!s.get()) throw Error(p.path + ": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
+            if (!s.get())
+                throw Error(p.path +
+                            ": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
             info.cgroup_controllers.push_back(s->controller());
             if (std::string(s->v1_controller()) != s->controller())
                 info.cgroup_controllers.push_back(std::string(s->v1_controller()) + " (v1)");
         }
         if (d.kinds & kMountHandler) {
             PluginObject<MountHandler> h(d.create_mount_handler(), d.destroy_mount_handler, p.library);
-            if (!h.get()) throw Error(p.path + ": create_mount_handler returned null (its constructor failed or memory ran out)");
+            if (!h.get())
+                throw Error(p.path + ": create_mount_handler returned null (its constructor failed or memory ran out)");
             info.mount_types = h->types();
             if (d.abi_minor >= 2) info.mount_options = h->options();
         }
@@ -79,7 +82,8 @@ PluginInfo inspect_plugin(const PluginConfig& cfg, const std::string& name_or_fi
     }
     if (!info.in_config) {
         if (name_or_file.find('/') == std::string::npos)
-            throw Error("plugins inspect: no plugin \"" + name_or_file + "\" in " + cfg.source + " (give a name from it or a path to a file)");
+            throw Error("plugins inspect: no plugin \"" + name_or_file + "\" in " + cfg.source +
+                        " (give a name from it or a path to a file)");
         info.file = name_or_file;
     }
     describe(info, true, cfg.trusted_owners);
@@ -87,9 +91,15 @@ PluginInfo inspect_plugin(const PluginConfig& cfg, const std::string& name_or_fi
 }
 
 nlohmann::json to_json(const PluginInfo& i) {
-    nlohmann::json j = {{"name", i.name},       {"file", i.file},       {"enabled", i.enabled},
-                        {"in_config", i.in_config}, {"version", i.version}, {"abi", std::to_string(i.abi_major) + "." + std::to_string(i.abi_minor)},
-                        {"kinds", i.kinds},     {"license", i.license}, {"description", i.description}};
+    nlohmann::json j = {{"name", i.name},
+                        {"file", i.file},
+                        {"enabled", i.enabled},
+                        {"in_config", i.in_config},
+                        {"version", i.version},
+                        {"abi", std::to_string(i.abi_major) + "." + std::to_string(i.abi_minor)},
+                        {"kinds", i.kinds},
+                        {"license", i.license},
+                        {"description", i.description}};
     if (!i.cgroup_controllers.empty()) j["cgroup_controllers"] = i.cgroup_controllers;
     if (!i.mount_types.empty()) j["mount_types"] = i.mount_types;
     if (!i.mount_options.empty()) j["mount_options"] = i.mount_options;

@@ -60,9 +60,15 @@ void check_owner_and_mode(const std::string& path, const char* what, const std::
     // A sticky directory (like /tmp) lets others add entries but not replace ours.
     if (sticky_ok && (sb.st_mode & S_ISVTX)) return;
     if (sb.st_mode & (S_IWGRP | S_IWOTH))
-        throw Error(std::string("refusing plugin ") + what + " " + path + ": writable by group or others (mode " +
-                        [&] { char b[8]; snprintf(b, sizeof b, "%04o", sb.st_mode & 07777); return std::string(b); }() + ")",
-                    EPERM);
+        throw Error(
+            std::string("refusing plugin ") + what + " " + path + ": writable by group or others (mode " +
+                [&] {
+                    char b[8];
+                    snprintf(b, sizeof b, "%04o", sb.st_mode & 07777);
+                    return std::string(b);
+                }() +
+                ")",
+            EPERM);
 }
 
 // What a plugin file served when it was last loaded (PluginLoadOptions).
@@ -80,7 +86,8 @@ public:
         // other than root could have written is not believed.
         struct stat sb;
         // (A rootless caller's index is in its own runtime dir, and its own.)
-        if (::stat(path_.c_str(), &sb) == 0 && ((sb.st_uid != 0 && sb.st_uid != ::geteuid()) || (sb.st_mode & 022) != 0))
+        if (::stat(path_.c_str(), &sb) == 0 &&
+            ((sb.st_uid != 0 && sb.st_uid != ::geteuid()) || (sb.st_mode & 022) != 0))
             index_ = nlohmann::json::object();
         // Every create parses the whole index: one grown past its bound
         // (build trees come and go) is pruned at this create's save.
@@ -91,7 +98,8 @@ public:
     const nlohmann::json* find(const std::string& file, const nlohmann::json& identity) {
         used_.insert(file);
         auto it = index_.find(file);
-        if (it == index_.end() || !it->is_object() || it->value("identity", nlohmann::json()) != identity) return nullptr;
+        if (it == index_.end() || !it->is_object() || it->value("identity", nlohmann::json()) != identity)
+            return nullptr;
         return &*it;
     }
 
@@ -137,7 +145,8 @@ private:
             it = current ? std::next(it) : index_.erase(it);
         }
         if (index_.size() <= kMaxEntries) return;
-        for (auto it = index_.begin(); it != index_.end();) it = used_.count(it.key()) ? std::next(it) : index_.erase(it);
+        for (auto it = index_.begin(); it != index_.end();)
+            it = used_.count(it.key()) ? std::next(it) : index_.erase(it);
     }
 
     // A create killed while saving leaves PATH.PID (or PATH.PID.tmp) behind:
@@ -167,10 +176,13 @@ nlohmann::json file_identity(const std::string& file, const PluginEntry& e) {
     if (::stat(file.c_str(), &sb) < 0) throw_errno("stat", file);
     nlohmann::json settings = nlohmann::json::object();
     for (const auto& [k, v] : e.settings) settings[k] = v;
-    return {{"dev", sb.st_dev}, {"ino", sb.st_ino}, {"size", sb.st_size},
+    return {{"dev", sb.st_dev},
+            {"ino", sb.st_ino},
+            {"size", sb.st_size},
             {"mtime", sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec},
             {"ctime", sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec},
-            {"name", e.name}, {"settings", settings}};
+            {"name", e.name},
+            {"settings", settings}};
 }
 
 // The resource fields a record's subsystem declared; null when it declared
@@ -286,7 +298,7 @@ std::string check_trusted_path(const std::string& path, const std::vector<uid_t>
     check_owner_and_mode(real.parent_path().string(), "directory", owners);
     // Every directory above must be a trusted owner's too: whoever can
     // rename one of them can swap the plugin between this check and dlopen.
-    for (auto dir = real.parent_path().parent_path(); ; dir = dir.parent_path()) {
+    for (auto dir = real.parent_path().parent_path();; dir = dir.parent_path()) {
         check_owner_and_mode(dir.string(), "directory", owners, true);
         if (dir == dir.root_path()) break;
     }
@@ -361,7 +373,8 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         reg.subsystems_.emplace_back(s, destroy, std::move(library));
         for (auto& other : reg.subsystems_)
             if (other.get() != s && std::string(other->controller()) == s->controller())
-                throw Error("plugin \"" + plugin + "\": a plugin for cgroup controller \"" + s->controller() + "\" is already loaded");
+                throw Error("plugin \"" + plugin + "\": a plugin for cgroup controller \"" + s->controller() +
+                            "\" is already loaded");
     };
     for (const std::string& name : only) {
         bool known = false;
@@ -426,7 +439,8 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         LoadedPlugin p = open_plugin(file, cfg.trusted_owners);
         const PluginDescriptor& d = *p.descriptor;
         if (p.name != e.name)
-            throw Error(cfg.source + ": plugin \"" + e.name + "\" names " + p.path + ", whose descriptor says \"" + p.name + "\"");
+            throw Error(cfg.source + ": plugin \"" + e.name + "\" names " + p.path + ", whose descriptor says \"" +
+                        p.name + "\"");
         // A checkpoint engine serves only checkpoint and restore: for any
         // other verb it is neither configured nor active (so state.json and
         // update never name it); its record keeps the next create from
@@ -445,7 +459,9 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         nlohmann::json record = {{"identity", identity}, {"kinds", d.kinds}};
         if (d.kinds & kCgroupSubsystem) {
             CgroupSubsystem* s = d.create_cgroup_subsystem();
-            if (!s) throw Error("plugin \"" + e.name + "\": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
+            if (!s)
+                throw Error("plugin \"" + e.name +
+                            "\": create_cgroup_subsystem returned null (its constructor failed or memory ran out)");
             if (d.abi_minor >= 2) {
                 add_subsystem(e.name, s, d.destroy_cgroup_subsystem, p.library);
             } else {
@@ -460,7 +476,9 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         }
         if (d.kinds & kMountHandler) {
             MountHandler* h = d.create_mount_handler();
-            if (!h) throw Error("plugin \"" + e.name + "\": create_mount_handler returned null (its constructor failed or memory ran out)");
+            if (!h)
+                throw Error("plugin \"" + e.name +
+                            "\": create_mount_handler returned null (its constructor failed or memory ran out)");
             if (d.abi_minor >= 2) {
                 reg.handlers_.emplace_back(h, d.destroy_mount_handler, p.library);
             } else {
@@ -471,7 +489,9 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
             const std::vector<std::string> types = h->types();
             if (types.empty()) throw Error("plugin \"" + e.name + "\": its mount handler serves no mount type");
             for (const std::string& t : types) {
-                if (reg.by_type_.count(t)) throw Error("plugin \"" + e.name + "\": mount type \"" + t + "\" is already handled by another plugin");
+                if (reg.by_type_.count(t))
+                    throw Error("plugin \"" + e.name + "\": mount type \"" + t +
+                                "\" is already handled by another plugin");
                 reg.by_type_[t] = h;
                 reg.minor_by_type_[t] = d.abi_minor;
             }
@@ -488,7 +508,9 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
             reg.engine_plugin_ = e.name;
         }
         log_debug("plugin \"" + e.name + "\" loaded from " + p.path + " in " +
-                  std::to_string(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count()) + " us");
+                  std::to_string(
+                      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count()) +
+                  " us");
         if (options.demand) index.record(p.path, std::move(record));
         reg.plugins_.push_back(std::move(p));
     }

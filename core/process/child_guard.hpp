@@ -26,7 +26,8 @@ public:
     // Waits for the child and returns its wait status.
     int reap() {
         int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
         pid_ = 0;
         return status;
     }

@@ -37,7 +37,8 @@ std::vector<std::string> merge_env(const std::vector<std::string>& env, const st
     std::vector<std::string> out;
     for (const auto& e : env) {
         const size_t eq = e.find('=');
-        if (eq == std::string::npos || eq == 0) throw Error(what + ": \"" + e + "\" is not of the form KEY=VALUE", EINVAL);
+        if (eq == std::string::npos || eq == 0)
+            throw Error(what + ": \"" + e + "\" is not of the form KEY=VALUE", EINVAL);
         auto same_key = [&](const std::string& o) { return o.size() > eq && o.compare(0, eq + 1, e, 0, eq + 1) == 0; };
         auto it = std::find_if(out.begin(), out.end(), same_key);
         if (it != out.end()) *it = e;

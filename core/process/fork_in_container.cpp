@@ -19,8 +19,9 @@ namespace berth {
 namespace {
 
 // Step 1 of fork_in_container, in the first child.
-[[noreturn]] void enter_and_fork(const ProcessNamespaces& ns, const int channel, std::vector<int> keep, const char* on_stopped,
-                                 const std::string& what, const std::function<void(int channel)>& body) {
+[[noreturn]] void enter_and_fork(const ProcessNamespaces& ns, const int channel, std::vector<int> keep,
+                                 const char* on_stopped, const std::string& what,
+                                 const std::function<void(int channel)>& body) {
     try {
         forget_caller_environment();
         // If berth dies before we are done, so do we. (Had it died before

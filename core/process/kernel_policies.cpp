@@ -42,7 +42,8 @@ std::vector<unsigned> parse_id_list(const std::string& given, const std::string&
         const std::string item = text.substr(at, comma - at);
         const size_t dash = item.find('-');
         auto number = [&](const std::string& s) {
-            if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 6) bad("\"" + item + "\"");
+            if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 6)
+                bad("\"" + item + "\"");
             const unsigned long v = std::stoul(s);
             if (v > max) bad(s + " is above " + std::to_string(max));
             return static_cast<unsigned>(v);
@@ -75,7 +76,7 @@ std::vector<unsigned long> node_mask_of(const std::string& list, const std::stri
 
 void apply_scheduler(const std::optional<spec::Scheduler>& s) {
     if (!s) return;
-    SchedAttr attr {};
+    SchedAttr attr{};
     attr.size = sizeof attr;
     attr.sched_policy = s->policy;
     attr.sched_flags = s->flags;
@@ -85,9 +86,11 @@ void apply_scheduler(const std::optional<spec::Scheduler>& s) {
     attr.sched_deadline = s->deadline;
     attr.sched_period = s->period;
     if (::syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
-        throw Error("process.scheduler: sched_setattr: " + errno_text(errno) +
-                        (errno == EPERM ? " (a realtime or deadline policy needs CAP_SYS_NICE in the host's user namespace)" : ""),
-                    errno);
+        throw Error(
+            "process.scheduler: sched_setattr: " + errno_text(errno) +
+                (errno == EPERM ? " (a realtime or deadline policy needs CAP_SYS_NICE in the host's user namespace)"
+                                : ""),
+            errno);
 }
 
 void apply_io_priority(const std::optional<spec::IoPriority>& p) {

@@ -19,7 +19,8 @@ void close_fds_except(std::vector<int> keep) {
     unsigned first = 3;
     for (int fd : keep) {
         if (fd < static_cast<int>(first)) continue;
-        if (static_cast<unsigned>(fd) > first && ::syscall(SYS_close_range, first, fd - 1, 0) < 0) throw_errno("close_range");
+        if (static_cast<unsigned>(fd) > first && ::syscall(SYS_close_range, first, fd - 1, 0) < 0)
+            throw_errno("close_range");
         first = static_cast<unsigned>(fd) + 1;
     }
     if (::syscall(SYS_close_range, first, ~0U, 0) < 0) throw_errno("close_range");

@@ -60,7 +60,8 @@ static std::string unavailable_capabilities(const std::vector<int>& pe, const st
     if (cap_t cur = cap_get_proc()) {
         for (int c = 0; c <= 63 && c < static_cast<int>(cap_max_bits()); ++c) {
             cap_flag_value_t v = CAP_CLEAR;
-            if (cap_get_flag(cur, static_cast<cap_value_t>(c), CAP_PERMITTED, &v) == 0 && v == CAP_SET) permitted |= uint64_t{1} << c;
+            if (cap_get_flag(cur, static_cast<cap_value_t>(c), CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+                permitted |= uint64_t{1} << c;
             if (cap_get_bound(static_cast<cap_value_t>(c)) == 1) bounding |= uint64_t{1} << c;
         }
         cap_free(cur);
@@ -94,7 +95,8 @@ void switch_user_and_capabilities(const spec::Process& p) {
         for (int c = 0; c <= last_cap; ++c) {
             bool keep = false;
             for (int b : bounding) keep |= b == c;
-            if (!keep && cap_drop_bound(c) < 0 && errno != EINVAL) throw_errno("drop bounding capability " + std::to_string(c));
+            if (!keep && cap_drop_bound(c) < 0 && errno != EINVAL)
+                throw_errno("drop bounding capability " + std::to_string(c));
         }
     }
     // Keep the permitted set across setuid so that the spec's sets apply to
@@ -104,8 +106,10 @@ void switch_user_and_capabilities(const spec::Process& p) {
     std::vector<gid_t> groups(u.additional_gids.begin(), u.additional_gids.end());
     if (::setgroups(groups.size(), groups.data()) < 0 && !(errno == EPERM && groups.empty()))
         throw Error("process.user.additionalGids: setgroups: " + errno_text(errno), errno);
-    if (::setresgid(u.gid, u.gid, u.gid) < 0) throw Error("process.user.gid " + std::to_string(u.gid) + ": setresgid: " + errno_text(errno), errno);
-    if (::setresuid(u.uid, u.uid, u.uid) < 0) throw Error("process.user.uid " + std::to_string(u.uid) + ": setresuid: " + errno_text(errno), errno);
+    if (::setresgid(u.gid, u.gid, u.gid) < 0)
+        throw Error("process.user.gid " + std::to_string(u.gid) + ": setresgid: " + errno_text(errno), errno);
+    if (::setresuid(u.uid, u.uid, u.uid) < 0)
+        throw Error("process.user.uid " + std::to_string(u.uid) + ": setresuid: " + errno_text(errno), errno);
     if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_KEEPCAPS)");
     if (p.capabilities) {
         cap_t caps = cap_init();
@@ -119,7 +123,8 @@ void switch_user_and_capabilities(const spec::Process& p) {
                 std::vector<int> pe = known(p.capabilities->permitted), inh = known(p.capabilities->inheritable);
                 for (int c : known(p.capabilities->effective)) pe.push_back(c);
                 std::string why = err == EPERM ? unavailable_capabilities(pe, inh) : "";
-                throw Error("process.capabilities: " + (why.empty() ? "" : why + ": ") + "capset: " + errno_text(err), err);
+                throw Error("process.capabilities: " + (why.empty() ? "" : why + ": ") + "capset: " + errno_text(err),
+                            err);
             }
         } catch (...) {
             cap_free(caps);
@@ -131,7 +136,8 @@ void switch_user_and_capabilities(const spec::Process& p) {
         // before 4.3 has no ambient set, so there is nothing to clear.
         if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
             throw_errno("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
-        const std::vector<int> permitted = known(p.capabilities->permitted), inheritable = known(p.capabilities->inheritable);
+        const std::vector<int> permitted = known(p.capabilities->permitted),
+                               inheritable = known(p.capabilities->inheritable);
         auto in = [](const std::vector<int>& v, int c) { return std::find(v.begin(), v.end(), c) != v.end(); };
         for (int c : known(p.capabilities->ambient)) {
             // An ambient capability must be permitted and inheritable; runc
@@ -152,8 +158,7 @@ void enter_cwd(const std::string& cwd) {
     char buf[PATH_MAX + 1];
     long n = ::syscall(SYS_getcwd, buf, sizeof buf);
     if (n < 0 && errno != ENOENT && errno != ERANGE) throw Error("process.cwd: getcwd: " + errno_text(errno), errno);
-    if (n <= 0 || buf[0] != '/')
-        throw Error("process.cwd: " + cwd + " is not inside the container's root", EPERM);
+    if (n <= 0 || buf[0] != '/') throw Error("process.cwd: " + cwd + " is not inside the container's root", EPERM);
 }
 
 void drop_read_override_for_exec() {
@@ -164,7 +169,8 @@ void drop_read_override_for_exec() {
     if (rc == 0) rc = cap_set_proc(caps);
     const int err = errno;
     cap_free(caps);
-    if (rc < 0) throw Error("drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the effective set: " + errno_text(err), err);
+    if (rc < 0)
+        throw Error("drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the effective set: " + errno_text(err), err);
 }
 
 static bool is_executable_file(const std::string& path, int* err) {

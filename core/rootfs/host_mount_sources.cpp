@@ -136,7 +136,8 @@ HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& 
         // binds the path as before; an idmap has no such fallback.
         if (!handler_takes_fds) {
             if (!m.uid_mappings.empty())
-                throw Error(field + ".uidMappings: the plugin handling bind mounts is built against plugin ABI 1.0, "
+                throw Error(field +
+                            ".uidMappings: the plugin handling bind mounts is built against plugin ABI 1.0, "
                             "which cannot take an idmapped source (rebuild it against 1.1)");
             continue;
         }
@@ -150,8 +151,9 @@ HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& 
         unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
         UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, source.c_str(), flags)));
         if (!tree)
-            throw Error(field + ": mount " + m.destination + ": open bind source \"" + source + "\": " + errno_text(errno),
-                        errno);
+            throw Error(
+                field + ": mount " + m.destination + ": open bind source \"" + source + "\": " + errno_text(errno),
+                errno);
         if (!m.uid_mappings.empty()) {
             UniqueFd ns;
             try {
@@ -166,8 +168,8 @@ HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& 
             if (::syscall(SYS_mount_setattr, tree.get(), "", at, &attr, sizeof attr) < 0) {
                 int err = errno;
                 std::string hint = err == EINVAL ? " (does its filesystem support idmapped mounts?)" : "";
-                throw Error(field + ".uidMappings: mount " + m.destination + ": idmap \"" + source + "\": " +
-                                errno_text(err) + hint,
+                throw Error(field + ".uidMappings: mount " + m.destination + ": idmap \"" + source +
+                                "\": " + errno_text(err) + hint,
                             err);
             }
         }
@@ -185,8 +187,8 @@ HostMountSources HostMountSources::open(const spec::Spec& s, const std::string& 
             struct mount_attr attr {};
             attr.propagation = tree_propagation & ~static_cast<unsigned long>(MS_REC);
             if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
-                throw Error(field + ": mount " + m.destination + ": set the propagation of \"" + source + "\": " +
-                                errno_text(errno),
+                throw Error(field + ": mount " + m.destination + ": set the propagation of \"" + source +
+                                "\": " + errno_text(errno),
                             errno);
         }
         out.trees_.emplace(i, std::move(tree));
@@ -208,9 +210,7 @@ std::optional<uint32_t> host_id_of(const std::vector<spec::IdMapping>& maps, uin
     return std::nullopt;
 }
 
-bool devices_bound_from_host() {
-    return ::geteuid() != 0 || !rootless::in_initial_user_namespace();
-}
+bool devices_bound_from_host() { return ::geteuid() != 0 || !rootless::in_initial_user_namespace(); }
 
 void HostMountSources::make_devices(const spec::Spec& s, const std::string& dir) {
     if (!s.has_namespace(CLONE_NEWUSER) || s.linux.devices.empty() || devices_bound_from_host()) return;
@@ -226,13 +226,15 @@ void HostMountSources::make_devices(const spec::Spec& s, const std::string& dir)
             const mode_t kind = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
             if (::mknod(node.c_str(), kind | (d.file_mode & 07777),
                         makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor))) < 0)
-                throw Error(field + ".path: mknod " + d.path + " (on the host, in " + dir + "): " + errno_text(errno), errno);
+                throw Error(field + ".path: mknod " + d.path + " (on the host, in " + dir + "): " + errno_text(errno),
+                            errno);
             UniqueFd tree;
             try {
                 // mknod obeys the umask; the config's mode is what the device gets.
                 if (::chmod(node.c_str(), d.file_mode & 07777) < 0) throw_errno("chmod", node);
                 if (::lchown(node.c_str(), uid, gid) < 0) throw_errno("chown", node);
-                tree.reset(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, node.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+                tree.reset(static_cast<int>(
+                    ::syscall(SYS_open_tree, AT_FDCWD, node.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
                 if (!tree) throw_errno("open_tree", node);
                 // The state dir may be on a nodev mount (/run): the node is
                 // the container's to open.

@@ -10,8 +10,9 @@ namespace berth {
 
 unsigned long propagation_flag(const std::string& name) {
     static const std::map<std::string, unsigned long> t = {
-        {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC}, {"slave", MS_SLAVE},
-        {"rslave", MS_SLAVE | MS_REC}, {"shared", MS_SHARED},             {"rshared", MS_SHARED | MS_REC},
+        {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+        {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+        {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
         {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
     };
     auto it = t.find(name);
@@ -19,7 +20,8 @@ unsigned long propagation_flag(const std::string& name) {
 }
 
 unsigned long namespace_propagation(const std::string& rootfs_propagation) {
-    unsigned long flag = rootfs_propagation.empty() ? static_cast<unsigned long>(MS_SLAVE) : propagation_flag(rootfs_propagation);
+    unsigned long flag =
+        rootfs_propagation.empty() ? static_cast<unsigned long>(MS_SLAVE) : propagation_flag(rootfs_propagation);
     if (flag & MS_SHARED) return MS_SHARED | MS_REC;
     if (flag & MS_UNBINDABLE) return MS_PRIVATE | MS_REC;
     if (flag & MS_PRIVATE) return MS_PRIVATE | MS_REC;
@@ -30,8 +32,8 @@ unsigned long namespace_propagation(const std::string& rootfs_propagation) {
 static std::string unescape(const std::string& s) {
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-            s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+        if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
+            s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
             out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
             i += 3;
         } else {

@@ -53,7 +53,7 @@ struct DefaultDevice {
     unsigned major, minor;
 };
 constexpr DefaultDevice kDefaultDevices[] = {
-    {"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
     {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
@@ -63,7 +63,8 @@ void make_device(int root_fd, const std::string& path, char type, unsigned major
         // Made by create on the host (HostMountSources::make_devices), from
         // fd to fd.
         UniqueFd target = touch_in_root(root_fd, path);
-        if (::syscall(SYS_move_mount, host_node, "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (::syscall(SYS_move_mount, host_node, "", target.get(), "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
             throw_errno("bind device", path);
         return;
     }
@@ -91,15 +92,17 @@ void make_device(int root_fd, const std::string& path, char type, unsigned major
 void make_dev_links(int root_fd, bool has_devpts) {
     UniqueFd dev_path = open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY);
     UniqueFd dev(::openat(dev_path.get(), ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-    std::vector<std::pair<const char*, const char*>> links = {
-        {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-        {"/proc/self/fd/2", "stderr"}};
+    std::vector<std::pair<const char*, const char*>> links = {{"/proc/self/fd", "fd"},
+                                                              {"/proc/self/fd/0", "stdin"},
+                                                              {"/proc/self/fd/1", "stdout"},
+                                                              {"/proc/self/fd/2", "stderr"}};
     // As runc: a /dev/core only where the kernel has a /proc/kcore to point to.
     if (::access("/proc/kcore", F_OK) == 0) links.push_back({"/proc/kcore", "core"});
     if (has_devpts) links.push_back({"pts/ptmx", "ptmx"});
     for (auto& [target, name] : links) {
         if (std::string(name) == "ptmx") ::unlinkat(dev.get(), name, 0);
-        if (::symlinkat(target, dev.get(), name) < 0 && errno != EEXIST) throw_errno("symlink", std::string("/dev/") + name);
+        if (::symlinkat(target, dev.get(), name) < 0 && errno != EEXIST)
+            throw_errno("symlink", std::string("/dev/") + name);
     }
 }
 
@@ -117,7 +120,8 @@ bool allowed_in_procfs(const spec::Mount& m, const std::string& clean, bool sour
     static const char* const kFiles[] = {"/proc/cpuinfo", "/proc/diskstats", "/proc/loadavg", "/proc/meminfo",
                                          "/proc/stat",    "/proc/swaps",     "/proc/uptime",  "/proc/slabinfo"};
     if (m.type == "proc") return true;
-    return m.type == "bind" && source_is_file && std::find(std::begin(kFiles), std::end(kFiles), clean) != std::end(kFiles);
+    return m.type == "bind" && source_is_file &&
+           std::find(std::begin(kFiles), std::end(kFiles), clean) != std::end(kFiles);
 }
 
 // A mount may not land inside procfs (CVE-2019-19921 class): whatever the
@@ -128,8 +132,10 @@ void refuse_mount_into_procfs(const spec::Mount& m, int target, bool source_is_f
     if (::fstatfs(target, &sfs) < 0) throw_errno("statfs", m.destination);
     if (sfs.f_type != PROC_SUPER_MAGIC) return;
     if (allowed_in_procfs(m, clean_destination(m.destination), source_is_file)) return;
-    throw Error("mount " + m.destination + ": destination is inside procfs; only a proc mount or a bind of a file onto "
-                "/proc/{cpuinfo,diskstats,loadavg,meminfo,stat,swaps,uptime,slabinfo} may go there", EPERM);
+    throw Error("mount " + m.destination +
+                    ": destination is inside procfs; only a proc mount or a bind of a file onto "
+                    "/proc/{cpuinfo,diskstats,loadavg,meminfo,stat,swaps,uptime,slabinfo} may go there",
+                EPERM);
 }
 
 // Masks and read-only paths are mounted from and onto fds (open_tree,
@@ -142,7 +148,8 @@ void move_onto(int tree, int target, const std::string& what, const std::string&
 // dev_null was checked to be the 1:3 device (open_verified_dev_null): a
 // clone of its mount at that dentry is that same node.
 void mask_with_dev_null(int dev_null, int target, const std::string& path) {
-    UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, dev_null, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)));
+    UniqueFd tree(
+        static_cast<int>(::syscall(SYS_open_tree, dev_null, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)));
     if (!tree) throw_errno("mask (clone /dev/null)", path);
     move_onto(tree.get(), target, "mask", path);
 }
@@ -166,7 +173,8 @@ public:
             move_onto(first_.get(), target, "mask", path);
             return;
         }
-        UniqueFd mnt(static_cast<int>(::syscall(SYS_open_tree, first_.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)));
+        UniqueFd mnt(static_cast<int>(
+            ::syscall(SYS_open_tree, first_.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)));
         if (!mnt) throw_errno("mask (clone tmpfs)", path);
         move_onto(mnt.get(), target, "mask", path);
     }
@@ -226,8 +234,10 @@ void check_host_device(const spec::Device& d, size_t index) {
                         " on the host (berth may not mknod here, so a device is bind-mounted from the host's node)",
                     errno);
     if (!S_ISCHR(sb.st_mode) && !S_ISBLK(sb.st_mode) && !S_ISFIFO(sb.st_mode))
-        throw Error(field + ": " + d.path + " is not a device node on the host (berth may not mknod here, so a "
-                    "device is bind-mounted from the host's node)", EINVAL);
+        throw Error(field + ": " + d.path +
+                        " is not a device node on the host (berth may not mknod here, so a "
+                        "device is bind-mounted from the host's node)",
+                    EINVAL);
     const char kind = S_ISBLK(sb.st_mode) ? 'b' : S_ISFIFO(sb.st_mode) ? 'p' : 'c';
     const char want = d.type == 'u' ? 'c' : d.type;
     const bool numbers_differ = kind != 'p' && (major(sb.st_rdev) != static_cast<unsigned>(d.major) ||
@@ -277,7 +287,8 @@ UniqueFd open_verified_dev_null() {
     if (!fd) throw_errno("open", "/dev/null");
     struct stat sb;
     if (::fstat(fd.get(), &sb) < 0) throw_errno("stat", "/dev/null");
-    if (!S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(1, 3)) throw Error("/dev/null: not the 1:3 character device", EPERM);
+    if (!S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(1, 3))
+        throw Error("/dev/null: not the 1:3 character device", EPERM);
     return fd;
 }
 
@@ -286,9 +297,12 @@ void validate_mounts(const spec::Spec& s, const std::string& bundle, const Plugi
         const spec::Mount& m = s.mounts[i];
         const std::string field = "mounts[" + std::to_string(i) + "]";
         MountHandler* h = plugins.mount_handler(m.type);
-        if (!h) throw Error(field + ".type: no loaded mount handler for type \"" + m.type + "\" (destination " + m.destination + ")");
+        if (!h)
+            throw Error(field + ".type: no loaded mount handler for type \"" + m.type + "\" (destination " +
+                        m.destination + ")");
         if (clean_destination(m.destination) == "/proc" && m.type != "proc")
-            throw Error(field + ": /proc must be a proc mount, not " + m.type + " (init, masked and read-only paths rely on it)",
+            throw Error(field + ": /proc must be a proc mount, not " + m.type +
+                            " (init, masked and read-only paths rely on it)",
                         EINVAL);
         Status st = h->validate(request_for(m, bundle, s.linux.mount_label));
         // "options[K]: ..." names one option of this mount (mount_handler.hpp).
@@ -338,7 +352,8 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
         bool file_target = m.type == "bind" && ::stat(req.source.c_str(), &sb) == 0 && !S_ISDIR(sb.st_mode);
         const bool is_bind = parse_mount_options(m.options).bind;
         if (m.type == "tmpfs" && !is_bind) req.options = with_covered_mode(root.get(), m.destination, req.options);
-        UniqueFd target = file_target ? touch_in_root(root.get(), m.destination) : mkdir_all_in_root(root.get(), m.destination);
+        UniqueFd target =
+            file_target ? touch_in_root(root.get(), m.destination) : mkdir_all_in_root(root.get(), m.destination);
         refuse_mount_into_procfs(m, target.get(), file_target);
         req.target = fd_path(target.get());
         MountHandler* h = plugins.mount_handler(m.type);
@@ -348,7 +363,8 @@ void prepare_rootfs(const spec::Spec& s, const std::string& rootfs, const std::s
         if (is_same_inode(target.get(), root.get())) root = reopen_covered_root(rootfs);
     }
     if (has_dev)
-        for (const DefaultDevice& d : kDefaultDevices) make_device(root.get(), d.path, 'c', d.major, d.minor, 0666, 0, 0, userns);
+        for (const DefaultDevice& d : kDefaultDevices)
+            make_device(root.get(), d.path, 'c', d.major, d.minor, 0666, 0, 0, userns);
     for (size_t i = 0; i < s.linux.devices.size(); ++i) {
         const spec::Device& d = s.linux.devices[i];
         try {
@@ -418,7 +434,9 @@ void detach_rootfs_bind(const std::string& rootfs, uint64_t mount_id) {
         const std::string mountinfo = read_file("/proc/self/mountinfo");
         if (!has_mount_id(mountinfo, mount_id)) return;
         const std::optional<uint64_t> top = top_mount_at(mountinfo, rootfs);
-        if (!top) throw Error("detach the rootfs bind: mount " + std::to_string(mount_id) + " is no longer at " + rootfs, EINVAL);
+        if (!top)
+            throw Error("detach the rootfs bind: mount " + std::to_string(mount_id) + " is no longer at " + rootfs,
+                        EINVAL);
         if (::umount2(rootfs.c_str(), MNT_DETACH) < 0) throw_errno("detach the rootfs bind", rootfs);
         if (*top == mount_id) return;
     }
@@ -451,8 +469,8 @@ void protect_paths(const spec::Spec& s, const std::string& rootfs, int dev_null)
         // follow magic links such as /proc/1/root out of the container.
         UniqueFd target = open_if_there(p);
         if (!target) continue;
-        UniqueFd tree(static_cast<int>(
-            ::syscall(SYS_open_tree, target.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH)));
+        UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, target.get(), "",
+                                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH)));
         if (!tree) throw_errno("readonly path", p);
         struct mount_attr attr = {};
         attr.attr_set = MOUNT_ATTR_RDONLY;
@@ -466,7 +484,8 @@ void finish_rootfs(const spec::Spec& s) {
     if (s.root_readonly) {
         struct mount_attr attr = {};
         attr.attr_set = MOUNT_ATTR_RDONLY;
-        if (::syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, &attr, sizeof attr) < 0) throw_errno("make root read-only", "/");
+        if (::syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, &attr, sizeof attr) < 0)
+            throw_errno("make root read-only", "/");
     }
     // Slave and private were the whole tree's before anything was mounted,
     // as in runc, so that a mount's own propagation option stands (a bind

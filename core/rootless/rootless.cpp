@@ -45,14 +45,16 @@ void run_map_helper(const char* helper, const char* field, const char* sub_file,
     for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
     ::close(err[0]);
     int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
     while (!out.empty() && out.back() == '\n') out.pop_back();
     std::ostringstream maps_text;
     for (const auto& m : maps) maps_text << " " << m.container_id << ":" << m.host_id << ":" << m.size;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         throw Error(std::string(field) + ": these mappings need " + helper +
-                        " (Debian's uidmap package), which is not installed", ENOENT);
+                        " (Debian's uidmap package), which is not installed",
+                    ENOENT);
     throw Error(std::string(field) + ":" + maps_text.str() + ": " + helper + " refused them" +
                     (out.empty() ? "" : " (" + out + ")") + "; " + sub_file + " must give them to the user",
                 EPERM);
@@ -86,7 +88,8 @@ std::string default_state_root(bool rootless) {
     if (!rootless) return "/run/berth";
     const std::string xdg = env("XDG_RUNTIME_DIR");
     if (xdg.empty())
-        throw Error("rootless: XDG_RUNTIME_DIR is not set: set it (as a login session does) or give --root DIR", EINVAL);
+        throw Error("rootless: XDG_RUNTIME_DIR is not set: set it (as a login session does) or give --root DIR",
+                    EINVAL);
     return xdg + "/berth";
 }
 

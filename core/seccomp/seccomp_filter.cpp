@@ -24,10 +24,14 @@ struct ActionEntry {
 // runc's names; SCMP_ACT_KILL is the thread kill, as in libseccomp.
 const std::vector<ActionEntry>& action_table() {
     static const std::vector<ActionEntry> t = {
-        {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, false},    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
-        {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false}, {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
-        {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},       {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
-        {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},         {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+        {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, false},
+        {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
+        {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
+        {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+        {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
+        {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+        {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
+        {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
         {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false},
     };
     return t;
@@ -40,8 +44,8 @@ const std::vector<ActionEntry>& action_table() {
 
 struct FlagEntry {
     const char* name;
-    int attr;            // enum scmp_filter_attr, or -1: this libseccomp has none
-    unsigned min_api;    // seccomp_api_get() level that says library and kernel can
+    int attr;          // enum scmp_filter_attr, or -1: this libseccomp has none
+    unsigned min_api;  // seccomp_api_get() level that says library and kernel can
 };
 
 // The runtime-spec's flags, in its order.
@@ -73,14 +77,22 @@ std::string libseccomp_version() {
 
 const std::vector<std::pair<std::string, uint32_t>>& arch_table() {
     static const std::vector<std::pair<std::string, uint32_t>> t = {
-        {"SCMP_ARCH_X86", SCMP_ARCH_X86},         {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
-        {"SCMP_ARCH_X32", SCMP_ARCH_X32},         {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
-        {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64}, {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
-        {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},   {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
-        {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},   {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
-        {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32}, {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
-        {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},     {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
-        {"SCMP_ARCH_S390", SCMP_ARCH_S390},       {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+        {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+        {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+        {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+        {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+        {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+        {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+        {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+        {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+        {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+        {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+        {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+        {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+        {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+        {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+        {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+        {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
         {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
     };
     return t;
@@ -88,8 +100,12 @@ const std::vector<std::pair<std::string, uint32_t>>& arch_table() {
 
 const std::vector<std::pair<std::string, int>>& op_table() {
     static const std::vector<std::pair<std::string, int>> t = {
-        {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
-        {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_NE", SCMP_CMP_NE},
+        {"SCMP_CMP_LT", SCMP_CMP_LT},
+        {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+        {"SCMP_CMP_GE", SCMP_CMP_GE},
+        {"SCMP_CMP_GT", SCMP_CMP_GT},
         {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
     };
     return t;
@@ -141,12 +157,15 @@ std::optional<std::string> seccomp_flag_problem(const std::string& name) {
     if (!e) return "unknown flag \"" + name + "\"";
     if (e->attr < 0) return name + " is not supported by libseccomp " + libseccomp_version() + " (2.6 or later needed)";
     if (seccomp_api_get() < e->min_api)
-        return name + " is not supported here: libseccomp " + libseccomp_version() + " with this kernel gives API level " +
-               std::to_string(seccomp_api_get()) + ", " + std::to_string(e->min_api) + " needed";
+        return name + " is not supported here: libseccomp " + libseccomp_version() +
+               " with this kernel gives API level " + std::to_string(seccomp_api_get()) + ", " +
+               std::to_string(e->min_api) + " needed";
     return std::nullopt;
 }
 
-bool seccomp_syscall_known(const std::string& name) { return seccomp_syscall_resolve_name(name.c_str()) != __NR_SCMP_ERROR; }
+bool seccomp_syscall_known(const std::string& name) {
+    return seccomp_syscall_resolve_name(name.c_str()) != __NR_SCMP_ERROR;
+}
 
 bool Seccomp::notifies() const {
     return std::any_of(rules.begin(), rules.end(), [](const SeccompRule& r) { return r.action == SCMP_ACT_NOTIFY; });

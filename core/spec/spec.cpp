@@ -22,10 +22,13 @@ namespace berth::spec {
 
 // set_mempolicy(2) modes and mode flags.
 const std::map<std::string, int>& memory_policy_modes() {
-    static const std::map<std::string, int> t = {
-        {"MPOL_DEFAULT", 0},    {"MPOL_PREFERRED", 1}, {"MPOL_BIND", 2},
-        {"MPOL_INTERLEAVE", 3}, {"MPOL_LOCAL", 4},     {"MPOL_PREFERRED_MANY", 5},
-        {"MPOL_WEIGHTED_INTERLEAVE", 6}};
+    static const std::map<std::string, int> t = {{"MPOL_DEFAULT", 0},
+                                                 {"MPOL_PREFERRED", 1},
+                                                 {"MPOL_BIND", 2},
+                                                 {"MPOL_INTERLEAVE", 3},
+                                                 {"MPOL_LOCAL", 4},
+                                                 {"MPOL_PREFERRED_MANY", 5},
+                                                 {"MPOL_WEIGHTED_INTERLEAVE", 6}};
     return t;
 }
 
@@ -127,14 +130,22 @@ std::string absolute_path(const Field& f) {
 
 const std::map<std::string, int>& rlimit_table() {
     static const std::map<std::string, int> t = {
-        {"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_CORE", RLIMIT_CORE},
-        {"RLIMIT_CPU", RLIMIT_CPU},       {"RLIMIT_DATA", RLIMIT_DATA},
-        {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-        {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-        {"RLIMIT_NPROC", RLIMIT_NPROC},   {"RLIMIT_RSS", RLIMIT_RSS},
-        {"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+        {"RLIMIT_AS", RLIMIT_AS},
+        {"RLIMIT_CORE", RLIMIT_CORE},
+        {"RLIMIT_CPU", RLIMIT_CPU},
+        {"RLIMIT_DATA", RLIMIT_DATA},
+        {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+        {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+        {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+        {"RLIMIT_NICE", RLIMIT_NICE},
+        {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+        {"RLIMIT_NPROC", RLIMIT_NPROC},
+        {"RLIMIT_RSS", RLIMIT_RSS},
+        {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+        {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+        {"RLIMIT_STACK", RLIMIT_STACK},
     };
     return t;
 }
@@ -152,9 +163,9 @@ T named(const Field& f, const std::map<std::string, T>& table) {
 
 // sched(7) and sched_setattr(2).
 Scheduler parse_scheduler(const Field& f) {
-    static const std::map<std::string, uint32_t> policies = {
-        {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2}, {"SCHED_BATCH", 3},
-        {"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6}};
+    static const std::map<std::string, uint32_t> policies = {{"SCHED_OTHER", 0},   {"SCHED_FIFO", 1}, {"SCHED_RR", 2},
+                                                             {"SCHED_BATCH", 3},   {"SCHED_ISO", 4},  {"SCHED_IDLE", 5},
+                                                             {"SCHED_DEADLINE", 6}};
     static const std::map<std::string, uint64_t> flags = {
         {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},     {"SCHED_FLAG_DL_OVERRUN", 0x04},
         {"SCHED_FLAG_KEEP_POLICY", 0x08},   {"SCHED_FLAG_KEEP_PARAMS", 0x10}, {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
@@ -172,7 +183,8 @@ Scheduler parse_scheduler(const Field& f) {
     if (auto pr = f.get("priority")) {
         const int64_t v = pr->i64();
         if (realtime ? (v < 1 || v > 99) : v != 0)
-            fail(pr->path, std::to_string(v) + (realtime ? " is outside [1, 99]" : ": only SCHED_FIFO and SCHED_RR take a priority"));
+            fail(pr->path, std::to_string(v) +
+                               (realtime ? " is outside [1, 99]" : ": only SCHED_FIFO and SCHED_RR take a priority"));
         out.priority = static_cast<uint32_t>(v);
     } else if (realtime) {
         fail(f.join("priority"), "is required for " + policy.str());
@@ -266,7 +278,9 @@ Process parse_process(const Field& p) {
             rl.resource = it->second;
             rl.soft = r.need("soft").u64();
             rl.hard = r.need("hard").u64();
-            if (rl.soft > rl.hard) fail(r.path, "soft limit " + std::to_string(rl.soft) + " is above hard limit " + std::to_string(rl.hard));
+            if (rl.soft > rl.hard)
+                fail(r.path,
+                     "soft limit " + std::to_string(rl.soft) + " is above hard limit " + std::to_string(rl.hard));
             out.rlimits.push_back(rl);
         }
     }
@@ -282,7 +296,8 @@ Process parse_process(const Field& p) {
     if (auto f = p.get("ioPriority")) out.io_priority = parse_io_priority(*f);
     if (auto a = p.get("execCPUAffinity")) {
         a->object();
-        for (auto [key, dst] : {std::pair{"initial", &out.exec_cpu_affinity.initial}, {"final", &out.exec_cpu_affinity.final}}) {
+        for (auto [key, dst] :
+             {std::pair{"initial", &out.exec_cpu_affinity.initial}, {"final", &out.exec_cpu_affinity.final}}) {
             auto v = a->get(key);
             if (!v || v->str().empty()) continue;  // the schema allows "": not set
             *dst = v->str();
@@ -338,7 +353,8 @@ void parse_mount_idmap(const Field& m, Mount& mt) {
     if (!uids && !gids && !idmap) return;
     const std::string field = m.join(uids ? "uidMappings" : gids ? "gidMappings" : "options");
     if (mt.type != "bind")
-        fail(field, "idmapped mounts are bind mounts only, not type \"" + mt.type + "\" (mount " + mt.destination + ")");
+        fail(field,
+             "idmapped mounts are bind mounts only, not type \"" + mt.type + "\" (mount " + mt.destination + ")");
     if (uids && !gids) fail(m.join("gidMappings"), "is required with uidMappings (mount " + mt.destination + ")");
     if (gids && !uids) fail(m.join("uidMappings"), "is required with gidMappings (mount " + mt.destination + ")");
 }
@@ -512,9 +528,11 @@ Seccomp parse_seccomp(const Field& f) {
         }
     if (out.notifies() && out.listener_path.empty())
         fail(f.join("listenerPath"), "is required when a rule uses SCMP_ACT_NOTIFY");
-    if (out.notifies() && std::find(out.flags.begin(), out.flags.end(), "SECCOMP_FILTER_FLAG_TSYNC") != out.flags.end() &&
+    if (out.notifies() &&
+        std::find(out.flags.begin(), out.flags.end(), "SECCOMP_FILTER_FLAG_TSYNC") != out.flags.end() &&
         seccomp_api_get() < 6)
-        fail(f.join("flags"), "SECCOMP_FILTER_FLAG_TSYNC with SCMP_ACT_NOTIFY needs libseccomp 2.5 and Linux 5.7 or later");
+        fail(f.join("flags"),
+             "SECCOMP_FILTER_FLAG_TSYNC with SCMP_ACT_NOTIFY needs libseccomp 2.5 and Linux 5.7 or later");
     return out;
 }
 
@@ -592,7 +610,8 @@ Linux parse_linux(const Field& l) {
             for (const auto& [what, name] : {std::pair{d.path, host}, std::pair{d.join("name"), nd.name}})
                 if (name.empty() || name.size() > 15 || name == "." || name == ".." ||
                     name.find_first_of("/: \t\n") != std::string::npos)
-                    fail(what, "\"" + name + "\" is not a network interface name (1 to 15 characters, no '/', ':' or space)");
+                    fail(what,
+                         "\"" + name + "\" is not a network interface name (1 to 15 characters, no '/', ':' or space)");
             if (!names.insert(nd.name).second) fail(d.join("name"), "\"" + nd.name + "\" is given to two devices");
             out.net_devices.push_back(nd);
         }
@@ -607,7 +626,8 @@ Linux parse_linux(const Field& l) {
     if (auto f = l.get("resources")) out.resources = parse_resources(*f);
     if (auto f = l.get("rootfsPropagation")) {
         out.rootfs_propagation = f->str();
-        static const std::set<std::string> ok = {"private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"};
+        static const std::set<std::string> ok = {"private", "rprivate", "slave",      "rslave",
+                                                 "shared",  "rshared",  "unbindable", "runbindable"};
         if (!ok.count(out.rootfs_propagation)) fail(f->path, "unknown propagation \"" + out.rootfs_propagation + "\"");
     }
     if (auto f = l.get("maskedPaths"))
@@ -622,7 +642,8 @@ Linux parse_linux(const Field& l) {
             // put the node over the rootfs.
             auto path_field = d.need("path");
             dev.path = clean_absolute_path(absolute_path(path_field));
-            if (dev.path == "/") fail(path_field.path, "\"" + path_field.str() + "\" names the rootfs itself, not a device node");
+            if (dev.path == "/")
+                fail(path_field.path, "\"" + path_field.str() + "\" names the rootfs itself, not a device node");
             auto t = d.need("type");
             std::string ts = t.str();
             if (ts != "c" && ts != "b" && ts != "u" && ts != "p") fail(t.path, "unknown device type \"" + ts + "\"");
@@ -660,8 +681,10 @@ void fill_mount_idmaps(Spec& s) {
 
 void check_consistency(const Spec& s) {
     bool userns = s.has_namespace(CLONE_NEWUSER);
-    if (!userns && !s.linux.uid_mappings.empty()) fail("linux.uidMappings", "needs a user namespace in linux.namespaces");
-    if (!userns && !s.linux.gid_mappings.empty()) fail("linux.gidMappings", "needs a user namespace in linux.namespaces");
+    if (!userns && !s.linux.uid_mappings.empty())
+        fail("linux.uidMappings", "needs a user namespace in linux.namespaces");
+    if (!userns && !s.linux.gid_mappings.empty())
+        fail("linux.gidMappings", "needs a user namespace in linux.namespaces");
     if (userns) {
         const Namespace* ns = s.find_namespace(CLONE_NEWUSER);
         if (!ns->path.empty()) fail("linux.namespaces", "joining a user namespace by path is not supported yet");
@@ -689,11 +712,11 @@ void check_consistency(const Spec& s) {
             fail("linux.sysctl." + key, "needs a new uts namespace");
         // Two sources for one name: the field wins in runc; refuse instead
         // of letting the write order decide.
-        if (key == "kernel.hostname") fail("linux.sysctl." + key, "is not allowed: it conflicts with the hostname field (set that instead)");
+        if (key == "kernel.hostname")
+            fail("linux.sysctl." + key, "is not allowed: it conflicts with the hostname field (set that instead)");
         if (key == "kernel.domainname" && !s.domainname.empty() && val != s.domainname)
             fail("linux.sysctl." + key, "\"" + val + "\" conflicts with domainname \"" + s.domainname + "\"");
-        if (!net && !ipc && !uts)
-            fail("linux.sysctl." + key, "is not namespaced: it would change the host");
+        if (!net && !ipc && !uts) fail("linux.sysctl." + key, "is not namespaced: it would change the host");
         if (key.find("..") != std::string::npos || key.find('/') != std::string::npos)
             fail("linux.sysctl." + key, "is not a sysctl name");
     }
@@ -714,14 +737,19 @@ json without_unset_block_io(const json& resources) {
     // docker always sends {"weight": 0}; runc treats a zero weight and empty
     // device lists as unset, so no io plugin is needed for them.
     bool unset = zero_or_absent(*b, "weight") && zero_or_absent(*b, "leafWeight");
-    for (const char* list : {"weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
-                             "throttleWriteIOPSDevice"}) {
+    for (const char* list : {"weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice",
+                             "throttleReadIOPSDevice", "throttleWriteIOPSDevice"}) {
         auto it = b->find(list);
         unset = unset && (it == b->end() || it->is_null() || (it->is_array() && it->empty()));
     }
     for (auto& [key, val] : b->items()) {
-        static const std::set<std::string> known = {"weight", "leafWeight", "weightDevice", "throttleReadBpsDevice",
-                                                    "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice"};
+        static const std::set<std::string> known = {"weight",
+                                                    "leafWeight",
+                                                    "weightDevice",
+                                                    "throttleReadBpsDevice",
+                                                    "throttleWriteBpsDevice",
+                                                    "throttleReadIOPSDevice",
+                                                    "throttleWriteIOPSDevice"};
         unset = unset && known.count(key);
     }
     if (unset) out.erase("blockIO");
@@ -742,9 +770,8 @@ const Namespace* Spec::find_namespace(int flag) const {
 
 const std::map<std::string, int>& namespace_table() {
     static const std::map<std::string, int> t = {
-        {"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
-        {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
-        {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+        {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},      {"ipc", CLONE_NEWIPC},
+        {"uts", CLONE_NEWUTS}, {"user", CLONE_NEWUSER},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
     };
     return t;
 }
@@ -801,7 +828,8 @@ Spec parse_spec(const std::string& text) {
     Spec s;
     auto ver = root.need("ociVersion");
     s.oci_version = ver.str();
-    if (s.oci_version.rfind("1.", 0) != 0) fail(ver.path, "unsupported version \"" + s.oci_version + "\" (berth implements 1.x)");
+    if (s.oci_version.rfind("1.", 0) != 0)
+        fail(ver.path, "unsupported version \"" + s.oci_version + "\" (berth implements 1.x)");
     auto r = root.need("root");
     r.object();
     auto rp = r.need("path");

@@ -40,7 +40,7 @@ struct Scheduler {
     uint32_t policy = 0;  // SCHED_*
     int32_t nice = 0;
     uint32_t priority = 0;
-    uint64_t flags = 0;  // SCHED_FLAG_*
+    uint64_t flags = 0;                              // SCHED_FLAG_*
     uint64_t runtime = 0, deadline = 0, period = 0;  // SCHED_DEADLINE, in ns
 };
 
@@ -142,7 +142,7 @@ struct Linux {
     std::vector<Device> devices;
     std::map<std::string, std::string> sysctl;
     std::optional<Seccomp> seccomp;
-    std::string mount_label;  // SELinux context= of the container's filesystems
+    std::string mount_label;                   // SELinux context= of the container's filesystems
     std::optional<unsigned long> personality;  // PER_LINUX or PER_LINUX32
     std::optional<MemoryPolicy> memory_policy;
     std::vector<NetDevice> net_devices;

@@ -56,10 +56,8 @@ std::string status_of(const ContainerState& st, const std::string& dir) {
     if (st.pid <= 0 || st.creating) return "creating";
     switch (check_liveness(st.pid, st.start_time)) {
         case Liveness::Gone:
-        case Liveness::Zombie:
-            return "stopped";
-        case Liveness::Alive:
-            break;
+        case Liveness::Zombie: return "stopped";
+        case Liveness::Alive: break;
     }
     // From the freezer itself, so that it cannot go stale (runc checks it first too).
     if (CgroupManager::frozen(CgroupPaths::from_json(st.cgroup))) return "paused";
@@ -71,18 +69,38 @@ std::string status_of(const ContainerState& st, const std::string& dir) {
 }
 
 json oci_state_json(const ContainerState& st, const std::string& status) {
-    json j = {{"ociVersion", BERTH_OCI_VERSION}, {"id", st.id}, {"status", status}, {"pid", status == "stopped" ? 0 : st.pid},
-              {"bundle", st.bundle}, {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner}};
+    json j = {{"ociVersion", BERTH_OCI_VERSION},
+              {"id", st.id},
+              {"status", status},
+              {"pid", status == "stopped" ? 0 : st.pid},
+              {"bundle", st.bundle},
+              {"rootfs", st.rootfs},
+              {"created", st.created},
+              {"owner", st.owner}};
     if (!st.annotations.empty()) j["annotations"] = st.annotations;
     return j;
 }
 
 static json to_json(const ContainerState& st) {
-    return {{"id", st.id},         {"pid", st.pid},     {"start_time", st.start_time}, {"creating", st.creating}, {"own_pid_ns", st.own_pid_ns}, {"bundle", st.bundle},
-            {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner},     {"annotations", st.annotations},
-            {"cgroup", st.cgroup}, {"startContainer", st.start_container}, {"poststart", st.poststart}, {"poststop", st.poststop},
-            {"resources", st.resources}, {"plugins", st.plugins}, {"netDevices", st.net_devices},
-            {"netNsPath", st.net_ns_path}, {"host_rootfs_mount", st.host_rootfs_mount}};
+    return {{"id", st.id},
+            {"pid", st.pid},
+            {"start_time", st.start_time},
+            {"creating", st.creating},
+            {"own_pid_ns", st.own_pid_ns},
+            {"bundle", st.bundle},
+            {"rootfs", st.rootfs},
+            {"created", st.created},
+            {"owner", st.owner},
+            {"annotations", st.annotations},
+            {"cgroup", st.cgroup},
+            {"startContainer", st.start_container},
+            {"poststart", st.poststart},
+            {"poststop", st.poststop},
+            {"resources", st.resources},
+            {"plugins", st.plugins},
+            {"netDevices", st.net_devices},
+            {"netNsPath", st.net_ns_path},
+            {"host_rootfs_mount", st.host_rootfs_mount}};
 }
 
 namespace {
@@ -210,7 +228,9 @@ ContainerState LockedContainer::load() const {
 // atomic for readers and for `delete --force` after a crash of berth, and
 // after a power loss every container is gone, whatever state.json says.
 // On ext4 under load one fsync cost 1 to 50 ms, and create saves four times.
-void LockedContainer::save(const ContainerState& st) const { write_file_replace(path("state.json"), to_json(st).dump()); }
+void LockedContainer::save(const ContainerState& st) const {
+    write_file_replace(path("state.json"), to_json(st).dump());
+}
 
 void LockedContainer::remove() {
     remove_tree(dir_);
@@ -273,7 +293,8 @@ void StateStore::remove_abandoned(const std::string& id) const {
         if (name.rfind(kCreatingPrefix, 0) != 0 || name.size() <= suffix.size() ||
             name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
             continue;
-        const std::string pid_text = name.substr(sizeof kCreatingPrefix - 1, name.size() - suffix.size() - (sizeof kCreatingPrefix - 1));
+        const std::string pid_text =
+            name.substr(sizeof kCreatingPrefix - 1, name.size() - suffix.size() - (sizeof kCreatingPrefix - 1));
         if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
         const std::string dir = root_ + "/" + name;
         UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -32,10 +32,10 @@ struct ContainerState {
     std::string created;  // RFC 3339 with nanoseconds, UTC
     std::string owner;
     std::map<std::string, std::string> annotations;
-    nlohmann::json cgroup = nlohmann::json::object();  // CgroupPaths, for delete
+    nlohmann::json cgroup = nlohmann::json::object();          // CgroupPaths, for delete
     nlohmann::json start_container = nlohmann::json::array();  // hooks start runs in the container
-    nlohmann::json poststart = nlohmann::json::array();  // hooks to run after start
-    nlohmann::json poststop = nlohmann::json::array();   // hooks to run on delete
+    nlohmann::json poststart = nlohmann::json::array();        // hooks to run after start
+    nlohmann::json poststop = nlohmann::json::array();         // hooks to run on delete
     // linux.resources as now applied (create's, then each update's merge),
     // and the plugins active at create: update uses exactly those.
     nlohmann::json resources = nlohmann::json::object();

@@ -59,9 +59,11 @@ void mount_console_over(int slave, const char* name) {
     check_fs(target.get());
     // From fd to fd (open_tree, move_mount), with no /proc/self/fd path: a
     // container may have no /proc (crun runs such containers).
-    UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)));
+    UniqueFd tree(
+        static_cast<int>(::syscall(SYS_open_tree, slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)));
     if (!tree) throw_errno(std::string("clone the pty ") + name + " to mount over", path);
-    if (::syscall(SYS_move_mount, tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (::syscall(SYS_move_mount, tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+        0)
         throw_errno(std::string("bind-mount the pty ") + name + " over", path);
 }
 

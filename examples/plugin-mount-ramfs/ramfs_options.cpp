@@ -16,7 +16,7 @@ struct Flag {
 };
 
 constexpr Flag kFlags[] = {
-    {"ro", false, MS_RDONLY},  {"rw", true, MS_RDONLY},   {"nosuid", false, MS_NOSUID}, {"suid", true, MS_NOSUID},
+    {"ro", false, MS_RDONLY},   {"rw", true, MS_RDONLY}, {"nosuid", false, MS_NOSUID}, {"suid", true, MS_NOSUID},
     {"nodev", false, MS_NODEV}, {"dev", true, MS_NODEV}, {"noexec", false, MS_NOEXEC}, {"exec", true, MS_NOEXEC},
 };
 
@@ -39,14 +39,15 @@ berth::Status parse_ramfs_options(const std::vector<std::string>& options, const
             uint32_t mode = 0;
             const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), mode, 8);
             if (v.empty() || ec != std::errc() || end != v.data() + v.size() || mode > 07777)
-                return berth::Status::Error(EINVAL, "mount " + destination + ": option \"" + opt +
-                                                        "\": the mode must be octal, at most 07777");
+                return berth::Status::Error(
+                    EINVAL, "mount " + destination + ": option \"" + opt + "\": the mode must be octal, at most 07777");
             o.mode = mode;
             continue;
         }
-        return berth::Status::Error(EINVAL, "mount " + destination + ": option \"" + opt +
-                                                "\" is not supported by the ramfs handler (known: ro, rw, nosuid, suid, "
-                                                "nodev, dev, noexec, exec, mode=OCTAL)");
+        return berth::Status::Error(EINVAL,
+                                    "mount " + destination + ": option \"" + opt +
+                                        "\" is not supported by the ramfs handler (known: ro, rw, nosuid, suid, "
+                                        "nodev, dev, noexec, exec, mode=OCTAL)");
     }
     if (secure) o.flags |= MS_NOSUID | MS_NODEV;
     *out = o;

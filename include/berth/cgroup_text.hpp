@@ -38,9 +38,7 @@ inline std::optional<std::vector<std::pair<std::string, uint64_t>>> flat_keyed_v
 struct NestedKeyedValue {
     std::string device, key;
     uint64_t value;
-    bool operator==(const NestedKeyedValue& o) const {
-        return device == o.device && key == o.key && value == o.value;
-    }
+    bool operator==(const NestedKeyedValue& o) const { return device == o.device && key == o.key && value == o.value; }
 };
 
 // Every value of a nested keyed file, the values unsigned integers; "max"

@@ -14,7 +14,7 @@
 namespace berth {
 
 struct MountRequest {
-    std::string type;         // spec type; "bind" for bind mounts given only by options
+    std::string type;  // spec type; "bind" for bind mounts given only by options
     // Spec source; bind sources are absolute host paths. A bind source the
     // host opened itself (a container with a user namespace, an idmapped
     // mount) is /proc/self/fd/N of a detached mount (open_tree clone, idmapped

@@ -30,31 +30,30 @@ enum MountExtension : unsigned {
 };
 
 struct ParsedMountOptions {
-    unsigned long flags = 0;        // MS_* bits asked for ("ro" -> MS_RDONLY)
-    unsigned long clear = 0;        // MS_* bits asked to be off ("rw" -> MS_RDONLY)
+    unsigned long flags = 0;  // MS_* bits asked for ("ro" -> MS_RDONLY)
+    unsigned long clear = 0;  // MS_* bits asked to be off ("rw" -> MS_RDONLY)
     // The same for the whole mounted tree ("rro" -> MS_RDONLY): applied with
     // AT_RECURSIVE after the mount's own attributes, so they win over those.
     unsigned long recursive_flags = 0;
     unsigned long recursive_clear = 0;
-    unsigned long propagation = 0;  // MS_PRIVATE, MS_SHARED, MS_SLAVE, MS_UNBINDABLE or 0
+    unsigned long propagation = 0;       // MS_PRIVATE, MS_SHARED, MS_SLAVE, MS_UNBINDABLE or 0
     bool recursive_propagation = false;  // the propagation came from an r* option
     bool bind = false;                   // "bind" or "rbind" was given
     bool recursive_bind = false;         // "rbind" was given
-    unsigned extensions = 0;  // MountExtension bits
-    std::string data;  // everything else, comma-joined in the order given
+    unsigned extensions = 0;             // MountExtension bits
+    std::string data;                    // everything else, comma-joined in the order given
 };
 
 // How one option string changes ParsedMountOptions; the table is public so that
 // tests can check every entry, and the runtime and `features` can ask it.
 struct MountOptionEntry {
     std::string_view name;
-    bool clears;          // true: the option turns `flag` off ("rw", "suid")
-    unsigned long flag;   // MS_* bits; for propagation entries the propagation type
-    bool is_propagation;  // a propagation entry: sets `propagation`, not `flags`
-    bool recursive;       // rbind / r* propagation / r* attribute ("rro": sets recursive_flags)
+    bool clears;             // true: the option turns `flag` off ("rw", "suid")
+    unsigned long flag;      // MS_* bits; for propagation entries the propagation type
+    bool is_propagation;     // a propagation entry: sets `propagation`, not `flags`
+    bool recursive;          // rbind / r* propagation / r* attribute ("rro": sets recursive_flags)
     unsigned extension = 0;  // a MountExtension bit: sets `extensions` and nothing else
 };
-
 
 // Whether berth knows `option` as an option rather than filesystem data: a
 // table entry, or crun's "idmap=uids=...;gids=..." / "ridmap=..." form, which
@@ -183,7 +182,6 @@ inline const MountOptionEntry* find_entry(std::string_view option) {
     auto it = std::find_if(table.begin(), table.end(), [&](const MountOptionEntry& e) { return e.name == option; });
     return it == table.end() ? nullptr : &*it;
 }
-
 
 }  // namespace mount_options_detail
 

@@ -74,7 +74,9 @@
 namespace berth::plugin_export {
 
 template <typename T>
-concept HasSettings = requires { typename T::Settings; };
+concept HasSettings = requires {
+    typename T::Settings;
+};
 
 template <typename T>
 concept CgroupClass = requires(T& t, const T& c, const CgroupDir& d, const Resources& r, CgroupStats* s) {

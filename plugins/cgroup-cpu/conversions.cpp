@@ -78,5 +78,4 @@ std::optional<uint64_t> flat_keyed_value(std::string_view text, std::string_view
     return std::nullopt;
 }
 
-
 }  // namespace berth::plugins::cpu

@@ -16,7 +16,8 @@ uint64_t or_zero(const std::optional<uint64_t>& v) { return v.value_or(0); }
 int64_t or_zero(const std::optional<int64_t>& v) { return v.value_or(0); }
 
 Status out_of_range(const char* field, const std::string& value, const std::string& range) {
-    return Status::Error(EINVAL, std::string("linux.resources.cpu.") + field + ": " + value + " is out of range " + range);
+    return Status::Error(EINVAL,
+                         std::string("linux.resources.cpu.") + field + ": " + value + " is out of range " + range);
 }
 
 // runc (fs/cpu.go) reads cpu.shares back because the v1 kernel clamps instead
@@ -91,7 +92,8 @@ Status write_realtime_v1(const CgroupDir& dir, const CpuOptions& opt) {
                 s.message += ": it must fit in the period and in what the parent cgroup's cpu.rt_runtime_us leaves";
             return s;
         }
-        if (period_pending) return write_option(dir, "cpu.rt_period_us", std::to_string(*opt.realtime_period), "realtimePeriod");
+        if (period_pending)
+            return write_option(dir, "cpu.rt_period_us", std::to_string(*opt.realtime_period), "realtimePeriod");
     }
     return Status::Ok();
 }

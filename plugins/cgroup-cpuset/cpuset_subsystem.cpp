@@ -27,10 +27,12 @@ Status check(const Resources& r, const char* field, const char* what) {
     const json v = field_of(r, field);
     if (v.is_null()) return Status::Ok();
     const std::string name = std::string("linux.resources.cpu.") + field;
-    if (!v.is_string()) return Status::Error(EINVAL, name + ": must be a string, a list of " + what + " such as \"0-2,4\"");
+    if (!v.is_string())
+        return Status::Error(EINVAL, name + ": must be a string, a list of " + what + " such as \"0-2,4\"");
     const std::string text = v.get<std::string>();
     if (std::string why = cpu_list_problem(text); !why.empty())
-        return Status::Error(EINVAL, name + ": \"" + text + "\" is not a list of " + what + " such as \"0-2,4\": " + why);
+        return Status::Error(EINVAL,
+                             name + ": \"" + text + "\" is not a list of " + what + " such as \"0-2,4\": " + why);
     return Status::Ok();
 }
 
@@ -65,7 +67,8 @@ Status read_list(const CgroupDir& dir, const char* file, CgroupStats* out) {
     if (Status s = dir.read(file, &text); !s.ok()) return s;
     const auto list = parse_cpu_list(text);
     if (!list) return Status::Error(EINVAL, "parse " + dir.file(file) + ": unexpected content \"" + text + "\"");
-    for (size_t i = 0; i < list->size(); ++i) out->values.emplace_back(std::string(file) + "." + std::to_string(i), (*list)[i]);
+    for (size_t i = 0; i < list->size(); ++i)
+        out->values.emplace_back(std::string(file) + "." + std::to_string(i), (*list)[i]);
     return Status::Ok();
 }
 

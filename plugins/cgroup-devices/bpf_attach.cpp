@@ -38,7 +38,8 @@ Status query(int cgroup_fd, const std::string& dir, std::vector<uint32_t>* ids) 
     attr.query.prog_ids = ptr(ids->data());
     attr.query.prog_cnt = static_cast<uint32_t>(ids->size());
     if (bpf(BPF_PROG_QUERY, &attr) < 0)
-        return Status::Error(errno, "query the device programs of " + dir + " (bpf BPF_PROG_QUERY): " + errno_text(errno));
+        return Status::Error(errno,
+                             "query the device programs of " + dir + " (bpf BPF_PROG_QUERY): " + errno_text(errno));
     ids->resize(attr.query.prog_cnt);
     return Status::Ok();
 }
@@ -107,7 +108,8 @@ Status attach_device_program(const std::string& dir, int prog_fd) {
         attr.replace_bpf_fd = static_cast<uint32_t>(only);
     }
     if (bpf(BPF_PROG_ATTACH, &attr) < 0)
-        return Status::Error(errno, "attach the device cgroup eBPF program to " + dir + " (bpf BPF_PROG_ATTACH): " + errno_text(errno));
+        return Status::Error(
+            errno, "attach the device cgroup eBPF program to " + dir + " (bpf BPF_PROG_ATTACH): " + errno_text(errno));
     if (live == 1) return Status::Ok();
     for (const Fd& f : old) {
         if (f.fd < 0) continue;
@@ -116,7 +118,8 @@ Status attach_device_program(const std::string& dir, int prog_fd) {
         detach.attach_bpf_fd = static_cast<uint32_t>(f.fd);
         detach.attach_type = BPF_CGROUP_DEVICE;
         if (bpf(BPF_PROG_DETACH, &detach) < 0 && errno != ENOENT)
-            return Status::Error(errno, "detach the previous device program from " + dir + " (bpf BPF_PROG_DETACH): " + errno_text(errno));
+            return Status::Error(errno, "detach the previous device program from " + dir +
+                                            " (bpf BPF_PROG_DETACH): " + errno_text(errno));
     }
     return Status::Ok();
 }

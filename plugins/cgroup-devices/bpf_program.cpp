@@ -15,7 +15,9 @@ bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) 
     return i;
 }
 
-bpf_insn load_ctx_word(uint8_t dst, int16_t offset) { return insn(BPF_LDX | BPF_MEM | BPF_W, dst, BPF_REG_1, offset, 0); }
+bpf_insn load_ctx_word(uint8_t dst, int16_t offset) {
+    return insn(BPF_LDX | BPF_MEM | BPF_W, dst, BPF_REG_1, offset, 0);
+}
 bpf_insn alu32_imm(uint8_t op, uint8_t dst, int32_t imm) { return insn(BPF_ALU | op | BPF_K, dst, 0, 0, imm); }
 bpf_insn mov32_reg(uint8_t dst, uint8_t src) { return insn(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0); }
 // The jump offset is patched once the rule's block length is known.
@@ -24,7 +26,8 @@ bpf_insn jmp32_imm(uint8_t op, uint8_t dst, uint32_t imm) {
 }
 bpf_insn exit_insn() { return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
 
-constexpr uint8_t kType = BPF_REG_2, kAccessReg = BPF_REG_3, kMajor = BPF_REG_4, kMinor = BPF_REG_5, kScratch = BPF_REG_1;
+constexpr uint8_t kType = BPF_REG_2, kAccessReg = BPF_REG_3, kMajor = BPF_REG_4, kMinor = BPF_REG_5,
+                  kScratch = BPF_REG_1;
 
 // One rule: jumps past itself when the request does not match, else
 // returns the rule's verdict.
@@ -62,12 +65,9 @@ std::vector<bpf_insn> device_program(const std::vector<DeviceRule>& rules) {
     static_assert(offsetof(bpf_cgroup_dev_ctx, access_type) == 0 && offsetof(bpf_cgroup_dev_ctx, major) == 4 &&
                   offsetof(bpf_cgroup_dev_ctx, minor) == 8);
     std::vector<bpf_insn> prog = {
-        load_ctx_word(kType, 0),
-        alu32_imm(BPF_AND, kType, 0xffff),
-        load_ctx_word(kAccessReg, 0),
-        alu32_imm(BPF_RSH, kAccessReg, 16),
-        load_ctx_word(kMajor, 4),
-        load_ctx_word(kMinor, 8),
+        load_ctx_word(kType, 0),      alu32_imm(BPF_AND, kType, 0xffff),
+        load_ctx_word(kAccessReg, 0), alu32_imm(BPF_RSH, kAccessReg, 16),
+        load_ctx_word(kMajor, 4),     load_ctx_word(kMinor, 8),
     };
     bool ends_with_catch_all = false;
     for (auto it = rules.rbegin(); it != rules.rend(); ++it) {

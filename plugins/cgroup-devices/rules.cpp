@@ -23,7 +23,8 @@ std::string rule_text(const DeviceRule& r) {
 namespace {
 
 Status bad(size_t i, const char* field, const std::string& msg) {
-    return Status::Error(EINVAL, "linux.resources.devices[" + std::to_string(i) + "]" + (*field ? "." : "") + field + ": " + msg);
+    return Status::Error(
+        EINVAL, "linux.resources.devices[" + std::to_string(i) + "]" + (*field ? "." : "") + field + ": " + msg);
 }
 
 Status device_number(const json& rule, size_t i, const char* field, int64_t* out) {
@@ -35,7 +36,8 @@ Status device_number(const json& rule, size_t i, const char* field, int64_t* out
     // -1 is how some clients spell the wildcard (runc's own configs.Wildcard).
     if (!it->is_number_integer()) return bad(i, field, "must be an integer, got " + it->dump());
     const int64_t n = it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX ? INT64_MAX : it->get<int64_t>();
-    if (n < -1 || n > UINT32_MAX) return bad(i, field, it->dump() + " is out of range (0 to 4294967295, or -1 for any)");
+    if (n < -1 || n > UINT32_MAX)
+        return bad(i, field, it->dump() + " is out of range (0 to 4294967295, or -1 for any)");
     *out = n;
     return Status::Ok();
 }
@@ -99,15 +101,15 @@ const std::vector<DeviceRule>& default_allowed_rules() {
     static const std::vector<DeviceRule> rules = {
         {'c', kWildcard, kWildcard, kMknod, true},
         {'b', kWildcard, kWildcard, kMknod, true},
-        {'c', 1, 3, kAllAccess, true},    // /dev/null
-        {'c', 1, 8, kAllAccess, true},    // /dev/random
-        {'c', 1, 7, kAllAccess, true},    // /dev/full
-        {'c', 5, 0, kAllAccess, true},    // /dev/tty
-        {'c', 1, 5, kAllAccess, true},    // /dev/zero
-        {'c', 1, 9, kAllAccess, true},    // /dev/urandom
+        {'c', 1, 3, kAllAccess, true},            // /dev/null
+        {'c', 1, 8, kAllAccess, true},            // /dev/random
+        {'c', 1, 7, kAllAccess, true},            // /dev/full
+        {'c', 5, 0, kAllAccess, true},            // /dev/tty
+        {'c', 1, 5, kAllAccess, true},            // /dev/zero
+        {'c', 1, 9, kAllAccess, true},            // /dev/urandom
         {'c', 136, kWildcard, kAllAccess, true},  // /dev/pts/*, and /dev/console bound to one
-        {'c', 5, 2, kAllAccess, true},    // /dev/ptmx
-        {'c', 10, 200, kAllAccess, true},  // /dev/net/tun
+        {'c', 5, 2, kAllAccess, true},            // /dev/ptmx
+        {'c', 10, 200, kAllAccess, true},         // /dev/net/tun
     };
     return rules;
 }

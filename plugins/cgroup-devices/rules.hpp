@@ -19,14 +19,16 @@ inline constexpr int64_t kWildcard = -1;
 enum Access : uint8_t { kMknod = 1, kRead = 2, kWrite = 4, kAllAccess = 7 };
 
 struct DeviceRule {
-    char type = 'a';           // 'a' (all), 'b' (block), 'c' (char)
+    char type = 'a';  // 'a' (all), 'b' (block), 'c' (char)
     int64_t major = kWildcard;
     int64_t minor = kWildcard;
-    uint8_t access = 0;        // Access bits, never 0
+    uint8_t access = 0;  // Access bits, never 0
     bool allow = false;
 
     // "a *:* rwm": every device, every access.
-    bool matches_everything() const { return type == 'a' && major == kWildcard && minor == kWildcard && access == kAllAccess; }
+    bool matches_everything() const {
+        return type == 'a' && major == kWildcard && minor == kWildcard && access == kAllAccess;
+    }
     bool operator==(const DeviceRule&) const = default;
 };
 

@@ -48,10 +48,12 @@ Status parse_hugepage_limits(const std::string& resources_json, const std::vecto
             return Status::Error(EINVAL, at + ".pageSize: must be a string such as \"2MB\"");
         const std::string name = size->get<std::string>();
         if (std::find(host_sizes.begin(), host_sizes.end(), name) == host_sizes.end())
-            return Status::Error(EINVAL, at + ".pageSize: \"" + name + "\" is not a huge page size of this host (it has: " +
-                                             joined(host_sizes) + ")");
+            return Status::Error(EINVAL, at + ".pageSize: \"" + name +
+                                             "\" is not a huge page size of this host (it has: " + joined(host_sizes) +
+                                             ")");
         auto limit = e.find("limit");
-        if (limit == e.end() || !limit->is_number_integer() || (limit->is_number_integer() && !limit->is_number_unsigned()))
+        if (limit == e.end() || !limit->is_number_integer() ||
+            (limit->is_number_integer() && !limit->is_number_unsigned()))
             return Status::Error(EINVAL, at + ".limit: must be a non-negative integer (bytes)");
         out->push_back({name, limit->get<uint64_t>()});
     }

@@ -12,7 +12,7 @@
 namespace berth::plugins::hugetlb {
 
 struct HugepageLimit {
-    std::string size;  // "2MB": the spec's pageSize, a size the host has
+    std::string size;    // "2MB": the spec's pageSize, a size the host has
     uint64_t limit = 0;  // bytes
 };
 

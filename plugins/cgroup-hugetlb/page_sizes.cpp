@@ -15,7 +15,8 @@ std::optional<std::string> page_size_name(std::string_view entry) {
     const std::string_view digits = entry.substr(prefix.size(), entry.size() - prefix.size() - suffix.size());
     uint64_t kb = 0;
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), kb);
-    if (ec != std::errc() || end != digits.data() + digits.size() || kb == 0 || kb > (UINT64_MAX >> 10)) return std::nullopt;
+    if (ec != std::errc() || end != digits.data() + digits.size() || kb == 0 || kb > (UINT64_MAX >> 10))
+        return std::nullopt;
     static const char* const kUnits[] = {"KB", "MB", "GB", "TB", "PB"};
     size_t unit = 0;
     while (unit + 1 < std::size(kUnits) && kb % 1024 == 0) {

@@ -11,8 +11,10 @@ const std::string kBase = "linux.resources.blockIO";
 
 Status integer(const json& v, const std::string& field, int64_t min, int64_t max, int64_t* out) {
     if (!v.is_number_integer()) return Status::Error(EINVAL, field + ": must be an integer");
-    if (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(max) : v.get<int64_t>() < min || v.get<int64_t>() > max)
-        return Status::Error(EINVAL, field + ": " + v.dump() + " is outside [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    if (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(max)
+                               : v.get<int64_t>() < min || v.get<int64_t>() > max)
+        return Status::Error(
+            EINVAL, field + ": " + v.dump() + " is outside [" + std::to_string(min) + ", " + std::to_string(max) + "]");
     *out = v.get<int64_t>();
     return Status::Ok();
 }
@@ -74,7 +76,8 @@ std::string device_line(int64_t major, int64_t minor, uint64_t value) {
 
 std::string io_max_line(Throttle t, const ThrottleDevice& d) {
     static const char* const kKeys[] = {"rbps", "wbps", "riops", "wiops"};
-    return std::to_string(d.major) + ":" + std::to_string(d.minor) + " " + kKeys[static_cast<int>(t)] + "=" + std::to_string(d.rate);
+    return std::to_string(d.major) + ":" + std::to_string(d.minor) + " " + kKeys[static_cast<int>(t)] + "=" +
+           std::to_string(d.rate);
 }
 
 uint64_t blkio_weight_to_io_weight(uint64_t weight) {
@@ -89,8 +92,13 @@ Status parse_block_io(const std::string& resources_json, BlockIO* out) {
     auto b = res.find("blockIO");
     if (b == res.end() || b->is_null()) return Status::Ok();
     if (!b->is_object()) return Status::Error(EINVAL, kBase + ": must be an object");
-    static const char* const kKnown[] = {"weight", "leafWeight", "weightDevice", "throttleReadBpsDevice",
-                                         "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice"};
+    static const char* const kKnown[] = {"weight",
+                                         "leafWeight",
+                                         "weightDevice",
+                                         "throttleReadBpsDevice",
+                                         "throttleWriteBpsDevice",
+                                         "throttleReadIOPSDevice",
+                                         "throttleWriteIOPSDevice"};
     for (auto& [key, v] : b->items()) {
         bool known = false;
         for (const char* k : kKnown) known |= key == k;

@@ -22,7 +22,8 @@ struct ThrottleDevice {
 };
 
 enum class Throttle { ReadBps, WriteBps, ReadIops, WriteIops };
-inline constexpr Throttle kThrottles[] = {Throttle::ReadBps, Throttle::WriteBps, Throttle::ReadIops, Throttle::WriteIops};
+inline constexpr Throttle kThrottles[] = {Throttle::ReadBps, Throttle::WriteBps, Throttle::ReadIops,
+                                          Throttle::WriteIops};
 
 struct BlockIO {
     std::optional<uint16_t> weight, leaf_weight;  // 0 (docker's default) is unset

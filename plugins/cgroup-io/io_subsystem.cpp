@@ -22,7 +22,8 @@ std::string first_of(const CgroupDir& dir, std::initializer_list<const char*> na
 }
 
 Status none_of(const CgroupDir& dir, const std::string& field, const std::string& files, const std::string& why) {
-    return Status::Error(ENOENT, kBase + "." + field + ": the kernel offers no " + files + " in " + dir.path() + " (" + why + ")");
+    return Status::Error(
+        ENOENT, kBase + "." + field + ": the kernel offers no " + files + " in " + dir.path() + " (" + why + ")");
 }
 
 std::optional<uint64_t> number(std::string_view s) {

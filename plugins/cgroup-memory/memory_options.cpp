@@ -26,7 +26,8 @@ Status parse_memory_options(const std::string& resources_json, MemoryOptions* ou
     out->disable_oom_killer = oom.value_or(false);
     if (Status s = flag("useHierarchy", &out->use_hierarchy); !s.ok()) return s;
     if (const auto tcp = mem->find("kernelTCP"); tcp != mem->end() && !tcp->is_null()) {
-        if (!tcp->is_number_integer() || (tcp->is_number_unsigned() ? tcp->get<uint64_t>() > INT64_MAX : tcp->get<int64_t>() < -1))
+        if (!tcp->is_number_integer() ||
+            (tcp->is_number_unsigned() ? tcp->get<uint64_t>() > INT64_MAX : tcp->get<int64_t>() < -1))
             return Status::Error(EINVAL, "linux.resources.memory.kernelTCP: must be -1 (unlimited) or a byte count");
         if (const int64_t v = tcp->get<int64_t>(); v != 0) out->kernel_tcp = v;
     }

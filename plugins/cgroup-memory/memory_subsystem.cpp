@@ -22,8 +22,8 @@ Status check_byte_value(const char* field, const std::optional<int64_t>& value) 
 
 Status check_swappiness(const std::optional<uint64_t>& swappiness) {
     if (!swappiness || *swappiness <= kMaxSwappiness) return Status::Ok();
-    return Status::Error(EINVAL, "linux.resources.memory.swappiness: " + std::to_string(*swappiness) +
-                                     " is out of range [0, 100]");
+    return Status::Error(
+        EINVAL, "linux.resources.memory.swappiness: " + std::to_string(*swappiness) + " is out of range [0, 100]");
 }
 
 // EBUSY from the kernel means the new limit is below what is already charged;
@@ -109,13 +109,16 @@ Status apply_v1_options(const CgroupDir& dir, const MemoryOptions& opt) {
 // refuses disableOOMKiller, rather than left silently unenforced.
 Status check_v2_options(const MemoryOptions& opt) {
     if (opt.disable_oom_killer)
-        return Status::Error(EINVAL, "linux.resources.memory.disableOOMKiller: cgroup v2 has no way to disable the OOM killer "
-                                     "(memory.oom_control is cgroup v1 only)");
+        return Status::Error(EINVAL,
+                             "linux.resources.memory.disableOOMKiller: cgroup v2 has no way to disable the OOM killer "
+                             "(memory.oom_control is cgroup v1 only)");
     if (opt.use_hierarchy && !*opt.use_hierarchy)
-        return Status::Error(EINVAL, "linux.resources.memory.useHierarchy: false cannot be honoured: cgroup v2 is always hierarchical");
+        return Status::Error(
+            EINVAL, "linux.resources.memory.useHierarchy: false cannot be honoured: cgroup v2 is always hierarchical");
     if (opt.kernel_tcp)
-        return Status::Error(EINVAL, "linux.resources.memory.kernelTCP: cgroup v2 has no separate TCP buffer limit "
-                                     "(its memory.max counts socket memory)");
+        return Status::Error(EINVAL,
+                             "linux.resources.memory.kernelTCP: cgroup v2 has no separate TCP buffer limit "
+                             "(its memory.max counts socket memory)");
     return Status::Ok();
 }
 

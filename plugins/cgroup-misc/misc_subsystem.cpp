@@ -33,7 +33,8 @@ Status check_misc_keys(const std::string& resources_json) {
     for (auto& [key, value] : it->items()) {
         if (!is_misc_key(key)) continue;
         const std::string field = field_of(key);
-        if (key != "misc.max") return Status::Error(EINVAL, field + ": read-only (of the misc files only misc.max is set)");
+        if (key != "misc.max")
+            return Status::Error(EINVAL, field + ": read-only (of the misc files only misc.max is set)");
         if (!value.is_string()) return Status::Error(EINVAL, field + ": must be a string");
         std::istringstream in(value.get<std::string>());
         bool any = false;

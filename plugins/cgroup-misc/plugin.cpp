@@ -3,5 +3,6 @@
 #include "berth/plugin_export.hpp"
 #include "misc_subsystem.hpp"
 
-BERTH_CGROUP_PLUGIN(berth::plugins::misc::MiscSubsystem, "cgroup-misc", "0.1.0", "Apache-2.0",
-                    "Owns the misc controller (cgroup v2): linux.resources.unified[\"misc.max\"] and misc.current stats.")
+BERTH_CGROUP_PLUGIN(
+    berth::plugins::misc::MiscSubsystem, "cgroup-misc", "0.1.0", "Apache-2.0",
+    "Owns the misc controller (cgroup v2): linux.resources.unified[\"misc.max\"] and misc.current stats.")

@@ -31,7 +31,8 @@ Status parse_network(const std::string& resources_json, NetworkSettings* out) {
     for (auto& [key, v] : it->items()) {
         if (key == "classID") {
             if (v.is_null()) continue;
-            if (!uint32_value(v)) return Status::Error(EINVAL, base + ".classID: must be an integer from 0 to 4294967295");
+            if (!uint32_value(v))
+                return Status::Error(EINVAL, base + ".classID: must be an integer from 0 to 4294967295");
             out->class_id = v.get<uint32_t>();
         } else if (key == "priorities") {
             if (v.is_null()) continue;
@@ -41,12 +42,14 @@ Status parse_network(const std::string& resources_json, NetworkSettings* out) {
                 const json& e = v[i];
                 if (!e.is_object()) return Status::Error(EINVAL, at + ": must be an object with name and priority");
                 for (auto& [k, _] : e.items())
-                    if (k != "name" && k != "priority") return Status::Error(EINVAL, at + "." + k + ": unknown field (known: name, priority)");
+                    if (k != "name" && k != "priority")
+                        return Status::Error(EINVAL, at + "." + k + ": unknown field (known: name, priority)");
                 auto name = e.find("name");
                 if (name == e.end() || !name->is_string()) return Status::Error(EINVAL, at + ".name: must be a string");
                 if (!interface_name(name->get<std::string>()))
-                    return Status::Error(EINVAL, at + ".name: \"" + name->get<std::string>() +
-                                                     "\" is not a network interface name (1 to 15 bytes, no whitespace, '/' or ':')");
+                    return Status::Error(
+                        EINVAL, at + ".name: \"" + name->get<std::string>() +
+                                    "\" is not a network interface name (1 to 15 bytes, no whitespace, '/' or ':')");
                 auto prio = e.find("priority");
                 if (prio == e.end() || !uint32_value(*prio))
                     return Status::Error(EINVAL, at + ".priority: must be an integer from 0 to 4294967295");

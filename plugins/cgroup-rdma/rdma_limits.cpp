@@ -21,7 +21,9 @@ Status parse_rdma_limits(const std::string& resources_json, std::vector<RdmaLimi
         if (!v.is_object()) return Status::Error(EINVAL, at + ": must be an object");
         RdmaLimit l{device, std::nullopt, std::nullopt};
         for (auto& [key, n] : v.items()) {
-            std::optional<uint32_t>* slot = key == "hcaHandles" ? &l.hca_handles : key == "hcaObjects" ? &l.hca_objects : nullptr;
+            std::optional<uint32_t>* slot = key == "hcaHandles"   ? &l.hca_handles
+                                            : key == "hcaObjects" ? &l.hca_objects
+                                                                  : nullptr;
             if (!slot) return Status::Error(EINVAL, at + "." + key + ": unknown field (known: hcaHandles, hcaObjects)");
             if (n.is_null()) continue;
             if (!n.is_number_unsigned() || n.get<uint64_t>() > UINT32_MAX)

@@ -25,8 +25,7 @@ std::string unescape(std::string_view s) {
     auto is_oct = [](char c) { return c >= '0' && c <= '7'; };
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 3 < s.size() && is_oct(s[i + 1]) && is_oct(s[i + 2]) &&
-            is_oct(s[i + 3])) {
+        if (s[i] == '\\' && i + 3 < s.size() && is_oct(s[i + 1]) && is_oct(s[i + 2]) && is_oct(s[i + 3])) {
             out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
             i += 3;
             continue;
@@ -52,8 +51,8 @@ bool has_option(const MountInfoEntry& m, std::string_view opt) {
 }
 
 // The hierarchy's mount directly below the cgroup root, if any.
-const MountInfoEntry* find_hierarchy(const std::vector<MountInfoEntry>& mounts,
-                                     const ProcCgroupEntry& cg, std::string_view cgroup_root) {
+const MountInfoEntry* find_hierarchy(const std::vector<MountInfoEntry>& mounts, const ProcCgroupEntry& cg,
+                                     std::string_view cgroup_root) {
     const MountInfoEntry* found = nullptr;
     for (const MountInfoEntry& m : mounts) {
         if (parent_of(m.mount_point) != cgroup_root) continue;
@@ -61,9 +60,8 @@ const MountInfoEntry* find_hierarchy(const std::vector<MountInfoEntry>& mounts,
         if (cg.controllers.empty()) {
             match = m.fstype == "cgroup2";
         } else {
-            match = m.fstype == "cgroup" &&
-                    std::all_of(cg.controllers.begin(), cg.controllers.end(),
-                                [&](const std::string& c) { return has_option(m, c); });
+            match = m.fstype == "cgroup" && std::all_of(cg.controllers.begin(), cg.controllers.end(),
+                                                        [&](const std::string& c) { return has_option(m, c); });
         }
         if (match) found = &m;  // the last mount over a path is the visible one
     }
@@ -148,9 +146,8 @@ CgroupMode detect_cgroup_mode(const std::vector<MountInfoEntry>& mounts, std::st
     return v2 ? CgroupMode::kHybrid : CgroupMode::kLegacy;
 }
 
-Status plan_cgroup_view(const std::vector<MountInfoEntry>& mounts,
-                        const std::vector<ProcCgroupEntry>& cgroups, CgroupView* out,
-                        std::string_view cgroup_root) {
+Status plan_cgroup_view(const std::vector<MountInfoEntry>& mounts, const std::vector<ProcCgroupEntry>& cgroups,
+                        CgroupView* out, std::string_view cgroup_root) {
     CgroupView view;
     view.mode = detect_cgroup_mode(mounts, cgroup_root);
     if (view.mode == CgroupMode::kNone)

@@ -41,9 +41,9 @@ CgroupMode detect_cgroup_mode(const std::vector<MountInfoEntry>& mounts,
 
 // One hierarchy as the container sees it.
 struct CgroupViewDir {
-    std::string name;       // directory in the container's tmpfs ("memory"); "" in unified mode
-    std::string host_path;  // the host directory of the process's cgroup in it; "" when the
-                            // mount does not show it (see plan_cgroup_view)
+    std::string name;                      // directory in the container's tmpfs ("memory"); "" in unified mode
+    std::string host_path;                 // the host directory of the process's cgroup in it; "" when the
+                                           // mount does not show it (see plan_cgroup_view)
     std::vector<std::string> controllers;  // as in /proc/self/cgroup; empty for cgroup2
     bool unified = false;                  // a cgroup2 hierarchy
 };
@@ -66,8 +66,7 @@ struct CgroupView {
 // root (in a cgroup namespace the host mounts show as "/.."), host_path stays
 // empty: only a fresh mount of the hierarchy can show it then. Fails only when
 // nothing is mounted at `cgroup_root` or a unified host has no 0:: line.
-Status plan_cgroup_view(const std::vector<MountInfoEntry>& mounts,
-                        const std::vector<ProcCgroupEntry>& cgroups, CgroupView* out,
-                        std::string_view cgroup_root = "/sys/fs/cgroup");
+Status plan_cgroup_view(const std::vector<MountInfoEntry>& mounts, const std::vector<ProcCgroupEntry>& cgroups,
+                        CgroupView* out, std::string_view cgroup_root = "/sys/fs/cgroup");
 
 }  // namespace berth::mounts

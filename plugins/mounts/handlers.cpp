@@ -52,8 +52,8 @@ Status check_no_data(const MountRequest& req, const char* what) {
     for (size_t k = 0; k < req.options.size(); ++k)
         if (!is_mount_option(req.options[k]))
             return Status::Error(EINVAL, "options[" + std::to_string(k) + "]: \"" + req.options[k] +
-                                             "\": not a mount option, and " + what + " takes no filesystem data (mount " +
-                                             req.destination + ")");
+                                             "\": not a mount option, and " + what +
+                                             " takes no filesystem data (mount " + req.destination + ")");
     return check_applicable(req, true);
 }
 
@@ -62,14 +62,14 @@ Status check_data(const MountRequest& req, const ParsedMountOptions& parsed) {
     if (Status s = check_applicable(req, false); !s.ok()) return s;
     for (const FsConfigParam& p : split_mount_data(parsed.data))
         if (p.key.empty())
-            return Status::Error(EINVAL, "mount " + req.destination + ": option \"" + p.key + "=" + p.value +
-                                             "\" has no name");
+            return Status::Error(EINVAL,
+                                 "mount " + req.destination + ": option \"" + p.key + "=" + p.value + "\" has no name");
     return Status::Ok();
 }
 
 // fsmount(2) takes these; anything else (nosymfollow) is set with mount_setattr.
-constexpr uint64_t kFsmountAttrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                   MOUNT_ATTR_NOEXEC | MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME;
+constexpr uint64_t kFsmountAttrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+                                   MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME;
 
 // A fresh filesystem from parsed options, not yet attached.
 Status make_filesystem(const MountRequest& req, const std::string& fstype, const std::string& source,
@@ -157,12 +157,12 @@ std::vector<std::string> BindHandler::types() const noexcept {
 Status BindHandler::validate(const MountRequest& req) const noexcept {
     return guarded(req, [&]() -> Status {
         if (req.source.empty() || req.source[0] != '/')
-            return Status::Error(EINVAL, "mount " + req.destination + ": bind source \"" + req.source +
-                                             "\" is not an absolute path");
+            return Status::Error(
+                EINVAL, "mount " + req.destination + ": bind source \"" + req.source + "\" is not an absolute path");
         struct stat st {};
         if (::stat(req.source.c_str(), &st) != 0)
-            return Status::Error(errno, "mount " + req.destination + ": bind source \"" + req.source +
-                                            "\": " + errno_text(errno));
+            return Status::Error(
+                errno, "mount " + req.destination + ": bind source \"" + req.source + "\": " + errno_text(errno));
         return check_no_data(req, "a bind mount");
     });
 }
@@ -194,9 +194,7 @@ std::vector<std::string> FilesystemHandler::types() const noexcept {
 }
 
 Status FilesystemHandler::validate(const MountRequest& req) const noexcept {
-    return guarded(req, [&]() -> Status {
-        return check_data(req, parse_mount_options(req.options));
-    });
+    return guarded(req, [&]() -> Status { return check_data(req, parse_mount_options(req.options)); });
 }
 
 Status FilesystemHandler::mount(const MountRequest& req) noexcept {
@@ -242,9 +240,11 @@ std::string unescape_layer(const std::string& layer) {
 Status check_layer_dir(const std::string& destination, const char* what, const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
-        return Status::Error(errno, "mount " + destination + ": overlay " + what + " \"" + path + "\": " + errno_text(errno));
+        return Status::Error(errno,
+                             "mount " + destination + ": overlay " + what + " \"" + path + "\": " + errno_text(errno));
     if (!S_ISDIR(st.st_mode))
-        return Status::Error(ENOTDIR, "mount " + destination + ": overlay " + what + " \"" + path + "\": not a directory");
+        return Status::Error(ENOTDIR,
+                             "mount " + destination + ": overlay " + what + " \"" + path + "\": not a directory");
     return Status::Ok();
 }
 
@@ -306,8 +306,7 @@ std::vector<std::string> CgroupHandler::types() const noexcept {
 Status CgroupHandler::validate(const MountRequest& req) const noexcept {
     return guarded(req, [&]() -> Status {
         ParsedMountOptions parsed = parse_mount_options(req.options);
-        if (parsed.bind)
-            return Status::Error(EINVAL, "mount " + req.destination + ": cgroup mounts cannot be binds");
+        if (parsed.bind) return Status::Error(EINVAL, "mount " + req.destination + ": cgroup mounts cannot be binds");
         return check_no_data(req, "a cgroup mount");
     });
 }

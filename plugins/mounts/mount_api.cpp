@@ -61,8 +61,7 @@ Status fs_error(const std::string& destination, const std::string& what, int err
 
 }  // namespace
 
-Status clone_tree(const std::string& destination, const std::string& source, bool recursive,
-                  UniqueFd* out) {
+Status clone_tree(const std::string& destination, const std::string& source, bool recursive, UniqueFd* out) {
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
     int fd = ::open_tree(AT_FDCWD, source.c_str(), flags);
     if (fd < 0) return mount_error(destination, "open_tree \"" + source + "\"", errno);
@@ -71,15 +70,13 @@ Status clone_tree(const std::string& destination, const std::string& source, boo
 }
 
 Status create_filesystem(const std::string& destination, const std::string& fstype,
-                         const std::vector<FsConfigParam>& params,
-                         const std::vector<std::string>& superblock_flags, uint64_t attr_flags,
-                         UniqueFd* out) {
+                         const std::vector<FsConfigParam>& params, const std::vector<std::string>& superblock_flags,
+                         uint64_t attr_flags, UniqueFd* out) {
     UniqueFd fs(::fsopen(fstype.c_str(), FSOPEN_CLOEXEC));
     if (!fs.valid()) return mount_error(destination, "fsopen " + fstype, errno);
     for (const FsConfigParam& p : params) {
-        int rc = p.has_value
-                     ? ::fsconfig(fs.get(), FSCONFIG_SET_STRING, p.key.c_str(), p.value.c_str(), 0)
-                     : ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, p.key.c_str(), nullptr, 0);
+        int rc = p.has_value ? ::fsconfig(fs.get(), FSCONFIG_SET_STRING, p.key.c_str(), p.value.c_str(), 0)
+                             : ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, p.key.c_str(), nullptr, 0);
         if (rc < 0) {
             std::string shown = p.has_value ? p.key + "=" + p.value : p.key;
             return fs_error(destination, "fsconfig " + fstype + " " + shown, errno, fs.get());
@@ -97,8 +94,7 @@ Status create_filesystem(const std::string& destination, const std::string& fsty
     return Status::Ok();
 }
 
-Status set_mount_attr(const std::string& destination, int mount_fd, const MountAttrChange& change,
-                      bool recursive) {
+Status set_mount_attr(const std::string& destination, int mount_fd, const MountAttrChange& change, bool recursive) {
     if (change.empty()) return Status::Ok();
     struct mount_attr attr {};
     attr.attr_set = change.set;
@@ -109,8 +105,7 @@ Status set_mount_attr(const std::string& destination, int mount_fd, const MountA
     return Status::Ok();
 }
 
-Status set_propagation(const std::string& destination, int mount_fd, unsigned long propagation,
-                       bool recursive) {
+Status set_propagation(const std::string& destination, int mount_fd, unsigned long propagation, bool recursive) {
     if (propagation == 0) return Status::Ok();
     struct mount_attr attr {};
     attr.propagation = propagation;
@@ -120,12 +115,10 @@ Status set_propagation(const std::string& destination, int mount_fd, unsigned lo
     return Status::Ok();
 }
 
-Status attach_mount(const std::string& destination, int mount_fd, int to_dirfd,
-                    const std::string& to_path) {
+Status attach_mount(const std::string& destination, int mount_fd, int to_dirfd, const std::string& to_path) {
     // T_SYMLINKS: the host's target is the magic link /proc/self/fd/N; without
     // it move_mount would try to mount on the link itself (EINVAL).
-    if (::move_mount(mount_fd, "", to_dirfd, to_path.c_str(),
-                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0)
+    if (::move_mount(mount_fd, "", to_dirfd, to_path.c_str(), MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0)
         return mount_error(destination, "move_mount to " + to_path, errno);
     return Status::Ok();
 }

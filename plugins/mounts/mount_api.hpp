@@ -49,28 +49,23 @@ std::string errno_text(int err);
 Status mount_error(const std::string& destination, const std::string& what, int err);
 
 // A detached copy of the mount (tree, when recursive) at `source`.
-Status clone_tree(const std::string& destination, const std::string& source, bool recursive,
-                  UniqueFd* out);
+Status clone_tree(const std::string& destination, const std::string& source, bool recursive, UniqueFd* out);
 
 // A detached new mount of `fstype` configured with `params` (string or flag
 // keys) and superblock flag keys, mounted with fsmount's `attr_flags`.
 Status create_filesystem(const std::string& destination, const std::string& fstype,
-                         const std::vector<FsConfigParam>& params,
-                         const std::vector<std::string>& superblock_flags, uint64_t attr_flags,
-                         UniqueFd* out);
+                         const std::vector<FsConfigParam>& params, const std::vector<std::string>& superblock_flags,
+                         uint64_t attr_flags, UniqueFd* out);
 
 // mount_setattr on the mount (tree) `mount_fd` refers to; no-op when empty.
-Status set_mount_attr(const std::string& destination, int mount_fd, const MountAttrChange& change,
-                      bool recursive);
+Status set_mount_attr(const std::string& destination, int mount_fd, const MountAttrChange& change, bool recursive);
 
 // mount_setattr of the propagation type (MS_PRIVATE, ...); no-op when 0.
-Status set_propagation(const std::string& destination, int mount_fd, unsigned long propagation,
-                       bool recursive);
+Status set_propagation(const std::string& destination, int mount_fd, unsigned long propagation, bool recursive);
 
 // move_mount of the detached `mount_fd` onto `to_path` relative to `to_dirfd`
 // (AT_FDCWD for an absolute path such as /proc/self/fd/N). The last component
 // is followed if it is a (magic) link.
-Status attach_mount(const std::string& destination, int mount_fd, int to_dirfd,
-                    const std::string& to_path);
+Status attach_mount(const std::string& destination, int mount_fd, int to_dirfd, const std::string& to_path);
 
 }  // namespace berth::mounts

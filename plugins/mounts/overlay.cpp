@@ -64,8 +64,8 @@ Status parse_overlay_layers(const std::string& destination, const std::vector<Fs
         }
     }
     if (out->lower.empty())
-        return Status::Error(EINVAL, "mount " + destination +
-                                         ": overlay needs a lowerdir= option (the read-only layers, host paths)");
+        return Status::Error(
+            EINVAL, "mount " + destination + ": overlay needs a lowerdir= option (the read-only layers, host paths)");
     if (upper && !work) return bad(*upper, "needs a workdir= option too");
     if (work && !upper) return bad(*work, "needs an upperdir= option too");
     return Status::Ok();

@@ -31,7 +31,6 @@ std::vector<std::string> split_lowerdir(std::string_view value);
 // is required, every layer is an absolute path, upperdir and workdir come
 // together and each at most once. Errors read
 // "mount <destination>: overlay option \"<option>\": <why>".
-Status parse_overlay_layers(const std::string& destination, const std::vector<FsConfigParam>& data,
-                            OverlayLayers* out);
+Status parse_overlay_layers(const std::string& destination, const std::vector<FsConfigParam>& data, OverlayLayers* out);
 
 }  // namespace berth::mounts

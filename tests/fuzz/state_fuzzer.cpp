@@ -23,9 +23,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)berth::hooks_from_json(st.poststop, "poststop");
         // What save() writes, load() reads back.
         berth::ContainerState again = berth::parse_state(nlohmann::json{
-            {"id", st.id}, {"pid", st.pid}, {"start_time", st.start_time}, {"bundle", st.bundle},
-            {"rootfs", st.rootfs}, {"created", st.created}, {"owner", st.owner}, {"annotations", st.annotations},
-            {"cgroup", st.cgroup}, {"poststart", st.poststart}, {"poststop", st.poststop}}.dump());
+            {"id", st.id},
+            {"pid", st.pid},
+            {"start_time", st.start_time},
+            {"bundle", st.bundle},
+            {"rootfs", st.rootfs},
+            {"created", st.created},
+            {"owner", st.owner},
+            {"annotations", st.annotations},
+            {"cgroup", st.cgroup},
+            {"poststart", st.poststart},
+            {"poststop", st.poststop}}.dump());
         if (again.pid != st.pid || again.start_time != st.start_time || again.id != st.id) __builtin_trap();
     } catch (const berth::Error&) {
     }

@@ -36,7 +36,8 @@ std::string unified_dir(pid_t pid) {
     std::istringstream in(read_text("/proc/" + std::to_string(pid) + "/cgroup"));
     std::string line;
     while (std::getline(in, line))
-        if (line.rfind("0::", 0) == 0) return (unified_host() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified") + line.substr(3);
+        if (line.rfind("0::", 0) == 0)
+            return (unified_host() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified") + line.substr(3);
     return "";
 }
 
@@ -161,7 +162,10 @@ TEST_F(CgroupControllers, HugetlbLimitLandsInTheFile) {
 
 TEST_F(CgroupControllers, HugetlbUnknownPageSizeIsRefused) {
     Bundle b(tmp_->path() + "/b", {"true"});
-    EXPECT_EQ(create(b, {{"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 0}}, {{"pageSize", "3MB"}, {"limit", 0}}}}}, id()), -1);
+    EXPECT_EQ(
+        create(b, {{"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 0}}, {{"pageSize", "3MB"}, {"limit", 0}}}}},
+               id()),
+        -1);
     EXPECT_NE(err_.find("linux.resources.hugepageLimits[1].pageSize: \"3MB\" is not a huge page size of this host"),
               std::string::npos)
         << err_;
@@ -260,8 +264,9 @@ TEST_F(CgroupControllers, IoWeight) {
         // CFQ's file, or BFQ's (this host's: only in non-root cgroups); a
         // kernel with neither refuses, naming the field.
         if (pid == -1) {
-            EXPECT_NE(err_.find("linux.resources.blockIO.weight: the kernel offers no blkio.weight or blkio.bfq.weight"),
-                      std::string::npos)
+            EXPECT_NE(
+                err_.find("linux.resources.blockIO.weight: the kernel offers no blkio.weight or blkio.bfq.weight"),
+                std::string::npos)
                 << err_;
             std::printf("v1 host without a weight file: the refusal was checked, not a weight\n");
             return;
@@ -298,7 +303,8 @@ TEST_F(CgroupControllers, DockersZeroWeightIsUnset) {
 TEST_F(CgroupControllers, BadBlockIOIsRefusedNamingTheField) {
     Bundle b(tmp_->path() + "/b", {"true"});
     EXPECT_EQ(create(b, {{"blockIO", {{"throttleReadBpsDevice", {{{"major", 7}, {"minor", 0}}}}}}}, id()), -1);
-    EXPECT_NE(err_.find("linux.resources.blockIO.throttleReadBpsDevice[0].rate: is required"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("linux.resources.blockIO.throttleReadBpsDevice[0].rate: is required"), std::string::npos)
+        << err_;
     EXPECT_EQ(create(b, {{"blockIO", {{"weight", 5}}}}, id()), -1);
     EXPECT_NE(err_.find("linux.resources.blockIO.weight: 5 is outside [10, 1000]"), std::string::npos) << err_;
 }
@@ -313,10 +319,10 @@ TEST_F(CgroupControllers, RdmaLimitReachesTheKernel) {
     EXPECT_EQ(create(b, {{"rdma", {{"nosuchdev0", {{"hcaHandles", 3}, {"hcaObjects", 100}}}}}}, id()), -1);
     if (unified_host())
         EXPECT_NE(err_.find("write nosuchdev0 hca_handle=3 hca_object=100 to "), std::string::npos) << err_;
-    else
-        EXPECT_NE(err_.find("the host has no cgroup v1 hierarchy for \"rdma\""), std::string::npos) << err_;
+    else EXPECT_NE(err_.find("the host has no cgroup v1 hierarchy for \"rdma\""), std::string::npos) << err_;
     EXPECT_EQ(create(b, {{"rdma", {{"mlx5_1", {{"hcaHandles", -1}}}}}}, id()), -1);
-    EXPECT_NE(err_.find("linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 to 4294967295"), std::string::npos)
+    EXPECT_NE(err_.find("linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 to 4294967295"),
+              std::string::npos)
         << err_;
 }
 
@@ -332,9 +338,11 @@ TEST_F(CgroupControllers, UnifiedKeysLandInTheContainersCgroup) {
     pid_t pid = create(b, res, c);
     if (!unified_host()) {
         EXPECT_EQ(pid, -1);
-        EXPECT_NE(err_.find("linux.resources.unified[\"memory.high\"]: invalid configuration: cannot use unified on cgroup v1 "
-                            "(the host's cgroups are hybrid and \"memory\" is not on its cgroup2 mount)"),
-                  std::string::npos)
+        EXPECT_NE(
+            err_.find(
+                "linux.resources.unified[\"memory.high\"]: invalid configuration: cannot use unified on cgroup v1 "
+                "(the host's cgroups are hybrid and \"memory\" is not on its cgroup2 mount)"),
+            std::string::npos)
             << err_;
         pid = create(b, {{"unified", {{"hugetlb.2MB.max", "4194304"}}}}, c);
         ASSERT_GT(pid, 0) << err_;
@@ -354,17 +362,22 @@ TEST_F(CgroupControllers, UnifiedKeysLandInTheContainersCgroup) {
     std::ofstream(tmp_->path() + "/bad.json") << R"({"unified": {"cgroup.procs": "1"}})";
     r = berth({"update", "-r", tmp_->path() + "/bad.json", c});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("linux.resources.unified[\"cgroup.procs\"]: the runtime owns this core file"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("linux.resources.unified[\"cgroup.procs\"]: the runtime owns this core file"),
+              std::string::npos)
+        << r.err;
     ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
 }
 
 TEST_F(CgroupControllers, BadUnifiedKeysAreRefusedNamingThem) {
     Bundle b(tmp_->path() + "/b", {"true"});
     EXPECT_EQ(create(b, {{"unified", {{"foo.bar", "1"}}}}, id()), -1);
-    EXPECT_NE(err_.find("linux.resources.unified[\"foo.bar\"]: no active plugin serves controller \"foo\""), std::string::npos) << err_;
-    EXPECT_EQ(create(b, {{"unified", {{"../memory.max", "1"}}}}, id()), -1);
-    EXPECT_NE(err_.find("linux.resources.unified[\"../memory.max\"]: must be a file name in the container's cgroup (no '/')"),
+    EXPECT_NE(err_.find("linux.resources.unified[\"foo.bar\"]: no active plugin serves controller \"foo\""),
               std::string::npos)
+        << err_;
+    EXPECT_EQ(create(b, {{"unified", {{"../memory.max", "1"}}}}, id()), -1);
+    EXPECT_NE(
+        err_.find("linux.resources.unified[\"../memory.max\"]: must be a file name in the container's cgroup (no '/')"),
+        std::string::npos)
         << err_;
     EXPECT_EQ(create(b, {{"unified", {{"pids.max", 7}}}}, id()), -1);
     EXPECT_NE(err_.find("linux.resources.unified[\"pids.max\"]: must be a string"), std::string::npos) << err_;
@@ -378,18 +391,21 @@ TEST_F(CgroupControllers, MiscMaxThroughUnified) {
     const std::string c = id();
     if (!unified_host()) {
         EXPECT_EQ(create(b, {{"unified", {{"misc.max", "sev 1"}}}}, c), -1);
-        EXPECT_NE(err_.find("linux.resources.unified[\"misc.max\"]: invalid configuration: cannot use unified on cgroup v1"),
-                  std::string::npos)
+        EXPECT_NE(
+            err_.find("linux.resources.unified[\"misc.max\"]: invalid configuration: cannot use unified on cgroup v1"),
+            std::string::npos)
             << err_;
         return;
     }
     const std::string controllers = read_text("/sys/fs/cgroup/cgroup.controllers");
     if ((" " + trimmed(controllers) + " ").find(" misc ") == std::string::npos)
-        GTEST_SKIP() << "the kernel has no misc controller (/sys/fs/cgroup/cgroup.controllers: " << trimmed(controllers) << ")";
+        GTEST_SKIP() << "the kernel has no misc controller (/sys/fs/cgroup/cgroup.controllers: " << trimmed(controllers)
+                     << ")";
     // A resource the kernel knows (misc.capacity lists them, SEV ASIDs on
     // x86), else one it does not, whose refusal proves the write reached it.
     std::string resource;
-    if (exists("/sys/fs/cgroup/misc.capacity")) std::istringstream(read_text("/sys/fs/cgroup/misc.capacity")) >> resource;
+    if (exists("/sys/fs/cgroup/misc.capacity"))
+        std::istringstream(read_text("/sys/fs/cgroup/misc.capacity")) >> resource;
     if (resource.empty()) {
         std::printf("misc.capacity lists no resource: checking that misc.max reaches the kernel\n");
         EXPECT_EQ(create(b, {{"unified", {{"misc.max", "nosuchres 1"}}}}, c), -1);
@@ -414,12 +430,17 @@ TEST_F(CgroupControllers, NetworkIsRefusedWhereTheHostHasNoNetCls) {
     const std::string c = id();
     EXPECT_EQ(create(b, {{"network", {{"classID", 1048577}}}}, c), -1);
     if (unified_host())
-        EXPECT_NE(err_.find("linux.resources.network: cgroup v2 has no net_cls nor net_prio controller"), std::string::npos) << err_;
+        EXPECT_NE(err_.find("linux.resources.network: cgroup v2 has no net_cls nor net_prio controller"),
+                  std::string::npos)
+            << err_;
     else
-        EXPECT_NE(err_.find("linux.resources.network: the host has no cgroup v1 hierarchy for \"net_cls\""), std::string::npos) << err_;
+        EXPECT_NE(err_.find("linux.resources.network: the host has no cgroup v1 hierarchy for \"net_cls\""),
+                  std::string::npos)
+            << err_;
     EXPECT_TRUE(leftovers(root_, c, b.rootfs()).empty());
     EXPECT_EQ(create(b, {{"network", {{"priorities", {{{"name", "lo"}, {"priority", -1}}}}}}}, id()), -1);
-    EXPECT_NE(err_.find("linux.resources.network.priorities[0].priority: must be an integer from 0 to 4294967295"), std::string::npos)
+    EXPECT_NE(err_.find("linux.resources.network.priorities[0].priority: must be an integer from 0 to 4294967295"),
+              std::string::npos)
         << err_;
 }
 
@@ -432,23 +453,27 @@ TEST_F(CgroupControllers, NetworkValuesReachNetClsAndNetPrio) {
     if (unified_host()) GTEST_SKIP() << "v2 guest: berth refuses network there (the refusal test covers it)";
     Bundle b(tmp_->path() + "/b", {"sleep", "60"});
     const std::string c = id();
-    b.config["linux"]["resources"] = {{"network", {{"classID", 1048577}, {"priorities", {{{"name", "lo"}, {"priority", 7}}}}}}};
+    b.config["linux"]["resources"] = {
+        {"network", {{"classID", 1048577}, {"priorities", {{{"name", "lo"}, {"priority", 7}}}}}}};
     b.config["linux"]["cgroupsPath"] = "/berthtest-" + c;
     b.save();
     const std::string mnt = tmp_->path() + "/net_cls,net_prio";
     std::filesystem::create_directories(mnt);
-    const std::string berth_cmd = std::string(BERTH_BIN) + " --root " + root_ + " --plugin-config " + BERTH_TEST_PLUGIN_CONFIG;
+    const std::string berth_cmd =
+        std::string(BERTH_BIN) + " --root " + root_ + " --plugin-config " + BERTH_TEST_PLUGIN_CONFIG;
     const std::string dir = mnt + "/berthtest-" + c;
     // Single-quoted for the outer shell: $(...) must run inside the namespace.
-    const std::string script = "mount -t cgroup -o net_cls,net_prio none \"" + mnt + "\" || exit 3; " + berth_cmd +
-                               " create --bundle " + b.dir() + " " + c + " || exit 4; echo classid=$(cat \"" + dir +
-                               "/net_cls.classid\"); grep \"^lo \" \"" + dir + "/net_prio.ifpriomap\"; " + berth_cmd +
-                               " delete --force " + c + "; [ -e \"" + dir + "\" ] && echo left-behind; " +
-                               // A removed cgroup may linger a moment (dying): unmounting before
-                               // it is released would leave the kernel a mount-less net_cls
-                               // hierarchy that every process then lists in /proc/PID/cgroup.
-                               "i=0; while [ $i -lt 100 ] && [ \"$(grep ^net_cls /proc/cgroups | cut -f3)\" != 1 ]; do sleep 0.1; "
-                               "i=$((i+1)); done; umount \"" + mnt + "\"; exit 0";
+    const std::string script =
+        "mount -t cgroup -o net_cls,net_prio none \"" + mnt + "\" || exit 3; " + berth_cmd + " create --bundle " +
+        b.dir() + " " + c + " || exit 4; echo classid=$(cat \"" + dir + "/net_cls.classid\"); grep \"^lo \" \"" + dir +
+        "/net_prio.ifpriomap\"; " + berth_cmd + " delete --force " + c + "; [ -e \"" + dir +
+        "\" ] && echo left-behind; " +
+        // A removed cgroup may linger a moment (dying): unmounting before
+        // it is released would leave the kernel a mount-less net_cls
+        // hierarchy that every process then lists in /proc/PID/cgroup.
+        "i=0; while [ $i -lt 100 ] && [ \"$(grep ^net_cls /proc/cgroups | cut -f3)\" != 1 ]; do sleep 0.1; "
+        "i=$((i+1)); done; umount \"" +
+        mnt + "\"; exit 0";
     FILE* p = ::popen(("unshare -m --propagation private sh -c '" + script + "' 2>&1").c_str(), "r");
     ASSERT_NE(p, nullptr);
     std::string out;
@@ -482,7 +507,8 @@ TEST_F(CgroupControllers, DisableOomKillerAndUseHierarchy) {
         EXPECT_EQ(read_text(memory_dir(p2) + "/memory.max"), std::to_string(64 << 20) + "\n");
         ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
         EXPECT_EQ(create(b, {{"memory", {{"useHierarchy", false}}}}, c), -1);
-        EXPECT_NE(err_.find("linux.resources.memory.useHierarchy: false cannot be honoured"), std::string::npos) << err_;
+        EXPECT_NE(err_.find("linux.resources.memory.useHierarchy: false cannot be honoured"), std::string::npos)
+            << err_;
         return;
     }
     ASSERT_GT(pid, 0) << err_;
@@ -493,7 +519,8 @@ TEST_F(CgroupControllers, DisableOomKillerAndUseHierarchy) {
     ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
     // This host's kernel (>= 5.14) is always hierarchical and refuses 0.
     EXPECT_EQ(create(b, {{"memory", {{"useHierarchy", false}}}}, c), -1);
-    EXPECT_NE(err_.find("linux.resources.memory.useHierarchy: this kernel is always hierarchical"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("linux.resources.memory.useHierarchy: this kernel is always hierarchical"), std::string::npos)
+        << err_;
 }
 
 TEST_F(CgroupControllers, BadMemoryAndCpuFieldsAreRefusedNamingThem) {
@@ -511,8 +538,7 @@ TEST_F(CgroupControllers, BadMemoryAndCpuFieldsAreRefusedNamingThem) {
 TEST_F(CgroupControllers, CpuIdleAndBurst) {
     Bundle b(tmp_->path() + "/b", {"sleep", "60"});
     const std::string c = id();
-    const pid_t pid =
-        create(b, {{"cpu", {{"quota", 50000}, {"period", 100000}, {"burst", 20000}, {"idle", 1}}}}, c);
+    const pid_t pid = create(b, {{"cpu", {{"quota", 50000}, {"period", 100000}, {"burst", 20000}, {"idle", 1}}}}, c);
     ASSERT_GT(pid, 0) << err_;
     const std::string dir = cpu_dir(pid);
     EXPECT_EQ(read_text(dir + "/cpu.idle"), "1\n");
@@ -537,7 +563,8 @@ TEST_F(CgroupControllers, CpuRealtime) {
     const json rt = {{"cpu", {{"realtimePeriod", 1000000}, {"realtimeRuntime", 5000}}}};
     if (unified_host()) {
         EXPECT_EQ(create(b, rt, c), -1);
-        EXPECT_NE(err_.find("linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime bandwidth"), std::string::npos)
+        EXPECT_NE(err_.find("linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime bandwidth"),
+                  std::string::npos)
             << err_;
         return;
     }

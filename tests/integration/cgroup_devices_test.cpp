@@ -54,7 +54,8 @@ protected:
     // A bundle running `script` with CAP_MKNOD, so that mknod itself works
     // and only the device cgroup can refuse the open.
     std::unique_ptr<Bundle> bundle(const std::string& script) {
-        auto b = std::make_unique<Bundle>(tmp_->path() + "/b" + std::to_string(n_++), std::vector<std::string>{"sh", "-c", script});
+        auto b = std::make_unique<Bundle>(tmp_->path() + "/b" + std::to_string(n_++),
+                                          std::vector<std::string>{"sh", "-c", script});
         for (const char* set : {"bounding", "effective", "permitted"}) {
             json& caps = b->config["process"]["capabilities"][set];
             if (!caps.is_array()) caps = json::array();
@@ -142,7 +143,8 @@ TEST_F(CgroupDevices, BadRuleIsAClearErrorAndLeavesNothing) {
     const std::string c = id();
     Result r = berth({"run", "--bundle", b->dir(), c});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("linux.resources.devices[1].access: \"rwx\": 'x' is not one of r, w, m"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("linux.resources.devices[1].access: \"rwx\": 'x' is not one of r, w, m"), std::string::npos)
+        << r.err;
     EXPECT_EQ(leftovers(root_, c, b->rootfs()), std::vector<std::string>{});
 }
 

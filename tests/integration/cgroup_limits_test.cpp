@@ -84,7 +84,8 @@ TEST_F(CgroupLimits, PidsLimitIsEnforced) {
     for (int i = 0; i < 50; ++i) {
         usleep(20000);
         current = std::stoi(read_text(dir + "/pids.current"));
-        if (proc_state(pid) != 0 && read_text("/proc/" + std::to_string(pid) + "/cmdline").rfind("sleep", 0) == 0) break;
+        if (proc_state(pid) != 0 && read_text("/proc/" + std::to_string(pid) + "/cmdline").rfind("sleep", 0) == 0)
+            break;
     }
     EXPECT_LE(current, 10);
     EXPECT_GE(current, 7) << "the sleeps filled the cgroup up to its limit";
@@ -112,7 +113,8 @@ TEST_F(CgroupLimits, ResourceWithoutPluginIsRefused) {
     b.save();
     const std::string c = id();
     // The test config has cgroup-io: choose plugins without it.
-    Result r = run_berth(root_, {"create", "--plugins", "cgroup-cpu,cgroup-memory,cgroup-pids,mounts", "--bundle", b.dir(), c});
+    Result r = run_berth(
+        root_, {"create", "--plugins", "cgroup-cpu,cgroup-memory,cgroup-pids,mounts", "--bundle", b.dir(), c});
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("linux.resources.blockIO: no loaded plugin handles it"), std::string::npos) << r.err;
 }
@@ -136,7 +138,8 @@ TEST_F(CgroupLimits, ACgroupIsNeverSharedWithAnotherContainersProcesses) {
     Result r = run_berth(root_, {"create", "--bundle", b.dir(), second});
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("linux.cgroupsPath: cgroup "), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find(" is not empty (1 process(es), pid " + std::to_string(a_pid) + ")"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(" is not empty (1 process(es), pid " + std::to_string(a_pid) + ")"), std::string::npos)
+        << r.err;
     EXPECT_EQ(leftovers(root_, second), std::vector<std::string>{});
     EXPECT_EQ(kill(a_pid, 0), 0) << "the refused create left the first container alone";
     EXPECT_EQ(read_text(leaf + "/cgroup.procs"), std::to_string(a_pid) + "\n");
@@ -151,7 +154,8 @@ TEST_F(CgroupLimits, ACgroupIsNeverSharedWithAnotherContainersProcesses) {
     const pid_t third_pid = std::stoi(read_text(pidfile3));
     r = run_berth(root_, {"delete", a});
     EXPECT_EQ(r.code, 0) << r.err;
-    EXPECT_NE(r.err.find("that are not this container's (pid " + std::to_string(third_pid) + "): left in place"), std::string::npos)
+    EXPECT_NE(r.err.find("that are not this container's (pid " + std::to_string(third_pid) + "): left in place"),
+              std::string::npos)
         << r.err;
     EXPECT_EQ(kill(third_pid, 0), 0) << "deleting the first container killed the third";
     EXPECT_NE(proc_state(third_pid), 'Z');

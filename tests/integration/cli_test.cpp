@@ -71,7 +71,8 @@ protected:
 // slave of a pty whose master the test holds, as a user's shell would be.
 class TerminalRun {
 public:
-    TerminalRun(const std::string& root, const std::vector<std::string>& args, unsigned short rows, unsigned short cols) {
+    TerminalRun(const std::string& root, const std::vector<std::string>& args, unsigned short rows,
+                unsigned short cols) {
         struct winsize ws = {};
         ws.ws_row = rows;
         ws.ws_col = cols;
@@ -179,7 +180,9 @@ TEST_F(CliTest, ForegroundRunWithTerminalRelaysThePty) {
     }
     EXPECT_NE(resized.find("SIZE-2-40 100-"), std::string::npos) << resized;
     // /dev/console is the process's own pty slave, bind-mounted as runc does.
-    run.type("[ \"$(stat -L -c %t:%T /dev/console)\" = \"$(stat -L -c %t:%T /proc/self/fd/0)\" ] && echo CONSOLE-$((6*7))\n");
+    run.type(
+        "[ \"$(stat -L -c %t:%T /dev/console)\" = \"$(stat -L -c %t:%T /proc/self/fd/0)\" ] && echo "
+        "CONSOLE-$((6*7))\n");
     EXPECT_NE(run.read_until("CONSOLE-42").find("CONSOLE-42"), std::string::npos) << run.seen();
     run.type("exit 7\n");
     EXPECT_EQ(run.wait(), 7) << run.seen();
@@ -218,16 +221,19 @@ TEST_F(CliTest, RunTerminalAndConsoleSocketRulesAsRunc) {
     auto b = bundle({"true"}, true);
     Result r = berth({"run", "-d", "--bundle", b->dir(), id()});
     EXPECT_NE(r.code, 0);
-    EXPECT_NE(r.err.find("cannot allocate tty if berth will detach without setting console socket"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cannot allocate tty if berth will detach without setting console socket"), std::string::npos)
+        << r.err;
     ConsoleSocket console(tmp_->path() + "/console.sock");
     r = berth({"run", "--console-socket", console.path(), "--bundle", b->dir(), id()});
     EXPECT_NE(r.code, 0);
-    EXPECT_NE(r.err.find("cannot use console socket if berth will not detach or allocate tty"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cannot use console socket if berth will not detach or allocate tty"), std::string::npos)
+        << r.err;
 }
 
 TEST_F(CliTest, ConsoleSocketCreateMountsTheSlaveOverDevConsole) {
-    auto b = bundle({"sh", "-c", "[ \"$(stat -L -c %t:%T /dev/console)\" = \"$(stat -L -c %t:%T /proc/self/fd/0)\" ] && "
-                                 "echo CONSOLE-$((6*7)); sleep 2"},
+    auto b = bundle({"sh", "-c",
+                     "[ \"$(stat -L -c %t:%T /dev/console)\" = \"$(stat -L -c %t:%T /proc/self/fd/0)\" ] && "
+                     "echo CONSOLE-$((6*7)); sleep 2"},
                     true);
     ConsoleSocket console(tmp_->path() + "/console.sock");
     const std::string c = id();
@@ -394,8 +400,9 @@ TEST_F(CliTest, WarningsReachTheLogOnceInEitherFormat) {
             };
             auto b = bundle({"sleep", "300"});
             b->config["mounts"].push_back({{"destination", "relative-tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
-            b->config["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
-                                             {"syscalls", {{{"names", {"no_such_syscall_w"}}, {"action", "SCMP_ACT_ERRNO"}}}}};
+            b->config["linux"]["seccomp"] = {
+                {"defaultAction", "SCMP_ACT_ALLOW"},
+                {"syscalls", {{{"names", {"no_such_syscall_w"}}, {"action", "SCMP_ACT_ERRNO"}}}}};
             b->config["hooks"] = {{"poststart", {{{"path", "/bin/false"}}}}, {"poststop", {{{"path", "/bin/false"}}}}};
             b->save();
             const std::string c = id("warn");
@@ -565,16 +572,19 @@ TEST(CliDocs, ManPagesForBerthAndEveryVerbAreCleanRoff) {
         EXPECT_NE(text.find("EXAMPLES"), std::string::npos) << p << ": " << text;
     }
     // Each verb's own exit status where it differs, and examples that use it.
-    const std::string exec_page = sh("groff -man -Tascii -P-cbou -rLL=200n " + dir.path() + "/berth-exec.8 2>/dev/null");
+    const std::string exec_page =
+        sh("groff -man -Tascii -P-cbou -rLL=200n " + dir.path() + "/berth-exec.8 2>/dev/null");
     EXPECT_NE(exec_page.find("255 when the process could not be started"), std::string::npos) << exec_page;
     EXPECT_NE(exec_page.find("berth exec -t box sh"), std::string::npos) << exec_page;
     const std::string main_page = read_text(dir.path() + "/berth.8");
     for (const auto& c : table) {
         const std::string verb = c["name"];
         EXPECT_NE(main_page.find("berth\\-" + verb + " (8)"), std::string::npos) << verb;
-        std::string text = sh("groff -man -Tascii -P-cbou -rLL=200n " + dir.path() + "/berth-" + verb + ".8 2>/dev/null");
+        std::string text =
+            sh("groff -man -Tascii -P-cbou -rLL=200n " + dir.path() + "/berth-" + verb + ".8 2>/dev/null");
         for (const auto& o : c["options"])
-            EXPECT_NE(text.find("--" + o["name"].get<std::string>()), std::string::npos) << verb << ": " << o << "\n" << text;
+            EXPECT_NE(text.find("--" + o["name"].get<std::string>()), std::string::npos) << verb << ": " << o << "\n"
+                                                                                         << text;
     }
 }
 
@@ -647,10 +657,10 @@ TEST(CliDocs, InstallScriptPutsPagesAndCompletionUnderDestdir) {
     ASSERT_EQ(st, 0) << out;
     EXPECT_TRUE(exists(dir.path() + "/usr/local/share/man/man8/berth.8"));
     EXPECT_TRUE(exists(dir.path() + "/usr/local/share/man/man8/berth-run.8"));
-    EXPECT_NE(read_text(dir.path() + "/usr/local/share/bash-completion/completions/berth").find("complete -F _berth berth"),
-              std::string::npos);
+    EXPECT_NE(
+        read_text(dir.path() + "/usr/local/share/bash-completion/completions/berth").find("complete -F _berth berth"),
+        std::string::npos);
 }
-
 
 // `spec --rootless` as `runc spec --rootless`: the default config with a user
 // namespace mapping root to the caller's euid/egid, no network namespace,
@@ -661,8 +671,9 @@ TEST(CliDocs, InstallScriptPutsPagesAndCompletionUnderDestdir) {
 json rootless_spec_as(const std::string& dir, const std::string& user, const std::string& runtime) {
     sh("mkdir -p " + dir + " && chown " + user + " " + dir);
     int st = -1;
-    const std::string err = sh("cd " + dir + " && setpriv --reuid " + user + " --regid " + user +
-                               " --clear-groups " + runtime + " spec --rootless 2>&1", &st);
+    const std::string err = sh("cd " + dir + " && setpriv --reuid " + user + " --regid " + user + " --clear-groups " +
+                                   runtime + " spec --rootless 2>&1",
+                               &st);
     if (st != 0) throw std::runtime_error(runtime + " spec --rootless as " + user + ": " + err);
     return json::parse(read_text(dir + "/config.json"));
 }
@@ -711,17 +722,21 @@ std::vector<std::string> schema_violations(const json& c) {
             if (!v[i].is_string()) bad(path + "[" + std::to_string(i) + "]", "must be a string");
     };
     auto uint32 = [&](const json& v, const std::string& path) {
-        if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0)) return bad(path, "must be a uint32");
+        if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
+            return bad(path, "must be a uint32");
         if (v.get<uint64_t>() > 0xffffffffull) bad(path, "must be a uint32");
     };
     if (!c.is_object()) return {"config: must be an object"};
     // defs.json ociVersion: SemVer 2.0.0.
     if (!c.contains("ociVersion") || !c["ociVersion"].is_string() ||
-        !matches(c["ociVersion"].get<std::string>(), R"(^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$)"))
+        !matches(c["ociVersion"].get<std::string>(),
+                 R"(^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$)"))
         bad("ociVersion", "required, a SemVer string");
     const json root = c.value("root", json());
-    if (!root.is_object() || !root.contains("path") || !root["path"].is_string()) bad("root.path", "required string (FilePath)");
-    if (root.is_object() && root.contains("readonly") && !root["readonly"].is_boolean()) bad("root.readonly", "must be a boolean");
+    if (!root.is_object() || !root.contains("path") || !root["path"].is_string())
+        bad("root.path", "required string (FilePath)");
+    if (root.is_object() && root.contains("readonly") && !root["readonly"].is_boolean())
+        bad("root.readonly", "must be a boolean");
     for (const char* key : {"hostname", "domainname"})
         if (c.contains(key) && !c[key].is_string()) bad(key, "must be a string");
     if (c.contains("mounts")) {
@@ -729,7 +744,8 @@ std::vector<std::string> schema_violations(const json& c) {
         for (size_t i = 0; i < c["mounts"].size(); ++i) {
             const json& m = c["mounts"][i];
             const std::string p = "mounts[" + std::to_string(i) + "]";
-            if (!m.is_object() || !m.contains("destination") || !m["destination"].is_string()) bad(p + ".destination", "required string");
+            if (!m.is_object() || !m.contains("destination") || !m["destination"].is_string())
+                bad(p + ".destination", "required string");
             for (const char* key : {"type", "source"})
                 if (m.contains(key) && !m[key].is_string()) bad(p + "." + key, "must be a string");
             if (m.contains("options")) strings(m["options"], p + ".options");
@@ -765,7 +781,8 @@ std::vector<std::string> schema_violations(const json& c) {
     }
     // config-linux.json
     const json linux = c.value("linux", json::object());
-    static const std::set<std::string> kNamespaceTypes = {"mount", "pid", "network", "uts", "ipc", "user", "cgroup", "time"};
+    static const std::set<std::string> kNamespaceTypes = {"mount", "pid",  "network", "uts",
+                                                          "ipc",   "user", "cgroup",  "time"};
     for (size_t i = 0; i < linux.value("namespaces", json::array()).size(); ++i) {
         const json& n = linux["namespaces"][i];
         if (!n.contains("type") || !n["type"].is_string() || !kNamespaceTypes.count(n["type"].get<std::string>()))
@@ -774,7 +791,8 @@ std::vector<std::string> schema_violations(const json& c) {
     for (const char* key : {"uidMappings", "gidMappings"})
         for (size_t i = 0; i < linux.value(key, json::array()).size(); ++i)
             for (const char* f : {"containerID", "hostID", "size"})
-                uint32(linux[key][i].value(f, json(-1)), std::string("linux.") + key + "[" + std::to_string(i) + "]." + f);
+                uint32(linux[key][i].value(f, json(-1)),
+                       std::string("linux.") + key + "[" + std::to_string(i) + "]." + f);
     for (const char* key : {"maskedPaths", "readonlyPaths"})
         if (linux.contains(key)) strings(linux[key], std::string("linux.") + key);
     const json devices = linux.value("resources", json::object()).value("devices", json::array());
@@ -784,8 +802,8 @@ std::vector<std::string> schema_violations(const json& c) {
         if (devices[i].contains("access") && !matches(devices[i]["access"].get<std::string>(), "^[rwm]{1,3}$"))
             bad(p + ".access", "must match ^[rwm]{1,3}$");
     }
-    if (linux.contains("rootfsPropagation") &&
-        !std::set<std::string>{"private", "shared", "slave", "unbindable"}.count(linux["rootfsPropagation"].get<std::string>()))
+    if (linux.contains("rootfsPropagation") && !std::set<std::string>{"private", "shared", "slave", "unbindable"}.count(
+                                                   linux["rootfsPropagation"].get<std::string>()))
         bad("linux.rootfsPropagation", "one of private, shared, slave, unbindable");
     return out;
 }
@@ -793,8 +811,8 @@ std::vector<std::string> schema_violations(const json& c) {
 TEST(CliSpec, OutputFollowsTheRuntimeSpecSchema) {
     EXPECT_EQ(schema_violations(json::parse(R"({"ociVersion":"1.2","root":{"path":1},"process":{},
         "linux":{"namespaces":[{"type":"net"}]}})")),
-              (std::vector<std::string>{"ociVersion: required, a SemVer string", "root.path: required string (FilePath)",
-                                        "process.cwd: required string",
+              (std::vector<std::string>{"ociVersion: required, a SemVer string",
+                                        "root.path: required string (FilePath)", "process.cwd: required string",
                                         "linux.namespaces[0].type: required, one of the NamespaceType enum"}))
         << "the rules themselves";
     TempDir dir;

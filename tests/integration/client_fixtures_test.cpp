@@ -85,7 +85,8 @@ TEST_P(ClientFixtureRun, RunsTheProbe) {
     EXPECT_EQ(r.out, "ok\n") << GetParam() << "\n" << r.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryClientFixture, ClientFixtureRun, ::testing::ValuesIn(fixture_files()), berth::test::client_fixture_name);
+INSTANTIATE_TEST_SUITE_P(EveryClientFixture, ClientFixtureRun, ::testing::ValuesIn(fixture_files()),
+                         berth::test::client_fixture_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ClientFixtureRun);
 
 }  // namespace

@@ -53,7 +53,8 @@ public:
         size_t entries = 0;
         for (auto& e : fs::directory_iterator(dir_.path())) entries += e.path() != file_;
         if (entries) d += "new entries in the canary dir; ";
-        if (read_text("/proc/self/mountinfo").find(dir_.path()) != std::string::npos) d += "a mount on the host under the canary dir; ";
+        if (read_text("/proc/self/mountinfo").find(dir_.path()) != std::string::npos)
+            d += "a mount on the host under the canary dir; ";
         return d;
     }
 
@@ -113,9 +114,12 @@ TEST_F(Escape, MountDestinationSymlinksStayInRootfs) {
     std::ofstream(bind_src + "/file") << "x";
     for (const char* d : {"/abs/m-abs", "/rel/m-rel", "/chain1/m-chain"})
         b->config["mounts"].push_back({{"destination", d}, {"type", "tmpfs"}, {"source", "tmpfs"}});
-    b->config["mounts"].push_back({{"destination", "/abs/canary"}, {"type", "bind"}, {"source", bind_src + "/file"},
+    b->config["mounts"].push_back({{"destination", "/abs/canary"},
+                                   {"type", "bind"},
+                                   {"source", bind_src + "/file"},
                                    {"options", {"bind", "ro"}}});
-    b->config["mounts"].push_back({{"destination", "/abs"}, {"type", "bind"}, {"source", bind_src}, {"options", {"rbind"}}});
+    b->config["mounts"].push_back(
+        {{"destination", "/abs"}, {"type", "bind"}, {"source", bind_src}, {"options", {"rbind"}}});
     b->save();
     Result res = run(*b);
     EXPECT_EQ(res.code, 0) << res.err;
@@ -131,7 +135,8 @@ TEST_F(Escape, MountDestinationThroughProcMagicLinkFails) {
     auto b = bundle({"true"});
     ASSERT_EQ(symlink(("/proc/1/root" + host.dir()).c_str(), (b->rootfs() + "/hostroot").c_str()), 0);
     ASSERT_EQ(symlink("/proc/self/root", (b->rootfs() + "/selfroot").c_str()), 0);
-    for (const std::string& dest : std::vector<std::string>{"/hostroot/evil", "/proc/1/root" + host.dir() + "/evil", "/selfroot" + host.dir() + "/evil"}) {
+    for (const std::string& dest : std::vector<std::string>{"/hostroot/evil", "/proc/1/root" + host.dir() + "/evil",
+                                                            "/selfroot" + host.dir() + "/evil"}) {
         b->config["mounts"].push_back({{"destination", dest}, {"type", "tmpfs"}, {"source", "tmpfs"}});
         b->save();
         const std::string c = id("magic");
@@ -175,22 +180,31 @@ TEST_F(Escape, MountOverProcFromAVolumeIsRefused) {
         const char* name;
         std::function<void(json&)> edit;
     } cases[] = {
-        {"bind over /proc after proc", [&](json& c) {
-             c["mounts"].push_back({{"destination", "/proc"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
+        {"bind over /proc after proc",
+         [&](json& c) {
+             c["mounts"].push_back(
+                 {{"destination", "/proc"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
          }},
-        {"bind instead of proc", [&](json& c) {
+        {"bind instead of proc",
+         [&](json& c) {
              drop_mount(c, "/proc");
-             c["mounts"].push_back({{"destination", "/proc"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
+             c["mounts"].push_back(
+                 {{"destination", "/proc"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
          }},
-        {"tmpfs instead of proc", [&](json& c) {
+        {"tmpfs instead of proc",
+         [&](json& c) {
              drop_mount(c, "/proc");
              c["mounts"].push_back({{"destination", "/proc"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
          }},
-        {"bind over /proc/sys", [&](json& c) {
-             c["mounts"].push_back({{"destination", "/proc/sys"}, {"type", "bind"}, {"source", vol + "/sys"}, {"options", {"rbind"}}});
+        {"bind over /proc/sys",
+         [&](json& c) {
+             c["mounts"].push_back(
+                 {{"destination", "/proc/sys"}, {"type", "bind"}, {"source", vol + "/sys"}, {"options", {"rbind"}}});
          }},
-        {"bind into /proc through a symlink", [&](json& c) {
-             c["mounts"].push_back({{"destination", "/p/sys"}, {"type", "bind"}, {"source", vol + "/sys"}, {"options", {"rbind"}}});
+        {"bind into /proc through a symlink",
+         [&](json& c) {
+             c["mounts"].push_back(
+                 {{"destination", "/p/sys"}, {"type", "bind"}, {"source", vol + "/sys"}, {"options", {"rbind"}}});
          }},
     };
     for (auto& k : cases) {
@@ -213,11 +227,13 @@ TEST_F(Escape, SymlinkPlantedInASharedVolumeByAnEarlierContainer) {
     const std::string vol = tmp_->path() + "/shared";
     fs::create_directories(vol);
     auto volume = [&](Bundle& b) {
-        b.config["mounts"].push_back({{"destination", "/vol"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
+        b.config["mounts"].push_back(
+            {{"destination", "/vol"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
     };
     // The first container plants links at the next one's destinations.
-    auto a = bundle({"sh", "-c", "ln -s " + host.dir() + " /vol/abs && ln -s ../../../../../../.." + host.dir() +
-                                     " /vol/rel && ln -s /proc/1/root" + host.dir() + " /vol/magic && echo planted"});
+    auto a = bundle({"sh", "-c",
+                     "ln -s " + host.dir() + " /vol/abs && ln -s ../../../../../../.." + host.dir() +
+                         " /vol/rel && ln -s /proc/1/root" + host.dir() + " /vol/magic && echo planted"});
     volume(*a);
     a->save();
     Result res = run(*a, "plant");
@@ -248,8 +264,9 @@ TEST_F(Escape, SymlinkPlantedInASharedVolumeByAnEarlierContainer) {
 // Prints "<name> <major>:<minor> <type>" for each masked file as the
 // container sees it.
 // (/proc/kcore is not in every kernel; these two are.)
-const char* kStatMasked = "for f in /proc/keys /proc/timer_list; do echo \"$f $(stat -c '%t:%T %F' $f)\"; done; "
-                          "stat -f -c '/proc/acpi %T' /proc/acpi";
+const char* kStatMasked =
+    "for f in /proc/keys /proc/timer_list; do echo \"$f $(stat -c '%t:%T %F' $f)\"; done; "
+    "stat -f -c '/proc/acpi %T' /proc/acpi";
 
 TEST_F(Escape, MaskedPathsUseARealDevNull) {
     const std::string core_pattern = read_text("/proc/sys/kernel/core_pattern");
@@ -257,13 +274,14 @@ TEST_F(Escape, MaskedPathsUseARealDevNull) {
         const char* name;
         std::function<void(const std::string& dev)> plant;
     } cases[] = {
-        {"symlink to a writable procfs file", [](const std::string& dev) {
+        {"symlink to a writable procfs file",
+         [](const std::string& dev) {
              ASSERT_EQ(symlink("/proc/sys/kernel/core_pattern", (dev + "/null").c_str()), 0);
          }},
-        {"symlink to a host path", [](const std::string& dev) { ASSERT_EQ(symlink("/etc/shadow", (dev + "/null").c_str()), 0); }},
-        {"another device node", [](const std::string& dev) {
-             ASSERT_EQ(mknod((dev + "/null").c_str(), S_IFCHR | 0666, makedev(1, 5)), 0);
-         }},
+        {"symlink to a host path",
+         [](const std::string& dev) { ASSERT_EQ(symlink("/etc/shadow", (dev + "/null").c_str()), 0); }},
+        {"another device node",
+         [](const std::string& dev) { ASSERT_EQ(mknod((dev + "/null").c_str(), S_IFCHR | 0666, makedev(1, 5)), 0); }},
         {"a regular file", [](const std::string& dev) { std::ofstream(dev + "/null") << "not null\n"; }},
         {"missing", [](const std::string&) {}},
     };
@@ -278,7 +296,9 @@ TEST_F(Escape, MaskedPathsUseARealDevNull) {
         k.plant(b->rootfs() + "/dev");
         Result res = run(*b, "mask");
         EXPECT_EQ(res.code, 0) << k.name << ": " << res.err;
-        EXPECT_EQ(res.out, "/proc/keys 1:3 character special file\n/proc/timer_list 1:3 character special file\n/proc/acpi tmpfs\n")
+        EXPECT_EQ(
+            res.out,
+            "/proc/keys 1:3 character special file\n/proc/timer_list 1:3 character special file\n/proc/acpi tmpfs\n")
             << k.name;
     }
     EXPECT_EQ(read_text("/proc/sys/kernel/core_pattern"), core_pattern);
@@ -366,7 +386,8 @@ TEST_F(Escape, SysctlsAreWrittenOnlyToProcfs) {
     ASSERT_EQ(symlink(host.file().c_str(), (vol + "/kernel/domainname").c_str()), 0);
     ASSERT_EQ(symlink(host.dir().c_str(), (vol + "/net/ipv4").c_str()), 0);
     auto b = bundle({"sh", "-c", "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/domainname"});
-    b->config["linux"]["sysctl"] = {{"net.ipv4.ip_unprivileged_port_start", "777"}, {"kernel.domainname", "escape.test"}};
+    b->config["linux"]["sysctl"] = {{"net.ipv4.ip_unprivileged_port_start", "777"},
+                                    {"kernel.domainname", "escape.test"}};
     b->save();
     Result res = run(*b);
     ASSERT_EQ(res.code, 0) << res.err;
@@ -377,9 +398,11 @@ TEST_F(Escape, SysctlsAreWrittenOnlyToProcfs) {
     b->config["process"]["args"] = {"true"};
     for (const std::string how : {"direct", "tmpfs-link"}) {
         if (how == "direct") {
-            b->config["mounts"].push_back({{"destination", "/proc/sys"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
+            b->config["mounts"].push_back(
+                {{"destination", "/proc/sys"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
         } else {
-            b->config["mounts"].push_back({{"destination", "/t"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
+            b->config["mounts"].push_back(
+                {{"destination", "/t"}, {"type", "bind"}, {"source", vol}, {"options", {"rbind"}}});
             ASSERT_EQ(symlink("/proc/sys", (b->rootfs() + "/psys").c_str()), 0);
             b->config["mounts"].push_back({{"destination", "/psys/net"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
         }
@@ -464,7 +487,8 @@ TEST_F(Escape, BerthBinaryIsNotReachableThroughProcExe) {
     ASSERT_EQ(berth({"create", "--bundle", s->dir(), c}).code, 0);
     ASSERT_EQ(berth({"start", c}).code, 0);
     for (int i = 0; i < 200 && !exists(s->rootfs() + "/result.3"); ++i) berth({"state", c});
-    for (int i = 0; i < 100 && read_text(s->rootfs() + "/result.3").find("scanned") == std::string::npos; ++i) usleep(50000);
+    for (int i = 0; i < 100 && read_text(s->rootfs() + "/result.3").find("scanned") == std::string::npos; ++i)
+        usleep(50000);
     for (const char* f : {"/result", "/result.2", "/result.3"}) {
         const std::string out = read_text(s->rootfs() + f);
         EXPECT_NE(out.find("scanned"), std::string::npos) << f;
@@ -498,8 +522,9 @@ TEST_F(Escape, ExecDoesNotExposeTheBerthBinary) {
     struct stat before {};
     ASSERT_EQ(stat(BERTH_BIN, &before), 0);
     const std::string sha = sha_of(BERTH_BIN);
-    const std::string watcher = std::string("mkdir -p /decoy && cp /bin/busybox /decoy/berth && (exec -a sleep /decoy/berth 600) & ") +
-                                "while :; do (" + kOpenExes + ") >> /watch; sleep 0.05; done";
+    const std::string watcher =
+        std::string("mkdir -p /decoy && cp /bin/busybox /decoy/berth && (exec -a sleep /decoy/berth 600) & ") +
+        "while :; do (" + kOpenExes + ") >> /watch; sleep 0.05; done";
     // With its own pid namespace (the default), then without one, so that the
     // watcher sees every host process, `berth exec` itself among them.
     for (const bool own_pid_ns : {true, false}) {
@@ -527,7 +552,8 @@ TEST_F(Escape, ExecDoesNotExposeTheBerthBinary) {
         }
         Result r = berth({"exec", c, "/proc/self/exe"});
         EXPECT_NE(r.code, 0) << r.out;
-        EXPECT_EQ((r.out + r.err).find("usage"), std::string::npos) << "berth's CLI ran in the container: " << r.out << r.err;
+        EXPECT_EQ((r.out + r.err).find("usage"), std::string::npos)
+            << "berth's CLI ran in the container: " << r.out << r.err;
         r = berth({"exec", "--preserve-fds", "0", c, "sh", "-c", "ls /proc/self/fd"});
         EXPECT_EQ(r.code, 0) << r.err;
         EXPECT_EQ(r.out, "0\n1\n2\n3\n") << "only stdio and ls's own directory fd";
@@ -581,10 +607,11 @@ TEST_F(Escape, CreatedInitIsNotDumpable) {
     // dumpability tells it apart from the control process, which is readable.
     // (Listing /proc/1/fd is allowed to root by DAC; resolving an entry needs
     // ptrace access, which is what matters.)
-    auto b = bundle({"sh", "-c",
-                     "cat /proc/1/environ >/dev/null 2>&1 && echo ENVIRON; readlink /proc/1/fd/0 >/dev/null 2>&1 && echo FDS; "
-                     "readlink /proc/1/exe >/dev/null 2>&1 && echo EXE; head -c1 /proc/1/mem >/dev/null 2>&1 && echo MEM; "
-                     "sleep 30 & cat /proc/$!/environ >/dev/null && readlink /proc/$!/fd/0 >/dev/null && echo CONTROL; kill $!"});
+    auto b = bundle(
+        {"sh", "-c",
+         "cat /proc/1/environ >/dev/null 2>&1 && echo ENVIRON; readlink /proc/1/fd/0 >/dev/null 2>&1 && echo FDS; "
+         "readlink /proc/1/exe >/dev/null 2>&1 && echo EXE; head -c1 /proc/1/mem >/dev/null 2>&1 && echo MEM; "
+         "sleep 30 & cat /proc/$!/environ >/dev/null && readlink /proc/$!/fd/0 >/dev/null && echo CONTROL; kill $!"});
     for (auto& ns : b->config["linux"]["namespaces"])
         if (ns["type"] == "pid") ns["path"] = "/proc/" + pid + "/ns/pid";
     b->save();
@@ -607,8 +634,9 @@ TEST_F(Escape, CwdThroughFdsAndMagicLinksStaysInside) {
     std::string up;
     for (int i = 0; i < 16; ++i) up += "../";
     const std::string probe = "cat " + up + canary.file().substr(1) + " 2>/dev/null; ls -a; echo probed";
-    std::vector<std::string> cwds = {"/proc/self/cwd", "/proc/thread-self/cwd", "/proc/1/cwd", "/proc/1/root",
-                                     "/proc/self/root/..", "/proc/1/cwd/..", "/escape", "/escape/..", "/deep/link"};
+    std::vector<std::string> cwds = {"/proc/self/cwd",     "/proc/thread-self/cwd", "/proc/1/cwd", "/proc/1/root",
+                                     "/proc/self/root/..", "/proc/1/cwd/..",        "/escape",     "/escape/..",
+                                     "/deep/link"};
     for (int n = 3; n <= 20; ++n) cwds.push_back("/proc/self/fd/" + std::to_string(n));
     auto check = [&](const std::string& cwd, const Result& r) {
         SCOPED_TRACE("cwd " + cwd);
@@ -664,13 +692,23 @@ TEST_F(Escape, ExecHelperStaysNonDumpableThroughTheStubExec) {
     ASSERT_GT(readlink(("/proc/" + std::to_string(held.helper) + "/exe").c_str(), exe, sizeof exe - 1), 0);
     EXPECT_NE(std::string(exe).find("memfd:berth-init"), std::string::npos) << "stopped in the stub: " << exe;
     const std::string n = std::to_string(ns_pid(held.helper));
-    Result r = berth({"exec", c, "sh", "-c",
-                      "cat /proc/" + n + "/environ >/dev/null 2>&1 && echo ENVIRON; "
-                      "( exec 9</proc/" + n + "/mem ) 2>/dev/null && echo MEM; "
-                      "readlink /proc/" + n + "/exe >/dev/null 2>&1 && echo EXE; "
-                      "readlink /proc/" + n + "/cwd >/dev/null 2>&1 && echo CWD; "
-                      "readlink /proc/" + n + "/fd/0 >/dev/null 2>&1 && echo FDS; "
-                      "sleep 30 & cat /proc/$!/environ >/dev/null && ( exec 9</proc/$!/mem ) && echo CONTROL; kill $!"});
+    Result r =
+        berth({"exec", c, "sh", "-c",
+               "cat /proc/" + n +
+                   "/environ >/dev/null 2>&1 && echo ENVIRON; "
+                   "( exec 9</proc/" +
+                   n +
+                   "/mem ) 2>/dev/null && echo MEM; "
+                   "readlink /proc/" +
+                   n +
+                   "/exe >/dev/null 2>&1 && echo EXE; "
+                   "readlink /proc/" +
+                   n +
+                   "/cwd >/dev/null 2>&1 && echo CWD; "
+                   "readlink /proc/" +
+                   n +
+                   "/fd/0 >/dev/null 2>&1 && echo FDS; "
+                   "sleep 30 & cat /proc/$!/environ >/dev/null && ( exec 9</proc/$!/mem ) && echo CONTROL; kill $!"});
     ptrace(PTRACE_DETACH, held.helper, 0, 0);
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "CONTROL\n") << "a process of the container reached into the exec stub";
@@ -695,10 +733,16 @@ TEST_F(Escape, ExecHelperCarriesNothingOfTheHost) {
     ASSERT_TRUE(held.held()) << "berth did not stop at exec.process-ready";
     const std::string n = std::to_string(ns_pid(held.helper));
     Result r = berth({"exec", c, "sh", "-c",
-                      "readlink /proc/" + n + "/exe && echo control-read; "
-                      "tr '\\0' '\\n' < /proc/" + n + "/environ; echo; tr '\\0' ' ' < /proc/" + n + "/cmdline; echo; "
-                      "for f in /proc/" + n + "/fd/*; do echo \"fd $f -> $(readlink $f)\"; done; "
-                      "echo cwd $(readlink /proc/" + n + "/cwd) root $(readlink /proc/" + n + "/root)"});
+                      "readlink /proc/" + n +
+                          "/exe && echo control-read; "
+                          "tr '\\0' '\\n' < /proc/" +
+                          n + "/environ; echo; tr '\\0' ' ' < /proc/" + n +
+                          "/cmdline; echo; "
+                          "for f in /proc/" +
+                          n +
+                          "/fd/*; do echo \"fd $f -> $(readlink $f)\"; done; "
+                          "echo cwd $(readlink /proc/" +
+                          n + "/cwd) root $(readlink /proc/" + n + "/root)"});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("control-read"), std::string::npos) << "the helper was readable: " << r.out << r.err;
     EXPECT_EQ(r.out.find("host-secret"), std::string::npos) << r.out;
@@ -710,7 +754,8 @@ TEST_F(Escape, ExecHelperCarriesNothingOfTheHost) {
     for (std::string line; std::getline(lines, line);) {
         if (line.rfind("fd ", 0) != 0) continue;
         const std::string target = line.substr(line.find(" -> ") + 4);
-        const bool ok = target == "/dev/null" || target.rfind("socket:", 0) == 0 || target.find("memfd:berth-init") != std::string::npos;
+        const bool ok = target == "/dev/null" || target.rfind("socket:", 0) == 0 ||
+                        target.find("memfd:berth-init") != std::string::npos;
         EXPECT_TRUE(ok) << "a host fd in the helper: " << line;
     }
     const int status = held.release();
@@ -736,7 +781,8 @@ void wait_past_stub(pid_t pid) {
 TEST_F(Escape, ContainerProcessesHoldNoHostFdCwdOrRoot) {
     for (const bool terminal : {false, true}) {
         for (const int preserve : {0, 1}) {
-            SCOPED_TRACE(std::string(terminal ? "terminal" : "no terminal") + ", --preserve-fds " + std::to_string(preserve));
+            SCOPED_TRACE(std::string(terminal ? "terminal" : "no terminal") + ", --preserve-fds " +
+                         std::to_string(preserve));
             auto b = bundle({"sleep", "300"});
             b->config["process"]["terminal"] = terminal;
             b->config["process"]["cwd"] = "/tmp";
@@ -748,13 +794,15 @@ TEST_F(Escape, ContainerProcessesHoldNoHostFdCwdOrRoot) {
             close(p[0]);
             close(p[1]);
             ASSERT_EQ(dup2(preserved, 3), 3);
-            ConsoleSocket console(tmp_->path() + "/console" + std::to_string(terminal) + std::to_string(preserve) + ".sock");
+            ConsoleSocket console(tmp_->path() + "/console" + std::to_string(terminal) + std::to_string(preserve) +
+                                  ".sock");
             const std::string preserved_target = "/proc/self/fd/3";
             char pt[128] = {};
             ASSERT_GT(readlink(preserved_target.c_str(), pt, sizeof pt - 1), 0);
-            std::vector<std::string> tty = terminal ? std::vector<std::string>{"--console-socket", console.path()}
-                                                    : std::vector<std::string>{};
-            std::vector<std::string> args = {"create", "--preserve-fds", std::to_string(preserve), "--bundle", b->dir()};
+            std::vector<std::string> tty =
+                terminal ? std::vector<std::string>{"--console-socket", console.path()} : std::vector<std::string>{};
+            std::vector<std::string> args = {"create", "--preserve-fds", std::to_string(preserve), "--bundle",
+                                             b->dir()};
             args.insert(args.end(), tty.begin(), tty.end());
             const std::string c = id("hostfd");
             args.push_back(c);
@@ -768,13 +816,15 @@ TEST_F(Escape, ContainerProcessesHoldNoHostFdCwdOrRoot) {
                     ssize_t len = readlink(e.path().c_str(), t, sizeof t - 1);
                     const std::string target = len > 0 ? std::string(t, static_cast<size_t>(len)) : "?";
                     if (fd <= 2 || (fd < 3 + preserve && target == pt)) continue;
-                    if (fifo_allowed && target.size() > 10 && target.compare(target.size() - 10, 10, "/exec.fifo") == 0) continue;
+                    if (fifo_allowed && target.size() > 10 && target.compare(target.size() - 10, 10, "/exec.fifo") == 0)
+                        continue;
                     ADD_FAILURE() << "fd " << fd << " -> " << target;
                 }
                 // The links name paths of the container's mount namespace:
                 // compared by what they resolve to.
                 auto same = [](const std::string& a, const std::string& b) {
-                    struct stat sa {}, sb {};
+                    struct stat sa {
+                    }, sb{};
                     return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
                            sa.st_ino == sb.st_ino;
                 };
@@ -790,9 +840,10 @@ TEST_F(Escape, ContainerProcessesHoldNoHostFdCwdOrRoot) {
             wait_past_stub(init);
             check(init, "started", false);
             const std::string pidfile = tmp_->path() + "/exec.pid";
-            std::vector<std::string> exec = {"exec", "--detach", "--pid-file", pidfile, "--cwd", "/tmp", "--preserve-fds",
-                                             std::to_string(preserve)};
-            ConsoleSocket exec_console(tmp_->path() + "/exec" + std::to_string(terminal) + std::to_string(preserve) + ".sock");
+            std::vector<std::string> exec = {"exec",  "--detach", "--pid-file",     pidfile,
+                                             "--cwd", "/tmp",     "--preserve-fds", std::to_string(preserve)};
+            ConsoleSocket exec_console(tmp_->path() + "/exec" + std::to_string(terminal) + std::to_string(preserve) +
+                                       ".sock");
             if (terminal) exec.insert(exec.end(), {"--tty", "--console-socket", exec_console.path()});
             exec.insert(exec.end(), {c, "sleep", "300"});
             r = berth(exec, {}, {3});
@@ -831,7 +882,8 @@ std::vector<V1Hierarchy> host_v1_hierarchies() {
             std::string field, mount, fstype, source, super;
             for (int i = 0; i < 5; ++i) ls >> field;
             mount = field;
-            while (ls >> field && field != "-") {}
+            while (ls >> field && field != "-") {
+            }
             ls >> fstype >> source >> super;
             if (fstype != "cgroup") continue;
             const std::string opts = "," + super + ",";
@@ -863,8 +915,8 @@ TEST_F(Escape, EveryV1HierarchyHasTheContainersOwnCgroup) {
     ASSERT_EQ(berth({"create", "--bundle", b->dir(), "--pid-file", pidfile, c}).code, 0);
     const std::string own = read_text("/proc/" + read_text(pidfile) + "/cgroup");
     for (auto& h : hierarchies) {
-        EXPECT_NE(own.find(":" + h.controllers + ":/berth/" + c + "\n"), std::string::npos)
-            << h.controllers << " in\n" << own;
+        EXPECT_NE(own.find(":" + h.controllers + ":/berth/" + c + "\n"), std::string::npos) << h.controllers << " in\n"
+                                                                                            << own;
         EXPECT_TRUE(exists(h.mount + "/berth/" + c)) << h.mount;
     }
     Result r = berth({"delete", "--force", c});
@@ -908,7 +960,7 @@ TEST_F(Escape, V1HierarchyRootsAreOutOfReachFromAUserAndCgroupNamespace) {
     ASSERT_EQ(r.code, 0) << r.err;
     for (auto& h : hierarchies) {
         EXPECT_NE(r.out.find("mounted " + h.controllers + "\n"), std::string::npos) << "the attack needs the mount\n"
-                                                                                     << r.out;
+                                                                                    << r.out;
         EXPECT_EQ(r.out.find("REACHED " + h.controllers + "\n"), std::string::npos) << r.out;
     }
 }
@@ -978,8 +1030,8 @@ TEST_F(Escape, RecursiveReadOnlyBindsAreReadOnly) {
         auto b = bundle({"sh", "-c",
                          "echo pwned > /data/canary 2>/dev/null && echo wrote; "
                          "touch /data/new 2>/dev/null && echo made; echo done"});
-        b->config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", host.dir()},
-                                       {"options", options}});
+        b->config["mounts"].push_back(
+            {{"destination", "/data"}, {"type", "bind"}, {"source", host.dir()}, {"options", options}});
         b->save();
         Result res = run(*b, "rro");
         EXPECT_EQ(res.code, 0) << res.err;

@@ -36,7 +36,8 @@ public:
     EventsStream(const std::string& root, const std::vector<std::string>& args) {
         int p[2];
         if (pipe2(p, O_CLOEXEC) != 0) return;
-        std::vector<std::string> argv_s = {BERTH_BIN, "--root", root, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG, "events"};
+        std::vector<std::string> argv_s = {BERTH_BIN, "--root", root, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG,
+                                           "events"};
         argv_s.insert(argv_s.end(), args.begin(), args.end());
         pid_ = fork();
         if (pid_ == 0) {
@@ -171,9 +172,12 @@ TEST_F(Events, StatsHaveRuncBlkioAndHugetlb) {
     const std::string dev = std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
     const bool disk = exists("/sys/dev/block/" + dev);
     json resources = {{"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 4194304}}}}};
-    if (disk) resources["blockIO"] = {{"throttleReadBpsDevice", {{{"major", major(st.st_dev)}, {"minor", minor(st.st_dev)}, {"rate", 1ull << 40}}}}};
-    const std::string c = start({"sh", "-c", "dd if=/dev/zero of=/dd.out bs=4096 count=64 oflag=direct 2>/dev/null; sync; exec sleep 60"},
-                                resources);
+    if (disk)
+        resources["blockIO"] = {{"throttleReadBpsDevice",
+                                 {{{"major", major(st.st_dev)}, {"minor", minor(st.st_dev)}, {"rate", 1ull << 40}}}}};
+    const std::string c =
+        start({"sh", "-c", "dd if=/dev/zero of=/dd.out bs=4096 count=64 oflag=direct 2>/dev/null; sync; exec sleep 60"},
+              resources);
     json d;
     auto wrote_all = [&] {
         bool wrote = false;
@@ -204,7 +208,8 @@ TEST_F(Events, StatsHaveRuncBlkioAndHugetlb) {
         ASSERT_TRUE(entries.is_array() && !entries.empty()) << key << ": " << entries.dump();
         for (const auto& e : entries) {
             for (const auto& [field, v] : e.items())
-                EXPECT_TRUE(field == "major" || field == "minor" || field == "op" || field == "value") << field << " in " << e.dump();
+                EXPECT_TRUE(field == "major" || field == "minor" || field == "op" || field == "value")
+                    << field << " in " << e.dump();
             EXPECT_TRUE(e["op"].is_string()) << e.dump();
         }
     }
@@ -212,8 +217,7 @@ TEST_F(Events, StatsHaveRuncBlkioAndHugetlb) {
 }
 
 TEST_F(Events, CpuLimitShowsAsThrottling) {
-    const std::string c = start({"sh", "-c", "while :; do :; done"},
-                                {{"cpu", {{"quota", 10000}, {"period", 100000}}}});
+    const std::string c = start({"sh", "-c", "while :; do :; done"}, {{"cpu", {{"quota", 10000}, {"period", 100000}}}});
     usleep(600000);
     Result r = berth({"events", "--stats", c});
     ASSERT_EQ(r.code, 0) << r.err;
@@ -235,7 +239,8 @@ TEST_F(Events, StreamsStatsAndEndsWithTheContainer) {
     ASSERT_TRUE(s.started());
     const double t0 = now_s();
     s.read_until(slow ? 8 : 2.6, [](const std::vector<std::string>& l) { return count_type(l, "stats") >= 2; });
-    ASSERT_GE(count_type(s.lines(), "stats"), 2u) << "after " << now_s() - t0 << " s (start-up " << once.seconds << " s)";
+    ASSERT_GE(count_type(s.lines(), "stats"), 2u)
+        << "after " << now_s() - t0 << " s (start-up " << once.seconds << " s)";
     const double gap = s.arrivals()[1] - s.arrivals()[0];
     EXPECT_GT(gap, 0.5) << "interval 1s";
     EXPECT_LT(gap, slow ? 2.5 : 1.5) << "interval 1s";
@@ -330,7 +335,9 @@ TEST_F(Events, FeaturesMatchThePluginsAndCreate) {
             if (c.get<std::string>().find(" (v1)") == std::string::npos) controllers.insert(c.get<std::string>());
         for (const auto& t : info.value("mount_types", json::array())) types.insert(t.get<std::string>());
     }
-    EXPECT_EQ(controllers, (std::set<std::string>{"cpu", "cpuset", "devices", "hugetlb", "io", "memory", "misc", "net_cls", "pids", "rdma"})) << "the test config's plugins";
+    EXPECT_EQ(controllers, (std::set<std::string>{"cpu", "cpuset", "devices", "hugetlb", "io", "memory", "misc",
+                                                  "net_cls", "pids", "rdma"}))
+        << "the test config's plugins";
     EXPECT_EQ(split_set(f["annotations"]["org.berth.plugins.cgroup.controllers"]), controllers);
     EXPECT_EQ(split_set(f["annotations"]["org.berth.plugins.mount.types"]), types);
 

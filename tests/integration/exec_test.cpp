@@ -194,8 +194,8 @@ TEST_F(Exec, CapabilitiesAndNoNewPrivs) {
     // the client reads (conmon and the shims pass --log), naming the flag;
     // the known ones given with it still apply.
     const std::string log = tmp_->path() + "/cap.log";
-    r = run_berth(root_, {"--log", log, "--log-format", "json", "exec", "--cap", "CAP_NOPE", "--cap", "CAP_SYS_ADMIN", c,
-                          "cat", "/proc/self/status"});
+    r = run_berth(root_, {"--log", log, "--log-format", "json", "exec", "--cap", "CAP_NOPE", "--cap", "CAP_SYS_ADMIN",
+                          c, "cat", "/proc/self/status"});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.err, "") << "a --log gets the warning, not stderr";
     std::tie(eff, nnp) = caps_and_nnp(r.out);
@@ -333,7 +333,8 @@ TEST_F(Exec, DetachWithPidFile) {
     EXPECT_NE(std::find(p.begin(), p.end(), pid), p.end());
     EXPECT_EQ(read_text("/proc/" + text + "/cgroup"), read_text("/proc/" + std::to_string(init_pid(c)) + "/cgroup"));
     for (const char* ns : {"mnt", "pid", "net", "ipc", "uts", "cgroup"})
-        EXPECT_EQ(link_of("/proc/" + text + "/ns/" + ns), link_of("/proc/" + std::to_string(init_pid(c)) + "/ns/" + ns)) << ns;
+        EXPECT_EQ(link_of("/proc/" + text + "/ns/" + ns), link_of("/proc/" + std::to_string(init_pid(c)) + "/ns/" + ns))
+            << ns;
     EXPECT_EQ(kill(pid, SIGKILL), 0);
     for (int i = 0; i < 100 && alive(pid); ++i) usleep(20000);
     EXPECT_FALSE(alive(pid));
@@ -341,18 +342,22 @@ TEST_F(Exec, DetachWithPidFile) {
     // -d -t without a console socket, -t without -d, and a socket without -t.
     r = berth({"exec", "-d", "-t", c, "true"});
     EXPECT_EQ(r.code, 255);
-    EXPECT_NE(r.err.find("cannot allocate tty if berth will detach without setting console socket"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cannot allocate tty if berth will detach without setting console socket"), std::string::npos)
+        << r.err;
     r = berth({"exec", "-d", "--console-socket", tmp_->path() + "/x.sock", c, "true"});
-    EXPECT_NE(r.err.find("cannot use console socket if berth will not detach or allocate tty"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cannot use console socket if berth will not detach or allocate tty"), std::string::npos)
+        << r.err;
     r = berth({"exec", "-t", "--console-socket", tmp_->path() + "/x.sock", c, "true"});
-    EXPECT_NE(r.err.find("cannot use console socket if berth will not detach or allocate tty"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cannot use console socket if berth will not detach or allocate tty"), std::string::npos)
+        << r.err;
 }
 
 TEST_F(Exec, TerminalThroughConsoleSocket) {
     auto b = bundle();
     const std::string c = running(*b);
     ConsoleSocket console(tmp_->path() + "/console.sock");
-    Result r = berth({"exec", "-t", "-d", "--console-socket", console.path(), c, "sh", "-c", "tty; echo on-the-pty; sleep 1"});
+    Result r =
+        berth({"exec", "-t", "-d", "--console-socket", console.path(), c, "sh", "-c", "tty; echo on-the-pty; sleep 1"});
     ASSERT_EQ(r.code, 0) << r.err;
     const int master = console.take_master();
     ASSERT_GE(master, 0);
@@ -388,7 +393,8 @@ TEST_F(Exec, PreserveFds) {
     // fd 4 is open in berth too, but not preserved: it must not reach the process.
     std::vector<int> keep = {3};
     if (fcntl(4, F_GETFD) < 0 && dup2(3, 4) == 4) keep.push_back(4);
-    Result r = berth({"exec", "--preserve-fds", "1", c, "sh", "-c", "echo through-fd3 >&3; ls /proc/$$/fd; true"}, {}, keep);
+    Result r =
+        berth({"exec", "--preserve-fds", "1", c, "sh", "-c", "echo through-fd3 >&3; ls /proc/$$/fd; true"}, {}, keep);
     close(3);
     if (keep.size() > 1) close(4);
     EXPECT_EQ(r.code, 0) << r.err;
@@ -446,8 +452,9 @@ TEST_F(Exec, SeccompOfTheContainerApplies) {
     for (bool nnp : {true, false}) {
         std::vector<std::string> args = {"exec"};
         if (nnp) args.push_back("--no-new-privs");
-        for (const char* a : {c.c_str(), "sh", "-c",
-                              "mkdir /tmp/blocked 2>&1; echo mkdir=$?; grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status"})
+        for (const char* a :
+             {c.c_str(), "sh", "-c",
+              "mkdir /tmp/blocked 2>&1; echo mkdir=$?; grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status"})
             args.push_back(a);
         Result r = berth(args);
         ASSERT_EQ(r.code, 0) << r.err;
@@ -464,19 +471,7 @@ TEST_F(Exec, SeccompOfTheContainerApplies) {
 // steps and the stub must need nothing beyond an ordinary allowlist.
 TEST_F(Exec, SeccompAllowlist) {
     auto b = bundle();
-    b->config["linux"]["seccomp"] = {
-        {"defaultAction", "SCMP_ACT_ERRNO"},
-        {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
-        {"syscalls",
-         {{{"names",
-            {"access", "arch_prctl", "brk", "chdir", "clone", "clone3", "close", "close_range", "dup", "dup2", "dup3",
-             "execve", "execveat", "exit", "exit_group", "faccessat", "faccessat2", "fcntl", "fork", "fstat", "futex",
-             "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getpgrp", "getpid", "getppid", "getrandom",
-             "getuid", "ioctl", "lseek", "lstat", "mmap", "mprotect", "munmap", "nanosleep", "clock_nanosleep",
-             "newfstatat", "open", "openat", "pipe", "pipe2", "poll", "prctl", "pread64", "prlimit64", "read",
-             "readlink", "rseq", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "set_robust_list", "set_tid_address",
-             "setpgid", "sigaltstack", "stat", "statx", "uname", "vfork", "wait4", "write", "writev"}},
-           {"action", "SCMP_ACT_ALLOW"}}}}};
+    b->config["linux"]["seccomp"] = seccomp_allowlist({"nanosleep", "clock_nanosleep"});
     b->save();
     const std::string c = running(*b);
     Result r = berth({"exec", c, "sh", "-c", "echo allowed; grep Seccomp: /proc/self/status"});
@@ -489,7 +484,8 @@ TEST_F(Exec, Errors) {
     const std::string c = running(*b);
     Result r = berth({"exec", c, "nope"});
     EXPECT_EQ(r.code, 255);
-    EXPECT_NE(r.err.find("exec failed: exec: \"nope\": executable file not found in $PATH"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("exec failed: exec: \"nope\": executable file not found in $PATH"), std::string::npos)
+        << r.err;
     r = berth({"exec", c, "/bin/nope"});
     EXPECT_NE(r.err.find("exec: /bin/nope: no such file or directory"), std::string::npos) << r.err;
     r = berth({"exec", "--cwd", "/nonexistent", c, "true"});
@@ -576,7 +572,8 @@ TEST_F(Exec, DeleteWaitsForAnExecBeingSetUp) {
     int fd = open(fifo.c_str(), O_RDONLY);
     std::thread drain([fd] {
         char buf[256];
-        while (read(fd, buf, sizeof buf) > 0) {}
+        while (read(fd, buf, sizeof buf) > 0) {
+        }
     });
     exec_t.join();
     delete_t.join();
@@ -629,9 +626,13 @@ TEST_F(Exec, HostBinaryOutOfReachDuringSetup) {
         if (exe == BERTH_BIN && nspid > 0) {
             const std::string n = std::to_string(nspid);
             Result r = berth({"exec", c, "sh", "-c",
-                              "readlink /proc/" + n + "/exe; echo readlink=$?; "
-                              "echo x 2>/dev/null >>/proc/" + n + "/exe; echo write=$?; "
-                              "cat /proc/" + n + "/comm"});
+                              "readlink /proc/" + n +
+                                  "/exe; echo readlink=$?; "
+                                  "echo x 2>/dev/null >>/proc/" +
+                                  n +
+                                  "/exe; echo write=$?; "
+                                  "cat /proc/" +
+                                  n + "/comm"});
             EXPECT_EQ(r.code, 0) << r.err;
             // Nothing read through the link, the write refused, and the
             // helper itself visible (its comm): the right process was tried.

@@ -51,7 +51,8 @@ std::string pids_cgroup_dir(const std::string& pid) {
         size_t a = line.find(':'), b = line.find(':', a + 1);
         std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
         if (unified_host() && ctrls.empty()) return "/sys/fs/cgroup" + path;
-        if (!unified_host() && ("," + ctrls + ",").find(",pids,") != std::string::npos) return "/sys/fs/cgroup/pids" + path;
+        if (!unified_host() && ("," + ctrls + ",").find(",pids,") != std::string::npos)
+            return "/sys/fs/cgroup/pids" + path;
     }
     return "";
 }
@@ -118,8 +119,10 @@ TEST_F(Exhaustion, ForkBombStaysInsideItsPidsLimit) {
 TEST_F(Exhaustion, TenThousandTmpfsMounts) {
     auto b = bundle({"sh", "-c", "grep -c ' /m/' /proc/self/mountinfo"});
     for (int i = 0; i < 10000; ++i)
-        b->config["mounts"].push_back(
-            {{"destination", "/m/" + std::to_string(i)}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"size=4k"}}});
+        b->config["mounts"].push_back({{"destination", "/m/" + std::to_string(i)},
+                                       {"type", "tmpfs"},
+                                       {"source", "tmpfs"},
+                                       {"options", {"size=4k"}}});
     b->save();
     const std::string c = id("mounts");
     Measured m = run_measured(root_, {"run", "--bundle", b->dir(), c}, 300);
@@ -133,7 +136,8 @@ TEST_F(Exhaustion, TenThousandTmpfsMounts) {
 
 TEST_F(Exhaustion, TenThousandEnvEntries) {
     auto b = bundle({"sh", "-c", "env | grep -c '^BIG_'"});
-    for (int i = 0; i < 10000; ++i) b->config["process"]["env"].push_back("BIG_" + std::to_string(i) + "=" + std::string(20, 'v'));
+    for (int i = 0; i < 10000; ++i)
+        b->config["process"]["env"].push_back("BIG_" + std::to_string(i) + "=" + std::string(20, 'v'));
     b->save();
     const std::string c = id("env");
     Measured m = run_measured(root_, {"run", "--bundle", b->dir(), c}, 120);
@@ -159,8 +163,8 @@ TEST_F(Exhaustion, HundredMegabyteConfig) {
     ASSERT_GT(input_kb, 100 * 1024);
     const std::string c = id("huge");
     Measured m = run_measured(root_, {"run", "--bundle", b->dir(), c}, 300);
-    std::printf("100 MB config: config %ld KB, berth peak RSS %ld KB, %.1f s, exit %d\n", input_kb, m.max_rss_kb, m.seconds,
-                m.r.code);
+    std::printf("100 MB config: config %ld KB, berth peak RSS %ld KB, %.1f s, exit %d\n", input_kb, m.max_rss_kb,
+                m.seconds, m.r.code);
     if (m.r.code != 0) {
         EXPECT_NE(m.r.err.find("config"), std::string::npos) << "a clear error: " << m.r.err;
     }

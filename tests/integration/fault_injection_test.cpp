@@ -63,15 +63,38 @@ void wait_stopped(const std::string& root, const Attempt& run) {
 const std::vector<Row>& scenario() {
     using Args = std::vector<std::string>;
     static const std::vector<Row> rows = {
-        {"create", [](const Attempt& r) { return Args{"create", "--bundle", r.bundle, "--pid-file", r.pid_file, r.id}; }},
-        {"start", [](const Attempt& r) { return Args{"start", r.id}; }},
-        {"exec", [](const Attempt& r) { return Args{"exec", r.id, "true"}; }},
-        {"update", [](const Attempt& r) { return Args{"update", "--pids-limit", "50", r.id}; }},
-        {"pause", [](const Attempt& r) { return Args{"pause", r.id}; }},
-        {"resume", [](const Attempt& r) { return Args{"resume", r.id}; }},
+        {"create",
+         [](const Attempt& r) { return Args{"create", "--bundle", r.bundle, "--pid-file", r.pid_file, r.id}; }},
+        {"start",
+         [](const Attempt& r) {
+             return Args{"start", r.id};
+         }},
+        {"exec",
+         [](const Attempt& r) {
+             return Args{"exec", r.id, "true"};
+         }},
+        {"update",
+         [](const Attempt& r) {
+             return Args{"update", "--pids-limit", "50", r.id};
+         }},
+        {"pause",
+         [](const Attempt& r) {
+             return Args{"pause", r.id};
+         }},
+        {"resume",
+         [](const Attempt& r) {
+             return Args{"resume", r.id};
+         }},
         // KILL: pid 1 of the container has no handler for TERM.
-        {"kill", [](const Attempt& r) { return Args{"kill", r.id, "KILL"}; }, wait_stopped},
-        {"delete", [](const Attempt& r) { return Args{"delete", r.id}; }},
+        {"kill",
+         [](const Attempt& r) {
+             return Args{"kill", r.id, "KILL"};
+         },
+         wait_stopped},
+        {"delete",
+         [](const Attempt& r) {
+             return Args{"delete", r.id};
+         }},
     };
     return rows;
 }
@@ -213,11 +236,13 @@ protected:
 
     void walk(bool nested) {
         std::vector<std::string> steps = learn_steps(nested);
-        ASSERT_FALSE(steps.empty()) << "no crash points were reached: berth was built without -Dfault_injection=true "
-                                       "(meson setup build -Dfault_injection=true); this test cannot run on a release build";
+        ASSERT_FALSE(steps.empty())
+            << "no crash points were reached: berth was built without -Dfault_injection=true "
+               "(meson setup build -Dfault_injection=true); this test cannot run on a release build";
         for (const Row& row : scenario()) {
             bool any = std::any_of(steps.begin(), steps.end(), [&](auto& s) { return verb_of(s) == row.verb; });
-            EXPECT_TRUE(any) << "verb " << row.verb << " has no crash points (fault_point(\"" << row.verb << ".<step>\"))";
+            EXPECT_TRUE(any) << "verb " << row.verb << " has no crash points (fault_point(\"" << row.verb
+                             << ".<step>\"))";
         }
         for (const auto& step : steps) {
             ASSERT_EQ(step.find_first_of(" \t"), std::string::npos) << step;
@@ -236,9 +261,7 @@ protected:
 
 TEST_F(FaultInjection, EveryStepDefaultConfig) { walk(false); }
 
-TEST_F(FaultInjection, EveryStepNestedCgroupsPath) {
-    walk(true);
-}
+TEST_F(FaultInjection, EveryStepNestedCgroupsPath) { walk(true); }
 
 // The nested cgroupsPath's intermediate directories are in the plan saved
 // before the first mkdir, and delete --force removes exactly those berth
@@ -264,18 +287,22 @@ TEST_F(FaultInjection, PreexistingCgroupParentIsNeverRemoved) {
             const json& cg = st.at("cgroup");
             ASSERT_FALSE(cg.at("planned").empty()) << cg.dump();
             for (const std::string dir : cg.at("planned"))
-                if (dir.size() > 2 && dir.compare(dir.size() - 2, 2, "/a") == 0) parents.push_back(dir.substr(0, dir.size() - 2));
+                if (dir.size() > 2 && dir.compare(dir.size() - 2, 2, "/a") == 0)
+                    parents.push_back(dir.substr(0, dir.size() - 2));
             ASSERT_FALSE(parents.empty()) << cg.dump();
             ASSERT_EQ(run_berth(root_, {"delete", "--force", run.id}).code, 0);
             for (auto& p : parents) ASSERT_FALSE(exists(p)) << "planned and made by berth, must be removed: " << p;
         }
         for (auto& p : parents) ASSERT_EQ(mkdir(p.c_str(), 0755), 0) << p;
-        Result r = run_berth(root_, scenario()[0].args(run), step.empty() ? std::vector<std::string>{} : std::vector<std::string>{"BERTH_FAULT_AT=" + step});
+        Result r =
+            run_berth(root_, scenario()[0].args(run),
+                      step.empty() ? std::vector<std::string>{} : std::vector<std::string>{"BERTH_FAULT_AT=" + step});
         EXPECT_EQ(r.code, step.empty() ? 0 : 128 + SIGKILL) << r.err;
         if (exists(root_ + "/" + run.id + "/state.json")) {
             json cg = json::parse(read_text(root_ + "/" + run.id + "/state.json")).at("cgroup");
             for (auto& p : parents)
-                EXPECT_NE(std::find(cg.at("existing").begin(), cg.at("existing").end(), p), cg.at("existing").end()) << cg.dump();
+                EXPECT_NE(std::find(cg.at("existing").begin(), cg.at("existing").end(), p), cg.at("existing").end())
+                    << cg.dump();
         }
         EXPECT_EQ(run_berth(root_, {"delete", "--force", run.id}).code, 0);
         for (auto& p : parents) {
@@ -297,7 +324,8 @@ TEST_F(FaultInjection, DeleteForceRacingCreate) {
         Attempt run = fresh(false);
         const std::string stop = tmp_->path() + "/stop-" + run.id;
         const std::string loop = "while [ ! -e '" + stop + "' ]; do '" BERTH_BIN "' --root '" + root_ +
-                                 "' --plugin-config '" BERTH_TEST_PLUGIN_CONFIG "' delete --force '" + run.id + "' >/dev/null 2>&1; done";
+                                 "' --plugin-config '" BERTH_TEST_PLUGIN_CONFIG "' delete --force '" + run.id +
+                                 "' >/dev/null 2>&1; done";
         pid_t deleter = fork();
         if (deleter == 0) {
             execl("/bin/sh", "sh", "-c", loop.c_str(), nullptr);

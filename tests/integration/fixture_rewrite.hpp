@@ -20,11 +20,21 @@ namespace berth::test {
 // RLIMIT_* name -> resource, for the ones clients set; -1 when unknown.
 inline int rlimit_resource(const std::string& type) {
     static const std::vector<std::pair<std::string, int>> t = {
-        {"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_CORE", RLIMIT_CORE},
-        {"RLIMIT_STACK", RLIMIT_STACK},   {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_AS", RLIMIT_AS},
-        {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_CPU", RLIMIT_CPU},
-        {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_LOCKS", RLIMIT_LOCKS}, {"RLIMIT_RSS", RLIMIT_RSS},
+        {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+        {"RLIMIT_NPROC", RLIMIT_NPROC},
+        {"RLIMIT_CORE", RLIMIT_CORE},
+        {"RLIMIT_STACK", RLIMIT_STACK},
+        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+        {"RLIMIT_AS", RLIMIT_AS},
+        {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+        {"RLIMIT_DATA", RLIMIT_DATA},
+        {"RLIMIT_CPU", RLIMIT_CPU},
+        {"RLIMIT_NICE", RLIMIT_NICE},
+        {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+        {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+        {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+        {"RLIMIT_RSS", RLIMIT_RSS},
         {"RLIMIT_RTTIME", RLIMIT_RTTIME},
     };
     for (const auto& [n, r] : t)

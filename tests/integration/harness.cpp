@@ -73,7 +73,8 @@ Result run_program(const std::vector<std::string>& argv_s, const std::vector<std
             if (p[i].fd < 0) continue;
             char buf[4096];
             ssize_t n;
-            while ((n = read(p[i].fd, buf, sizeof buf)) > 0) (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+            while ((n = read(p[i].fd, buf, sizeof buf)) > 0)
+                (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
             if (n == 0) p[i].fd = -1;  // EOF: poll ignores negative fds
         }
     };
@@ -120,7 +121,8 @@ TempDir::~TempDir() {
 
 Bundle::Bundle(const std::string& dir, const std::vector<std::string>& args) : dir_(dir) {
     const std::string bin = rootfs() + "/bin";
-    for (const char* d : {"/bin", "/proc", "/sys", "/dev", "/tmp", "/etc", "/root"}) fs::create_directories(rootfs() + d);
+    for (const char* d : {"/bin", "/proc", "/sys", "/dev", "/tmp", "/etc", "/root"})
+        fs::create_directories(rootfs() + d);
     fs::copy_file("/bin/busybox", bin + "/busybox", fs::copy_options::overwrite_existing);
     FILE* list = popen("/bin/busybox --list", "r");
     char name[256];
@@ -172,7 +174,8 @@ std::vector<std::string> leftovers(const std::string& root, const std::string& i
     for (auto it = fs::directory_iterator(root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
         const std::string name = it->path().filename();
         const std::string suffix = ":" + id;
-        if (name == id || (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0))
+        if (name == id ||
+            (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0))
             found.push_back("state dir " + it->path().string());
     }
     auto ours = [&](const fs::path& p) {
@@ -182,7 +185,8 @@ std::vector<std::string> leftovers(const std::string& root, const std::string& i
     for (const auto& entry : fs::directory_iterator("/sys/fs/cgroup")) {
         // cgroup v2 mounted at /sys/fs/cgroup: its top-level cgroups are here.
         if (entry.is_directory() && ours(entry.path())) found.push_back("cgroup " + entry.path().string());
-        for (auto it = fs::recursive_directory_iterator(entry.path(), ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        for (auto it = fs::recursive_directory_iterator(entry.path(), ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
             if (it.depth() > 3) {
                 it.disable_recursion_pending();
                 continue;
@@ -198,14 +202,16 @@ std::vector<std::string> leftovers(const std::string& root, const std::string& i
         std::string cmd = read_text(entry.path().string() + "/cmdline");
         for (auto& c : cmd)
             if (c == '\0') c = ' ';
-        if (cmd.find(id) != std::string::npos && cmd.find("berth") != std::string::npos && std::stoi(name) != getpid()) {
+        if (cmd.find(id) != std::string::npos && cmd.find("berth") != std::string::npos &&
+            std::stoi(name) != getpid()) {
             found.push_back("process " + name + ": " + cmd);
             continue;
         }
         if (rootfs.empty()) continue;
         char target[4096];
         ssize_t n = readlink((entry.path().string() + "/root").c_str(), target, sizeof target - 1);
-        if (n > 0 && std::string(target, static_cast<size_t>(n)).rfind(rootfs, 0) == 0 && proc_state(std::stoi(name)) != 'Z')
+        if (n > 0 && std::string(target, static_cast<size_t>(n)).rfind(rootfs, 0) == 0 &&
+            proc_state(std::stoi(name)) != 'Z')
             found.push_back("process " + name + " in the rootfs: " + cmd);
     }
     std::string mounts = read_text("/proc/self/mountinfo");
@@ -277,7 +283,8 @@ int HeldExec::release() {
     if (berth <= 0) return -1;
     kill(berth, SIGCONT);
     int status = -1;
-    while (waitpid(berth, &status, 0) < 0 && errno == EINTR) {}
+    while (waitpid(berth, &status, 0) < 0 && errno == EINTR) {
+    }
     berth = -1;
     return status;
 }
@@ -364,6 +371,25 @@ std::string cgroup_dir(pid_t pid, const std::string& controller) {
             return "/sys/fs/cgroup/" + controller + path;
     }
     return "";
+}
+
+nlohmann::json seccomp_allowlist(const std::vector<std::string>& extra) {
+    // clang-format off
+    std::vector<std::string> names = {
+        "access", "arch_prctl", "brk", "chdir", "clone", "clone3", "close",
+        "close_range", "dup", "dup2", "dup3", "execve", "execveat", "exit", "exit_group",
+        "faccessat", "faccessat2", "fcntl", "fork", "fstat", "futex", "getcwd", "getdents64",
+        "getegid", "geteuid", "getgid", "getpgrp", "getpid", "getppid", "getrandom", "getuid",
+        "ioctl", "lseek", "lstat", "mmap", "mprotect", "munmap", "newfstatat", "open", "openat",
+        "pipe", "pipe2", "poll", "prctl", "pread64", "prlimit64", "read", "readlink", "rseq",
+        "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "set_robust_list", "set_tid_address",
+        "setpgid", "sigaltstack", "stat", "statx", "uname", "vfork", "wait4", "write", "writev",
+    };
+    // clang-format on
+    names.insert(names.end(), extra.begin(), extra.end());
+    return {{"defaultAction", "SCMP_ACT_ERRNO"},
+            {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
+            {"syscalls", {{{"names", names}, {"action", "SCMP_ACT_ALLOW"}}}}};
 }
 
 }  // namespace berth::test

@@ -23,8 +23,8 @@ struct Result {
 
 // Runs berth with the test's global flags in front of `args`. `env` entries
 // are added to a minimal environment; `keep_fds` are passed through as-is.
-Result run_berth(const std::string& root, const std::vector<std::string>& args, const std::vector<std::string>& env = {},
-                 const std::vector<int>& keep_fds = {}, int timeout_s = 60);
+Result run_berth(const std::string& root, const std::vector<std::string>& args,
+                 const std::vector<std::string>& env = {}, const std::vector<int>& keep_fds = {}, int timeout_s = 60);
 
 // The same for any program: argv[0] is its path.
 Result run_program(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
@@ -137,5 +137,10 @@ protected:
     std::string root_;
     std::vector<std::string> ids_;
 };
+
+// linux.seccomp denying everything but what a shell and berth's own last
+// steps (the exec helper's, the stub's) need, as Docker's and podman's
+// allowlists do, plus `extra`.
+nlohmann::json seccomp_allowlist(const std::vector<std::string>& extra = {});
 
 }  // namespace berth::test

@@ -54,9 +54,11 @@ TEST_F(Hooks, CreateContainerRunsInTheContainerBeforePivotRoot) {
     // /bin/sh and the temp dir are the host's: the path resolves, and the
     // hook runs, before pivot_root. Its /proc is the host's procfs, where
     // self is the hook.
-    b->config["hooks"]["createContainer"] = {
-        sh("read -r s; echo \"$s\" > " + t + "/hook-state; readlink /proc/self/ns/mnt > " + t + "/mnt; "
-           "readlink /proc/self/ns/pid > " + t + "/pid; cat /proc/self/mountinfo > " + t + "/mountinfo")};
+    b->config["hooks"]["createContainer"] = {sh("read -r s; echo \"$s\" > " + t +
+                                                "/hook-state; readlink /proc/self/ns/mnt > " + t +
+                                                "/mnt; "
+                                                "readlink /proc/self/ns/pid > " +
+                                                t + "/pid; cat /proc/self/mountinfo > " + t + "/mountinfo")};
     b->save();
     const std::string c = id("cc");
     Result r = berth({"create", "--bundle", b->dir(), c});

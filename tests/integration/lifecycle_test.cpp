@@ -139,8 +139,9 @@ TEST_F(Lifecycle, HostEnvironmentDoesNotLeak) {
 }
 
 TEST_F(Lifecycle, ProcessSetup) {
-    auto b = bundle({"sh", "-c", "echo pid=$$; hostname; pwd; id -u; id -g; id -G; umask; ulimit -n; "
-                                 "grep -E '^(CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status; cat /proc/self/oom_score_adj"});
+    auto b = bundle({"sh", "-c",
+                     "echo pid=$$; hostname; pwd; id -u; id -g; id -G; umask; ulimit -n; "
+                     "grep -E '^(CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status; cat /proc/self/oom_score_adj"});
     b->config["hostname"] = "berth-test-host";
     b->config["process"]["cwd"] = "/tmp";
     b->config["process"]["user"] = {{"uid", 65534}, {"gid", 65534}, {"additionalGids", {5, 6}}, {"umask", 077}};
@@ -214,7 +215,8 @@ TEST_F(Lifecycle, HomeAndMissingCwdDefaults) {
 // bounding set (in a child of the test, so the test keeps it).
 TEST_F(Lifecycle, CapabilityBerthLacksIsNamed) {
     auto b = bundle({"true"});
-    for (const char* set : {"bounding", "effective", "permitted"}) b->config["process"]["capabilities"][set].push_back("CAP_SYS_NICE");
+    for (const char* set : {"bounding", "effective", "permitted"})
+        b->config["process"]["capabilities"][set].push_back("CAP_SYS_NICE");
     b->save();
     const std::string c = id("caps");
     int pipe_fds[2];
@@ -247,9 +249,11 @@ TEST_F(Lifecycle, RootfsIsPivotedAndMounted) {
     TempDir marker_dir("berth-host-marker");
     const std::string marker = marker_dir.path() + "/visible-on-host";
     close(open(marker.c_str(), O_CREAT | O_WRONLY, 0644));
-    auto b = bundle({"sh", "-c", "ls -a /; test -e " + marker + " && echo HOST-ROOT-VISIBLE; "
-                                 "awk '{print \"mnt\", $5}' /proc/self/mountinfo; test -c /dev/null && echo devnull-ok; "
-                                 "wc -c < /proc/keys; echo x > /proc/sysrq-trigger || echo sysrq-ro"});
+    auto b = bundle({"sh", "-c",
+                     "ls -a /; test -e " + marker +
+                         " && echo HOST-ROOT-VISIBLE; "
+                         "awk '{print \"mnt\", $5}' /proc/self/mountinfo; test -c /dev/null && echo devnull-ok; "
+                         "wc -c < /proc/keys; echo x > /proc/sysrq-trigger || echo sysrq-ro"});
     Result r = run(*b);
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out.find("HOST-ROOT-VISIBLE"), std::string::npos) << r.out;
@@ -267,9 +271,9 @@ TEST_F(Lifecycle, RootfsIsPivotedAndMounted) {
     while (std::getline(lines, line)) {
         if (line.rfind("mnt ", 0) != 0) continue;
         const std::string m = line.substr(4);
-        bool expected = m == "/" || m == "/proc" || m == "/dev" || m == "/dev/pts" || m == "/dev/shm" || m == "/dev/mqueue" ||
-                        m == "/sys" || m.rfind("/sys/fs/cgroup", 0) == 0 || m.rfind("/proc/", 0) == 0 || m.rfind("/sys/firmware", 0) == 0 ||
-                        m.rfind("/dev/", 0) == 0;
+        bool expected = m == "/" || m == "/proc" || m == "/dev" || m == "/dev/pts" || m == "/dev/shm" ||
+                        m == "/dev/mqueue" || m == "/sys" || m.rfind("/sys/fs/cgroup", 0) == 0 ||
+                        m.rfind("/proc/", 0) == 0 || m.rfind("/sys/firmware", 0) == 0 || m.rfind("/dev/", 0) == 0;
         EXPECT_TRUE(expected) << "unexpected mount point " << m;
     }
 }
@@ -278,10 +282,12 @@ TEST_F(Lifecycle, RootfsIsPivotedAndMounted) {
 // nothing of what it covers, none can be written, and a file masked by the
 // host's /dev/null reads empty.
 TEST_F(Lifecycle, MaskedPathsHideAndRefuseWrites) {
-    auto b = bundle({"sh", "-c", "ls -A /root | wc -l; ls -A /tmp | wc -l; touch /root/new && echo ROOT-WRITABLE; "
-                                 "touch /tmp/new && echo TMP-WRITABLE; wc -c < /etc/group; echo x > /etc/group; "
-                                 "echo done"});
-    for (const char* f : {"/root/secret", "/tmp/secret"}) close(open((b->rootfs() + f).c_str(), O_CREAT | O_WRONLY, 0644));
+    auto b = bundle({"sh", "-c",
+                     "ls -A /root | wc -l; ls -A /tmp | wc -l; touch /root/new && echo ROOT-WRITABLE; "
+                     "touch /tmp/new && echo TMP-WRITABLE; wc -c < /etc/group; echo x > /etc/group; "
+                     "echo done"});
+    for (const char* f : {"/root/secret", "/tmp/secret"})
+        close(open((b->rootfs() + f).c_str(), O_CREAT | O_WRONLY, 0644));
     b->config["linux"]["maskedPaths"] = {"/root", "/tmp", "/etc/group", "/no/such/path"};
     b->save();
     const std::string group = read_text(b->rootfs() + "/etc/group");
@@ -300,7 +306,13 @@ TEST_F(Lifecycle, PtmxStaysALinkWhenTheSpecListsIt) {
     auto b = bundle({"sh", "-c", "echo ptmx=$(readlink /dev/ptmx); test -L /dev/core && echo HAS-CORE; echo done"});
     b->config["linux"]["devices"] = json::array(
         {{{"path", "/dev/ptmx"}, {"type", "c"}, {"major", 5}, {"minor", 2}, {"fileMode", 8630}, {"uid", 0}, {"gid", 0}},
-         {{"path", "/dev/loop-control"}, {"type", "c"}, {"major", 10}, {"minor", 237}, {"fileMode", 8576}, {"uid", 0}, {"gid", 0}}});
+         {{"path", "/dev/loop-control"},
+          {"type", "c"},
+          {"major", 10},
+          {"minor", 237},
+          {"fileMode", 8576},
+          {"uid", 0},
+          {"gid", 0}}});
     b->save();
     Result r = run(*b);
     ASSERT_EQ(r.code, 0) << r.err;
@@ -310,7 +322,9 @@ TEST_F(Lifecycle, PtmxStaysALinkWhenTheSpecListsIt) {
 }
 
 TEST_F(Lifecycle, ReadonlyRootAndNoPivot) {
-    auto b = bundle({"sh", "-c", "touch /newfile && echo WRITABLE; awk '$5 == \"/\" {print \"rootmount\", $6}' /proc/self/mountinfo"});
+    auto b =
+        bundle({"sh", "-c",
+                "touch /newfile && echo WRITABLE; awk '$5 == \"/\" {print \"rootmount\", $6}' /proc/self/mountinfo"});
     b->config["root"]["readonly"] = true;
     b->save();
     Result r = run(*b);
@@ -355,17 +369,31 @@ TEST_F(Lifecycle, BadConfigNamesFieldAndLeavesNothing) {
         std::function<void(json&)> edit;
         std::string message;
     } cases[] = {
-        {"namespace", [](json& c) { c["linux"]["namespaces"][2]["type"] = "pdi"; }, "linux.namespaces[2].type: unknown namespace \"pdi\""},
+        {"namespace", [](json& c) { c["linux"]["namespaces"][2]["type"] = "pdi"; },
+         "linux.namespaces[2].type: unknown namespace \"pdi\""},
         {"cwd", [](json& c) { c["process"]["cwd"] = "relative"; }, "process.cwd: must be an absolute path"},
-        {"rlimit", [](json& c) { c["process"]["rlimits"][0]["type"] = "RLIMIT_FOO"; }, "process.rlimits[0].type: unknown rlimit"},
-        {"mount type", [](json& c) { c["mounts"][0]["type"] = "nosuchfs"; }, "mounts[0].type: no loaded mount handler for type \"nosuchfs\""},
+        {"rlimit", [](json& c) { c["process"]["rlimits"][0]["type"] = "RLIMIT_FOO"; },
+         "process.rlimits[0].type: unknown rlimit"},
+        {"mount type", [](json& c) { c["mounts"][0]["type"] = "nosuchfs"; },
+         "mounts[0].type: no loaded mount handler for type \"nosuchfs\""},
         {"rootfs", [](json& c) { c["root"]["path"] = "missing-rootfs"; }, "root.path:"},
         {"exec", [](json& c) { c["process"]["args"] = {"/bin/nope"}; }, "exec: /bin/nope: no such file or directory"},
-        {"path lookup", [](json& c) { c["process"]["args"] = {"nope"}; }, "exec: \"nope\": executable file not found in $PATH"},
+        {"path lookup", [](json& c) { c["process"]["args"] = {"nope"}; },
+         "exec: \"nope\": executable file not found in $PATH"},
         // A missing cwd is made (as runc); one below a file cannot be.
-        {"cwd not a dir", [](json& c) { c["process"]["cwd"] = "/bin/busybox/sub"; }, "process.cwd: chdir /bin/busybox/sub"},
-        {"memory", [](json& c) { c["linux"]["resources"]["memory"] = {{"limit", 33554432}, {"swap", 1048576}}; }, "linux.resources.memory.swap"},
-        {"bind source", [](json& c) { c["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", "/nope"}, {"options", {"rbind"}}}); }, "/nope"},
+        {"cwd not a dir", [](json& c) { c["process"]["cwd"] = "/bin/busybox/sub"; },
+         "process.cwd: chdir /bin/busybox/sub"},
+        {"memory",
+         [](json& c) {
+             c["linux"]["resources"]["memory"] = {{"limit", 33554432}, {"swap", 1048576}};
+         },
+         "linux.resources.memory.swap"},
+        {"bind source",
+         [](json& c) {
+             c["mounts"].push_back(
+                 {{"destination", "/data"}, {"type", "bind"}, {"source", "/nope"}, {"options", {"rbind"}}});
+         },
+         "/nope"},
     };
     for (auto& tc : cases) {
         auto b = bundle({"true"});
@@ -556,7 +584,9 @@ std::string root_propagation() {
 // propagation is left alone (runc makes its whole tree rslave), and exec
 // runs in the container's root (runc's exec would run in the host's).
 TEST_F(Lifecycle, NoMountNamespaceMountsInTheHostsAndCleansUp) {
-    auto b = bundle({"sh", "-c", "cat /marker; grep -c ' /proc ' /proc/self/mountinfo; ls /proc/self/fd >/dev/null && echo proc-ok"});
+    auto b =
+        bundle({"sh", "-c",
+                "cat /marker; grep -c ' /proc ' /proc/self/mountinfo; ls /proc/self/fd >/dev/null && echo proc-ok"});
     json namespaces = json::array();
     for (const auto& n : b->config["linux"]["namespaces"])
         if (n["type"] != "mount") namespaces.push_back(n);
@@ -601,7 +631,8 @@ TEST_F(Lifecycle, NoMountNamespaceMountsInTheHostsAndCleansUp) {
     }
 
     // A create that fails in init, after some mounts were made: rolled back.
-    b->config["mounts"].push_back({{"destination", "/bad"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"size=bogus"}}});
+    b->config["mounts"].push_back(
+        {{"destination", "/bad"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"size=bogus"}}});
     b->save();
     const std::string bad = id("nomntns-bad");
     r = berth({"create", "--bundle", b->dir(), bad});
@@ -661,8 +692,10 @@ TEST_F(Lifecycle, HooksSeeTheStateOnStdin) {
     auto hook = [&](const std::string& phase) {
         return json{{"path", "/bin/sh"}, {"args", {"sh", "-c", "read -r s; echo " + phase + " \"$s\" >> " + out}}};
     };
-    b->config["hooks"] = {{"prestart", {hook("prestart")}}, {"createRuntime", {hook("createRuntime")}},
-                          {"poststart", {hook("poststart")}}, {"poststop", {hook("poststop")}}};
+    b->config["hooks"] = {{"prestart", {hook("prestart")}},
+                          {"createRuntime", {hook("createRuntime")}},
+                          {"poststart", {hook("poststart")}},
+                          {"poststop", {hook("poststop")}}};
     b->save();
     const std::string c = id("hooks");
     ASSERT_EQ(berth({"create", "--bundle", b->dir(), c}).code, 0);
@@ -715,8 +748,9 @@ TEST_F(Lifecycle, RefusedBeforeAnythingIsMade) {
         c = id("refused");
         r = berth({"create", "--bundle", b->dir(), c});
         EXPECT_EQ(r.code, 1) << path;
-        EXPECT_NE(r.err.find("linux.cgroupsPath: \"" + std::string(path) + "\" must name a cgroup of the container's own"),
-                  std::string::npos)
+        EXPECT_NE(
+            r.err.find("linux.cgroupsPath: \"" + std::string(path) + "\" must name a cgroup of the container's own"),
+            std::string::npos)
             << r.err;
         EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
     }
@@ -765,7 +799,8 @@ TEST_F(Lifecycle, JoinsNamespacesByPath) {
     const std::string c = id("ns-bad");
     r = berth({"create", "--bundle", second->dir(), c});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find(net_field + ": open network namespace /nonexistent/net: no such file or directory"), std::string::npos)
+    EXPECT_NE(r.err.find(net_field + ": open network namespace /nonexistent/net: no such file or directory"),
+              std::string::npos)
         << r.err;
     EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
 }
@@ -787,7 +822,8 @@ TEST_F(Lifecycle, LoopbackIsUpInANewNetworkNamespace) {
 }
 
 TEST_F(Lifecycle, UserAndTimeNamespaces) {
-    auto b = bundle({"sh", "-c", "id -u; cat /proc/self/uid_map /proc/self/gid_map; cut -d. -f1 /proc/uptime; hostname"});
+    auto b =
+        bundle({"sh", "-c", "id -u; cat /proc/self/uid_map /proc/self/gid_map; cut -d. -f1 /proc/uptime; hostname"});
     b->config["linux"]["namespaces"].push_back({{"type", "user"}});
     b->config["linux"]["namespaces"].push_back({{"type", "time"}});
     b->config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
@@ -840,7 +876,8 @@ TEST_F(Lifecycle, SeccompFilterIsEnforced) {
     const std::string c = id("seccomp");
     r = berth({"create", "--bundle", b->dir(), c});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("linux.seccomp.syscalls[0].action: unknown action \"SCMP_ACT_NOPE\""), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("linux.seccomp.syscalls[0].action: unknown action \"SCMP_ACT_NOPE\""), std::string::npos)
+        << r.err;
     EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
 }
 
@@ -848,17 +885,16 @@ TEST_F(Lifecycle, SeccompFilterIsEnforced) {
 // value named is refused, another is not.
 TEST_F(Lifecycle, SeccompSeveralConditionsOnOneArgument) {
     auto b = bundle({"sh", "-c", "linux32 true; echo linux32=$?; linux64 true; echo linux64=$?"});
-    b->config["linux"]["seccomp"] = {
-        {"defaultAction", "SCMP_ACT_ALLOW"},
-        {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
-        {"syscalls",
-         {{{"names", {"personality"}},
-           {"action", "SCMP_ACT_ERRNO"},
-           {"errnoRet", 1},
-           {"args",
-            {{{"index", 0}, {"value", 8}, {"op", "SCMP_CMP_EQ"}},          // PER_LINUX32
-             {{"index", 0}, {"value", 0x20008}, {"op", "SCMP_CMP_EQ"}},    // PER_LINUX32_3GB
-             {{"index", 0}, {"value", 0xffffffffu}, {"op", "SCMP_CMP_EQ"}}}}}}}};
+    b->config["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                                     {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
+                                     {"syscalls",
+                                      {{{"names", {"personality"}},
+                                        {"action", "SCMP_ACT_ERRNO"},
+                                        {"errnoRet", 1},
+                                        {"args",
+                                         {{{"index", 0}, {"value", 8}, {"op", "SCMP_CMP_EQ"}},        // PER_LINUX32
+                                          {{"index", 0}, {"value", 0x20008}, {"op", "SCMP_CMP_EQ"}},  // PER_LINUX32_3GB
+                                          {{"index", 0}, {"value", 0xffffffffu}, {"op", "SCMP_CMP_EQ"}}}}}}}};
     b->save();
     Result r = run(*b);
     ASSERT_EQ(r.code, 0) << r.err;
@@ -878,7 +914,9 @@ TEST_F(Lifecycle, TmpfsCopyUpOnAReadOnlyRoot) {
     std::ofstream(b->rootfs() + "/run/sub/nested") << "nested-file\n";
     std::filesystem::create_symlink("/etc/passwd", b->rootfs() + "/run/link");
     b->config["root"]["readonly"] = true;
-    b->config["mounts"].push_back({{"destination", "/run"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+    b->config["mounts"].push_back({{"destination", "/run"},
+                                   {"type", "tmpfs"},
+                                   {"source", "tmpfs"},
                                    {"options", {"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"}}});
     b->save();
     Result r = run(*b);
@@ -891,19 +929,7 @@ TEST_F(Lifecycle, SeccompAllowlistRunsTheContainer) {
     // Deny by default, as Docker's and podman's profiles do: init's last steps
     // and the exec stub must need nothing beyond an ordinary allowlist.
     auto b = bundle({"sh", "-c", "echo allowed; cat /proc/self/status | grep Seccomp:"});
-    b->config["linux"]["seccomp"] = {
-        {"defaultAction", "SCMP_ACT_ERRNO"},
-        {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
-        {"syscalls",
-         {{{"names",
-            {"access", "arch_prctl", "brk", "chdir", "clone", "clone3", "close", "close_range", "dup", "dup2", "dup3",
-             "execve", "execveat", "exit", "exit_group", "faccessat", "faccessat2", "fcntl", "fork", "fstat", "futex",
-             "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getpgrp", "getpid", "getppid", "getrandom",
-             "getuid", "ioctl", "lseek", "lstat", "mmap", "mprotect", "munmap", "newfstatat", "open", "openat",
-             "pipe", "pipe2", "poll", "prctl", "pread64", "prlimit64", "read", "readlink", "rseq", "rt_sigaction",
-             "rt_sigprocmask", "rt_sigreturn", "set_robust_list", "set_tid_address", "setpgid", "sigaltstack",
-             "stat", "statx", "uname", "vfork", "wait4", "write", "writev"}},
-           {"action", "SCMP_ACT_ALLOW"}}}}};
+    b->config["linux"]["seccomp"] = seccomp_allowlist();
     b->save();
     Result r = run(*b);
     ASSERT_EQ(r.code, 0) << r.err;
@@ -917,20 +943,80 @@ TEST_F(Lifecycle, SeccompAllowlistRunsTheContainer) {
 TEST_F(Lifecycle, SeccompWithoutNoNewPrivsNeedsNoCloseRange) {
     auto b = bundle({"sh", "-c", "echo allowed; grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status"});
     b->config["process"]["noNewPrivileges"] = false;
-    b->config["linux"]["seccomp"] = {
-        {"defaultAction", "SCMP_ACT_ERRNO"},
-        {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
-        {"syscalls",
-         {{{"names",
-            {"access", "arch_prctl", "brk", "capget", "capset", "chdir", "clone", "clone3", "close", "dup", "dup2",
-             "dup3", "execve", "execveat", "exit", "exit_group", "faccessat", "faccessat2", "fcntl", "fork", "fstat",
-             "futex", "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getpgrp", "getpid", "getppid",
-             "getrandom", "getuid", "ioctl", "lseek", "lstat", "mmap", "mprotect", "munmap", "newfstatat", "open",
-             "openat", "pipe", "pipe2", "poll", "prctl", "pread64", "prlimit64", "read", "readlink", "rseq",
-             "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "set_robust_list", "set_tid_address", "setgroups",
-             "setpgid", "setresgid", "setresuid", "setgid", "setuid", "sigaltstack", "stat", "statx", "uname",
-             "vfork", "wait4", "write", "writev"}},
-           {"action", "SCMP_ACT_ALLOW"}}}}};
+    b->config["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ERRNO"},
+                                     {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"}},
+                                     {"syscalls",
+                                      {{{"names",
+                                         {"access",
+                                          "arch_prctl",
+                                          "brk",
+                                          "capget",
+                                          "capset",
+                                          "chdir",
+                                          "clone",
+                                          "clone3",
+                                          "close",
+                                          "dup",
+                                          "dup2",
+                                          "dup3",
+                                          "execve",
+                                          "execveat",
+                                          "exit",
+                                          "exit_group",
+                                          "faccessat",
+                                          "faccessat2",
+                                          "fcntl",
+                                          "fork",
+                                          "fstat",
+                                          "futex",
+                                          "getcwd",
+                                          "getdents64",
+                                          "getegid",
+                                          "geteuid",
+                                          "getgid",
+                                          "getpgrp",
+                                          "getpid",
+                                          "getppid",
+                                          "getrandom",
+                                          "getuid",
+                                          "ioctl",
+                                          "lseek",
+                                          "lstat",
+                                          "mmap",
+                                          "mprotect",
+                                          "munmap",
+                                          "newfstatat",
+                                          "open",
+                                          "openat",
+                                          "pipe",
+                                          "pipe2",
+                                          "poll",
+                                          "prctl",
+                                          "pread64",
+                                          "prlimit64",
+                                          "read",
+                                          "readlink",
+                                          "rseq",
+                                          "rt_sigaction",
+                                          "rt_sigprocmask",
+                                          "rt_sigreturn",
+                                          "set_robust_list",
+                                          "set_tid_address",
+                                          "setgroups",
+                                          "setpgid",
+                                          "setresgid",
+                                          "setresuid",
+                                          "setgid",
+                                          "setuid",
+                                          "sigaltstack",
+                                          "stat",
+                                          "statx",
+                                          "uname",
+                                          "vfork",
+                                          "wait4",
+                                          "write",
+                                          "writev"}},
+                                        {"action", "SCMP_ACT_ALLOW"}}}}};
     b->save();
     Result r = run(*b);
     ASSERT_EQ(r.code, 0) << r.err;

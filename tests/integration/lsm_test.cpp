@@ -48,7 +48,8 @@ protected:
 // apparmor_parser for the test's lifetime.
 class TestProfile {
 public:
-    explicit TestProfile(const std::string& dir) : name_("berth-test-" + std::to_string(getpid())), file_(dir + "/profile") {
+    explicit TestProfile(const std::string& dir)
+        : name_("berth-test-" + std::to_string(getpid())), file_(dir + "/profile") {
         std::ofstream(file_) << "profile " << name_
                              << " flags=(attach_disconnected,mediate_deleted) {\n"
                                 "  file,\n  capability,\n  network,\n  signal,\n  ptrace,\n  unix,\n"
@@ -118,7 +119,8 @@ TEST_F(Lsm, RefusedNamingTheFieldWhereTheModuleIsOff) {
 // into a container that has none), with and without no_new_privs.
 TEST_F(Lsm, AppArmorProfileConfinesTheProcessAndExec) {
     if (!apparmor_on()) {
-        if (std::getenv("BERTH_TEST_REQUIRE_APPARMOR")) FAIL() << "AppArmor is not enabled here, and this run requires it";
+        if (std::getenv("BERTH_TEST_REQUIRE_APPARMOR"))
+            FAIL() << "AppArmor is not enabled here, and this run requires it";
         GTEST_SKIP() << "AppArmor is not enabled on this host (the v2 guest tier runs this test)";
     }
     TestProfile profile(tmp_->path());
@@ -143,7 +145,8 @@ TEST_F(Lsm, AppArmorProfileConfinesTheProcessAndExec) {
     EXPECT_EQ(read_text("/proc/" + init + "/attr/current"), "unconfined\n") << "the stub waits unconfined";
     ASSERT_EQ(berth({"start", c}).code, 0);
     std::string current;
-    for (int i = 0; i < 100 && (current = read_text("/proc/" + init + "/attr/current")) == "unconfined\n"; ++i) usleep(10000);
+    for (int i = 0; i < 100 && (current = read_text("/proc/" + init + "/attr/current")) == "unconfined\n"; ++i)
+        usleep(10000);
     EXPECT_EQ(current, profile.name() + " (enforce)\n");
     Result r = berth({"exec", c, "sh", "-c", kProbe});
     EXPECT_EQ(r.code, 0) << r.err;

@@ -96,10 +96,14 @@ TEST_F(Mounts, RootfsPropagation) {
         const char* root_field;  // expected in /'s optional fields; "" for none
         bool submounts_too;      // r* forms apply to /proc as well
     } cases[] = {
-        {"unbindable", "unbindable", false}, {"runbindable", "unbindable", true},
-        {"private", "", false},              {"rprivate", "", false},
-        {"shared", "shared:", false},        {"rshared", "shared:", true},
-        {"slave", "", false},                {"rslave", "", false},
+        {"unbindable", "unbindable", false},
+        {"runbindable", "unbindable", true},
+        {"private", "", false},
+        {"rprivate", "", false},
+        {"shared", "shared:", false},
+        {"rshared", "shared:", true},
+        {"slave", "", false},
+        {"rslave", "", false},
     };
     // Field 7 on is the optional fields up to the "-" separator.
     const std::string show =
@@ -150,7 +154,8 @@ TEST_F(Mounts, DanglingSymlinkDestinations) {
     add_tmpfs(*b, "/rel");
     add_tmpfs(*b, "/up");
     for (const char* dest : {"/etc/resolv.conf", "/hostfile"})
-        b->config["mounts"].push_back({{"destination", dest}, {"type", "bind"}, {"source", src}, {"options", {"bind", "ro"}}});
+        b->config["mounts"].push_back(
+            {{"destination", dest}, {"type", "bind"}, {"source", src}, {"options", {"bind", "ro"}}});
     b->save();
     Result res = run(*b);
     ASSERT_EQ(res.code, 0) << res.err;
@@ -172,10 +177,9 @@ TEST_F(Mounts, DanglingSymlinkDestinations) {
 // cleans the path); a path that cleans to / is refused before anything is made.
 TEST_F(Mounts, DevicePathsAreCleaned) {
     auto b = bundle({"sh", "-c", "ls -l /dev/fuse /dev/net/tun | awk '{print $1, $5, $6, $NF}'"});
-    b->config["linux"]["devices"] = {{{"path", "/dev/fuse/"}, {"type", "c"}, {"major", 10}, {"minor", 229},
-                                      {"fileMode", 0666}},
-                                     {{"path", "/dev//net/./tun/"}, {"type", "c"}, {"major", 10}, {"minor", 200},
-                                      {"fileMode", 0600}}};
+    b->config["linux"]["devices"] = {
+        {{"path", "/dev/fuse/"}, {"type", "c"}, {"major", 10}, {"minor", 229}, {"fileMode", 0666}},
+        {{"path", "/dev//net/./tun/"}, {"type", "c"}, {"major", 10}, {"minor", 200}, {"fileMode", 0600}}};
     b->save();
     Result res = run(*b);
     ASSERT_EQ(res.code, 0) << res.err;
@@ -226,7 +230,8 @@ public:
         for (int round = 0; round < 100; ++round) {
             std::string deepest;
             for (const std::string& point : mount_points())
-                if ((point == path_ || point.rfind(path_ + "/", 0) == 0) && point.size() >= deepest.size()) deepest = point;
+                if ((point == path_ || point.rfind(path_ + "/", 0) == 0) && point.size() >= deepest.size())
+                    deepest = point;
             if (deepest.empty() || ::umount2(deepest.c_str(), MNT_DETACH) != 0) break;
         }
     }
@@ -286,8 +291,9 @@ TEST_F(Mounts, SharedVolumePropagatesBothWays) {
         EXPECT_EQ(r.out, "made on the host\n") << r.err;
     }
     // Container to host.
-    r = berth({"exec", "--cap", "CAP_SYS_ADMIN", c, "sh", "-c",
-               "mkdir -p /vol/inside && mount -t tmpfs -o size=64k inside /vol/inside && echo made inside > /vol/inside/g"});
+    r = berth(
+        {"exec", "--cap", "CAP_SYS_ADMIN", c, "sh", "-c",
+         "mkdir -p /vol/inside && mount -t tmpfs -o size=64k inside /vol/inside && echo made inside > /vol/inside/g"});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_TRUE(SharedHostDir::mounted_at(vol.path() + "/inside"));
     EXPECT_EQ(read_text(vol.path() + "/inside/g"), "made inside\n");
@@ -319,7 +325,8 @@ TEST_F(Mounts, SlaveVolumeReceivesTheHostsMountsOnly) {
     Result r = berth({"run", "-d", "--bundle", b->dir(), c});
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string show =
-        "awk '$5 == \"/vol\" || $5 == \"/both\" { o = \"\"; for (i = 7; $i != \"-\"; i++) o = o \" \" substr($i, 1, index($i, \":\")); "
+        "awk '$5 == \"/vol\" || $5 == \"/both\" { o = \"\"; for (i = 7; $i != \"-\"; i++) o = o \" \" substr($i, 1, "
+        "index($i, \":\")); "
         "print $5 \":\" o }' /proc/self/mountinfo";
     r = berth({"exec", c, "sh", "-c", show});
     EXPECT_EQ(r.out, "/vol: master:\n/both: shared: master:\n") << r.err;
@@ -330,9 +337,10 @@ TEST_F(Mounts, SlaveVolumeReceivesTheHostsMountsOnly) {
         r = berth({"exec", c, "cat", "/vol/from-host/f", "/both/from-host/f"});
         EXPECT_EQ(r.out, "made on the host\nmade on the host\n") << r.err;
     }
-    r = berth({"exec", "--cap", "CAP_SYS_ADMIN", c, "sh", "-c",
-               "mkdir -p /vol/inside && mount -t tmpfs -o size=64k inside /vol/inside && echo made inside > /vol/inside/g && "
-               "cat /vol/inside/g"});
+    r = berth(
+        {"exec", "--cap", "CAP_SYS_ADMIN", c, "sh", "-c",
+         "mkdir -p /vol/inside && mount -t tmpfs -o size=64k inside /vol/inside && echo made inside > /vol/inside/g && "
+         "cat /vol/inside/g"});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "made inside\n");
     EXPECT_FALSE(SharedHostDir::mounted_at(vol.path() + "/inside"));
@@ -392,7 +400,8 @@ TEST_F(Mounts, OverlayErrorsNameTheMountAndOption) {
          ": mount /merged: overlay option \"upperdir=" + h + "/upper\": needs a workdir= option too"},
         {{"lowerdir=" + h + "/missing"},
          ": mount /merged: overlay lowerdir \"" + h + "/missing\": no such file or directory"},
-        {{"lowerdir=relative"}, ": mount /merged: overlay option \"lowerdir=relative\": \"relative\" is not an absolute path"},
+        {{"lowerdir=relative"},
+         ": mount /merged: overlay option \"lowerdir=relative\": \"relative\" is not an absolute path"},
     };
     for (const Case& c : cases)
         expect_refused({{"destination", "/merged"}, {"type", "overlay"}, {"source", "overlay"}, {"options", c.options}},
@@ -422,10 +431,14 @@ TEST_F(Mounts, RecursiveAttributesReachEverySubmount) {
                      "for f in /ro/top /ro/sub/inner /rw/sub/inner /t/f; do touch $f 2>/dev/null && echo wrote $f; "
                      "done; " +
                          show_mount_options({"/ro", "/ro/sub", "/rw", "/rw/sub", "/t"})});
-    b->config["mounts"].push_back({{"destination", "/ro"}, {"type", "bind"}, {"source", src},
-                                   {"options", {"rbind", "rw", "rro", "rnosuid", "rnodev", "rnoexec", "rnoatime",
-                                                "rnosymfollow", "rprivate"}}});
-    b->config["mounts"].push_back({{"destination", "/rw"}, {"type", "bind"}, {"source", src},
+    b->config["mounts"].push_back(
+        {{"destination", "/ro"},
+         {"type", "bind"},
+         {"source", src},
+         {"options", {"rbind", "rw", "rro", "rnosuid", "rnodev", "rnoexec", "rnoatime", "rnosymfollow", "rprivate"}}});
+    b->config["mounts"].push_back({{"destination", "/rw"},
+                                   {"type", "bind"},
+                                   {"source", src},
                                    {"options", {"rbind", "ro", "nosuid", "rrw", "rsuid", "rdev"}}});
     add_tmpfs(*b, "/t", {"rro", "rnoexec", "size=64k"});
     b->save();
@@ -466,25 +479,30 @@ TEST_F(Mounts, BindOptionsABindCannotApplyAreRefused) {
     TempDir host("berth-bindopt");
     expect_refused({{"destination", "/data"}, {"type", "bind"}, {"source", host.path()}, {"options", {"rbind", "rr0"}}},
                    ".options[1]: \"rr0\": not a mount option, and a bind mount takes no filesystem data (mount /data)");
-    expect_refused({{"destination", "/data"}, {"type", "none"}, {"source", host.path()},
-                    {"options", {"ro", "bind", "size=1m"}}},
-                   ".options[2]: \"size=1m\": not a mount option, and a bind mount takes no filesystem data "
-                   "(mount /data)");
+    expect_refused(
+        {{"destination", "/data"}, {"type", "none"}, {"source", host.path()}, {"options", {"ro", "bind", "size=1m"}}},
+        ".options[2]: \"size=1m\": not a mount option, and a bind mount takes no filesystem data "
+        "(mount /data)");
     expect_refused({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"nosuid", "rr0"}}},
                    "mount /t: fsconfig tmpfs rr0: invalid argument", false);
     // Known options that the kind of mount cannot apply.
-    expect_refused({{"destination", "/data"}, {"type", "bind"}, {"source", host.path()}, {"options", {"rbind", "sync"}}},
-                   ".options[1]: \"sync\": a bind mount shares its source's superblock and cannot set this flag "
-                   "(mount /data)");
+    expect_refused(
+        {{"destination", "/data"}, {"type", "bind"}, {"source", host.path()}, {"options", {"rbind", "sync"}}},
+        ".options[1]: \"sync\": a bind mount shares its source's superblock and cannot set this flag "
+        "(mount /data)");
     expect_refused({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"remount"}}},
                    ".options[0]: \"remount\": berth makes every mount anew; there is nothing to remount (mount /t)");
-    expect_refused({{"destination", "/sys/fs/cgroup"}, {"type", "cgroup"}, {"source", "cgroup"},
+    expect_refused({{"destination", "/sys/fs/cgroup"},
+                    {"type", "cgroup"},
+                    {"source", "cgroup"},
                     {"options", {"ro", "nsdelegate"}}},
                    ".options[1]: \"nsdelegate\": not a mount option, and a cgroup mount takes no filesystem data "
                    "(mount /sys/fs/cgroup)");
 
     auto b = bundle({"sh", "-c", "test -d /data && echo ok"});
-    b->config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", host.path()},
+    b->config["mounts"].push_back({{"destination", "/data"},
+                                   {"type", "bind"},
+                                   {"source", host.path()},
                                    {"options", {"rbind", "idmap=uids=0-1-10;gids=0-1-10", "ro"}}});
     b->save();
     Result res = run(*b);
@@ -530,8 +548,12 @@ TEST_F(Mounts, IdmappedBinds) {
     const std::string show = "stat -c %u:%g /idm/user /idm/root";
 
     auto plain = bundle({"sh", "-c", show});
-    plain->config["mounts"].push_back({{"destination", "/idm"}, {"type", "bind"}, {"source", src},
-                                       {"options", {"bind"}}, {"uidMappings", map}, {"gidMappings", map}});
+    plain->config["mounts"].push_back({{"destination", "/idm"},
+                                       {"type", "bind"},
+                                       {"source", src},
+                                       {"options", {"bind"}},
+                                       {"uidMappings", map},
+                                       {"gidMappings", map}});
     plain->save();
     Result res = run(*plain);
     ASSERT_EQ(res.code, 0) << res.err;
@@ -543,10 +565,10 @@ TEST_F(Mounts, IdmappedBinds) {
     // host's root.
     fs::create_directories(userns->rootfs() + "/idm");
     fs::create_directories(userns->rootfs() + "/plain");
-    userns->config["mounts"].push_back({{"destination", "/idm"}, {"type", "bind"}, {"source", src},
-                                        {"options", {"rbind", "idmap"}}});
-    userns->config["mounts"].push_back({{"destination", "/plain"}, {"type", "bind"}, {"source", src},
-                                        {"options", {"rbind"}}});
+    userns->config["mounts"].push_back(
+        {{"destination", "/idm"}, {"type", "bind"}, {"source", src}, {"options", {"rbind", "idmap"}}});
+    userns->config["mounts"].push_back(
+        {{"destination", "/plain"}, {"type", "bind"}, {"source", src}, {"options", {"rbind"}}});
     userns->save();
     res = run(*userns);
     ASSERT_EQ(res.code, 0) << res.err;
@@ -565,9 +587,14 @@ TEST_F(Mounts, IdmapErrorsNameTheField) {
         json mount;
         std::string message;
     } cases[] = {
-        {{{"destination", "/ps"}, {"type", "bind"}, {"source", "/proc/sys"}, {"options", {"bind"}},
-          {"uidMappings", map}, {"gidMappings", map}},
-         ".uidMappings: mount /ps: idmap \"/proc/sys\": invalid argument (does its filesystem support idmapped mounts?)"},
+        {{{"destination", "/ps"},
+          {"type", "bind"},
+          {"source", "/proc/sys"},
+          {"options", {"bind"}},
+          {"uidMappings", map},
+          {"gidMappings", map}},
+         ".uidMappings: mount /ps: idmap \"/proc/sys\": invalid argument (does its filesystem support idmapped "
+         "mounts?)"},
         {{{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"uidMappings", map}, {"gidMappings", map}},
          ".uidMappings: idmapped mounts are bind mounts only, not type \"tmpfs\" (mount /t)"},
     };
@@ -589,10 +616,10 @@ TEST_F(Mounts, BindSourcesBelowARootOnlyDirectoryInAUserNamespace) {
     add_userns(*b);
     fs::create_directories(b->rootfs() + "/data");
     std::ofstream(b->rootfs() + "/one.txt") << "";
-    b->config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", secret + "/dir"},
-                                   {"options", {"rbind", "ro"}}});
-    b->config["mounts"].push_back({{"destination", "/one.txt"}, {"type", "bind"}, {"source", secret + "/one.txt"},
-                                   {"options", {"bind"}}});
+    b->config["mounts"].push_back(
+        {{"destination", "/data"}, {"type", "bind"}, {"source", secret + "/dir"}, {"options", {"rbind", "ro"}}});
+    b->config["mounts"].push_back(
+        {{"destination", "/one.txt"}, {"type", "bind"}, {"source", secret + "/one.txt"}, {"options", {"bind"}}});
     b->save();
     Result res = run(*b);
     ASSERT_EQ(res.code, 0) << res.err;
@@ -618,7 +645,8 @@ TEST_F(Mounts, RbindSubmountsStayLockedInAUserNamespace) {
     fs::create_directories(b->rootfs() + "/data");
     for (const char* set : {"bounding", "effective", "permitted"})
         b->config["process"]["capabilities"][set].push_back("CAP_SYS_ADMIN");
-    b->config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", src}, {"options", {"rbind"}}});
+    b->config["mounts"].push_back(
+        {{"destination", "/data"}, {"type", "bind"}, {"source", src}, {"options", {"rbind"}}});
     b->save();
     Result res = run(*b);
     ASSERT_EQ(res.code, 0) << res.err;
@@ -639,10 +667,11 @@ TEST_F(Mounts, VolumeInAUserNamespaceNeverReachesTheHost) {
     fs::create_directories(vol.path() + "/inside");
     for (const char* propagation : {"", "rshared"}) {
         SCOPED_TRACE(propagation);
-        auto b = bundle({"sh", "-c",
-                         "mount -t tmpfs -o size=64k inside /vol/inside && echo mounted; "
-                         "awk '$5 == \"/vol\" { print ($7 ~ /^master:/ || $8 ~ /^master:/) ? \"slave\" : \"not a slave\" }' "
-                         "/proc/self/mountinfo"});
+        auto b =
+            bundle({"sh", "-c",
+                    "mount -t tmpfs -o size=64k inside /vol/inside && echo mounted; "
+                    "awk '$5 == \"/vol\" { print ($7 ~ /^master:/ || $8 ~ /^master:/) ? \"slave\" : \"not a slave\" }' "
+                    "/proc/self/mountinfo"});
         add_userns(*b);
         fs::create_directories(b->rootfs() + "/vol");
         for (const char* set : {"bounding", "effective", "permitted"})

@@ -23,12 +23,15 @@ TEST_F(PluginsCli, ListShowsTheInTreePlugins) {
     std::map<std::string, json> by_name;
     for (auto& p : list) by_name[p["name"]] = p;
     const std::string abi = BERTH_ABI_TEXT;  // include/berth/abi.hpp, as meson read it
-    for (const char* name : {"cgroup-cpu", "cgroup-cpuset", "cgroup-devices", "cgroup-hugetlb", "cgroup-io", "cgroup-rdma", "cgroup-misc", "cgroup-network", "cgroup-memory", "cgroup-pids", "mounts"}) {
+    for (const char* name :
+         {"cgroup-cpu", "cgroup-cpuset", "cgroup-devices", "cgroup-hugetlb", "cgroup-io", "cgroup-rdma", "cgroup-misc",
+          "cgroup-network", "cgroup-memory", "cgroup-pids", "mounts"}) {
         ASSERT_TRUE(by_name.count(name)) << name << " missing: " << r.out;
         EXPECT_EQ(by_name[name]["abi"], abi) << "in-tree plugins are built against this tree's ABI";
         EXPECT_EQ(by_name[name]["version"], "0.1.0");
         EXPECT_EQ(by_name[name]["enabled"], true);
-        EXPECT_NE(by_name[name]["file"].get<std::string>().find("berth-" + std::string(name) + ".so"), std::string::npos);
+        EXPECT_NE(by_name[name]["file"].get<std::string>().find("berth-" + std::string(name) + ".so"),
+                  std::string::npos);
         EXPECT_FALSE(by_name[name].contains("error")) << by_name[name];
     }
     EXPECT_EQ(by_name["mounts"]["kinds"], json({"mount-handler"}));
@@ -82,8 +85,10 @@ TEST_F(PluginsCli, PluginsFlagSelectsTheActiveSet) {
     std::string c = id();
     Result r = run_berth(root_, {"create", "--plugins", "mounts,cgroup-memory", "--bundle", b.dir(), c});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("linux.resources.pids: no active plugin handles the \"pids\" controller (the cgroup-pids plugin does"),
-              std::string::npos)
+    EXPECT_NE(
+        r.err.find(
+            "linux.resources.pids: no active plugin handles the \"pids\" controller (the cgroup-pids plugin does"),
+        std::string::npos)
         << r.err;
     EXPECT_EQ(leftovers(root_, c), std::vector<std::string>{});
     r = run_berth(root_, {"run", "--plugins", "mounts,cgroup-pids", "--bundle", b.dir(), id()});
@@ -108,7 +113,8 @@ TEST_F(PluginsCli, BadPluginConfigIsAClearError) {
     // harness always passes --plugin-config, which wins.
     r = run_berth(root_, {"--plugin-config", tmp_->path() + "/missing.yaml", "plugins", "list"});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("plugin config: open " + tmp_->path() + "/missing.yaml: no such file or directory"), std::string::npos)
+    EXPECT_NE(r.err.find("plugin config: open " + tmp_->path() + "/missing.yaml: no such file or directory"),
+              std::string::npos)
         << r.err;
 }
 

@@ -91,7 +91,8 @@ protected:
             if (sandbox <= 0) return nullptr;
             for (auto& ns : cfg["linux"]["namespaces"]) {
                 if (!ns.contains("path")) continue;
-                const std::string path = "/proc/" + std::to_string(sandbox) + "/ns/" + probe_ns_kind(ns["type"].get<std::string>());
+                const std::string path =
+                    "/proc/" + std::to_string(sandbox) + "/ns/" + probe_ns_kind(ns["type"].get<std::string>());
                 ns["path"] = path;
                 host.joined[path] = readlink_of(path);
             }
@@ -185,9 +186,9 @@ TEST_F(ProbeFixtureRun, ContainersCommonSeccompProfileOnRuncSpec) {
     json cfg = json::parse(read_text((client_fixtures_dir() / "runc" / "spec.json").string()));
     struct utsname u {};
     uname(&u);
-    cfg["linux"]["seccomp"] = containers_seccomp_to_oci(json::parse(read_text(profile_path)),
-                                                        cfg["process"]["capabilities"]["bounding"],
-                                                        go_arch_of(u.machine), u.release);
+    cfg["linux"]["seccomp"] =
+        containers_seccomp_to_oci(json::parse(read_text(profile_path)), cfg["process"]["capabilities"]["bounding"],
+                                  go_arch_of(u.machine), u.release);
     run_and_check(cfg, "containers-common seccomp.json");
 }
 

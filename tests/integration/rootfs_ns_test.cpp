@@ -100,8 +100,8 @@ TEST_F(RootfsNs, BindOntoRootTakesTheLaterMountsOnTop) {
     std::ofstream(volume.path() + "/volume-file") << "from the volume\n";
     // First, so that /proc, /dev and the rest of the default mounts go on
     // top of the new root too.
-    json mounts = json::array({{{"destination", "/"}, {"type", "bind"}, {"source", second->rootfs()},
-                                {"options", {"rbind", "rw"}}}});
+    json mounts = json::array(
+        {{{"destination", "/"}, {"type", "bind"}, {"source", second->rootfs()}, {"options", {"rbind", "rw"}}}});
     for (auto& m : b->config["mounts"]) mounts.push_back(m);
     b->config["mounts"] = mounts;
     add_tmpfs(*b, "/tmp");
@@ -147,7 +147,8 @@ TEST_F(RootfsNs, JoinsAMountNamespaceByPath) {
     EXPECT_EQ(read_text("/proc/self/mountinfo").find(b->rootfs()), std::string::npos) << "a mount reached the host";
     r = berth({"kill", cid, "KILL"});
     ASSERT_EQ(r.code, 0) << r.err;
-    for (int i = 0; i < 100 && status_of(cid) != "stopped"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 0; i < 100 && status_of(cid) != "stopped"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_EQ(status_of(cid), "stopped");
     r = berth({"delete", cid});
     ASSERT_EQ(r.code, 0) << r.err;
@@ -195,16 +196,24 @@ TEST_F(RootfsNs, DevicesInAUserNamespaceAreMadeOnTheHostWithTheirOwner) {
     ASSERT_FALSE(fs::exists(own));
     auto b = bundle({"sh", "-c",
                      "echo discarded > /dev/null && echo null-ok; head -c 3 /dev/zero | od -An -tx1; "
-                     "stat -c '%F %t:%T %a %u:%g' /dev/kmsg " + own + "; echo discarded > " + own + " && echo own-ok"});
+                     "stat -c '%F %t:%T %a %u:%g' /dev/kmsg " +
+                         own + "; echo discarded > " + own + " && echo own-ok"});
     add_userns(*b);
-    b->config["linux"]["devices"] = {
-        {{"path", "/dev/kmsg/"}, {"type", "c"}, {"major", 1}, {"minor", 11}, {"fileMode", 0640}, {"uid", 1000}, {"gid", 5}},
-        {{"path", own}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"fileMode", 0666}}};
+    b->config["linux"]["devices"] = {{{"path", "/dev/kmsg/"},
+                                      {"type", "c"},
+                                      {"major", 1},
+                                      {"minor", 11},
+                                      {"fileMode", 0640},
+                                      {"uid", 1000},
+                                      {"gid", 5}},
+                                     {{"path", own}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"fileMode", 0666}}};
     b->save();
     const std::string cid = id("userdev");
     Result r = berth({"run", "--bundle", b->dir(), cid});
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_EQ(r.out, "null-ok\n 00 00 00\ncharacter special file 1:b 640 1000:5\ncharacter special file 1:3 666 0:0\nown-ok\n");
+    EXPECT_EQ(
+        r.out,
+        "null-ok\n 00 00 00\ncharacter special file 1:b 640 1000:5\ncharacter special file 1:3 666 0:0\nown-ok\n");
     EXPECT_FALSE(fs::exists(b->rootfs() + "/dev/kmsg")) << "a node was left in the rootfs";
     EXPECT_FALSE(fs::exists(own)) << "a node was left in the host's /dev";
     // create removes its nodes once init has bound them, before it returns.

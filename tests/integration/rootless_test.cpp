@@ -91,8 +91,9 @@ protected:
     // berth as the user, with the build tree's plugins unless `plugins` is "".
     Result as_user(const std::vector<std::string>& args, const std::string& plugins = BERTH_TEST_PLUGIN_CONFIG,
                    const std::vector<std::string>& env = {}) {
-        std::vector<std::string> argv = {"/usr/bin/setpriv", "--reuid", std::to_string(user_.uid), "--regid",
-                                         std::to_string(user_.gid), "--clear-groups", BERTH_BIN};
+        std::vector<std::string> argv = {
+            "/usr/bin/setpriv", "--reuid", std::to_string(user_.uid), "--regid", std::to_string(user_.gid),
+            "--clear-groups",   BERTH_BIN};
         if (!plugins.empty()) argv.insert(argv.end(), {"--plugin-config", plugins});
         argv.insert(argv.end(), args.begin(), args.end());
         std::vector<std::string> e = {"XDG_RUNTIME_DIR=" + xdg_, "HOME=" + home_};
@@ -152,7 +153,8 @@ TEST_F(Rootless, EveryVerbAsTheUser) {
     // exec with a terminal, over a console socket the user made.
     ConsoleSocket console(tmp_->path() + "/console.sock");
     chown((tmp_->path() + "/console.sock").c_str(), user_.uid, user_.gid);
-    r = as_user({"exec", "-t", "-d", "--console-socket", tmp_->path() + "/console.sock", c, "sh", "-c", "tty; sleep 1"});
+    r = as_user(
+        {"exec", "-t", "-d", "--console-socket", tmp_->path() + "/console.sock", c, "sh", "-c", "tty; sleep 1"});
     EXPECT_EQ(r.code, 0) << r.err;
     const int master = console.take_master();
     EXPECT_GE(master, 0);
@@ -201,12 +203,16 @@ TEST_F(Rootless, RefusedClearlyLeavingNothing) {
         {"a program that is not there", [](json& c) { c["process"]["args"] = {"/no/such/program"}; },
          "exec: /no/such/program: no such file or directory"},
         {"a mapping of another user's id",
-         [](json& c) { c["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 0}, {"size", 1}}}; },
+         [](json& c) {
+             c["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 0}, {"size", 1}}};
+         },
          "linux.uidMappings"},
     };
     if (!delegated_v2)
         cases.push_back({"limits without a delegated cgroup",
-                         [](json& c) { c["linux"]["resources"] = {{"memory", {{"limit", 67108864}}}}; },
+                         [](json& c) {
+                             c["linux"]["resources"] = {{"memory", {{"limit", 67108864}}}};
+                         },
                          "linux.resources.memory: a rootless container cannot be given limits here"});
     for (const Case& k : cases) {
         SCOPED_TRACE(k.name);
@@ -222,22 +228,22 @@ TEST_F(Rootless, RefusedClearlyLeavingNothing) {
 TEST_F(Rootless, MappingsOfTheUsersRangesThroughNewuidmap) {
     const auto uids = sub_ids("/etc/subuid", user_), gids = sub_ids("/etc/subgid", user_);
     if (uids.empty() || gids.empty() || access("/usr/bin/newuidmap", X_OK) != 0) {
-        if (std::getenv("BERTH_TEST_REQUIRE_SUBUID")) FAIL() << user_.name << " has no /etc/subuid range, or no newuidmap";
+        if (std::getenv("BERTH_TEST_REQUIRE_SUBUID"))
+            FAIL() << user_.name << " has no /etc/subuid range, or no newuidmap";
         GTEST_SKIP() << user_.name << " has no /etc/subuid and /etc/subgid range (tests/scripts/rootless.sh makes one)";
     }
-    const std::string b = bundle({"sh", "-c", "tr -s ' ' < /proc/self/uid_map; tr -s ' ' < /proc/self/gid_map"},
-                                 [&](json& c) {
-                                     for (const char* key : {"uidMappings", "gidMappings"}) {
-                                         const auto& range = key[0] == 'u' ? uids : gids;
-                                         c["linux"][key] = {
-                                             {{"containerID", 0}, {"hostID", key[0] == 'u' ? user_.uid : user_.gid}, {"size", 1}},
-                                             {{"containerID", 1}, {"hostID", std::stoul(range[0])}, {"size", 1000}}};
-                                     }
-                                 });
+    const std::string b =
+        bundle({"sh", "-c", "tr -s ' ' < /proc/self/uid_map; tr -s ' ' < /proc/self/gid_map"}, [&](json& c) {
+            for (const char* key : {"uidMappings", "gidMappings"}) {
+                const auto& range = key[0] == 'u' ? uids : gids;
+                c["linux"][key] = {{{"containerID", 0}, {"hostID", key[0] == 'u' ? user_.uid : user_.gid}, {"size", 1}},
+                                   {{"containerID", 1}, {"hostID", std::stoul(range[0])}, {"size", 1000}}};
+            }
+        });
     Result r = as_user({"run", "--bundle", b, id()});
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_EQ(r.out, " 0 " + std::to_string(user_.uid) + " 1\n 1 " + uids[0] + " 1000\n 0 " + std::to_string(user_.gid) +
-                         " 1\n 1 " + gids[0] + " 1000\n");
+    EXPECT_EQ(r.out, " 0 " + std::to_string(user_.uid) + " 1\n 1 " + uids[0] + " 1000\n 0 " +
+                         std::to_string(user_.gid) + " 1\n 1 " + gids[0] + " 1000\n");
     // A range that is not the user's is refused naming the mapping.
     const std::string bad = bundle({"true"}, [&](json& c) {
         c["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", user_.uid}, {"size", 1}},
@@ -258,7 +264,8 @@ TEST_F(Rootless, PluginsOfTheUsersOwnConfig) {
     const std::string so = std::string(BERTH_BUILD_ROOT) + "/plugins/cgroup-pids/berth-cgroup-pids.so";
     fs::copy_file(so, dir + "/berth-cgroup-pids.so");
     chmod((dir + "/berth-cgroup-pids.so").c_str(), 0755);
-    const std::string yaml = "plugin_dirs: [" + dir + "]\nplugins:\n  - {name: cgroup-pids, file: berth-cgroup-pids.so}\n";
+    const std::string yaml =
+        "plugin_dirs: [" + dir + "]\nplugins:\n  - {name: cgroup-pids, file: berth-cgroup-pids.so}\n";
     fs::create_directories(home_ + "/.config/berth");
     std::ofstream(home_ + "/.config/berth/plugins.yaml") << yaml;
     chown_tree(home_, user_);
@@ -294,10 +301,24 @@ TEST_F(Rootless, DelegatedCgroupV2SubtreeEnforcesLimits) {
     });
     const std::string c = id();
     // As a user's shell would be: in a leaf of its delegated subtree.
-    std::vector<std::string> argv = {"/bin/sh", "-c", "echo $$ > " + sub + "/shell/cgroup.procs && exec \"$@\"", "sh",
-                                     "/usr/bin/setpriv", "--reuid", std::to_string(user_.uid), "--regid",
-                                     std::to_string(user_.gid), "--clear-groups", BERTH_BIN, "--plugin-config",
-                                     BERTH_TEST_PLUGIN_CONFIG, "run", "-d", "--bundle", b, c};
+    std::vector<std::string> argv = {"/bin/sh",
+                                     "-c",
+                                     "echo $$ > " + sub + "/shell/cgroup.procs && exec \"$@\"",
+                                     "sh",
+                                     "/usr/bin/setpriv",
+                                     "--reuid",
+                                     std::to_string(user_.uid),
+                                     "--regid",
+                                     std::to_string(user_.gid),
+                                     "--clear-groups",
+                                     BERTH_BIN,
+                                     "--plugin-config",
+                                     BERTH_TEST_PLUGIN_CONFIG,
+                                     "run",
+                                     "-d",
+                                     "--bundle",
+                                     b,
+                                     c};
     Result r = run_program(argv, {"XDG_RUNTIME_DIR=" + xdg_, "HOME=" + home_});
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string leaf = sub + "/berth/" + c;

@@ -190,8 +190,8 @@ TEST_F(Seccomp, NotifyListenerGetsTheFdAndAnswers) {
         auto b = bundle({"sh", "-c", "mkdir /x 2>/out; echo mkdir=$? >>/out"});
         b->config["process"]["noNewPrivileges"] = nnp;
         b->config["annotations"] = {{"org.test.seccomp", "yes"}};
-        b->config["linux"]["seccomp"] =
-            notify_profile(agent.path(), {"mkdir", "mkdirat", "write", "execveat", "execve", "prctl", "close", "capset"});
+        b->config["linux"]["seccomp"] = notify_profile(
+            agent.path(), {"mkdir", "mkdirat", "write", "execveat", "execve", "prctl", "close", "capset"});
         b->save();
         const std::string c = id("notify");
         Result r = berth({"create", "--bundle", b->dir(), c});
@@ -218,7 +218,8 @@ TEST_F(Seccomp, NotifyListenerGetsTheFdAndAnswers) {
         r = berth({"start", c});
         ASSERT_EQ(r.code, 0) << r.err;
         wait_stopped(c);
-        EXPECT_EQ(read_text(b->rootfs() + "/out"), "mkdir: can't create directory '/x': Read-only file system\nmkdir=1\n");
+        EXPECT_EQ(read_text(b->rootfs() + "/out"),
+                  "mkdir: can't create directory '/x': Read-only file system\nmkdir=1\n");
         EXPECT_FALSE(exists(b->rootfs() + "/x"));
         r = berth({"delete", c});
         EXPECT_EQ(r.code, 0) << r.err;
@@ -285,7 +286,8 @@ TEST_F(Seccomp, ExecFailsCleanlyWhenTheListenerIsGone) {
     agent.reset();
     r = berth({"exec", c, "sh", "-c", "echo ran >/ran"});
     EXPECT_EQ(r.code, 255) << "runc's exit status of a failed exec";
-    EXPECT_NE(r.err.find("linux.seccomp.listenerPath: connect " + path + ": no such file or directory"), std::string::npos)
+    EXPECT_NE(r.err.find("linux.seccomp.listenerPath: connect " + path + ": no such file or directory"),
+              std::string::npos)
         << r.err;
     EXPECT_FALSE(exists(b->rootfs() + "/ran"));
     std::vector<pid_t> pids;
@@ -360,8 +362,9 @@ TEST_F(Seccomp, FlagsAreApplied) {
         SCOPED_TRACE(log ? "with SECCOMP_FILTER_FLAG_LOG" : "without flags");
         // A unique comm (15 characters at most) to find the kernel's line by.
         const std::string comm = "busybox-" + std::to_string(1000000 + (::getpid() * 10 + log) % 9000000);
-        auto b = bundle({"sh", "-c",
-                         "/bin/" + comm + " mkdir /x 2>&1; echo mkdir=$?; grep -E '^Seccomp(_filters)?:' /proc/self/status"});
+        auto b = bundle(
+            {"sh", "-c",
+             "/bin/" + comm + " mkdir /x 2>&1; echo mkdir=$?; grep -E '^Seccomp(_filters)?:' /proc/self/status"});
         std::filesystem::copy_file(b->rootfs() + "/bin/busybox", b->rootfs() + "/bin/" + comm);
         b->config["linux"]["seccomp"] = {
             {"defaultAction", "SCMP_ACT_ALLOW"},
@@ -373,7 +376,9 @@ TEST_F(Seccomp, FlagsAreApplied) {
         b->save();
         Result r = berth({"run", "--bundle", b->dir(), id("flags")});
         ASSERT_EQ(r.code, 0) << r.err;
-        EXPECT_EQ(r.out, "mkdir: can't create directory '/x': Operation not permitted\nmkdir=1\nSeccomp:\t2\nSeccomp_filters:\t1\n");
+        EXPECT_EQ(
+            r.out,
+            "mkdir: can't create directory '/x': Operation not permitted\nmkdir=1\nSeccomp:\t2\nSeccomp_filters:\t1\n");
         std::vector<std::string> lines;
         for (int i = 0; i < 50 && (lines = audit_lines(comm)).empty() && log; ++i) usleep(20000);
         if (log) {
@@ -391,7 +396,8 @@ TEST_F(Seccomp, FlagsAreApplied) {
     const std::string c = id("bad-flag");
     Result r = berth({"create", "--bundle", b->dir(), c});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_BOGUS\""), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_BOGUS\""), std::string::npos)
+        << r.err;
 }
 
 // As runc: a syscall name libseccomp does not know is skipped, with a
@@ -400,7 +406,8 @@ TEST_F(Seccomp, UnknownSyscallIsAWarningAndTheContainerRuns) {
     auto b = bundle({"sh", "-c", "mkdir /x 2>&1; echo mkdir=$?"});
     b->config["linux"]["seccomp"] = {
         {"defaultAction", "SCMP_ACT_ALLOW"},
-        {"syscalls", {{{"names", {"no_such_syscall_q", "mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}};
+        {"syscalls",
+         {{{"names", {"no_such_syscall_q", "mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}};
     b->save();
     Result r = berth({"run", "--bundle", b->dir(), id("unknown-syscall")});
     ASSERT_EQ(r.code, 0) << r.err;

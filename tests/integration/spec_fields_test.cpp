@@ -40,38 +40,80 @@ void add_namespace(json& c, const char* type) { c["linux"]["namespaces"].push_ba
 
 const FieldRow kRows[] = {
     {"ProcessSchedulerBatchNice",
-     [](json& c) { c["process"]["scheduler"] = {{"policy", "SCHED_BATCH"}, {"nice", 7}}; },
-     [](const json& p) { EXPECT_EQ(p["sched"], json({{"policy", 3}, {"nice", 7}, {"priority", 0}})); }},
-    {"ProcessSchedulerIdle", [](json& c) { c["process"]["scheduler"] = {{"policy", "SCHED_IDLE"}}; },
+     [](json& c) {
+         c["process"]["scheduler"] = {{"policy", "SCHED_BATCH"}, {"nice", 7}};
+     },
+     [](const json& p) {
+         EXPECT_EQ(p["sched"], json({{"policy", 3}, {"nice", 7}, {"priority", 0}}));
+     }},
+    {"ProcessSchedulerIdle",
+     [](json& c) {
+         c["process"]["scheduler"] = {{"policy", "SCHED_IDLE"}};
+     },
      [](const json& p) { EXPECT_EQ(p["sched"]["policy"], 5); }},
-    {"ProcessSchedulerBadPolicy", [](json& c) { c["process"]["scheduler"] = {{"policy", "SCHED_ISO"}}; }, nullptr,
-     "process.scheduler.policy: SCHED_ISO is not implemented by Linux"},
+    {"ProcessSchedulerBadPolicy",
+     [](json& c) {
+         c["process"]["scheduler"] = {{"policy", "SCHED_ISO"}};
+     },
+     nullptr, "process.scheduler.policy: SCHED_ISO is not implemented by Linux"},
     {"ProcessIoPriorityBestEffort",
-     [](json& c) { c["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_BE"}, {"priority", 3}}; },
-     [](const json& p) { EXPECT_EQ(p["ioprio"], json({{"class", 2}, {"priority", 3}})); }},
-    {"ProcessIoPriorityIdle", [](json& c) { c["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_IDLE"}}; },
+     [](json& c) {
+         c["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_BE"}, {"priority", 3}};
+     },
+     [](const json& p) {
+         EXPECT_EQ(p["ioprio"], json({{"class", 2}, {"priority", 3}}));
+     }},
+    {"ProcessIoPriorityIdle",
+     [](json& c) {
+         c["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_IDLE"}};
+     },
      [](const json& p) { EXPECT_EQ(p["ioprio"]["class"], 3); }},
     {"ProcessUserUmask", [](json& c) { c["process"]["user"]["umask"] = 0077; },
      [](const json& p) { EXPECT_EQ(p["umask"], 0077); }},
-    {"LinuxPersonalityLinux32", [](json& c) { c["linux"]["personality"] = {{"domain", "LINUX32"}}; },
+    {"LinuxPersonalityLinux32",
+     [](json& c) {
+         c["linux"]["personality"] = {{"domain", "LINUX32"}};
+     },
      [](const json& p) { EXPECT_EQ(p["personality"], 8); }},
-    {"LinuxPersonalityFlags", [](json& c) { c["linux"]["personality"] = {{"domain", "LINUX"}, {"flags", {"ADDR_NO_RANDOMIZE"}}}; },
+    {"LinuxPersonalityFlags",
+     [](json& c) {
+         c["linux"]["personality"] = {{"domain", "LINUX"}, {"flags", {"ADDR_NO_RANDOMIZE"}}};
+     },
      nullptr, "linux.personality.flags: no personality flag is defined"},
     {"LinuxMemoryPolicyInterleave",
-     [](json& c) { c["linux"]["memoryPolicy"] = {{"mode", "MPOL_INTERLEAVE"}, {"nodes", "0"}}; },
-     [](const json& p) { EXPECT_EQ(p["mempolicy"], json({{"mode", 3}, {"flags", 0}, {"nodes", {0}}})); }},
+     [](json& c) {
+         c["linux"]["memoryPolicy"] = {{"mode", "MPOL_INTERLEAVE"}, {"nodes", "0"}};
+     },
+     [](const json& p) {
+         EXPECT_EQ(p["mempolicy"], json({{"mode", 3}, {"flags", 0}, {"nodes", {0}}}));
+     }},
     {"LinuxMemoryPolicyBindStatic",
-     [](json& c) { c["linux"]["memoryPolicy"] = {{"mode", "MPOL_BIND"}, {"nodes", "0"}, {"flags", {"MPOL_F_STATIC_NODES"}}}; },
-     [](const json& p) { EXPECT_EQ(p["mempolicy"], json({{"mode", 2}, {"flags", 1 << 15}, {"nodes", {0}}})); }},
+     [](json& c) {
+         c["linux"]["memoryPolicy"] = {{"mode", "MPOL_BIND"}, {"nodes", "0"}, {"flags", {"MPOL_F_STATIC_NODES"}}};
+     },
+     [](const json& p) {
+         EXPECT_EQ(p["mempolicy"], json({{"mode", 2}, {"flags", 1 << 15}, {"nodes", {0}}}));
+     }},
     {"LinuxMemoryPolicyNodeMissing",
-     [](json& c) { c["linux"]["memoryPolicy"] = {{"mode", "MPOL_BIND"}, {"nodes", "63"}}; }, nullptr,
-     "linux.memoryPolicy: set_mempolicy: invalid argument"},
-    {"LinuxIntelRdt", [](json& c) { c["linux"]["intelRdt"] = {{"closID", "guaranteed_group"}}; }, nullptr,
-     "linux.intelRdt: "},
-    {"LinuxNetDevicesMissing", [](json& c) { c["linux"]["netDevices"] = {{"berthnone9", {{"name", "ceth0"}}}}; }, nullptr,
-     "linux.netDevices.berthnone9: no such network interface on the host"},
-    {"LinuxNetDevicesBadName", [](json& c) { c["linux"]["netDevices"] = {{"lo", {{"name", "a/b"}}}}; }, nullptr,
-     "linux.netDevices.lo.name: \"a/b\" is not a network interface name"},
+     [](json& c) {
+         c["linux"]["memoryPolicy"] = {{"mode", "MPOL_BIND"}, {"nodes", "63"}};
+     },
+     nullptr, "linux.memoryPolicy: set_mempolicy: invalid argument"},
+    {"LinuxIntelRdt",
+     [](json& c) {
+         c["linux"]["intelRdt"] = {{"closID", "guaranteed_group"}};
+     },
+     nullptr, "linux.intelRdt: "},
+    {"LinuxNetDevicesMissing",
+     [](json& c) {
+         c["linux"]["netDevices"] = {{"berthnone9", {{"name", "ceth0"}}}};
+     },
+     nullptr, "linux.netDevices.berthnone9: no such network interface on the host"},
+    {"LinuxNetDevicesBadName",
+     [](json& c) {
+         c["linux"]["netDevices"] = {{"lo", {{"name", "a/b"}}}};
+     },
+     nullptr, "linux.netDevices.lo.name: \"a/b\" is not a network interface name"},
     {"LinuxTimeOffsets",
      [](json& c) {
          add_namespace(c, "time");
@@ -82,7 +124,10 @@ const FieldRow kRows[] = {
          EXPECT_GE(p["clocks"]["boottime"].get<long long>(), 20000000) << p["clocks"];
      }},
     {"LinuxTimeOffsetsNeedATimeNamespace",
-     [](json& c) { c["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 1}}}}; }, nullptr, "linux.timeOffsets"},
+     [](json& c) {
+         c["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 1}}}};
+     },
+     nullptr, "linux.timeOffsets"},
     {"Domainname",
      [](json& c) {
          c["hostname"] = "probe";
@@ -90,10 +135,14 @@ const FieldRow kRows[] = {
      },
      [](const json& p) { EXPECT_EQ(p["domainname"], "berth.test"); }},
     {"MemoryKernelTcpOnV1",
-     [](json& c) { c["linux"]["resources"] = {{"memory", {{"kernelTCP", 16777216}}}}; },
+     [](json& c) {
+         c["linux"]["resources"] = {{"memory", {{"kernelTCP", 16777216}}}};
+     },
      [](const json&) {}},
     {"HookTimeout",
-     [](json& c) { c["hooks"] = {{"prestart", {{{"path", "/bin/sleep"}, {"args", {"sleep", "5"}}, {"timeout", 1}}}}}; },
+     [](json& c) {
+         c["hooks"] = {{"prestart", {{{"path", "/bin/sleep"}, {"args", {"sleep", "5"}}, {"timeout", 1}}}}};
+     },
      nullptr, "prestart hook /bin/sleep: timed out after 1s"},
 };
 
@@ -111,7 +160,8 @@ TEST_P(SpecFields, AppliedOrRefused) {
     const std::string c = id("field");
     Result r = berth({"run", "--bundle", b.dir(), c});
     if (row.refused || v2_refusal) {
-        const std::string want = v2_refusal ? "linux.resources.memory.kernelTCP: cgroup v2 has no separate TCP" : row.refused;
+        const std::string want =
+            v2_refusal ? "linux.resources.memory.kernelTCP: cgroup v2 has no separate TCP" : row.refused;
         EXPECT_EQ(r.code, 1) << r.out;
         EXPECT_NE(r.err.find(want), std::string::npos) << r.err;
         EXPECT_EQ(leftovers(root_, c, b.rootfs()), std::vector<std::string>{});
@@ -213,7 +263,8 @@ TEST_F(NetDevices, MovedInUnderItsNameAndBackAtDelete) {
     b.save();
     r = berth({"run", "--bundle", b.dir(), id("nonet")});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("linux.netDevices: the container has no network namespace of its own"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("linux.netDevices: the container has no network namespace of its own"), std::string::npos)
+        << r.err;
     EXPECT_TRUE(on_host(host_));
 }
 

@@ -90,7 +90,9 @@ bool alive(pid_t pid, uint64_t start_time) {
     return p && p->start_time == start_time && p->state != 'Z' && p->state != 'X';
 }
 
-bool runs_stub(pid_t pid) { return starts_with(link_target("/proc/" + std::to_string(pid) + "/exe"), "/memfd:berth-init"); }
+bool runs_stub(pid_t pid) {
+    return starts_with(link_target("/proc/" + std::to_string(pid) + "/exe"), "/memfd:berth-init");
+}
 
 // fds 3 and up, as "N->target".
 std::vector<std::string> fds_of(pid_t pid) {
@@ -137,8 +139,8 @@ std::string rss_growth(const std::vector<long>& s, const std::string& what) {
     };
     long first = med({s.begin(), s.begin() + static_cast<long>(q)});
     long last = med({s.end() - static_cast<long>(q), s.end()});
-    std::cout << "[ stress ] peak RSS of " << what << ": first quarter " << first << " KiB, last quarter " << last << " KiB ("
-              << s.size() << " samples)\n";
+    std::cout << "[ stress ] peak RSS of " << what << ": first quarter " << first << " KiB, last quarter " << last
+              << " KiB (" << s.size() << " samples)\n";
     if (last > first + std::max(first / 10, 1024L))
         return what + " grows: " + std::to_string(first) + " KiB -> " + std::to_string(last) + " KiB";
     return "";
@@ -166,25 +168,30 @@ struct VerbRow {
 const std::vector<VerbRow>& verb_table() {
     static const std::vector<VerbRow> rows = {
         {"create", {"create", "--bundle", "@SLEEP@", "--pid-file", "@PIDFILE@", "@ID@"}, {"container with id exists"}},
-        {"start", {"start", "@ID@"},
-         {"cannot start a container that has stopped", "cannot start an already running container", "still being created",
-          "container does not exist"}},
+        {"start",
+         {"start", "@ID@"},
+         {"cannot start a container that has stopped", "cannot start an already running container",
+          "still being created", "container does not exist"}},
         {"kill KILL", {"kill", "@ID@", "KILL"}, {"container not running", "container does not exist"}},
         {"kill TERM", {"kill", "@ID@"}, {"container not running", "container does not exist"}},
-        {"delete", {"delete", "@ID@"},
+        {"delete",
+         {"delete", "@ID@"},
          {"container does not exist", "that is not stopped", "being created or was left half-created"}},
         {"delete --force", {"delete", "--force", "@ID@"}, {}},
         {"state", {"state", "@ID@"}, {"container does not exist"}},
-        {"run --detach", {"run", "--detach", "--bundle", "@SLEEP@", "--pid-file", "@PIDFILE@", "@ID@"},
-         {"container with id exists", "cannot start a container that has stopped", "cannot start an already running container",
-          "container does not exist"}},
+        {"run --detach",
+         {"run", "--detach", "--bundle", "@SLEEP@", "--pid-file", "@PIDFILE@", "@ID@"},
+         {"container with id exists", "cannot start a container that has stopped",
+          "cannot start an already running container", "container does not exist"}},
         {"kill --all", {"kill", "--all", "@ID@", "KILL"}, {"container does not exist"}},
         {"ps", {"ps", "--format", "json", "@ID@"}, {"container does not exist"}},
         {"list", {"list", "--format", "json"}, {}},
         // A helper killed by a concurrent kill --all or delete --force (it is in
         // the container's cgroup) fails its exec with the last one.
-        {"exec", {"exec", "@ID@", "true"},
-         {"container does not exist", "stopped container", "not running", "exec helper exited before the process was ready"}},
+        {"exec",
+         {"exec", "@ID@", "true"},
+         {"container does not exist", "stopped container", "not running",
+          "exec helper exited before the process was ready"}},
     };
     return rows;
 }
@@ -209,12 +216,14 @@ protected:
         if (!tmp_) return;
         std::error_code ec;
         for (const auto& e : fs::directory_iterator(root_, ec)) berth({"delete", "--force", e.path().filename()});
-        for (const auto& h : fs::directory_iterator("/sys/fs/cgroup", ec)) ::rmdir((h.path().string() + "/" + cgprefix_).c_str());
+        for (const auto& h : fs::directory_iterator("/sys/fs/cgroup", ec))
+            ::rmdir((h.path().string() + "/" + cgprefix_).c_str());
         ::rmdir(("/sys/fs/cgroup/" + cgprefix_).c_str());
     }
 
     // A bundle sharing the rootfs: only its config.
-    std::string bundle(const std::string& name, const std::vector<std::string>& args, const std::string& cgroups_path = "") {
+    std::string bundle(const std::string& name, const std::vector<std::string>& args,
+                       const std::string& cgroups_path = "") {
         const std::string dir = tmp_->path() + "/" + name;
         fs::create_directories(dir);
         json c = base_;
@@ -267,8 +276,8 @@ protected:
             if (Clock::now() > deadline) {
                 // Where it hangs, for the report.
                 const std::string proc = "/proc/" + std::to_string(pid);
-                c.err += "[hung in " + read_or_empty(proc + "/wchan") + ", syscall " + read_or_empty(proc + "/syscall") + ", fds " +
-                         json(fds_of(pid)).dump() + "]";
+                c.err += "[hung in " + read_or_empty(proc + "/wchan") + ", syscall " +
+                         read_or_empty(proc + "/syscall") + ", fds " + json(fds_of(pid)).dump() + "]";
                 kill(pid, SIGKILL);
                 wait4(pid, &status, 0, &ru);
                 c.code = 124;
@@ -305,8 +314,9 @@ protected:
     }
 
     // One checked lifecycle; "" on success, else what went wrong.
-    std::string lifecycle(const std::string& id, Kind kind, const std::string& bundle_dir, const std::string& cgroups_path,
-                          bool sample_fds, std::vector<long>* rss_create = nullptr, std::vector<long>* rss_delete = nullptr) {
+    std::string lifecycle(const std::string& id, Kind kind, const std::string& bundle_dir,
+                          const std::string& cgroups_path, bool sample_fds, std::vector<long>* rss_create = nullptr,
+                          std::vector<long>* rss_delete = nullptr) {
         auto failed = [&](const std::string& step, const Call& c) {
             berth({"delete", "--force", id});
             return id + " (" + name_of(kind) + "): " + step + " exited " + std::to_string(c.code) + ": " + c.err;
@@ -332,7 +342,8 @@ protected:
             // the state dir is not reachable from the container's, relative to it).
             auto fds = fds_of(pid);
             const std::string fifo = "/" + id + "/exec.fifo";
-            if (fds.size() != 1 || fds[0].size() < fifo.size() || fds[0].compare(fds[0].size() - fifo.size(), fifo.size(), fifo) != 0)
+            if (fds.size() != 1 || fds[0].size() < fifo.size() ||
+                fds[0].compare(fds[0].size() - fifo.size(), fifo.size(), fifo) != 0)
                 problems += " created init holds fds " + json(fds).dump() + ";";
         }
         if (kind == Kind::Exit || kind == Kind::Kill) {
@@ -340,8 +351,9 @@ protected:
             if (c.code != 0) {
                 const std::string proc = "/proc/" + std::to_string(pid);
                 auto info = proc_info(pid);
-                c.err += " [init " + std::to_string(pid) + ": state " + (info ? std::string(1, info->state) : "gone") + ", comm " +
-                         read_or_empty(proc + "/comm") + " wchan " + read_or_empty(proc + "/wchan") + ", fds " + json(fds_of(pid)).dump() + "]";
+                c.err += " [init " + std::to_string(pid) + ": state " + (info ? std::string(1, info->state) : "gone") +
+                         ", comm " + read_or_empty(proc + "/comm") + " wchan " + read_or_empty(proc + "/wchan") +
+                         ", fds " + json(fds_of(pid)).dump() + "]";
                 return failed("start", c);
             }
         }
@@ -354,7 +366,8 @@ protected:
         if (c.code != 0) return failed("kill", c);
         int status = 0;
         if (!wait_exit(pid, 60, &status)) return failed("wait for exit (still alive after 60 s)", c);
-        if (kind == Kind::Exit && status > 0) problems += " true exited with wait status " + std::to_string(status) + ";";
+        if (kind == Kind::Exit && status > 0)
+            problems += " true exited with wait status " + std::to_string(status) + ";";
         c = berth({"delete", id});
         if (c.code != 0) return failed("delete", c);
         if (rss_delete) rss_delete->push_back(c.maxrss_kb);
@@ -402,8 +415,8 @@ protected:
     // link reads "/"): the same device and inode.
     bool has_rootfs_as_root(const std::string& proc_dir) const {
         struct stat a, b;
-        return ::stat((proc_dir + "/root").c_str(), &a) == 0 && ::stat(rootfs_.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
-               a.st_ino == b.st_ino;
+        return ::stat((proc_dir + "/root").c_str(), &a) == 0 && ::stat(rootfs_.c_str(), &b) == 0 &&
+               a.st_dev == b.st_dev && a.st_ino == b.st_ino;
     }
 
     // Live pids of a container: in its default cgroup, or rooted in our rootfs.
@@ -453,14 +466,16 @@ protected:
                     found.push_back("container process " + name + " (" + cmd + ") in " + line);
                     break;
                 }
-            if (has_rootfs_as_root(e.path().string())) found.push_back("process " + name + " (" + cmd + ") has our rootfs as its root");
+            if (has_rootfs_as_root(e.path().string()))
+                found.push_back("process " + name + " (" + cmd + ") has our rootfs as its root");
         }
         std::istringstream mi(read_or_empty("/proc/self/mountinfo"));
         for (std::string line; std::getline(mi, line);)
             if (contains(line, " " + tmp_->path() + "/")) found.push_back("mount: " + line);
         auto scan_cgroups = [&](const std::string& hierarchy) {
             for (const auto& e : fs::directory_iterator(hierarchy + "/berth", ec))
-                if (e.is_directory() && starts_with(e.path().filename(), prefix_)) found.push_back("cgroup " + e.path().string());
+                if (e.is_directory() && starts_with(e.path().filename(), prefix_))
+                    found.push_back("cgroup " + e.path().string());
             for (const auto& e : fs::directory_iterator(hierarchy + "/" + cgprefix_, ec))
                 if (e.is_directory()) found.push_back("cgroup " + e.path().string());
         };
@@ -483,12 +498,14 @@ protected:
         if (have_dir) {
             for (const auto& e : fs::directory_iterator(dir, ec)) {
                 const std::string f = e.path().filename();
-                if (f != "state.json" && f != "exec.fifo" && f != "exec.json") problems.push_back("unexpected file " + e.path().string());
+                if (f != "state.json" && f != "exec.fifo" && f != "exec.json")
+                    problems.push_back("unexpected file " + e.path().string());
             }
             try {
                 raw = json::parse(read_text(dir + "/state.json"));
             } catch (const std::exception& e) {
-                problems.push_back(std::string("state.json missing or invalid once every verb has returned: ") + e.what());
+                problems.push_back(std::string("state.json missing or invalid once every verb has returned: ") +
+                                   e.what());
             }
         }
         Call s = berth({"state", id});
@@ -496,8 +513,10 @@ protected:
             if (have_dir) problems.push_back("`state` failed though " + dir + " exists: " + s.err);
             else if (s.code != 1 || !contains(s.err, "container does not exist"))
                 problems.push_back("`state` of a deleted container: exit " + std::to_string(s.code) + ": " + s.err);
-            if (auto p = container_processes(id); !p.empty()) problems.push_back("container processes left with no state: " + json(p).dump());
-            if (auto cg = cgroups_of(id, ""); !cg.empty()) problems.push_back("cgroups left with no state: " + json(cg).dump());
+            if (auto p = container_processes(id); !p.empty())
+                problems.push_back("container processes left with no state: " + json(p).dump());
+            if (auto cg = cgroups_of(id, ""); !cg.empty())
+                problems.push_back("cgroups left with no state: " + json(cg).dump());
             return problems;
         }
         json st;
@@ -525,11 +544,13 @@ protected:
             problems.push_back("status \"" + status + "\" once every verb has returned" + facts);
         }
         if (st.value("pid", -1) != (status == "stopped" ? 0 : pid))
-            problems.push_back("`state` says pid " + std::to_string(st.value("pid", -1)) + ", state.json " + std::to_string(pid));
+            problems.push_back("`state` says pid " + std::to_string(st.value("pid", -1)) + ", state.json " +
+                               std::to_string(pid));
         std::set<pid_t> allowed;
         if (live) allowed.insert(pid);
         for (pid_t p : container_processes(id))
-            if (!allowed.count(p)) problems.push_back("container process " + std::to_string(p) + " besides init" + facts);
+            if (!allowed.count(p))
+                problems.push_back("container process " + std::to_string(p) + " besides init" + facts);
         return problems;
     }
 
@@ -580,7 +601,8 @@ protected:
             for (auto& a : args) {
                 if (a == "@ID@") a = id;
                 else if (a == "@SLEEP@") a = tmp_->path() + "/b-sleep";
-                else if (a == "@PIDFILE@") a = tmp_->path() + "/h" + std::to_string(round) + "-" + std::to_string(k) + ".pid";
+                else if (a == "@PIDFILE@")
+                    a = tmp_->path() + "/h" + std::to_string(round) + "-" + std::to_string(k) + ".pid";
             }
             threads.emplace_back([this, &calls, k, args] { calls[k] = berth(args); });
         }
@@ -593,14 +615,18 @@ protected:
             if (c.code == 0) {
                 // What state, list and ps print is whole, valid JSON.
                 try {
-                    json j = row.args[0] == "state" || row.args[0] == "list" || row.args[0] == "ps" ? json::parse(c.out) : json();
+                    json j = row.args[0] == "state" || row.args[0] == "list" || row.args[0] == "ps" ? json::parse(c.out)
+                                                                                                    : json();
                     json states = row.args[0] == "state" ? json::array({j}) : row.args[0] == "list" ? j : json::array();
                     for (const auto& st : states) {
                         const std::string status = st.value("status", "");
-                        if (st.value("id", "") != id || (status != "created" && status != "running" && status != "stopped"))
+                        if (st.value("id", "") != id ||
+                            (status != "created" && status != "running" && status != "stopped"))
                             problems.push_back(what + "printed " + c.out);
                     }
-                    if (row.args[0] == "ps" && (!j.is_array() || !std::all_of(j.begin(), j.end(), [](const json& p) { return p.is_number_integer(); })))
+                    if (row.args[0] == "ps" && (!j.is_array() || !std::all_of(j.begin(), j.end(), [](const json& p) {
+                            return p.is_number_integer();
+                        })))
                         problems.push_back(what + "printed " + c.out);
                 } catch (const std::exception&) {
                     problems.push_back(what + "printed invalid JSON: " + c.out);
@@ -612,8 +638,10 @@ protected:
             } else if (c.code != (row.args[0] == "exec" ? 255 : 1)) {  // exec fails with 255, as runc's
                 problems.push_back(what + "crashed, exit " + std::to_string(c.code) + ": " + c.err);
             } else {
-                bool ok = starts_with(c.err, "berth: ") && !contains(c.err, "terminate called") && !contains(c.err, "corrupt state");
-                ok = ok && std::any_of(row.accepted.begin(), row.accepted.end(), [&](const std::string& a) { return contains(c.err, a); });
+                bool ok = starts_with(c.err, "berth: ") && !contains(c.err, "terminate called") &&
+                          !contains(c.err, "corrupt state");
+                ok = ok && std::any_of(row.accepted.begin(), row.accepted.end(),
+                                       [&](const std::string& a) { return contains(c.err, a); });
                 if (!ok) problems.push_back(what + "failed with an unexpected message: " + c.err);
             }
         }
@@ -655,8 +683,8 @@ TEST_F(Stress, ParallelLoops) {
         const std::string b = bundle("loop" + std::to_string(k), {"true"}, cg);
         threads.emplace_back([&, k, cg, b] {
             for (int j = 1; j <= per_loop; ++j) {
-                std::string r = lifecycle(prefix_ + "p" + std::to_string(k) + "-" + std::to_string(j), j % 2 ? Kind::Run : Kind::Exit, b,
-                                          cg, false);
+                std::string r = lifecycle(prefix_ + "p" + std::to_string(k) + "-" + std::to_string(j),
+                                          j % 2 ? Kind::Run : Kind::Exit, b, cg, false);
                 if (!r.empty()) {
                     std::lock_guard<std::mutex> lock(mu);
                     failures.push_back(r);
@@ -666,8 +694,8 @@ TEST_F(Stress, ParallelLoops) {
     }
     for (auto& t : threads) t.join();
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-    std::cout << "[ stress ] " << loops << " x " << per_loop << " parallel lifecycles in " << secs << " s: " << loops * per_loop / secs
-              << "/s\n";
+    std::cout << "[ stress ] " << loops << " x " << per_loop << " parallel lifecycles in " << secs
+              << " s: " << loops * per_loop / secs << "/s\n";
     EXPECT_EQ(failures, std::vector<std::string>{});
     EXPECT_EQ(sweep(), std::vector<std::string>{});
 }

@@ -64,7 +64,8 @@ TEST_F(SystemdDriver, CreateMakesTheScopeWithLimitsAndDeleteStopsIt) {
     r = berth({"--systemd-cgroup", "create", "--bundle", b2.dir(), c2});
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find(unit), std::string::npos) << r.err;
-    EXPECT_EQ(read_text(dir + "/cgroup.procs"), std::to_string(pid) + "\n") << "the first container's scope is untouched";
+    EXPECT_EQ(read_text(dir + "/cgroup.procs"), std::to_string(pid) + "\n")
+        << "the first container's scope is untouched";
     EXPECT_TRUE(leftovers(root_, c2).empty());
 
     ASSERT_EQ(berth({"start", c}).code, 0);
@@ -148,7 +149,8 @@ TEST_F(SystemdDriver, CrashAtEveryCreateStepIsRecoveredByDeleteForce) {
     {
         std::istringstream in(read_text(trace));
         for (std::string line; std::getline(in, line);)
-            if (line.rfind("create.", 0) == 0 && std::find(steps.begin(), steps.end(), line) == steps.end()) steps.push_back(line);
+            if (line.rfind("create.", 0) == 0 && std::find(steps.begin(), steps.end(), line) == steps.end())
+                steps.push_back(line);
     }
     if (steps.empty()) GTEST_SKIP() << "no crash points: build with -Dfault_injection=true";
     ASSERT_NE(std::find(steps.begin(), steps.end(), "create.systemd-scope"), steps.end());
@@ -172,9 +174,11 @@ TEST_F(SystemdDriver, CrashAtEveryCreateStepIsRecoveredByDeleteForce) {
 // delegated scope: the device allowlist (an eBPF program) and hugetlb.
 TEST_F(SystemdDriver, PluginsApplyWhatSystemdHasNoPropertyFor) {
     const std::string c = id("sd");
-    Bundle b(tmp_->path() + "/b", {"sh", "-c",
-                                   "mknod /dev/lc c 10 237 && echo mknod-ok; if true </dev/lc; then echo open-ok; else echo open-failed; fi; "
-                                   "cat /sys/fs/cgroup/hugetlb.2MB.max"});
+    Bundle b(
+        tmp_->path() + "/b",
+        {"sh", "-c",
+         "mknod /dev/lc c 10 237 && echo mknod-ok; if true </dev/lc; then echo open-ok; else echo open-failed; fi; "
+         "cat /sys/fs/cgroup/hugetlb.2MB.max"});
     for (const char* set : {"bounding", "effective", "permitted"}) {
         nlohmann::json& caps = b.config["process"]["capabilities"][set];
         if (!caps.is_array()) caps = nlohmann::json::array();
@@ -235,8 +239,9 @@ TEST_F(SystemdDriver, CrashBeforeTheScopeIsOursLeavesAnothersScopeAlone) {
     Bundle bb(tmp_->path() + "/b", {"sleep", "600"});
     bb.config["linux"]["cgroupsPath"] = path;
     bb.save();
-    std::vector<std::string> argv_s = {BERTH_BIN, "--root", root_, "--plugin-config", BERTH_TEST_PLUGIN_CONFIG,
-                                       "--systemd-cgroup", "create", "--bundle", bb.dir(), b};
+    std::vector<std::string> argv_s = {
+        BERTH_BIN,          "--root", root_,      "--plugin-config", BERTH_TEST_PLUGIN_CONFIG,
+        "--systemd-cgroup", "create", "--bundle", bb.dir(),          b};
     const pid_t creator = ::fork();
     if (creator == 0) {
         std::vector<char*> argv;
@@ -264,7 +269,8 @@ TEST_F(SystemdDriver, CrashBeforeTheScopeIsOursLeavesAnothersScopeAlone) {
     ASSERT_EQ(::waitpid(creator, &status, 0), creator);
     r = berth({"--systemd-cgroup", "delete", "--force", b});
     EXPECT_EQ(r.code, 0) << r.err;
-    EXPECT_EQ(sh("systemctl is-active " + unit), "active") << "delete --force of the crashed create stopped another's scope";
+    EXPECT_EQ(sh("systemctl is-active " + unit), "active")
+        << "delete --force of the crashed create stopped another's scope";
     EXPECT_NE(proc_state(pid), 0);
     EXPECT_NE(proc_state(pid), 'Z');
     EXPECT_TRUE(leftovers(root_, b).empty());

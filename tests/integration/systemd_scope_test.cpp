@@ -139,7 +139,10 @@ TEST_F(SystemdScopeTest, StartsDelegatedScopeWithLimitsAndStops) {
 }
 
 TEST_F(SystemdScopeTest, UnreleasedScopeIsStoppedByItsDestructor) {
-    { auto scope = sd::SystemdScope::start(placement_, child_, {}, "berth test " + id_); ASSERT_TRUE(fs::is_directory(dir_)); }
+    {
+        auto scope = sd::SystemdScope::start(placement_, child_, {}, "berth test " + id_);
+        ASSERT_TRUE(fs::is_directory(dir_));
+    }
     EXPECT_FALSE(fs::exists(dir_));
     EXPECT_EQ(sh("systemctl list-units --all --no-legend " + placement_.unit), "");
 }

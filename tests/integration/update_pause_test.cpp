@@ -66,7 +66,8 @@ protected:
 
     // Creates and starts a worker container with `resources`; returns its id.
     std::string start_worker(const json& resources = json::object()) {
-        bundle_ = std::make_unique<Bundle>(tmp_->path() + "/b" + std::to_string(ids_.size()), std::vector<std::string>{"sh", "-c", kWorker});
+        bundle_ = std::make_unique<Bundle>(tmp_->path() + "/b" + std::to_string(ids_.size()),
+                                           std::vector<std::string>{"sh", "-c", kWorker});
         bundle_->config["linux"]["resources"] = resources;
         bundle_->save();
         const std::string c = id("up");
@@ -134,7 +135,8 @@ TEST_F(UpdatePause, PauseFreezesAndResumeThaws) {
     ASSERT_FALSE(freezer.empty()) << "the container must be in a freezer cgroup";
     if (!unified_host()) {
         ASSERT_NE(freezer, "/sys/fs/cgroup/freezer/") << "not left in the root freezer cgroup";
-        EXPECT_EQ(state_file(c)["cgroup"]["v1"].value("freezer", ""), freezer) << "the freezer dir is recorded in the state";
+        EXPECT_EQ(state_file(c)["cgroup"]["v1"].value("freezer", ""), freezer)
+            << "the freezer dir is recorded in the state";
     }
 
     Result r = berth({"pause", c});
@@ -287,8 +289,7 @@ TEST_F(UpdatePause, ResourcesFromStdin) {
     EXPECT_EQ(read_text(pids + "/pids.max"), "7\n");
     if (unified_host())
         EXPECT_NE(read_text(cgroup_dir(pid_, "") + "/cpu.weight"), "100\n") << "shares 512 is not the default weight";
-    else
-        EXPECT_EQ(read_text(cgroup_dir(pid_, "cpu") + "/cpu.shares"), "512\n");
+    else EXPECT_EQ(read_text(cgroup_dir(pid_, "cpu") + "/cpu.shares"), "512\n");
     // From a file too.
     std::ofstream(tmp_->path() + "/res.json") << R"({"pids":{"limit":9}})";
     ASSERT_EQ(berth({"update", "-r", tmp_->path() + "/res.json", c}).code, 0);
@@ -304,16 +305,16 @@ TEST_F(UpdatePause, DockerZeroFieldsLeaveLimitsAlone) {
     const std::string mem = file("memory", "memory.limit_in_bytes", "memory.max");
     const std::string pids = (unified_host() ? cgroup_dir(pid_, "") : cgroup_dir(pid_, "pids")) + "/pids.max";
     ASSERT_EQ(read_text(mem), "67108864\n");
-    Result r = update_stdin(c, R"({"memory":{"limit":0,"reservation":0,"kernel":0},"cpu":{"shares":0,"quota":25000,"period":100000},"blockIO":{"weight":0}})");
+    Result r = update_stdin(c, R"({"memory":{"limit":0,"reservation":0,"kernel":0},"cpu":{"shares":0,)"
+                               R"("quota":25000,"period":100000},"blockIO":{"weight":0}})");
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(read_text(mem), "67108864\n") << "memory limit 0 left the limit alone";
     EXPECT_EQ(read_text(pids), "20\n");
-    if (unified_host())
-        EXPECT_EQ(read_text(cgroup_dir(pid_, "") + "/cpu.max"), "25000 100000\n");
-    else
-        EXPECT_EQ(read_text(cgroup_dir(pid_, "cpu") + "/cpu.cfs_quota_us"), "25000\n");
+    if (unified_host()) EXPECT_EQ(read_text(cgroup_dir(pid_, "") + "/cpu.max"), "25000 100000\n");
+    else EXPECT_EQ(read_text(cgroup_dir(pid_, "cpu") + "/cpu.cfs_quota_us"), "25000\n");
     // docker update --memory 128m
-    r = update_stdin(c, R"({"memory":{"limit":134217728,"reservation":0,"kernel":0},"cpu":{"shares":0,"quota":0,"period":0},"blockIO":{"weight":0}})");
+    r = update_stdin(c, R"({"memory":{"limit":134217728,"reservation":0,"kernel":0},)"
+                        R"("cpu":{"shares":0,"quota":0,"period":0},"blockIO":{"weight":0}})");
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(read_text(mem), "134217728\n");
     EXPECT_EQ(read_text(pids), "20\n");
@@ -323,7 +324,8 @@ TEST_F(UpdatePause, DockerZeroFieldsLeaveLimitsAlone) {
 // devices alone, so the container keeps its devices.
 TEST_F(UpdatePause, CriDeviceRuleLeavesDevicesAlone) {
     const std::string c = start_worker();
-    Result r = update_stdin(c, R"({"devices":[{"allow":false,"access":"rwm"}],"memory":{"limit":134217728,"swap":134217728},"cpu":{"shares":512,"quota":25000,"period":100000}})");
+    Result r = update_stdin(c, R"({"devices":[{"allow":false,"access":"rwm"}],"memory":{"limit":134217728,)"
+                               R"("swap":134217728},"cpu":{"shares":512,"quota":25000,"period":100000}})");
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(read_text(file("memory", "memory.limit_in_bytes", "memory.max")), "134217728\n");
     EXPECT_EQ(run_job("echo x > /dev/null && head -c 4 /dev/zero > /dev/null && head -c 4 /dev/urandom > /dev/null"), 0)
@@ -332,7 +334,8 @@ TEST_F(UpdatePause, CriDeviceRuleLeavesDevicesAlone) {
 }
 
 TEST_F(UpdatePause, BadValuesChangeNothing) {
-    const std::string c = start_worker(json::parse(R"({"memory":{"limit":67108864},"cpu":{"shares":1024},"pids":{"limit":20}})"));
+    const std::string c =
+        start_worker(json::parse(R"({"memory":{"limit":67108864},"cpu":{"shares":1024},"pids":{"limit":20}})"));
     const std::string mem = file("memory", "memory.limit_in_bytes", "memory.max");
     const std::string pids = (unified_host() ? cgroup_dir(pid_, "") : cgroup_dir(pid_, "pids")) + "/pids.max";
     const json before = state_file(c)["resources"];
@@ -344,10 +347,16 @@ TEST_F(UpdatePause, BadValuesChangeNothing) {
         {{"--memory", "lots"}, nullptr, "invalid value for memory: invalid size: 'lots'"},
         {{"--pids-limit", "many"}, nullptr, "invalid value for pids-limit"},
         {{"--pids-limit", "3", "--cpu-share", "1"}, nullptr, "linux.resources.cpu.shares: 1 is out of range"},
-        {{"--pids-limit", "3", "--cpuset-cpus", "0-"}, nullptr, "linux.resources.cpu.cpus: \"0-\" is not a list of CPUs"},
-        {{"--pids-limit", "3", "--blkio-weight", "5"}, nullptr, "linux.resources.blockIO.weight: 5 is outside [10, 1000]"},
+        {{"--pids-limit", "3", "--cpuset-cpus", "0-"},
+         nullptr,
+         "linux.resources.cpu.cpus: \"0-\" is not a list of CPUs"},
+        {{"--pids-limit", "3", "--blkio-weight", "5"},
+         nullptr,
+         "linux.resources.blockIO.weight: 5 is outside [10, 1000]"},
         {{"--pids-limit", "3", "--memory-swap", "32m"}, nullptr, "linux.resources.memory.swap"},
-        {{"--resources", "-"}, R"({"pids":{"limit":3},"memory":{"limit":"1g"}})", "linux.resources.memory.limit: must be an integer"},
+        {{"--resources", "-"},
+         R"({"pids":{"limit":3},"memory":{"limit":"1g"}})",
+         "linux.resources.memory.limit: must be an integer"},
         {{"--resources", "-"}, "{not json", "invalid JSON"},
         {{"--bogus", "1"}, nullptr, "unknown flag --bogus"},
     };

@@ -29,8 +29,12 @@ public:
         return r.json.find("\"" TEST_PLUGIN_CONTROLLER "\"") != std::string::npos;
     }
     berth::Status validate(const berth::Resources&) const noexcept override { return berth::Status::Ok(); }
-    berth::Status apply_v2(const berth::CgroupDir&, const berth::Resources&) noexcept override { return berth::Status::Ok(); }
-    berth::Status apply_v1(const berth::CgroupDir&, const berth::Resources&) noexcept override { return berth::Status::Ok(); }
+    berth::Status apply_v2(const berth::CgroupDir&, const berth::Resources&) noexcept override {
+        return berth::Status::Ok();
+    }
+    berth::Status apply_v1(const berth::CgroupDir&, const berth::Resources&) noexcept override {
+        return berth::Status::Ok();
+    }
     berth::Status stats(const berth::CgroupDir&, bool, berth::CgroupStats* out) const noexcept override {
         try {
             out->values = {{"live", static_cast<uint64_t>(g_live)}, {"level", static_cast<uint64_t>(g_level)}};
@@ -44,9 +48,11 @@ public:
 berth::Status configure(const berth::PluginSettings& settings) noexcept {
     try {
         for (auto& [key, value] : settings) {
-            if (key != "level") return berth::Status::Error(EINVAL, TEST_PLUGIN_NAME ": unknown setting \"" + key + "\"");
+            if (key != "level")
+                return berth::Status::Error(EINVAL, TEST_PLUGIN_NAME ": unknown setting \"" + key + "\"");
             if (value != "1" && value != "2" && value != "3")
-                return berth::Status::Error(EINVAL, TEST_PLUGIN_NAME ": setting \"level\" must be 1, 2 or 3, not \"" + value + "\"");
+                return berth::Status::Error(
+                    EINVAL, TEST_PLUGIN_NAME ": setting \"level\" must be 1, 2 or 3, not \"" + value + "\"");
             g_level = value[0] - '0';
         }
     } catch (...) {

@@ -8,7 +8,8 @@
 
 #ifndef TEST_PLUGIN_NAME
 #define TEST_PLUGIN_NAME "mount-handler"
-#define TEST_TYPES {"testfs"}
+#define TEST_TYPES \
+    { "testfs" }
 #endif
 
 namespace {

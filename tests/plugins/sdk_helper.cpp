@@ -27,7 +27,8 @@ public:
               strict(r.boolean("strict", false)),
               // The environment too: `berth plugins inspect` creates an
               // object without calling configure.
-              throw_in(r.text("throw_in", std::getenv("SDK_HELPER_THROW_IN") ? std::getenv("SDK_HELPER_THROW_IN") : "")) {
+              throw_in(
+                  r.text("throw_in", std::getenv("SDK_HELPER_THROW_IN") ? std::getenv("SDK_HELPER_THROW_IN") : "")) {
             if (throw_in == "settings") throw std::runtime_error("settings threw");
         }
         int64_t level;
@@ -68,4 +69,5 @@ private:
 
 }  // namespace sdk_test
 
-BERTH_CGROUP_PLUGIN(sdk_test::Subsystem, "sdk-helper", "2.0.0", "MIT", "berth unit-test plugin built with plugin_export.hpp")
+BERTH_CGROUP_PLUGIN(sdk_test::Subsystem, "sdk-helper", "2.0.0", "MIT",
+                    "berth unit-test plugin built with plugin_export.hpp")

@@ -20,4 +20,5 @@ public:
 
 }  // namespace sdk_test
 
-BERTH_MOUNT_PLUGIN(sdk_test::Handler, "sdk-helper-mount", "2.0.1", "MIT", "berth unit-test mount handler built with plugin_export.hpp")
+BERTH_MOUNT_PLUGIN(sdk_test::Handler, "sdk-helper-mount", "2.0.1", "MIT",
+                   "berth unit-test mount handler built with plugin_export.hpp")

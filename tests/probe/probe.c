@@ -94,12 +94,14 @@ static const struct {
     const char* name;
     int resource;
 } kRlimits[] = {
-    {"RLIMIT_CPU", RLIMIT_CPU},       {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_STACK", RLIMIT_STACK},   {"RLIMIT_CORE", RLIMIT_CORE},     {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},   {"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_LOCKS", RLIMIT_LOCKS},   {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE}, {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_CPU", RLIMIT_CPU},           {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_DATA", RLIMIT_DATA},         {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},   {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},       {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
 };
 
 static void put_rlimits(void) {
@@ -146,7 +148,8 @@ static void put_mounts(void) {
 }
 
 static void put_namespaces(void) {
-    static const char* kinds[] = {"cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children", "user", "uts"};
+    static const char* kinds[] = {"cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children",
+                                  "user",   "uts"};
     putchar('{');
     int first = 1;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
@@ -269,9 +272,11 @@ int main(int argc, char** argv) {
     unsigned long nodes[16] = {0};
     if (syscall(SYS_get_mempolicy, &mode, nodes, 8 * sizeof nodes, NULL, 0) < 0) mode = -1;
     // The mode flags (MPOL_F_*) come or-ed into the mode.
-    printf("\"mempolicy\":{\"mode\":%d,\"flags\":%d,\"nodes\":[", mode < 0 ? mode : mode & 0xff, mode < 0 ? 0 : mode & ~0xff);
+    printf("\"mempolicy\":{\"mode\":%d,\"flags\":%d,\"nodes\":[", mode < 0 ? mode : mode & 0xff,
+           mode < 0 ? 0 : mode & ~0xff);
     for (int i = 0, first = 1; i < (int)(8 * sizeof nodes); i++)
-        if (nodes[i / (8 * sizeof(long))] & (1UL << (i % (8 * sizeof(long))))) printf(first ? "%d" : ",%d", i), first = 0;
+        if (nodes[i / (8 * sizeof(long))] & (1UL << (i % (8 * sizeof(long)))))
+            printf(first ? "%d" : ",%d", i), first = 0;
     printf("]},");
     put_status_str("Cpus_allowed_list"), putchar(',');
     struct timespec mono, boot;

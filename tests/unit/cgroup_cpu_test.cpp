@@ -52,9 +52,20 @@ TEST(CpuConversion, SharesToWeight) {
     const Case cases[] = {
         {0, 0},  // unset
         {1, 1},  // below the minimum clamps
-        {2, 1},          {3, 2},          {10, 4},         {100, 17},       {512, 59},
-        {1023, 100},     {1024, 100},     {1025, 101},     {2048, 174},     {4096, 303},
-        {65536, 3023},   {131072, 5478},  {262143, 10000}, {262144, 10000},
+        {2, 1},
+        {3, 2},
+        {10, 4},
+        {100, 17},
+        {512, 59},
+        {1023, 100},
+        {1024, 100},
+        {1025, 101},
+        {2048, 174},
+        {4096, 303},
+        {65536, 3023},
+        {131072, 5478},
+        {262143, 10000},
+        {262144, 10000},
         {262145, 10000},  // above the maximum clamps
         {UINT64_MAX, 10000},
     };
@@ -136,9 +147,12 @@ TEST(CpuSubsystemValidate, Ranges) {
         {cpu(1, std::nullopt, std::nullopt), "linux.resources.cpu.shares: 1 is out of range [2, 262144]"},
         {cpu(262145, std::nullopt, std::nullopt), "linux.resources.cpu.shares: 262145 is out of range [2, 262144]"},
         {cpu(std::nullopt, std::nullopt, 999), "linux.resources.cpu.period: 999 is out of range [1000, 1000000]"},
-        {cpu(std::nullopt, std::nullopt, 1000001), "linux.resources.cpu.period: 1000001 is out of range [1000, 1000000]"},
-        {cpu(std::nullopt, 999, std::nullopt), "linux.resources.cpu.quota: 999 is out of range (-1 for unlimited, or >= 1000)"},
-        {cpu(std::nullopt, -2, std::nullopt), "linux.resources.cpu.quota: -2 is out of range (-1 for unlimited, or >= 1000)"},
+        {cpu(std::nullopt, std::nullopt, 1000001),
+         "linux.resources.cpu.period: 1000001 is out of range [1000, 1000000]"},
+        {cpu(std::nullopt, 999, std::nullopt),
+         "linux.resources.cpu.quota: 999 is out of range (-1 for unlimited, or >= 1000)"},
+        {cpu(std::nullopt, -2, std::nullopt),
+         "linux.resources.cpu.quota: -2 is out of range (-1 for unlimited, or >= 1000)"},
     };
     for (const auto& c : bad) {
         const auto status = sub.validate(c.r);
@@ -198,7 +212,7 @@ TEST_F(CpuFakeCgroup, V1UnlimitedQuota) {
     ASSERT_TRUE(sub.apply_v1(dir(), cpu(std::nullopt, -1, std::nullopt)).ok());
     EXPECT_EQ(content("cpu.cfs_quota_us"), "-1");
     EXPECT_EQ(content("cpu.cfs_period_us"), "100000\n");  // untouched
-    EXPECT_EQ(content("cpu.shares"), "1024\n");          // untouched
+    EXPECT_EQ(content("cpu.shares"), "1024\n");           // untouched
 }
 
 TEST_F(CpuFakeCgroup, V1UnsetLeavesFilesUntouched) {
@@ -238,8 +252,9 @@ TEST_F(CpuFakeCgroup, MissingFileIsNamed) {
 
 TEST(CpuOptions, WantsAndValidate) {
     CpuSubsystem sub;
-    for (const char* json : {R"({"cpu":{"realtimeRuntime":950000}})", R"({"cpu":{"realtimePeriod":1000000}})",
-                             R"({"cpu":{"realtimeRuntime":-1}})", R"({"cpu":{"idle":1}})", R"({"cpu":{"burst":5000}})"}) {
+    for (const char* json :
+         {R"({"cpu":{"realtimeRuntime":950000}})", R"({"cpu":{"realtimePeriod":1000000}})",
+          R"({"cpu":{"realtimeRuntime":-1}})", R"({"cpu":{"idle":1}})", R"({"cpu":{"burst":5000}})"}) {
         EXPECT_TRUE(sub.wants(with_json(json))) << json;
         EXPECT_TRUE(sub.validate(with_json(json)).ok()) << json;
     }
@@ -256,7 +271,8 @@ TEST(CpuOptions, WantsAndValidate) {
         {R"({"cpu":{"idle":2}})", "linux.resources.cpu.idle: 2 is out of range [0, 1]"},
         {R"({"cpu":{"idle":true}})", "linux.resources.cpu.idle: must be an integer"},
         {R"({"cpu":{"burst":1.5}})", "linux.resources.cpu.burst: must be an integer"},
-        {R"({"cpu":{"burst":18446744073709551615}})", "linux.resources.cpu.burst: 18446744073709551615 is out of range"},
+        {R"({"cpu":{"burst":18446744073709551615}})",
+         "linux.resources.cpu.burst: 18446744073709551615 is out of range"},
     };
     for (const auto& c : bad) {
         EXPECT_TRUE(sub.wants(with_json(c.json))) << c.json;  // so that validate names it
@@ -267,7 +283,8 @@ TEST(CpuOptions, WantsAndValidate) {
     Resources idle_and_shares = cpu(512, std::nullopt, std::nullopt);
     idle_and_shares.json = R"({"cpu":{"shares":512,"idle":1}})";
     EXPECT_EQ(sub.validate(idle_and_shares).message,
-              "linux.resources.cpu.idle: an idle group has no weight of its own: cannot be combined with linux.resources.cpu.shares");
+              "linux.resources.cpu.idle: an idle group has no weight of its own: cannot be combined with "
+              "linux.resources.cpu.shares");
 }
 
 TEST_F(CpuFakeCgroup, V1WritesRealtimeIdleBurst) {
@@ -278,7 +295,8 @@ TEST_F(CpuFakeCgroup, V1WritesRealtimeIdleBurst) {
     offer("cpu.cfs_burst_us", "0\n");
     CpuSubsystem sub;
     Resources r = cpu(std::nullopt, 50000, 100000);
-    r.json = R"({"cpu":{"quota":50000,"period":100000,"realtimeRuntime":20000,"realtimePeriod":500000,"idle":1,"burst":10000}})";
+    r.json = R"({"cpu":{"quota":50000,"period":100000,"realtimeRuntime":20000,)"
+             R"("realtimePeriod":500000,"idle":1,"burst":10000}})";
     ASSERT_TRUE(sub.apply_v1(dir(), r).ok());
     EXPECT_EQ(content("cpu.rt_period_us"), "500000");
     EXPECT_EQ(content("cpu.rt_runtime_us"), "20000");
@@ -322,8 +340,8 @@ TEST_F(CpuFakeCgroup, V2BurstWithoutKernelSupportNamesField) {
     CpuSubsystem sub;
     const auto status = sub.apply_v2(dir(), with_json(R"({"cpu":{"burst":20000}})"));
     EXPECT_EQ(status.err, ENOENT);
-    EXPECT_EQ(status.message, "linux.resources.cpu.burst: " + root_ +
-                                  "/cpu.max.burst does not exist (the kernel does not support it)");
+    EXPECT_EQ(status.message,
+              "linux.resources.cpu.burst: " + root_ + "/cpu.max.burst does not exist (the kernel does not support it)");
 }
 
 TEST_F(CpuFakeCgroup, V2RefusesRealtime) {
@@ -333,15 +351,18 @@ TEST_F(CpuFakeCgroup, V2RefusesRealtime) {
     r.json = R"({"cpu":{"shares":512,"realtimeRuntime":950000}})";
     auto status = sub.apply_v2(dir(), r);
     EXPECT_EQ(status.err, EINVAL);
-    EXPECT_EQ(status.message, "linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime bandwidth "
-                              "(cpu.rt_runtime_us and cpu.rt_period_us are cgroup v1 only)");
+    EXPECT_EQ(status.message,
+              "linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime bandwidth "
+              "(cpu.rt_runtime_us and cpu.rt_period_us are cgroup v1 only)");
     EXPECT_EQ(content("cpu.weight"), "100\n");  // refused before writing anything
     status = sub.apply_v2(dir(), with_json(R"({"cpu":{"realtimePeriod":1000000}})"));
-    EXPECT_EQ(status.message.rfind("linux.resources.cpu.realtimePeriod: cgroup v2 has no realtime", 0), 0u) << status.message;
+    EXPECT_EQ(status.message.rfind("linux.resources.cpu.realtimePeriod: cgroup v2 has no realtime", 0), 0u)
+        << status.message;
 }
 
 TEST_F(CpuFakeCgroup, StatsV2ReportsEveryKey) {
-    offer("cpu.stat", "usage_usec 777\nuser_usec 700\nsystem_usec 77\nnr_periods 10\nnr_throttled 3\nthrottled_usec 5\n");
+    offer("cpu.stat",
+          "usage_usec 777\nuser_usec 700\nsystem_usec 77\nnr_periods 10\nnr_throttled 3\nthrottled_usec 5\n");
     CpuSubsystem sub;
     CgroupStats stats;
     ASSERT_TRUE(sub.stats(dir(), true, &stats).ok());
@@ -407,7 +428,8 @@ TEST_F(CpuFakeCgroup, StatsMissingFileIsNamed) {
 // memory plugins' stats use.
 TEST(SdkCgroupText, FlatKeyedValues) {
     using Values = std::vector<std::pair<std::string, uint64_t>>;
-    EXPECT_EQ(berth::flat_keyed_values("usage_usec 12\nnr_periods 0\n"), (Values{{"usage_usec", 12}, {"nr_periods", 0}}));
+    EXPECT_EQ(berth::flat_keyed_values("usage_usec 12\nnr_periods 0\n"),
+              (Values{{"usage_usec", 12}, {"nr_periods", 0}}));
     EXPECT_EQ(berth::flat_keyed_values("a 1\n\nb 18446744073709551615"), (Values{{"a", 1}, {"b", UINT64_MAX}}));
     EXPECT_EQ(berth::flat_keyed_values(""), Values{});
     for (const char* bad : {"a\n", " 1\n", "a -1\n", "a 1x\n", "a 18446744073709551616\n", "a  1\n"})

@@ -30,8 +30,8 @@ TEST(CpuList, Parses) {
         std::vector<uint32_t> expected;
     };
     const Case cases[] = {
-        {"", {}},         {"0", {0}},          {"0-2,4", {0, 1, 2, 4}}, {"4,0-1", {0, 1, 4}},
-        {"1,1", {1}},     {"0-0", {0}},        {"3-5\n", {3, 4, 5}},    {"65535", {65535}},
+        {"", {}},     {"0", {0}},   {"0-2,4", {0, 1, 2, 4}}, {"4,0-1", {0, 1, 4}},
+        {"1,1", {1}}, {"0-0", {0}}, {"3-5\n", {3, 4, 5}},    {"65535", {65535}},
     };
     for (const auto& c : cases) {
         auto got = parse_cpu_list(c.text);
@@ -119,8 +119,10 @@ TEST_F(CpusetFakeCgroup, StatsExpandTheEffectiveLists) {
     offer("cpuset.effective_mems", "0\n");
     CgroupStats st;
     ASSERT_TRUE(s.stats(dir(), false, &st).ok());
-    const std::vector<std::pair<std::string, uint64_t>> v1 = {
-        {"cpuset.effective_cpus.0", 0}, {"cpuset.effective_cpus.1", 1}, {"cpuset.effective_cpus.2", 3}, {"cpuset.effective_mems.0", 0}};
+    const std::vector<std::pair<std::string, uint64_t>> v1 = {{"cpuset.effective_cpus.0", 0},
+                                                              {"cpuset.effective_cpus.1", 1},
+                                                              {"cpuset.effective_cpus.2", 3},
+                                                              {"cpuset.effective_mems.0", 0}};
     EXPECT_EQ(st.values, v1);
     CgroupStats none;
     ASSERT_TRUE(s.stats(dir(), true, &none).ok()) << "v2 without the controller enabled: nothing to report";

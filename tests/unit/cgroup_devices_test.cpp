@@ -63,7 +63,8 @@ TEST(DeviceRules, ParseErrorsNameTheField) {
         {R"({"devices":{}})", "linux.resources.devices: must be an array"},
         {R"({"devices":[1]})", "linux.resources.devices[0]: must be an object"},
         {R"({"devices":[{"access":"rwm"}]})", "linux.resources.devices[0].allow: is required"},
-        {R"({"devices":[{"allow":"yes","access":"rwm"}]})", "linux.resources.devices[0].allow: must be true or false, got \"yes\""},
+        {R"({"devices":[{"allow":"yes","access":"rwm"}]})",
+         "linux.resources.devices[0].allow: must be true or false, got \"yes\""},
         {R"({"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"p","access":"r"}]})",
          "linux.resources.devices[1].type: \"p\" must be \"a\", \"b\" or \"c\""},
         {R"({"devices":[{"allow":true,"type":"c","major":"1","access":"r"}]})",
@@ -76,7 +77,8 @@ TEST(DeviceRules, ParseErrorsNameTheField) {
          "linux.resources.devices[0].major: must be an integer, got 1.5"},
         {R"({"devices":[{"allow":true}]})", "linux.resources.devices[0].access: must not be empty"},
         {R"({"devices":[{"allow":true,"access":""}]})", "linux.resources.devices[0].access: must not be empty"},
-        {R"({"devices":[{"allow":true,"access":"rwx"}]})", "linux.resources.devices[0].access: \"rwx\": 'x' is not one of r, w, m"},
+        {R"({"devices":[{"allow":true,"access":"rwx"}]})",
+         "linux.resources.devices[0].access: \"rwx\": 'x' is not one of r, w, m"},
         {R"({"devices":[{"allow":true,"access":"rr"}]})", "linux.resources.devices[0].access: \"rr\": 'r' is repeated"},
         {R"({"devices":[{"allow":true,"access":7}]})", "linux.resources.devices[0].access: must be a string, got 7"},
     };
@@ -93,10 +95,12 @@ TEST(DeviceRules, DefaultsFollowTheConfigsRules) {
     ASSERT_EQ(rules.size(), 12u);
     EXPECT_EQ(rules[0], kDenyAll);
     std::vector<std::string> text;
-    for (size_t i = 1; i < rules.size(); ++i) text.push_back((rules[i].allow ? "allow " : "deny ") + rule_text(rules[i]));
-    EXPECT_EQ(text, (std::vector<std::string>{"allow c *:* m", "allow b *:* m", "allow c 1:3 rwm", "allow c 1:8 rwm",
-                                              "allow c 1:7 rwm", "allow c 5:0 rwm", "allow c 1:5 rwm", "allow c 1:9 rwm",
-                                              "allow c 136:* rwm", "allow c 5:2 rwm", "allow c 10:200 rwm"}));
+    for (size_t i = 1; i < rules.size(); ++i)
+        text.push_back((rules[i].allow ? "allow " : "deny ") + rule_text(rules[i]));
+    EXPECT_EQ(text,
+              (std::vector<std::string>{"allow c *:* m", "allow b *:* m", "allow c 1:3 rwm", "allow c 1:8 rwm",
+                                        "allow c 1:7 rwm", "allow c 5:0 rwm", "allow c 1:5 rwm", "allow c 1:9 rwm",
+                                        "allow c 136:* rwm", "allow c 5:2 rwm", "allow c 10:200 rwm"}));
 }
 
 TEST(DeviceRules, V1Writes) {
@@ -107,7 +111,8 @@ TEST(DeviceRules, V1Writes) {
     const Case cases[] = {
         {R"({"devices":[{"allow":false,"access":"rwm"}]})", {{"devices.deny", "a *:* rwm"}}},
         {R"({"devices":[{"allow":true,"access":"rwm"}]})", {{"devices.allow", "a *:* rwm"}}},
-        {R"({"devices":[{"allow":true,"type":"c","major":10,"minor":237,"access":"wr"}]})", {{"devices.allow", "c 10:237 rw"}}},
+        {R"({"devices":[{"allow":true,"type":"c","major":10,"minor":237,"access":"wr"}]})",
+         {{"devices.allow", "c 10:237 rw"}}},
         {R"({"devices":[{"allow":false,"type":"b","major":8,"access":"m"}]})", {{"devices.deny", "b 8:* m"}}},
         {R"({"devices":[{"allow":true,"type":"c","minor":3,"access":"r"}]})", {{"devices.allow", "c *:3 r"}}},
         // Any "a" line is everything to the kernel: a narrower one is split.
@@ -171,15 +176,17 @@ TEST_F(DevicesFakeCgroup, V1WritesDenyAllThenTheAllowlist) {
 TEST_F(DevicesFakeCgroup, V1WritesNothingWhenTheListIsAlreadyThere) {
     offer("devices.allow", "");
     offer("devices.deny", "");
-    offer("devices.list", "c 1:3 rwm\nc 1:5 rwm\nc 1:7 rwm\nc 1:8 rwm\nc 1:9 rwm\nc 5:0 rwm\nc 5:2 rwm\nc 136:* rwm\n"
-                          "c 10:200 rwm\nc *:* m\nb *:* m\n");
+    offer("devices.list",
+          "c 1:3 rwm\nc 1:5 rwm\nc 1:7 rwm\nc 1:8 rwm\nc 1:9 rwm\nc 5:0 rwm\nc 5:2 rwm\nc 136:* rwm\n"
+          "c 10:200 rwm\nc *:* m\nb *:* m\n");
     DevicesSubsystem sub;
     Status s = sub.apply_v1(dir(), resources(R"({"devices":[{"allow":false,"access":"rwm"}]})"));
     ASSERT_TRUE(s.ok()) << s.message;
     EXPECT_EQ(content("devices.deny"), "");
     EXPECT_EQ(content("devices.allow"), "");
     // A different list is written in full.
-    s = sub.apply_v1(dir(), resources(R"({"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":4,"minor":1,"access":"r"}]})"));
+    s = sub.apply_v1(dir(), resources(R"({"devices":[{"allow":false,"access":"rwm"},{"allow":true,)"
+                                      R"("type":"c","major":4,"minor":1,"access":"r"}]})"));
     ASSERT_TRUE(s.ok()) << s.message;
     EXPECT_EQ(content("devices.deny"), "a *:* rwm\n");
     EXPECT_EQ(content("devices.allow").rfind("c 4:1 r\n", 0), 0u) << content("devices.allow");
@@ -245,17 +252,18 @@ TEST(DeviceProgram, Instructions) {
     std::vector<std::string> got;
     for (const bpf_insn& i : prog) {
         std::ostringstream s;
-        s << std::hex << int(i.code) << " " << int(i.dst_reg) << " " << int(i.src_reg) << " " << std::dec << i.off << " " << i.imm;
+        s << std::hex << int(i.code) << " " << int(i.dst_reg) << " " << int(i.src_reg) << " " << std::dec << i.off
+          << " " << i.imm;
         got.push_back(s.str());
     }
     EXPECT_EQ(got, (std::vector<std::string>{
                        "61 2 1 0 0", "54 2 0 0 65535", "61 3 1 0 0", "74 3 0 0 16", "61 4 1 4 0", "61 5 1 8 0",
-                       "56 2 0 7 2",   // type != c: skip the rule
-                       "56 4 0 6 1",   // major != 1
-                       "56 5 0 5 3",   // minor != 3
-                       "bc 1 3 0 0",   // r1 = access
-                       "54 1 0 0 4",   // r1 &= w
-                       "16 1 0 2 0",   // no w asked: skip
+                       "56 2 0 7 2",                // type != c: skip the rule
+                       "56 4 0 6 1",                // major != 1
+                       "56 5 0 5 3",                // minor != 3
+                       "bc 1 3 0 0",                // r1 = access
+                       "54 1 0 0 4",                // r1 &= w
+                       "16 1 0 2 0",                // no w asked: skip
                        "b4 0 0 0 0", "95 0 0 0 0",  // deny
                        "b4 0 0 0 1", "95 0 0 0 0",  // nothing matched: allow
                    }));
@@ -301,7 +309,8 @@ TEST(DeviceProgram, Logic) {
         {"allow-all: block read", &allow_all, B, R, 8, 0, 1},
         {"allow-all: block write", &allow_all, B, W, 8, 0, 0},
     };
-    for (const Case& c : cases) EXPECT_EQ(run_program(device_program(*c.rules), c.type, c.access, c.major, c.minor), c.want) << c.what;
+    for (const Case& c : cases)
+        EXPECT_EQ(run_program(device_program(*c.rules), c.type, c.access, c.major, c.minor), c.want) << c.what;
     // Nothing before the deny-all is reachable: it ends the program.
     EXPECT_EQ(device_program(standard).size(), device_program(effective_rules({kDenyAll, kDenyAll})).size());
 }
@@ -309,8 +318,9 @@ TEST(DeviceProgram, Logic) {
 // The kernel's verifier accepts every shape of program the generator makes.
 TEST(DeviceProgram, KernelLoadsIt) {
     ASSERT_EQ(geteuid(), 0u) << "BPF_PROG_LOAD needs root";
-    for (const char* json : {R"({"devices":[{"allow":false,"access":"rwm"}]})",
-                             R"({"devices":[{"allow":true,"access":"rw"},{"allow":false,"type":"b","major":4294967295,"access":"m"}]})"}) {
+    for (const char* json :
+         {R"({"devices":[{"allow":false,"access":"rwm"}]})",
+          R"({"devices":[{"allow":true,"access":"rw"},{"allow":false,"type":"b","major":4294967295,"access":"m"}]})"}) {
         int fd = -1;
         Status s = load_device_program(device_program(effective_rules(parse_ok(json))), &fd);
         ASSERT_TRUE(s.ok()) << s.message;

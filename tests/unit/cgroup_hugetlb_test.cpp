@@ -40,10 +40,18 @@ TEST(HugetlbPageSizes, Names) {
         std::optional<std::string> name;
     };
     const Case cases[] = {
-        {"hugepages-2048kB", "2MB"},  {"hugepages-1048576kB", "1GB"}, {"hugepages-64kB", "64KB"},
-        {"hugepages-32768kB", "32MB"}, {"hugepages-16777216kB", "16GB"}, {"hugepages-1536kB", "1536KB"},
-        {"hugepages-kB", std::nullopt}, {"hugepages-2048", std::nullopt}, {"hugepages-0kB", std::nullopt},
-        {"nr_hugepages", std::nullopt}, {".", std::nullopt},             {"hugepages-2x48kB", std::nullopt},
+        {"hugepages-2048kB", "2MB"},
+        {"hugepages-1048576kB", "1GB"},
+        {"hugepages-64kB", "64KB"},
+        {"hugepages-32768kB", "32MB"},
+        {"hugepages-16777216kB", "16GB"},
+        {"hugepages-1536kB", "1536KB"},
+        {"hugepages-kB", std::nullopt},
+        {"hugepages-2048", std::nullopt},
+        {"hugepages-0kB", std::nullopt},
+        {"nr_hugepages", std::nullopt},
+        {".", std::nullopt},
+        {"hugepages-2x48kB", std::nullopt},
     };
     for (const auto& c : cases) EXPECT_EQ(page_size_name(c.entry), c.name) << c.entry;
     EXPECT_EQ(limit_file("2MB", false, false), "hugetlb.2MB.limit_in_bytes");
@@ -64,7 +72,9 @@ TEST_F(HugetlbFake, WantsAndValidate) {
     EXPECT_FALSE(s.wants(with_json(R"({"hugepageLimits":[]})")));
     EXPECT_TRUE(s.wants(with_json(R"({"hugepageLimits":[{"pageSize":"2MB","limit":0}]})")));
     EXPECT_TRUE(s.wants(with_json(R"({"hugepageLimits":{}})")));
-    EXPECT_TRUE(s.validate(with_json(R"({"hugepageLimits":[{"pageSize":"2MB","limit":4194304},{"pageSize":"1GB","limit":0}]})")).ok());
+    EXPECT_TRUE(
+        s.validate(with_json(R"({"hugepageLimits":[{"pageSize":"2MB","limit":4194304},{"pageSize":"1GB","limit":0}]})"))
+            .ok());
     struct Case {
         const char* json;
         const char* message;
@@ -72,14 +82,19 @@ TEST_F(HugetlbFake, WantsAndValidate) {
     const Case cases[] = {
         {R"({"hugepageLimits":{}})", "linux.resources.hugepageLimits: must be an array"},
         {R"({"hugepageLimits":[3]})", "linux.resources.hugepageLimits[0]: must be an object"},
-        {R"({"hugepageLimits":[{"limit":1}]})", "linux.resources.hugepageLimits[0].pageSize: must be a string such as \"2MB\""},
+        {R"({"hugepageLimits":[{"limit":1}]})",
+         "linux.resources.hugepageLimits[0].pageSize: must be a string such as \"2MB\""},
         {R"({"hugepageLimits":[{"pageSize":"2MB","limit":1},{"pageSize":"4MB","limit":1}]})",
          "linux.resources.hugepageLimits[1].pageSize: \"4MB\" is not a huge page size of this host (it has: 1GB, 2MB)"},
         {R"({"hugepageLimits":[{"pageSize":"../../memory/x","limit":1}]})",
-         "linux.resources.hugepageLimits[0].pageSize: \"../../memory/x\" is not a huge page size of this host (it has: 1GB, 2MB)"},
-        {R"({"hugepageLimits":[{"pageSize":"2MB"}]})", "linux.resources.hugepageLimits[0].limit: must be a non-negative integer (bytes)"},
-        {R"({"hugepageLimits":[{"pageSize":"2MB","limit":-1}]})", "linux.resources.hugepageLimits[0].limit: must be a non-negative integer (bytes)"},
-        {R"({"hugepageLimits":[{"pageSize":"2MB","limit":"1"}]})", "linux.resources.hugepageLimits[0].limit: must be a non-negative integer (bytes)"},
+         "linux.resources.hugepageLimits[0].pageSize: \"../../memory/x\" is not a huge page size of this host (it has: "
+         "1GB, 2MB)"},
+        {R"({"hugepageLimits":[{"pageSize":"2MB"}]})",
+         "linux.resources.hugepageLimits[0].limit: must be a non-negative integer (bytes)"},
+        {R"({"hugepageLimits":[{"pageSize":"2MB","limit":-1}]})",
+         "linux.resources.hugepageLimits[0].limit: must be a non-negative integer (bytes)"},
+        {R"({"hugepageLimits":[{"pageSize":"2MB","limit":"1"}]})",
+         "linux.resources.hugepageLimits[0].limit: must be a non-negative integer (bytes)"},
     };
     for (const auto& c : cases) {
         auto st = s.validate(with_json(c.json));
@@ -87,8 +102,9 @@ TEST_F(HugetlbFake, WantsAndValidate) {
         EXPECT_EQ(st.message, c.message) << c.json;
     }
     HugetlbSubsystem none(root_ + "/nosuch");
-    EXPECT_EQ(none.validate(with_json(R"({"hugepageLimits":[{"pageSize":"2MB","limit":1}]})")).message,
-              "linux.resources.hugepageLimits[0].pageSize: \"2MB\" is not a huge page size of this host (it has: none)");
+    EXPECT_EQ(
+        none.validate(with_json(R"({"hugepageLimits":[{"pageSize":"2MB","limit":1}]})")).message,
+        "linux.resources.hugepageLimits[0].pageSize: \"2MB\" is not a huge page size of this host (it has: none)");
 }
 
 TEST_F(HugetlbFake, V1WritesLimitAndReservationWhenPresent) {
@@ -96,7 +112,10 @@ TEST_F(HugetlbFake, V1WritesLimitAndReservationWhenPresent) {
     offer("hugetlb.2MB.limit_in_bytes", "");
     offer("hugetlb.1GB.limit_in_bytes", "");
     offer("hugetlb.1GB.rsvd.limit_in_bytes", "");
-    ASSERT_TRUE(s.apply_v1(dir(), with_json(R"({"hugepageLimits":[{"pageSize":"2MB","limit":4194304},{"pageSize":"1GB","limit":0}]})")).ok());
+    ASSERT_TRUE(
+        s.apply_v1(dir(),
+                   with_json(R"({"hugepageLimits":[{"pageSize":"2MB","limit":4194304},{"pageSize":"1GB","limit":0}]})"))
+            .ok());
     EXPECT_EQ(content("hugetlb.2MB.limit_in_bytes"), "4194304");
     EXPECT_EQ(content("hugetlb.1GB.limit_in_bytes"), "0");
     EXPECT_EQ(content("hugetlb.1GB.rsvd.limit_in_bytes"), "0");
@@ -128,7 +147,8 @@ TEST_F(HugetlbFake, Stats) {
     offer("hugetlb.2MB.events", "max 3\n");
     CgroupStats v2;
     ASSERT_TRUE(s.stats(dir(), true, &v2).ok());
-    const std::vector<std::pair<std::string, uint64_t>> want2 = {{"hugetlb.2MB.current", 2097152}, {"hugetlb.2MB.events.max", 3}};
+    const std::vector<std::pair<std::string, uint64_t>> want2 = {{"hugetlb.2MB.current", 2097152},
+                                                                 {"hugetlb.2MB.events.max", 3}};
     EXPECT_EQ(v2.values, want2) << "1GB has no files: skipped; a \"max\" limit is left out";
     offer("hugetlb.1GB.usage_in_bytes", "0\n");
     offer("hugetlb.1GB.max_usage_in_bytes", "1073741824\n");

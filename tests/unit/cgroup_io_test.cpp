@@ -51,7 +51,8 @@ TEST(IoParse, ValidateNamesTheField) {
     IoSubsystem s;
     EXPECT_TRUE(s.validate(with_json(R"({"blockIO":{"weight":10,"leafWeight":1000,
         "weightDevice":[{"major":8,"minor":0,"weight":100}],
-        "throttleWriteIOPSDevice":[{"major":8,"minor":0,"rate":10}]}})")).ok());
+        "throttleWriteIOPSDevice":[{"major":8,"minor":0,"rate":10}]}})"))
+                    .ok());
     struct Case {
         const char* json;
         const char* message;
@@ -59,11 +60,13 @@ TEST(IoParse, ValidateNamesTheField) {
     const Case cases[] = {
         {R"({"blockIO":[]})", "linux.resources.blockIO: must be an object"},
         {R"({"blockIO":{"weight":5}})", "linux.resources.blockIO.weight: 5 is outside [10, 1000] (0 or absent: unset)"},
-        {R"({"blockIO":{"weight":-1}})", "linux.resources.blockIO.weight: -1 is outside [10, 1000] (0 or absent: unset)"},
+        {R"({"blockIO":{"weight":-1}})",
+         "linux.resources.blockIO.weight: -1 is outside [10, 1000] (0 or absent: unset)"},
         {R"({"blockIO":{"leafWeight":"x"}})", "linux.resources.blockIO.leafWeight: must be an integer"},
         {R"({"blockIO":{"wieght":100}})", "linux.resources.blockIO.wieght: unknown field"},
         {R"({"blockIO":{"weightDevice":{}}})", "linux.resources.blockIO.weightDevice: must be an array"},
-        {R"({"blockIO":{"weightDevice":[{"minor":0,"weight":100}]}})", "linux.resources.blockIO.weightDevice[0].major: is required"},
+        {R"({"blockIO":{"weightDevice":[{"minor":0,"weight":100}]}})",
+         "linux.resources.blockIO.weightDevice[0].major: is required"},
         {R"({"blockIO":{"weightDevice":[{"major":8,"minor":0,"weight":1001}]}})",
          "linux.resources.blockIO.weightDevice[0].weight: 1001 is outside [10, 1000] (0 or absent: unset)"},
         {R"({"blockIO":{"throttleReadBpsDevice":[{"major":8,"minor":0,"rate":1},{"major":-8,"minor":0,"rate":1}]}})",
@@ -88,8 +91,9 @@ const char* kFull = R"({"blockIO":{"weight":500,
     "throttleWriteIOPSDevice":[{"major":8,"minor":16,"rate":200}]}})";
 
 TEST_F(IoFakeCgroup, V1CfqFiles) {
-    for (const char* f : {"blkio.weight", "blkio.weight_device", "blkio.leaf_weight", "blkio.throttle.read_bps_device",
-                          "blkio.throttle.write_bps_device", "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"})
+    for (const char* f :
+         {"blkio.weight", "blkio.weight_device", "blkio.leaf_weight", "blkio.throttle.read_bps_device",
+          "blkio.throttle.write_bps_device", "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"})
         offer(f);
     IoSubsystem s;
     ASSERT_TRUE(s.apply_v1(dir(), with_json(kFull)).ok());
@@ -106,7 +110,9 @@ TEST_F(IoFakeCgroup, V1BfqWhenCfqIsGone) {
     offer("blkio.bfq.weight");
     offer("blkio.bfq.weight_device");
     IoSubsystem s;
-    ASSERT_TRUE(s.apply_v1(dir(), with_json(R"({"blockIO":{"weight":300,"weightDevice":[{"major":8,"minor":0,"weight":20}]}})")).ok());
+    ASSERT_TRUE(
+        s.apply_v1(dir(), with_json(R"({"blockIO":{"weight":300,"weightDevice":[{"major":8,"minor":0,"weight":20}]}})"))
+            .ok());
     EXPECT_EQ(content("blkio.bfq.weight"), "300");
     EXPECT_EQ(content("blkio.bfq.weight_device"), "8:0 20");
 }
@@ -116,12 +122,14 @@ TEST_F(IoFakeCgroup, V1WithoutWeightFilesSaysWhy) {
     IoSubsystem s;
     auto st = s.apply_v1(dir(), with_json(R"({"blockIO":{"weight":300}})"));
     EXPECT_EQ(st.err, ENOENT);
-    EXPECT_EQ(st.message, "linux.resources.blockIO.weight: the kernel offers no blkio.weight or blkio.bfq.weight in " + root_ +
-                              " (no CFQ or BFQ I/O scheduler: weights are not supported)");
+    EXPECT_EQ(st.message, "linux.resources.blockIO.weight: the kernel offers no blkio.weight or blkio.bfq.weight in " +
+                              root_ + " (no CFQ or BFQ I/O scheduler: weights are not supported)");
     st = s.apply_v1(dir(), with_json(R"({"blockIO":{"leafWeight":300}})"));
-    EXPECT_NE(st.message.find("linux.resources.blockIO.leafWeight: the kernel offers no blkio.leaf_weight"), std::string::npos)
+    EXPECT_NE(st.message.find("linux.resources.blockIO.leafWeight: the kernel offers no blkio.leaf_weight"),
+              std::string::npos)
         << st.message;
-    EXPECT_TRUE(s.apply_v1(dir(), with_json(R"({"blockIO":{"throttleReadBpsDevice":[{"major":7,"minor":0,"rate":5}]}})")).ok());
+    EXPECT_TRUE(
+        s.apply_v1(dir(), with_json(R"({"blockIO":{"throttleReadBpsDevice":[{"major":7,"minor":0,"rate":5}]}})")).ok());
     EXPECT_EQ(content("blkio.throttle.read_bps_device"), "7:0 5");
 }
 
@@ -130,12 +138,14 @@ TEST_F(IoFakeCgroup, V2IoWeightConvertedAndIoMax) {
     offer("io.max");
     IoSubsystem s;
     ASSERT_TRUE(s.apply_v2(dir(), with_json(R"({"blockIO":{"weight":500,
-        "throttleReadBpsDevice":[{"major":8,"minor":0,"rate":1048576}]}})")).ok());
+        "throttleReadBpsDevice":[{"major":8,"minor":0,"rate":1048576}]}})"))
+                    .ok());
     EXPECT_EQ(content("io.weight"), "4950");
     EXPECT_EQ(content("io.max"), "8:0 rbps=1048576");
     auto st = s.apply_v2(dir(), with_json(kFull));
     EXPECT_EQ(st.err, ENOENT);
-    EXPECT_NE(st.message.find("linux.resources.blockIO.weightDevice: the kernel offers no io.bfq.weight"), std::string::npos)
+    EXPECT_NE(st.message.find("linux.resources.blockIO.weightDevice: the kernel offers no io.bfq.weight"),
+              std::string::npos)
         << st.message;
     st = s.apply_v2(dir(), with_json(R"({"blockIO":{"leafWeight":100}})"));
     EXPECT_EQ(st.message, "linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weight (a v1 CFQ feature)");
@@ -148,13 +158,15 @@ TEST_F(IoFakeCgroup, V2BfqWeightAsIs) {
     ASSERT_TRUE(s.apply_v2(dir(), with_json(R"({"blockIO":{"weight":500}})")).ok());
     EXPECT_EQ(content("io.bfq.weight"), "500");
     EXPECT_EQ(content("io.weight"), "") << "BFQ's file wins, as in runc";
-    ASSERT_TRUE(s.apply_v2(dir(), with_json(R"({"blockIO":{"weightDevice":[{"major":8,"minor":0,"weight":20}]}})")).ok());
+    ASSERT_TRUE(
+        s.apply_v2(dir(), with_json(R"({"blockIO":{"weightDevice":[{"major":8,"minor":0,"weight":20}]}})")).ok());
     EXPECT_EQ(content("io.bfq.weight"), "8:0 20");
 }
 
 TEST_F(IoFakeCgroup, MissingIoMaxIsNamed) {
     IoSubsystem s;
-    auto st = s.apply_v2(dir(), with_json(R"({"blockIO":{"throttleWriteBpsDevice":[{"major":8,"minor":0,"rate":1}]}})"));
+    auto st =
+        s.apply_v2(dir(), with_json(R"({"blockIO":{"throttleWriteBpsDevice":[{"major":8,"minor":0,"rate":1}]}})"));
     EXPECT_EQ(st.err, ENOENT);
     EXPECT_NE(st.message.find(root_ + "/io.max"), std::string::npos) << st.message;
 }

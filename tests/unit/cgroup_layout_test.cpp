@@ -402,9 +402,10 @@ TEST(CgroupValidate, ResourceWithoutSubsystemNamesFieldAndPlugin) {
     Resources mem;
     mem.memory = berth::MemoryResources{};
     mem.memory->swappiness = 10;
-    EXPECT_EQ(error_of([&] { m.validate(mem); }),
-              "linux.resources.memory: no active plugin handles the \"memory\" controller (the cgroup-memory plugin does: "
-              "enable it in the plugin config or --plugins)");
+    EXPECT_EQ(
+        error_of([&] { m.validate(mem); }),
+        "linux.resources.memory: no active plugin handles the \"memory\" controller (the cgroup-memory plugin does: "
+        "enable it in the plugin config or --plugins)");
     Resources cpu;
     cpu.cpu = berth::CpuResources{};
     cpu.cpu->period = 100000;
@@ -440,24 +441,31 @@ TEST(CgroupValidate, CpuAndMemoryFieldsOutsideTheSdkNeedAPlugin) {
     EXPECT_EQ(error_of([&] { m.validate(res(R"({"cpu":{"cpus":"0-1"}})")); }),
               "linux.resources.cpu.cpus: no loaded plugin handles it (it needs a plugin for the \"cpuset\" controller, "
               "e.g. cgroup-cpuset)");
-    EXPECT_EQ(error_of([&] { m.validate(res(R"({"cpu":{"mems":"0"}})")); }).substr(0, 30), "linux.resources.cpu.mems: no l");
+    EXPECT_EQ(error_of([&] { m.validate(res(R"({"cpu":{"mems":"0"}})")); }).substr(0, 30),
+              "linux.resources.cpu.mems: no l");
     // A cpu plugin serves the realtime values, idle and burst when it wants them.
     EXPECT_EQ(error_of([&] { m.validate(res(R"({"cpu":{"realtimeRuntime":950000}})")); }), "<no error>");
     CgroupManager none(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
     EXPECT_EQ(error_of([&] { none.validate(res(R"({"cpu":{"realtimeRuntime":950000}})")); }),
-              "linux.resources.cpu.realtimeRuntime: no loaded plugin handles it (it needs a plugin for the \"cpu\" controller, "
+              "linux.resources.cpu.realtimeRuntime: no loaded plugin handles it (it needs a plugin for the \"cpu\" "
+              "controller, "
               "e.g. cgroup-cpu)");
     for (const char* field : {"realtimePeriod", "idle", "burst"})
-        EXPECT_EQ(error_of([&] { none.validate(res((std::string(R"({"cpu":{")") + field + R"(":1}})").c_str())); }).substr(0, 40),
+        EXPECT_EQ(error_of([&] {
+                      none.validate(res((std::string(R"({"cpu":{")") + field + R"(":1}})").c_str()));
+                  }).substr(0, 40),
                   ("linux.resources.cpu." + std::string(field) + ": no loaded plugin").substr(0, 40));
-    EXPECT_EQ(error_of([&] { none.validate(res(R"({"memory":{"disableOOMKiller":true}})")); }),
-              "linux.resources.memory.disableOOMKiller: no loaded plugin handles it (it needs a plugin for the \"memory\" "
-              "controller, e.g. cgroup-memory)");
+    EXPECT_EQ(
+        error_of([&] { none.validate(res(R"({"memory":{"disableOOMKiller":true}})")); }),
+        "linux.resources.memory.disableOOMKiller: no loaded plugin handles it (it needs a plugin for the \"memory\" "
+        "controller, e.g. cgroup-memory)");
     EXPECT_EQ(error_of([&] { none.validate(res(R"({"memory":{"useHierarchy":false}})")); }).substr(0, 50),
               "linux.resources.memory.useHierarchy: no loaded plu");
     // Asking for nothing needs no plugin.
-    EXPECT_EQ(error_of([&] { none.validate(res(R"({"memory":{"disableOOMKiller":false,"useHierarchy":true},)"
-                                               R"("cpu":{"idle":0,"burst":0,"realtimePeriod":0}})")); }),
+    EXPECT_EQ(error_of([&] {
+                  none.validate(res(R"({"memory":{"disableOOMKiller":false,"useHierarchy":true},)"
+                                    R"("cpu":{"idle":0,"burst":0,"realtimePeriod":0}})"));
+              }),
               "<no error>");
     FakeSubsystem cpuset("cpuset");  // the fake wants resources whose JSON mentions "cpuset"
     CgroupManager with(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&cpu, &cpuset});
@@ -505,14 +513,18 @@ TEST(CgroupValidate, NetworkNeedsAV1NetClsHierarchy) {
     const std::string network = R"({"network":{"classID":1},"x":"net_cls"})";
     CgroupManager v2(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {&net_cls});
     EXPECT_EQ(error_of([&] { v2.validate(res(network)); }),
-              "linux.resources.network: cgroup v2 has no net_cls nor net_prio controller (tag packets by cgroup path instead, "
+              "linux.resources.network: cgroup v2 has no net_cls nor net_prio controller (tag packets by cgroup path "
+              "instead, "
               "e.g. nftables \"socket cgroupv2\")");
     CgroupManager none(berth::parse_cgroup_layout(legacy_mountinfo(), kHybridSelfCgroup), {&net_cls});
-    EXPECT_EQ(error_of([&] { none.validate(res(network)); }), "linux.resources.network: the host has no cgroup v1 hierarchy for \"net_cls\"");
+    EXPECT_EQ(error_of([&] { none.validate(res(network)); }),
+              "linux.resources.network: the host has no cgroup v1 hierarchy for \"net_cls\"");
     CgroupManager co(berth::parse_cgroup_layout(kSystemdHybridMountinfo, kSystemdHybridSelfCgroup), {&net_cls});
     EXPECT_EQ(error_of([&] { co.validate(res(network)); }), "<no error>");
     CgroupManager without_plugin(berth::parse_cgroup_layout(kSystemdHybridMountinfo, kSystemdHybridSelfCgroup), {});
-    EXPECT_NE(error_of([&] { without_plugin.validate(res(network)); }).find("linux.resources.network: no loaded plugin handles it"),
+    EXPECT_NE(error_of([&] {
+                  without_plugin.validate(res(network));
+              }).find("linux.resources.network: no loaded plugin handles it"),
               std::string::npos);
 }
 
@@ -614,8 +626,9 @@ TEST(CgroupPaths, RefuseSharedOnlyForAnExistingLeafWithProcesses) {
     EXPECT_EQ(error_of([&] { berth::CgroupManager::refuse_shared(p); }), "<no error>") << "empty: reusable";
     leaf("memory", "4242\n4343\n");
     EXPECT_EQ(error_of([&] { berth::CgroupManager::refuse_shared(p); }),
-              "linux.cgroupsPath: cgroup " + root + "/memory is not empty (2 process(es), pid 4242): a container needs a "
-              "cgroup of its own; berth does not share one with processes it did not start");
+              "linux.cgroupsPath: cgroup " + root +
+                  "/memory is not empty (2 process(es), pid 4242): a container needs a "
+                  "cgroup of its own; berth does not share one with processes it did not start");
     p.existing = {p.v1["pids"]};
     EXPECT_EQ(error_of([&] { berth::CgroupManager::refuse_shared(p); }), "<no error>") << "not there at plan time";
     p.v1["missing"] = root + "/missing";
@@ -646,11 +659,20 @@ TEST(SubCgroups, Table) {
         std::map<std::string, std::string> v1;  // key → suffix added
     } cases[] = {
         {berth::CgroupMode::Hybrid, {}, "", {}},
-        {berth::CgroupMode::Hybrid, {"sub"}, "/sub", {{"cpu", "/sub"}, {"cpuacct", "/sub"}, {"memory", "/sub"}, {"name=systemd", "/sub"}}},
-        {berth::CgroupMode::Hybrid, {"/a/b/"}, "/a/b", {{"cpu", "/a/b"}, {"cpuacct", "/a/b"}, {"memory", "/a/b"}, {"name=systemd", "/a/b"}}},
+        {berth::CgroupMode::Hybrid,
+         {"sub"},
+         "/sub",
+         {{"cpu", "/sub"}, {"cpuacct", "/sub"}, {"memory", "/sub"}, {"name=systemd", "/sub"}}},
+        {berth::CgroupMode::Hybrid,
+         {"/a/b/"},
+         "/a/b",
+         {{"cpu", "/a/b"}, {"cpuacct", "/a/b"}, {"memory", "/a/b"}, {"name=systemd", "/a/b"}}},
         {berth::CgroupMode::Hybrid, {"memory:m"}, "", {{"memory", "/m"}}},
         // co-mounted: cpu takes cpuacct along
-        {berth::CgroupMode::Hybrid, {"cpu:x", "memory,name=systemd:y"}, "", {{"cpu", "/x"}, {"cpuacct", "/x"}, {"memory", "/y"}, {"name=systemd", "/y"}}},
+        {berth::CgroupMode::Hybrid,
+         {"cpu:x", "memory,name=systemd:y"},
+         "",
+         {{"cpu", "/x"}, {"cpuacct", "/x"}, {"memory", "/y"}, {"name=systemd", "/y"}}},
         {berth::CgroupMode::Hybrid, {"cpu,cpuacct:x"}, "", {{"cpu", "/x"}, {"cpuacct", "/x"}}},
         {berth::CgroupMode::Unified, {"sub"}, "/sub", {}},
     };
@@ -682,10 +704,12 @@ TEST(SubCgroups, ErrorsNameTheFlag) {
     EXPECT_EQ(err({"/"}), "--cgroup \"/\": no sub-cgroup path");
     EXPECT_EQ(err({"memory:"}), "--cgroup \"memory:\": no sub-cgroup path");
     EXPECT_EQ(err({":x"}), "--cgroup \":x\": no controller before the colon");
-    EXPECT_EQ(err({"sub", "memory:m"}), "--cgroup \"sub\": a path without a controller must be the only --cgroup (as runc)");
+    EXPECT_EQ(err({"sub", "memory:m"}),
+              "--cgroup \"sub\": a path without a controller must be the only --cgroup (as runc)");
     EXPECT_EQ(err({"rdma:x"}), "--cgroup \"rdma:x\": the container has no cgroup v1 hierarchy for \"rdma\"");
     EXPECT_EQ(err({"memory:a", "memory:b"}), "--cgroup \"memory:b\": a second path for \"memory\"");
-    EXPECT_EQ(err({"cpu:a", "cpuacct:b"}), "--cgroup: \"cpuacct\" shares its hierarchy with another controller given another path");
+    EXPECT_EQ(err({"cpu:a", "cpuacct:b"}),
+              "--cgroup: \"cpuacct\" shares its hierarchy with another controller given another path");
     EXPECT_EQ(err({"memory:m"}, berth::CgroupMode::Unified),
               "--cgroup \"memory:m\": cgroup v2 has one hierarchy: give the path alone, without controllers");
 }

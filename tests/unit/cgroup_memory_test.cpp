@@ -158,13 +158,15 @@ TEST(MemorySubsystemValidate, Rules) {
     };
     const Case bad[] = {
         {memory(-2), "linux.resources.memory.limit: invalid value -2 (-1 for unlimited, or a byte count)"},
-        {memory(std::nullopt, -5), "linux.resources.memory.reservation: invalid value -5 (-1 for unlimited, or a byte count)"},
+        {memory(std::nullopt, -5),
+         "linux.resources.memory.reservation: invalid value -5 (-1 for unlimited, or a byte count)"},
         {memory(2097152, std::nullopt, 1048576),
          "linux.resources.memory.swap: 1048576 is less than linux.resources.memory.limit 2097152"},
         {memory(std::nullopt, std::nullopt, kGiB),
          "linux.resources.memory.swap: cannot be set without linux.resources.memory.limit"},
         {memory(kGiB, std::nullopt, -3), "linux.resources.memory.swap: invalid value -3"},
-        {memory(std::nullopt, std::nullopt, std::nullopt, 101), "linux.resources.memory.swappiness: 101 is out of range [0, 100]"},
+        {memory(std::nullopt, std::nullopt, std::nullopt, 101),
+         "linux.resources.memory.swappiness: 101 is out of range [0, 100]"},
     };
     for (const auto& c : bad) {
         const auto status = sub.validate(c.r);
@@ -369,7 +371,7 @@ TEST(MemoryOptions, WantsAndValidate) {
     EXPECT_TRUE(sub.wants(with_json(R"({"memory":{"useHierarchy":true}})")));
     EXPECT_TRUE(sub.wants(with_json(R"({"memory":{"useHierarchy":false}})")));
     EXPECT_FALSE(sub.wants(with_json(R"({"memory":{"disableOOMKiller":false}})")));
-    EXPECT_FALSE(sub.wants(with_json(R"({"memory":{"kernel":1048576}})")));  // ignored with a warning, as runc 1.1
+    EXPECT_FALSE(sub.wants(with_json(R"({"memory":{"kernel":1048576}})")));    // ignored with a warning, as runc 1.1
     EXPECT_TRUE(sub.wants(with_json(R"({"memory":{"kernelTCP":1048576}})")));  // v1 memory.kmem.tcp, as crun
     EXPECT_FALSE(sub.wants(with_json(R"({"memory":{"kernelTCP":0}})")));
     EXPECT_EQ(sub.validate(with_json(R"({"memory":{"kernelTCP":-2}})")).message,
@@ -434,13 +436,16 @@ TEST_F(MemoryFakeCgroup, V2RefusesWhatItCannotHonour) {
     MemorySubsystem sub;
     auto status = sub.apply_v2(dir(), with_json(R"({"memory":{"disableOOMKiller":true}})"));
     EXPECT_EQ(status.err, EINVAL);
-    EXPECT_EQ(status.message.rfind("linux.resources.memory.disableOOMKiller: cgroup v2 has no way", 0), 0u) << status.message;
+    EXPECT_EQ(status.message.rfind("linux.resources.memory.disableOOMKiller: cgroup v2 has no way", 0), 0u)
+        << status.message;
     status = sub.apply_v2(dir(), with_json(R"({"memory":{"useHierarchy":false}})"));
     EXPECT_EQ(status.err, EINVAL);
-    EXPECT_EQ(status.message.rfind("linux.resources.memory.useHierarchy: false cannot be honoured", 0), 0u) << status.message;
+    EXPECT_EQ(status.message.rfind("linux.resources.memory.useHierarchy: false cannot be honoured", 0), 0u)
+        << status.message;
     status = sub.apply_v2(dir(), with_json(R"({"memory":{"kernelTCP":16777216}})"));
     EXPECT_EQ(status.err, EINVAL);
-    EXPECT_EQ(status.message.rfind("linux.resources.memory.kernelTCP: cgroup v2 has no separate TCP", 0), 0u) << status.message;
+    EXPECT_EQ(status.message.rfind("linux.resources.memory.kernelTCP: cgroup v2 has no separate TCP", 0), 0u)
+        << status.message;
     // Refused before anything is written.
     Resources r = memory(kGiB);
     r.json = R"({"memory":{"limit":1073741824,"disableOOMKiller":true}})";
@@ -463,10 +468,10 @@ TEST_F(MemoryFakeCgroup, StatsV2) {
     CgroupStats stats;
     ASSERT_TRUE(sub.stats(dir(), true, &stats).ok());
     const std::vector<std::pair<std::string, uint64_t>> want = {
-        {"memory.current", 4096},  {"memory.max", UINT64_MAX}, {"memory.swap.current", 0},
-        {"memory.swap.max", UINT64_MAX}, {"memory.stat.anon", 1024}, {"memory.stat.file", 2048},
-        {"memory.events.low", 0},  {"memory.events.high", 0},  {"memory.events.max", 7},
-        {"memory.events.oom", 2},  {"memory.events.oom_kill", 1}};
+        {"memory.current", 4096},        {"memory.max", UINT64_MAX},   {"memory.swap.current", 0},
+        {"memory.swap.max", UINT64_MAX}, {"memory.stat.anon", 1024},   {"memory.stat.file", 2048},
+        {"memory.events.low", 0},        {"memory.events.high", 0},    {"memory.events.max", 7},
+        {"memory.events.oom", 2},        {"memory.events.oom_kill", 1}};
     EXPECT_EQ(stats.values, want);
 }
 
@@ -493,18 +498,17 @@ TEST_F(MemoryFakeCgroup, StatsV1) {
     MemorySubsystem sub;
     CgroupStats stats;
     ASSERT_TRUE(sub.stats(dir(), false, &stats).ok());
-    const std::vector<std::pair<std::string, uint64_t>> want = {
-        {"memory.usage_in_bytes", 8192},
-        {"memory.limit_in_bytes", 1073741824},
-        {"memory.max_usage_in_bytes", 16384},
-        {"memory.failcnt", 3},
-        {"memory.memsw.usage_in_bytes", 8192},
-        {"memory.memsw.limit_in_bytes", 9223372036854771712ull},
-        {"memory.stat.cache", 4096},
-        {"memory.stat.rss", 4096},
-        {"memory.oom_control.oom_kill_disable", 0},
-        {"memory.oom_control.under_oom", 0},
-        {"memory.oom_control.oom_kill", 2}};
+    const std::vector<std::pair<std::string, uint64_t>> want = {{"memory.usage_in_bytes", 8192},
+                                                                {"memory.limit_in_bytes", 1073741824},
+                                                                {"memory.max_usage_in_bytes", 16384},
+                                                                {"memory.failcnt", 3},
+                                                                {"memory.memsw.usage_in_bytes", 8192},
+                                                                {"memory.memsw.limit_in_bytes", 9223372036854771712ull},
+                                                                {"memory.stat.cache", 4096},
+                                                                {"memory.stat.rss", 4096},
+                                                                {"memory.oom_control.oom_kill_disable", 0},
+                                                                {"memory.oom_control.under_oom", 0},
+                                                                {"memory.oom_control.oom_kill", 2}};
     EXPECT_EQ(stats.values, want);
 }
 

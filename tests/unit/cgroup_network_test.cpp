@@ -25,7 +25,11 @@ TEST(NetworkSettings, Lines) {
 
 TEST(NetworkSettings, Parse) {
     NetworkSettings n;
-    ASSERT_TRUE(parse_network(R"({"network":{"classID":1048577,"priorities":[{"name":"lo","priority":2},{"name":"eth0","priority":5}]}})", &n).ok());
+    ASSERT_TRUE(
+        parse_network(
+            R"({"network":{"classID":1048577,"priorities":[{"name":"lo","priority":2},{"name":"eth0","priority":5}]}})",
+            &n)
+            .ok());
     ASSERT_TRUE(n.class_id);
     EXPECT_EQ(*n.class_id, 1048577u);
     ASSERT_EQ(n.priorities.size(), 2u);
@@ -56,28 +60,39 @@ TEST(NetworkSettings, ValidateNamesTheField) {
     const Case cases[] = {
         {R"({"network":[]})", "linux.resources.network: must be an object"},
         {R"({"network":{"classID":-1}})", "linux.resources.network.classID: must be an integer from 0 to 4294967295"},
-        {R"({"network":{"classID":4294967296}})", "linux.resources.network.classID: must be an integer from 0 to 4294967295"},
-        {R"({"network":{"classID":"0x100001"}})", "linux.resources.network.classID: must be an integer from 0 to 4294967295"},
+        {R"({"network":{"classID":4294967296}})",
+         "linux.resources.network.classID: must be an integer from 0 to 4294967295"},
+        {R"({"network":{"classID":"0x100001"}})",
+         "linux.resources.network.classID: must be an integer from 0 to 4294967295"},
         {R"({"network":{"classid":1}})", "linux.resources.network.classid: unknown field (known: classID, priorities)"},
         {R"({"network":{"priorities":{}}})", "linux.resources.network.priorities: must be an array"},
-        {R"({"network":{"priorities":[3]}})", "linux.resources.network.priorities[0]: must be an object with name and priority"},
-        {R"({"network":{"priorities":[{"name":"lo","priority":1},{"priority":1}]}})", "linux.resources.network.priorities[1].name: must be a string"},
-        {R"({"network":{"priorities":[{"name":"lo"}]}})", "linux.resources.network.priorities[0].priority: must be an integer from 0 to 4294967295"},
-        {R"({"network":{"priorities":[{"name":"lo","priority":-2}]}})", "linux.resources.network.priorities[0].priority: must be an integer from 0 to 4294967295"},
-        {R"({"network":{"priorities":[{"name":"lo","priority":1,"prio":1}]}})", "linux.resources.network.priorities[0].prio: unknown field (known: name, priority)"},
+        {R"({"network":{"priorities":[3]}})",
+         "linux.resources.network.priorities[0]: must be an object with name and priority"},
+        {R"({"network":{"priorities":[{"name":"lo","priority":1},{"priority":1}]}})",
+         "linux.resources.network.priorities[1].name: must be a string"},
+        {R"({"network":{"priorities":[{"name":"lo"}]}})",
+         "linux.resources.network.priorities[0].priority: must be an integer from 0 to 4294967295"},
+        {R"({"network":{"priorities":[{"name":"lo","priority":-2}]}})",
+         "linux.resources.network.priorities[0].priority: must be an integer from 0 to 4294967295"},
+        {R"({"network":{"priorities":[{"name":"lo","priority":1,"prio":1}]}})",
+         "linux.resources.network.priorities[0].prio: unknown field (known: name, priority)"},
         {R"({"network":{"priorities":[{"name":"","priority":1}]}})",
-         "linux.resources.network.priorities[0].name: \"\" is not a network interface name (1 to 15 bytes, no whitespace, '/' or ':')"},
+         "linux.resources.network.priorities[0].name: \"\" is not a network interface name (1 to 15 bytes, no "
+         "whitespace, '/' or ':')"},
         {R"({"network":{"priorities":[{"name":"eth0 7\nlo","priority":1}]}})",
-         "linux.resources.network.priorities[0].name: \"eth0 7\nlo\" is not a network interface name (1 to 15 bytes, no whitespace, '/' or ':')"},
+         "linux.resources.network.priorities[0].name: \"eth0 7\nlo\" is not a network interface name (1 to 15 bytes, "
+         "no whitespace, '/' or ':')"},
         {R"({"network":{"priorities":[{"name":"abcdefghijklmnop","priority":1}]}})",
-         "linux.resources.network.priorities[0].name: \"abcdefghijklmnop\" is not a network interface name (1 to 15 bytes, no whitespace, '/' or ':')"},
+         "linux.resources.network.priorities[0].name: \"abcdefghijklmnop\" is not a network interface name (1 to 15 "
+         "bytes, no whitespace, '/' or ':')"},
     };
     for (const auto& c : cases) {
         auto st = s.validate(with_json(c.json));
         EXPECT_EQ(st.err, EINVAL) << c.json;
         EXPECT_EQ(st.message, c.message) << c.json;
     }
-    EXPECT_TRUE(s.validate(with_json(R"({"network":{"priorities":[{"name":"abcdefghijklmno","priority":1}]}})")).ok()) << "15 bytes fit";
+    EXPECT_TRUE(s.validate(with_json(R"({"network":{"priorities":[{"name":"abcdefghijklmno","priority":1}]}})")).ok())
+        << "15 bytes fit";
 }
 
 class NetworkFakeCgroup : public FakeCgroup {};
@@ -86,7 +101,8 @@ TEST_F(NetworkFakeCgroup, CoMountedWritesBoth) {
     offer("net_cls.classid", "0\n");
     offer("net_prio.ifpriomap", "lo 0\n");
     NetworkSubsystem s;
-    auto st = s.apply_v1(dir(), with_json(R"({"network":{"classID":1048577,"priorities":[{"name":"lo","priority":2},{"name":"eth0","priority":5}]}})"));
+    auto st = s.apply_v1(dir(), with_json(R"({"network":{"classID":1048577,"priorities":[{"name":"lo",)"
+                                          R"("priority":2},{"name":"eth0","priority":5}]}})"));
     ASSERT_TRUE(st.ok()) << st.message;
     EXPECT_EQ(content("net_cls.classid"), "1048577");
     // Each write replaces the fake file's content: the last line written.
@@ -106,7 +122,9 @@ TEST_F(NetworkFakeCgroup, PrioritiesWithoutNetPrioAreRefusedBeforeAnyWrite) {
     NetworkSubsystem s;
     auto st = s.apply_v1(dir(), with_json(R"({"network":{"classID":7,"priorities":[{"name":"lo","priority":2}]}})"));
     EXPECT_EQ(st.err, EOPNOTSUPP);
-    EXPECT_EQ(st.message.rfind("linux.resources.network.priorities: net_prio is not mounted together with net_cls", 0), 0u) << st.message;
+    EXPECT_EQ(st.message.rfind("linux.resources.network.priorities: net_prio is not mounted together with net_cls", 0),
+              0u)
+        << st.message;
     EXPECT_EQ(content("net_cls.classid"), "0\n") << "nothing half applied";
 }
 

@@ -36,8 +36,8 @@ TEST(PidsConversion, PidsMaxValue) {
         std::optional<std::string> expected;
     };
     const Case cases[] = {
-        {std::nullopt, std::nullopt}, {0, std::nullopt},  {-1, "max"}, {-2, "max"},
-        {1, "1"},                     {1024, "1024"},     {INT64_MAX, std::to_string(INT64_MAX)},
+        {std::nullopt, std::nullopt},           {0, std::nullopt}, {-1, "max"}, {-2, "max"}, {1, "1"}, {1024, "1024"},
+        {INT64_MAX, std::to_string(INT64_MAX)},
     };
     for (const auto& c : cases) EXPECT_EQ(pids_max_value(c.limit), c.expected) << c.limit.value_or(12345);
 }

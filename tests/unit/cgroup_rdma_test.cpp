@@ -46,9 +46,12 @@ TEST(RdmaLimits, ParseAndValidate) {
         {R"({"rdma":{"mlx5_1":3}})", "linux.resources.rdma.mlx5_1: must be an object"},
         {R"({"rdma":{"a b":{"hcaHandles":1}}})", "linux.resources.rdma: \"a b\" is not an RDMA device name"},
         {R"({"rdma":{"mlx\nx":{"hcaHandles":1}}})", "linux.resources.rdma: \"mlx\nx\" is not an RDMA device name"},
-        {R"({"rdma":{"mlx5_1":{"hcaHandles":-1}}})", "linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 to 4294967295"},
-        {R"({"rdma":{"mlx5_1":{"hcaObjects":4294967296}}})", "linux.resources.rdma.mlx5_1.hcaObjects: must be an integer from 0 to 4294967295"},
-        {R"({"rdma":{"mlx5_1":{"handles":1}}})", "linux.resources.rdma.mlx5_1.handles: unknown field (known: hcaHandles, hcaObjects)"},
+        {R"({"rdma":{"mlx5_1":{"hcaHandles":-1}}})",
+         "linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 to 4294967295"},
+        {R"({"rdma":{"mlx5_1":{"hcaObjects":4294967296}}})",
+         "linux.resources.rdma.mlx5_1.hcaObjects: must be an integer from 0 to 4294967295"},
+        {R"({"rdma":{"mlx5_1":{"handles":1}}})",
+         "linux.resources.rdma.mlx5_1.handles: unknown field (known: hcaHandles, hcaObjects)"},
     };
     for (const auto& c : cases) {
         auto st = s.validate(with_json(c.json));

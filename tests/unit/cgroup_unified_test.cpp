@@ -69,8 +69,10 @@ TEST(UnifiedKeys, RefusedKeysNameTheField) {
               "linux.resources.unified[\"memory.max/x\"]: must be a file name in the container's cgroup (no '/')");
     for (const char* bad : {".memory", "memory", "memory.", ""})
         EXPECT_EQ(error_of([&] { berth::unified_key_controller(bad); }),
-                  "linux.resources.unified[\"" + std::string(bad) + "\"]: must be a CONTROLLER.FILE name, e.g. \"memory.high\"");
-    for (const char* core : {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "cgroup.type", "cgroup.freeze", "cgroup.kill"})
+                  "linux.resources.unified[\"" + std::string(bad) +
+                      "\"]: must be a CONTROLLER.FILE name, e.g. \"memory.high\"");
+    for (const char* core :
+         {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "cgroup.type", "cgroup.freeze", "cgroup.kill"})
         EXPECT_EQ(error_of([&] { berth::unified_key_controller(core); }),
                   "linux.resources.unified[\"" + std::string(core) +
                       "\"]: the runtime owns this core file (of the cgroup.* files only cgroup.max.depth and "
@@ -83,9 +85,13 @@ TEST(UnifiedKeys, Entries) {
     auto e = berth::unified_entries(json{{"unified", {{"pids.max", "7"}, {"memory.high", "max"}}}});
     EXPECT_EQ(e.size(), 2u);
     EXPECT_EQ(e["pids.max"], "7");
-    EXPECT_EQ(error_of([] { berth::unified_entries(json{{"unified", json::array()}}); }),
+    EXPECT_EQ(error_of([] {
+                  berth::unified_entries(json{{"unified", json::array()}});
+              }),
               "linux.resources.unified: must be an object (cgroup v2 file name -> value)");
-    EXPECT_EQ(error_of([] { berth::unified_entries(json{{"unified", {{"pids.max", 7}}}}); }),
+    EXPECT_EQ(error_of([] {
+                  berth::unified_entries(json{{"unified", {{"pids.max", 7}}}});
+              }),
               "linux.resources.unified[\"pids.max\"]: must be a string");
 }
 
@@ -124,15 +130,19 @@ TEST_F(UnifiedTree, V2KeyWithoutItsPluginIsRefused) {
     EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {"foo.bar": "1"}})")); }),
               "linux.resources.unified[\"foo.bar\"]: no active plugin serves controller \"foo\" (the cgroup-foo plugin "
               "does: enable it in the plugin config or --plugins)");
-    EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {"misc.max": "sev 1"}})")); }),
-              "linux.resources.unified[\"misc.max\"]: no active plugin serves controller \"misc\" (the cgroup-misc plugin "
-              "does: enable it in the plugin config or --plugins)");
+    EXPECT_EQ(
+        error_of([&] { m.validate(with_json(R"({"unified": {"misc.max": "sev 1"}})")); }),
+        "linux.resources.unified[\"misc.max\"]: no active plugin serves controller \"misc\" (the cgroup-misc plugin "
+        "does: enable it in the plugin config or --plugins)");
     EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {"devices.allow": "a *:* rwm"}})")); }),
-              "linux.resources.unified[\"devices.allow\"]: cgroup v2 has no devices controller files (use linux.resources.devices)");
+              "linux.resources.unified[\"devices.allow\"]: cgroup v2 has no devices controller files (use "
+              "linux.resources.devices)");
     EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {"cgroup.procs": "1"}})")); }),
               "linux.resources.unified[\"cgroup.procs\"]: the runtime owns this core file (of the cgroup.* files only "
               "cgroup.max.depth and cgroup.max.descendants may be set)");
-    EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {"memory.high": "1G", "cgroup.max.depth": "3"}})")); }), "<no error>");
+    EXPECT_EQ(
+        error_of([&] { m.validate(with_json(R"({"unified": {"memory.high": "1G", "cgroup.max.depth": "3"}})")); }),
+        "<no error>");
     EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {}})")); }), "<no error>");
 }
 
@@ -141,18 +151,22 @@ TEST_F(UnifiedTree, HybridRefusesV1ControllersAndTakesThoseOnTheCgroup2Mount) {
     layout_.v1_mounts = {{"memory", "/sys/fs/cgroup/memory"}, {"pids", "/sys/fs/cgroup/pids"}};
     Recorder memory("memory"), hugetlb("hugetlb"), misc("misc");
     CgroupManager m(layout_, {&memory, &hugetlb, &misc});
-    EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {"memory.high": "1G"}})")); }),
-              "linux.resources.unified[\"memory.high\"]: invalid configuration: cannot use unified on cgroup v1 (the host's "
-              "cgroups are hybrid and \"memory\" is not on its cgroup2 mount)");
-    EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {"cgroup.max.depth": "2"}})")); }),
-              "linux.resources.unified[\"cgroup.max.depth\"]: invalid configuration: cannot use unified on cgroup v1 (the "
-              "host's cgroups are hybrid)");
-    EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {"hugetlb.2MB.max": "0", "misc.max": "sev 1"}})")); }), "<no error>");
+    EXPECT_EQ(
+        error_of([&] { m.validate(with_json(R"({"unified": {"memory.high": "1G"}})")); }),
+        "linux.resources.unified[\"memory.high\"]: invalid configuration: cannot use unified on cgroup v1 (the host's "
+        "cgroups are hybrid and \"memory\" is not on its cgroup2 mount)");
+    EXPECT_EQ(
+        error_of([&] { m.validate(with_json(R"({"unified": {"cgroup.max.depth": "2"}})")); }),
+        "linux.resources.unified[\"cgroup.max.depth\"]: invalid configuration: cannot use unified on cgroup v1 (the "
+        "host's cgroups are hybrid)");
+    EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {"hugetlb.2MB.max": "0", "misc.max": "sev 1"}})")); }),
+              "<no error>");
     // This project's host: the cgroup2 mount offers hugetlb only.
     put("cgroup.controllers", "hugetlb\n");
-    EXPECT_EQ(error_of([&] { m.validate(with_json(R"({"unified": {"misc.max": "sev 1"}})")); }),
-              "linux.resources.unified[\"misc.max\"]: invalid configuration: cannot use unified on cgroup v1 (the host's "
-              "cgroups are hybrid and \"misc\" is not on its cgroup2 mount)");
+    EXPECT_EQ(
+        error_of([&] { m.validate(with_json(R"({"unified": {"misc.max": "sev 1"}})")); }),
+        "linux.resources.unified[\"misc.max\"]: invalid configuration: cannot use unified on cgroup v1 (the host's "
+        "cgroups are hybrid and \"misc\" is not on its cgroup2 mount)");
 }
 
 TEST_F(UnifiedTree, CreateWritesEachKeyAfterItsPluginAndEnablesTheController) {

@@ -11,16 +11,13 @@
 namespace {
 
 using berth::cli::OptionSpec;
-using berth::cli::ParsedArgs;
 using berth::cli::parse_args;
+using berth::cli::ParsedArgs;
 using Args = std::vector<std::string>;
 
 const std::vector<OptionSpec> kGlobal = {
-    {"root", 0, true, ""},
-    {"log", 0, true, ""},
-    {"debug", 0, false, ""},
-    {"version", 'v', false, ""},
-    {"help", 'h', false, ""},
+    {"root", 0, true, ""},       {"log", 0, true, ""},     {"debug", 0, false, ""},
+    {"version", 'v', false, ""}, {"help", 'h', false, ""},
 };
 
 const std::vector<OptionSpec> kCreate = {
@@ -76,9 +73,7 @@ TEST(CliArgs, ShortWithValue) {
     EXPECT_EQ(parse(kCreate, {"-b=/x"}).get("bundle"), "/x");
 }
 
-TEST(CliArgs, ShortLetterIsNotALongName) {
-    EXPECT_EQ(error_of(kCreate, {"--b", "/b"}), "create: unknown flag --b");
-}
+TEST(CliArgs, ShortLetterIsNotALongName) { EXPECT_EQ(error_of(kCreate, {"--b", "/b"}), "create: unknown flag --b"); }
 
 TEST(CliArgs, ValueMayStartWithDash) {
     auto r = parse(kCreate, {"--pid-file", "-weird", "--bundle", "--"});
@@ -128,9 +123,7 @@ TEST(CliArgs, BoolFlagBadValue) {
     EXPECT_EQ(error_of(kCreate, {"--no-pivot="}), "create: flag --no-pivot takes true or false, not \"\"");
 }
 
-TEST(CliArgs, LastValueWins) {
-    EXPECT_EQ(parse(kCreate, {"-b", "/1", "--bundle=/2"}).get("bundle"), "/2");
-}
+TEST(CliArgs, LastValueWins) { EXPECT_EQ(parse(kCreate, {"-b", "/1", "--bundle=/2"}).get("bundle"), "/2"); }
 
 TEST(CliArgs, DoubleDashEndsOptions) {
     auto r = parse(kCreate, {"-d", "--", "--bundle", "-x", "--", "id"});

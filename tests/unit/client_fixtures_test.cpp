@@ -31,8 +31,9 @@ const fs::path& kFixtures = berth::test::client_fixtures_dir();
 // The parameters each filesystem's fs_context parser accepts (Linux 6.1+:
 // mm/shmem.c, fs/devpts/inode.c, fs/proc/root.c; sysfs and mqueue take none).
 const std::map<std::string, std::set<std::string>> kFilesystemParams = {
-    {"tmpfs", {"size", "nr_blocks", "nr_inodes", "mode", "uid", "gid", "huge", "mpol", "inode32", "inode64",
-               "noswap", "quota", "usrquota", "grpquota"}},
+    {"tmpfs",
+     {"size", "nr_blocks", "nr_inodes", "mode", "uid", "gid", "huge", "mpol", "inode32", "inode64", "noswap", "quota",
+      "usrquota", "grpquota"}},
     {"devpts", {"newinstance", "ptmxmode", "mode", "gid", "uid", "max"}},
     {"proc", {"hidepid", "gid", "subset"}},
     {"sysfs", {}},
@@ -97,12 +98,13 @@ TEST_P(ClientFixture, ParsesAndValidates) {
         auto known = kFilesystemParams.find(m.type);
         if (known == kFilesystemParams.end()) continue;
         for (const auto& p : berth::mounts::split_mount_data(parsed.data))
-            EXPECT_TRUE(known->second.count(p.key)) << m.destination << ": \"" << p.key << "\" is not a " << m.type
-                                                   << " parameter";
+            EXPECT_TRUE(known->second.count(p.key))
+                << m.destination << ": \"" << p.key << "\" is not a " << m.type << " parameter";
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryClientFixture, ClientFixture, ::testing::ValuesIn(fixture_files()), berth::test::client_fixture_name);
+INSTANTIATE_TEST_SUITE_P(EveryClientFixture, ClientFixture, ::testing::ValuesIn(fixture_files()),
+                         berth::test::client_fixture_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ClientFixture);
 
 }  // namespace

@@ -19,8 +19,8 @@
 #include "seccomp/seccomp_filter.hpp"
 #include "spec/spec.hpp"
 
-using nlohmann::json;
 using berth::test::containers_seccomp_to_oci;
+using nlohmann::json;
 
 namespace {
 
@@ -74,7 +74,9 @@ TEST(ContainersSeccomp, IncludesAndExcludesFollowCapsArchAndKernel) {
     const std::vector<Case> cases = {
         {{}, "amd64", "6.1.0", {"read", "arch_prctl", "chroot_denied", "new_kernel", "personality"}},
         {{"CAP_SYS_CHROOT"}, "amd64", "6.1.0", {"read", "arch_prctl", "chroot", "new_kernel", "personality"}},
-        {{"CAP_SYS_CHROOT", "CAP_SYS_ADMIN"}, "amd64", "6.1.0",
+        {{"CAP_SYS_CHROOT", "CAP_SYS_ADMIN"},
+         "amd64",
+         "6.1.0",
          {"read", "arch_prctl", "chroot", "both_caps", "new_kernel", "personality"}},
         {{}, "arm64", "5.4.0-42-generic", {"read", "chroot_denied", "not_on_amd64", "old_kernel", "personality"}},
         {{}, "amd64", "5.8", {"read", "arch_prctl", "chroot_denied", "new_kernel", "personality"}},
@@ -90,8 +92,7 @@ TEST(ContainersSeccomp, RulesKeepArgsAndErrnoInOciForm) {
         EXPECT_FALSE(r.contains("includes") || r.contains("excludes") || r.contains("comment") || r.contains("name"));
         if (r["names"][0] == "personality")
             EXPECT_EQ(r["args"], json::parse(R"([{"index":0,"value":8,"valueTwo":0,"op":"SCMP_CMP_EQ"}])"));
-        else
-            EXPECT_FALSE(r.contains("args")) << r;
+        else EXPECT_FALSE(r.contains("args")) << r;
         if (r["names"][0] == "chroot_denied") {
             EXPECT_EQ(r["errnoRet"], 1);
         }
@@ -104,9 +105,9 @@ TEST(ContainersSeccomp, DebiansProfileOnRuncSpecValidatesAndBuilds) {
     json cfg = json::parse(read_file(berth::test::source_path("tests/fixtures/clients/runc/spec.json").string()));
     struct utsname u {};
     uname(&u);
-    cfg["linux"]["seccomp"] = containers_seccomp_to_oci(json::parse(read_file(profile)),
-                                                        cfg["process"]["capabilities"]["bounding"],
-                                                        berth::test::go_arch_of(u.machine), u.release);
+    cfg["linux"]["seccomp"] =
+        containers_seccomp_to_oci(json::parse(read_file(profile)), cfg["process"]["capabilities"]["bounding"],
+                                  berth::test::go_arch_of(u.machine), u.release);
     EXPECT_GT(cfg["linux"]["seccomp"]["syscalls"].size(), 10u);
     try {
         berth::spec::Spec s = berth::spec::parse_spec(cfg.dump());

@@ -22,15 +22,29 @@ constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
 
 TEST(RuncStats, V1FromPluginAndCpuacctCounters) {
     const FlatStats v = {
-        {"cpuacct.usage", 5000000000},     {"cpuacct.usage_percpu.0", 3000000000},
-        {"cpuacct.usage_percpu.1", 2000000000}, {"cpuacct.usage_percpu_user.0", 1}, {"cpuacct.usage_percpu_user.1", 2},
-        {"cpuacct.usage_percpu_sys.0", 3},  {"cpuacct.usage_percpu_sys.1", 4},
-        {"cpuacct.stat.user", 300},        {"cpuacct.stat.system", 200},
-        {"cpu.stat.nr_periods", 10},       {"cpu.stat.nr_throttled", 4},  {"cpu.stat.throttled_time", 777},
-        {"memory.usage_in_bytes", 8192},   {"memory.max_usage_in_bytes", 16384}, {"memory.failcnt", 2},
-        {"memory.limit_in_bytes", 1048576}, {"memory.memsw.usage_in_bytes", 9000},
-        {"memory.memsw.limit_in_bytes", 2097152}, {"memory.stat.cache", 4096}, {"memory.stat.rss", 1024},
-        {"memory.oom_control.oom_kill", 1}, {"pids.current", 3},           {"pids.max", 10},
+        {"cpuacct.usage", 5000000000},
+        {"cpuacct.usage_percpu.0", 3000000000},
+        {"cpuacct.usage_percpu.1", 2000000000},
+        {"cpuacct.usage_percpu_user.0", 1},
+        {"cpuacct.usage_percpu_user.1", 2},
+        {"cpuacct.usage_percpu_sys.0", 3},
+        {"cpuacct.usage_percpu_sys.1", 4},
+        {"cpuacct.stat.user", 300},
+        {"cpuacct.stat.system", 200},
+        {"cpu.stat.nr_periods", 10},
+        {"cpu.stat.nr_throttled", 4},
+        {"cpu.stat.throttled_time", 777},
+        {"memory.usage_in_bytes", 8192},
+        {"memory.max_usage_in_bytes", 16384},
+        {"memory.failcnt", 2},
+        {"memory.limit_in_bytes", 1048576},
+        {"memory.memsw.usage_in_bytes", 9000},
+        {"memory.memsw.limit_in_bytes", 2097152},
+        {"memory.stat.cache", 4096},
+        {"memory.stat.rss", 1024},
+        {"memory.oom_control.oom_kill", 1},
+        {"pids.current", 3},
+        {"pids.max", 10},
     };
     const ojson want = ojson::parse(R"({
       "cpu": {"usage": {"total": 5000000000, "percpu": [3000000000, 2000000000], "percpu_kernel": [3, 4],
@@ -72,8 +86,11 @@ TEST(RuncStats, V2FromPluginCounters) {
 // "max" files read as UINT64_MAX; an unlimited swap stays unlimited whatever
 // the memory limit, and a limited swap over unlimited memory is unlimited.
 TEST(RuncStats, V2Unlimited) {
-    FlatStats v = {{"cpu.stat.usage_usec", 1}, {"memory.current", 10}, {"memory.max", kMax},
-                   {"memory.swap.current", 0}, {"memory.swap.max", kMax}};
+    FlatStats v = {{"cpu.stat.usage_usec", 1},
+                   {"memory.current", 10},
+                   {"memory.max", kMax},
+                   {"memory.swap.current", 0},
+                   {"memory.swap.max", kMax}};
     ojson s = runc_stats_json(v, true);
     EXPECT_EQ(s["memory"]["usage"]["limit"], kMax);
     EXPECT_EQ(s["memory"]["swap"]["limit"], kMax);
@@ -109,14 +126,21 @@ TEST(RuncStats, KeyOrderAsRunc) {
 TEST(RuncStats, BlkioAndHugetlbV1) {
     const FlatStats v = {
         // Device order is numeric (259 after 8), op order the kernel's.
-        {"blkio.throttle.io_service_bytes.8:0.Async", 0},     {"blkio.throttle.io_service_bytes.8:0.Read", 4096},
-        {"blkio.throttle.io_service_bytes.8:0.Total", 12288}, {"blkio.throttle.io_service_bytes.8:0.Write", 8192},
-        {"blkio.throttle.io_service_bytes.8:0.Sync", 12288},  {"blkio.throttle.io_service_bytes.8:0.Discard", 0},
-        {"blkio.throttle.io_service_bytes.259:0.Read", 1},    {"blkio.throttle.io_serviced.8:0.Read", 2},
+        {"blkio.throttle.io_service_bytes.8:0.Async", 0},
+        {"blkio.throttle.io_service_bytes.8:0.Read", 4096},
+        {"blkio.throttle.io_service_bytes.8:0.Total", 12288},
+        {"blkio.throttle.io_service_bytes.8:0.Write", 8192},
+        {"blkio.throttle.io_service_bytes.8:0.Sync", 12288},
+        {"blkio.throttle.io_service_bytes.8:0.Discard", 0},
+        {"blkio.throttle.io_service_bytes.259:0.Read", 1},
+        {"blkio.throttle.io_serviced.8:0.Read", 2},
         {"blkio.throttle.io_serviced.8:0.Write", 3},
-        {"hugetlb.2MB.usage_in_bytes", 2097152},              {"hugetlb.2MB.max_usage_in_bytes", 4194304},
-        {"hugetlb.2MB.failcnt", 1},                           {"hugetlb.2MB.limit_in_bytes", 4194304},
-        {"hugetlb.1GB.usage_in_bytes", 0},                    {"hugetlb.1GB.max_usage_in_bytes", 0},
+        {"hugetlb.2MB.usage_in_bytes", 2097152},
+        {"hugetlb.2MB.max_usage_in_bytes", 4194304},
+        {"hugetlb.2MB.failcnt", 1},
+        {"hugetlb.2MB.limit_in_bytes", 4194304},
+        {"hugetlb.1GB.usage_in_bytes", 0},
+        {"hugetlb.1GB.max_usage_in_bytes", 0},
         {"hugetlb.1GB.failcnt", 0},
     };
     const ojson out = runc_stats_json(v, false);
@@ -127,16 +151,17 @@ TEST(RuncStats, BlkioAndHugetlbV1) {
         {"major": 8, "op": "Total", "value": 12288}, {"major": 259, "op": "Read", "value": 1}],
       "ioServicedRecursive": [{"major": 8, "op": "Read", "value": 2}, {"major": 8, "op": "Write", "value": 3}]})"))
         << out["blkio"].dump();
-    EXPECT_EQ(out["hugetlb"], ojson::parse(R"({"1GB": {"failcnt": 0}, "2MB": {"usage": 2097152, "max": 4194304, "failcnt": 1}})"))
+    EXPECT_EQ(out["hugetlb"],
+              ojson::parse(R"({"1GB": {"failcnt": 0}, "2MB": {"usage": 2097152, "max": 4194304, "failcnt": 1}})"))
         << out["hugetlb"].dump();
 }
 
 TEST(RuncStats, BlkioAndHugetlbV2) {
     const FlatStats v = {
-        {"io.stat.8:16.rbytes", 100}, {"io.stat.8:16.wbytes", 200}, {"io.stat.8:16.rios", 3}, {"io.stat.8:16.wios", 4},
-        {"io.stat.8:16.dbytes", 0},   {"io.stat.8:16.dios", 0},     {"io.stat.7:1.rbytes", 5},
-        {"hugetlb.2MB.current", 2097152}, {"hugetlb.2MB.max", 4194304}, {"hugetlb.2MB.events.max", 6},
-        {"hugetlb.1GB.current", 0},
+        {"io.stat.8:16.rbytes", 100},  {"io.stat.8:16.wbytes", 200},     {"io.stat.8:16.rios", 3},
+        {"io.stat.8:16.wios", 4},      {"io.stat.8:16.dbytes", 0},       {"io.stat.8:16.dios", 0},
+        {"io.stat.7:1.rbytes", 5},     {"hugetlb.2MB.current", 2097152}, {"hugetlb.2MB.max", 4194304},
+        {"hugetlb.2MB.events.max", 6}, {"hugetlb.1GB.current", 0},
     };
     // The unified flag does not matter: each counter says where it came from
     // (hugetlb is on the cgroup2 mount of a hybrid host).
@@ -153,10 +178,14 @@ TEST(RuncStats, BlkioAndHugetlbV2) {
 }
 
 TEST(RuncStats, BlkioIgnoresWhatIsNotADevice) {
-    const FlatStats v = {{"io.stat.nodevice.rbytes", 1}, {"io.stat.8:x.rbytes", 1}, {"io.stat.8:0", 1}, {"hugetlb.2MB.limit_in_bytes", 1}};
+    const FlatStats v = {{"io.stat.nodevice.rbytes", 1},
+                         {"io.stat.8:x.rbytes", 1},
+                         {"io.stat.8:0", 1},
+                         {"hugetlb.2MB.limit_in_bytes", 1}};
     const ojson out = runc_stats_json(v, true);
     EXPECT_EQ(out["blkio"], ojson::object()) << out["blkio"].dump();
-    EXPECT_EQ(out["hugetlb"], ojson::object()) << "a size with neither usage file is left out: " << out["hugetlb"].dump();
+    EXPECT_EQ(out["hugetlb"], ojson::object())
+        << "a size with neither usage file is left out: " << out["hugetlb"].dump();
 }
 
 TEST(GoDuration, Accepted) {
@@ -164,9 +193,18 @@ TEST(GoDuration, Accepted) {
         const char* in;
         int64_t ns;
     } cases[] = {
-        {"5s", 5'000'000'000},  {"500ms", 500'000'000}, {"1m30s", 90'000'000'000}, {"1.5s", 1'500'000'000},
-        {"2h", 7'200'000'000'000}, {"10us", 10'000},     {"10\xc2\xb5s", 10'000},     {"3ns", 3},
-        {"0", 0},               {"-1s", -1'000'000'000}, {"+2s", 2'000'000'000},    {".5s", 500'000'000},
+        {"5s", 5'000'000'000},
+        {"500ms", 500'000'000},
+        {"1m30s", 90'000'000'000},
+        {"1.5s", 1'500'000'000},
+        {"2h", 7'200'000'000'000},
+        {"10us", 10'000},
+        {"10\xc2\xb5s", 10'000},
+        {"3ns", 3},
+        {"0", 0},
+        {"-1s", -1'000'000'000},
+        {"+2s", 2'000'000'000},
+        {".5s", 500'000'000},
         {"1h2m3s4ms", 3'723'004'000'000},
     };
     for (const auto& c : cases) EXPECT_EQ(parse_go_duration(c.in, "--interval"), c.ns) << c.in;

@@ -38,7 +38,8 @@ TEST(HomeFromPasswd, Table) {
         uint32_t uid;
         std::optional<std::string> home;
     } cases[] = {
-        {0, "/root"}, {1000, "/home/user"}, {65534, "/nonexistent"}, {7, std::nullopt}, {8, std::nullopt}, {42, std::nullopt},
+        {0, "/root"},      {1000, "/home/user"}, {65534, "/nonexistent"},
+        {7, std::nullopt}, {8, std::nullopt},    {42, std::nullopt},
     };
     for (const auto& c : cases) EXPECT_EQ(home_from_passwd(passwd, c.uid), c.home) << c.uid;
     EXPECT_EQ(home_from_passwd("", 0), std::nullopt);
@@ -50,7 +51,10 @@ TEST(ExecUser, Table) {
         std::string in;
         uint32_t uid;
         std::optional<uint32_t> gid;
-    } cases[] = {{"0", 0, std::nullopt}, {"1000", 1000, std::nullopt}, {"1000:100", 1000, 100}, {"4294967295:0", 4294967295u, 0}};
+    } cases[] = {{"0", 0, std::nullopt},
+                 {"1000", 1000, std::nullopt},
+                 {"1000:100", 1000, 100},
+                 {"4294967295:0", 4294967295u, 0}};
     for (const auto& c : cases) {
         auto [uid, gid] = parse_exec_user(c.in);
         EXPECT_EQ(uid, c.uid) << c.in;
@@ -62,7 +66,8 @@ TEST(ExecUser, Table) {
 
 TEST(MergeEnv, LaterEntriesReplaceEarlierInPlace) {
     EXPECT_EQ(merge_env({"A=1", "B=2", "A=3", "C=", "B=4=5"}, "x"), (std::vector<std::string>{"A=3", "B=4=5", "C="}));
-    EXPECT_EQ(merge_env({"AB=1", "A=2"}, "x"), (std::vector<std::string>{"AB=1", "A=2"})) << "prefix is not the same key";
+    EXPECT_EQ(merge_env({"AB=1", "A=2"}, "x"), (std::vector<std::string>{"AB=1", "A=2"}))
+        << "prefix is not the same key";
     EXPECT_EQ(error_of([] { merge_env({"NOEQUALS"}, "--env"); }), "--env: \"NOEQUALS\" is not of the form KEY=VALUE");
     EXPECT_EQ(error_of([] { merge_env({"=x"}, "--env"); }), "--env: \"=x\" is not of the form KEY=VALUE");
 }
@@ -117,7 +122,8 @@ TEST(ProcessForExec, ErrorsNameTheFlag) {
         return error_of([&] { process_for_exec(config_process(), g); });
     };
     EXPECT_EQ(err([](ExecFlags& g) { g.cwd = "tmp"; }), "--cwd: \"tmp\" must be an absolute path");
-    EXPECT_EQ(err([](ExecFlags& g) { g.additional_gids = {"-1"}; }), "--additional-gids: \"-1\" must be a non-negative number");
+    EXPECT_EQ(err([](ExecFlags& g) { g.additional_gids = {"-1"}; }),
+              "--additional-gids: \"-1\" must be a non-negative number");
     EXPECT_EQ(err([](ExecFlags& g) { g.env = {"X"}; }), "--env: \"X\" is not of the form KEY=VALUE");
     EXPECT_NE(err([](ExecFlags& g) { g.user = "nobody"; }).find("--user: \"nobody\""), std::string::npos);
 }

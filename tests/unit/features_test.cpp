@@ -72,7 +72,8 @@ TEST(Features, Shape) {
     ASSERT_TRUE(d["annotations"].is_object());
     for (auto& [k, v] : d["annotations"].items()) EXPECT_TRUE(v.is_string()) << k;
     // Keys outside the spec's are not allowed at the top level or in linux.
-    const std::set<std::string> top = {"ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "linux", "annotations"};
+    const std::set<std::string> top = {"ociVersionMin", "ociVersionMax", "hooks",
+                                       "mountOptions",  "linux",         "annotations"};
     for (auto& [k, v] : d.items()) EXPECT_TRUE(top.count(k)) << k;
 }
 
@@ -107,9 +108,9 @@ TEST(Features, EveryMountOptionOfTheMountsPluginIsParsedAsAnOption) {
 // The recursive attributes runc and crun list (applied with AT_RECURSIVE).
 TEST(Features, RecursiveMountAttributesAreListed) {
     const auto options = strings(doc()["mountOptions"]);
-    for (const char* o : {"rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnoatime", "ratime",
-                          "rrelatime", "rnorelatime", "rstrictatime", "rnostrictatime", "rnodiratime", "rdiratime",
-                          "rnosymfollow", "rsymfollow"}) {
+    for (const char* o :
+         {"rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnoatime", "ratime", "rrelatime",
+          "rnorelatime", "rstrictatime", "rnostrictatime", "rnodiratime", "rdiratime", "rnosymfollow", "rsymfollow"}) {
         EXPECT_NE(std::find(options.begin(), options.end(), o), options.end()) << o;
         const auto parsed = berth::mounts::parse_mount_options({o});
         EXPECT_NE(parsed.recursive_flags | parsed.recursive_clear, 0u) << o << " is listed but changes nothing";
@@ -130,7 +131,9 @@ TEST(Features, EveryCapabilityParses) {
         EXPECT_NE(std::find(caps.begin(), caps.end(), c), caps.end()) << c;
 }
 
-berth::SeccompFilter build(const std::string& text) { return berth::build_seccomp_filter(berth::spec::parse_seccomp(text)); }
+berth::SeccompFilter build(const std::string& text) {
+    return berth::build_seccomp_filter(berth::spec::parse_seccomp(text));
+}
 
 TEST(Features, EverySeccompActionBuildsAFilter) {
     const ojson& s = doc()["linux"]["seccomp"];
@@ -144,8 +147,7 @@ TEST(Features, EverySeccompActionBuildsAFilter) {
         if (a == "SCMP_ACT_NOTIFY")
             EXPECT_EQ(berth::test::error_of([&] { build(R"({"defaultAction":")" + a + R"("})"); }),
                       "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
-        else
-            EXPECT_NO_THROW(build(R"({"defaultAction":")" + a + R"("})")) << a;
+        else EXPECT_NO_THROW(build(R"({"defaultAction":")" + a + R"("})")) << a;
         // A rule with the default's action is skipped: pick another default.
         const std::string def = a == "SCMP_ACT_ALLOW" ? "SCMP_ACT_ERRNO" : "SCMP_ACT_ALLOW";
         EXPECT_NO_THROW(build("{" + listener + R"("defaultAction":")" + def +
@@ -175,7 +177,8 @@ TEST(Features, SeccompFlagsAreTheOnesThatWork) {
 TEST(Features, EverySeccompOperatorBuildsAFilter) {
     for (const auto& op : strings(doc()["linux"]["seccomp"]["operators"]))
         EXPECT_NO_THROW(build(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["personality"],)"
-                              R"("action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":8,"valueTwo":8,"op":")" + op + R"("}]}]})"))
+                              R"("action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":8,"valueTwo":8,"op":")" +
+                              op + R"("}]}]})"))
             << op;
 }
 

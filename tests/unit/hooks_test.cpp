@@ -41,15 +41,18 @@ protected:
 };
 
 TEST_F(HooksTest, RunHooksGivesTheStateOnStdinInOrder) {
-    berth::run_hooks({sh("read -r s; echo \"1 $s\" >> " + dir_ + "/log"), sh("read -r s; echo \"2 $s\" >> " + dir_ + "/log")},
-                     "createContainer", "{\"id\":\"x\"}");
+    berth::run_hooks(
+        {sh("read -r s; echo \"1 $s\" >> " + dir_ + "/log"), sh("read -r s; echo \"2 $s\" >> " + dir_ + "/log")},
+        "createContainer", "{\"id\":\"x\"}");
     EXPECT_EQ(read("log"), "1 {\"id\":\"x\"}\n2 {\"id\":\"x\"}\n");
 }
 
 TEST_F(HooksTest, RunHooksStopsAtTheFirstFailureNamingIt) {
     Hook missing;
     missing.path = dir_ + "/missing";
-    EXPECT_EQ(error_of([&] { berth::run_hooks({sh("exit 3"), sh("touch " + dir_ + "/after")}, "startContainer", "{}"); }),
+    EXPECT_EQ(error_of([&] {
+                  berth::run_hooks({sh("exit 3"), sh("touch " + dir_ + "/after")}, "startContainer", "{}");
+              }),
               "startContainer hook /bin/sh: exit status 3");
     EXPECT_EQ(read("after"), "") << "no hook runs after a failing one";
     EXPECT_EQ(error_of([&] { berth::run_hooks({missing}, "createContainer", "{}"); }),
@@ -66,8 +69,10 @@ TEST_F(HooksTest, RunAllHooksGoesOnAfterFailures) {
     Hook f;
     f.path = "/bin/false";
     const auto failures = berth::run_all_hooks(
-        {sh("exit 5"), sh("echo second >> " + dir_ + "/log"), f, sh("echo fourth >> " + dir_ + "/log")}, "poststop", "{}");
-    EXPECT_EQ(failures, (std::vector<std::string>{"poststop hook /bin/sh: exit status 5", "poststop hook /bin/false: exit status 1"}));
+        {sh("exit 5"), sh("echo second >> " + dir_ + "/log"), f, sh("echo fourth >> " + dir_ + "/log")}, "poststop",
+        "{}");
+    EXPECT_EQ(failures, (std::vector<std::string>{"poststop hook /bin/sh: exit status 5",
+                                                  "poststop hook /bin/false: exit status 1"}));
     EXPECT_EQ(read("log"), "second\nfourth\n");
     EXPECT_TRUE(berth::run_all_hooks({sh("true")}, "poststart", "{}").empty());
 }

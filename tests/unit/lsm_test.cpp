@@ -41,8 +41,9 @@ TEST(Lsm, MountLabelGoesOnTheFilesystemsRuncLabels) {
 }
 
 TEST(Lsm, StubArgvCarriesTheAttribute) {
-    EXPECT_EQ(stub_argv(7, StubLsmAttr{9, "thread-self/attr/apparmor/exec", "exec p"}, "/bin/sh", {"sh", "-c", "x"}),
-              (Options{"berth", "init", "7", "9", "thread-self/attr/apparmor/exec", "exec p", "/bin/sh", "sh", "-c", "x"}));
+    EXPECT_EQ(
+        stub_argv(7, StubLsmAttr{9, "thread-self/attr/apparmor/exec", "exec p"}, "/bin/sh", {"sh", "-c", "x"}),
+        (Options{"berth", "init", "7", "9", "thread-self/attr/apparmor/exec", "exec p", "/bin/sh", "sh", "-c", "x"}));
     EXPECT_EQ(stub_argv(-1, StubLsmAttr{}, "/bin/true", {"true"}),
               (Options{"berth", "exec", "-1", "", "", "/bin/true", "true"}));
 }

@@ -88,9 +88,8 @@ TEST(CgroupView, ParsesProcCgroup) {
 
 TEST(CgroupView, DetectsModes) {
     EXPECT_EQ(detect_cgroup_mode(parse_mountinfo(kHybridMountinfo)), CgroupMode::kHybrid);
-    EXPECT_EQ(detect_cgroup_mode(parse_mountinfo(
-                  "30 22 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
-                  "34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n")),
+    EXPECT_EQ(detect_cgroup_mode(parse_mountinfo("30 22 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+                                                 "34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n")),
               CgroupMode::kLegacy);
     EXPECT_EQ(detect_cgroup_mode(parse_mountinfo("30 22 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n")),
               CgroupMode::kUnified);
@@ -204,11 +203,14 @@ TEST(MountsHandler, BindRefusesOptionsItCannotApply) {
         {"bind", {"rbind", "rro"}, ""},
         {"bind", {"rbind", "ro", "rrw", "rnosuid", "rnodev", "rnoexec", "rnoatime", "rnosymfollow", "rprivate"}, ""},
         {"bind", {"bind", "idmap=uids=0-1-10;gids=0-1-10"}, ""},
-        {"bind", {"bind", "frobnicate"},
+        {"bind",
+         {"bind", "frobnicate"},
          "options[1]: \"frobnicate\": not a mount option, and a bind mount takes no filesystem data (mount /data)"},
-        {"rbind", {"ro", "size=1m"},
+        {"rbind",
+         {"ro", "size=1m"},
          "options[1]: \"size=1m\": not a mount option, and a bind mount takes no filesystem data (mount /data)"},
-        {"none", {"RRO", "rbind"},
+        {"none",
+         {"RRO", "rbind"},
          "options[0]: \"RRO\": not a mount option, and a bind mount takes no filesystem data (mount /data)"},
     };
     MountsHandler h;
@@ -245,7 +247,10 @@ TEST(MountsHandler, OverlayLayersMustBeDirectories) {
     Status s = h.validate({"overlay", "overlay", "/merged", "/proc/self/fd/9", {"lowerdir=/nope/l", "ro"}});
     EXPECT_EQ(s.err, ENOENT);
     EXPECT_EQ(s.message, "mount /merged: overlay lowerdir \"/nope/l\": no such file or directory");
-    s = h.validate({"overlay", "overlay", "/merged", "/proc/self/fd/9",
+    s = h.validate({"overlay",
+                    "overlay",
+                    "/merged",
+                    "/proc/self/fd/9",
                     {"lowerdir=/", "upperdir=/proc/self/status", "workdir=/"}});
     EXPECT_EQ(s.err, ENOTDIR);
     EXPECT_EQ(s.message, "mount /merged: overlay upperdir \"/proc/self/status\": not a directory");
@@ -345,9 +350,9 @@ protected:
     MountsHandler handler_;
 };
 
-#define CHECK(cond, msg)                       \
-    do {                                       \
-        if (!(cond)) return std::string(msg);  \
+#define CHECK(cond, msg)                      \
+    do {                                      \
+        if (!(cond)) return std::string(msg); \
     } while (0)
 
 TEST_F(HandlerTest, BindReadOnlyRefusesWritesWithEROFS) {
@@ -423,8 +428,9 @@ TEST_F(HandlerTest, RecursiveAttributesCoverEverySubmount) {
     };
     std::string err = in_private_mount_ns([&]() -> std::string {
         CHECK(::mount("tmpfs", sub.c_str(), "tmpfs", MS_NOSUID, "size=1m") == 0, "tmpfs under the source");
-        std::string e = run(handler_, {"bind", src, "/data", "", {"rbind", "rw", "rro", "rnodev", "rnoexec",
-                                                                   "rnoatime", "rnosymfollow"}}, dst);
+        std::string e = run(
+            handler_,
+            {"bind", src, "/data", "", {"rbind", "rw", "rro", "rnodev", "rnoexec", "rnoatime", "rnosymfollow"}}, dst);
         if (!e.empty()) return e;
         const unsigned long want = ST_RDONLY | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NOSYMFOLLOW;
         for (const std::string& p : {dst, dst + "/sub"})
@@ -452,9 +458,8 @@ TEST_F(HandlerTest, TmpfsWithSizeModeAndFlags) {
     const std::string dst = dir_.path() + "/shm";
     fs::create_directories(dst);
     std::string err = in_private_mount_ns([&]() -> std::string {
-        std::string e = run(handler_,
-                            {"tmpfs", "shm", "/dev/shm", "", {"nosuid", "noexec", "nodev", "mode=1777", "size=1m"}},
-                            dst);
+        std::string e =
+            run(handler_, {"tmpfs", "shm", "/dev/shm", "", {"nosuid", "noexec", "nodev", "mode=1777", "size=1m"}}, dst);
         if (!e.empty()) return e;
         struct statfs sf {};
         CHECK(::statfs(dst.c_str(), &sf) == 0 && sf.f_type == TMPFS_MAGIC, "not a tmpfs");
@@ -566,7 +571,10 @@ TEST_F(HandlerTest, ProcSysfsMqueueDevpts) {
         CHECK(::statfs((base + "/mqueue").c_str(), &sf) == 0 && sf.f_type == MQUEUE_MAGIC, "mqueue missing");
 
         e = run(handler_,
-                {"devpts", "devpts", "/dev/pts", "",
+                {"devpts",
+                 "devpts",
+                 "/dev/pts",
+                 "",
                  {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
                 base + "/pts");
         if (!e.empty()) return e;
@@ -604,9 +612,8 @@ TEST_F(HandlerTest, CgroupViewOnThisHost) {
     const std::string dst = dir_.path() + "/cgroup";
     fs::create_directories(dst);
     std::string err = in_private_mount_ns([&]() -> std::string {
-        std::string e =
-            run(handler_, {"cgroup", "cgroup", "/sys/fs/cgroup", "", {"nosuid", "noexec", "nodev", "relatime", "ro"}},
-                dst);
+        std::string e = run(
+            handler_, {"cgroup", "cgroup", "/sys/fs/cgroup", "", {"nosuid", "noexec", "nodev", "relatime", "ro"}}, dst);
         if (!e.empty()) return e;
         if (mode == CgroupMode::kUnified) {
             struct statfs sf {};
@@ -624,7 +631,8 @@ TEST_F(HandlerTest, CgroupViewOnThisHost) {
             auto pos = line.find(":memory:");
             if (pos == std::string::npos) continue;
             std::string path = line.substr(pos + 8);
-            struct stat a {}, b {};
+            struct stat a {
+            }, b{};
             CHECK(::stat((dst + "/memory").c_str(), &a) == 0 &&
                       ::stat(("/sys/fs/cgroup/memory" + path).c_str(), &b) == 0 && a.st_ino == b.st_ino,
                   "memory shows something other than " + path);
@@ -644,8 +652,8 @@ TEST_F(HandlerTest, CgroupViewInANewCgroupNamespace) {
     fs::create_directories(dst);
     std::string err = in_private_mount_ns(
         [&]() -> std::string {
-            std::string e = run(handler_, {"cgroup", "cgroup", "/sys/fs/cgroup", "", {"nosuid", "noexec", "nodev", "ro"}},
-                                dst);
+            std::string e =
+                run(handler_, {"cgroup", "cgroup", "/sys/fs/cgroup", "", {"nosuid", "noexec", "nodev", "ro"}}, dst);
             if (!e.empty()) return e;
             return check_v1_view(dst);
         },
@@ -666,7 +674,10 @@ TEST_F(HandlerTest, OverlayMergesLayersAndWritesToUpper) {
         fs::create_directories(d + "/rw/upper");
         fs::create_directories(d + "/rw/work");
         std::string e = run(handler_,
-                            {"overlay", "overlay", "/merged", "",
+                            {"overlay",
+                             "overlay",
+                             "/merged",
+                             "",
                              {"lowerdir=" + d + "/l1:" + d + "/l2", "upperdir=" + d + "/rw/upper",
                               "workdir=" + d + "/rw/work", "nodev", "private"}},
                             d + "/merged");

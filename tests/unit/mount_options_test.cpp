@@ -27,8 +27,8 @@ namespace {
 
 struct FlagCase {
     const char* option;
-    unsigned long flags;  // expected ParsedMountOptions::flags (recursive_flags)
-    unsigned long clear;  // expected ParsedMountOptions::clear (recursive_clear)
+    unsigned long flags;     // expected ParsedMountOptions::flags (recursive_flags)
+    unsigned long clear;     // expected ParsedMountOptions::clear (recursive_clear)
     bool recursive = false;  // an r* attribute: the recursive pair, and the plain one untouched
 };
 
@@ -47,21 +47,19 @@ TEST_P(FlagOptionTest, SetsOrClearsItsFlagAndLeavesDataEmpty) {
 INSTANTIATE_TEST_SUITE_P(
     EveryFlagOption, FlagOptionTest,
     ::testing::Values(FlagCase{"defaults", 0, 0}, FlagCase{"ro", MS_RDONLY, 0}, FlagCase{"rw", 0, MS_RDONLY},
-                      FlagCase{"nosuid", MS_NOSUID, 0}, FlagCase{"suid", 0, MS_NOSUID},
-                      FlagCase{"nodev", MS_NODEV, 0}, FlagCase{"dev", 0, MS_NODEV},
-                      FlagCase{"noexec", MS_NOEXEC, 0}, FlagCase{"exec", 0, MS_NOEXEC},
+                      FlagCase{"nosuid", MS_NOSUID, 0}, FlagCase{"suid", 0, MS_NOSUID}, FlagCase{"nodev", MS_NODEV, 0},
+                      FlagCase{"dev", 0, MS_NODEV}, FlagCase{"noexec", MS_NOEXEC, 0}, FlagCase{"exec", 0, MS_NOEXEC},
                       FlagCase{"sync", MS_SYNCHRONOUS, 0}, FlagCase{"async", 0, MS_SYNCHRONOUS},
                       FlagCase{"dirsync", MS_DIRSYNC, 0}, FlagCase{"remount", MS_REMOUNT, 0},
                       FlagCase{"mand", MS_MANDLOCK, 0}, FlagCase{"nomand", 0, MS_MANDLOCK},
                       FlagCase{"noatime", MS_NOATIME, 0}, FlagCase{"atime", 0, MS_NOATIME},
                       FlagCase{"nodiratime", MS_NODIRATIME, 0}, FlagCase{"diratime", 0, MS_NODIRATIME},
                       FlagCase{"relatime", MS_RELATIME, 0}, FlagCase{"norelatime", 0, MS_RELATIME},
-                      FlagCase{"strictatime", MS_STRICTATIME, 0},
-                      FlagCase{"nostrictatime", 0, MS_STRICTATIME}, FlagCase{"lazytime", MS_LAZYTIME, 0},
-                      FlagCase{"nolazytime", 0, MS_LAZYTIME}, FlagCase{"iversion", MS_I_VERSION, 0},
-                      FlagCase{"noiversion", 0, MS_I_VERSION}, FlagCase{"silent", MS_SILENT, 0},
-                      FlagCase{"loud", 0, MS_SILENT}, FlagCase{"nosymfollow", MS_NOSYMFOLLOW, 0},
-                      FlagCase{"symfollow", 0, MS_NOSYMFOLLOW}),
+                      FlagCase{"strictatime", MS_STRICTATIME, 0}, FlagCase{"nostrictatime", 0, MS_STRICTATIME},
+                      FlagCase{"lazytime", MS_LAZYTIME, 0}, FlagCase{"nolazytime", 0, MS_LAZYTIME},
+                      FlagCase{"iversion", MS_I_VERSION, 0}, FlagCase{"noiversion", 0, MS_I_VERSION},
+                      FlagCase{"silent", MS_SILENT, 0}, FlagCase{"loud", 0, MS_SILENT},
+                      FlagCase{"nosymfollow", MS_NOSYMFOLLOW, 0}, FlagCase{"symfollow", 0, MS_NOSYMFOLLOW}),
     [](const ::testing::TestParamInfo<FlagCase>& info) { return std::string(info.param.option); });
 
 // The r* attributes set the same MS_* bit as their plain form, for the tree.
@@ -69,16 +67,17 @@ constexpr bool kTree = true;
 
 INSTANTIATE_TEST_SUITE_P(
     EveryRecursiveOption, FlagOptionTest,
-    ::testing::Values(
-        FlagCase{"rro", MS_RDONLY, 0, kTree}, FlagCase{"rrw", 0, MS_RDONLY, kTree},
-        FlagCase{"rnosuid", MS_NOSUID, 0, kTree}, FlagCase{"rsuid", 0, MS_NOSUID, kTree},
-        FlagCase{"rnodev", MS_NODEV, 0, kTree}, FlagCase{"rdev", 0, MS_NODEV, kTree},
-        FlagCase{"rnoexec", MS_NOEXEC, 0, kTree}, FlagCase{"rexec", 0, MS_NOEXEC, kTree},
-        FlagCase{"rnoatime", MS_NOATIME, 0, kTree}, FlagCase{"ratime", 0, MS_NOATIME, kTree},
-        FlagCase{"rrelatime", MS_RELATIME, 0, kTree}, FlagCase{"rnorelatime", 0, MS_RELATIME, kTree},
-        FlagCase{"rstrictatime", MS_STRICTATIME, 0, kTree}, FlagCase{"rnostrictatime", 0, MS_STRICTATIME, kTree},
-        FlagCase{"rnodiratime", MS_NODIRATIME, 0, kTree}, FlagCase{"rdiratime", 0, MS_NODIRATIME, kTree},
-        FlagCase{"rnosymfollow", MS_NOSYMFOLLOW, 0, kTree}, FlagCase{"rsymfollow", 0, MS_NOSYMFOLLOW, kTree}),
+    ::testing::Values(FlagCase{"rro", MS_RDONLY, 0, kTree}, FlagCase{"rrw", 0, MS_RDONLY, kTree},
+                      FlagCase{"rnosuid", MS_NOSUID, 0, kTree}, FlagCase{"rsuid", 0, MS_NOSUID, kTree},
+                      FlagCase{"rnodev", MS_NODEV, 0, kTree}, FlagCase{"rdev", 0, MS_NODEV, kTree},
+                      FlagCase{"rnoexec", MS_NOEXEC, 0, kTree}, FlagCase{"rexec", 0, MS_NOEXEC, kTree},
+                      FlagCase{"rnoatime", MS_NOATIME, 0, kTree}, FlagCase{"ratime", 0, MS_NOATIME, kTree},
+                      FlagCase{"rrelatime", MS_RELATIME, 0, kTree}, FlagCase{"rnorelatime", 0, MS_RELATIME, kTree},
+                      FlagCase{"rstrictatime", MS_STRICTATIME, 0, kTree},
+                      FlagCase{"rnostrictatime", 0, MS_STRICTATIME, kTree},
+                      FlagCase{"rnodiratime", MS_NODIRATIME, 0, kTree}, FlagCase{"rdiratime", 0, MS_NODIRATIME, kTree},
+                      FlagCase{"rnosymfollow", MS_NOSYMFOLLOW, 0, kTree},
+                      FlagCase{"rsymfollow", 0, MS_NOSYMFOLLOW, kTree}),
     [](const ::testing::TestParamInfo<FlagCase>& info) { return std::string(info.param.option); });
 
 struct PropagationCase {
@@ -114,8 +113,8 @@ TEST(MountOptionTable, EveryEntryIsTestedAndNamesAreUnique) {
     // entry must come with a case.
     std::set<std::string> names;
     for (const auto& e : mount_option_table()) EXPECT_TRUE(names.insert(std::string(e.name)).second) << e.name;
-    EXPECT_EQ(names.size(), 31u /* flags */ + 18u /* recursive flags */ + 8u /* propagation */ +
-                                2u /* bind, rbind */ + 1u /* tmpcopyup */ + 2u /* idmap, ridmap */);
+    EXPECT_EQ(names.size(), 31u /* flags */ + 18u /* recursive flags */ + 8u /* propagation */ + 2u /* bind, rbind */ +
+                                1u /* tmpcopyup */ + 2u /* idmap, ridmap */);
 }
 
 TEST(ParseMountOptions, IdmapOptionsAreExtensionsNotData) {
@@ -290,29 +289,30 @@ TEST_P(MountAttrTest, MapsFlagsToMountAttr) {
 
 INSTANTIATE_TEST_SUITE_P(
     Conversions, MountAttrTest,
-    ::testing::Values(
-        AttrCase{{}, 0, 0}, AttrCase{{"ro"}, MOUNT_ATTR_RDONLY, 0}, AttrCase{{"rw"}, 0, MOUNT_ATTR_RDONLY},
-        AttrCase{{"nosuid"}, MOUNT_ATTR_NOSUID, 0}, AttrCase{{"suid"}, 0, MOUNT_ATTR_NOSUID},
-        AttrCase{{"nodev"}, MOUNT_ATTR_NODEV, 0}, AttrCase{{"dev"}, 0, MOUNT_ATTR_NODEV},
-        AttrCase{{"noexec"}, MOUNT_ATTR_NOEXEC, 0}, AttrCase{{"exec"}, 0, MOUNT_ATTR_NOEXEC},
-        AttrCase{{"nodiratime"}, MOUNT_ATTR_NODIRATIME, 0}, AttrCase{{"diratime"}, 0, MOUNT_ATTR_NODIRATIME},
-        AttrCase{{"nosymfollow"}, MOUNT_ATTR_NOSYMFOLLOW, 0},
-        AttrCase{{"noatime"}, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
-        AttrCase{{"strictatime"}, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
-        AttrCase{{"relatime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
-        // mount(2) turns "no noatime" and "no relatime" into relatime too.
-        AttrCase{{"atime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
-        AttrCase{{"norelatime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
-        AttrCase{{"noatime", "strictatime"}, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
-        AttrCase{{"noatime", "atime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
-        AttrCase{{"ro", "nosuid", "nodev", "noexec", "relatime"},
-                 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, MOUNT_ATTR__ATIME},
-        AttrCase{{"ro", "rw", "suid"}, 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID},
-        // Superblock flags, propagation and data are not mount attributes.
-        AttrCase{{"sync", "dirsync", "lazytime", "mand", "rprivate", "bind", "size=1m"}, 0, 0},
-        // Recursive attributes are not the top mount's change.
-        AttrCase{{"rro"}, 0, 0}, AttrCase{{"rnoatime"}, 0, 0},
-        AttrCase{{"ro", "rw", "rro", "rnoatime"}, 0, MOUNT_ATTR_RDONLY}));
+    ::testing::Values(AttrCase{{}, 0, 0}, AttrCase{{"ro"}, MOUNT_ATTR_RDONLY, 0},
+                      AttrCase{{"rw"}, 0, MOUNT_ATTR_RDONLY}, AttrCase{{"nosuid"}, MOUNT_ATTR_NOSUID, 0},
+                      AttrCase{{"suid"}, 0, MOUNT_ATTR_NOSUID}, AttrCase{{"nodev"}, MOUNT_ATTR_NODEV, 0},
+                      AttrCase{{"dev"}, 0, MOUNT_ATTR_NODEV}, AttrCase{{"noexec"}, MOUNT_ATTR_NOEXEC, 0},
+                      AttrCase{{"exec"}, 0, MOUNT_ATTR_NOEXEC}, AttrCase{{"nodiratime"}, MOUNT_ATTR_NODIRATIME, 0},
+                      AttrCase{{"diratime"}, 0, MOUNT_ATTR_NODIRATIME},
+                      AttrCase{{"nosymfollow"}, MOUNT_ATTR_NOSYMFOLLOW, 0},
+                      AttrCase{{"noatime"}, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
+                      AttrCase{{"strictatime"}, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+                      AttrCase{{"relatime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+                      // mount(2) turns "no noatime" and "no relatime" into relatime too.
+                      AttrCase{{"atime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+                      AttrCase{{"norelatime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+                      AttrCase{{"noatime", "strictatime"}, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+                      AttrCase{{"noatime", "atime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+                      AttrCase{{"ro", "nosuid", "nodev", "noexec", "relatime"},
+                               MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                               MOUNT_ATTR__ATIME},
+                      AttrCase{{"ro", "rw", "suid"}, 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID},
+                      // Superblock flags, propagation and data are not mount attributes.
+                      AttrCase{{"sync", "dirsync", "lazytime", "mand", "rprivate", "bind", "size=1m"}, 0, 0},
+                      // Recursive attributes are not the top mount's change.
+                      AttrCase{{"rro"}, 0, 0}, AttrCase{{"rnoatime"}, 0, 0},
+                      AttrCase{{"ro", "rw", "rro", "rnoatime"}, 0, MOUNT_ATTR_RDONLY}));
 
 // The same conversion for the tree: the atime mode is an enum, so any atime
 // option clears the whole field and sets one mode (strictatime over noatime
@@ -340,7 +340,8 @@ INSTANTIATE_TEST_SUITE_P(
         AttrCase{{"rro", "rrw"}, 0, MOUNT_ATTR_RDONLY, kTree}, AttrCase{{"rrw", "rro"}, MOUNT_ATTR_RDONLY, 0, kTree},
         AttrCase{{"rro", "rnosuid", "rnodev", "rnoexec", "rnoatime"},
                  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOATIME,
-                 MOUNT_ATTR__ATIME, kTree},
+                 MOUNT_ATTR__ATIME,
+                 kTree},
         // Plain options stay out of the recursive change, whatever their order.
         AttrCase{{"rbind", "ro", "rrw", "nosuid", "noatime"}, 0, MOUNT_ATTR_RDONLY, kTree},
         AttrCase{{"rbind", "rprivate", "nosuid", "size=1m"}, 0, 0, kTree}));

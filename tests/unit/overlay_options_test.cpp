@@ -40,8 +40,11 @@ INSTANTIATE_TEST_SUITE_P(
     Configs, OverlayLayersOk,
     ::testing::Values(
         LayerCase{"ReadOnly", "lowerdir=/l", {"/l"}, "", ""},
-        LayerCase{"Podman", "lowerdir=/a/diff:/b/diff,upperdir=/u/diff,workdir=/u/work,userxattr",
-                  {"/a/diff", "/b/diff"}, "/u/diff", "/u/work"},
+        LayerCase{"Podman",
+                  "lowerdir=/a/diff:/b/diff,upperdir=/u/diff,workdir=/u/work,userxattr",
+                  {"/a/diff", "/b/diff"},
+                  "/u/diff",
+                  "/u/work"},
         LayerCase{"OrderDoesNotMatter", "workdir=/w,upperdir=/u,lowerdir=/l", {"/l"}, "/u", "/w"},
         LayerCase{"EscapedColonStaysOneLayer", "lowerdir=/a\\:b:/c", {"/a\\:b", "/c"}, "", ""},
         LayerCase{"AppendedLayers", "lowerdir+=/l1,lowerdir+=/l2,datadir+=/d", {"/l1", "/l2", "/d"}, "", ""},
@@ -70,24 +73,29 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ErrorCase{"NoLowerdir", "upperdir=/u,workdir=/w",
                   "mount /merged: overlay needs a lowerdir= option (the read-only layers, host paths)"},
-        ErrorCase{"NothingAtAll", "", "mount /merged: overlay needs a lowerdir= option (the read-only layers, host paths)"},
+        ErrorCase{"NothingAtAll", "",
+                  "mount /merged: overlay needs a lowerdir= option (the read-only layers, host paths)"},
         ErrorCase{"RelativeLower", "lowerdir=/a:rel",
-                  "mount /merged: overlay option \"lowerdir=/a:rel\": \"rel\" is not an absolute path (layers are host paths)"},
-        ErrorCase{"EmptyLayer", "lowerdir=/a::/b", "mount /merged: overlay option \"lowerdir=/a::/b\": names an empty path"},
+                  "mount /merged: overlay option \"lowerdir=/a:rel\": \"rel\" is not an absolute path (layers are host "
+                  "paths)"},
+        ErrorCase{"EmptyLayer", "lowerdir=/a::/b",
+                  "mount /merged: overlay option \"lowerdir=/a::/b\": names an empty path"},
         ErrorCase{"EmptyLowerdir", "lowerdir=", "mount /merged: overlay option \"lowerdir=\": names an empty path"},
         ErrorCase{"LowerdirWithoutValue", "lowerdir", "mount /merged: overlay option \"lowerdir\": needs a value"},
         ErrorCase{"TwoLowerdirs", "lowerdir=/a,lowerdir=/b",
                   "mount /merged: overlay option \"lowerdir=/b\": lowerdir is given twice"},
-        ErrorCase{"RelativeUpper", "lowerdir=/l,upperdir=u,workdir=/w",
-                  "mount /merged: overlay option \"upperdir=u\": \"u\" is not an absolute path (layers are host paths)"},
+        ErrorCase{
+            "RelativeUpper", "lowerdir=/l,upperdir=u,workdir=/w",
+            "mount /merged: overlay option \"upperdir=u\": \"u\" is not an absolute path (layers are host paths)"},
         ErrorCase{"UpperWithoutWork", "lowerdir=/l,upperdir=/u",
                   "mount /merged: overlay option \"upperdir=/u\": needs a workdir= option too"},
         ErrorCase{"WorkWithoutUpper", "lowerdir=/l,workdir=/w",
                   "mount /merged: overlay option \"workdir=/w\": needs an upperdir= option too"},
         ErrorCase{"TwoUpperdirs", "lowerdir=/l,upperdir=/u,upperdir=/v,workdir=/w",
                   "mount /merged: overlay option \"upperdir=/v\": upperdir is given twice"},
-        ErrorCase{"RelativeAppendedLayer", "lowerdir+=l",
-                  "mount /merged: overlay option \"lowerdir+=l\": \"l\" is not an absolute path (layers are host paths)"}),
+        ErrorCase{
+            "RelativeAppendedLayer", "lowerdir+=l",
+            "mount /merged: overlay option \"lowerdir+=l\": \"l\" is not an absolute path (layers are host paths)"}),
     [](const ::testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.name); });
 
 TEST(SplitLowerdir, SplitsAtUnescapedColons) {

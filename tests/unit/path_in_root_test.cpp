@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // Host paths a broken resolver would create or reach.
-const char* kHostPaths[] = {"/newdir", "/host-etc-should-not-escape", "/berth-escape-file", "/x",
-                            "/berth-up-dir", "/berth-somewhere"};
+const char* kHostPaths[] = {
+    "/newdir", "/host-etc-should-not-escape", "/berth-escape-file", "/x", "/berth-up-dir", "/berth-somewhere"};
 
 class FakeRootfs : public ::testing::Test {
 protected:
@@ -45,7 +45,8 @@ protected:
     void TearDown() override {
         if (root_fd_ >= 0) ::close(root_fd_);
         fs::remove_all(tmp_);
-        for (const char* p : kHostPaths) EXPECT_FALSE(fs::exists(fs::symlink_status(p))) << p << " was created on the host";
+        for (const char* p : kHostPaths)
+            EXPECT_FALSE(fs::exists(fs::symlink_status(p))) << p << " was created on the host";
     }
     // Every path under the temp dir, relative to it.
     std::set<std::string> listing() const {
@@ -150,8 +151,8 @@ TEST_F(FakeRootfs, MkdirAllThroughDotDotSymlink) {
     EXPECT_TRUE(fs::is_directory(root_ + "/berth-up-dir/b/c"));
     EXPECT_EQ(id_of_fd(fd.get()), id_of_path(root_ + "/berth-up-dir/b/c"));
     EXPECT_EQ(fs::status(root_ + "/berth-up-dir/b/c").permissions() & fs::perms::all, fs::perms(0700));
-    EXPECT_EQ(added(), (std::set<std::string>{"a/rootfs/berth-up-dir", "a/rootfs/berth-up-dir/b",
-                                               "a/rootfs/berth-up-dir/b/c"}));
+    EXPECT_EQ(added(),
+              (std::set<std::string>{"a/rootfs/berth-up-dir", "a/rootfs/berth-up-dir/b", "a/rootfs/berth-up-dir/b/c"}));
 }
 
 TEST_F(FakeRootfs, MkdirAllExisting) {
@@ -176,7 +177,7 @@ TEST_F(FakeRootfs, MkdirAllThroughDanglingAbsoluteSymlink) {
     EXPECT_TRUE(fs::is_directory(root_ + "/host-etc-should-not-escape/ssl"));
     EXPECT_EQ(id_of_fd(fd.get()), id_of_path(root_ + "/host-etc-should-not-escape/ssl"));
     EXPECT_EQ(added(), (std::set<std::string>{"a/rootfs/host-etc-should-not-escape",
-                                               "a/rootfs/host-etc-should-not-escape/ssl"}));
+                                              "a/rootfs/host-etc-should-not-escape/ssl"}));
 }
 
 TEST_F(FakeRootfs, MkdirAllThroughDanglingRelativeSymlinkClimbingOut) {
@@ -238,7 +239,7 @@ TEST_F(FakeRootfs, TouchThroughDanglingRelativeSymlink) {
     EXPECT_EQ(fs::status(root_ + "/berth-somewhere/resolve/stub-resolv.conf").permissions() & fs::perms::all,
               fs::perms(0644));
     EXPECT_EQ(added(), (std::set<std::string>{"a/rootfs/berth-somewhere", "a/rootfs/berth-somewhere/resolve",
-                                               "a/rootfs/berth-somewhere/resolve/stub-resolv.conf"}));
+                                              "a/rootfs/berth-somewhere/resolve/stub-resolv.conf"}));
 }
 
 TEST_F(FakeRootfs, TouchThroughDanglingAbsoluteSymlinkChain) {
@@ -282,7 +283,7 @@ TEST_F(FakeRootfs, MkdirAllDanglingSymlinkAsLastComponent) {
     auto up = berth::mkdir_all_in_root(root_fd_, "/data-up");
     EXPECT_EQ(id_of_fd(up.get()), id_of_path(root_ + "/berth-up-dir"));
     EXPECT_EQ(added(), (std::set<std::string>{"a/rootfs/berth-somewhere", "a/rootfs/berth-somewhere/missing",
-                                               "a/rootfs/berth-somewhere/rel", "a/rootfs/berth-up-dir"}));
+                                              "a/rootfs/berth-somewhere/rel", "a/rootfs/berth-up-dir"}));
 }
 
 }  // namespace

@@ -301,7 +301,8 @@ TEST(PluginConfig, Refusals) {
     EXPECT_EQ(yaml_error("plugin_dirs: /x\n"), "/etc/berth/plugins.yaml: plugin_dirs: must be a list of directories");
     EXPECT_EQ(yaml_error("plugin_dirs: [[/x]]\n"), "/etc/berth/plugins.yaml: plugin_dirs[0]: must be a string");
     EXPECT_EQ(yaml_error("plugins: {a: b}\n"), "/etc/berth/plugins.yaml: plugins: must be a list");
-    EXPECT_EQ(yaml_error("plugins: [x.so]\n"), "/etc/berth/plugins.yaml: plugins[0]: must be a mapping with name and file");
+    EXPECT_EQ(yaml_error("plugins: [x.so]\n"),
+              "/etc/berth/plugins.yaml: plugins[0]: must be a mapping with name and file");
     EXPECT_EQ(yaml_error("plugins:\n  - name: a\n"), "/etc/berth/plugins.yaml: plugins[0].file: is required");
     EXPECT_EQ(yaml_error("plugins:\n  - file: a.so\n"), "/etc/berth/plugins.yaml: plugins[0].name: is required");
     EXPECT_EQ(yaml_error("plugins:\n  - {name: a, file: a.so}\n  - {name: a, file: b.so}\n"),
@@ -370,9 +371,13 @@ TEST_F(Plugins, NameMustMatchDescriptor) {
 }
 
 TEST_F(Plugins, SettingsRefusedNameTheKey) {
-    EXPECT_EQ(error_of([&] { PluginRegistry::load(config({entry("good", so("good"), {{"speed", "1"}})})); }),
+    EXPECT_EQ(error_of([&] {
+                  PluginRegistry::load(config({entry("good", so("good"), {{"speed", "1"}})}));
+              }),
               "/etc/berth/test-plugins.yaml: plugin \"good\" settings: good: unknown setting \"speed\"");
-    EXPECT_EQ(error_of([&] { PluginRegistry::load(config({entry("good", so("good"), {{"level", "7"}})})); }),
+    EXPECT_EQ(error_of([&] {
+                  PluginRegistry::load(config({entry("good", so("good"), {{"level", "7"}})}));
+              }),
               "/etc/berth/test-plugins.yaml: plugin \"good\" settings: good: setting \"level\" must be 1, 2 or 3, not "
               "\"7\"");
 }
@@ -426,11 +431,11 @@ TEST_F(Plugins, RelativeFileSearchStillChecksOwnership) {
 TEST_F(Plugins, DuplicateControllerRefusedAndCleanedUp) {
     auto probe_good = berth::open_plugin(so("good"));
     auto probe_dup = berth::open_plugin(so("dup_controller"));
-    EXPECT_EQ(error_of([&] {
-                  PluginRegistry::load(
-                      config({entry("good", so("good")), entry("dup-controller", so("dup_controller"))}));
-              }),
-              "plugin \"dup-controller\": a plugin for cgroup controller \"testctl\" is already loaded");
+    EXPECT_EQ(
+        error_of([&] {
+            PluginRegistry::load(config({entry("good", so("good")), entry("dup-controller", so("dup_controller"))}));
+        }),
+        "plugin \"dup-controller\": a plugin for cgroup controller \"testctl\" is already loaded");
     EXPECT_EQ(live_in(probe_good), 0u);
     EXPECT_EQ(live_in(probe_dup), 0u) << "the refused plugin's subsystem leaked";
 }
@@ -438,8 +443,9 @@ TEST_F(Plugins, DuplicateControllerRefusedAndCleanedUp) {
 // Two entries with the same name, each matching its own descriptor: the YAML
 // parser refuses this, but PluginRegistry::load takes a PluginConfig.
 TEST_F(Plugins, DuplicateNameRefusedByRegistry) {
-    std::string msg = error_of(
-        [&] { PluginRegistry::load(config({entry("good", so("good")), entry("good", so("dup_name"))})); });
+    std::string msg = error_of([&] {
+        PluginRegistry::load(config({entry("good", so("good")), entry("good", so("dup_name"))}));
+    });
     EXPECT_NE(msg.find("\"good\""), std::string::npos) << msg;
 }
 
@@ -473,8 +479,8 @@ TEST_F(Plugins, LifetimeAcrossMovesAndScope) {
     auto probe = berth::open_plugin(so("good"));
     std::optional<PluginRegistry> outer;
     {
-        auto reg = PluginRegistry::load(config({entry("good", so("good"), {{"level", "1"}}),
-                                                entry("mount-handler", so("mount_handler"))}));
+        auto reg = PluginRegistry::load(
+            config({entry("good", so("good"), {{"level", "1"}}), entry("mount-handler", so("mount_handler"))}));
         outer.emplace(std::move(reg));
     }
     ASSERT_EQ(outer->cgroup_subsystems().size(), 1u);
@@ -745,7 +751,8 @@ TEST_F(PluginsOnDemand, ChangedSettingsAreCheckedAgain) {
     };
     // mount_handler.so takes no settings: recorded while it had none, then
     // given one, it must be loaded (and refuse it), not skipped.
-    PluginRegistry::load(config({entry("cgroup-pids", pids_), entry("mount-handler", so("mount_handler"))}), {}, {&nothing, index_});
+    PluginRegistry::load(config({entry("cgroup-pids", pids_), entry("mount-handler", so("mount_handler"))}), {},
+                         {&nothing, index_});
     std::string msg = error_of([&] { PluginRegistry::load(cfg("1"), {}, {&nothing, index_}); });
     EXPECT_NE(msg.find("takes no settings"), std::string::npos) << msg;
 }
@@ -841,14 +848,16 @@ TEST_F(Plugins, SdkHelperDefaults) {
 TEST_F(Plugins, SdkHelperRefusesUnknownSettings) {
     const std::string prefix = "/etc/berth/test-plugins.yaml: plugin \"sdk-helper\" settings: sdk-helper: ";
     EXPECT_EQ(error_of([&] {
-                  PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"), {{"speed", "1"}, {"level", "2"}, {"colour", "x"}})}));
+                  PluginRegistry::load(config(
+                      {entry("sdk-helper", so("sdk_helper"), {{"speed", "1"}, {"level", "2"}, {"colour", "x"}})}));
               }),
               prefix + "unknown setting(s) \"colour\", \"speed\" (known: level, mode, strict, throw_in)");
     // Without a Settings type every key is unknown.
-    EXPECT_EQ(error_of([&] {
-                  PluginRegistry::load(config({entry("sdk-helper-mount", so("sdk_helper_mount"), {{"x", "1"}})}));
-              }),
-              "/etc/berth/test-plugins.yaml: plugin \"sdk-helper-mount\" settings: sdk-helper-mount: unknown setting \"x\"");
+    EXPECT_EQ(
+        error_of([&] {
+            PluginRegistry::load(config({entry("sdk-helper-mount", so("sdk_helper_mount"), {{"x", "1"}})}));
+        }),
+        "/etc/berth/test-plugins.yaml: plugin \"sdk-helper-mount\" settings: sdk-helper-mount: unknown setting \"x\"");
 }
 
 TEST_F(Plugins, SdkHelperBadSettingValues) {
@@ -880,10 +889,11 @@ TEST_F(Plugins, SdkHelperThrowInSettings) {
 
 TEST_F(Plugins, SdkHelperThrowInConstructor) {
     for (const char* where : {"constructor", "constructor-oom"}) {
-        EXPECT_EQ(error_of([&] {
-                      PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"), {{"throw_in", where}})}));
-                  }),
-                  "plugin \"sdk-helper\": create_cgroup_subsystem returned null (its constructor failed or memory ran out)")
+        EXPECT_EQ(
+            error_of([&] {
+                PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper"), {{"throw_in", where}})}));
+            }),
+            "plugin \"sdk-helper\": create_cgroup_subsystem returned null (its constructor failed or memory ran out)")
             << where;
     }
     // Nothing half-made was left alive.
@@ -909,8 +919,8 @@ TEST_F(Plugins, SdkHelperInspect) {
 }
 
 TEST_F(Plugins, SdkHelperThrowInAMethod) {
-    auto reg = PluginRegistry::load(config({entry("sdk-helper", so("sdk_helper")),
-                                            entry("sdk-helper-mount", so("sdk_helper_mount"))}));
+    auto reg = PluginRegistry::load(
+        config({entry("sdk-helper", so("sdk_helper")), entry("sdk-helper-mount", so("sdk_helper_mount"))}));
     ASSERT_EQ(reg.cgroup_subsystems().size(), 1u);
     auto* s = reg.cgroup_subsystems()[0];
     berth::Resources r;

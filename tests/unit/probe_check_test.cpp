@@ -9,9 +9,9 @@
 
 #include "../probe/probe_check.hpp"
 
-using nlohmann::json;
-using berth::test::ProbeHost;
 using berth::test::probe_mismatches;
+using berth::test::ProbeHost;
+using nlohmann::json;
 
 namespace {
 
@@ -58,7 +58,7 @@ TEST(ProbeCheck, EachDifferenceNamesItsField) {
     struct Case {
         std::string pointer;  // a JSON pointer into the probe's report
         json value;
-        std::string field;    // what the one mismatch must start with
+        std::string field;  // what the one mismatch must start with
     };
     const std::vector<Case> cases = {
         {"/uid", 1000, "process.user.uid"},

@@ -27,7 +27,9 @@ TEST(MissingCapabilities, Table) {
         // docker --privileged on a host without CAP_SYS_RESOURCE in the bounding set
         {{CAP_CHOWN, CAP_SYS_RESOURCE, CAP_SYS_ADMIN}, all_but_sys_resource, {"CAP_SYS_RESOURCE"}},
         // effective and permitted are both checked: each name once, in order
-        {{CAP_SYS_RESOURCE, CAP_KILL, CAP_SYS_RESOURCE, CAP_CHOWN}, uint64_t{1} << CAP_KILL, {"CAP_SYS_RESOURCE", "CAP_CHOWN"}},
+        {{CAP_SYS_RESOURCE, CAP_KILL, CAP_SYS_RESOURCE, CAP_CHOWN},
+         uint64_t{1} << CAP_KILL,
+         {"CAP_SYS_RESOURCE", "CAP_CHOWN"}},
         {{-1, 64, CAP_KILL}, 0, {"CAP_KILL"}},
     };
     for (const auto& c : cases) EXPECT_EQ(missing_capabilities(c.wanted, c.have), c.missing);

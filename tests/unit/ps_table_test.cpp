@@ -10,15 +10,16 @@ namespace {
 // runc 1.1.5's `list` with a long id and a short one, byte for byte.
 TEST(AlignedTable, AsRuncsList) {
     const std::string id = "listMe-with-a-rather-long-container-id-0123456789";
-    EXPECT_EQ(aligned_table({{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"},
-                             {id, "4391", "running", "/tmp/parity-exp/b1", "2026-12-07T07:21:53.190490616Z", "root"},
-                             {"x", "4405", "running", "/tmp/parity-exp/b1", "2026-12-07T07:21:53.239657716Z", "root"}}),
-              "ID                                                  PID         STATUS      BUNDLE               CREATED    "
-              "                      OWNER\n"
-              "listMe-with-a-rather-long-container-id-0123456789   4391        running     /tmp/parity-exp/b1   "
-              "2026-12-07T07:21:53.190490616Z   root\n"
-              "x                                                   4405        running     /tmp/parity-exp/b1   "
-              "2026-12-07T07:21:53.239657716Z   root\n");
+    EXPECT_EQ(
+        aligned_table({{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"},
+                       {id, "4391", "running", "/tmp/parity-exp/b1", "2026-12-07T07:21:53.190490616Z", "root"},
+                       {"x", "4405", "running", "/tmp/parity-exp/b1", "2026-12-07T07:21:53.239657716Z", "root"}}),
+        "ID                                                  PID         STATUS      BUNDLE               CREATED    "
+        "                      OWNER\n"
+        "listMe-with-a-rather-long-container-id-0123456789   4391        running     /tmp/parity-exp/b1   "
+        "2026-12-07T07:21:53.190490616Z   root\n"
+        "x                                                   4405        running     /tmp/parity-exp/b1   "
+        "2026-12-07T07:21:53.239657716Z   root\n");
     // No rows: the header alone, each column at least 12 wide.
     EXPECT_EQ(aligned_table({{"ID", "PID", "OWNER"}}), "ID          PID         OWNER\n");
     EXPECT_EQ(aligned_table({}), "");
@@ -38,7 +39,8 @@ TEST(FilterPsOutput, KeepsHeaderAndTheContainersLines) {
 }
 
 TEST(FilterPsOutput, FindsThePidColumnByName) {
-    EXPECT_EQ(filter_ps_output("COMMAND     PID\nsleep        7\nsh           8\n", {8}), "COMMAND     PID\nsh           8\n");
+    EXPECT_EQ(filter_ps_output("COMMAND     PID\nsleep        7\nsh           8\n", {8}),
+              "COMMAND     PID\nsh           8\n");
     // PPID is not PID.
     EXPECT_EQ(filter_ps_output("PPID PID\n7 8\n8 9\n", {8}), "PPID PID\n7 8\n");
 }

@@ -53,9 +53,16 @@ TEST(Propagation, Flags) {
         const char* name;
         unsigned long flag;
     } cases[] = {
-        {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC}, {"slave", MS_SLAVE},
-        {"rslave", MS_SLAVE | MS_REC}, {"shared", MS_SHARED},             {"rshared", MS_SHARED | MS_REC},
-        {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}, {"", 0}, {"bogus", 0},
+        {"private", MS_PRIVATE},
+        {"rprivate", MS_PRIVATE | MS_REC},
+        {"slave", MS_SLAVE},
+        {"rslave", MS_SLAVE | MS_REC},
+        {"shared", MS_SHARED},
+        {"rshared", MS_SHARED | MS_REC},
+        {"unbindable", MS_UNBINDABLE},
+        {"runbindable", MS_UNBINDABLE | MS_REC},
+        {"", 0},
+        {"bogus", 0},
     };
     for (const Case& c : cases) EXPECT_EQ(berth::propagation_flag(c.name), c.flag) << c.name;
 }
@@ -69,15 +76,9 @@ TEST(Propagation, NamespaceStartsAsAskedButNeverUnbindable) {
         const char* rootfs_propagation;
         unsigned long flag;
     } cases[] = {
-        {"", MS_SLAVE | MS_REC},
-        {"slave", MS_SLAVE | MS_REC},
-        {"rslave", MS_SLAVE | MS_REC},
-        {"shared", MS_SHARED | MS_REC},
-        {"rshared", MS_SHARED | MS_REC},
-        {"private", MS_PRIVATE | MS_REC},
-        {"rprivate", MS_PRIVATE | MS_REC},
-        {"unbindable", MS_PRIVATE | MS_REC},
-        {"runbindable", MS_PRIVATE | MS_REC},
+        {"", MS_SLAVE | MS_REC},           {"slave", MS_SLAVE | MS_REC},        {"rslave", MS_SLAVE | MS_REC},
+        {"shared", MS_SHARED | MS_REC},    {"rshared", MS_SHARED | MS_REC},     {"private", MS_PRIVATE | MS_REC},
+        {"rprivate", MS_PRIVATE | MS_REC}, {"unbindable", MS_PRIVATE | MS_REC}, {"runbindable", MS_PRIVATE | MS_REC},
     };
     for (const Case& c : cases)
         EXPECT_EQ(berth::namespace_propagation(c.rootfs_propagation), c.flag) << '"' << c.rootfs_propagation << '"';
@@ -97,9 +98,14 @@ TEST(Propagation, SharedMountPoint) {
         uint64_t id;
         std::optional<std::string> point;
     } cases[] = {
-        {22, "/"},          {30, "/run"}, {31, "/srv/with space"}, {32, std::nullopt},
-        {33, std::nullopt}, {34, std::nullopt} /* "shared:" after the separator is not a field */,
-        {99, std::nullopt}, {2, std::nullopt} /* a prefix of an id is not the id */,
+        {22, "/"},
+        {30, "/run"},
+        {31, "/srv/with space"},
+        {32, std::nullopt},
+        {33, std::nullopt},
+        {34, std::nullopt} /* "shared:" after the separator is not a field */,
+        {99, std::nullopt},
+        {2, std::nullopt} /* a prefix of an id is not the id */,
     };
     for (const auto& c : cases) EXPECT_EQ(berth::shared_mount_point(mi, c.id), c.point) << c.id;
     EXPECT_EQ(berth::shared_mount_point("", 22), std::nullopt);
@@ -145,9 +151,10 @@ TEST(HostMountSources, HandlerBeforeAbi11GetsPaths) {
         berth::HostMountSources::open(s, "/bundle", false);
         ADD_FAILURE() << "an idmap for a 1.0 handler was accepted";
     } catch (const berth::Error& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  "mounts[0].uidMappings: the plugin handling bind mounts is built against plugin ABI 1.0, which cannot "
-                  "take an idmapped source (rebuild it against 1.1)");
+        EXPECT_EQ(
+            std::string(e.what()),
+            "mounts[0].uidMappings: the plugin handling bind mounts is built against plugin ABI 1.0, which cannot "
+            "take an idmapped source (rebuild it against 1.1)");
     }
 }
 
@@ -158,8 +165,8 @@ TEST(HostMountSources, HostIdOf) {
         uint32_t id;
         std::optional<uint32_t> host;
     } cases[] = {
-        {0, 100000},         {999, 100999},       {1000, 5000}, {1001, std::nullopt}, {2000, 200000},
-        {2009, 200009},      {2010, std::nullopt}, {4294967295u, std::nullopt},
+        {0, 100000},    {999, 100999},  {1000, 5000},         {1001, std::nullopt},
+        {2000, 200000}, {2009, 200009}, {2010, std::nullopt}, {4294967295u, std::nullopt},
     };
     for (const auto& c : cases) EXPECT_EQ(berth::host_id_of(maps, c.id), c.host) << c.id;
     EXPECT_EQ(berth::host_id_of({}, 0), std::nullopt);

@@ -61,7 +61,8 @@ TEST(SeccompParse, BadProfilesNameTheField) {
     const BadRow rows[] = {
         {"unknown flag", with(notify_profile(), "flags", {"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_NOPE"}),
          "linux.seccomp.flags[1]: unknown flag \"SECCOMP_FILTER_FLAG_NOPE\""},
-        {"flag not a string", with(notify_profile(), "flags", {7}), "linux.seccomp.flags[0]: must be a string, not a number"},
+        {"flag not a string", with(notify_profile(), "flags", {7}),
+         "linux.seccomp.flags[0]: must be a string, not a number"},
         {"flags not an array", with(notify_profile(), "flags", "SECCOMP_FILTER_FLAG_LOG"),
          "linux.seccomp.flags: must be an array, not a string"},
 #if SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR < 6
@@ -70,7 +71,8 @@ TEST(SeccompParse, BadProfilesNameTheField) {
          "linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported by libseccomp " + libseccomp +
              " (2.6 or later needed)"},
 #endif
-        {"notify without listenerPath", no_listener, "linux.seccomp.listenerPath: is required when a rule uses SCMP_ACT_NOTIFY"},
+        {"notify without listenerPath", no_listener,
+         "linux.seccomp.listenerPath: is required when a rule uses SCMP_ACT_NOTIFY"},
         {"notify with an empty listenerPath", empty_listener,
          "linux.seccomp.listenerPath: is required when a rule uses SCMP_ACT_NOTIFY"},
         {"relative listenerPath", with(notify_profile(), "listenerPath", "run/agent.sock"),
@@ -79,10 +81,12 @@ TEST(SeccompParse, BadProfilesNameTheField) {
          "linux.seccomp.listenerPath: must be a string, not a number"},
         {"listenerMetadata not a string", with(notify_profile(), "listenerMetadata", json::object()),
          "linux.seccomp.listenerMetadata: must be a string, not an object"},
-        {"notify as the default", {{"defaultAction", "SCMP_ACT_NOTIFY"}, {"listenerPath", "/run/agent.sock"}},
+        {"notify as the default",
+         {{"defaultAction", "SCMP_ACT_NOTIFY"}, {"listenerPath", "/run/agent.sock"}},
          "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"},
         {"notify on sendmsg", notify_sendmsg,
-         "linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for sendmsg: berth sends the listener fd with it"},
+         "linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for sendmsg: berth sends the listener fd "
+         "with it"},
     };
     for (const auto& r : rows) EXPECT_EQ(parse_error(r.seccomp), r.expected) << r.name;
 }
@@ -121,8 +125,8 @@ TEST(SeccompParse, ErrnoRetOfTheDefaultAndOfEachRule) {
          SCMP_ACT_ERRNO(ENOSYS), SCMP_ACT_ALLOW},
         {R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]})",
          SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EACCES)},
-        {R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]})", SCMP_ACT_ALLOW,
-         SCMP_ACT_ERRNO(EPERM)},
+        {R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]})",
+         SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EPERM)},
         {R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":0}]})",
          SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(0)},
         {R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_TRACE","errnoRet":5}]})",
@@ -160,7 +164,8 @@ TEST(SeccompParse, UnknownSyscallIsAWarningAndSkipped) {
     EXPECT_FALSE(berth::spec::seccomp_syscall_known("no_such_syscall_x"));
     // Known names: no warning at all.
     ::testing::internal::CaptureStderr();
-    berth::spec::parse_seccomp(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]})");
+    berth::spec::parse_seccomp(
+        R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]})");
     EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
 }
 
@@ -207,25 +212,39 @@ TEST(SeccompFilter, NotifiesOnlyWhenANotifyRuleIsBuilt) {
 }
 
 TEST(SeccompListener, ContainerProcessStateAsTheSpecSaysIt) {
-    const json state = {{"ociVersion", "1.0.2"}, {"id", "c1"},         {"status", "creating"},
-                        {"pid", 42},             {"bundle", "/b"},     {"rootfs", "/b/rootfs"},
-                        {"created", "x"},        {"owner", ""},        {"annotations", {{"k", "v"}}}};
+    const json state = {{"ociVersion", "1.0.2"},
+                        {"id", "c1"},
+                        {"status", "creating"},
+                        {"pid", 42},
+                        {"bundle", "/b"},
+                        {"rootfs", "/b/rootfs"},
+                        {"created", "x"},
+                        {"owner", ""},
+                        {"annotations", {{"k", "v"}}}};
     const struct {
         pid_t pid;
         std::string metadata;
         json state;
         json want;
     } rows[] = {
-        {42, "MKNOD=/dev/null", state,
+        {42,
+         "MKNOD=/dev/null",
+         state,
          {{"ociVersion", "1.0.2"},
           {"fds", {"seccompFd"}},
           {"pid", 42},
           {"metadata", "MKNOD=/dev/null"},
           {"state",
-           {{"ociVersion", "1.0.2"}, {"id", "c1"}, {"status", "creating"}, {"pid", 42}, {"bundle", "/b"},
+           {{"ociVersion", "1.0.2"},
+            {"id", "c1"},
+            {"status", "creating"},
+            {"pid", 42},
+            {"bundle", "/b"},
             {"annotations", {{"k", "v"}}}}}}},
         // exec: the process's own pid; no metadata, no annotations.
-        {77, "", {{"ociVersion", "1.0.2"}, {"id", "c1"}, {"status", "running"}, {"pid", 42}, {"bundle", "/b"}},
+        {77,
+         "",
+         {{"ociVersion", "1.0.2"}, {"id", "c1"}, {"status", "running"}, {"pid", 42}, {"bundle", "/b"}},
          {{"ociVersion", "1.0.2"},
           {"fds", {"seccompFd"}},
           {"pid", 77},

@@ -82,38 +82,68 @@ const BadRow kBadRows[] = {
     {"ArgsFirstEmpty", [](json& j) { j["process"]["args"] = {""}; }, "process.args: must name a program to run"},
     {"ArgsMissing", [](json& j) { j["process"].erase("args"); }, "process.args: is required"},
     {"ArgsNotArray", [](json& j) { j["process"]["args"] = "sh"; }, "process.args: must be an array, not a string"},
-    {"ArgsItemNotString", [](json& j) { j["process"]["args"] = {"sh", 1}; },
+    {"ArgsItemNotString",
+     [](json& j) {
+         j["process"]["args"] = {"sh", 1};
+     },
      "process.args[1]: must be a string, not a number"},
     {"EnvWithoutEquals", [](json& j) { j["process"]["env"].push_back("FOO"); },
      "process.env[1]: \"FOO\" is not of the form KEY=VALUE"},
     {"EnvEmptyKey", [](json& j) { j["process"]["env"] = {"=x"}; },
      "process.env[0]: \"=x\" is not of the form KEY=VALUE"},
-    {"RelativeCwd", [](json& j) { j["process"]["cwd"] = "tmp"; },
-     "process.cwd: must be an absolute path, not \"tmp\""},
+    {"RelativeCwd", [](json& j) { j["process"]["cwd"] = "tmp"; }, "process.cwd: must be an absolute path, not \"tmp\""},
     {"MissingCwd", [](json& j) { j["process"].erase("cwd"); }, "process.cwd: is required"},
     {"TerminalYes", [](json& j) { j["process"]["terminal"] = "yes"; },
      "process.terminal: must be a boolean, not a string"},
-    {"ConsoleSizeNoWidth", [](json& j) { j["process"]["consoleSize"] = {{"height", 24}}; },
+    {"ConsoleSizeNoWidth",
+     [](json& j) {
+         j["process"]["consoleSize"] = {{"height", 24}};
+     },
      "process.consoleSize.width: is required"},
-    {"NegativeUid", [](json& j) { j["process"]["user"] = {{"uid", -1}}; },
+    {"NegativeUid",
+     [](json& j) {
+         j["process"]["user"] = {{"uid", -1}};
+     },
      "process.user.uid: must not be negative"},
-    {"HugeGid", [](json& j) { j["process"]["user"] = {{"gid", 4294967296ull}}; }, "process.user.gid: is out of range"},
-    {"FloatUid", [](json& j) { j["process"]["user"] = {{"uid", 1.5}}; },
+    {"HugeGid",
+     [](json& j) {
+         j["process"]["user"] = {{"gid", 4294967296ull}};
+     },
+     "process.user.gid: is out of range"},
+    {"FloatUid",
+     [](json& j) {
+         j["process"]["user"] = {{"uid", 1.5}};
+     },
      "process.user.uid: must be an integer, not a number"},
-    {"AdditionalGidBad", [](json& j) { j["process"]["user"] = {{"additionalGids", {1, "2"}}}; },
+    {"AdditionalGidBad",
+     [](json& j) {
+         j["process"]["user"] = {{"additionalGids", {1, "2"}}};
+     },
      "process.user.additionalGids[1]: must be an integer, not a string"},
-    {"Username", [](json& j) { j["process"]["user"] = {{"username", "root"}}; },
+    {"Username",
+     [](json& j) {
+         j["process"]["user"] = {{"username", "root"}};
+     },
      "process.user.username: is for Windows containers"},
     {"UnknownCapability",
-     [](json& j) { j["process"]["capabilities"] = {{"bounding", {"CAP_KILL", "CAP_BOGUS"}}}; },
+     [](json& j) {
+         j["process"]["capabilities"] = {{"bounding", {"CAP_KILL", "CAP_BOGUS"}}};
+     },
      "process.capabilities.bounding[1]: unknown capability \"CAP_BOGUS\""},
-    {"CapabilityWithoutPrefix", [](json& j) { j["process"]["capabilities"] = {{"ambient", {"KILL"}}}; },
+    {"CapabilityWithoutPrefix",
+     [](json& j) {
+         j["process"]["capabilities"] = {{"ambient", {"KILL"}}};
+     },
      "process.capabilities.ambient[0]: unknown capability \"KILL\""},
     {"UnknownRlimit",
-     [](json& j) { j["process"]["rlimits"] = {{{"type", "RLIMIT_BOGUS"}, {"soft", 1}, {"hard", 1}}}; },
+     [](json& j) {
+         j["process"]["rlimits"] = {{{"type", "RLIMIT_BOGUS"}, {"soft", 1}, {"hard", 1}}};
+     },
      "process.rlimits[0].type: unknown rlimit \"RLIMIT_BOGUS\""},
     {"RlimitSoftAboveHard",
-     [](json& j) { j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 10}, {"hard", 5}}}; },
+     [](json& j) {
+         j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 10}, {"hard", 5}}};
+     },
      "process.rlimits[0]: soft limit 10 is above hard limit 5"},
     {"DuplicateRlimit",
      [](json& j) {
@@ -121,26 +151,49 @@ const BadRow kBadRows[] = {
                                     {{"type", "RLIMIT_NOFILE"}, {"soft", 2}, {"hard", 2}}};
      },
      "process.rlimits[1].type: duplicate rlimit \"RLIMIT_NOFILE\""},
-    {"RlimitMissingHard", [](json& j) { j["process"]["rlimits"] = {{{"type", "RLIMIT_CORE"}, {"soft", 1}}}; },
+    {"RlimitMissingHard",
+     [](json& j) {
+         j["process"]["rlimits"] = {{{"type", "RLIMIT_CORE"}, {"soft", 1}}};
+     },
      "process.rlimits[0].hard: is required"},
     {"OomScoreAdjTooHigh", [](json& j) { j["process"]["oomScoreAdj"] = 1001; },
      "process.oomScoreAdj: 1001 is outside [-1000, 1000]"},
     {"OomScoreAdjTooLow", [](json& j) { j["process"]["oomScoreAdj"] = -1001; },
      "process.oomScoreAdj: -1001 is outside [-1000, 1000]"},
-    {"UnknownNamespace", [](json& j) { ns(j).push_back({{"type", "pdi"}}); },
+    {"UnknownNamespace",
+     [](json& j) {
+         ns(j).push_back({{"type", "pdi"}});
+     },
      "linux.namespaces[2].type: unknown namespace \"pdi\""},
-    {"DuplicateNamespace", [](json& j) { ns(j).push_back({{"type", "pid"}}); },
+    {"DuplicateNamespace",
+     [](json& j) {
+         ns(j).push_back({{"type", "pid"}});
+     },
      "linux.namespaces[2].type: duplicate namespace \"pid\""},
-    {"RelativeNamespacePath", [](json& j) { ns(j).push_back({{"type", "network"}, {"path", "proc/1/ns/net"}}); },
+    {"RelativeNamespacePath",
+     [](json& j) {
+         ns(j).push_back({{"type", "network"}, {"path", "proc/1/ns/net"}});
+     },
      "linux.namespaces[2].path: must be an absolute path, not \"proc/1/ns/net\""},
     {"UidMappingsWithoutUserNs",
-     [](json& j) { j["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}}; },
+     [](json& j) {
+         j["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}};
+     },
      "linux.uidMappings: needs a user namespace in linux.namespaces"},
-    {"UserNsWithoutMappings", [](json& j) { ns(j).push_back({{"type", "user"}}); },
+    {"UserNsWithoutMappings",
+     [](json& j) {
+         ns(j).push_back({{"type", "user"}});
+     },
      "linux.uidMappings: a new user namespace needs uidMappings and gidMappings"},
-    {"UserNsByPath", [](json& j) { ns(j).push_back({{"type", "user"}, {"path", "/proc/1/ns/user"}}); },
+    {"UserNsByPath",
+     [](json& j) {
+         ns(j).push_back({{"type", "user"}, {"path", "/proc/1/ns/user"}});
+     },
      "linux.namespaces: joining a user namespace by path is not supported yet"},
-    {"MappingMissingSize", [](json& j) { j["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 1000}}}; },
+    {"MappingMissingSize",
+     [](json& j) {
+         j["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 1000}}};
+     },
      "linux.gidMappings[0].size: is required"},
     {"HostnameWithoutUts", [](json& j) { j["hostname"] = "box"; },
      "hostname: setting a hostname needs a uts namespace in linux.namespaces"},
@@ -159,11 +212,20 @@ const BadRow kBadRows[] = {
          j["linux"]["sysctl"] = {{"kernel.domainname", "b.org"}};
      },
      "linux.sysctl.kernel.domainname: \"b.org\" conflicts with domainname \"a.org\""},
-    {"MountMissingType", [](json& j) { j["mounts"] = {{{"destination", "/data"}, {"source", "x"}}}; },
+    {"MountMissingType",
+     [](json& j) {
+         j["mounts"] = {{{"destination", "/data"}, {"source", "x"}}};
+     },
      "mounts[0].type: is required for mount /data"},
-    {"MountMissingDestination", [](json& j) { j["mounts"] = {{{"type", "tmpfs"}}}; },
+    {"MountMissingDestination",
+     [](json& j) {
+         j["mounts"] = {{{"type", "tmpfs"}}};
+     },
      "mounts[0].destination: is required"},
-    {"MountEmptyDestination", [](json& j) { j["mounts"] = {{{"destination", ""}, {"type", "tmpfs"}}}; },
+    {"MountEmptyDestination",
+     [](json& j) {
+         j["mounts"] = {{{"destination", ""}, {"type", "tmpfs"}}};
+     },
      "mounts[0].destination: must not be empty"},
     {"BindWithoutSource",
      [](json& j) {
@@ -171,50 +233,91 @@ const BadRow kBadRows[] = {
                         {{"destination", "/x"}, {"type", "none"}, {"options", {"rbind", "ro"}}}};
      },
      "mounts[1].source: is required for a bind mount"},
-    {"BindTypeWithoutSource", [](json& j) { j["mounts"] = {{{"destination", "/x"}, {"type", "bind"}}}; },
+    {"BindTypeWithoutSource",
+     [](json& j) {
+         j["mounts"] = {{{"destination", "/x"}, {"type", "bind"}}};
+     },
      "mounts[0].source: is required for a bind mount"},
     {"DestinationWithDotDot",
-     [](json& j) { j["mounts"] = {{{"destination", "/a/../etc"}, {"type", "tmpfs"}, {"source", "t"}}}; },
+     [](json& j) {
+         j["mounts"] = {{{"destination", "/a/../etc"}, {"type", "tmpfs"}, {"source", "t"}}};
+     },
      "mounts[0].destination: \"/a/../etc\" must not contain \"..\""},
     {"RelativeDestinationWithDotDot",
-     [](json& j) { j["mounts"] = {{{"destination", "../etc"}, {"type", "tmpfs"}, {"source", "t"}}}; },
+     [](json& j) {
+         j["mounts"] = {{{"destination", "../etc"}, {"type", "tmpfs"}, {"source", "t"}}};
+     },
      "mounts[0].destination: \"/../etc\" must not contain \"..\""},
     {"TrailingDotDot",
-     [](json& j) { j["mounts"] = {{{"destination", "/etc/.."}, {"type", "tmpfs"}, {"source", "t"}}}; },
+     [](json& j) {
+         j["mounts"] = {{{"destination", "/etc/.."}, {"type", "tmpfs"}, {"source", "t"}}};
+     },
      "mounts[0].destination: \"/etc/..\" must not contain \"..\""},
     {"MountOptionsNotStrings",
-     [](json& j) { j["mounts"] = {{{"destination", "/t"}, {"type", "tmpfs"}, {"options", {"ro", 1}}}}; },
+     [](json& j) {
+         j["mounts"] = {{{"destination", "/t"}, {"type", "tmpfs"}, {"options", {"ro", 1}}}};
+     },
      "mounts[0].options[1]: must be a string, not a number"},
-    {"HookRelativePath", [](json& j) { j["hooks"] = {{"prestart", {{{"path", "hook.sh"}}}}}; },
+    {"HookRelativePath",
+     [](json& j) {
+         j["hooks"] = {{"prestart", {{{"path", "hook.sh"}}}}};
+     },
      "hooks.prestart[0].path: must be an absolute path, not \"hook.sh\""},
     {"HookTimeoutZero",
-     [](json& j) { j["hooks"] = {{"poststop", {{{"path", "/bin/true"}}, {{"path", "/bin/true"}, {"timeout", 0}}}}}; },
+     [](json& j) {
+         j["hooks"] = {{"poststop", {{{"path", "/bin/true"}}, {{"path", "/bin/true"}, {"timeout", 0}}}}};
+     },
      "hooks.poststop[1].timeout: must be a positive number of seconds"},
     {"HookTimeoutNegative",
-     [](json& j) { j["hooks"] = {{"createRuntime", {{{"path", "/bin/true"}, {"timeout", -5}}}}}; },
+     [](json& j) {
+         j["hooks"] = {{"createRuntime", {{{"path", "/bin/true"}, {"timeout", -5}}}}};
+     },
      "hooks.createRuntime[0].timeout: must be a positive number of seconds"},
-    {"HookMissingPath", [](json& j) { j["hooks"] = {{"startContainer", {{{"args", {"x"}}}}}}; },
+    {"HookMissingPath",
+     [](json& j) {
+         j["hooks"] = {{"startContainer", {{{"args", {"x"}}}}}};
+     },
      "hooks.startContainer[0].path: is required"},
     {"HooksNotObject", [](json& j) { j["hooks"] = json::array(); }, "hooks: must be an object, not an array"},
     {"BadDeviceType",
-     [](json& j) { j["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", "x"}, {"major", 1}, {"minor", 3}}}; },
+     [](json& j) {
+         j["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", "x"}, {"major", 1}, {"minor", 3}}};
+     },
      "linux.devices[0].type: unknown device type \"x\""},
     {"DeviceRelativePath",
-     [](json& j) { j["linux"]["devices"] = {{{"path", "dev/x"}, {"type", "c"}, {"major", 1}, {"minor", 3}}}; },
+     [](json& j) {
+         j["linux"]["devices"] = {{{"path", "dev/x"}, {"type", "c"}, {"major", 1}, {"minor", 3}}};
+     },
      "linux.devices[0].path: must be an absolute path, not \"dev/x\""},
     {"DevicePathIsTheRoot",
-     [](json& j) { j["linux"]["devices"] = {{{"path", "/dev/.."}, {"type", "c"}, {"major", 1}, {"minor", 3}}}; },
+     [](json& j) {
+         j["linux"]["devices"] = {{{"path", "/dev/.."}, {"type", "c"}, {"major", 1}, {"minor", 3}}};
+     },
      "linux.devices[0].path: \"/dev/..\" names the rootfs itself, not a device node"},
     {"DevicePathSlash",
-     [](json& j) { j["linux"]["devices"] = {{{"path", "//"}, {"type", "c"}, {"major", 1}, {"minor", 3}}}; },
+     [](json& j) {
+         j["linux"]["devices"] = {{{"path", "//"}, {"type", "c"}, {"major", 1}, {"minor", 3}}};
+     },
      "linux.devices[0].path: \"//\" names the rootfs itself, not a device node"},
-    {"CharDeviceWithoutMajor", [](json& j) { j["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", "c"}}}; },
+    {"CharDeviceWithoutMajor",
+     [](json& j) {
+         j["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", "c"}}};
+     },
      "linux.devices[0].major: is required"},
-    {"SysctlNotNamespaced", [](json& j) { j["linux"]["sysctl"] = {{"kernel.core_pattern", "|/tmp/x"}}; },
+    {"SysctlNotNamespaced",
+     [](json& j) {
+         j["linux"]["sysctl"] = {{"kernel.core_pattern", "|/tmp/x"}};
+     },
      "linux.sysctl.kernel.core_pattern: is not namespaced: it would change the host"},
-    {"NetSysctlWithoutNetNs", [](json& j) { j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}}; },
+    {"NetSysctlWithoutNetNs",
+     [](json& j) {
+         j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+     },
      "linux.sysctl.net.ipv4.ip_forward: needs a network namespace"},
-    {"IpcSysctlWithoutIpcNs", [](json& j) { j["linux"]["sysctl"] = {{"kernel.shmmax", "1"}}; },
+    {"IpcSysctlWithoutIpcNs",
+     [](json& j) {
+         j["linux"]["sysctl"] = {{"kernel.shmmax", "1"}};
+     },
      "linux.sysctl.kernel.shmmax: needs an ipc namespace"},
     {"SysctlPathTraversal",
      [](json& j) {
@@ -228,7 +331,10 @@ const BadRow kBadRows[] = {
          j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", 1}};
      },
      "linux.sysctl.net.ipv4.ip_forward: must be a string, not a number"},
-    {"TimeOffsetsWithoutTimeNs", [](json& j) { j["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 1}}}}; },
+    {"TimeOffsetsWithoutTimeNs",
+     [](json& j) {
+         j["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 1}}}};
+     },
      "linux.timeOffsets: needs a time namespace in linux.namespaces"},
     {"TimeOffsetsUnknownClock",
      [](json& j) {
@@ -250,21 +356,36 @@ const BadRow kBadRows[] = {
      "linux.timeOffsets.monotonic.secs: must be an integer, not a string"},
     {"BadPropagation", [](json& j) { j["linux"]["rootfsPropagation"] = "bogus"; },
      "linux.rootfsPropagation: unknown propagation \"bogus\""},
-    {"RelativeMaskedPath", [](json& j) { j["linux"]["maskedPaths"] = {"/proc/kcore", "proc/keys"}; },
+    {"RelativeMaskedPath",
+     [](json& j) {
+         j["linux"]["maskedPaths"] = {"/proc/kcore", "proc/keys"};
+     },
      "linux.maskedPaths[1]: must be an absolute path, not \"proc/keys\""},
     {"RelativeReadonlyPath", [](json& j) { j["linux"]["readonlyPaths"] = {"proc/sys"}; },
      "linux.readonlyPaths[0]: must be an absolute path, not \"proc/sys\""},
-    {"MemoryLimitBelowMinusOne", [](json& j) { j["linux"]["resources"] = {{"memory", {{"limit", -2}}}}; },
+    {"MemoryLimitBelowMinusOne",
+     [](json& j) {
+         j["linux"]["resources"] = {{"memory", {{"limit", -2}}}};
+     },
      "linux.resources.memory.limit: must be -1 (unlimited) or a positive number, not -2"},
-    {"CpuSharesNegative", [](json& j) { j["linux"]["resources"] = {{"cpu", {{"shares", -1}}}}; },
+    {"CpuSharesNegative",
+     [](json& j) {
+         j["linux"]["resources"] = {{"cpu", {{"shares", -1}}}};
+     },
      "linux.resources.cpu.shares: must not be negative"},
-    {"PidsLimitNotInteger", [](json& j) { j["linux"]["resources"] = {{"pids", {{"limit", "100"}}}}; },
+    {"PidsLimitNotInteger",
+     [](json& j) {
+         j["linux"]["resources"] = {{"pids", {{"limit", "100"}}}};
+     },
      "linux.resources.pids.limit: must be an integer, not a string"},
     {"ResourcesNotObject", [](json& j) { j["linux"]["resources"] = "none"; },
      "linux.resources: must be an object, not a string"},
     {"CgroupsPathNotString", [](json& j) { j["linux"]["cgroupsPath"] = true; },
      "linux.cgroupsPath: must be a string, not a boolean"},
-    {"AnnotationNotString", [](json& j) { j["annotations"] = {{"a", 1}}; },
+    {"AnnotationNotString",
+     [](json& j) {
+         j["annotations"] = {{"a", 1}};
+     },
      "annotations.a: must be a string, not a number"},
     {"LinuxNotObject", [](json& j) { j["linux"] = json::array(); }, "linux: must be an object, not an array"},
     {"ProcessNotObject", [](json& j) { j["process"] = "sh"; }, "process: must be an object, not a string"},
@@ -272,43 +393,90 @@ const BadRow kBadRows[] = {
     // runtime-spec v1.2's process and linux fields
     {"SchedulerPolicyMissing", [](json& j) { j["process"]["scheduler"] = json::object(); },
      "process.scheduler.policy: is required"},
-    {"SchedulerPolicyUnknown", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_FAST"}}; },
+    {"SchedulerPolicyUnknown",
+     [](json& j) {
+         j["process"]["scheduler"] = {{"policy", "SCHED_FAST"}};
+     },
      "process.scheduler.policy: unknown value \"SCHED_FAST\" (one of SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, "
      "SCHED_IDLE, SCHED_ISO, SCHED_OTHER, SCHED_RR)"},
-    {"SchedulerIso", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_ISO"}}; },
+    {"SchedulerIso",
+     [](json& j) {
+         j["process"]["scheduler"] = {{"policy", "SCHED_ISO"}};
+     },
      "process.scheduler.policy: SCHED_ISO is not implemented by Linux"},
-    {"SchedulerNice", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_OTHER"}, {"nice", 20}}; },
+    {"SchedulerNice",
+     [](json& j) {
+         j["process"]["scheduler"] = {{"policy", "SCHED_OTHER"}, {"nice", 20}};
+     },
      "process.scheduler.nice: 20 is outside [-20, 19]"},
-    {"SchedulerFifoNeedsPriority", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_FIFO"}}; },
+    {"SchedulerFifoNeedsPriority",
+     [](json& j) {
+         j["process"]["scheduler"] = {{"policy", "SCHED_FIFO"}};
+     },
      "process.scheduler.priority: is required for SCHED_FIFO"},
-    {"SchedulerPriorityOnOther", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_BATCH"}, {"priority", 3}}; },
+    {"SchedulerPriorityOnOther",
+     [](json& j) {
+         j["process"]["scheduler"] = {{"policy", "SCHED_BATCH"}, {"priority", 3}};
+     },
      "process.scheduler.priority: 3: only SCHED_FIFO and SCHED_RR take a priority"},
     {"SchedulerFlagUnknown",
-     [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_OTHER"}, {"flags", {"SCHED_FLAG_X"}}}; },
-     "process.scheduler.flags[0]: unknown value \"SCHED_FLAG_X\" (one of SCHED_FLAG_DL_OVERRUN, SCHED_FLAG_KEEP_PARAMS, "
+     [](json& j) {
+         j["process"]["scheduler"] = {{"policy", "SCHED_OTHER"}, {"flags", {"SCHED_FLAG_X"}}};
+     },
+     "process.scheduler.flags[0]: unknown value \"SCHED_FLAG_X\" (one of SCHED_FLAG_DL_OVERRUN, "
+     "SCHED_FLAG_KEEP_PARAMS, "
      "SCHED_FLAG_KEEP_POLICY, SCHED_FLAG_RECLAIM, SCHED_FLAG_RESET_ON_FORK, SCHED_FLAG_UTIL_CLAMP_MAX, "
      "SCHED_FLAG_UTIL_CLAMP_MIN)"},
-    {"SchedulerRuntimeNotDeadline", [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_OTHER"}, {"runtime", 1}}; },
+    {"SchedulerRuntimeNotDeadline",
+     [](json& j) {
+         j["process"]["scheduler"] = {{"policy", "SCHED_OTHER"}, {"runtime", 1}};
+     },
      "process.scheduler.runtime: is for SCHED_DEADLINE only"},
     {"SchedulerDeadlineOrder",
-     [](json& j) { j["process"]["scheduler"] = {{"policy", "SCHED_DEADLINE"}, {"runtime", 20}, {"deadline", 10}}; },
+     [](json& j) {
+         j["process"]["scheduler"] = {{"policy", "SCHED_DEADLINE"}, {"runtime", 20}, {"deadline", 10}};
+     },
      "process.scheduler.runtime: must not exceed the deadline"},
-    {"IoPriorityClass", [](json& j) { j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_NONE"}}; },
+    {"IoPriorityClass",
+     [](json& j) {
+         j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_NONE"}};
+     },
      "process.ioPriority.class: unknown value \"IOPRIO_CLASS_NONE\" (one of IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE, "
      "IOPRIO_CLASS_RT)"},
-    {"IoPriorityLevel", [](json& j) { j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_BE"}, {"priority", 8}}; },
+    {"IoPriorityLevel",
+     [](json& j) {
+         j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_BE"}, {"priority", 8}};
+     },
      "process.ioPriority.priority: 8 is outside [0, 7]"},
-    {"ExecCpuAffinityNotAList", [](json& j) { j["process"]["execCPUAffinity"] = {{"final", "0-"}}; },
+    {"ExecCpuAffinityNotAList",
+     [](json& j) {
+         j["process"]["execCPUAffinity"] = {{"final", "0-"}};
+     },
      "process.execCPUAffinity.final: \"0-\" is not a list such as \"0-3,7\": \"0-\""},
-    {"ExecCpuAffinityBackwards", [](json& j) { j["process"]["execCPUAffinity"] = {{"initial", "3-1"}}; },
+    {"ExecCpuAffinityBackwards",
+     [](json& j) {
+         j["process"]["execCPUAffinity"] = {{"initial", "3-1"}};
+     },
      "process.execCPUAffinity.initial: \"3-1\" is not a list such as \"0-3,7\": \"3-1\" runs backwards"},
-    {"PersonalityDomain", [](json& j) { j["linux"]["personality"] = {{"domain", "WINDOWS"}}; },
+    {"PersonalityDomain",
+     [](json& j) {
+         j["linux"]["personality"] = {{"domain", "WINDOWS"}};
+     },
      "linux.personality.domain: unknown value \"WINDOWS\" (one of LINUX, LINUX32)"},
-    {"PersonalityFlags", [](json& j) { j["linux"]["personality"] = {{"domain", "LINUX"}, {"flags", {"X"}}}; },
+    {"PersonalityFlags",
+     [](json& j) {
+         j["linux"]["personality"] = {{"domain", "LINUX"}, {"flags", {"X"}}};
+     },
      "linux.personality.flags: no personality flag is defined by the runtime-spec; berth applies none"},
-    {"MemoryPolicyNeedsNodes", [](json& j) { j["linux"]["memoryPolicy"] = {{"mode", "MPOL_BIND"}}; },
+    {"MemoryPolicyNeedsNodes",
+     [](json& j) {
+         j["linux"]["memoryPolicy"] = {{"mode", "MPOL_BIND"}};
+     },
      "linux.memoryPolicy.nodes: is required for MPOL_BIND"},
-    {"MemoryPolicyNoNodes", [](json& j) { j["linux"]["memoryPolicy"] = {{"mode", "MPOL_LOCAL"}, {"nodes", "0"}}; },
+    {"MemoryPolicyNoNodes",
+     [](json& j) {
+         j["linux"]["memoryPolicy"] = {{"mode", "MPOL_LOCAL"}, {"nodes", "0"}};
+     },
      "linux.memoryPolicy.nodes: MPOL_LOCAL takes no nodes"},
     {"MemoryPolicyFlags",
      [](json& j) {
@@ -350,9 +518,7 @@ TEST(SpecBadText, InvalidJson) {
     EXPECT_NE(msg.find("parse error"), std::string::npos) << msg;
 }
 
-TEST(SpecBadText, EmptyText) {
-    EXPECT_EQ(error_of("").rfind("config.json: invalid JSON: ", 0), 0u);
-}
+TEST(SpecBadText, EmptyText) { EXPECT_EQ(error_of("").rfind("config.json: invalid JSON: ", 0), 0u); }
 
 TEST(SpecBadText, JsonNullIsNotAnObject) { EXPECT_EQ(error_of("null"), "config.json: must be a JSON object"); }
 
@@ -597,8 +763,9 @@ TEST(SpecGood, DevicesHooksAndTimeOffsets) {
     json j = base_config();
     ns(j).push_back({{"type", "time"}});
     j["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 10}, {"nanosecs", 5}}}};
-    j["linux"]["devices"] = {{{"path", "/dev/fuse"}, {"type", "c"}, {"major", 10}, {"minor", 229}, {"fileMode", 0100666}},
-                             {{"path", "/dev/p"}, {"type", "p"}}};
+    j["linux"]["devices"] = {
+        {{"path", "/dev/fuse"}, {"type", "c"}, {"major", 10}, {"minor", 229}, {"fileMode", 0100666}},
+        {{"path", "/dev/p"}, {"type", "p"}}};
     j["hooks"] = {{"prestart", {{{"path", "/bin/hook"}, {"args", {"hook", "a"}}, {"timeout", 3}}}}};
     auto s = parse_spec(j.dump());
     EXPECT_EQ(s.linux.time_offsets.at("monotonic"), (std::pair<int64_t, int64_t>{10, 5}));
@@ -627,10 +794,19 @@ TEST(SpecGood, DevicePathsAreCleaned) {
 
 TEST(SpecPure, CleanAbsolutePath) {
     const std::pair<const char*, const char*> cases[] = {
-        {"/", "/"},           {"//", "/"},         {"/..", "/"},           {"/./", "/"},
-        {"/dev/fuse", "/dev/fuse"}, {"/dev/fuse/", "/dev/fuse"}, {"/dev/fuse///", "/dev/fuse"},
-        {"//dev//fuse", "/dev/fuse"}, {"/dev/./fuse", "/dev/fuse"}, {"/dev/../../fuse", "/fuse"},
-        {"/dev/a/..", "/dev"},  {"/dev/...", "/dev/..."}, {"/dev/.x", "/dev/.x"},
+        {"/", "/"},
+        {"//", "/"},
+        {"/..", "/"},
+        {"/./", "/"},
+        {"/dev/fuse", "/dev/fuse"},
+        {"/dev/fuse/", "/dev/fuse"},
+        {"/dev/fuse///", "/dev/fuse"},
+        {"//dev//fuse", "/dev/fuse"},
+        {"/dev/./fuse", "/dev/fuse"},
+        {"/dev/../../fuse", "/fuse"},
+        {"/dev/a/..", "/dev"},
+        {"/dev/...", "/dev/..."},
+        {"/dev/.x", "/dev/.x"},
     };
     for (auto& [in, out] : cases) EXPECT_EQ(berth::spec::clean_absolute_path(in), out) << in;
 }
@@ -640,8 +816,9 @@ TEST(SpecGood, LoadSpecNamesMissingBundle) {
         berth::spec::load_spec("/nonexistent-berth-bundle");
         FAIL() << "no error";
     } catch (const berth::Error& e) {
-        EXPECT_STREQ(e.what(),
-                     "cannot read bundle config: open /nonexistent-berth-bundle/config.json: no such file or directory");
+        EXPECT_STREQ(
+            e.what(),
+            "cannot read bundle config: open /nonexistent-berth-bundle/config.json: no such file or directory");
         EXPECT_EQ(e.err(), ENOENT);
     }
 }
@@ -652,7 +829,8 @@ TEST(SpecFuzzRegression, NumberOverflowIsInvalidJson) {
     // nlohmann throws out_of_range, not parse_error, for 1e999: it escaped parse_spec.
     EXPECT_EQ(error_of(R"({"ociVersion": "1.0.2", "root": {"path": "r"}, "x": 1e999})"),
               "config.json: invalid JSON: [json.exception.out_of_range.406] number overflow parsing '1e999'");
-    EXPECT_EQ(berth::test::error_of([] { berth::spec::parse_seccomp(R"({"defaultAction": "SCMP_ACT_ALLOW", "x": 777e7777})"); }),
+    EXPECT_EQ(berth::test::error_of(
+                  [] { berth::spec::parse_seccomp(R"({"defaultAction": "SCMP_ACT_ALLOW", "x": 777e7777})"); }),
               "linux.seccomp: invalid JSON: [json.exception.out_of_range.406] number overflow parsing '777e7777'");
 }
 
@@ -806,9 +984,10 @@ TEST(SpecIdmap, CrunIdmapFormIsWarnedAboutAndIgnored) {
     ::testing::internal::CaptureStderr();
     auto s = parse_spec(j.dump());
     const std::string err = ::testing::internal::GetCapturedStderr();
-    EXPECT_EQ(err, "berth: warning: mounts[0].options[1]: \"ridmap=uids=0-1-10;gids=0-1-10\": crun's "
-                   "idmap=uids=...;gids=... form is not supported and is ignored; use uidMappings and gidMappings "
-                   "on the mount (/data)\n");
+    EXPECT_EQ(err,
+              "berth: warning: mounts[0].options[1]: \"ridmap=uids=0-1-10;gids=0-1-10\": crun's "
+              "idmap=uids=...;gids=... form is not supported and is ignored; use uidMappings and gidMappings "
+              "on the mount (/data)\n");
     EXPECT_EQ(s.mounts[0].options, (std::vector<std::string>{"bind", "ridmap=uids=0-1-10;gids=0-1-10", "ro"}));
     EXPECT_TRUE(s.mounts[0].uid_mappings.empty());
     EXPECT_FALSE(s.mounts[0].recursive_idmap);
@@ -823,10 +1002,13 @@ TEST(SpecIdmap, ErrorsNameTheField) {
         {{{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"uidMappings", kMap}, {"gidMappings", kMap}},
          false,
          "mounts[0].uidMappings: idmapped mounts are bind mounts only, not type \"tmpfs\" (mount /t)"},
-        {{{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"idmap"}}}, true,
+        {{{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"idmap"}}},
+         true,
          "mounts[0].options: idmapped mounts are bind mounts only, not type \"tmpfs\" (mount /t)"},
-        {idmapped_bind({{"uidMappings", kMap}}), false, "mounts[0].gidMappings: is required with uidMappings (mount /data)"},
-        {idmapped_bind({{"gidMappings", kMap}}), false, "mounts[0].uidMappings: is required with gidMappings (mount /data)"},
+        {idmapped_bind({{"uidMappings", kMap}}), false,
+         "mounts[0].gidMappings: is required with uidMappings (mount /data)"},
+        {idmapped_bind({{"gidMappings", kMap}}), false,
+         "mounts[0].uidMappings: is required with gidMappings (mount /data)"},
         {idmapped_bind({{"uidMappings", json::array()}, {"gidMappings", kMap}}), false,
          "mounts[0].uidMappings: must not be empty"},
         {idmapped_bind({{"uidMappings", {{{"containerID", 0}, {"hostID", 1}, {"size", 0}}}}, {"gidMappings", kMap}}),

@@ -71,7 +71,8 @@ TEST(ContainerId, Invalid) {
               "invalid container id \"a/b\": only letters, digits, '_', '-', '.' and '+' are allowed");
     EXPECT_EQ(error_of([] { berth::validate_container_id("a b"); }),
               "invalid container id \"a b\": only letters, digits, '_', '-', '.' and '+' are allowed");
-    EXPECT_EQ(error_of([] { berth::validate_container_id(std::string("a\0b", 3)); }).rfind("invalid container id", 0), 0u);
+    EXPECT_EQ(error_of([] { berth::validate_container_id(std::string("a\0b", 3)); }).rfind("invalid container id", 0),
+              0u);
     EXPECT_EQ(error_of([] { berth::validate_container_id(std::string(1025, 'a')); }),
               "invalid container id \"" + std::string(1025, 'a') + "\"");
 }
@@ -472,7 +473,8 @@ static pid_t spawn_fake_stub() {
 TEST_F(TempRoot, StatusCreatedAndRunning) {
     pid_t stub = spawn_fake_stub();
     children_.push_back(stub);
-    for (int i = 0; i < 200 && !berth::runs_exec_stub(stub); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (int i = 0; i < 200 && !berth::runs_exec_stub(stub); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     ASSERT_TRUE(berth::runs_exec_stub(stub));
     auto sps = berth::read_proc_stat(stub);
     ASSERT_TRUE(sps);
@@ -560,8 +562,7 @@ TEST(ParseState, NumberOverflowIsInvalidJson) {
 TEST(ParseState, DeepNestingIsRefusedBeforeParsing) {
     // 20000 nested arrays in "cgroup" overflowed the stack copying the value.
     std::string deep = std::string(20000, '[') + std::string(20000, ']');
-    EXPECT_EQ(state_error(R"({"cgroup": {"x": )" + deep + "}}"),
-              "nested deeper than 64 levels");
+    EXPECT_EQ(state_error(R"({"cgroup": {"x": )" + deep + "}}"), "nested deeper than 64 levels");
 }
 
 TEST(ParseState, FloatPidIsRefusedNotConverted) {
@@ -599,7 +600,8 @@ TEST_F(TempRoot, CorruptFieldNamesFileAndField) {
     StateStore store(root_);
     auto c = store.create("web");
     std::ofstream(c.path("state.json")) << with("pid", "1e300");
-    EXPECT_EQ(error_of([&] { c.load(); }), root_ + "/web/state.json: corrupt state: pid: must be a non-negative integer");
+    EXPECT_EQ(error_of([&] { c.load(); }),
+              root_ + "/web/state.json: corrupt state: pid: must be a non-negative integer");
 }
 
 }  // namespace

@@ -36,7 +36,10 @@ std::string error_of(auto&& fn) {
 }
 
 TEST(SystemdSlice, Expands) {
-    struct Case { const char* in; const char* out; };
+    struct Case {
+        const char* in;
+        const char* out;
+    };
     for (const Case& c : std::vector<Case>{
              {"system.slice", "/system.slice"},
              {"-.slice", "/"},
@@ -56,7 +59,12 @@ TEST(SystemdSlice, RefusesWhatSystemdWould) {
 }
 
 TEST(SystemdCgroupsPath, Parses) {
-    struct Case { const char* path; const char* slice; const char* unit; const char* cgroup; };
+    struct Case {
+        const char* path;
+        const char* slice;
+        const char* unit;
+        const char* cgroup;
+    };
     for (const Case& c : std::vector<Case>{
              {"system.slice:berth:c1", "system.slice", "berth-c1.scope", "/system.slice/berth-c1.scope"},
              {"system.slice:docker:abc", "system.slice", "docker-abc.scope", "/system.slice/docker-abc.scope"},
@@ -75,9 +83,9 @@ TEST(SystemdCgroupsPath, Parses) {
 }
 
 TEST(SystemdCgroupsPath, ErrorsNameTheField) {
-    for (const char* bad : {"/berth/c1", "a:b", "a:b:c:d", "system.slice:berth:", "system:berth:c1",
-                            "system.slice:be/rth:c1", "system.slice:berth:c 1", "a.slice:x:b.slice",
-                            "machine.slice:x:machine-pod.slice"}) {
+    for (const char* bad :
+         {"/berth/c1", "a:b", "a:b:c:d", "system.slice:berth:", "system:berth:c1", "system.slice:be/rth:c1",
+          "system.slice:berth:c 1", "a.slice:x:b.slice", "machine.slice:x:machine-pod.slice"}) {
         std::string e = error_of([&] { sd::parse_cgroups_path(bad, "c1"); });
         EXPECT_EQ(e.rfind("linux.cgroupsPath: ", 0), 0u) << bad << ": " << e;
     }

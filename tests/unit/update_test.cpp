@@ -55,7 +55,8 @@ TEST(UpdateFlags, BecomeAResourcesPatch) {
         {{{"cpu-share", "512"}}, R"({"cpu":{"shares":512}})"},
         {{{"cpu-shares", "512"}}, R"({"cpu":{"shares":512}})"},
         {{{"cpu-quota", "-1"}, {"cpu-period", "100000"}}, R"({"cpu":{"quota":-1,"period":100000}})"},
-        {{{"cpu-rt-runtime", "950"}, {"cpu-rt-period", "1000"}}, R"({"cpu":{"realtimeRuntime":950,"realtimePeriod":1000}})"},
+        {{{"cpu-rt-runtime", "950"}, {"cpu-rt-period", "1000"}},
+         R"({"cpu":{"realtimeRuntime":950,"realtimePeriod":1000}})"},
         {{{"cpuset-cpus", "0-1"}, {"cpuset-mems", "0"}}, R"({"cpu":{"cpus":"0-1","mems":"0"}})"},
         {{{"cpuset-cpus", ""}}, "{}"},
         {{{"pids-limit", "-1"}}, R"({"pids":{"limit":-1}})"},
@@ -90,8 +91,9 @@ TEST(UpdateFlags, BadValuesNameTheFlag) {
 }
 
 TEST(UpdateMerge, OnlyGivenNonZeroFieldsChange) {
-    const json current = json::parse(R"({"memory":{"limit":33554432,"swap":67108864},"cpu":{"shares":1024,"quota":50000,)"
-                                     R"("period":100000},"pids":{"limit":20},"devices":[{"allow":false,"access":"rwm"}]})");
+    const json current =
+        json::parse(R"({"memory":{"limit":33554432,"swap":67108864},"cpu":{"shares":1024,"quota":50000,)"
+                    R"("period":100000},"pids":{"limit":20},"devices":[{"allow":false,"access":"rwm"}]})");
     const struct {
         const char* name;
         const char* patch;
@@ -130,10 +132,11 @@ TEST(UpdateMerge, OnlyGivenNonZeroFieldsChange) {
 }
 
 TEST(UpdateMerge, ReportsWhatItLeavesAlone) {
-    auto m = berth::merge_update(json::object(),
-                                 json::parse(R"({"devices":[{"allow":false,"access":"rwm"}],"hugepageLimits":[],)"
-                                             R"("memory":{"swappiness":10,"kernel":1048576},"blockIO":{"weightDevice":[{"major":8}]},)"
-                                             R"("network":{"classID":0}})"));
+    auto m = berth::merge_update(
+        json::object(),
+        json::parse(R"({"devices":[{"allow":false,"access":"rwm"}],"hugepageLimits":[],)"
+                    R"("memory":{"swappiness":10,"kernel":1048576},"blockIO":{"weightDevice":[{"major":8}]},)"
+                    R"("network":{"classID":0}})"));
     EXPECT_EQ(m.ignored, (std::vector<std::string>{"blockIO.weightDevice", "devices", "memory.swappiness"}));
     EXPECT_TRUE(m.kernel_memory);
     EXPECT_EQ(m.resources, json::object());
@@ -146,7 +149,8 @@ TEST(UpdateMerge, BadTypesNameTheField) {
         const char* want;
     } cases[] = {
         {R"({"memory":{"limit":"1g"}})", "linux.resources.memory.limit: must be an integer, not a string"},
-        {R"({"memory":{"limit":-2}})", "linux.resources.memory.limit: must be -1 (unlimited) or a positive number, not -2"},
+        {R"({"memory":{"limit":-2}})",
+         "linux.resources.memory.limit: must be -1 (unlimited) or a positive number, not -2"},
         {R"({"cpu":{"shares":-1}})", "linux.resources.cpu.shares: must not be negative"},
         {R"({"cpu":{"cpus":3}})", "linux.resources.cpu.cpus: must be a string"},
         {R"({"cpu":{"realtimeRuntime":"x"}})", "linux.resources.cpu.realtimeRuntime: must be an integer"},

@@ -15,22 +15,22 @@ namespace berth::systemd {
 namespace {
 
 // The sd-bus functions we use, one list for the table and its loader.
-#define BERTH_SD_FUNCTIONS(X) \
-    X(sd_bus_open_system) \
-    X(sd_bus_flush_close_unref) \
+#define BERTH_SD_FUNCTIONS(X)         \
+    X(sd_bus_open_system)             \
+    X(sd_bus_flush_close_unref)       \
     X(sd_bus_message_new_method_call) \
-    X(sd_bus_message_append) \
-    X(sd_bus_message_append_array) \
-    X(sd_bus_message_open_container) \
+    X(sd_bus_message_append)          \
+    X(sd_bus_message_append_array)    \
+    X(sd_bus_message_open_container)  \
     X(sd_bus_message_close_container) \
-    X(sd_bus_message_read) \
-    X(sd_bus_message_unref) \
-    X(sd_bus_call) \
-    X(sd_bus_match_signal) \
-    X(sd_bus_slot_unref) \
-    X(sd_bus_process) \
-    X(sd_bus_wait) \
-    X(sd_bus_error_free) \
+    X(sd_bus_message_read)            \
+    X(sd_bus_message_unref)           \
+    X(sd_bus_call)                    \
+    X(sd_bus_match_signal)            \
+    X(sd_bus_slot_unref)              \
+    X(sd_bus_process)                 \
+    X(sd_bus_wait)                    \
+    X(sd_bus_error_free)              \
     X(sd_bus_error_has_name)
 
 // The sd-bus functions we use, resolved from libsystemd.so.0 on first use.
@@ -45,11 +45,13 @@ const SdBus& sdbus() {
     static const SdBus table = [] {
         void* lib = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
         if (!lib)
-            throw Error(std::string("--systemd-cgroup: cannot load libsystemd.so.0 (install libsystemd0): ") + ::dlerror());
+            throw Error(std::string("--systemd-cgroup: cannot load libsystemd.so.0 (install libsystemd0): ") +
+                        ::dlerror());
         SdBus t;
         auto load = [&](auto& fn, const char* name) {
             fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(lib, name));
-            if (!fn) throw Error(std::string("--systemd-cgroup: libsystemd.so.0 has no ") + name + " (systemd too old)");
+            if (!fn)
+                throw Error(std::string("--systemd-cgroup: libsystemd.so.0 has no ") + name + " (systemd too old)");
         };
 #define BERTH_SD(fn) load(t.fn, #fn);
         BERTH_SD_FUNCTIONS(BERTH_SD)
@@ -136,8 +138,10 @@ public:
             if (r > 0) continue;
             timespec now{};
             ::clock_gettime(CLOCK_MONOTONIC, &now);
-            const uint64_t spent = static_cast<uint64_t>(now.tv_sec - t0.tv_sec) * 1000000 + (now.tv_nsec - t0.tv_nsec) / 1000;
-            if (spent >= kJobTimeoutUsec) throw Error("systemd: " + what + ": job " + job + " did not finish in 30 s", ETIMEDOUT);
+            const uint64_t spent =
+                static_cast<uint64_t>(now.tv_sec - t0.tv_sec) * 1000000 + (now.tv_nsec - t0.tv_nsec) / 1000;
+            if (spent >= kJobTimeoutUsec)
+                throw Error("systemd: " + what + ": job " + job + " did not finish in 30 s", ETIMEDOUT);
             check(sd_.sd_bus_wait(bus_, kJobTimeoutUsec - spent), what + ": waiting on the bus");
         }
     }
@@ -194,8 +198,11 @@ void reset_failed_on(Bus& bus, const std::string& unit) {
 SystemdScope SystemdScope::start(const UnitPlacement& placement, pid_t pid, const std::vector<Property>& resources,
                                  const std::string& description) {
     const std::string suffix = ".scope";
-    if (placement.unit.size() <= suffix.size() || placement.unit.compare(placement.unit.size() - suffix.size(), suffix.size(), suffix) != 0)
-        throw Error("linux.cgroupsPath: \"" + placement.unit + "\": a container of its own slice is not supported by berth's systemd driver yet; name a scope (slice:prefix:name)");
+    if (placement.unit.size() <= suffix.size() ||
+        placement.unit.compare(placement.unit.size() - suffix.size(), suffix.size(), suffix) != 0)
+        throw Error("linux.cgroupsPath: \"" + placement.unit +
+                    "\": a container of its own slice is not supported by berth's systemd driver yet; name a scope "
+                    "(slice:prefix:name)");
     Bus bus;
     const SdBus& sd = bus.sd();
     const std::string what = "StartTransientUnit " + placement.unit;

@@ -39,14 +39,15 @@ std::string expand_slice(const std::string& slice) {
     const std::string suffix = ".slice";
     if (!ends_with(slice, suffix) || slice.size() == suffix.size())
         bad_path(slice, "the slice must be a unit name ending in \".slice\"");
-    if (slice.find('/') != std::string::npos) bad_path(slice, "the slice must not contain \"/\" (write \"a-b.slice\" for a.slice/a-b.slice)");
+    if (slice.find('/') != std::string::npos)
+        bad_path(slice, "the slice must not contain \"/\" (write \"a-b.slice\" for a.slice/a-b.slice)");
     if (slice == "-.slice") return "/";
     const std::string base = slice.substr(0, slice.size() - suffix.size());
     if (!plain_unit_chars(base)) bad_path(slice, "the slice name has characters systemd does not allow");
     if (base.front() == '-' || base.back() == '-' || base.find("--") != std::string::npos)
         bad_path(slice, "a slice name's \"-\" separates parent slices: no leading, trailing or double \"-\"");
     std::string path;
-    for (size_t dash = base.find('-'); ; dash = base.find('-', dash + 1)) {
+    for (size_t dash = base.find('-');; dash = base.find('-', dash + 1)) {
         // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict, a false
         // positive) on "/" + std::string&&, and CI builds with -Werror.
         path.append("/").append(base, 0, dash).append(suffix);
@@ -77,7 +78,9 @@ UnitPlacement parse_cgroups_path(const std::string& cgroups_path, const std::str
     // runc makes a container of its own slice when the name is one; berth's
     // driver makes scopes only, and says so before anything exists.
     if (ends_with(name, ".slice"))
-        bad_path(path, "a container of its own slice is not supported by berth's systemd driver; name a scope (slice:prefix:name)");
+        bad_path(path,
+                 "a container of its own slice is not supported by berth's systemd driver; name a scope "
+                 "(slice:prefix:name)");
     p.unit = (prefix.empty() ? "" : prefix + "-") + name + ".scope";
     p.cgroup = (slice_dir == "/" ? "" : slice_dir) + "/" + p.unit;
     return p;
