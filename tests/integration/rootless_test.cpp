@@ -76,6 +76,15 @@ protected:
         chmod(xdg_.c_str(), 0700);
         chown_tree(tmp_->path(), user_);
         chmod(tmp_->path().c_str(), 0755);
+        // The user runs the build tree's berth with its plugins: a checkout
+        // under a directory only root may enter (mktemp -d's 0700) is a setup
+        // error to name, not a dozen failures of berth's.
+        Result reach = run_program({"/usr/bin/setpriv", "--reuid", std::to_string(user_.uid), "--regid",
+                                    std::to_string(user_.gid), "--clear-groups", "/bin/sh", "-c",
+                                    "test -x \"$0\" && test -r \"$1\"", BERTH_BIN, BERTH_TEST_PLUGIN_CONFIG},
+                                   {});
+        ASSERT_EQ(reach.code, 0) << "setup: " << user_.name << " cannot run " << BERTH_BIN << " or read "
+                                 << BERTH_TEST_PLUGIN_CONFIG << ": a directory above them is closed to other users";
     }
     void TearDown() override {
         for (const auto& id : ids_) as_user({"delete", "--force", id});
