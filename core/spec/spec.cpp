@@ -407,12 +407,6 @@ std::vector<Hook> parse_hooks(const std::optional<Field>& f) {
     return out;
 }
 
-// Whether a number is absent, null or zero.
-bool zero_or_absent(const json& obj, const char* key) {
-    auto it = obj.find(key);
-    return it == obj.end() || it->is_null() || (it->is_number() && it->get<double>() == 0);
-}
-
 std::optional<int64_t> limit_field(const Field& parent, const char* key) {
     auto f = parent.get(key);
     if (!f) return std::nullopt;
@@ -421,10 +415,155 @@ std::optional<int64_t> limit_field(const Field& parent, const char* key) {
     return v;
 }
 
+std::optional<bool> bool_field(const Field& parent, const char* key) {
+    auto f = parent.get(key);
+    if (!f) return std::nullopt;
+    return f->boolean();
+}
+
+// The members an object may have: a field the spec does not define is a
+// typo or a newer spec's, and applying the rest would leave it unenforced.
+void known_members(const Field& f, std::initializer_list<const char*> known) {
+    for (auto& [key, val] : f.object().items()) {
+        bool ok = false;
+        for (const char* k : known) ok |= key == k;
+        if (!ok) {
+            std::string names;
+            for (const char* k : known) names.append(names.empty() ? "" : ", ").append(k);
+            fail(f.join(key.c_str()), "unknown field (known: " + names + ")");
+        }
+    }
+}
+
+// A device number of blockIO: required, 0..2^32-1.
+int64_t device_number(const Field& parent, const char* key) {
+    const Field f = parent.need(key);
+    const int64_t v = f.i64();
+    if (v < 0 || v > std::numeric_limits<uint32_t>::max())
+        fail(f.path, std::to_string(v) + " is outside [0, 4294967295]");
+    return v;
+}
+
+// A blkio weight: 10-1000 (the kernel's range, which runc's spec documents);
+// absent, null or 0 is unset.
+std::optional<uint16_t> weight_field(const Field& parent, const char* key) {
+    auto f = parent.get(key);
+    if (!f) return std::nullopt;
+    const int64_t v = f->i64();
+    if (v == 0) return std::nullopt;
+    if (v < 10 || v > 1000) fail(f->path, std::to_string(v) + " is outside [10, 1000] (0 or absent: unset)");
+    return static_cast<uint16_t>(v);
+}
+
+BlockIoResources parse_block_io(const Field& b) {
+    known_members(b, {"weight", "leafWeight", "weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice",
+                      "throttleReadIOPSDevice", "throttleWriteIOPSDevice"});
+    BlockIoResources out;
+    out.weight = weight_field(b, "weight");
+    out.leaf_weight = weight_field(b, "leafWeight");
+    if (auto list = b.get("weightDevice"))
+        for (const Field& e : list->array()) {
+            BlockIoWeightDevice d;
+            d.major = device_number(e, "major");
+            d.minor = device_number(e, "minor");
+            d.weight = weight_field(e, "weight");
+            d.leaf_weight = weight_field(e, "leafWeight");
+            if (d.weight || d.leaf_weight) out.weight_device.push_back(d);
+        }
+    const std::pair<const char*, std::vector<BlockIoThrottleDevice>*> throttles[] = {
+        {"throttleReadBpsDevice", &out.throttle_read_bps_device},
+        {"throttleWriteBpsDevice", &out.throttle_write_bps_device},
+        {"throttleReadIOPSDevice", &out.throttle_read_iops_device},
+        {"throttleWriteIOPSDevice", &out.throttle_write_iops_device}};
+    for (const auto& [key, devices] : throttles)
+        if (auto list = b.get(key))
+            for (const Field& e : list->array()) {
+                BlockIoThrottleDevice d;
+                d.major = device_number(e, "major");
+                d.minor = device_number(e, "minor");
+                d.rate = e.need("rate").u64();
+                devices->push_back(d);
+            }
+    return out;
+}
+
+// As runc 1.1 validates a device rule, so that no rule's reach is guessed.
+DeviceCgroupRule parse_device_rule(const Field& e) {
+    e.object();
+    DeviceCgroupRule rule;
+    rule.allow = e.need("allow").boolean();
+    if (auto t = e.get("type")) {
+        const std::string type = t->str();
+        if (type != "a" && type != "b" && type != "c") fail(t->path, "\"" + type + "\" must be \"a\", \"b\" or \"c\"");
+        rule.type = type[0];
+    }
+    for (auto [key, out] : {std::pair{"major", &rule.major}, std::pair{"minor", &rule.minor}})
+        if (auto f = e.get(key)) {
+            // -1 is how some clients spell the wildcard (runc's own configs.Wildcard).
+            const int64_t n = f->i64();
+            if (n < -1 || n > std::numeric_limits<uint32_t>::max())
+                fail(f->path, std::to_string(n) + " is out of range (0 to 4294967295, or -1 for any)");
+            *out = n;
+        }
+    auto a = e.get("access");
+    if (!a || (a->v->is_string() && a->v->get_ref<const std::string&>().empty()))
+        fail(e.join("access"), "must not be empty (a combination of r, w and m)");
+    rule.access = a->str();
+    for (size_t i = 0; i < rule.access.size(); ++i) {
+        const char c = rule.access[i];
+        if (c != 'r' && c != 'w' && c != 'm')
+            fail(a->path, "\"" + rule.access + "\": '" + std::string(1, c) + "' is not one of r, w, m");
+        if (rule.access.find(c) != i) fail(a->path, "\"" + rule.access + "\": '" + std::string(1, c) + "' is repeated");
+    }
+    return rule;
+}
+
+// IFNAMSIZ is 16 with the terminating NUL; the kernel looks the name up as given.
+bool interface_name(const std::string& s) {
+    if (s.empty() || s.size() > 15 || s == "." || s == "..") return false;
+    for (char c : s)
+        if (c == '/' || c == ':' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return false;
+    return true;
+}
+
+NetworkResources parse_network(const Field& n) {
+    known_members(n, {"classID", "priorities"});
+    NetworkResources out;
+    if (auto f = n.get("classID")) out.class_id = f->u32();
+    if (auto list = n.get("priorities"))
+        for (const Field& e : list->array()) {
+            known_members(e, {"name", "priority"});
+            NetworkPriority p;
+            const Field name = e.need("name");
+            p.name = name.str();
+            if (!interface_name(p.name))
+                fail(name.path,
+                     "\"" + p.name + "\" is not a network interface name (1 to 15 bytes, no whitespace, '/' or ':')");
+            p.priority = e.need("priority").u32();
+            out.priorities.push_back(p);
+        }
+    return out;
+}
+
+std::map<std::string, RdmaLimit> parse_rdma(const Field& r) {
+    std::map<std::string, RdmaLimit> out;
+    for (auto& [device, val] : r.object().items()) {
+        // Written into rdma.max as the line's first word.
+        if (device.empty() || device.find_first_of(" \t\n\r=") != std::string::npos)
+            fail(r.path, "\"" + device + "\" is not an RDMA device name");
+        const Field d{&val, r.join(device.c_str())};
+        known_members(d, {"hcaHandles", "hcaObjects"});
+        RdmaLimit l;
+        if (auto f = d.get("hcaHandles")) l.hca_handles = f->u32();
+        if (auto f = d.get("hcaObjects")) l.hca_objects = f->u32();
+        out[device] = l;
+    }
+    return out;
+}
+
 Resources parse_resources(const Field& r) {
     r.object();
     Resources out;
-    out.json = without_unset_block_io(*r.v).dump();
     if (auto m = r.get("memory")) {
         m->object();
         MemoryResources mem;
@@ -433,6 +572,16 @@ Resources parse_resources(const Field& r) {
         mem.swap = limit_field(*m, "swap");
         if (auto s = m->get("swappiness")) mem.swappiness = s->u64();
         out.memory = mem;
+        MemoryExtras extras;
+        extras.kernel = limit_field(*m, "kernel");
+        if (auto f = m->get("kernelTCP")) {
+            extras.kernel_tcp = f->i64();
+            if (*extras.kernel_tcp < -1) fail(f->path, "must be -1 (unlimited) or a byte count");
+        }
+        extras.disable_oom_killer = bool_field(*m, "disableOOMKiller");
+        extras.use_hierarchy = bool_field(*m, "useHierarchy");
+        extras.check_before_update = bool_field(*m, "checkBeforeUpdate");
+        out.memory_extras = extras;
     }
     if (auto c = r.get("cpu")) {
         c->object();
@@ -441,6 +590,16 @@ Resources parse_resources(const Field& r) {
         cpu.quota = limit_field(*c, "quota");
         if (auto f = c->get("period")) cpu.period = f->u64();
         out.cpu = cpu;
+        CpuExtras extras;
+        extras.realtime_runtime = limit_field(*c, "realtimeRuntime");
+        if (auto f = c->get("realtimePeriod")) extras.realtime_period = f->u64();
+        if (auto f = c->get("idle")) extras.idle = f->i64();
+        if (auto f = c->get("burst")) extras.burst = f->u64();
+        out.cpu_extras = extras;
+        CpusetResources cpuset;
+        if (auto f = c->get("cpus")) cpuset.cpus = f->str();
+        if (auto f = c->get("mems")) cpuset.mems = f->str();
+        if (cpuset.cpus || cpuset.mems) out.cpuset = cpuset;
     }
     if (auto p = r.get("pids")) {
         p->object();
@@ -448,10 +607,22 @@ Resources parse_resources(const Field& r) {
         if (auto f = p->get("limit")) pids.limit = f->i64();
         out.pids = pids;
     }
+    if (auto d = r.get("devices"))
+        for (const Field& e : d->array()) out.devices.push_back(parse_device_rule(e));
+    if (auto b = r.get("blockIO"))
+        if (BlockIoResources block_io = parse_block_io(*b); !block_io.empty()) out.block_io = std::move(block_io);
+    if (auto h = r.get("hugepageLimits"))
+        for (const Field& e : h->array()) {
+            e.object();
+            out.hugepage_limits.push_back({e.need("pageSize").str(), e.need("limit").u64()});
+        }
+    if (auto n = r.get("network"); n && !n->object().empty()) out.network = parse_network(*n);
+    if (auto f = r.get("rdma")) out.rdma = parse_rdma(*f);
     // For the plugins (ABI 1.2); a malformed entry is the manager's to name.
     if (auto u = r.v->find("unified"); u != r.v->end() && u->is_object())
         for (const auto& [key, value] : u->items())
             if (value.is_string()) out.unified[key] = value.get<std::string>();
+    out.json = without_unset_block_io(*r.v).dump();
     return out;
 }
 
@@ -729,30 +900,9 @@ json without_unset_block_io(const json& resources) {
     if (!out.is_object()) return out;
     auto b = out.find("blockIO");
     if (b == out.end()) return out;
-    if (b->is_null()) {
-        out.erase(b);
-        return out;
-    }
-    if (!b->is_object()) return out;  // left for the plugin's validate to name
     // docker always sends {"weight": 0}; runc treats a zero weight and empty
     // device lists as unset, so no io plugin is needed for them.
-    bool unset = zero_or_absent(*b, "weight") && zero_or_absent(*b, "leafWeight");
-    for (const char* list : {"weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice",
-                             "throttleReadIOPSDevice", "throttleWriteIOPSDevice"}) {
-        auto it = b->find(list);
-        unset = unset && (it == b->end() || it->is_null() || (it->is_array() && it->empty()));
-    }
-    for (auto& [key, val] : b->items()) {
-        static const std::set<std::string> known = {"weight",
-                                                    "leafWeight",
-                                                    "weightDevice",
-                                                    "throttleReadBpsDevice",
-                                                    "throttleWriteBpsDevice",
-                                                    "throttleReadIOPSDevice",
-                                                    "throttleWriteIOPSDevice"};
-        unset = unset && known.count(key);
-    }
-    if (unset) out.erase("blockIO");
+    if (b->is_null() || parse_block_io(Field{&*b, "linux.resources.blockIO"}).empty()) out.erase(b);
     return out;
 }
 

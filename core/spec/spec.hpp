@@ -181,9 +181,10 @@ Linux parse_linux_json(const std::string& json_text);
 // under `path`. Throws berth::Error.
 Resources parse_resources_json(const nlohmann::json& resources, const std::string& path = "linux.resources");
 
-// linux.resources without a blockIO that asks for nothing: runc treats a zero
-// weight and empty device lists as unset, and docker always sends
-// {"weight": 0}.
+// linux.resources without a blockIO that asks for nothing
+// (BlockIoResources::empty()): runc treats a zero weight and empty device
+// lists as unset, and docker always sends {"weight": 0}. Throws berth::Error
+// naming the field when blockIO is malformed.
 nlohmann::json without_unset_block_io(const nlohmann::json& resources);
 // Parses a linux.seccomp object alone, as parse_spec does within config.json.
 Seccomp parse_seccomp(const std::string& json_text);

@@ -7,7 +7,7 @@
 #include <cstddef>
 
 #define BERTH_ABI_MAJOR 1
-#define BERTH_ABI_MINOR 3
+#define BERTH_ABI_MINOR 4
 
 // The C++ ABI a plugin and berth must share, since std::string, vector,
 // optional and map cross the boundary by reference (docs/plugin-abi.md, "Same

@@ -321,9 +321,7 @@ TEST_F(CgroupControllers, RdmaLimitReachesTheKernel) {
         EXPECT_NE(err_.find("write nosuchdev0 hca_handle=3 hca_object=100 to "), std::string::npos) << err_;
     else EXPECT_NE(err_.find("the host has no cgroup v1 hierarchy for \"rdma\""), std::string::npos) << err_;
     EXPECT_EQ(create(b, {{"rdma", {{"mlx5_1", {{"hcaHandles", -1}}}}}}, id()), -1);
-    EXPECT_NE(err_.find("linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 to 4294967295"),
-              std::string::npos)
-        << err_;
+    EXPECT_NE(err_.find("linux.resources.rdma.mlx5_1.hcaHandles: must not be negative"), std::string::npos) << err_;
 }
 
 // ---- linux.resources.unified and cgroup-misc ----
@@ -439,8 +437,7 @@ TEST_F(CgroupControllers, NetworkIsRefusedWhereTheHostHasNoNetCls) {
             << err_;
     EXPECT_TRUE(leftovers(root_, c, b.rootfs()).empty());
     EXPECT_EQ(create(b, {{"network", {{"priorities", {{{"name", "lo"}, {"priority", -1}}}}}}}, id()), -1);
-    EXPECT_NE(err_.find("linux.resources.network.priorities[0].priority: must be an integer from 0 to 4294967295"),
-              std::string::npos)
+    EXPECT_NE(err_.find("linux.resources.network.priorities[0].priority: must not be negative"), std::string::npos)
         << err_;
 }
 
@@ -532,7 +529,9 @@ TEST_F(CgroupControllers, BadMemoryAndCpuFieldsAreRefusedNamingThem) {
     EXPECT_EQ(create(b, {{"cpu", {{"shares", 512}, {"idle", 1}}}}, id()), -1);
     EXPECT_NE(err_.find("linux.resources.cpu.idle: an idle group has no weight of its own"), std::string::npos) << err_;
     EXPECT_EQ(create(b, {{"cpu", {{"realtimeRuntime", -2}}}}, id()), -1);
-    EXPECT_NE(err_.find("linux.resources.cpu.realtimeRuntime: -2 is out of range"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("linux.resources.cpu.realtimeRuntime: must be -1 (unlimited) or a positive number, not -2"),
+              std::string::npos)
+        << err_;
 }
 
 TEST_F(CgroupControllers, CpuIdleAndBurst) {

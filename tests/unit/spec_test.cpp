@@ -692,9 +692,9 @@ TEST(SpecGood, UnsetBlockIOIsDropped) {
         {R"(null)", false},
         {R"({"weight":500})", true},
         {R"({"leafWeight":10})", true},
+        {R"({"weightDevice":[{"major":8,"minor":0,"weight":0,"leafWeight":0}]})", false},
         {R"({"weight":0,"throttleReadBpsDevice":[{"major":8,"minor":0,"rate":1}]})", true},
-        {R"({"weight":0,"unknownKey":1})", true},
-        {R"("bad")", true},  // the io plugin's validate names it
+        {R"({"weightDevice":[{"major":8,"minor":0,"leafWeight":10}]})", true},
     };
     for (const auto& c : cases) {
         json j = base_config();
@@ -702,8 +702,131 @@ TEST(SpecGood, UnsetBlockIOIsDropped) {
         auto s = parse_spec(j.dump());
         json r = json::parse(s.linux.resources.json);
         EXPECT_EQ(r.contains("blockIO"), c.kept) << c.block_io;
+        EXPECT_EQ(s.linux.resources.block_io.has_value(), c.kept) << c.block_io;
         EXPECT_EQ(r["pids"]["limit"], 5) << "the rest stays";
+        // update merges JSON and drops an unset blockIO with the same answer.
+        EXPECT_EQ(berth::spec::without_unset_block_io(j["linux"]["resources"]).contains("blockIO"), c.kept);
     }
+}
+
+// ABI 1.4: every field of linux.resources reaches the plugins parsed.
+TEST(SpecGood, EveryResourceFieldParsed) {
+    const auto r = berth::spec::parse_resources_json(json::parse(R"({
+        "memory": {"limit": 1048576, "kernel": -1, "kernelTCP": 4096, "disableOOMKiller": true,
+                   "useHierarchy": false, "checkBeforeUpdate": true},
+        "cpu": {"shares": 512, "realtimeRuntime": -1, "realtimePeriod": 1000000, "idle": 1, "burst": 5000,
+                "cpus": "0-1", "mems": ""},
+        "devices": [{"allow": false, "access": "rwm"},
+                    {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rw"}],
+        "blockIO": {"weight": 500, "leafWeight": 0,
+                    "weightDevice": [{"major": 8, "minor": 0, "weight": 100}, {"major": 8, "minor": 1, "weight": 0}],
+                    "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1}],
+                    "throttleWriteBpsDevice": [{"major": 8, "minor": 0, "rate": 2}],
+                    "throttleReadIOPSDevice": [{"major": 8, "minor": 0, "rate": 3}],
+                    "throttleWriteIOPSDevice": [{"major": 8, "minor": 0, "rate": 4}]},
+        "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
+        "network": {"classID": 1048577, "priorities": [{"name": "eth0", "priority": 5}]},
+        "rdma": {"mlx5_1": {"hcaHandles": 3}, "mlx4_0": {}}
+    })"));
+    ASSERT_TRUE(r.memory_extras);
+    EXPECT_EQ(r.memory_extras->kernel, -1);
+    EXPECT_EQ(r.memory_extras->kernel_tcp, 4096);
+    EXPECT_EQ(r.memory_extras->disable_oom_killer, true);
+    EXPECT_EQ(r.memory_extras->use_hierarchy, false);
+    EXPECT_EQ(r.memory_extras->check_before_update, true);
+    ASSERT_TRUE(r.cpu_extras);
+    EXPECT_EQ(r.cpu_extras->realtime_runtime, -1);
+    EXPECT_EQ(r.cpu_extras->realtime_period, 1000000u);
+    EXPECT_EQ(r.cpu_extras->idle, 1);
+    EXPECT_EQ(r.cpu_extras->burst, 5000u);
+    ASSERT_TRUE(r.cpuset);
+    EXPECT_EQ(r.cpuset->cpus, "0-1");
+    EXPECT_EQ(r.cpuset->mems, "") << "as given";
+    ASSERT_EQ(r.devices.size(), 2u);
+    EXPECT_FALSE(r.devices[0].allow);
+    EXPECT_EQ(r.devices[0].type, 'a');
+    EXPECT_EQ(r.devices[0].major, -1);
+    EXPECT_EQ(r.devices[0].minor, -1);
+    EXPECT_EQ(r.devices[0].access, "rwm");
+    EXPECT_EQ(r.devices[1].type, 'c');
+    EXPECT_EQ(r.devices[1].major, 1);
+    EXPECT_EQ(r.devices[1].minor, 3);
+    ASSERT_TRUE(r.block_io);
+    EXPECT_EQ(r.block_io->weight, 500);
+    EXPECT_FALSE(r.block_io->leaf_weight) << "0 is unset";
+    ASSERT_EQ(r.block_io->weight_device.size(), 1u) << "an entry with no weight asks for nothing";
+    EXPECT_EQ(r.block_io->weight_device[0].weight, 100);
+    ASSERT_EQ(r.block_io->throttle_read_bps_device.size(), 1u);
+    EXPECT_EQ(r.block_io->throttle_read_bps_device[0].rate, 1u);
+    ASSERT_EQ(r.block_io->throttle_write_bps_device.size(), 1u);
+    EXPECT_EQ(r.block_io->throttle_write_bps_device[0].rate, 2u);
+    ASSERT_EQ(r.block_io->throttle_read_iops_device.size(), 1u);
+    EXPECT_EQ(r.block_io->throttle_read_iops_device[0].rate, 3u);
+    ASSERT_EQ(r.block_io->throttle_write_iops_device.size(), 1u);
+    EXPECT_EQ(r.block_io->throttle_write_iops_device[0].rate, 4u);
+    ASSERT_EQ(r.hugepage_limits.size(), 1u);
+    EXPECT_EQ(r.hugepage_limits[0].page_size, "2MB");
+    EXPECT_EQ(r.hugepage_limits[0].limit, 4194304u);
+    ASSERT_TRUE(r.network);
+    EXPECT_EQ(r.network->class_id, 1048577u);
+    ASSERT_EQ(r.network->priorities.size(), 1u);
+    EXPECT_EQ(r.network->priorities[0].name, "eth0");
+    EXPECT_EQ(r.network->priorities[0].priority, 5u);
+    ASSERT_EQ(r.rdma.size(), 2u);
+    EXPECT_EQ(r.rdma.at("mlx5_1").hca_handles, 3u);
+    EXPECT_FALSE(r.rdma.at("mlx4_0").hca_handles);
+    // Without the objects, nothing is set.
+    const auto none = berth::spec::parse_resources_json(json::parse(R"({"network": {}})"));
+    EXPECT_FALSE(none.memory_extras || none.cpu_extras || none.cpuset || none.block_io || none.network);
+    EXPECT_TRUE(none.devices.empty() && none.hugepage_limits.empty() && none.rdma.empty());
+}
+
+// The rows each break one field; plugins' own checks (a page size the host
+// has, a cpuset list's syntax) are in their tests.
+TEST(SpecBad, ResourceFieldsNamed) {
+    const struct {
+        const char* resources;
+        const char* message;
+    } cases[] = {
+        {R"({"cpu": {"realtimeRuntime": -2}})",
+         "linux.resources.cpu.realtimeRuntime: must be -1 (unlimited) or a positive number, not -2"},
+        {R"({"cpu": {"realtimePeriod": -5}})", "linux.resources.cpu.realtimePeriod: must not be negative"},
+        {R"({"cpu": {"idle": true}})", "linux.resources.cpu.idle: must be an integer, not a boolean"},
+        {R"({"cpu": {"burst": 1.5}})", "linux.resources.cpu.burst: must be an integer, not a number"},
+        {R"({"cpu": {"mems": 0}})", "linux.resources.cpu.mems: must be a string, not a number"},
+        {R"({"memory": {"kernelTCP": -2}})",
+         "linux.resources.memory.kernelTCP: must be -1 (unlimited) or a byte count"},
+        {R"({"memory": {"kernel": "x"}})", "linux.resources.memory.kernel: must be an integer, not a string"},
+        {R"({"memory": {"disableOOMKiller": 1}})",
+         "linux.resources.memory.disableOOMKiller: must be a boolean, not a number"},
+        {R"({"memory": {"useHierarchy": "yes"}})",
+         "linux.resources.memory.useHierarchy: must be a boolean, not a string"},
+        {R"({"memory": {"checkBeforeUpdate": 0}})",
+         "linux.resources.memory.checkBeforeUpdate: must be a boolean, not a number"},
+        {R"({"devices": [{"allow": true, "access": "r"}, {"allow": true, "type": "x", "access": "r"}]})",
+         "linux.resources.devices[1].type: \"x\" must be \"a\", \"b\" or \"c\""},
+        {R"({"devices": [{"allow": true, "access": "rr"}]})",
+         "linux.resources.devices[0].access: \"rr\": 'r' is repeated"},
+        {R"({"blockIO": "bad"})", "linux.resources.blockIO: must be an object, not a string"},
+        {R"({"blockIO": {"weight": 0, "unknownKey": 1}})",
+         "linux.resources.blockIO.unknownKey: unknown field (known: weight, leafWeight, weightDevice, "
+         "throttleReadBpsDevice, throttleWriteBpsDevice, throttleReadIOPSDevice, throttleWriteIOPSDevice)"},
+        {R"({"blockIO": {"weightDevice": [{"major": 8, "minor": 0, "weight": 100}, {"major": 8, "weight": 100}]}})",
+         "linux.resources.blockIO.weightDevice[1].minor: is required"},
+        {R"({"blockIO": {"throttleWriteIOPSDevice": [{"major": 8, "minor": 4294967296, "rate": 1}]}})",
+         "linux.resources.blockIO.throttleWriteIOPSDevice[0].minor: 4294967296 is outside [0, 4294967295]"},
+        {R"({"hugepageLimits": [{"pageSize": 2, "limit": 1}]})",
+         "linux.resources.hugepageLimits[0].pageSize: must be a string, not a number"},
+        {R"({"network": {"priorities": [{"name": "a/b", "priority": 1}]}})",
+         "linux.resources.network.priorities[0].name: \"a/b\" is not a network interface name (1 to 15 bytes, no "
+         "whitespace, '/' or ':')"},
+        {R"({"rdma": {"mlx5_1": {"hcaObjects": "1"}}})",
+         "linux.resources.rdma.mlx5_1.hcaObjects: must be an integer, not a string"},
+    };
+    for (const auto& c : cases)
+        EXPECT_EQ(berth::test::error_of([&] { berth::spec::parse_resources_json(json::parse(c.resources)); }),
+                  c.message)
+            << c.resources;
 }
 
 TEST(SpecGood, AbsentResourcesAreNullopt) {

@@ -135,8 +135,8 @@ TEST(UpdateMerge, ReportsWhatItLeavesAlone) {
     auto m = berth::merge_update(
         json::object(),
         json::parse(R"({"devices":[{"allow":false,"access":"rwm"}],"hugepageLimits":[],)"
-                    R"("memory":{"swappiness":10,"kernel":1048576},"blockIO":{"weightDevice":[{"major":8}]},)"
-                    R"("network":{"classID":0}})"));
+                    R"("memory":{"swappiness":10,"kernel":1048576},)"
+                    R"("blockIO":{"weightDevice":[{"major":8,"minor":0,"weight":100}]},"network":{"classID":0}})"));
     EXPECT_EQ(m.ignored, (std::vector<std::string>{"blockIO.weightDevice", "devices", "memory.swappiness"}));
     EXPECT_TRUE(m.kernel_memory);
     EXPECT_EQ(m.resources, json::object());
@@ -152,9 +152,11 @@ TEST(UpdateMerge, BadTypesNameTheField) {
         {R"({"memory":{"limit":-2}})",
          "linux.resources.memory.limit: must be -1 (unlimited) or a positive number, not -2"},
         {R"({"cpu":{"shares":-1}})", "linux.resources.cpu.shares: must not be negative"},
-        {R"({"cpu":{"cpus":3}})", "linux.resources.cpu.cpus: must be a string"},
-        {R"({"cpu":{"realtimeRuntime":"x"}})", "linux.resources.cpu.realtimeRuntime: must be an integer"},
-        {R"({"blockIO":{"weight":1.5}})", "linux.resources.blockIO.weight: must be an integer"},
+        {R"({"cpu":{"cpus":3}})", "linux.resources.cpu.cpus: must be a string, not a number"},
+        {R"({"cpu":{"realtimeRuntime":"x"}})", "linux.resources.cpu.realtimeRuntime: must be an integer, not a string"},
+        {R"({"blockIO":{"weight":1.5}})", "linux.resources.blockIO.weight: must be an integer, not a number"},
+        // Fields update leaves alone are still checked (one parser for create and update).
+        {R"({"blockIO":{"weightDevice":[{"major":8}]}})", "linux.resources.blockIO.weightDevice[0].minor: is required"},
         {R"({"pids":7})", "linux.resources.pids: must be an object, not a number"},
         {R"({"unified":{"memory.high":5}})", "linux.resources.unified[\"memory.high\"]: must be a string"},
         {R"([1])", "linux.resources: must be a JSON object"},
