@@ -1,12 +1,11 @@
-// The cpu fields the SDK's CpuResources does not model, read from the raw
-// `linux.resources` JSON. As with the modelled ones, 0 (or absent, or null)
-// asks for nothing.
+// The cpu fields beyond CpuResources (the host's CpuExtras) as the writers
+// use them: 0, like absent, asks for nothing, as with the modelled ones.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <string>
 
+#include "berth/resources.hpp"
 #include "berth/status.hpp"
 
 namespace berth::plugins::cpu {
@@ -20,8 +19,9 @@ struct CpuOptions {
     bool any() const { return realtime() || idle || burst; }
 };
 
-// Parses linux.resources.cpu.{realtimeRuntime,realtimePeriod,idle,burst}; a
-// value of the wrong type or out of range is an error naming the field.
-Status parse_cpu_options(const std::string& resources_json, CpuOptions* out);
+// The options linux.resources.cpu asks for. The host has checked types and
+// signs; what the kernel's files take beyond that (cpu.idle: 0 or 1) is an
+// error naming the field.
+Status cpu_options(const Resources& r, CpuOptions* out);
 
 }  // namespace berth::plugins::cpu

@@ -60,7 +60,7 @@ Status apply_v1_cfs(const CgroupDir& dir, const Resources& r) {
     return Status::Ok();
 }
 
-// A write for a field the SDK does not model: a file the kernel does not
+// A write for a field beyond CpuResources: a file the kernel does not
 // offer (an older kernel, a config without it) is an error naming the field,
 // not a limit silently left out.
 Status write_option(const CgroupDir& dir, const char* file, const std::string& value, const char* field) {
@@ -103,17 +103,13 @@ Status write_realtime_v1(const CgroupDir& dir, const CpuOptions& opt) {
 bool CpuSubsystem::wants(const Resources& r) const {
     if (r.cpu && (r.cpu->shares || r.cpu->quota || r.cpu->period)) return true;
     CpuOptions opt;
-    try {
-        // A malformed field is wanted too, so that validate reports it.
-        return !parse_cpu_options(r.json, &opt).ok() || opt.any();
-    } catch (...) {
-        return true;
-    }
+    // A value out of the kernel's range is wanted too, so that validate names it.
+    return !cpu_options(r, &opt).ok() || opt.any();
 }
 
 Status CpuSubsystem::validate(const Resources& r) const {
     CpuOptions opt;
-    if (Status s = parse_cpu_options(r.json, &opt); !s.ok()) return s;
+    if (Status s = cpu_options(r, &opt); !s.ok()) return s;
     // The kernel refuses a weight for an idle group (EINVAL on either
     // version): say so before anything is created.
     if (opt.idle && r.cpu && or_zero(r.cpu->shares) != 0)
@@ -135,7 +131,7 @@ Status CpuSubsystem::validate(const Resources& r) const {
 
 Status CpuSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) {
     CpuOptions opt;
-    if (Status s = parse_cpu_options(r.json, &opt); !s.ok()) return s;
+    if (Status s = cpu_options(r, &opt); !s.ok()) return s;
     // v2 has no realtime group bandwidth (RT tasks are only allowed in
     // the root cgroup): refused, as crun does, not silently dropped.
     if (opt.realtime())
@@ -158,7 +154,7 @@ Status CpuSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) {
 
 Status CpuSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) {
     CpuOptions opt;
-    if (Status s = parse_cpu_options(r.json, &opt); !s.ok()) return s;
+    if (Status s = cpu_options(r, &opt); !s.ok()) return s;
     if (Status s = apply_v1_cfs(dir, r); !s.ok()) return s;
     if (opt.burst)
         if (Status s = write_option(dir, "cpu.cfs_burst_us", std::to_string(*opt.burst), "burst"); !s.ok()) return s;

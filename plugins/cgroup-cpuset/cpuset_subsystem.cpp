@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <new>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cpu_list.hpp"
@@ -10,40 +9,38 @@
 namespace berth::plugins::cpuset {
 namespace {
 
-using json = nlohmann::json;
-
-// linux.resources.cpu.<field> as given: null when absent, null or "".
-json field_of(const Resources& r, const char* field) {
-    const json res = json::parse(r.json, nullptr, false);
-    if (!res.is_object()) return nullptr;
-    auto cpu = res.find("cpu");
-    if (cpu == res.end() || !cpu->is_object()) return nullptr;
-    auto it = cpu->find(field);
-    if (it == cpu->end() || it->is_null() || (it->is_string() && it->get<std::string>().empty())) return nullptr;
-    return *it;
+// linux.resources.cpu.cpus or .mems, or nullptr when absent or "" (runc
+// writes neither then).
+const std::string* list_of(const Resources& r, std::optional<std::string> CpusetResources::*field) {
+    if (!r.cpuset) return nullptr;
+    const auto& v = (*r.cpuset).*field;
+    return v && !v->empty() ? &*v : nullptr;
 }
 
-Status check(const Resources& r, const char* field, const char* what) {
-    const json v = field_of(r, field);
-    if (v.is_null()) return Status::Ok();
-    const std::string name = std::string("linux.resources.cpu.") + field;
-    if (!v.is_string())
-        return Status::Error(EINVAL, name + ": must be a string, a list of " + what + " such as \"0-2,4\"");
-    const std::string text = v.get<std::string>();
-    if (std::string why = cpu_list_problem(text); !why.empty())
-        return Status::Error(EINVAL,
-                             name + ": \"" + text + "\" is not a list of " + what + " such as \"0-2,4\": " + why);
+struct List {
+    const char* field;  // of linux.resources.cpu, and the file's suffix
+    std::optional<std::string> CpusetResources::*member;
+    const char* what;
+    const char* property;  // the systemd unit's
+};
+// cpus before mems, as runc writes them.
+constexpr List kLists[] = {{"cpus", &CpusetResources::cpus, "CPUs", "AllowedCPUs"},
+                           {"mems", &CpusetResources::mems, "memory nodes", "AllowedMemoryNodes"}};
+
+Status check(const Resources& r, const List& l) {
+    const std::string* text = list_of(r, l.member);
+    if (!text) return Status::Ok();
+    if (std::string why = cpu_list_problem(*text); !why.empty())
+        return Status::Error(EINVAL, std::string("linux.resources.cpu.") + l.field + ": \"" + *text +
+                                         "\" is not a list of " + l.what + " such as \"0-2,4\": " + why);
     return Status::Ok();
 }
 
-// cpus before mems, as runc writes them. Both files exist on v1 and, with the
-// controller enabled, on v2.
+// Both files exist on v1 and, with the controller enabled, on v2.
 Status write_lists(const CgroupDir& dir, const Resources& r) {
-    for (const char* field : {"cpus", "mems"}) {
-        const json v = field_of(r, field);
-        if (!v.is_string()) continue;
-        if (Status s = dir.write(std::string("cpuset.") + field, v.get<std::string>()); !s.ok()) return s;
-    }
+    for (const List& l : kLists)
+        if (const std::string* text = list_of(r, l.member))
+            if (Status s = dir.write(std::string("cpuset.") + l.field, *text); !s.ok()) return s;
     return Status::Ok();
 }
 
@@ -75,16 +72,13 @@ Status read_list(const CgroupDir& dir, const char* file, CgroupStats* out) {
 }  // namespace
 
 bool CpusetSubsystem::wants(const Resources& r) const {
-    try {
-        return !field_of(r, "cpus").is_null() || !field_of(r, "mems").is_null();
-    } catch (...) {
-        return true;  // let validate say what is wrong
-    }
+    return list_of(r, &CpusetResources::cpus) || list_of(r, &CpusetResources::mems);
 }
 
 Status CpusetSubsystem::validate(const Resources& r) const {
-    if (Status s = check(r, "cpus", "CPUs"); !s.ok()) return s;
-    return check(r, "mems", "memory nodes");
+    for (const List& l : kLists)
+        if (Status s = check(r, l); !s.ok()) return s;
+    return Status::Ok();
 }
 
 Status CpusetSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) { return write_lists(dir, r); }
@@ -92,18 +86,11 @@ Status CpusetSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) { ret
 // runc's systemd v2 mapping: cpus and mems, then the unified cpuset.cpus and
 // cpuset.mems, which win.
 Status CpusetSubsystem::unit_properties(const Resources& r, UnitProperties* out) const {
-    static constexpr struct {
-        const char* field;
-        const char* property;
-    } kLists[] = {{"cpus", "AllowedCPUs"}, {"mems", "AllowedMemoryNodes"}};
-    for (const auto& l : kLists) {
-        const json v = field_of(r, l.field);
-        if (!v.is_string()) continue;
-        if (Status s = add_bitmap(l.property, v.get<std::string>(), std::string("linux.resources.cpu.") + l.field, out);
-            !s.ok())
-            return s;
-    }
-    for (const auto& l : kLists) {
+    for (const List& l : kLists)
+        if (const std::string* text = list_of(r, l.member))
+            if (Status s = add_bitmap(l.property, *text, std::string("linux.resources.cpu.") + l.field, out); !s.ok())
+                return s;
+    for (const List& l : kLists) {
         const std::string key = std::string("cpuset.") + l.field;
         if (auto it = r.unified.find(key); it != r.unified.end())
             if (Status s = add_bitmap(l.property, it->second, "linux.resources.unified[\"" + key + "\"]", out); !s.ok())

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/resources.hpp"
 #include "berth/status.hpp"
 
 namespace berth::plugins::devices {
@@ -38,15 +39,9 @@ std::string access_text(uint8_t access);
 // The kernel's rule text: "c 1:3 rwm", "a *:* rwm", "b 8:* m".
 std::string rule_text(const DeviceRule& r);
 
-// Parses `linux.resources.devices` out of the whole linux.resources JSON
-// text. An absent or null list is empty. Errors name the field:
-// "linux.resources.devices[2].access: ...". Only what the runtime-spec allows
-// is accepted: type a/b/c (default a), major/minor integers >= 0 or absent
-// (wildcard), access a non-empty combination of r, w, m without repeats.
-Status parse_device_rules(std::string_view resources_json, std::vector<DeviceRule>* out);
-
-// True when the resources list at least one device rule.
-bool lists_device_rules(std::string_view resources_json);
+// linux.resources.devices as the host parsed and validated them, with the
+// access letters as the kernel's bits.
+std::vector<DeviceRule> device_rules(const std::vector<DeviceCgroupRule>& spec_rules);
 
 // The devices every container gets after the config's rules, as runc 1.1
 // appends them (libcontainer/specconv AllowedDevices): mknod of any char or

@@ -4,15 +4,12 @@
 #include <cerrno>
 #include <charconv>
 #include <new>
-#include <nlohmann/json.hpp>
 
 #include "berth/cgroup_text.hpp"
 #include "page_sizes.hpp"
 
 namespace berth::plugins::hugetlb {
 namespace {
-
-using json = nlohmann::json;
 
 std::string joined(const std::vector<std::string>& v) {
     std::string out;
@@ -30,61 +27,31 @@ std::optional<uint64_t> number(std::string text) {
 
 }  // namespace
 
-Status parse_hugepage_limits(const std::string& resources_json, const std::vector<std::string>& host_sizes,
-                             std::vector<HugepageLimit>* out) {
-    out->clear();
-    const json res = json::parse(resources_json, nullptr, false);
-    if (!res.is_object()) return Status::Ok();
-    auto it = res.find("hugepageLimits");
-    if (it == res.end() || it->is_null()) return Status::Ok();
-    const std::string base = "linux.resources.hugepageLimits";
-    if (!it->is_array()) return Status::Error(EINVAL, base + ": must be an array");
-    for (size_t i = 0; i < it->size(); ++i) {
-        const json& e = (*it)[i];
-        const std::string at = base + "[" + std::to_string(i) + "]";
-        if (!e.is_object()) return Status::Error(EINVAL, at + ": must be an object");
-        auto size = e.find("pageSize");
-        if (size == e.end() || !size->is_string())
-            return Status::Error(EINVAL, at + ".pageSize: must be a string such as \"2MB\"");
-        const std::string name = size->get<std::string>();
+Status check_page_sizes(const std::vector<HugepageLimit>& limits, const std::vector<std::string>& host_sizes) {
+    for (size_t i = 0; i < limits.size(); ++i) {
+        const std::string& name = limits[i].page_size;
         if (std::find(host_sizes.begin(), host_sizes.end(), name) == host_sizes.end())
-            return Status::Error(EINVAL, at + ".pageSize: \"" + name +
-                                             "\" is not a huge page size of this host (it has: " + joined(host_sizes) +
-                                             ")");
-        auto limit = e.find("limit");
-        if (limit == e.end() || !limit->is_number_integer() ||
-            (limit->is_number_integer() && !limit->is_number_unsigned()))
-            return Status::Error(EINVAL, at + ".limit: must be a non-negative integer (bytes)");
-        out->push_back({name, limit->get<uint64_t>()});
+            return Status::Error(
+                EINVAL, std::string("linux.resources.hugepageLimits[") + std::to_string(i) + "].pageSize: \"" + name +
+                            "\" is not a huge page size of this host (it has: " + joined(host_sizes) + ")");
     }
     return Status::Ok();
 }
 
-bool HugetlbSubsystem::wants(const Resources& r) const {
-    try {
-        const json res = json::parse(r.json, nullptr, false);
-        if (!res.is_object()) return false;
-        auto it = res.find("hugepageLimits");
-        return it != res.end() && !it->is_null() && !(it->is_array() && it->empty());
-    } catch (...) {
-        return true;  // let validate say what is wrong
-    }
-}
+bool HugetlbSubsystem::wants(const Resources& r) const { return !r.hugepage_limits.empty(); }
 
 Status HugetlbSubsystem::validate(const Resources& r) const {
-    std::vector<HugepageLimit> limits;
-    return parse_hugepage_limits(r.json, host_page_sizes(sysfs_dir_), &limits);
+    return check_page_sizes(r.hugepage_limits, host_page_sizes(sysfs_dir_));
 }
 
 Status HugetlbSubsystem::apply(const CgroupDir& dir, const Resources& r, bool unified) const {
-    std::vector<HugepageLimit> limits;
-    if (Status s = parse_hugepage_limits(r.json, host_page_sizes(sysfs_dir_), &limits); !s.ok()) return s;
-    for (const HugepageLimit& l : limits) {
+    if (Status s = check_page_sizes(r.hugepage_limits, host_page_sizes(sysfs_dir_)); !s.ok()) return s;
+    for (const HugepageLimit& l : r.hugepage_limits) {
         const std::string value = std::to_string(l.limit);
-        if (Status s = dir.write(limit_file(l.size, unified, false), value); !s.ok()) return s;
+        if (Status s = dir.write(limit_file(l.page_size, unified, false), value); !s.ok()) return s;
         // Without the reservation limit a process can reserve (mmap) more than
         // the limit and is killed by SIGBUS when it touches the pages.
-        const std::string rsvd = limit_file(l.size, unified, true);
+        const std::string rsvd = limit_file(l.page_size, unified, true);
         if (dir.has(rsvd))
             if (Status s = dir.write(rsvd, value); !s.ok()) return s;
     }

@@ -11,25 +11,17 @@
 
 namespace berth::plugins::hugetlb {
 
-struct HugepageLimit {
-    std::string size;    // "2MB": the spec's pageSize, a size the host has
-    uint64_t limit = 0;  // bytes
-};
-
-// linux.resources.hugepageLimits from the resources' JSON. Errors name the
-// field (linux.resources.hugepageLimits[N].pageSize). `host_sizes` are the
-// sizes the host has (host_page_sizes): a pageSize is one of them, which also
-// keeps it from naming any file but the controller's.
-Status parse_hugepage_limits(const std::string& resources_json, const std::vector<std::string>& host_sizes,
-                             std::vector<HugepageLimit>* out);
+// Each limit's pageSize is one of `host_sizes` (host_page_sizes), which also
+// keeps it from naming any file but the controller's; an error names the
+// field (linux.resources.hugepageLimits[N].pageSize).
+Status check_page_sizes(const std::vector<HugepageLimit>& limits, const std::vector<std::string>& host_sizes);
 
 class HugetlbSubsystem {
 public:
     explicit HugetlbSubsystem(std::string sysfs_dir = "/sys/kernel/mm/hugepages") : sysfs_dir_(std::move(sysfs_dir)) {}
     const char* controller() const { return "hugetlb"; }
     static constexpr const char* kResourceFields[] = {"hugepageLimits", nullptr};
-    // When hugepageLimits is a non-empty array (or not an array, for validate
-    // to name).
+    // When hugepageLimits lists any limit.
     bool wants(const Resources& r) const;
     Status validate(const Resources& r) const;
     Status apply_v2(const CgroupDir& dir, const Resources& r);

@@ -35,26 +35,18 @@ std::optional<uint64_t> number(std::string_view s) {
 
 }  // namespace
 
-bool IoSubsystem::wants(const Resources& r) const {
-    try {
-        BlockIO b;
-        if (!parse_block_io(r.json, &b).ok()) return true;
-        return !b.empty();
-    } catch (...) {
-        return true;
-    }
-}
+// The host leaves block_io unset when it asks for nothing.
+bool IoSubsystem::wants(const Resources& r) const { return r.block_io.has_value(); }
 
-Status IoSubsystem::validate(const Resources& r) const {
-    BlockIO b;
-    return parse_block_io(r.json, &b);
-}
+// The host has checked types and ranges; what remains depends on the
+// scheduler and the hierarchy, which only apply can see.
+Status IoSubsystem::validate(const Resources&) const { return Status::Ok(); }
 
 Status IoSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) {
-    BlockIO b;
-    if (Status s = parse_block_io(r.json, &b); !s.ok()) return s;
+    if (!r.block_io) return Status::Ok();
+    const BlockIoResources& b = *r.block_io;
     // CFQ's files, or BFQ's where CFQ is gone (kernels >= 5.0), as runc.
-    const bool wants_weight = b.weight || !b.weight_devices.empty();
+    const bool wants_weight = b.weight || !b.weight_device.empty();
     const std::string weight_file = wants_weight ? first_of(dir, {"blkio.weight", "blkio.bfq.weight"}) : "";
     if (wants_weight && weight_file.empty())
         return none_of(dir, b.weight ? "weight" : "weightDevice", "blkio.weight or blkio.bfq.weight",
@@ -66,8 +58,8 @@ Status IoSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) {
             return none_of(dir, "leafWeight", "blkio.leaf_weight", "only the CFQ scheduler has leaf weights");
         if (Status s = dir.write("blkio.leaf_weight", std::to_string(*b.leaf_weight)); !s.ok()) return s;
     }
-    for (size_t i = 0; i < b.weight_devices.size(); ++i) {
-        const WeightDevice& d = b.weight_devices[i];
+    for (size_t i = 0; i < b.weight_device.size(); ++i) {
+        const BlockIoWeightDevice& d = b.weight_device[i];
         if (d.weight)
             if (Status s = dir.write(weight_file + "_device", device_line(d.major, d.minor, *d.weight)); !s.ok())
                 return s;
@@ -81,20 +73,20 @@ Status IoSubsystem::apply_v1(const CgroupDir& dir, const Resources& r) {
         }
     }
     for (Throttle t : kThrottles)
-        for (const ThrottleDevice& d : b.of(t))
+        for (const BlockIoThrottleDevice& d : throttle_devices(b, t))
             if (Status s = dir.write(v1_throttle_file(t), device_line(d.major, d.minor, d.rate)); !s.ok()) return s;
     return Status::Ok();
 }
 
 Status IoSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) {
-    BlockIO b;
-    if (Status s = parse_block_io(r.json, &b); !s.ok()) return s;
+    if (!r.block_io) return Status::Ok();
+    const BlockIoResources& b = *r.block_io;
     // v2 has no leaf weights (runc ignores them; a limit asked for and not
     // applied is an error here).
     if (b.leaf_weight)
         return Status::Error(EINVAL, kBase + ".leafWeight: cgroup v2 has no leaf weight (a v1 CFQ feature)");
-    for (size_t i = 0; i < b.weight_devices.size(); ++i)
-        if (b.weight_devices[i].leaf_weight)
+    for (size_t i = 0; i < b.weight_device.size(); ++i)
+        if (b.weight_device[i].leaf_weight)
             return Status::Error(EINVAL, kBase + ".weightDevice[" + std::to_string(i) +
                                              "].leafWeight: cgroup v2 has no leaf weight (a v1 CFQ feature)");
     // BFQ takes the blkio range as it is; the iocost controller's
@@ -107,13 +99,13 @@ Status IoSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) {
     }
     // Per-device weights only with BFQ, as runc; without it they would
     // need iocost enabled on the device.
-    if (!b.weight_devices.empty() && !bfq)
+    if (!b.weight_device.empty() && !bfq)
         return none_of(dir, "weightDevice", "io.bfq.weight",
                        "per-device weights need the BFQ I/O scheduler on cgroup v2");
-    for (const WeightDevice& d : b.weight_devices)
+    for (const BlockIoWeightDevice& d : b.weight_device)
         if (Status s = dir.write("io.bfq.weight", device_line(d.major, d.minor, *d.weight)); !s.ok()) return s;
     for (Throttle t : kThrottles)
-        for (const ThrottleDevice& d : b.of(t))
+        for (const BlockIoThrottleDevice& d : throttle_devices(b, t))
             if (Status s = dir.write("io.max", io_max_line(t, d)); !s.ok()) return s;
     return Status::Ok();
 }

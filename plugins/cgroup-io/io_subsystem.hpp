@@ -12,7 +12,7 @@ public:
     static constexpr const char* kResourceFields[] = {"blockIO", nullptr};
     const char* v1_controller() const { return "blkio"; }
     // When blockIO asks for anything (the host drops docker's {"weight": 0}
-    // before plugins see it), or does not parse, for validate to name.
+    // before plugins see it).
     bool wants(const Resources& r) const;
     Status validate(const Resources& r) const;
     Status apply_v2(const CgroupDir& dir, const Resources& r);

@@ -1,12 +1,11 @@
-// The memory fields the SDK's MemoryResources does not model, read from the
-// raw `linux.resources` JSON: v1-only switches of the memory controller.
+// The memory fields beyond MemoryResources (the host's MemoryExtras) as the
+// writers use them: the v1-only switches of the memory controller.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <string>
 
-#include "berth/status.hpp"
+#include "berth/resources.hpp"
 
 namespace berth::plugins::memory {
 
@@ -21,8 +20,8 @@ struct MemoryOptions {
     bool any() const { return disable_oom_killer || use_hierarchy.has_value() || kernel_tcp.has_value(); }
 };
 
-// Parses linux.resources.memory.{disableOOMKiller,useHierarchy,kernelTCP}; a value of
-// the wrong type is an error naming the field. Absent or null is unset.
-Status parse_memory_options(const std::string& resources_json, MemoryOptions* out);
+// What linux.resources.memory.{disableOOMKiller,useHierarchy,kernelTCP} ask
+// for (the host has checked their types).
+MemoryOptions memory_options(const Resources& r);
 
 }  // namespace berth::plugins::memory

@@ -78,7 +78,7 @@ Status apply_v1_limit_and_swap(const CgroupDir& dir, const MemoryResources& mem)
     return Status::Ok();
 }
 
-// v1: the switches the SDK does not model. memory.oom_control only takes
+// v1: the switches beyond MemoryResources. memory.oom_control only takes
 // "1" (disable) or "0"; runc writes it only to disable the killer.
 Status apply_v1_options(const CgroupDir& dir, const MemoryOptions& opt) {
     if (opt.use_hierarchy) {
@@ -126,18 +126,10 @@ Status check_v2_options(const MemoryOptions& opt) {
 
 bool MemorySubsystem::wants(const Resources& r) const {
     if (r.memory && (r.memory->limit || r.memory->reservation || r.memory->swap || r.memory->swappiness)) return true;
-    MemoryOptions opt;
-    try {
-        // A malformed field is wanted too, so that validate reports it.
-        return !parse_memory_options(r.json, &opt).ok() || opt.any();
-    } catch (...) {
-        return true;
-    }
+    return memory_options(r).any();
 }
 
 Status MemorySubsystem::validate(const Resources& r) const {
-    MemoryOptions opt;
-    if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
     if (!r.memory) return Status::Ok();
     const MemoryResources& mem = *r.memory;
     if (Status s = check_byte_value("limit", mem.limit); !s.ok()) return s;
@@ -149,8 +141,7 @@ Status MemorySubsystem::validate(const Resources& r) const {
 }
 
 Status MemorySubsystem::apply_v2(const CgroupDir& dir, const Resources& r) {
-    MemoryOptions opt;
-    if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
+    const MemoryOptions opt = memory_options(r);
     if (Status s = check_v2_options(opt); !s.ok()) return s;
     if (!r.memory) return Status::Ok();
     const MemoryResources& mem = *r.memory;
@@ -173,8 +164,7 @@ Status MemorySubsystem::apply_v2(const CgroupDir& dir, const Resources& r) {
 }
 
 Status MemorySubsystem::apply_v1(const CgroupDir& dir, const Resources& r) {
-    MemoryOptions opt;
-    if (Status s = parse_memory_options(r.json, &opt); !s.ok()) return s;
+    const MemoryOptions opt = memory_options(r);
     if (!r.memory) return apply_v1_options(dir, opt);
     const MemoryResources& mem = *r.memory;
     // Checked again because apply can run without validate (an update);

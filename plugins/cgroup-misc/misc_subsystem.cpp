@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "berth/cgroup_text.hpp"
@@ -25,18 +24,13 @@ bool valid_max_line(const std::string& line) {
 
 }  // namespace
 
-Status check_misc_keys(const std::string& resources_json) {
-    const nlohmann::json res = nlohmann::json::parse(resources_json, nullptr, false);
-    if (!res.is_object()) return Status::Ok();
-    auto it = res.find("unified");
-    if (it == res.end() || !it->is_object()) return Status::Ok();
-    for (auto& [key, value] : it->items()) {
+Status check_misc_keys(const std::map<std::string, std::string>& unified) {
+    for (const auto& [key, value] : unified) {
         if (!is_misc_key(key)) continue;
         const std::string field = field_of(key);
         if (key != "misc.max")
             return Status::Error(EINVAL, field + ": read-only (of the misc files only misc.max is set)");
-        if (!value.is_string()) return Status::Error(EINVAL, field + ": must be a string");
-        std::istringstream in(value.get<std::string>());
+        std::istringstream in(value);
         bool any = false;
         for (std::string line; std::getline(in, line);) {
             if (line.empty()) continue;
@@ -50,20 +44,12 @@ Status check_misc_keys(const std::string& resources_json) {
 }
 
 bool MiscSubsystem::wants(const Resources& r) const {
-    try {
-        const nlohmann::json res = nlohmann::json::parse(r.json, nullptr, false);
-        if (!res.is_object()) return false;
-        auto it = res.find("unified");
-        if (it == res.end() || !it->is_object()) return false;
-        for (auto& [key, value] : it->items())
-            if (is_misc_key(key)) return true;
-        return false;
-    } catch (...) {
-        return true;
-    }
+    for (const auto& [key, value] : r.unified)
+        if (is_misc_key(key)) return true;
+    return false;
 }
 
-Status MiscSubsystem::validate(const Resources& r) const { return check_misc_keys(r.json); }
+Status MiscSubsystem::validate(const Resources& r) const { return check_misc_keys(r.unified); }
 
 Status MiscSubsystem::apply_v2(const CgroupDir&, const Resources&) { return Status::Ok(); }
 

@@ -5,6 +5,7 @@
 // reports misc.current.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "berth/cgroup_subsystem.hpp"
@@ -14,7 +15,7 @@ namespace berth::plugins::misc {
 // Checks linux.resources.unified's misc.* keys: only misc.max may be set
 // (misc.current and misc.events are read-only), and each of its lines is
 // "RESOURCE max" or "RESOURCE N". Errors name the field.
-Status check_misc_keys(const std::string& resources_json);
+Status check_misc_keys(const std::map<std::string, std::string>& unified);
 
 class MiscSubsystem {
 public:

@@ -17,7 +17,7 @@ class NetworkSubsystem {
 public:
     const char* controller() const { return "net_cls"; }
     static constexpr const char* kResourceFields[] = {"network", nullptr};
-    // When network is a non-empty object (or not an object, for validate to name).
+    // When network is a non-empty object.
     bool wants(const Resources& r) const;
     Status validate(const Resources& r) const;
     // Refuses: v2 has no net_cls nor net_prio (the manager refuses first).

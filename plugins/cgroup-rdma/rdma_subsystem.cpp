@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <charconv>
 #include <new>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "rdma_limits.hpp"
@@ -15,30 +14,18 @@ namespace {
 
 // One line per write: the kernel takes a device per write.
 Status write_limits(const CgroupDir& dir, const Resources& r) {
-    std::vector<RdmaLimit> limits;
-    if (Status s = parse_rdma_limits(r.json, &limits); !s.ok()) return s;
-    for (const RdmaLimit& l : limits)
-        if (Status s = dir.write("rdma.max", rdma_max_line(l)); !s.ok()) return s;
+    for (const auto& [device, limit] : r.rdma)
+        if (const auto line = rdma_max_line(device, limit))
+            if (Status s = dir.write("rdma.max", *line); !s.ok()) return s;
     return Status::Ok();
 }
 
 }  // namespace
 
-bool RdmaSubsystem::wants(const Resources& r) const {
-    try {
-        const nlohmann::json res = nlohmann::json::parse(r.json, nullptr, false);
-        if (!res.is_object()) return false;
-        auto it = res.find("rdma");
-        return it != res.end() && !it->is_null() && !(it->is_object() && it->empty());
-    } catch (...) {
-        return true;
-    }
-}
+bool RdmaSubsystem::wants(const Resources& r) const { return !r.rdma.empty(); }
 
-Status RdmaSubsystem::validate(const Resources& r) const {
-    std::vector<RdmaLimit> limits;
-    return parse_rdma_limits(r.json, &limits);
-}
+// The host has validated the device names and limits.
+Status RdmaSubsystem::validate(const Resources&) const { return Status::Ok(); }
 
 Status RdmaSubsystem::apply_v2(const CgroupDir& dir, const Resources& r) { return write_limits(dir, r); }
 

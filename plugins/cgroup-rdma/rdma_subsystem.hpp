@@ -9,7 +9,7 @@ class RdmaSubsystem {
 public:
     const char* controller() const { return "rdma"; }
     static constexpr const char* kResourceFields[] = {"rdma", nullptr};
-    // When rdma names a device (or is not an object, for validate to name).
+    // When rdma names a device.
     bool wants(const Resources& r) const;
     Status validate(const Resources& r) const;
     Status apply_v2(const CgroupDir& dir, const Resources& r);

@@ -82,7 +82,7 @@ struct Tag {
 TEST_F(SystemdScopeTest, StartsDelegatedScopeWithLimitsAndStops) {
     EXPECT_EQ(placement_.unit, "berth-test-" + id_ + ".scope");
     berth::Resources r;
-    r.json = R"({"cpu":{"cpus":"0"}})";
+    r.cpuset = berth::CpusetResources{"0", std::nullopt};
     r.memory = berth::MemoryResources{};
     r.memory->limit = 64 << 20;
     r.pids = berth::PidsResources{};

@@ -260,29 +260,16 @@ TEST(CpuOptions, WantsAndValidate) {
     }
     // Zero and null ask for nothing, as for the modelled values.
     EXPECT_FALSE(sub.wants(with_json(R"({"cpu":{"realtimeRuntime":0,"realtimePeriod":0,"idle":0,"burst":null}})")));
-    struct Case {
-        const char* json;
-        const char* message;
-    };
-    const Case bad[] = {
-        {R"({"cpu":{"realtimeRuntime":"x"}})", "linux.resources.cpu.realtimeRuntime: must be an integer"},
-        {R"({"cpu":{"realtimeRuntime":-2}})", "linux.resources.cpu.realtimeRuntime: -2 is out of range (at least -1)"},
-        {R"({"cpu":{"realtimePeriod":-5}})", "linux.resources.cpu.realtimePeriod: -5 is out of range (at least 0)"},
-        {R"({"cpu":{"idle":2}})", "linux.resources.cpu.idle: 2 is out of range [0, 1]"},
-        {R"({"cpu":{"idle":true}})", "linux.resources.cpu.idle: must be an integer"},
-        {R"({"cpu":{"burst":1.5}})", "linux.resources.cpu.burst: must be an integer"},
-        {R"({"cpu":{"burst":18446744073709551615}})",
-         "linux.resources.cpu.burst: 18446744073709551615 is out of range"},
-    };
-    for (const auto& c : bad) {
-        EXPECT_TRUE(sub.wants(with_json(c.json))) << c.json;  // so that validate names it
-        const auto status = sub.validate(with_json(c.json));
-        EXPECT_EQ(status.err, EINVAL) << c.json;
-        EXPECT_EQ(status.message, c.message);
+    // Types and signs are the host's to refuse (spec_test); the kernel's
+    // range of cpu.idle is the plugin's.
+    for (const char* json : {R"({"cpu":{"idle":2}})", R"({"cpu":{"idle":-1}})"}) {
+        EXPECT_TRUE(sub.wants(with_json(json))) << json;  // so that validate names it
+        const auto status = sub.validate(with_json(json));
+        EXPECT_EQ(status.err, EINVAL) << json;
+        EXPECT_EQ(status.message.rfind("linux.resources.cpu.idle: ", 0), 0u) << status.message;
+        EXPECT_NE(status.message.find(" is out of range [0, 1]"), std::string::npos) << status.message;
     }
-    Resources idle_and_shares = cpu(512, std::nullopt, std::nullopt);
-    idle_and_shares.json = R"({"cpu":{"shares":512,"idle":1}})";
-    EXPECT_EQ(sub.validate(idle_and_shares).message,
+    EXPECT_EQ(sub.validate(with_json(R"({"cpu":{"shares":512,"idle":1}})")).message,
               "linux.resources.cpu.idle: an idle group has no weight of its own: cannot be combined with "
               "linux.resources.cpu.shares");
 }
@@ -294,9 +281,8 @@ TEST_F(CpuFakeCgroup, V1WritesRealtimeIdleBurst) {
     offer("cpu.idle", "0\n");
     offer("cpu.cfs_burst_us", "0\n");
     CpuSubsystem sub;
-    Resources r = cpu(std::nullopt, 50000, 100000);
-    r.json = R"({"cpu":{"quota":50000,"period":100000,"realtimeRuntime":20000,)"
-             R"("realtimePeriod":500000,"idle":1,"burst":10000}})";
+    const Resources r = with_json(R"({"cpu":{"quota":50000,"period":100000,"realtimeRuntime":20000,)"
+                                  R"("realtimePeriod":500000,"idle":1,"burst":10000}})");
     ASSERT_TRUE(sub.apply_v1(dir(), r).ok());
     EXPECT_EQ(content("cpu.rt_period_us"), "500000");
     EXPECT_EQ(content("cpu.rt_runtime_us"), "20000");
@@ -327,8 +313,7 @@ TEST_F(CpuFakeCgroup, V2WritesIdleAndBurst) {
     offer("cpu.idle", "0\n");
     offer("cpu.max.burst", "0\n");
     CpuSubsystem sub;
-    Resources r = cpu(std::nullopt, 50000, std::nullopt);
-    r.json = R"({"cpu":{"quota":50000,"idle":1,"burst":20000}})";
+    const Resources r = with_json(R"({"cpu":{"quota":50000,"idle":1,"burst":20000}})");
     ASSERT_TRUE(sub.apply_v2(dir(), r).ok());
     EXPECT_EQ(content("cpu.max"), "50000 100000");
     EXPECT_EQ(content("cpu.max.burst"), "20000");
@@ -347,8 +332,7 @@ TEST_F(CpuFakeCgroup, V2BurstWithoutKernelSupportNamesField) {
 TEST_F(CpuFakeCgroup, V2RefusesRealtime) {
     offer_v2();
     CpuSubsystem sub;
-    Resources r = cpu(512, std::nullopt, std::nullopt);
-    r.json = R"({"cpu":{"shares":512,"realtimeRuntime":950000}})";
+    const Resources r = with_json(R"({"cpu":{"shares":512,"realtimeRuntime":950000}})");
     auto status = sub.apply_v2(dir(), r);
     EXPECT_EQ(status.err, EINVAL);
     EXPECT_EQ(status.message,

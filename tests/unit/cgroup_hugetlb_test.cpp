@@ -71,36 +71,38 @@ TEST_F(HugetlbFake, WantsAndValidate) {
     EXPECT_FALSE(s.wants(with_json("{}")));
     EXPECT_FALSE(s.wants(with_json(R"({"hugepageLimits":[]})")));
     EXPECT_TRUE(s.wants(with_json(R"({"hugepageLimits":[{"pageSize":"2MB","limit":0}]})")));
-    EXPECT_TRUE(s.wants(with_json(R"({"hugepageLimits":{}})")));
     EXPECT_TRUE(
         s.validate(with_json(R"({"hugepageLimits":[{"pageSize":"2MB","limit":4194304},{"pageSize":"1GB","limit":0}]})"))
             .ok());
+    // A page size the host does not have is the plugin's to refuse; the
+    // shape and types are the host's.
     struct Case {
         const char* json;
         const char* message;
     };
     const Case cases[] = {
-        {R"({"hugepageLimits":{}})", "linux.resources.hugepageLimits: must be an array"},
-        {R"({"hugepageLimits":[3]})", "linux.resources.hugepageLimits[0]: must be an object"},
-        {R"({"hugepageLimits":[{"limit":1}]})",
-         "linux.resources.hugepageLimits[0].pageSize: must be a string such as \"2MB\""},
         {R"({"hugepageLimits":[{"pageSize":"2MB","limit":1},{"pageSize":"4MB","limit":1}]})",
          "linux.resources.hugepageLimits[1].pageSize: \"4MB\" is not a huge page size of this host (it has: 1GB, 2MB)"},
         {R"({"hugepageLimits":[{"pageSize":"../../memory/x","limit":1}]})",
          "linux.resources.hugepageLimits[0].pageSize: \"../../memory/x\" is not a huge page size of this host (it has: "
          "1GB, 2MB)"},
-        {R"({"hugepageLimits":[{"pageSize":"2MB"}]})",
-         "linux.resources.hugepageLimits[0].limit: must be a non-negative integer (bytes)"},
-        {R"({"hugepageLimits":[{"pageSize":"2MB","limit":-1}]})",
-         "linux.resources.hugepageLimits[0].limit: must be a non-negative integer (bytes)"},
-        {R"({"hugepageLimits":[{"pageSize":"2MB","limit":"1"}]})",
-         "linux.resources.hugepageLimits[0].limit: must be a non-negative integer (bytes)"},
     };
     for (const auto& c : cases) {
         auto st = s.validate(with_json(c.json));
         EXPECT_EQ(st.err, EINVAL) << c.json;
         EXPECT_EQ(st.message, c.message) << c.json;
     }
+    const Case host[] = {
+        {R"({"hugepageLimits":{}})", "linux.resources.hugepageLimits: must be an array, not an object"},
+        {R"({"hugepageLimits":[3]})", "linux.resources.hugepageLimits[0]: must be an object, not a number"},
+        {R"({"hugepageLimits":[{"limit":1}]})", "linux.resources.hugepageLimits[0].pageSize: is required"},
+        {R"({"hugepageLimits":[{"pageSize":"2MB"}]})", "linux.resources.hugepageLimits[0].limit: is required"},
+        {R"({"hugepageLimits":[{"pageSize":"2MB","limit":-1}]})",
+         "linux.resources.hugepageLimits[0].limit: must not be negative"},
+        {R"({"hugepageLimits":[{"pageSize":"2MB","limit":"1"}]})",
+         "linux.resources.hugepageLimits[0].limit: must be an integer, not a string"},
+    };
+    for (const auto& c : host) EXPECT_EQ(host_error(c.json), c.message) << c.json;
     HugetlbSubsystem none(root_ + "/nosuch");
     EXPECT_EQ(
         none.validate(with_json(R"({"hugepageLimits":[{"pageSize":"2MB","limit":1}]})")).message,

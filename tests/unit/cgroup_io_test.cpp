@@ -32,7 +32,6 @@ TEST(IoConversion, Lines) {
     EXPECT_EQ(io_max_line(Throttle::ReadBps, {8, 16, 100}), "8:16 rbps=100");
     EXPECT_EQ(io_max_line(Throttle::WriteIops, {253, 0, 7}), "253:0 wiops=7");
     EXPECT_STREQ(v1_throttle_file(Throttle::ReadIops), "blkio.throttle.read_iops_device");
-    EXPECT_STREQ(throttle_field(Throttle::WriteBps), "throttleWriteBpsDevice");
 }
 
 TEST(IoParse, WantsOnlyWhatAsksForSomething) {
@@ -44,10 +43,12 @@ TEST(IoParse, WantsOnlyWhatAsksForSomething) {
     EXPECT_FALSE(s.wants(with_json(R"({"blockIO":{"weightDevice":[{"major":8,"minor":0,"weight":0}]}})")));
     EXPECT_TRUE(s.wants(with_json(R"({"blockIO":{"weight":500}})")));
     EXPECT_TRUE(s.wants(with_json(R"({"blockIO":{"throttleReadBpsDevice":[{"major":8,"minor":0,"rate":0}]}})")));
-    EXPECT_TRUE(s.wants(with_json(R"({"blockIO":{"weight":5}})"))) << "so that validate names it";
+    EXPECT_EQ(host_error(R"({"blockIO":{"weight":5}})"),
+              "linux.resources.blockIO.weight: 5 is outside [10, 1000] (0 or absent: unset)");
 }
 
-TEST(IoParse, ValidateNamesTheField) {
+// The host parses blockIO for the plugin; its refusals name the field.
+TEST(IoParse, HostNamesTheField) {
     IoSubsystem s;
     EXPECT_TRUE(s.validate(with_json(R"({"blockIO":{"weight":10,"leafWeight":1000,
         "weightDevice":[{"major":8,"minor":0,"weight":100}],
@@ -58,11 +59,11 @@ TEST(IoParse, ValidateNamesTheField) {
         const char* message;
     };
     const Case cases[] = {
-        {R"({"blockIO":[]})", "linux.resources.blockIO: must be an object"},
+        {R"({"blockIO":[]})", "linux.resources.blockIO: must be an object, not an array"},
         {R"({"blockIO":{"weight":5}})", "linux.resources.blockIO.weight: 5 is outside [10, 1000] (0 or absent: unset)"},
         {R"({"blockIO":{"weight":-1}})",
          "linux.resources.blockIO.weight: -1 is outside [10, 1000] (0 or absent: unset)"},
-        {R"({"blockIO":{"leafWeight":"x"}})", "linux.resources.blockIO.leafWeight: must be an integer"},
+        {R"({"blockIO":{"leafWeight":"x"}})", "linux.resources.blockIO.leafWeight: must be an integer, not a string"},
         {R"({"blockIO":{"wieght":100}})", "linux.resources.blockIO.wieght: unknown field"},
         {R"({"blockIO":{"weightDevice":{}}})", "linux.resources.blockIO.weightDevice: must be an array"},
         {R"({"blockIO":{"weightDevice":[{"minor":0,"weight":100}]}})",
@@ -74,12 +75,11 @@ TEST(IoParse, ValidateNamesTheField) {
         {R"({"blockIO":{"throttleWriteBpsDevice":[{"major":8,"minor":0}]}})",
          "linux.resources.blockIO.throttleWriteBpsDevice[0].rate: is required"},
         {R"({"blockIO":{"throttleReadIOPSDevice":[{"major":8,"minor":0,"rate":-1}]}})",
-         "linux.resources.blockIO.throttleReadIOPSDevice[0].rate: must be a non-negative integer"},
+         "linux.resources.blockIO.throttleReadIOPSDevice[0].rate: must not be negative"},
     };
     for (const auto& c : cases) {
-        auto st = s.validate(with_json(c.json));
-        EXPECT_EQ(st.err, EINVAL) << c.json;
-        EXPECT_EQ(st.message, c.message) << c.json;
+        const std::string message = host_error(c.json);
+        EXPECT_EQ(message.rfind(c.message, 0), 0u) << c.json << " → " << message;
     }
 }
 

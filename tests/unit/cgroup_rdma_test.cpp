@@ -21,43 +21,39 @@ using berth::Resources;
 using namespace berth::plugins::rdma;
 
 TEST(RdmaLimits, Lines) {
-    EXPECT_EQ(rdma_max_line({"mlx5_1", 3, 10000}), "mlx5_1 hca_handle=3 hca_object=10000");
-    EXPECT_EQ(rdma_max_line({"mlx4_0", std::nullopt, 5}), "mlx4_0 hca_object=5");
-    EXPECT_EQ(rdma_max_line({"mlx4_0", 0, std::nullopt}), "mlx4_0 hca_handle=0");
+    using berth::RdmaLimit;
+    EXPECT_EQ(rdma_max_line("mlx5_1", RdmaLimit{3, 10000}), "mlx5_1 hca_handle=3 hca_object=10000");
+    EXPECT_EQ(rdma_max_line("mlx4_0", RdmaLimit{std::nullopt, 5}), "mlx4_0 hca_object=5");
+    EXPECT_EQ(rdma_max_line("mlx4_0", RdmaLimit{0, std::nullopt}), "mlx4_0 hca_handle=0");
+    EXPECT_EQ(rdma_max_line("mlx4_0", RdmaLimit{}), std::nullopt) << "a device with no value is left out";
 }
 
-TEST(RdmaLimits, ParseAndValidate) {
-    std::vector<RdmaLimit> l;
-    ASSERT_TRUE(parse_rdma_limits(R"({"rdma":{"mlx5_1":{"hcaHandles":3,"hcaObjects":10000},"mlx4_0":{}}})", &l).ok());
-    ASSERT_EQ(l.size(), 1u) << "a device with no value is left out";
-    EXPECT_EQ(l[0].device, "mlx5_1");
+TEST(RdmaLimits, HostParsesAndNamesTheField) {
+    const Resources r = with_json(R"({"rdma":{"mlx5_1":{"hcaHandles":3,"hcaObjects":10000},"mlx4_0":{}}})");
+    ASSERT_EQ(r.rdma.size(), 2u);
+    EXPECT_EQ(r.rdma.at("mlx5_1").hca_handles, 3u);
+    EXPECT_EQ(r.rdma.at("mlx5_1").hca_objects, 10000u);
+    EXPECT_FALSE(r.rdma.at("mlx4_0").hca_handles);
     AsPlugin<RdmaSubsystem> s;
     EXPECT_STREQ(s.controller(), "rdma");
     EXPECT_FALSE(s.wants(with_json("{}")));
     EXPECT_FALSE(s.wants(with_json(R"({"rdma":{}})")));
     EXPECT_TRUE(s.wants(with_json(R"({"rdma":{"mlx5_1":{"hcaHandles":3}}})")));
-    EXPECT_TRUE(s.wants(with_json(R"({"rdma":[]})")));
     struct Case {
         const char* json;
         const char* message;
     };
     const Case cases[] = {
-        {R"({"rdma":[]})", "linux.resources.rdma: must be an object of device names"},
-        {R"({"rdma":{"mlx5_1":3}})", "linux.resources.rdma.mlx5_1: must be an object"},
+        {R"({"rdma":[]})", "linux.resources.rdma: must be an object, not an array"},
+        {R"({"rdma":{"mlx5_1":3}})", "linux.resources.rdma.mlx5_1: must be an object, not a number"},
         {R"({"rdma":{"a b":{"hcaHandles":1}}})", "linux.resources.rdma: \"a b\" is not an RDMA device name"},
         {R"({"rdma":{"mlx\nx":{"hcaHandles":1}}})", "linux.resources.rdma: \"mlx\nx\" is not an RDMA device name"},
-        {R"({"rdma":{"mlx5_1":{"hcaHandles":-1}}})",
-         "linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 to 4294967295"},
-        {R"({"rdma":{"mlx5_1":{"hcaObjects":4294967296}}})",
-         "linux.resources.rdma.mlx5_1.hcaObjects: must be an integer from 0 to 4294967295"},
+        {R"({"rdma":{"mlx5_1":{"hcaHandles":-1}}})", "linux.resources.rdma.mlx5_1.hcaHandles: must not be negative"},
+        {R"({"rdma":{"mlx5_1":{"hcaObjects":4294967296}}})", "linux.resources.rdma.mlx5_1.hcaObjects: is out of range"},
         {R"({"rdma":{"mlx5_1":{"handles":1}}})",
          "linux.resources.rdma.mlx5_1.handles: unknown field (known: hcaHandles, hcaObjects)"},
     };
-    for (const auto& c : cases) {
-        auto st = s.validate(with_json(c.json));
-        EXPECT_EQ(st.err, EINVAL) << c.json;
-        EXPECT_EQ(st.message, c.message) << c.json;
-    }
+    for (const auto& c : cases) EXPECT_EQ(host_error(c.json), c.message) << c.json;
 }
 
 class RdmaFakeCgroup : public FakeCgroup {};

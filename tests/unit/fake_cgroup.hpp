@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -14,6 +15,8 @@
 #include "berth/cgroup_dir.hpp"
 #include "berth/plugin_export.hpp"
 #include "berth/resources.hpp"
+#include "error_of.hpp"
+#include "spec/spec.hpp"
 
 // A plugin class as the host sees it: BERTH_CGROUP_PLUGIN's adapter, with its
 // defaults (apply_v1 as apply_v2 where the class has none) and its guard.
@@ -48,10 +51,14 @@ protected:
     std::string cg_;    // the cgroup's stand-in: root_, unless a test puts it below
 };
 
-// Resources whose only content is linux.resources as JSON, as the plugins
-// that read the raw JSON see it.
+// linux.resources given as JSON, parsed and validated as the host hands it
+// to plugins. Throws berth::Error, naming the field, where the host refuses it.
 inline berth::Resources with_json(const std::string& json) {
-    berth::Resources r;
-    r.json = json;
-    return r;
+    return berth::spec::parse_resources_json(nlohmann::json::parse(json));
+}
+
+// The host's refusal of linux.resources given as JSON ("<no error>" when it
+// parses).
+inline std::string host_error(const std::string& json) {
+    return berth::test::error_of([&] { with_json(json); });
 }
