@@ -287,64 +287,62 @@ void CgroupManager::validate(const Resources& r) const {
         r.memory && (set(r.memory->limit) || set(r.memory->reservation) || set(r.memory->swap) || r.memory->swappiness),
         "memory", "memory");
     need(r.cpu && (set(r.cpu->shares) || set(r.cpu->quota) || set(r.cpu->period)), "cpu", "cpu");
-    // Resources the SDK does not model are served by third-party plugins:
-    // one of them must want the request, or it would go unenforced.
-    static const std::pair<const char*, const char*> kOther[] = {
-        {"blockIO", "io"},
-        {"hugepageLimits", "hugetlb"},
-        {"network", "net_cls"},
-        {"rdma", "rdma"},
-        // The device allowlist is a security boundary: without the plugin a
-        // deny-all rule would leave every device open, so it is refused.
-        {"devices", "devices"}};
-    const json raw = json::parse(r.json, nullptr, false);
-    auto served_by = [&](const char* field, const char* controller) {
+    // The other controllers' resources: a loaded plugin must want the
+    // request, or it would go unenforced. The device allowlist is a security
+    // boundary: without the plugin a deny-all rule would leave every device
+    // open, so it is refused like the rest.
+    static const struct {
+        const char* field;
+        const char* controller;
+        bool (*asks)(const Resources&);
+    } kOther[] = {
+        {"blockIO", "io", [](const Resources& res) { return res.block_io.has_value(); }},
+        {"hugepageLimits", "hugetlb", [](const Resources& res) { return !res.hugepage_limits.empty(); }},
+        {"network", "net_cls", [](const Resources& res) { return res.network.has_value(); }},
+        {"rdma", "rdma", [](const Resources& res) { return !res.rdma.empty(); }},
+        {"devices", "devices", [](const Resources& res) { return !res.devices.empty(); }},
+    };
+    auto served_by = [&](const std::string& field, const char* controller) {
         bool served = false;
         for (auto* s : subsystems_) served |= std::string(s->controller()) == controller && s->wants(r);
         if (!served)
-            throw Error(std::string("linux.resources.") + field +
-                        ": no loaded plugin handles it (it needs a plugin for the \"" + controller +
-                        "\" controller, e.g. cgroup-" + controller + ")");
+            throw Error("linux.resources." + field + ": no loaded plugin handles it (it needs a plugin for the \"" +
+                        controller + "\" controller, e.g. cgroup-" + controller + ")");
     };
-    for (auto& [field, controller] : kOther) {
-        if (!raw.is_object() || !raw.contains(field) || raw[field].empty()) continue;
-        served_by(field, controller);
+    for (const auto& o : kOther)
+        if (o.asks(r)) served_by(o.field, o.controller);
+    // The fields beyond CpuResources and MemoryResources: a plugin for the
+    // controller serves them when its wants() says so. Zero, "" and false
+    // ask for nothing.
+    if (r.cpuset) {
+        if (!r.cpuset->cpus.value_or("").empty()) served_by("cpu.cpus", "cpuset");
+        if (!r.cpuset->mems.value_or("").empty()) served_by("cpu.mems", "cpuset");
     }
-    // Fields outside the SDK's model: a plugin for the controller serves
-    // them when its wants() says so (cgroup-cpu reads the realtime values,
-    // idle and burst, cgroup-memory the v1 switches from the JSON). Null,
-    // false and zero ask for nothing; a value of another type is asked for,
-    // so that the serving plugin's validate names it.
-    auto asks = [](const json& v) { return !v.is_null() && v != false && !(v.is_number() && v.get<double>() == 0); };
-    if (raw.is_object() && raw.contains("cpu") && raw["cpu"].is_object()) {
-        const json& cpu = raw["cpu"];
-        for (const char* field : {"cpus", "mems"})
-            if (cpu.contains(field) && cpu[field].is_string() && !cpu[field].get<std::string>().empty())
-                served_by((std::string("cpu.") + field).c_str(), "cpuset");
-        for (const char* field : {"realtimeRuntime", "realtimePeriod", "idle", "burst"})
-            if (cpu.contains(field) && asks(cpu[field])) served_by((std::string("cpu.") + field).c_str(), "cpu");
+    if (const auto& c = r.cpu_extras) {
+        if (set(c->realtime_runtime)) served_by("cpu.realtimeRuntime", "cpu");
+        if (set(c->realtime_period)) served_by("cpu.realtimePeriod", "cpu");
+        if (set(c->idle)) served_by("cpu.idle", "cpu");
+        if (set(c->burst)) served_by("cpu.burst", "cpu");
     }
-    if (raw.is_object() && raw.contains("memory") && raw["memory"].is_object()) {
-        const json& mem = raw["memory"];
+    if (const auto& m = r.memory_extras) {
+        if (m->disable_oom_killer.value_or(false)) served_by("memory.disableOOMKiller", "memory");
         // useHierarchy true is every modern kernel's only mode: only false asks.
-        if (mem.contains("disableOOMKiller") && asks(mem["disableOOMKiller"]))
-            served_by("memory.disableOOMKiller", "memory");
-        if (mem.contains("useHierarchy") && !mem["useHierarchy"].is_null() && mem["useHierarchy"] != true)
-            served_by("memory.useHierarchy", "memory");
-        if (mem.contains("kernelTCP") && asks(mem["kernelTCP"])) served_by("memory.kernelTCP", "memory");
+        if (m->use_hierarchy == false) served_by("memory.useHierarchy", "memory");
+        if (set(m->kernel_tcp)) served_by("memory.kernelTCP", "memory");
         // As runc 1.1: kernel memory limits are deprecated, and kernels since
         // 6.1 reject them; berth neither sets nor refuses one, and says so.
-        if (mem.contains("kernel") && asks(mem["kernel"]))
+        if (set(m->kernel))
             log_warning(
                 "linux.resources.memory.kernel: kernel memory limits are ignored (deprecated; recent kernels "
                 "refuse them)");
     }
+    const json raw = json::parse(r.json, nullptr, false);
     validate_unified(raw);
     // The field a refusal below names: "linux.resources.network" rather than
     // "linux.resources" when the controller is one of kOther's.
     auto field_of = [&](const CgroupSubsystem* s) {
-        for (auto& [field, controller] : kOther)
-            if (std::string(s->controller()) == controller) return std::string("linux.resources.") + field;
+        for (const auto& o : kOther)
+            if (std::string(s->controller()) == o.controller) return std::string("linux.resources.") + o.field;
         return std::string("linux.resources");
     };
     for (auto* s : wanted(r)) {
@@ -649,13 +647,9 @@ struct RealtimeAsk {
     int64_t period = 0;
 };
 static std::optional<RealtimeAsk> realtime_ask(const Resources& r) {
-    const json raw = json::parse(r.json, nullptr, false);
-    if (!raw.is_object() || !raw.contains("cpu") || !raw["cpu"].is_object()) return std::nullopt;
-    const json& cpu = raw["cpu"];
-    auto number = [&](const char* key) -> int64_t {
-        return cpu.contains(key) && cpu[key].is_number_integer() ? cpu[key].get<int64_t>() : 0;
-    };
-    RealtimeAsk a{number("realtimeRuntime"), number("realtimePeriod")};
+    if (!r.cpu_extras) return std::nullopt;
+    RealtimeAsk a{r.cpu_extras->realtime_runtime.value_or(0),
+                  static_cast<int64_t>(r.cpu_extras->realtime_period.value_or(0))};
     if (a.runtime <= 0) return std::nullopt;
     return a;
 }
