@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -49,10 +50,8 @@ std::vector<std::string> search_dirs(const PluginConfig& cfg) {
     return dirs;
 }
 
-void check_owner_and_mode(const std::string& path, const char* what, const std::vector<uid_t>& owners,
-                          bool sticky_ok = false) {
-    struct stat sb;
-    if (::stat(path.c_str(), &sb) < 0) throw_errno("stat", path);
+void check_owner_and_mode(const struct stat& sb, const std::string& path, const char* what,
+                          const std::vector<uid_t>& owners, bool sticky_ok = false) {
     if (std::find(owners.begin(), owners.end(), sb.st_uid) == owners.end())
         throw Error(std::string("refusing plugin ") + what + " " + path + ": not owned by root" +
                         (owners.size() > 1 ? " or a trusted owner" : "") + " (uid " + std::to_string(sb.st_uid) + ")",
@@ -171,9 +170,7 @@ private:
     bool dirty_ = false;
 };
 
-nlohmann::json file_identity(const std::string& file, const PluginEntry& e) {
-    struct stat sb;
-    if (::stat(file.c_str(), &sb) < 0) throw_errno("stat", file);
+nlohmann::json file_identity(const struct stat& sb, const PluginEntry& e) {
     nlohmann::json settings = nlohmann::json::object();
     for (const auto& [k, v] : e.settings) settings[k] = v;
     return {{"dev", sb.st_dev},
@@ -287,30 +284,97 @@ private:
     std::string controller_, v1_;
 };
 
+// One load's ownership checks. A create looks at every configured plugin
+// (12 in-tree) twice and opens some: checking each file's chain of
+// directories each time cost about 440 system calls per create, for the
+// same few directories. A directory found trusted stays so for the load:
+// only its trusted owners can change it, which is what was checked.
+class TrustCheck {
+public:
+    struct File {
+        std::string real;  // the resolved path, what dlopen gets
+        struct stat st;    // of `real`, for the index's file identity
+    };
+
+    explicit TrustCheck(const std::vector<uid_t>& owners) : owners_(owners) {}
+
+    const File& file(const std::string& path) {
+        if (auto it = files_.find(path); it != files_.end()) return it->second;
+        File f;
+        f.real = resolve(path, f.st);
+        check_owner_and_mode(f.st, f.real, "file", owners_);
+        const std::filesystem::path dir = std::filesystem::path(f.real).parent_path();
+        check_dir(dir.string(), false);
+        // Every directory above must be a trusted owner's too: whoever can
+        // rename one of them can swap the plugin between this check and dlopen.
+        for (auto d = dir.parent_path(); d != dir; d = d.parent_path()) {
+            check_dir(d.string(), true);
+            if (d == d.root_path()) break;
+        }
+        return files_.emplace(path, std::move(f)).first->second;
+    }
+
+private:
+    // Symlinks are resolved so that what is checked is what gets mapped. The
+    // directory's resolution is shared by the plugins in it; a file name
+    // that is itself a link (or a dot name) is resolved whole. `st` gets
+    // the resolved file's stat.
+    std::string resolve(const std::string& path, struct stat& st) {
+        const std::filesystem::path p(path);
+        const std::string name = p.filename().string();
+        std::error_code ec;
+        if (!name.empty() && name != "." && name != ".." && p.has_parent_path()) {
+            const std::string parent = p.parent_path().string();
+            auto it = real_dirs_.find(parent);
+            if (it == real_dirs_.end()) {
+                auto real = std::filesystem::canonical(p.parent_path(), ec);
+                if (ec) throw_sys(ec.value(), "plugin", path);
+                it = real_dirs_.emplace(parent, real.string()).first;
+            }
+            const std::string joined = (it->second == "/" ? "" : it->second) + "/" + name;
+            if (::lstat(joined.c_str(), &st) < 0) throw_errno("plugin", path);
+            if (!S_ISLNK(st.st_mode)) return joined;
+        }
+        auto real = std::filesystem::canonical(p, ec);
+        if (ec) throw_sys(ec.value(), "plugin", path);
+        if (::stat(real.c_str(), &st) < 0) throw_errno("stat", real.string());
+        return real.string();
+    }
+
+    void check_dir(const std::string& dir, bool sticky_ok) {
+        if (!checked_dirs_.insert({dir, sticky_ok}).second) return;
+        struct stat sb;
+        if (::stat(dir.c_str(), &sb) < 0) throw_errno("stat", dir);
+        check_owner_and_mode(sb, dir, "directory", owners_, sticky_ok);
+    }
+
+    const std::vector<uid_t>& owners_;
+    std::map<std::string, File> files_;
+    std::map<std::string, std::string> real_dirs_;
+    std::set<std::pair<std::string, bool>> checked_dirs_;
+};
+
+LoadedPlugin open_checked_plugin(const std::string& real);
+
 }  // namespace
 
 std::string check_trusted_path(const std::string& path, const std::vector<uid_t>& owners) {
-    std::error_code ec;
-    // Symlinks are resolved so that what is checked is what gets mapped.
-    auto real = std::filesystem::canonical(path, ec);
-    if (ec) throw_sys(ec.value(), "plugin", path);
-    check_owner_and_mode(real.string(), "file", owners);
-    check_owner_and_mode(real.parent_path().string(), "directory", owners);
-    // Every directory above must be a trusted owner's too: whoever can
-    // rename one of them can swap the plugin between this check and dlopen.
-    for (auto dir = real.parent_path().parent_path();; dir = dir.parent_path()) {
-        check_owner_and_mode(dir.string(), "directory", owners, true);
-        if (dir == dir.root_path()) break;
-    }
-    return real.string();
+    TrustCheck check(owners);
+    return check.file(path).real;
 }
 
 LoadedPlugin open_plugin(const std::string& path, const std::vector<uid_t>& owners) {
-    LoadedPlugin p;
     // The resolved, checked path is what dlopen gets; only its trusted
     // owners can change the directories on it (checked above), so it cannot
     // be swapped after.
-    p.path = check_trusted_path(path, owners);
+    return open_checked_plugin(check_trusted_path(path, owners));
+}
+
+namespace {
+
+LoadedPlugin open_checked_plugin(const std::string& real) {
+    LoadedPlugin p;
+    p.path = real;
     try {
         p.library = std::make_shared<boost::dll::shared_library>(
             p.path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
@@ -357,6 +421,8 @@ LoadedPlugin open_plugin(const std::string& path, const std::vector<uid_t>& owne
     return p;
 }
 
+}  // namespace
+
 std::string find_plugin_file(const PluginEntry& e, const PluginConfig& cfg) {
     return resolve_plugin_file(e, search_dirs(cfg));
 }
@@ -366,6 +432,7 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
     PluginRegistry reg;
     const auto dirs = search_dirs(cfg);
     PluginIndex index(options.demand ? options.index_path : std::string());
+    TrustCheck trust(cfg.trusted_owners);
     // Owned from here on (destroyed with the registry, even when the check
     // throws); one plugin per controller, loaded or skipped alike.
     auto add_subsystem = [&reg](const std::string& plugin, CgroupSubsystem* s, void (*destroy)(CgroupSubsystem*),
@@ -395,8 +462,8 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         for (const PluginEntry& e : cfg.plugins) {
             if (!selected(e)) continue;
             try {
-                const std::string real = check_trusted_path(resolve_plugin_file(e, dirs));
-                if (const nlohmann::json* rec = index.find(real, file_identity(real, e)))
+                const TrustCheck::File& f = trust.file(resolve_plugin_file(e, dirs));
+                if (const nlohmann::json* rec = index.find(f.real, file_identity(f.st, e)))
                     if (auto fields = recorded_fields(*rec)) declared.insert(fields->begin(), fields->end());
             } catch (const Error&) {
             }
@@ -419,8 +486,9 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
         if (options.demand) {
             // The same checks as for a plugin that is loaded: an untrusted
             // file stops create whether or not this container needs it.
-            const std::string real = check_trusted_path(file, cfg.trusted_owners);
-            identity = file_identity(real, e);
+            const TrustCheck::File& f = trust.file(file);
+            const std::string& real = f.real;
+            identity = file_identity(f.st, e);
             const nlohmann::json* rec = index.find(real, identity);
             if (rec && only_checkpointer(rec->value("kinds", 0u)) && !options.checkpointer) continue;
             if (rec && !needed(*rec, *demand)) {
@@ -436,7 +504,7 @@ PluginRegistry PluginRegistry::load(const PluginConfig& cfg, const std::vector<s
                 continue;
             }
         }
-        LoadedPlugin p = open_plugin(file, cfg.trusted_owners);
+        LoadedPlugin p = open_checked_plugin(trust.file(file).real);
         const PluginDescriptor& d = *p.descriptor;
         if (p.name != e.name)
             throw Error(cfg.source + ": plugin \"" + e.name + "\" names " + p.path + ", whose descriptor says \"" +
