@@ -205,7 +205,9 @@ rt_arg() {  # rt_arg CLIENT RUNTIME [log]
     fi
 }
 
-case " $CLIENTS " in *" docker "*|*" ctr "*) setup_containerd || { echo "clients.sh: containerd did not start" >&2; exit 1; } ;; esac
+case " $CLIENTS " in
+    *" docker "*|*" ctr "*) setup_containerd || { echo "clients.sh: containerd did not start" >&2; exit 1; } ;;
+esac
 for c in $CLIENTS; do
     case $c in
         podman) setup_podman || { echo "clients.sh: podman setup failed" >&2; exit 1; } ;;
@@ -252,7 +254,8 @@ for c in $CLIENTS; do
 done
 
 kernel=$(uname -r)
-echo "kernel $kernel; $(nproc) CPUs; ${BERTH_BENCH_HOSTNS:+private mount namespace without /sys/fs/cgroup/unified (hybrid host seen as cgroup v1), all runtimes alike; }${WRAPPED:+$WRAPPED; }$N samples, medians"
+hostns_note="private mount namespace without /sys/fs/cgroup/unified (hybrid host seen as cgroup v1), all runtimes alike"
+echo "kernel $kernel; $(nproc) CPUs; ${BERTH_BENCH_HOSTNS:+$hostns_note; }${WRAPPED:+$WRAPPED; }$N samples, medians"
 printf '%-8s %-8s %12s %10s %14s %12s\n' client runtime "wall (ms)" "vs runc" "runtime share" "calls"
 for c in $CLIENTS; do
     base=$(median "$TMP/time-$c-runc" 2>/dev/null)

@@ -106,8 +106,10 @@ if [ -z "${BERTH_BENCH_HOSTNS:-}" ] && [ $PRIVATE_NS = 1 ] && mountpoint -q /sys
         exec bash "$0" "$@"' "${BASH_SOURCE[0]}" "${ARGS[@]}"
 fi
 PRIVATE_NOTE=
-[ -n "${BERTH_BENCH_HOSTNS:-}" ] &&
-    PRIVATE_NOTE="private mount namespace without /sys/fs/cgroup/unified (hybrid host seen as cgroup v1), all runtimes alike"
+if [ -n "${BERTH_BENCH_HOSTNS:-}" ]; then
+    PRIVATE_NOTE="private mount namespace without /sys/fs/cgroup/unified (hybrid host seen as cgroup v1),"
+    PRIVATE_NOTE+=" all runtimes alike"
+fi
 
 PREFIX=cb$$    # container ids: cb<pid>-<runtime>-<what><round>
 # shellcheck source=bench/lib.sh
@@ -123,13 +125,15 @@ TOTAL_ERR=0
 for rt in $RUNTIMES; do
     case $rt in
         berth)
-            find_berth "$BERTH" || die "berth binary '$REPLY' not found (build it: ninja -C $repo/build, or pass --berth PATH)"
+            find_berth "$BERTH" ||
+                die "berth binary '$REPLY' not found (build it: ninja -C $repo/build, or pass --berth PATH)"
             BIN[berth]=$REPLY ;;
         floor) die "--runtimes: the floor is added by itself (see --floor)" ;;
         *)
             b=$(command -v "$rt" 2>/dev/null || true)
             if [ -z "$b" ]; then
-                echo "compare.sh: skipping $rt: not installed (scripts/install-deps.sh --tests installs runc and crun)" >&2
+                echo "compare.sh: skipping $rt: not installed" \
+                     "(scripts/install-deps.sh --tests installs runc and crun)" >&2
                 continue
             fi
             if [ "$rt" = crun ] && [ $PRIVATE_NS = 0 ] && mountpoint -q /sys/fs/cgroup/unified; then
@@ -295,7 +299,8 @@ MEM_PLACEHOLDER=987654321987
 make_bundle "$TMP/true" "$MEM_LIMIT" "$MEM_PLACEHOLDER" /bin/true
 MEM_TEMPLATE=$(<"$TMP/mem/config.json")
 
-echo "compare.sh: bundle $TMP/true: busybox-static rootfs, berth spec, memory.limit $MEM_LIMIT, pids.limit $PIDS_LIMIT" >&2
+echo "compare.sh: bundle $TMP/true: busybox-static rootfs, berth spec," \
+     "memory.limit $MEM_LIMIT, pids.limit $PIDS_LIMIT" >&2
 [ -n "$PRIVATE_NOTE" ] && echo "compare.sh: $PRIVATE_NOTE" >&2
 for rt in "${ALL[@]}"; do
     x=; [ "$rt" = berth ] && [ -n "$PLUGIN_CONFIG" ] && x=" --plugin-config $PLUGIN_CONFIG"
@@ -326,7 +331,9 @@ verbs() {
     [ $RC = 0 ] || { failed "$rt" "$id" create "$out"; return 1; }
     d[create]=$DUR
     read -r pid <"$pidf" 2>/dev/null
-    [[ $pid =~ ^[0-9]+$ ]] || { RC=0; echo "pid file holds '$pid'" >"$out"; failed "$rt" "$id" create "$out"; return 1; }
+    if ! [[ $pid =~ ^[0-9]+$ ]]; then
+        RC=0; echo "pid file holds '$pid'" >"$out"; failed "$rt" "$id" create "$out"; return 1
+    fi
     timed "$out" "${C[@]}" start "$id"
     [ $RC = 0 ] || { failed "$rt" "$id" start "$out"; return 1; }
     d[start]=$DUR
@@ -337,7 +344,9 @@ verbs() {
     timed "$out" "${C[@]}" kill "$id" KILL
     [ $RC = 0 ] || { failed "$rt" "$id" kill "$out"; return 1; }
     d[kill]=$DUR
-    wait_exit "$pid" || { RC=0; echo "still running 10 s after kill" >"$out"; failed "$rt" "$id" kill "$out"; return 1; }
+    if ! wait_exit "$pid"; then
+        RC=0; echo "still running 10 s after kill" >"$out"; failed "$rt" "$id" kill "$out"; return 1
+    fi
     timed "$out" "${C[@]}" delete "$id"
     [ $RC = 0 ] || { failed "$rt" "$id" delete "$out"; return 1; }
     d[delete]=$DUR
@@ -355,7 +364,9 @@ lifecycle() {
         { RC=$?; failed "$rt" "$id" "lifecycle create" "$out"; return 1; }
     read -r pid <"$pidf" 2>/dev/null
     "${C[@]}" start "$id" >"$out" 2>&1 </dev/null || { RC=$?; failed "$rt" "$id" "lifecycle start" "$out"; return 1; }
-    wait_exit "$pid" || { RC=0; echo "still running 10 s after start" >"$out"; failed "$rt" "$id" "lifecycle wait" "$out"; return 1; }
+    if ! wait_exit "$pid"; then
+        RC=0; echo "still running 10 s after start" >"$out"; failed "$rt" "$id" "lifecycle wait" "$out"; return 1
+    fi
     "${C[@]}" delete "$id" >"$out" 2>&1 </dev/null || { RC=$?; failed "$rt" "$id" "lifecycle delete" "$out"; return 1; }
     now_us; LIFE_US=$((REPLY - t0))
     if [ -n "$EXIT_CODE" ] && [ "$EXIT_CODE" != 0 ]; then
@@ -515,7 +526,8 @@ done
 # ---------------------------------------------------------------- report
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A VAL=()   # "FIGURE RT" -> median in the figure's unit
-FIGS=(run create start state kill delete lifecycle rss_run rss_create rss_start rss_state rss_kill rss_delete memfloor parallel)
+FIGS=(run create start state kill delete lifecycle
+      rss_run rss_create rss_start rss_state rss_kill rss_delete memfloor parallel)
 declare -A LABEL=(
     [run]="run /bin/true wall (ms)"
     [create]="create, sleeping container (ms)"
@@ -552,7 +564,9 @@ RCOLS=()   # ratio columns: "A B"
 if [ -n "${BIN[floor]:-}" ]; then for rt in "${ACTIVE[@]}"; do RCOLS+=("$rt floor"); done; fi
 
 echo
-echo "date $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpus, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); kernel $(uname -r); load $LOAD_START -> $LOAD_END"
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "date $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpus, $cpu_model; kernel $(uname -r);" \
+     "load $LOAD_START -> $LOAD_END"
 memnote="${MEM_RES_KIB} KiB resolution"; [ "$MEM_RES_KIB" = 0 ] && memnote=skipped
 echo "n=$N rounds; peak RSS: $RSS_ROUNDS rounds; memory floor: $memnote; parallel: $PAR_ROUNDS x $PAR_SECONDS s"
 [ -n "$PRIVATE_NOTE" ] && echo "$PRIVATE_NOTE"
@@ -570,7 +584,8 @@ echo "n=$N rounds; peak RSS: $RSS_ROUNDS rounds; memory floor: $memnote; paralle
              END { for (r = 1; r <= NR; r++) { line = ""
                        for (i = 1; i <= nf; i++) line = line sprintf("%-" w[i] + 2 "s", c[r, i])
                        sub(/ +$/, "", line); print line } }'
-echo "ratios are of the medians (for containers/s, above 1 means more containers); '-': not measured or not applicable (the floor only runs)"
+echo "ratios are of the medians (for containers/s, above 1 means more containers);" \
+     "'-': not measured or not applicable (the floor only runs)"
 errs=; for rt in "${ALL[@]}"; do errs+=" $rt=${NERR[$rt]}"; done
 echo "errors:$errs"
 
@@ -585,7 +600,8 @@ if [ -n "$JSON" ]; then
         for rt in "${ALL[@]}"; do printf '%s"%s": "%s"' "$sep" "$rt" "${BIN[$rt]}"; sep=', '; done; printf '},\n'
         printf '  "errors": {'; sep=
         for rt in "${ALL[@]}"; do printf '%s"%s": %s' "$sep" "$rt" "${NERR[$rt]}"; sep=', '; done; printf '},\n'
-        printf '  "units": {"run": "ms", "create": "ms", "start": "ms", "state": "ms", "kill": "ms", "delete": "ms", "lifecycle": "ms", "rss_*": "kB", "memfloor": "KiB", "parallel": "containers/s"},\n'
+        printf '%s%s\n' '  "units": {"run": "ms", "create": "ms", "start": "ms", "state": "ms", "kill": "ms",' \
+            ' "delete": "ms", "lifecycle": "ms", "rss_*": "kB", "memfloor": "KiB", "parallel": "containers/s"},'
         printf '  "medians": {\n'; fsep=
         for f in "${FIGS[@]}"; do
             printf '%s    "%s": {' "$fsep" "$f"; sep=

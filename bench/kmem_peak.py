@@ -66,7 +66,8 @@ def main(path):
             key, size, what = ("p", field(l, "pfn")), 4096 << int(field(l, "order")), "pages"
         else:
             site = (field(l, "call_site") or "?").split("+")[0]
-            key, size, what = ("o", field(l, "ptr")), int(field(l, "bytes_alloc")), (field(l, "name") or "kmalloc") + " @" + site
+            key, size, what = (("o", field(l, "ptr")), int(field(l, "bytes_alloc")),
+                               (field(l, "name") or "kmalloc") + " @" + site)
         old = live.pop(key, None)
         if old:
             total -= old[0]

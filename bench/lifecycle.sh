@@ -74,7 +74,8 @@ for rt in $RUNTIMES; do
     case $rt in
         berth)
             b=$BERTH
-            find_berth "$b" || die "berth binary '$REPLY' not found (build it: ninja -C $repo/build, or pass --berth PATH)"
+            find_berth "$b" ||
+                die "berth binary '$REPLY' not found (build it: ninja -C $repo/build, or pass --berth PATH)"
             BIN[berth]=$REPLY
             ;;
         runc|crun)

@@ -123,14 +123,20 @@ one_round() {
     local C=("$BIN" --root "$ROOT" --plugin-config "$TMP/$set.yaml")
     [ -n "$rss" ] && pre=(/usr/bin/time -f %M -o "$TMP/rss")
     now_us; t0=$REPLY
-    "${pre[@]}" "${C[@]}" run --bundle "$TMP/true" "$id-r" >"$out" 2>&1 </dev/null || { fail "$id-r" run "$out"; return 1; }
+    "${pre[@]}" "${C[@]}" run --bundle "$TMP/true" "$id-r" >"$out" 2>&1 </dev/null ||
+        { fail "$id-r" run "$out"; return 1; }
     now_us
     if [ -n "$rss" ]; then sample rss_run "$set" "$(tail -n 1 "$TMP/rss")"; else sample run "$set" $((REPLY - t0)); fi
     leftover "$id-r" || NERR=$((NERR + 1))
     now_us; t0=$REPLY
-    "${pre[@]}" "${C[@]}" create --bundle "$TMP/sleep" "$id-c" >"$out" 2>&1 </dev/null || { fail "$id-c" create "$out"; return 1; }
+    "${pre[@]}" "${C[@]}" create --bundle "$TMP/sleep" "$id-c" >"$out" 2>&1 </dev/null ||
+        { fail "$id-c" create "$out"; return 1; }
     now_us
-    if [ -n "$rss" ]; then sample rss_create "$set" "$(tail -n 1 "$TMP/rss")"; else sample create "$set" $((REPLY - t0)); fi
+    if [ -n "$rss" ]; then
+        sample rss_create "$set" "$(tail -n 1 "$TMP/rss")"
+    else
+        sample create "$set" $((REPLY - t0))
+    fi
     "${C[@]}" delete --force "$id-c" >"$out" 2>&1 </dev/null || { fail "$id-c" delete "$out"; return 1; }
     leftover "$id-c" || NERR=$((NERR + 1))
 }
@@ -163,8 +169,10 @@ for f in "${FIGS[@]}"; do
     done
 done
 echo
-echo "date $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpus; kernel $(uname -r); load $LOAD_START -> $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "n=$N rounds, peak RSS: $RSS_ROUNDS rounds; cgroups as the host has them ($(mountpoint -q /sys/fs/cgroup/unified && echo hybrid || echo as mounted))"
+echo "date $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpus; kernel $(uname -r);" \
+     "load $LOAD_START -> $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "n=$N rounds, peak RSS: $RSS_ROUNDS rounds;" \
+     "cgroups as the host has them ($(mountpoint -q /sys/fs/cgroup/unified && echo hybrid || echo as mounted))"
 {
     printf 'figure\tfive\tall\tall/five\n'
     for f in "${FIGS[@]}"; do
@@ -176,8 +184,9 @@ echo "n=$N rounds, peak RSS: $RSS_ROUNDS rounds; cgroups as the host has them ($
 echo "errors: $NERR"
 if [ -n "$JSON" ]; then
     {
-        printf '{"date": "%s", "rounds": %s, "berth": "%s", "sets": {"five": "%s", "all": "%s"}, "errors": %s, "medians": {' \
-            "$(date -u +%FT%TZ)" "$N" "$BIN" "$FIVE_PLUGINS" "$ALL_PLUGINS" "$NERR"
+        printf '{"date": "%s", "rounds": %s, "berth": "%s", ' "$(date -u +%FT%TZ)" "$N" "$BIN"
+        printf '"sets": {"five": "%s", "all": "%s"}, "errors": %s, "medians": {' \
+            "$FIVE_PLUGINS" "$ALL_PLUGINS" "$NERR"
         sep=
         for f in "${FIGS[@]}"; do
             a=${VAL["$f five"]} b=${VAL["$f all"]}

@@ -71,7 +71,8 @@ for rt in $RUNTIMES; do
     CURRENT=("$rt" "$bin")
     as_runtime "$rt" "${cmd[@]}"
     CURRENT=()
-    perf script -i "$TMP/$rt.data" --show-task-events -F comm,tid,time,event,period,trace,ip,sym,dso >"$TMP/$rt.txt" 2>/dev/null
+    perf script -i "$TMP/$rt.data" --show-task-events -F comm,tid,time,event,period,trace,ip,sym,dso \
+        >"$TMP/$rt.txt" 2>/dev/null
     echo "== $rt ($bin): $N x run /bin/true + delete"
     python3 "$here/profile.py" "$TMP/$rt.txt" "$N"
 done

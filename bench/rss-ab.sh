@@ -23,7 +23,9 @@ for side in A B; do
 done
 cleanup() {
     for side in A B; do
-        for id in $(${cmd[$side]} list -q 2>/dev/null); do ${cmd[$side]} delete --force "$id" >/dev/null 2>&1 || true; done
+        for id in $(${cmd[$side]} list -q 2>/dev/null); do
+            ${cmd[$side]} delete --force "$id" >/dev/null 2>&1 || true
+        done
     done
     rm -rf "$TMP"
 }

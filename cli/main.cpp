@@ -378,7 +378,8 @@ const std::vector<Command>& commands() {
          },
          false,
          nullptr,
-         "berth create --bundle /srv/box --pid-file /run/box.pid box\nberth create --bundle /srv/box --console-socket /run/box.sock box"},
+         "berth create --bundle /srv/box --pid-file /run/box.pid box\n"
+         "berth create --bundle /srv/box --console-socket /run/box.sock box"},
         {"start", "<container-id>", "run the user process of a created container", 1, 1, {},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              start_container(ctx, a.positional[0]);
@@ -394,8 +395,10 @@ const std::vector<Command>& commands() {
              return run_container(ctx, create_options(a), a.flag("detach"), a.flag("keep"));
          },
          false,
-         "Without --detach, the exit status of the container's process (128+N when a signal N ended it); 0 with --detach; 1 when the container cannot be created or started (nothing is left behind).",
-         "berth run --bundle /srv/box box\nberth run --detach --bundle /srv/box box\nberth run --keep --bundle /srv/box box; berth state box; berth delete box"},
+         "Without --detach, the exit status of the container's process (128+N when a signal N ended it); "
+         "0 with --detach; 1 when the container cannot be created or started (nothing is left behind).",
+         "berth run --bundle /srv/box box\nberth run --detach --bundle /srv/box box\n"
+         "berth run --keep --bundle /srv/box box; berth state box; berth delete box"},
         {"exec", "<container-id> [command [args...]]", "run a process in a container", 1, SIZE_MAX, kExecOptions,
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              try {
@@ -407,8 +410,13 @@ const std::vector<Command>& commands() {
              }
          },
          true,
-         "Without --detach, the exit status of the process (128+N when a signal N ended it); 0 with --detach; 255 when the process could not be started (the error says why, as runc's \"exec failed\"); 1 for a usage error.",
-         "berth exec box ps\nberth exec -t box sh\nberth exec --user 1000:1000 --env TERM=xterm --cwd /tmp box id\nberth exec --detach --process /srv/process.json box\nberth exec --cgroup sub box sh   # cgroup v2, or every v1 hierarchy\nberth exec --cgroup cpu,cpuacct:sub --cgroup memory:other box sh   # v1"},
+         "Without --detach, the exit status of the process (128+N when a signal N ended it); 0 with --detach; "
+         "255 when the process could not be started "
+         "(the error says why, as runc's \"exec failed\"); 1 for a usage error.",
+         "berth exec box ps\nberth exec -t box sh\nberth exec --user 1000:1000 --env TERM=xterm --cwd /tmp box id\n"
+         "berth exec --detach --process /srv/process.json box\n"
+         "berth exec --cgroup sub box sh   # cgroup v2, or every v1 hierarchy\n"
+         "berth exec --cgroup cpu,cpuacct:sub --cgroup memory:other box sh   # v1"},
         {"state", "<container-id>", "print the container's state as JSON", 1, 1, {},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              std::cout << container_state(ctx, a.positional[0]).dump(2) << "\n";
@@ -436,11 +444,13 @@ const std::vector<Command>& commands() {
          false,
          nullptr,
          "berth delete box\nberth delete --force box"},
-        {"ps", "<container-id> [ps options]", "list the container's processes (table: through the host's ps, default -ef)", 1,
+        {"ps", "<container-id> [ps options]", "list the container's processes "
+         "(table: through the host's ps, default -ef)", 1,
          SIZE_MAX, {{"format", 'f', true, "table or json"}},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              const std::string fmt = a.get("format", "table");
-             if (fmt != "table" && fmt != "json") throw Error("ps: --format must be table or json, not \"" + fmt + "\"");
+             if (fmt != "table" && fmt != "json")
+                 throw Error("ps: --format must be table or json, not \"" + fmt + "\"");
              auto pids = container_pids(ctx, a.positional[0]);
              if (fmt == "json") {
                  // As runc: the ps options are ignored.
@@ -486,7 +496,8 @@ const std::vector<Command>& commands() {
          },
          false,
          nullptr,
-         "berth update --memory 256m --pids-limit 100 box\necho '{\"cpu\":{\"quota\":50000,\"period\":100000}}' | berth update --resources - box"},
+         "berth update --memory 256m --pids-limit 100 box\n"
+         "echo '{\"cpu\":{\"quota\":50000,\"period\":100000}}' | berth update --resources - box"},
         {"events", "<container-id>", "display container events (OOM kills) and cgroup stats", 1, 1,
          {{"interval", 0, true, "stats collection interval, e.g. 5s or 500ms (default 5s)"},
           {"stats", 0, false, "display the container's stats once, then exit"}},
@@ -539,7 +550,8 @@ const std::vector<Command>& commands() {
          {{"format", 'f', true, "table or json"}, {"quiet", 'q', false, "print only the ids"}},
          [](const RuntimeContext& ctx, const ParsedArgs& a) {
              const std::string fmt = a.get("format", "table");
-             if (fmt != "table" && fmt != "json") throw Error("list: --format must be table or json, not \"" + fmt + "\"");
+             if (fmt != "table" && fmt != "json")
+                 throw Error("list: --format must be table or json, not \"" + fmt + "\"");
              auto states = list_containers(ctx);
              if (a.flag("quiet")) {
                  for (auto& s : states) std::cout << s["id"].get<std::string>() << "\n";

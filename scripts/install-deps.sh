@@ -6,7 +6,8 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build g++ pkg-config python3 git libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev
-      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev libsystemd-dev busybox-static procps bash-completion valgrind"
+      libspdlog-dev libgtest-dev libcap-dev libseccomp-dev libsystemd-dev busybox-static procps bash-completion
+      valgrind"
 # With --tests: qemu for the cgroup v2 guest; clang and its runtimes for the
 # libFuzzer targets (tests/fuzz/run.sh); the clients of the end-to-end tests
 # (tests/clients/), each run as a private daemon, and runc/crun to compare with;

@@ -83,7 +83,8 @@ v2vm=tests/v2vm/run.sh
 share=(--share "$PWD")
 # cpuset update needs two CPUs, the io throttles a loop device, hugetlb
 # enforcement free huge pages.
-controllers_cmd="echo 4 >/proc/sys/vm/nr_hugepages && exec $PWD/build/tests/integration/cgroup_controllers_test --gtest_brief=1"
+controllers_cmd="echo 4 >/proc/sys/vm/nr_hugepages"
+controllers_cmd+=" && exec $PWD/build/tests/integration/cgroup_controllers_test --gtest_brief=1"
 checkpoint_cmd="$PWD/build/tests/integration/checkpoint_test --gtest_brief=1; a=\$?; \
     bash $PWD/tests/clients/podman-checkpoint.sh; b=\$?; [ \$a = 0 ] && [ \$b = 0 ]"
 # The systemd cgroup driver against a real systemd: the guest boots the host's
@@ -155,7 +156,9 @@ guest_lane() {  # guest_lane 1|2
 }
 guest_tiers() {
     # A guest that cannot be prepared is a failure, not seventeen silent passes.
-    "$v2vm" --prepare >/dev/null || { failed=$((failed + 1)); echo "=== cgroup v2 guest: v2vm --prepare: FAIL"; return; }
+    if ! "$v2vm" --prepare >/dev/null; then
+        failed=$((failed + 1)); echo "=== cgroup v2 guest: v2vm --prepare: FAIL"; return
+    fi
     local dir
     dir=$(mktemp -d /tmp/berth-guest-lanes.XXXXXX)
     for lane in 1 2; do

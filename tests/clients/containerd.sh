@@ -78,7 +78,8 @@ stop_containerd() {
     kill -TERM "$CONTAINERD_PID" 2>/dev/null
     local i
     for i in $(seq 50); do
-        [ -e "/proc/$CONTAINERD_PID" ] && [ "$(awk '{ print $3 }' "/proc/$CONTAINERD_PID/stat" 2>/dev/null)" != Z ] || break
+        [ -e "/proc/$CONTAINERD_PID" ] && [ "$(awk '{ print $3 }' "/proc/$CONTAINERD_PID/stat" 2>/dev/null)" != Z ] ||
+            break
         sleep 0.2
     done
     kill -KILL "$CONTAINERD_PID" 2>/dev/null
@@ -163,7 +164,8 @@ run_rc() {
 # ---- scenarios ----
 s_run_rm() {
     local out
-    out=$(ctrc run --rm "${BERTH[@]}" "$IMG" run-rm sh -c 'echo hello from berth; cat /etc/berth-image; id -u' </dev/null)
+    out=$(ctrc run --rm "${BERTH[@]}" "$IMG" run-rm \
+        sh -c 'echo hello from berth; cat /etc/berth-image; id -u' </dev/null)
     expect_eq "output" "hello from berth
 image-file
 0" "$out"
@@ -216,7 +218,8 @@ line two" "$out"
 
 s_tty() {
     local out
-    out=$(in_pty 60 ctr -a "$SOCK" -n "$NS" run --rm -t "${BERTH[@]}" "$IMG" tty sh -c 'test -t 0 && test -t 1 && echo TTY-OK; tty')
+    out=$(in_pty 60 ctr -a "$SOCK" -n "$NS" run --rm -t "${BERTH[@]}" "$IMG" tty \
+        sh -c 'test -t 0 && test -t 1 && echo TTY-OK; tty')
     echo "$out"
     expect_match "test -t 0 in the container" 'TTY-OK' "$out"
     expect_match "a pty" '/dev/pts/[0-9]' "$out"
@@ -287,7 +290,8 @@ s_kill_usr1() {
 
 s_pause_resume() {
     # Written by rename: a read between a truncate and a write would see "".
-    start_detached BERTH pause1 -- sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.1; done'
+    start_detached BERTH pause1 -- \
+        sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.1; done'
     local cnt=$T/pause-count a b
     sleep 0.5
     ctrc task pause pause1
@@ -316,9 +320,9 @@ s_memory_limit() {
     rm_task mem1
     keep_fixture containerd memory-limit "$T/bundles/mem1.json"
     # Allocating more than the limit: the kernel's OOM killer, ctr reports 137 (as with runc).
-    local rc_b rc_r
-    rc_r=$(ctrc run --rm "${RUNC[@]}" --memory-limit 33554432 "$IMG" oom-runc sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived' </dev/null; echo $?)
-    rc_b=$(ctrc run --rm "${BERTH[@]}" --memory-limit 33554432 "$IMG" oom-berth sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived' </dev/null; echo $?)
+    local rc_b rc_r hog='x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived'
+    rc_r=$(ctrc run --rm "${RUNC[@]}" --memory-limit 33554432 "$IMG" oom-runc sh -c "$hog" </dev/null; echo $?)
+    rc_b=$(ctrc run --rm "${BERTH[@]}" --memory-limit 33554432 "$IMG" oom-berth sh -c "$hog" </dev/null; echo $?)
     expect_eq "runc: allocation over the limit" 137 "$rc_r"
     expect_eq "berth: allocation over the limit" 137 "$rc_b"
 }
@@ -356,7 +360,8 @@ PY
 
 s_read_only() {
     local out
-    out=$(ctrc run --rm --read-only "${BERTH[@]}" "$IMG" ro1 sh -c 'touch /x 2>&1 || echo RO-OK; touch /tmp/y 2>&1 || echo TMP-RO' </dev/null)
+    out=$(ctrc run --rm --read-only "${BERTH[@]}" "$IMG" ro1 \
+        sh -c 'touch /x 2>&1 || echo RO-OK; touch /tmp/y 2>&1 || echo TMP-RO' </dev/null)
     echo "$out"
     expect_match "rootfs read-only" 'RO-OK' "$out"
     keep_fixture containerd read-only "$T/bundles/ro1.json"
@@ -412,17 +417,20 @@ s_ps_metrics() {
         expect_match "$ctrl cgroup of the task" "/sys/fs/cgroup/$ctrl/$NS/ps1\$" "$(cgroup_dir "$ctrl" ps1)"
     done
     local cpu_ns; cpu_ns=$(echo "$out" | awk '$1 == "cpuacct.usage" { print $2 }')
-    [ -n "$cpu_ns" ] && [ "$cpu_ns" -lt 100000000000 ] || fail "metrics: cpuacct.usage $cpu_ns ns is not this container's"
+    [ -n "$cpu_ns" ] && [ "$cpu_ns" -lt 100000000000 ] ||
+        fail "metrics: cpuacct.usage $cpu_ns ns is not this container's"
     rm_task ps1
 }
 
 # CRI's UpdateContainerResources input (cli-contract.md), given to berth as the
 # shim gives it; ctr 1.6 has no `task update`. The device rule must not deny
 # every device (runc 1.1 leaves device rules alone on update).
-CRI_UPDATE='{"devices":[{"allow":false,"access":"rwm"}],"memory":{"limit":134217728,"swap":134217728},"cpu":{"shares":512,"quota":25000,"period":100000}}'
+CRI_UPDATE='{"devices":[{"allow":false,"access":"rwm"}],"memory":{"limit":134217728,"swap":134217728},'
+CRI_UPDATE+='"cpu":{"shares":512,"quota":25000,"period":100000}}'
 s_update_cri() {
     start_detached BERTH upd1 -- sh -c 'while :; do sleep 1; done'
-    (cd "$T" && echo "$CRI_UPDATE" | "$BERTH_RT" --root "$BERTH_ROOT" --log "$T/update-log.json" --log-format json update --resources - upd1) \
+    (cd "$T" && echo "$CRI_UPDATE" |
+        "$BERTH_RT" --root "$BERTH_ROOT" --log "$T/update-log.json" --log-format json update --resources - upd1) \
         || { cat "$T/update-log.json"; fail "berth update failed"; }
     local d; d=$(cgroup_dir memory upd1)
     expect_eq "memory.limit_in_bytes" 134217728 "$(cat "$d/memory.limit_in_bytes")"
@@ -430,7 +438,8 @@ s_update_cri() {
     expect_eq "cpu.cfs_quota_us" 25000 "$(cat "$d/cpu.cfs_quota_us")"
     expect_eq "cpu.shares" 512 "$(cat "$d/cpu.shares")"
     local out
-    out=$(ctrc task exec --exec-id d1 upd1 sh -c 'echo x > /dev/null && head -c 3 /dev/zero | wc -c && echo DEV-OK' 2>&1)
+    out=$(ctrc task exec --exec-id d1 upd1 \
+        sh -c 'echo x > /dev/null && head -c 3 /dev/zero | wc -c && echo DEV-OK' 2>&1)
     expect_match "/dev/null and /dev/zero still usable" 'DEV-OK' "$out"
     rm_task upd1
 }
@@ -479,7 +488,8 @@ EOF2
     echo "$plugins" | grep -E 'grpc.v1 +cri'
     expect_match "cri plugin ok" 'io.containerd.grpc.v1 +cri +[^ ]+ +ok' "$plugins"
     grep -q "BinaryName:$RT_BIN" "$d/containerd.log" || fail "the cri config in the log does not show the berth runtime"
-    grep 'level=error' "$d/containerd.log" | grep -v -i cni | grep . && fail "errors (other than CNI) in containerd's log" || true
+    grep 'level=error' "$d/containerd.log" | grep -v -i cni | grep . &&
+        fail "errors (other than CNI) in containerd's log" || true
 }
 
 # Run in the main shell before the last scenario (containerd is its child).

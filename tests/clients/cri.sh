@@ -132,7 +132,8 @@ stop_containerd() {
     kill -TERM "$CONTAINERD_PID" 2>/dev/null
     local i
     for i in $(seq 50); do
-        [ -e "/proc/$CONTAINERD_PID" ] && [ "$(awk '{ print $3 }' "/proc/$CONTAINERD_PID/stat" 2>/dev/null)" != Z ] || break
+        [ -e "/proc/$CONTAINERD_PID" ] && [ "$(awk '{ print $3 }' "/proc/$CONTAINERD_PID/stat" 2>/dev/null)" != Z ] ||
+            break
         sleep 0.2
     done
     kill -KILL "$CONTAINERD_PID" 2>/dev/null
@@ -142,7 +143,8 @@ stop_containerd() {
 # Every pod: StopPodSandbox stops its containers, RemovePodSandbox removes them.
 remove_all_pods() {
     local p
-    for p in $(cri call ListPodSandbox --get items 2>/dev/null | "$PY" -c 'import json, sys; [print(i["id"]) for i in json.loads(sys.stdin.read() or "[]")]'); do
+    for p in $(cri call ListPodSandbox --get items 2>/dev/null |
+               "$PY" -c 'import json, sys; [print(i["id"]) for i in json.loads(sys.stdin.read() or "[]")]'); do
         cri call StopPodSandbox "{\"pod_sandbox_id\": \"$p\"}" >/dev/null
         cri call RemovePodSandbox "{\"pod_sandbox_id\": \"$p\"}" >/dev/null
     done
@@ -319,9 +321,12 @@ s_pod_lifecycle() {
     local h=$1 pod cid out
     pod=$(runp "lc-$h" "$h")
     echo "sandbox $pod"
-    expect_eq "sandbox state" SANDBOX_READY "$(cri call PodSandboxStatus "{\"pod_sandbox_id\": \"$pod\"}" --get status.state)"
-    expect_eq "sandbox handler" "$h" "$(cri call PodSandboxStatus "{\"pod_sandbox_id\": \"$pod\"}" --get status.runtime_handler)"
-    expect_match "sandbox IP from the bridge" '^10\.241\.83\.[0-9]+$' "$(cri call PodSandboxStatus "{\"pod_sandbox_id\": \"$pod\"}" --get status.network.ip)"
+    expect_eq "sandbox state" SANDBOX_READY \
+        "$(cri call PodSandboxStatus "{\"pod_sandbox_id\": \"$pod\"}" --get status.state)"
+    expect_eq "sandbox handler" "$h" \
+        "$(cri call PodSandboxStatus "{\"pod_sandbox_id\": \"$pod\"}" --get status.runtime_handler)"
+    expect_match "sandbox IP from the bridge" '^10\.241\.83\.[0-9]+$' \
+        "$(cri call PodSandboxStatus "{\"pod_sandbox_id\": \"$pod\"}" --get status.network.ip)"
     expect_ran_by "$h" "$pod"
     local ppid; ppid=$(pod_pid "$pod")
     expect_match "pause runs the sleep loop" '/bin/pause' "$(tr '\0' ' ' <"/proc/$ppid/cmdline")"
@@ -336,13 +341,18 @@ s_pod_lifecycle() {
     [ "$(ctr_get "$cid" started_at)" -gt 0 ] || fail "started_at is 0"
     local cpid ns; cpid=$(ctr_pid "$cid")
     for ns in net ipc uts; do
-        expect_eq "$ns namespace shared with the sandbox" "$(readlink "/proc/$ppid/ns/$ns")" "$(readlink "/proc/$cpid/ns/$ns")"
+        expect_eq "$ns namespace shared with the sandbox" "$(readlink "/proc/$ppid/ns/$ns")" \
+            "$(readlink "/proc/$cpid/ns/$ns")"
     done
-    [ "$(readlink "/proc/$ppid/ns/pid")" != "$(readlink "/proc/$cpid/ns/pid")" ] || fail "pid namespace CONTAINER shared with the sandbox"
-    [ "$(readlink "/proc/$ppid/ns/mnt")" != "$(readlink "/proc/$cpid/ns/mnt")" ] || fail "mount namespace shared with the sandbox"
+    [ "$(readlink "/proc/$ppid/ns/pid")" != "$(readlink "/proc/$cpid/ns/pid")" ] ||
+        fail "pid namespace CONTAINER shared with the sandbox"
+    [ "$(readlink "/proc/$ppid/ns/mnt")" != "$(readlink "/proc/$cpid/ns/mnt")" ] ||
+        fail "mount namespace shared with the sandbox"
     expect_eq "hostname" "lc-$h" "$(xsync "$cid" hostname)"
+    local sh_probe='echo $(wc -c </proc/timer_list) $(awk '\''$5 == "/proc/sys" { print substr($6, 1, 2) }'\'
+    sh_probe+=' /proc/self/mountinfo) $(cat /proc/self/oom_score_adj)'
     expect_eq "masked /proc/timer_list, read-only /proc/sys, oom_score_adj" "0 ro 1000" \
-        "$(xsync "$cid" sh -c 'echo $(wc -c </proc/timer_list) $(awk '\''$5 == "/proc/sys" { print substr($6, 1, 2) }'\'' /proc/self/mountinfo) $(cat /proc/self/oom_score_adj)')"
+        "$(xsync "$cid" sh -c "$sh_probe")"
     expect_match "cgroup under the pod's parent" "$CG_PARENT/pod-lc-$h/$cid\$" "$(v1_cgroup_dir "$cpid" memory)"
     wait_for 10 grep -q "stderr F to-stderr" "$T/logs/lc-$h/app.log"
     cat "$T/logs/lc-$h/app.log"
@@ -353,12 +363,15 @@ s_pod_lifecycle() {
     expect_eq "exit code (KILL after the timeout)" 137 "$(ctr_get "$cid" exit_code)"
     [ "$(ctr_get "$cid" finished_at)" -gt 0 ] || fail "finished_at is 0"
     cri call RemoveContainer "{\"container_id\": \"$cid\"}" >/dev/null
-    [ -z "$(cri call ListContainers "{\"filter\": {\"id\": \"$cid\"}}" --get containers.0.id)" ] || fail "RemoveContainer left the container"
+    [ -z "$(cri call ListContainers "{\"filter\": {\"id\": \"$cid\"}}" --get containers.0.id)" ] ||
+        fail "RemoveContainer left the container"
     [ ! -e "$(root_of "$h")/$cid" ] || fail "runtime state of the container left"
 
     cri call StopPodSandbox "{\"pod_sandbox_id\": \"$pod\"}" >/dev/null
-    expect_eq "sandbox state after StopPodSandbox" SANDBOX_NOTREADY "$(cri call PodSandboxStatus "{\"pod_sandbox_id\": \"$pod\"}" --get status.state)"
-    [ ! -e "/proc/$ppid" ] || [ "$(awk '{ print $3 }' "/proc/$ppid/stat")" = Z ] || fail "pause still running after StopPodSandbox"
+    expect_eq "sandbox state after StopPodSandbox" SANDBOX_NOTREADY \
+        "$(cri call PodSandboxStatus "{\"pod_sandbox_id\": \"$pod\"}" --get status.state)"
+    [ ! -e "/proc/$ppid" ] || [ "$(awk '{ print $3 }' "/proc/$ppid/stat")" = Z ] ||
+        fail "pause still running after StopPodSandbox"
     cri call RemovePodSandbox "{\"pod_sandbox_id\": \"$pod\"}" >/dev/null
     [ -z "$(cri call ListPodSandbox --get items.0.id)" ] || fail "RemovePodSandbox left the sandbox"
     [ ! -e "$(root_of "$h")/$pod" ] || fail "runtime state of the sandbox left"
@@ -374,7 +387,8 @@ s_pod_lifecycle() {
 s_shared_pid() {
     local h=$1 pod cid out
     pod=$(runp "pid-$h" "$h" false POD)
-    cid=$(run_ctr "$pod" "pid-$h" app '{"linux": {"security_context": {"namespace_options": {"pid": "POD"}}}}' sleep 1234)
+    cid=$(run_ctr "$pod" "pid-$h" app '{"linux": {"security_context": {"namespace_options": {"pid": "POD"}}}}' \
+        sleep 1234)
     out=$(xsync "$cid" ps -o pid,args)
     echo "$out"
     expect_match "pause is PID 1 of the pod" '(^|
@@ -411,7 +425,9 @@ s_exec_stream() {
     local h=$1 pod cid out rc
     pod=$(runp "xw-$h" "$h")
     cid=$(run_ctr "$pod" "xw-$h" app '{}' sleep 3600)
-    rc=0; out=$(cri exec --stdin $'hello over stdin\n' "$cid" sh -c 'read l; echo "got:$l"; echo err-line >&2; exit 5' 2>"$T/xw-$h.err") || rc=$?
+    rc=0
+    out=$(cri exec --stdin $'hello over stdin\n' "$cid" sh -c 'read l; echo "got:$l"; echo err-line >&2; exit 5' \
+        2>"$T/xw-$h.err") || rc=$?
     expect_eq "stdout" "got:hello over stdin" "$out"
     expect_eq "stderr" err-line "$(cat "$T/xw-$h.err")"
     expect_eq "exit code" 5 "$rc"
@@ -420,7 +436,8 @@ s_exec_stream() {
     # containerd 1.6 gets an already-closed stdin stream from the websocket
     # server and, with a tty, then closes stdout: the output is lost, with
     # runc as with berth; "Failed to pipe stdout ... file already closed".)
-    out=$(cri exec --tty --stdin $'typed\n' "$cid" sh -c 'read l; test -t 0 && test -t 1 && echo "TTY-OK $l"; tty' | tr -d '\r')
+    out=$(cri exec --tty --stdin $'typed\n' "$cid" sh -c 'read l; test -t 0 && test -t 1 && echo "TTY-OK $l"; tty' |
+        tr -d '\r')
     echo "$out"
     expect_match "a terminal, stdin through it" 'TTY-OK typed' "$out"
     expect_match "a pty" '/dev/pts/[0-9]+' "$out"
@@ -432,7 +449,8 @@ s_exec_stream() {
 s_port_forward() {
     local h=$1 pod cid out
     pod=$(runp "pf-$h" "$h")
-    cid=$(run_ctr "$pod" "pf-$h" app '{}' sh -c "mkdir -p /www && echo pong-from-$h >/www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www")
+    cid=$(run_ctr "$pod" "pf-$h" app '{}' \
+        sh -c "mkdir -p /www && echo pong-from-$h >/www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www")
     wait_for 10 eval "xsync $cid netstat -ltn | grep -q '127.0.0.1:8080 '"
     out=$(cri port-forward "$pod" 8080 --send 'GET /index.html HTTP/1.0\r\n\r\n' --expect "pong-from-$h")
     echo "$out"
@@ -453,7 +471,9 @@ s_port_forward() {
 s_container_stats() {
     local h=$1 pod cid cpu mem
     pod=$(runp "st-$h" "$h")
-    cid=$(run_ctr "$pod" "st-$h" app '{}' sh -c 'x=$(head -c 4000000 /dev/zero | tr "\0" a); i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; echo ready; sleep 3600 & wait')
+    local sh_busy='x=$(head -c 4000000 /dev/zero | tr "\0" a); i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done;'
+    sh_busy+=' echo ready; sleep 3600 & wait'
+    cid=$(run_ctr "$pod" "st-$h" app '{}' sh -c "$sh_busy")
     wait_for 60 grep -q 'stdout F ready' "$T/logs/st-$h/app.log"
     cri call ContainerStats "{\"container_id\": \"$cid\"}"
     cpu=$(cri call ContainerStats "{\"container_id\": \"$cid\"}" --get stats.cpu.usage_core_nano_seconds.value)
@@ -473,10 +493,13 @@ s_container_stats() {
 s_update_resources() {
     local h=$1 pod cid cg
     pod=$(runp "up-$h" "$h")
-    cid=$(run_ctr "$pod" "up-$h" app '{"linux": {"resources": {"memory_limit_in_bytes": 67108864, "cpu_shares": 256}}}' sleep 3600)
+    cid=$(run_ctr "$pod" "up-$h" app \
+        '{"linux": {"resources": {"memory_limit_in_bytes": 67108864, "cpu_shares": 256}}}' sleep 3600)
     cg=$(v1_cgroup_dir "$(ctr_pid "$cid")" memory)
     expect_eq "memory limit at create" 67108864 "$(cat "$cg/memory.limit_in_bytes")"
-    cri call UpdateContainerResources "{\"container_id\": \"$cid\", \"linux\": {\"memory_limit_in_bytes\": 100663296, \"cpu_quota\": 25000, \"cpu_period\": 100000, \"cpu_shares\": 512}}" >/dev/null
+    local update_req="{\"container_id\": \"$cid\", \"linux\": {\"memory_limit_in_bytes\": 100663296,"
+    update_req+=" \"cpu_quota\": 25000, \"cpu_period\": 100000, \"cpu_shares\": 512}}"
+    cri call UpdateContainerResources "$update_req" >/dev/null
     expect_eq "memory.limit_in_bytes after update" 100663296 "$(cat "$cg/memory.limit_in_bytes")"
     local cpu; cpu=$(v1_cgroup_dir "$(ctr_pid "$cid")" cpu)
     expect_eq "cpu.cfs_quota_us after update" 25000 "$(cat "$cpu/cpu.cfs_quota_us")"
@@ -484,7 +507,8 @@ s_update_resources() {
     if [ "$h" = berth ]; then
         grep -q " update --resources - $cid\$" "$T/berth-calls.log" || fail "the shim did not call berth update"
     fi
-    expect_eq "devices still usable" "3 DEV-OK" "$(xsync "$cid" sh -c 'echo x >/dev/null && echo $(head -c 3 /dev/zero | wc -c) DEV-OK')"
+    expect_eq "devices still usable" "3 DEV-OK" \
+        "$(xsync "$cid" sh -c 'echo x >/dev/null && echo $(head -c 3 /dev/zero | wc -c) DEV-OK')"
     local st; st=$(ctr_get "$cid" resources.linux.memory_limit_in_bytes)
     echo "ContainerStatus resources.linux.memory_limit_in_bytes: [$st]"
     expect_eq "ContainerStatus resources" 100663296 "$st"
@@ -518,7 +542,8 @@ s_oom_killed() {
     cid=$(run_ctr "$pod" "oom-$h" app '{"linux": {"resources": {"memory_limit_in_bytes": 33554432}}}' \
         sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived')
     wait_for 60 ctr_is "$cid" CONTAINER_EXITED
-    cri call ContainerStatus "{\"container_id\": \"$cid\"}" --get status.exit_code --get status.reason --get status.message
+    cri call ContainerStatus "{\"container_id\": \"$cid\"}" --get status.exit_code --get status.reason \
+        --get status.message
     expect_eq "reason" OOMKilled "$(ctr_get "$cid" reason)"
     expect_eq "exit code" 137 "$(ctr_get "$cid" exit_code)"
     ! grep -q survived "$T/logs/oom-$h/app.log" || fail "the allocation survived the limit"
@@ -544,7 +569,9 @@ s_readonly_rootfs() {
 s_run_as_user() {
     local h=$1 pod cid want out
     pod=$(runp "us-$h" "$h")
-    cid=$(run_ctr "$pod" "us-$h" app '{"linux": {"security_context": {"run_as_user": {"value": 1000}, "run_as_group": {"value": 2000}, "supplemental_groups": [3000, 4000]}}}' \
+    local sc_ids='{"linux": {"security_context": {"run_as_user": {"value": 1000}, "run_as_group": {"value": 2000},'
+    sc_ids+=' "supplemental_groups": [3000, 4000]}}}'
+    cid=$(run_ctr "$pod" "us-$h" app "$sc_ids" \
         sh -c 'grep -E "^(Uid|Gid|Groups):" /proc/self/status; id; exec sleep 3600')
     want=$'Uid:\t1000\t1000\t1000\t1000\nGid:\t2000\t2000\t2000\t2000\nGroups:\t2000 3000 4000 '
     wait_for 10 grep -q 'stdout F uid=' "$T/logs/us-$h/app.log"
@@ -576,10 +603,14 @@ s_propagation() {
     propagation_setup "$d"
     mkdir -p "$d/from-ctr" "$d/from-host"
     pod=$(runp "pr-$mode-$h" "$h")
-    cid=$(run_ctr "$pod" "pr-$mode-$h" app "{\"mounts\": [{\"container_path\": \"/mnt/vol\", \"host_path\": \"$d\", \"propagation\": \"$mode\"}],
+    cid=$(run_ctr "$pod" "pr-$mode-$h" app "{\"mounts\": [{\"container_path\": \"/mnt/vol\",
+        \"host_path\": \"$d\", \"propagation\": \"$mode\"}],
         \"linux\": {\"security_context\": {\"capabilities\": {\"add_capabilities\": [\"SYS_ADMIN\"]}}}}" sleep 3600)
     local bundle_spec=$T/bundles/$h-cri-$cid.json
-    "$PY" -c 'import json, sys; c = json.load(open(sys.argv[1])); print("rootfsPropagation:", c["linux"].get("rootfsPropagation")); [print(m) for m in c["mounts"] if m["destination"] == "/mnt/vol"]' "$bundle_spec"
+    local py_show='import json, sys; c = json.load(open(sys.argv[1]));'
+    py_show+=' print("rootfsPropagation:", c["linux"].get("rootfsPropagation"));'
+    py_show+=' [print(m) for m in c["mounts"] if m["destination"] == "/mnt/vol"]'
+    "$PY" -c "$py_show" "$bundle_spec"
     xsync "$cid" awk '$5 == "/mnt/vol" || $5 == "/" { print }' /proc/self/mountinfo
     # host -> container
     mount -t tmpfs -o size=1m host-tmpfs "$d/from-host"
@@ -587,7 +618,9 @@ s_propagation() {
     out=$(cri exec-sync "$cid" 10 cat /mnt/vol/from-host/file 2>&1) || true
     local host_to_ctr=no; [ "$out" = from-host ] && host_to_ctr=yes
     # container -> host
-    out=$(cri exec-sync "$cid" 10 sh -c 'mount -t tmpfs -o size=1m ctr-tmpfs /mnt/vol/from-ctr && echo from-ctr >/mnt/vol/from-ctr/file && echo MOUNTED' 2>&1) || true
+    local sh_mount='mount -t tmpfs -o size=1m ctr-tmpfs /mnt/vol/from-ctr && echo from-ctr >/mnt/vol/from-ctr/file'
+    sh_mount+=' && echo MOUNTED'
+    out=$(cri exec-sync "$cid" 10 sh -c "$sh_mount" 2>&1) || true
     echo "mount in the container: $out"
     expect_match "the container could mount" MOUNTED "$out"
     local ctr_to_host=no
@@ -614,8 +647,11 @@ s_propagation_host_to_container() { s_propagation "$1" PROPAGATION_HOST_TO_CONTA
 privileged_try() {  # privileged_try HANDLER: "ok CAPEFF NDEV" or "refused ERROR"
     local h=$1 pod cid out
     pod=$(runp "priv-$h" "$h" true) || { echo "refused-pod"; return 0; }
-    if cid=$(run_ctr "$pod" "priv-$h" app '{"linux": {"security_context": {"privileged": true}}}' sleep 3600 2>"$T/priv-$h.err"); then
-        out=$(xsync "$cid" sh -c 'echo $(grep CapEff /proc/self/status | cut -f2) $(ls /dev | wc -l) $(awk '\''$5 == "/sys" { print $6 }'\'' /proc/self/mountinfo | cut -c1-2)')
+    if cid=$(run_ctr "$pod" "priv-$h" app '{"linux": {"security_context": {"privileged": true}}}' sleep 3600 \
+                 2>"$T/priv-$h.err"); then
+        local sh_probe='echo $(grep CapEff /proc/self/status | cut -f2) $(ls /dev | wc -l)'
+        sh_probe+=" \$(awk '\$5 == \"/sys\" { print \$6 }' /proc/self/mountinfo | cut -c1-2)"
+        out=$(xsync "$cid" sh -c "$sh_probe")
         echo "ok $out"
     else
         echo "refused $(cat "$T/priv-$h.err")"
@@ -640,7 +676,8 @@ s_privileged() {
 cap_try() {  # cap_try HANDLER: "started" or "refused ERROR"
     local h=$1 pod cid
     pod=$(runp "cap-$h" "$h")
-    cid=$(create "$pod" "cap-$h" app '{"linux": {"security_context": {"capabilities": {"add_capabilities": ["SYS_RESOURCE"]}}}}' sleep 3600)
+    cid=$(create "$pod" "cap-$h" app \
+        '{"linux": {"security_context": {"capabilities": {"add_capabilities": ["SYS_RESOURCE"]}}}}' sleep 3600)
     if start "$cid" 2>"$T/cap-$h.err"; then echo started; else echo "refused $(cat "$T/cap-$h.err")"; fi
     echo "ContainerStatus: $(ctr_get "$cid" state) $(ctr_get "$cid" reason) $(ctr_get "$cid" exit_code)" >&2
     rm_pod "$pod"
@@ -674,7 +711,8 @@ s_no_leftovers() {
     remove_host_leftovers
     local bad=0
     expect_no_leftovers "$CGROUP_PATTERN" "$BERTH_ROOT" "$RUNC_ROOT" || bad=1
-    local links; links=$(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | comm -13 "$T/host-before/links" -)
+    local links
+    links=$(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | comm -13 "$T/host-before/links" -)
     [ -z "$links" ] || { echo "leftover network devices: $links"; bad=1; }
     if [ -z "$VAR_LIB_CNI_EXISTED" ] && [ -e /var/lib/cni ]; then
         echo "leftover /var/lib/cni:"; find /var/lib/cni; bad=1

@@ -159,7 +159,8 @@ fixture() {
 
 s_run_output() {
     expect_eq "echo through berth" "hello from berth" "$(brun $IMG echo hello from berth)"
-    expect_eq "runtime recorded" berth "$(docker run --name ro1 --network none --runtime berth $IMG true && docker inspect -f '{{.HostConfig.Runtime}}' ro1)"
+    expect_eq "runtime recorded" berth "$(docker run --name ro1 --network none --runtime berth $IMG true &&
+        docker inspect -f '{{.HostConfig.Runtime}}' ro1)"
     docker rm ro1 >/dev/null
     # the hook docker adds without host networking is there with --network none too
     bstart hook1 $IMG sleep 60
@@ -187,7 +188,8 @@ s_exit_codes() {
 }
 
 s_stdin() {
-    expect_eq "stdin through cat" "line one|line two" "$(printf 'line one\nline two\n' | brun -i $IMG cat | paste -sd'|')"
+    expect_eq "stdin through cat" "line one|line two" \
+        "$(printf 'line one\nline two\n' | brun -i $IMG cat | paste -sd'|')"
 }
 
 s_tty() {
@@ -268,13 +270,18 @@ s_memory() {
     # docker asks for swap = 2 x memory by default
     local sw
     sw=$(cgroup_file m1 memory memory.memsw.limit_in_bytes)
-    if [ -e "$sw" ]; then expect_eq "memory.memsw.limit_in_bytes" 67108864 "$(cat "$sw")"; else echo "no swap accounting: memsw not checked"; fi
+    if [ -e "$sw" ]; then
+        expect_eq "memory.memsw.limit_in_bytes" 67108864 "$(cat "$sw")"
+    else
+        echo "no swap accounting: memsw not checked"
+    fi
     docker rm -f m1 >/dev/null
     # busybox tail keeps a line that never ends in memory
     local rc=0
     docker run --name m2 --network none --runtime berth --memory 32m $IMG tail /dev/zero || rc=$?
     expect_eq "allocating past 32m" 137 "$rc"
-    expect_eq "inspect after the OOM kill" "137 true" "$(docker inspect -f '{{.State.ExitCode}} {{.State.OOMKilled}}' m2)"
+    expect_eq "inspect after the OOM kill" "137 true" \
+        "$(docker inspect -f '{{.State.ExitCode}} {{.State.OOMKilled}}' m2)"
     docker rm m2 >/dev/null
 }
 
@@ -289,7 +296,8 @@ s_pids_limit() {
 
 s_cpus() {
     bstart c1 --cpus 0.5 $IMG sleep 1000
-    expect_eq "cfs quota/period" "50000 100000" "$(cat "$(cgroup_file c1 cpu cpu.cfs_quota_us)") $(cat "$(cgroup_file c1 cpu cpu.cfs_period_us)")"
+    expect_eq "cfs quota/period" "50000 100000" \
+        "$(cat "$(cgroup_file c1 cpu cpu.cfs_quota_us)") $(cat "$(cgroup_file c1 cpu cpu.cfs_period_us)")"
     docker rm -f c1 >/dev/null
 }
 
@@ -316,9 +324,11 @@ s_user() {
 }
 
 s_cap_drop() {
+    local caps='echo $(grep CapEff /proc/self/status | cut -f2) $(grep CapBnd /proc/self/status | cut -f2)'
     expect_eq "CapEff/CapBnd with --cap-drop ALL" "0000000000000000 0000000000000000" \
-        "$(brun --cap-drop ALL $IMG sh -c 'echo $(grep CapEff /proc/self/status | cut -f2) $(grep CapBnd /proc/self/status | cut -f2)')"
-    expect_match "chown refused" "Operation not permitted" "$(brun --cap-drop ALL $IMG chown 1000 /etc/passwd 2>&1 || true)"
+        "$(brun --cap-drop ALL $IMG sh -c "$caps")"
+    expect_match "chown refused" "Operation not permitted" \
+        "$(brun --cap-drop ALL $IMG chown 1000 /etc/passwd 2>&1 || true)"
 }
 
 # docker's --privileged asks for every capability, CAP_SYS_RESOURCE included,
@@ -350,7 +360,8 @@ s_bind_mounts() {
     brun -v "$T/vol:/data" $IMG sh -c 'echo from-container > /data/out'
     expect_eq "rw bind: written on the host" from-container "$(cat "$T/vol/out")"
     expect_eq "ro bind: read" from-host "$(brun -v "$T/vol:/data:ro" $IMG cat /data/in)"
-    expect_match "ro bind: write refused" "Read-only file system" "$(brun -v "$T/vol:/data:ro" $IMG touch /data/x 2>&1 || true)"
+    expect_match "ro bind: write refused" "Read-only file system" \
+        "$(brun -v "$T/vol:/data:ro" $IMG touch /data/x 2>&1 || true)"
     [ ! -e "$T/vol/x" ] || fail "ro bind: file was written"
 }
 

@@ -63,7 +63,8 @@ make_rootfs() {
     mkdir -p "$d"/{bin,proc,sys,dev,tmp,etc,root,run,var/tmp,home/user}
     cp /bin/busybox "$d/bin/busybox"
     for a in $(/bin/busybox --list); do [ -e "$d/bin/$a" ] || ln -s busybox "$d/bin/$a"; done
-    printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$d/etc/passwd"
+    printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'user:x:1000:1000:user:/home/user:/bin/sh' \
+        'nobody:x:65534:65534:nobody:/:/bin/false' >"$d/etc/passwd"
     printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$d/etc/group"
     chown 1000:1000 "$d/home/user"
     chmod 1777 "$d/tmp" "$d/var/tmp"
@@ -137,7 +138,8 @@ in_pty() {
 # from /proc/PID/cgroup, as the shims and podman read it.
 v1_cgroup_dir() {
     local rel
-    rel=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$1/cgroup")
+    rel=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' \
+        "/proc/$1/cgroup")
     [ -n "$rel" ] || { echo "no $2 cgroup for pid $1" >&2; return 1; }
     echo "/sys/fs/cgroup/$2$rel"
 }
@@ -168,7 +170,8 @@ snapshot_host() {
     awk '{ print $5 }' /proc/self/mountinfo | grep -v "^$T" | sort >"$1/mounts"
     local p
     for p in /proc/[0-9]*; do
-        [ "$(readlink "$p/root" 2>/dev/null)" = / ] || [ ! -e "$p/root" ] || echo "${p#/proc/} $(cat "$p/comm" 2>/dev/null)"
+        [ "$(readlink "$p/root" 2>/dev/null)" = / ] || [ ! -e "$p/root" ] ||
+            echo "${p#/proc/} $(cat "$p/comm" 2>/dev/null)"
     done | sort >"$1/foreign-root-procs"
 }
 
@@ -198,6 +201,7 @@ expect_no_leftovers() {
 
 # summary CLIENT: the per-client line that tests/run.sh and the closing note quote.
 summary() {
-    echo "client $1: $passed passed, $failed failed${failed_names:+ (${failed_names[*]})}${ONLY:+, $skipped skipped (ONLY=$ONLY)}"
+    echo "client $1: $passed passed," \
+         "$failed failed${failed_names:+ (${failed_names[*]})}${ONLY:+, $skipped skipped (ONLY=$ONLY)}"
     [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && { [ -n "${ONLY:-}" ] || [ "$skipped" -eq 0 ]; }
 }

@@ -108,7 +108,8 @@ at_exit cleanup_podman
 # bundle_of ID: the bundle berth was given for container ID (from the log of
 # every berth call; conmon passes `create --bundle DIR ... ID`).
 bundle_of() {
-    awk -v id="$1" '$0 ~ / create / && $NF == id { for (i = 1; i < NF; i++) if ($i == "--bundle") b = $(i + 1) } END { print b }' \
+    awk -v id="$1" '$0 ~ / create / && $NF == id { for (i = 1; i < NF; i++) if ($i == "--bundle") b = $(i + 1) }
+                    END { print b }' \
         "$T/berth-calls.log"
 }
 # created_ids: every container id podman asked berth to create.
@@ -160,7 +161,8 @@ exit_code_of() { pm inspect --format '{{.State.ExitCode}}' "$1"; }
 # /proc/PID/cgroup (read from the host) says the process is.
 host_cgroup_file() {
     local path
-    path=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$1/cgroup")
+    path=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' \
+        "/proc/$1/cgroup")
     [ -n "$path" ] || { echo "no $2 cgroup for pid $1" >&2; return 1; }
     local mnt
     for mnt in "/sys/fs/cgroup/$2" /sys/fs/cgroup/cpu,cpuacct /sys/fs/cgroup/cpuacct,cpu; do
@@ -189,7 +191,10 @@ if [ $had_cache = 0 ] && [ -d "$cache" ] && [ "$(ls -A "$cache")" = blob-info-ca
     rm -f "$cache/blob-info-cache-v1.boltdb" && rmdir "$cache"
     [ $had_varlib = 1 ] || rmdir /var/lib/containers 2>/dev/null || true
 fi
-pm info --format 'runtime={{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}} storage={{.Store.GraphDriverName}} {{.Store.GraphRoot}} conf={{.Store.ConfigFile}} cgroups={{.Host.CgroupManager}} events={{.Host.EventLogger}}' |
+info_format='runtime={{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}'
+info_format+=' storage={{.Store.GraphDriverName}} {{.Store.GraphRoot}} conf={{.Store.ConfigFile}}'
+info_format+=' cgroups={{.Host.CgroupManager}} events={{.Host.EventLogger}}'
+pm info --format "$info_format" |
     tee "$T/info.txt" >&2
 
 # ---- scenarios ----
@@ -205,7 +210,8 @@ s_run_output() {
     local out
     out=$(prun default "$IMG" echo hello from berth)
     expect_eq output "hello from berth" "$out"
-    grep -q -- "--log-format=json --log .* create --bundle" "$T/berth-calls.log" || fail "conmon did not pass --log-format=json"
+    grep -q -- "--log-format=json --log .* create --bundle" "$T/berth-calls.log" ||
+        fail "conmon did not pass --log-format=json"
 }
 
 s_exit_codes() {
@@ -281,7 +287,8 @@ s_kill_signal() {
 s_pause() {
     local c=bp-pause-$$ pid a b
     # mv: a reader never sees the file truncated and not yet written.
-    start_bg "$c" "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.1; done'
+    start_bg "$c" "$IMG" sh -c \
+        'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.1; done'
     pid=$(pid_of "$c")
     wait_for 10 test -s "/proc/$pid/root/tmp/count"
     pm pause "$c" >/dev/null
@@ -353,7 +360,8 @@ s_cap_drop() {
     eff=$(pm run --rm --cap-drop CHOWN "$IMG" awk '/CapEff/ { print $2 }' /proc/self/status)
     [ $((0x$eff & 1)) = 0 ] || fail "CAP_CHOWN still in CapEff $eff"
     [ $((0x$eff)) != 0 ] || fail "every capability dropped: CapEff $eff"
-    expect_status "chown without CAP_CHOWN" 1 pm run --rm --cap-drop CHOWN "$IMG" sh -c 'touch /tmp/f && chown 1000 /tmp/f'
+    expect_status "chown without CAP_CHOWN" 1 pm run --rm --cap-drop CHOWN "$IMG" \
+        sh -c 'touch /tmp/f && chown 1000 /tmp/f'
 }
 
 s_privileged() {
@@ -387,17 +395,20 @@ Seccomp:	2" "$(pm run --rm --security-opt no-new-privileges "$IMG" sh -c "$probe
 s_init() {
     local out
     # podman binds catatonit to /run/podman-init and makes it PID 1.
-    out=$(prun init --init "$IMG" sh -c 'tr "\0" " " </proc/1/cmdline; echo; echo pid=$$; cmp /proc/1/exe /run/podman-init && echo same-exe')
+    out=$(prun init --init "$IMG" \
+        sh -c 'tr "\0" " " </proc/1/cmdline; echo; echo pid=$$; cmp /proc/1/exe /run/podman-init && echo same-exe')
     expect_match "PID 1" "^/run/podman-init -- sh -c" "$out"
     expect_match "PID 1 runs the init binary" "same-exe" "$out"
     expect_match "the command is not PID 1" "pid=[2-9]" "$out"
-    expect_match "the init binary is catatonit" "catatonit" "$(grep -o '"/usr/[^"]*catatonit"' "$FIXTURES_DIR/podman/init.json")"
+    expect_match "the init binary is catatonit" "catatonit" \
+        "$(grep -o '"/usr/[^"]*catatonit"' "$FIXTURES_DIR/podman/init.json")"
 }
 
 s_bind_mounts() {
     mkdir -p "$T/data"
     echo from-host >"$T/data/in"
-    expect_eq "rw bind" from-host "$(pm run --rm -v "$T/data:/data" "$IMG" sh -c 'cat /data/in; echo from-container >/data/out')"
+    expect_eq "rw bind" from-host \
+        "$(pm run --rm -v "$T/data:/data" "$IMG" sh -c 'cat /data/in; echo from-container >/data/out')"
     expect_eq "written through the bind" from-container "$(cat "$T/data/out")"
     expect_status "write to a :ro bind" 1 pm run --rm -v "$T/data:/data:ro" "$IMG" sh -c 'echo x >/data/out2'
     [ ! -e "$T/data/out2" ] || fail "a :ro bind was written"

@@ -13,7 +13,8 @@ hex=$(readelf -SW "$file" | awk '$2 == ".text.hot" { print $6 }')
 [ -n "$hex" ] || { echo "$file has no .text.hot section: not linked with $script" >&2; exit 1; }
 size=$(printf '%d' "0x$hex")
 if [ "$size" -lt $((want * 7 / 10)) ]; then
-    echo "$file packs $size bytes of hot code, $script packed $want when generated: regenerate it (sudo scripts/hot-text.sh BUILD)" >&2
+    echo "$file packs $size bytes of hot code, $script packed $want when generated:" \
+         "regenerate it (sudo scripts/hot-text.sh BUILD)" >&2
     exit 1
 fi
 echo "$file packs $size bytes of hot code ($script: $want when generated)"

@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/setup.sh
 rc=0
-[ -e build-release/hot-text/berth.ld ] || { echo "scripts/setup.sh made no build-release/hot-text/berth.ld" >&2; exit 1; }
+if [ ! -e build-release/hot-text/berth.ld ]; then
+    echo "scripts/setup.sh made no build-release/hot-text/berth.ld" >&2; exit 1
+fi
 for script in build-release/hot-text/*.ld; do
     name=$(basename "$script" .ld)
     if [ "$name" = berth ]; then file=build-release/cli/berth; else file=build-release/plugins/$name/berth-$name.so; fi

@@ -8,7 +8,8 @@ dir=$1; shift
 berth=${BERTH:-berth}
 busybox=${BUSYBOX:-/bin/busybox}
 [ -x "$busybox" ] || { echo "make-bundle.sh: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
-mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/sys" "$dir/rootfs/dev" "$dir/rootfs/tmp" "$dir/rootfs/etc" "$dir/rootfs/root"
+mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/sys" "$dir/rootfs/dev" "$dir/rootfs/tmp" "$dir/rootfs/etc" \
+    "$dir/rootfs/root"
 cp "$busybox" "$dir/rootfs/bin/busybox"
 for applet in $("$busybox" --list); do
     [ -e "$dir/rootfs/bin/$applet" ] || ln -s busybox "$dir/rootfs/bin/$applet"

@@ -206,7 +206,8 @@ for name in ["cgroup-cpu", "cgroup-memory", "cgroup-pids", "mounts", "mount-ramf
 PY
 "$BERTH" --plugin-config "$TMP/plugins.yaml" plugins inspect mount-ramfs >"$TMP/log/inspect.txt" 2>&1 ||
     fail "berth plugins inspect mount-ramfs failed: $(tail -n 1 "$TMP/log/inspect.txt")"
-grep -q '^mount types: ramfs$' "$TMP/log/inspect.txt" || fail "plugins inspect mount-ramfs: $(cat "$TMP/log/inspect.txt")"
+grep -q '^mount types: ramfs$' "$TMP/log/inspect.txt" ||
+    fail "plugins inspect mount-ramfs: $(cat "$TMP/log/inspect.txt")"
 echo "sdk-example: ok: berth plugins list shows the four in-tree plugins and mount-ramfs" >&2
 "$BERTH" --plugin-config "$TMP/plugins.yaml" plugins inspect "$PLUGINDIR/berth-cgroup-tiny-pids.so" \
     >"$TMP/log/inspect-tiny.txt" 2>&1 || fail "plugins inspect tiny-pids: $(tail -n 1 "$TMP/log/inspect-tiny.txt")"
@@ -244,7 +245,8 @@ if ! "${B[@]}" create --bundle "$TMP/bundle" --pid-file "$TMP/pid" "$ID" >"$TMP/
 fi
 CREATED=1
 PID=$(cat "$TMP/pid" 2>/dev/null) || fail "no pid file"
-STATUS=$("${B[@]}" state "$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])') || fail "berth state failed"
+STATUS=$("${B[@]}" state "$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])') ||
+    fail "berth state failed"
 [ "$STATUS" = created ] || fail "container status is $STATUS, expected created"
 
 # expect MOUNTPOINT MOUNT-OPTIONS SUPER-OPTIONS MODE: the container's mount at
@@ -270,7 +272,8 @@ expect /scratch rw,nosuid,nodev,noexec mode=1777 1777
 expect /scratch-ro ro,nosuid,nodev mode=700 700
 
 # --- 7. delete, and a bad option refused before anything is made -------------
-"${B[@]}" delete --force "$ID" >"$TMP/log/delete.log" 2>&1 || fail "berth delete --force failed: $(tail -n 1 "$TMP/log/delete.log")"
+"${B[@]}" delete --force "$ID" >"$TMP/log/delete.log" 2>&1 ||
+    fail "berth delete --force failed: $(tail -n 1 "$TMP/log/delete.log")"
 CREATED=
 # An exited init may linger as a zombie for a moment (state Z); it must not run.
 for _ in 1 2 3 4 5 6; do
@@ -278,10 +281,12 @@ for _ in 1 2 3 4 5 6; do
     [ "$state" = Z ] && break
     sleep 0.5
 done
-[ -z "${state:-}" ] || [ "$state" = Z ] || [ ! -e "/proc/$PID" ] || fail "the container's init $PID is still running after delete"
+[ -z "${state:-}" ] || [ "$state" = Z ] || [ ! -e "/proc/$PID" ] ||
+    fail "the container's init $PID is still running after delete"
 
 cp "$TMP/config.orig.json" "$TMP/bundle/config.json"
-add_mounts "$TMP/bundle/config.json" '[{"destination": "/bad", "type": "ramfs", "source": "ramfs", "options": ["size=1m"]}]' ||
+bad_mount='[{"destination": "/bad", "type": "ramfs", "source": "ramfs", "options": ["size=1m"]}]'
+add_mounts "$TMP/bundle/config.json" "$bad_mount" ||
     fail "cannot edit config.json"
 if "${B[@]}" create --bundle "$TMP/bundle" "$ID" >"$TMP/log/create-bad.log" 2>&1; then
     CREATED=1

@@ -140,7 +140,8 @@ if state_rc == "0":
         procs = container_processes()
         allowed = {pid} if status in ("created", "running") else set()
         if procs - allowed:
-            problems.append(f"container processes {sorted(procs - allowed)} besides init {sorted(allowed)} (status {status})")
+            problems.append(f"container processes {sorted(procs - allowed)} besides init {sorted(allowed)} "
+                            f"(status {status})")
 else:
     err = read(state_err) or ""
     if os.path.isdir(cdir):

@@ -105,7 +105,8 @@ cleanup() {
         [[ $id == "$PFX"-* ]] && timeout -k 5 "$VT" "$BERTH" "${G[@]}" delete --force "$id" >/dev/null 2>&1
     done
     for d in /sys/fs/cgroup/*/berth/"$PFX"-*/ /sys/fs/cgroup/berth/"$PFX"-*/ \
-             /sys/fs/cgroup/*/"$CGPFX"/*/ /sys/fs/cgroup/"$CGPFX"/*/ /sys/fs/cgroup/*/"$CGPFX"/ /sys/fs/cgroup/"$CGPFX"/; do
+             /sys/fs/cgroup/*/"$CGPFX"/*/ /sys/fs/cgroup/"$CGPFX"/*/ \
+             /sys/fs/cgroup/*/"$CGPFX"/ /sys/fs/cgroup/"$CGPFX"/; do
         [ -d "$d" ] && rmdir "$d" 2>/dev/null
     done
     [ -n "${SLEEPFD:-}" ] && exec {SLEEPFD}>&-
@@ -318,7 +319,8 @@ lifecycle() {
         step=delete
         if [ -n "${RSS_TAG:-}" ]; then brss "$out" "$T/rss1" delete "$id"; else bcall "$out" delete "$id"; fi
         rc=$?
-        [ $rc = 0 ] && [ -n "${RSS_TAG:-}" ] && [ -s "$T/rss1" ] && echo "$(tail -1 "$T/rss1")" >>"$T/rss.$RSS_TAG-delete"
+        [ $rc = 0 ] && [ -n "${RSS_TAG:-}" ] && [ -s "$T/rss1" ] &&
+            echo "$(tail -1 "$T/rss1")" >>"$T/rss.$RSS_TAG-delete"
     fi
     if [ $rc != 0 ]; then
         fail "$phase" "$id ($kind): $step failed (exit $rc)" "$out.err"
@@ -482,15 +484,17 @@ leftovers par
 # crash or a hang fails the round. `exec` becomes one more row once it exists
 # (it is being written on another branch), e.g.
 #   "exec|exec @ID@ true|*container does not exist*|*not running*"
+START_ERRS="*cannot start a container that has stopped*|*cannot start an already running container*"
+RUN_DETACH="run --detach --bundle $B_SLEEP --pid-file $T/h/pid.@N@ @ID@"
 HAMMER=(
     "create|create --bundle $B_SLEEP --pid-file $T/h/pid.@N@ @ID@|*container with id exists*"
-    "start|start @ID@|*cannot start a container that has stopped*|*cannot start an already running container*|*still being created*|*container does not exist*"
+    "start|start @ID@|$START_ERRS|*still being created*|*container does not exist*"
     "kill|kill @ID@ KILL|*container not running*|*container does not exist*"
     "kill-term|kill @ID@|*container not running*|*container does not exist*"
     "delete|delete @ID@|*container does not exist*|*that is not stopped*|*being created or was left half-created*"
     "delete-force|delete --force @ID@"
     "state|state @ID@|*container does not exist*"
-    "run-detach|run --detach --bundle $B_SLEEP --pid-file $T/h/pid.@N@ @ID@|*container with id exists*|*cannot start a container that has stopped*|*cannot start an already running container*|*container does not exist*"
+    "run-detach|$RUN_DETACH|*container with id exists*|$START_ERRS|*container does not exist*"
     "kill-all|kill --all @ID@ KILL|*container does not exist*"
     "ps|ps --format json @ID@|*container does not exist*"
     "list|list --format json"
@@ -550,7 +554,8 @@ hammer_round() {
     for out in "$T"/h/ok.*; do [ -e "$out" ] && oks+=("$out"); done
     for ((attempt = 0; attempt < 15; attempt++)); do
         bcall "$T/h/final" state "$H"; rc=$?
-        why=$("$PY" "$here/check_state.py" "$ROOT" "$H" "$B_ROOTFS" "$rc" "$T/h/final" "$T/h/final.err" "${oks[@]}" 2>&1) && break
+        why=$("$PY" "$here/check_state.py" "$ROOT" "$H" "$B_ROOTFS" "$rc" "$T/h/final" "$T/h/final.err" \
+                  "${oks[@]}" 2>&1) && break
         nap 0.2
     done
     [ -z "$why" ] || bad+=" $why;"
@@ -566,7 +571,8 @@ for ((r = 1; r <= R; r++)); do
 done
 bcall "$T/h/end" delete --force "$H" || fail hammer "final delete --force $H failed" "$T/h/end.err"
 now_us
-echo "  hammer: $R rounds in $(awk -v us=$((REPLY - t0)) 'BEGIN { printf "%.1f s", us / 1e6 }'), $(phase_fails hammer) failed" >&2
+echo "  hammer: $R rounds in $(awk -v us=$((REPLY - t0)) 'BEGIN { printf "%.1f s", us / 1e6 }')," \
+     "$(phase_fails hammer) failed" >&2
 leftovers hammer
 
 # ------------------------------------------------------------------ memory
@@ -592,7 +598,8 @@ rss_check() {
             q = int(NR / 4); if (q < 1) q = 1
             first = med(1, q); last = med(NR - q + 1, NR)
             slack = first / 10; if (slack < 1024) slack = 1024
-            printf "%s %d samples, first quarter %d KiB, last quarter %d KiB\n", (last > first + slack) ? "GROWS" : "ok", NR, first, last
+            printf "%s %d samples, first quarter %d KiB, last quarter %d KiB\n",
+                (last > first + slack) ? "GROWS" : "ok", NR, first, last
         }' "$f")
     echo "  peak RSS of $1: ${verdict#* }" >&2
     if [[ $verdict == ok* ]]; then pass rss; else fail rss "peak RSS of $1 grows: ${verdict#* }"; fi

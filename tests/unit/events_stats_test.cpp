@@ -169,8 +169,10 @@ TEST(RuncStats, BlkioAndHugetlbV2) {
         const ojson out = runc_stats_json(v, unified);
         EXPECT_EQ(out["blkio"], ojson::parse(R"({
           "ioServiceBytesRecursive": [{"major": 7, "minor": 1, "op": "Read", "value": 5},
-            {"major": 8, "minor": 16, "op": "Read", "value": 100}, {"major": 8, "minor": 16, "op": "Write", "value": 200}],
-          "ioServicedRecursive": [{"major": 8, "minor": 16, "op": "Read", "value": 3}, {"major": 8, "minor": 16, "op": "Write", "value": 4}]})"))
+            {"major": 8, "minor": 16, "op": "Read", "value": 100}, )"
+                                             R"({"major": 8, "minor": 16, "op": "Write", "value": 200}],
+          "ioServicedRecursive": [{"major": 8, "minor": 16, "op": "Read", "value": 3}, )"
+                                             R"({"major": 8, "minor": 16, "op": "Write", "value": 4}]})"))
             << out["blkio"].dump();
         EXPECT_EQ(out["hugetlb"], ojson::parse(R"({"1GB": {"failcnt": 0}, "2MB": {"usage": 2097152, "failcnt": 6}})"))
             << out["hugetlb"].dump();

@@ -121,15 +121,19 @@ TEST(SeccompParse, ErrnoRetOfTheDefaultAndOfEachRule) {
     } rows[] = {
         {R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]})",
          SCMP_ACT_ERRNO(EPERM), SCMP_ACT_ALLOW},
-        {R"({"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,"syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]})",
+        {R"({"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,)"
+         R"("syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]})",
          SCMP_ACT_ERRNO(ENOSYS), SCMP_ACT_ALLOW},
-        {R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]})",
+        {R"({"defaultAction":"SCMP_ACT_ALLOW",)"
+         R"("syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]})",
          SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EACCES)},
         {R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]})",
          SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EPERM)},
-        {R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":0}]})",
+        {R"({"defaultAction":"SCMP_ACT_ALLOW",)"
+         R"("syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":0}]})",
          SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(0)},
-        {R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_TRACE","errnoRet":5}]})",
+        {R"({"defaultAction":"SCMP_ACT_ALLOW",)"
+         R"("syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_TRACE","errnoRet":5}]})",
          SCMP_ACT_ALLOW, SCMP_ACT_TRACE(5)},
         // Not an errno action: errnoRet has nothing to go into.
         {R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_KILL","errnoRet":5}]})",
@@ -152,7 +156,8 @@ TEST(SeccompParse, ErrnoRetOfTheDefaultAndOfEachRule) {
 TEST(SeccompParse, UnknownSyscallIsAWarningAndSkipped) {
     ::testing::internal::CaptureStderr();
     const auto s = berth::spec::parse_seccomp(
-        R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","no_such_syscall_x"],"action":"SCMP_ACT_ERRNO"}]})");
+        R"({"defaultAction":"SCMP_ACT_ALLOW",)"
+        R"("syscalls":[{"names":["mkdir","no_such_syscall_x"],"action":"SCMP_ACT_ERRNO"}]})");
     const std::string err = ::testing::internal::GetCapturedStderr();
     EXPECT_EQ(err,
               "berth: warning: linux.seccomp.syscalls[0].names[1]: unknown syscall \"no_such_syscall_x\" skipped "
