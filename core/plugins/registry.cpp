@@ -341,11 +341,14 @@ private:
         return real.string();
     }
 
+    // Remembered only once it passed: a refusal swallowed by one look (the
+    // index pass) must be met again by the next.
     void check_dir(const std::string& dir, bool sticky_ok) {
-        if (!checked_dirs_.insert({dir, sticky_ok}).second) return;
+        if (checked_dirs_.count({dir, sticky_ok})) return;
         struct stat sb;
         if (::stat(dir.c_str(), &sb) < 0) throw_errno("stat", dir);
         check_owner_and_mode(sb, dir, "directory", owners_, sticky_ok);
+        checked_dirs_.insert({dir, sticky_ok});
     }
 
     const std::vector<uid_t>& owners_;
