@@ -16,26 +16,56 @@ namespace {
 
 // O_APPEND rather than CgroupDir::write's O_TRUNC: the kernel reads each
 // write as one rule either way, and a fake file in a test keeps them all.
-Status append_line(const CgroupDir& dir, const std::string& name, const std::string& line) {
-    const std::string p = dir.file(name);
-    const int fd = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (fd < 0) return Status::Error(errno, "open " + p + ": " + std::strerror(errno));
-    const std::string text = line + "\n";
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    const int saved = errno;
-    ::close(fd);
-    if (n < 0) return Status::Error(saved, "write \"" + line + "\" to " + p + ": " + std::strerror(saved));
-    if (static_cast<size_t>(n) != text.size()) return Status::Error(EIO, "short write to " + p);
-    return Status::Ok();
-}
+// One open for each run of rules to the same file: a container's default
+// allowlist is a deny and eleven allows, and each open of a cgroup file
+// costs a kernfs open and release.
+class RuleWriter {
+public:
+    explicit RuleWriter(const CgroupDir& dir) : dir_(dir) {}
+    ~RuleWriter() { close(); }
+    RuleWriter(const RuleWriter&) = delete;
+    RuleWriter& operator=(const RuleWriter&) = delete;
+
+    Status write(const std::string& name, const std::string& line) {
+        const std::string p = dir_.file(name);
+        if (fd_ < 0 || name != name_) {
+            close();
+            fd_ = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+            if (fd_ < 0) {
+                const int err = errno;
+                return Status::Error(err, "open " + p + ": " + std::strerror(err));
+            }
+            name_ = name;
+        }
+        const std::string text = line + "\n";
+        const ssize_t n = ::write(fd_, text.data(), text.size());
+        if (n < 0) {
+            const int err = errno;
+            return Status::Error(err, "write \"" + line + "\" to " + p + ": " + std::strerror(err));
+        }
+        if (static_cast<size_t>(n) != text.size()) return Status::Error(EIO, "short write to " + p);
+        return Status::Ok();
+    }
+
+private:
+    void close() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+    const CgroupDir& dir_;
+    std::string name_;
+    int fd_ = -1;
+};
 
 std::vector<DeviceRule> rules_of(const Resources& r) { return effective_rules(device_rules(r.devices)); }
 
 }  // namespace
 
 Status write_v1_rules(const CgroupDir& dir, const std::vector<DeviceRule>& rules) {
+    RuleWriter out(dir);
     for (const V1Write& w : v1_writes(rules))
-        if (Status s = append_line(dir, w.file, w.line); !s.ok()) return s;
+        if (Status s = out.write(w.file, w.line); !s.ok()) return s;
     return Status::Ok();
 }
 
