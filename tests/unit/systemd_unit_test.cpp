@@ -114,8 +114,8 @@ Resources with(const std::string& json) {
 // unified keys systemd has a property for become that property, over the
 // structured value; the others are left to the files.
 TEST(SystemdProperties, FromUnified) {
-    Resources r = with(R"({"unified":{"memory.high":"33554432","memory.max":"max","memory.min":"1024","pids.max":"7",
-                                      "cpu.weight":"300","cpu.max":"25000 50000","cpuset.cpus":"0-1","io.weight":"50"}})");
+    Resources r = with(R"({"unified":{"memory.high":"33554432","memory.max":"max","memory.min":"1024","pids.max":"7",)"
+                       R"("cpu.weight":"300","cpu.max":"25000 50000","cpuset.cpus":"0-1","io.weight":"50"}})");
     r.pids = berth::PidsResources{};
     r.pids->limit = 5;
     EXPECT_EQ(properties(r), (std::vector<Property>{

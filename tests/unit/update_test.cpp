@@ -105,7 +105,8 @@ TEST(UpdateMerge, OnlyGivenNonZeroFieldsChange) {
          R"("pids":{"limit":20},"devices":[{"allow":false,"access":"rwm"}]})"},
         // docker update --memory 128m: every other field zero.
         {"docker zeros",
-         R"({"memory":{"limit":134217728,"reservation":0,"kernel":0},"cpu":{"shares":0,"quota":0,"period":0},"blockIO":{"weight":0}})",
+         R"({"memory":{"limit":134217728,"reservation":0,"kernel":0},"cpu":{"shares":0,"quota":0,"period":0},)"
+         R"("blockIO":{"weight":0}})",
          R"({"memory":{"limit":134217728,"swap":67108864},"cpu":{"shares":1024,"quota":50000,"period":100000},)"
          R"("pids":{"limit":20},"devices":[{"allow":false,"access":"rwm"}]})"},
         // quota alone keeps the period (cpu.max needs both).
@@ -120,8 +121,10 @@ TEST(UpdateMerge, OnlyGivenNonZeroFieldsChange) {
          R"({"memory":{"limit":-1,"swap":-1},"cpu":{"shares":1024,"quota":50000,"period":100000},)"
          R"("pids":{"limit":-1},"devices":[{"allow":false,"access":"rwm"}]})"},
         {"new sections", R"({"blockIO":{"weight":300},"cpu":{"cpus":"0","mems":""},"unified":{"io.weight":"50"}})",
-         R"({"memory":{"limit":33554432,"swap":67108864},"cpu":{"shares":1024,"quota":50000,"period":100000,"cpus":"0"},)"
-         R"("pids":{"limit":20},"devices":[{"allow":false,"access":"rwm"}],"blockIO":{"weight":300},"unified":{"io.weight":"50"}})"},
+         R"({"memory":{"limit":33554432,"swap":67108864},)"
+         R"("cpu":{"shares":1024,"quota":50000,"period":100000,"cpus":"0"},)"
+         R"("pids":{"limit":20},"devices":[{"allow":false,"access":"rwm"}],)"
+         R"("blockIO":{"weight":300},"unified":{"io.weight":"50"}})"},
         {"nulls", R"({"memory":null,"cpu":{"shares":null}})", nullptr},
     };
     for (const auto& c : cases) {
