@@ -28,6 +28,7 @@
 #include "rootless/rootless.hpp"
 #include "hooks/hooks.hpp"
 #include "init/container_init.hpp"
+#include "process/clone_process.hpp"
 #include "init/exec_stub.hpp"
 #include "init/init_channel.hpp"
 #include "log/log.hpp"
@@ -158,37 +159,6 @@ int prepare_child_namespaces(const spec::Spec& s, ChildNamespaces& saved) {
         if (!offsets.empty()) write_existing_file("/proc/self/timens_offsets", offsets);
     }
     return flags;
-}
-
-// struct clone_args of Linux 5.7 (<linux/sched.h> clashes with <sched.h>).
-struct CloneArgs {
-    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
-};
-constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
-
-// Fork semantics (no new stack): the child continues here with a copy of
-// our memory, loaded plugins included. We are single-threaded.
-// With a v2 cgroup fd, clone3 starts the child in it (CLONE_INTO_CGROUP):
-// no cgroup.procs write later, and so no migration, whose first write paid
-// an RCU grace period (cgroup_threadgroup_rwsem): 15 to 28 ms measured here
-// under load. *in_cgroup tells whether that happened; any clone3 failure
-// (an older kernel, a cgroup v2 refuses to start a process in) falls back to
-// clone, and the cgroup.procs write that follows reports what is wrong.
-pid_t clone_process(int flags, int cgroup_fd, bool* in_cgroup) {
-    *in_cgroup = false;
-    if (cgroup_fd >= 0) {
-        CloneArgs args = {};
-        args.flags = static_cast<uint64_t>(static_cast<unsigned>(flags)) | kCloneIntoCgroup;
-        args.exit_signal = SIGCHLD;
-        args.cgroup = static_cast<uint64_t>(cgroup_fd);
-        long pid = ::syscall(SYS_clone3, &args, sizeof args);
-        if (pid >= 0) {
-            *in_cgroup = true;
-            return static_cast<pid_t>(pid);
-        }
-    }
-    return static_cast<pid_t>(
-        ::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
 }
 
 void write_pid_file(const std::string& path, pid_t pid) {
@@ -352,6 +322,16 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
 
     UniqueFd unified_fd;
     if (!cg.unified.empty() && !unit) unified_fd.reset(::open(cg.unified.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    // Init joins its v1 hierarchies itself, writing 0 to each `tasks` file.
+    // Moving another process (our write of its pid to cgroup.procs) takes
+    // the kernel's cgroup_threadgroup_rwsem for writing, which waits for an
+    // RCU grace period when none is under way: 4-14 ms per create on this
+    // kind of host, most of create's time. A thread that moves itself skips
+    // that lock. Only where init is root on the host's files: not in a user
+    // namespace, not under systemd (which places the scope's process).
+    std::vector<std::string> join_v1_tasks;
+    if (!unit && !s.has_namespace(CLONE_NEWUSER) && ::geteuid() == 0)
+        for (const auto& [ctrl, dir] : cg.v1) join_v1_tasks.push_back(dir + "/tasks");
     ChildNamespaces host_ns;
     int flags = prepare_child_namespaces(s, host_ns);
     std::fflush(nullptr);
@@ -361,7 +341,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (pid == 0) {
         parent_end.reset();
         unified_fd.reset();
-        InitFds fds{child_end.get(), stub.get(), console.get(), fifo_fd.get(), opts.preserve_fds, &mount_sources};
+        InitFds fds{child_end.get(),   stub.get(),     console.get(), fifo_fd.get(),
+                    opts.preserve_fds, &mount_sources, &join_v1_tasks};
         run_container_init(fds, plugins, s);
     }
     unified_fd.reset();
@@ -415,7 +396,19 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         in_unified = true;
     }
     // Placed before it runs anything of the user's.
-    cgroups.join(cg, pid, in_unified);
+    if (join_v1_tasks.empty()) {
+        cgroups.join(cg, pid, in_unified);
+    } else {
+        CgroupPaths unified_only = cg;
+        unified_only.v1.clear();
+        cgroups.join(unified_only, pid, in_unified);
+        const std::optional<nlohmann::json> joined = receive_message(parent_end.get());
+        if (!joined) throw Error("container init exited before it joined its cgroups");
+        if (joined->value("type", "") == "error")
+            throw Error(joined->value("message", "init failed"), joined->value("errno", 0));
+        if (joined->value("type", "") != "joined")
+            throw Error("container init sent \"" + joined->value("type", "") + "\" before joining its cgroups");
+    }
     fault_point("create.cgroup-joined");
     if (!s.linux.net_devices.empty()) {
         // Saved first: after a crash, delete --force moves them back.

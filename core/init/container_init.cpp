@@ -142,6 +142,11 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
             keep.insert(keep.end(), trees.begin(), trees.end());
         }
         close_fds_except(keep);
+        if (fds.join_v1_tasks && !fds.join_v1_tasks->empty()) {
+            for (const std::string& tasks : *fds.join_v1_tasks) write_existing_file(tasks, "0");
+            fault_point("create.init.cgroup-joined");
+            send_message(channel, {{"type", "joined"}});
+        }
 
         auto msg = receive_message(channel);
         if (!msg) _exit(1);  // create gave up before sending the spec

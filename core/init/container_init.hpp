@@ -4,6 +4,9 @@
 // structured error, so that `create` reports init's own message.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace berth {
 
 class PluginRegistry;
@@ -19,6 +22,9 @@ struct InitFds {
     int fifo = -1;         // exec.fifo, opened read-write by create (the stub waits on it for start)
     int preserve_fds = 0;  // fds 3..3+N-1 of the caller go to the process
     const HostMountSources* mount_sources = nullptr;  // bind sources create opened (inherited fds)
+    // v1 `tasks` files init writes itself into before anything else, then
+    // says "joined" (create.cpp says why); empty: create places init.
+    const std::vector<std::string>* join_v1_tasks = nullptr;
 };
 
 // `s` is create's parsed spec, which init has as a clone of create (the

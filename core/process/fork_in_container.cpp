@@ -1,5 +1,6 @@
 #include "process/fork_in_container.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -12,21 +13,24 @@
 #include "errors/error.hpp"
 #include "init/init_channel.hpp"
 #include "namespaces/process_namespaces.hpp"
+#include "process/clone_process.hpp"
 #include "process/leave_host.hpp"
 #include "util/fault_point.hpp"
+#include "util/files.hpp"
 
 namespace berth {
 namespace {
 
 // Step 1 of fork_in_container, in the first child.
 [[noreturn]] void enter_and_fork(const ProcessNamespaces& ns, const int channel, std::vector<int> keep,
-                                 const char* on_stopped, const std::string& what,
-                                 const std::function<void(int channel)>& body) {
+                                 const std::vector<std::string>& join_v1_tasks, const char* on_stopped,
+                                 const std::string& what, const std::function<void(int channel)>& body) {
     try {
         forget_caller_environment();
         // If berth dies before we are done, so do we. (Had it died before
         // this prctl, the "go" below would read EOF.)
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        for (const std::string& tasks : join_v1_tasks) write_existing_file(tasks, "0");
         std::vector<int> ns_fds = {ns.pidfd.get()};
         for (const auto& [flag, fd] : ns.fds) ns_fds.push_back(fd.get());
         if (ns.root) ns_fds.push_back(ns.root.get());
@@ -75,22 +79,40 @@ ContainerHelper fork_in_container(const ProcessNamespaces& ns, const CgroupPaths
     // The helper is our grandchild: when its parent exits, it becomes our
     // child, whom exec waits for and relays signals to.
     if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_CHILD_SUBREAPER)");
+    // Into the container's cgroups without moving a process from outside:
+    // the v2 directory at clone (CLONE_INTO_CGROUP), the v1 hierarchies by
+    // the child itself, writing 0 to each `tasks` file. Our write of its pid
+    // to cgroup.procs would take the kernel's cgroup_threadgroup_rwsem for
+    // writing, which waits for an RCU grace period when none is under way
+    // (4-14 ms here, most of an exec); a thread moving itself skips it
+    // (create.cpp does the same for init). A rootless caller has no v1
+    // cgroup to write.
+    UniqueFd unified_fd;
+    if (!cgroup.unified.empty()) unified_fd.reset(::open(cgroup.unified.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    std::vector<std::string> join_v1_tasks;
+    if (::geteuid() == 0)
+        for (const auto& [ctrl, dir] : cgroup.v1) join_v1_tasks.push_back(dir + "/tasks");
     std::fflush(nullptr);
-    const pid_t first = ::fork();
+    bool in_unified = false;
+    const pid_t first = clone_process(0, unified_fd.get(), &in_unified);
     if (first < 0) throw_errno("fork " + what);
     if (first == 0) {
         // Our copy of berth's end would keep the channel open: were berth
         // killed before PR_SET_PDEATHSIG, the child would then wait for its
         // first message forever instead of reading EOF.
         parent_end.reset();
-        enter_and_fork(ns, child_end.get(), keep, on_stopped, what, body);
+        unified_fd.reset();
+        enter_and_fork(ns, child_end.get(), keep, join_v1_tasks, on_stopped, what, body);
     }
     ChildGuard first_guard(first);
     // A helper that died is an error to report, not a SIGPIPE to die of. Set
     // after the fork: the helpers must not inherit an ignored SIGPIPE.
     ::signal(SIGPIPE, SIG_IGN);
     child_end.reset();
-    CgroupManager(CgroupLayout{}, {}).join(cgroup, first);
+    unified_fd.reset();
+    CgroupPaths rest = cgroup;
+    if (!join_v1_tasks.empty()) rest.v1.clear();
+    CgroupManager(CgroupLayout{}, {}).join(rest, first, in_unified);
     const std::optional<nlohmann::json> msg = send_and_receive(parent_end.get(), {{"type", "go"}}, what);
     // Reaped before the helper is ours to wait for: by then the kernel has
     // handed it to us.
