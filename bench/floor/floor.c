@@ -3,8 +3,8 @@
  * for the same container as runc's default spec describes:
  *
  *   - a cgroup with pids and memory limits (cgroup v1 pids + memory
- *     hierarchies, or one cgroup v2 directory on a pure v2 host), joined
- *     before the child runs anything;
+ *     hierarchies, joined by the child itself, or one cgroup v2 directory on
+ *     a pure v2 host, joined by the parent), before the child runs anything;
  *   - clone() into new mount, uts, ipc, pid and network namespaces (runc's
  *     default spec has no cgroup namespace);
  *   - the spec's default mounts: proc, /dev tmpfs, devpts, /dev/shm,
@@ -40,6 +40,7 @@
 
 static char cg_dirs[2][PATH_MAX];
 static int n_cg_dirs;
+static int cg_v1; /* the two directories are v1 hierarchies */
 
 static void die(const char* what) {
     fprintf(stderr, "floor: %s: %s\n", what, strerror(errno));
@@ -93,6 +94,7 @@ static void make_cgroups(const char* id, const char* memory, const char* pids) {
         return;
     }
     const char* ctl[2] = {"pids", "memory"};
+    cg_v1 = 1;
     for (int i = 0; i < 2; i++) {
         snprintf(cg_dirs[i], PATH_MAX, CGROOT "/%s/%s", ctl[i], id);
         if (mkdir(cg_dirs[i], 0755) < 0) fail("mkdir cgroup v1 directory");
@@ -128,6 +130,12 @@ static int child_main(void* arg) {
     char byte;
     if (read(a->sync_fd, &byte, 1) != 1) child_die("wait for the cgroup join");
     close(a->sync_fd);
+    /* v1: the child joins itself. A thread moving itself (tasks <- 0) skips
+     * the kernel's cgroup_threadgroup_rwsem, whose write side (a pid written
+     * to cgroup.procs) waits for an RCU grace period: several ms. berth's
+     * init does the same. */
+    for (int i = 0; cg_v1 && i < n_cg_dirs; i++)
+        if (write_file(cg_dirs[i], "tasks", "0") < 0) child_die("join the cgroup (tasks)");
 
     /* No mount event may leak back to the host. */
     mnt(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
@@ -195,7 +203,7 @@ int main(int argc, char** argv) {
                       CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | SIGCHLD, &a);
     if (pid < 0) fail("clone");
     close(sync[0]);
-    join_cgroups(pid); /* on failure the child sees EOF and exits */
+    if (!cg_v1) join_cgroups(pid); /* on failure the child sees EOF and exits */
     if (write(sync[1], "x", 1) != 1) fail("release the container");
     close(sync[1]);
 
