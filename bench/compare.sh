@@ -376,6 +376,17 @@ lifecycle() {
     leftovers "$rt" "$id" || { RC=0; failed "$rt" "$id" "cleanup after lifecycle" "$out"; return 1; }
 }
 
+# exec_floor: the floor's cells of the small verbs: an exec of /bin/true,
+# timed as the verbs are (a fork and exec from this shell, output to a file).
+# What any verb costs before a runtime does anything of its own.
+exec_floor() {
+    local s
+    for s in start state kill delete; do
+        timed "$TMP/floor.out" /bin/true
+        sample "$s" floor "$DUR"
+    done
+}
+
 # in_round_order R: the runtimes of round R, rotated by R so that no runtime
 # always runs right after the same other one; into array ORDER.
 in_round_order() {
@@ -399,7 +410,10 @@ for ((r = 1; r <= N; r++)); do
     in_round_order "$r"
     for rt in "${ORDER[@]}"; do
         one_run "$rt" "$PREFIX-$rt-r$r" && sample run "$rt" "$RUN_US"
-        [ "$rt" = floor ] && continue
+        if [ "$rt" = floor ]; then
+            exec_floor
+            continue
+        fi
         verbs "$rt" "$PREFIX-$rt-v$r"
         lifecycle "$rt" "$PREFIX-$rt-l$r" && sample lifecycle "$rt" "$LIFE_US"
     done
