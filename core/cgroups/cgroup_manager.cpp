@@ -777,10 +777,22 @@ void CgroupManager::create(CgroupPaths& paths, const Resources& r) const {
     }
 }
 
-void CgroupManager::join(const CgroupPaths& paths, pid_t pid, bool in_unified) const {
+void CgroupManager::join(const CgroupPaths& paths, pid_t pid, bool in_unified, bool in_v1) const {
     const std::string p = std::to_string(pid);
     if (!paths.unified.empty() && !in_unified) write_existing_file(paths.unified + "/cgroup.procs", p);
+    if (in_v1) return;
     for (auto& [ctrl, dir] : paths.v1) write_existing_file(dir + "/cgroup.procs", p);
+}
+
+std::vector<std::string> CgroupManager::self_join_files(const CgroupPaths& paths) {
+    std::vector<std::string> files;
+    if (::geteuid() != 0) return files;
+    for (const auto& [ctrl, dir] : paths.v1) files.push_back(dir + "/tasks");
+    return files;
+}
+
+void CgroupManager::join_self(const std::vector<std::string>& tasks_files) {
+    for (const std::string& tasks : tasks_files) write_existing_file(tasks, "0");
 }
 
 std::vector<pid_t> CgroupManager::pids(const CgroupPaths& paths) {

@@ -322,16 +322,11 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
 
     UniqueFd unified_fd;
     if (!cg.unified.empty() && !unit) unified_fd.reset(::open(cg.unified.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    // Init joins its v1 hierarchies itself, writing 0 to each `tasks` file.
-    // Moving another process (our write of its pid to cgroup.procs) takes
-    // the kernel's cgroup_threadgroup_rwsem for writing, which waits for an
-    // RCU grace period when none is under way: 4-14 ms per create on this
-    // kind of host, most of create's time. A thread that moves itself skips
-    // that lock. Only where init is root on the host's files: not in a user
-    // namespace, not under systemd (which places the scope's process).
-    std::vector<std::string> join_v1_tasks;
-    if (!unit && !s.has_namespace(CLONE_NEWUSER) && ::geteuid() == 0)
-        for (const auto& [ctrl, dir] : cg.v1) join_v1_tasks.push_back(dir + "/tasks");
+    // Init joins its v1 hierarchies itself (CgroupManager::join_self says
+    // why), where it is root on the host's files: not in a user namespace,
+    // not under systemd (which places the scope's process).
+    const std::vector<std::string> join_v1_tasks =
+        !unit && !s.has_namespace(CLONE_NEWUSER) ? CgroupManager::self_join_files(cg) : std::vector<std::string>{};
     ChildNamespaces host_ns;
     int flags = prepare_child_namespaces(s, host_ns);
     std::fflush(nullptr);
@@ -396,18 +391,11 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
         in_unified = true;
     }
     // Placed before it runs anything of the user's.
-    if (join_v1_tasks.empty()) {
-        cgroups.join(cg, pid, in_unified);
-    } else {
-        CgroupPaths unified_only = cg;
-        unified_only.v1.clear();
-        cgroups.join(unified_only, pid, in_unified);
-        const std::optional<nlohmann::json> joined = receive_message(parent_end.get());
-        if (!joined) throw Error("container init exited before it joined its cgroups");
-        if (joined->value("type", "") == "error")
-            throw Error(joined->value("message", "init failed"), joined->value("errno", 0));
-        if (joined->value("type", "") != "joined")
-            throw Error("container init sent \"" + joined->value("type", "") + "\" before joining its cgroups");
+    cgroups.join(cg, pid, in_unified, !join_v1_tasks.empty());
+    if (!join_v1_tasks.empty()) {
+        const std::optional<nlohmann::json> joined = receive_answer(parent_end.get(), "container init's cgroup join");
+        if (!joined || joined->value("type", "") != "joined")
+            throw Error("container init exited before it joined its cgroups");
     }
     fault_point("create.cgroup-joined");
     if (!s.linux.net_devices.empty()) {

@@ -37,6 +37,7 @@
 #include "terminal/pty.hpp"
 #include "terminal/console_socket.hpp"
 #include "util/fault_point.hpp"
+#include "cgroups/cgroup_manager.hpp"
 #include "util/files.hpp"
 
 namespace berth {
@@ -143,7 +144,7 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         }
         close_fds_except(keep);
         if (fds.join_v1_tasks && !fds.join_v1_tasks->empty()) {
-            for (const std::string& tasks : *fds.join_v1_tasks) write_existing_file(tasks, "0");
+            CgroupManager::join_self(*fds.join_v1_tasks);
             fault_point("create.init.cgroup-joined");
             send_message(channel, {{"type", "joined"}});
         }

@@ -91,6 +91,22 @@ std::optional<nlohmann::json> receive_message(int fd, UniqueFd* passed) {
     }
 }
 
+namespace {
+
+// Outside send_and_receive's catch: the peer's error may carry EPIPE.
+void throw_peer_error(const std::optional<nlohmann::json>& answer, const std::string& what) {
+    if (answer && answer->value("type", "") == "error")
+        throw Error(answer->value("message", what + " failed"), answer->value("errno", 0));
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> receive_answer(int fd, const std::string& what) {
+    std::optional<nlohmann::json> answer = receive_message(fd);
+    throw_peer_error(answer, what);
+    return answer;
+}
+
 std::optional<nlohmann::json> send_and_receive(int fd, const nlohmann::json& msg, const std::string& what) {
     std::optional<nlohmann::json> answer;
     try {
@@ -99,8 +115,7 @@ std::optional<nlohmann::json> send_and_receive(int fd, const nlohmann::json& msg
     } catch (const Error& e) {
         if (e.err() != EPIPE && e.err() != ECONNRESET) throw;
     }
-    if (answer && answer->value("type", "") == "error")
-        throw Error(answer->value("message", what + " failed"), answer->value("errno", 0));
+    throw_peer_error(answer, what);
     return answer;
 }
 

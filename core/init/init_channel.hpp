@@ -21,7 +21,10 @@ std::optional<nlohmann::json> receive_message(int fd);
 // The same, and a fd sent with the message (SCM_RIGHTS) goes to *passed.
 std::optional<nlohmann::json> receive_message(int fd, UniqueFd* passed);
 
-// Sends `msg` and returns the peer's answer. A peer that died (EPIPE,
+// The peer's next message; an {"type":"error"} one is thrown as the peer's
+// own error (`what` failed, when it has no message). nullopt on EOF.
+std::optional<nlohmann::json> receive_answer(int fd, const std::string& what);
+// Sends `msg` and returns the peer's answer (receive_answer). A peer that died (EPIPE,
 // ECONNRESET, EOF) answers nothing; an {"type":"error"} answer is thrown as
 // the peer's own error (`what` when it has no message).
 std::optional<nlohmann::json> send_and_receive(int fd, const nlohmann::json& msg, const std::string& what);

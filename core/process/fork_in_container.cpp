@@ -16,7 +16,6 @@
 #include "process/clone_process.hpp"
 #include "process/leave_host.hpp"
 #include "util/fault_point.hpp"
-#include "util/files.hpp"
 
 namespace berth {
 namespace {
@@ -30,7 +29,7 @@ namespace {
         // If berth dies before we are done, so do we. (Had it died before
         // this prctl, the "go" below would read EOF.)
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
-        for (const std::string& tasks : join_v1_tasks) write_existing_file(tasks, "0");
+        CgroupManager::join_self(join_v1_tasks);
         std::vector<int> ns_fds = {ns.pidfd.get()};
         for (const auto& [flag, fd] : ns.fds) ns_fds.push_back(fd.get());
         if (ns.root) ns_fds.push_back(ns.root.get());
@@ -79,19 +78,12 @@ ContainerHelper fork_in_container(const ProcessNamespaces& ns, const CgroupPaths
     // The helper is our grandchild: when its parent exits, it becomes our
     // child, whom exec waits for and relays signals to.
     if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_CHILD_SUBREAPER)");
-    // Into the container's cgroups without moving a process from outside:
-    // the v2 directory at clone (CLONE_INTO_CGROUP), the v1 hierarchies by
-    // the child itself, writing 0 to each `tasks` file. Our write of its pid
-    // to cgroup.procs would take the kernel's cgroup_threadgroup_rwsem for
-    // writing, which waits for an RCU grace period when none is under way
-    // (4-14 ms here, most of an exec); a thread moving itself skips it
-    // (create.cpp does the same for init). A rootless caller has no v1
-    // cgroup to write.
+    // Into the container's cgroups without moving a process from outside
+    // (CgroupManager::join_self says why): the v2 directory at clone
+    // (CLONE_INTO_CGROUP), the v1 hierarchies by the child itself.
     UniqueFd unified_fd;
     if (!cgroup.unified.empty()) unified_fd.reset(::open(cgroup.unified.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    std::vector<std::string> join_v1_tasks;
-    if (::geteuid() == 0)
-        for (const auto& [ctrl, dir] : cgroup.v1) join_v1_tasks.push_back(dir + "/tasks");
+    const std::vector<std::string> join_v1_tasks = CgroupManager::self_join_files(cgroup);
     std::fflush(nullptr);
     bool in_unified = false;
     const pid_t first = clone_process(0, unified_fd.get(), &in_unified);
@@ -110,9 +102,7 @@ ContainerHelper fork_in_container(const ProcessNamespaces& ns, const CgroupPaths
     ::signal(SIGPIPE, SIG_IGN);
     child_end.reset();
     unified_fd.reset();
-    CgroupPaths rest = cgroup;
-    if (!join_v1_tasks.empty()) rest.v1.clear();
-    CgroupManager(CgroupLayout{}, {}).join(rest, first, in_unified);
+    CgroupManager(CgroupLayout{}, {}).join(cgroup, first, in_unified, !join_v1_tasks.empty());
     const std::optional<nlohmann::json> msg = send_and_receive(parent_end.get(), {{"type", "go"}}, what);
     // Reaped before the helper is ours to wait for: by then the kernel has
     // handed it to us.
