@@ -226,12 +226,50 @@ ContainerState LockedContainer::load() const {
     }
 }
 
-// No fsync (runc and crun do none either): the rename alone makes a save
-// atomic for readers and for `delete --force` after a crash of berth, and
-// after a power loss every container is gone, whatever state.json says.
-// On ext4 under load one fsync cost 1 to 50 ms, and create saves four times.
+// One page: a single write of it into the page cache is all or nothing,
+// even when the writer is killed (the kernel checks for a fatal signal
+// between pages only).
+static constexpr size_t kInPlaceMax = 4096;
+
+// Rewrites a state.json of at most one page in place, padded with spaces
+// (JSON allows them after the value) to its old length, so that the file
+// keeps its inode and its block. Why not a new file and a rename each time:
+// create saves four times, and on ext4 each replaced file is a new inode to
+// find (without a journal, ext4 skips over every inode freed in the last
+// minute) and a freed block (a discard the caller waits for, with the
+// `discard` mount option): 0.13-0.3 ms a save here, blocked, against 0.02.
+// Readers hold the directory's lock, as the writer does, so only a crash of
+// the writer could see a half-written file, and one page cannot be half
+// written. false: no state.json yet, or not small enough (the caller
+// replaces it).
+static bool rewrite_in_place(const std::string& path, std::string text) {
+    if (text.size() > kInPlaceMax) return false;
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return false;
+        throw_errno("open", path);
+    }
+    struct stat sb;
+    if (::fstat(fd.get(), &sb) < 0) throw_errno("stat", path);
+    if (!S_ISREG(sb.st_mode) || sb.st_size > static_cast<off_t>(kInPlaceMax)) return false;
+    if (text.size() < static_cast<size_t>(sb.st_size)) text.resize(static_cast<size_t>(sb.st_size), ' ');
+    ssize_t n;
+    do {
+        n = ::pwrite(fd.get(), text.data(), text.size(), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("write", path);
+    if (static_cast<size_t>(n) != text.size()) throw Error(path + ": short write", EIO);
+    return true;
+}
+
+// No fsync (runc and crun do none either): a replace (or a one-page write
+// in place) is atomic for readers and for `delete --force` after a crash of
+// berth, and after a power loss every container is gone, whatever
+// state.json says. On ext4 under load one fsync cost 1 to 50 ms.
 void LockedContainer::save(const ContainerState& st) const {
-    write_file_replace(path("state.json"), to_json(st).dump());
+    const std::string file = path("state.json");
+    std::string text = to_json(st).dump();
+    if (!rewrite_in_place(file, text)) write_file_replace(file, text);
 }
 
 void LockedContainer::remove() {

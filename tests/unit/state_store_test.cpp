@@ -152,26 +152,65 @@ TEST_F(TempRoot, SaveLoadRoundTrip) {
     EXPECT_EQ(again->load().bundle, "/srv/bundle");
 }
 
-TEST_F(TempRoot, StateFileIsReplacedAtomically) {
+// A state.json of one page is rewritten in place (same inode, no freed
+// block), padded with spaces to its old length; a larger one is replaced by
+// a new file renamed over it. Either way no temporary file is left.
+TEST_F(TempRoot, StateFileIsRewrittenInPlaceOrReplaced) {
     StateStore store(root_);
     auto c = store.create("web");
     ContainerState st = sample_state();
     c.save(st);
-    struct stat before;
-    ASSERT_EQ(::stat(c.path("state.json").c_str(), &before), 0);
-    EXPECT_EQ(before.st_mode & 07777, 0600u);
-    // Hold the old file open: an in-place rewrite would change what we read.
-    std::ifstream old(c.path("state.json"));
+    struct stat first;
+    ASSERT_EQ(::stat(c.path("state.json").c_str(), &first), 0);
+    EXPECT_EQ(first.st_mode & 07777, 0600u);
+    ASSERT_LE(first.st_size, 4096);
+
+    // Shorter: the same file, its old length kept with trailing spaces.
     st.pid = 7;
+    st.annotations.clear();
     c.save(st);
-    struct stat after;
-    ASSERT_EQ(::stat(c.path("state.json").c_str(), &after), 0);
-    EXPECT_NE(before.st_ino, after.st_ino) << "state.json was rewritten in place, not renamed over";
+    struct stat shorter;
+    ASSERT_EQ(::stat(c.path("state.json").c_str(), &shorter), 0);
+    EXPECT_EQ(shorter.st_ino, first.st_ino) << "a one-page state.json is rewritten in place";
+    EXPECT_EQ(shorter.st_size, first.st_size);
+    std::stringstream padded;
+    padded << std::ifstream(c.path("state.json")).rdbuf();
+    const std::string text = padded.str();
+    const size_t end = text.find_last_not_of(' ');
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_EQ(text[end], '}');
+    EXPECT_LT(end + 1, text.size()) << "padded";
+    EXPECT_EQ(c.load().pid, 7);
+    EXPECT_TRUE(c.load().annotations.empty());
+
+    // Longer, still within a page: the same file, grown.
+    st.annotations["grow"] = std::string(1000, 'g');
+    c.save(st);
+    struct stat longer;
+    ASSERT_EQ(::stat(c.path("state.json").c_str(), &longer), 0);
+    EXPECT_EQ(longer.st_ino, first.st_ino);
+    EXPECT_GT(longer.st_size, first.st_size);
+    EXPECT_EQ(c.load().annotations.at("grow").size(), 1000u);
+
+    // Past a page: replaced, and a reader of the old file keeps what it had.
+    std::ifstream old(c.path("state.json"));
+    st.annotations["big"] = std::string(5000, 'b');
+    c.save(st);
+    struct stat big;
+    ASSERT_EQ(::stat(c.path("state.json").c_str(), &big), 0);
+    EXPECT_NE(big.st_ino, first.st_ino) << "a state.json past one page is replaced, not written in place";
     std::stringstream ss;
     ss << old.rdbuf();
-    EXPECT_EQ(nlohmann::json::parse(ss.str()).at("pid"), 4242);
-    EXPECT_EQ(c.load().pid, 7);
-    EXPECT_FALSE(fs::exists(c.path("state.json") + ".tmp"));
+    EXPECT_FALSE(nlohmann::json::parse(ss.str()).at("annotations").contains("big"));
+    EXPECT_EQ(c.load().annotations.at("big").size(), 5000u);
+
+    // And from a file past a page back to a small one: replaced again.
+    st.annotations.clear();
+    c.save(st);
+    struct stat small_again;
+    ASSERT_EQ(::stat(c.path("state.json").c_str(), &small_again), 0);
+    EXPECT_NE(small_again.st_ino, big.st_ino);
+    EXPECT_TRUE(c.load().annotations.empty());
     std::vector<std::string> names;
     for (auto& e : fs::directory_iterator(c.dir())) names.push_back(e.path().filename());
     EXPECT_EQ(names, std::vector<std::string>{"state.json"});
