@@ -461,8 +461,9 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
     CgroupPaths p;
     p.mode = layout_.mode;
     if (!layout_.unified_mount.empty()) p.unified = under(layout_.unified_mount, layout_.own_unified);
-    // The default parent is ours: remove it with the last container in it.
-    if (cgroups_path.empty() && !p.unified.empty()) p.prune.push_back(layout_.unified_mount + default_parent);
+    // A default parent is ours: remove it with the last container in it.
+    const bool prune_parent = cgroups_path.empty() && !default_parent.empty();
+    if (prune_parent && !p.unified.empty()) p.prune.push_back(layout_.unified_mount + default_parent);
     // Every mounted v1 hierarchy, whatever the active plugins are (as runc
     // and crun): pause needs the freezer; cpuacct and blkio only account
     // (`events` reads cpu usage from cpuacct, and the clients read them from
@@ -473,7 +474,7 @@ CgroupPaths CgroupManager::plan(const std::string& cgroups_path, const std::stri
     for (auto& [key, mount] : layout_.v1_mounts) {
         auto own = layout_.own_v1.find(key);
         p.v1[key] = under(mount, own == layout_.own_v1.end() ? "/" : own->second);
-        if (cgroups_path.empty()) p.prune.push_back(mount + default_parent);
+        if (prune_parent) p.prune.push_back(mount + default_parent);
     }
     // Every directory below the mounts down to the leaves, shallowest first.
     auto look = [&](const std::string& mount, const std::string& leaf) {
@@ -670,11 +671,11 @@ static uint64_t rt_ratio_of(const std::string& dir) {
 
 // v1 cpu: a new cgroup has no realtime budget (cpu.rt_runtime_us 0), and the
 // kernel refuses a child a share of its period beyond what its parent's
-// leaves, so a container asking for realtimeRuntime below berth's own level
-// (/berth/<id>) failed with EINVAL where runc (a cgroup right under the root
-// by default) and crun (which copies the budget down the chain it makes)
-// succeed. Each directory above the leaf that is berth's (made for this
-// container, or berth's default parent) is raised, top down, to what its
+// leaves, so a container asking for realtimeRuntime below a level berth
+// made (a nested cgroupsPath, or the rootless default parent) failed with
+// EINVAL where crun (which copies the budget down the chain it makes)
+// succeeds. Each directory above the leaf that is berth's (made for this
+// container, or a default parent) is raised, top down, to what its
 // children then hold: the siblings' budgets and the leaf's request. Raised
 // only as far as needed (crun copies the parent's whole budget, which would
 // leave nothing for a second such parent), and only when realtime is asked

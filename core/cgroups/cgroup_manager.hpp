@@ -80,13 +80,15 @@ public:
     // Touches nothing.
     void validate(const Resources& r) const;
 
-    // The directories for a spec's cgroupsPath ("" → /berth/<id>) in every
-    // hierarchy the host has mounted, and which of them exist already
-    // (read-only: it only looks).
-    // `default_parent` is where a container without a cgroupsPath goes,
-    // from each hierarchy's root (a rootless caller's is beside its own cgroup).
+    // The directories for a spec's cgroupsPath in every hierarchy the host
+    // has mounted, and which of them exist already (read-only: it only looks).
+    // Without a cgroupsPath a container gets `default_parent`/<id> from each
+    // hierarchy's root: /<id> by default, one level as runc and crun make
+    // (a parent of berth's own would be made and removed with every lone
+    // container, 20 more directories on a v1 host); a rootless caller's is
+    // beside its own cgroup, and removed with its last container.
     CgroupPaths plan(const std::string& cgroups_path, const std::string& id,
-                     const std::string& default_parent = "/berth") const;
+                     const std::string& default_parent = "") const;
 
     // Throws when a leaf that exists already holds processes (two containers
     // given one cgroupsPath). Only looks: create calls it with the checks.

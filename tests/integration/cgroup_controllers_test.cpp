@@ -553,9 +553,9 @@ TEST_F(CgroupControllers, CpuIdleAndBurst) {
 // v1: the kernel refuses a runtime the parent's rt budget cannot hold, and a
 // new cgroup has none. runc puts the container's cgroup right under the root
 // (where the budget is) and crun copies the budget down the chain it makes;
-// berth gives its own levels (/berth, and those it makes for a nested
-// cgroupsPath) their parent's budget, and leaves a parent that existed before
-// alone: there the kernel's refusal is reported, naming the field.
+// berth gives the levels it makes for a nested cgroupsPath their parent's
+// budget, and leaves a parent that existed before alone: there the kernel's
+// refusal is reported, naming the field.
 TEST_F(CgroupControllers, CpuRealtime) {
     Bundle b(tmp_->path() + "/b", {"sleep", "60"});
     const std::string c = id();
@@ -571,21 +571,18 @@ TEST_F(CgroupControllers, CpuRealtime) {
     if (!exists(root + "/cpu.rt_runtime_us")) GTEST_SKIP() << "the kernel has no CONFIG_RT_GROUP_SCHED";
     const std::string budget = read_text(root + "/cpu.rt_runtime_us");
     {
-        // The default cgroupsPath, /berth/<id>: /berth holds what its
-        // containers hold (others' may be there), never the whole budget; a
-        // second container adds its share (half its period: 500000 of /berth's 1000000).
+        // The default cgroupsPath, /<id>: right under the root, which holds
+        // the budget; the root is not berth's and keeps it (runc's default).
         const pid_t pid = create(b, rt, c);
         ASSERT_GT(pid, 0) << err_;
         const std::string dir = cpu_dir(pid);
-        EXPECT_EQ(dir, root + "/berth/" + c);
+        EXPECT_EQ(dir, root + "/" + c);
         EXPECT_EQ(read_text(dir + "/cpu.rt_runtime_us"), "5000\n");
-        EXPECT_GE(std::stol(read_text(root + "/berth/cpu.rt_runtime_us")), 5000);
         Bundle b2(tmp_->path() + "/b2", {"sleep", "60"});
         const std::string c2 = id();
         ASSERT_GT(create(b2, {{"cpu", {{"realtimePeriod", 50000}, {"realtimeRuntime", 25000}}}}, c2), 0) << err_;
-        const long held = std::stol(read_text(root + "/berth/cpu.rt_runtime_us"));
-        EXPECT_GE(held, 505000);
-        EXPECT_LT(held, std::stol(budget));
+        EXPECT_EQ(read_text(root + "/" + c2 + "/cpu.rt_runtime_us"), "25000\n");
+        EXPECT_EQ(read_text(root + "/cpu.rt_runtime_us"), budget);
         ASSERT_EQ(berth({"delete", "--force", c2}).code, 0);
         ASSERT_EQ(berth({"delete", "--force", c}).code, 0);
     }

@@ -294,9 +294,9 @@ protected:
         return c;
     }
 
-    // The cgroup directories of a container: its default /berth/<id>, or its cgroupsPath.
+    // The cgroup directories of a container: its default /<id>, or its cgroupsPath.
     std::vector<std::string> cgroups_of(const std::string& id, const std::string& cgroups_path) const {
-        const std::string rel = cgroups_path.empty() ? "/berth/" + id : cgroups_path;
+        const std::string rel = cgroups_path.empty() ? "/" + id : cgroups_path;
         std::vector<std::string> found;
         std::error_code ec;
         if (fs::is_directory("/sys/fs/cgroup" + rel, ec)) found.push_back("/sys/fs/cgroup" + rel);
@@ -432,7 +432,7 @@ protected:
             std::istringstream cg(read_or_empty(e.path().string() + "/cgroup"));
             bool in = false;
             for (std::string line; std::getline(cg, line);) {
-                const std::string tail = "/berth/" + id;
+                const std::string tail = ":/" + id;
                 in |= line.size() >= tail.size() && line.compare(line.size() - tail.size(), tail.size(), tail) == 0;
             }
             if (in || has_rootfs_as_root(e.path().string())) found.insert(p);
@@ -462,7 +462,7 @@ protected:
             if (contains(cmd, root_)) found.push_back("berth process " + name + ": " + cmd);
             std::istringstream cg(read_or_empty(e.path().string() + "/cgroup"));
             for (std::string line; std::getline(cg, line);)
-                if (contains(line, "/berth/" + prefix_) || contains(line, "/" + cgprefix_ + "/")) {
+                if (contains(line, ":/" + prefix_) || contains(line, "/" + cgprefix_ + "/")) {
                     found.push_back("container process " + name + " (" + cmd + ") in " + line);
                     break;
                 }
@@ -473,7 +473,7 @@ protected:
         for (std::string line; std::getline(mi, line);)
             if (contains(line, " " + tmp_->path() + "/")) found.push_back("mount: " + line);
         auto scan_cgroups = [&](const std::string& hierarchy) {
-            for (const auto& e : fs::directory_iterator(hierarchy + "/berth", ec))
+            for (const auto& e : fs::directory_iterator(hierarchy, ec))
                 if (e.is_directory() && starts_with(e.path().filename(), prefix_))
                     found.push_back("cgroup " + e.path().string());
             for (const auto& e : fs::directory_iterator(hierarchy + "/" + cgprefix_, ec))

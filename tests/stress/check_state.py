@@ -60,7 +60,7 @@ def container_processes():
         if st is None or st[0] in "ZX":
             continue
         cg = read(f"/proc/{name}/cgroup") or ""
-        if any(line.endswith(f"/berth/{cid}") for line in cg.splitlines()):
+        if any(line.endswith(f":/{cid}") for line in cg.splitlines()):
             found.add(int(name))
             continue
         # A container's root is a bind mount of the rootfs: same device and inode.
@@ -152,7 +152,7 @@ else:
     if procs:
         problems.append(f"container processes {sorted(procs)} left with no state")
     for base in ("/sys/fs/cgroup", *(f"/sys/fs/cgroup/{h}" for h in sorted(os.listdir("/sys/fs/cgroup")))):
-        d = f"{base}/berth/{cid}"
+        d = f"{base}/{cid}"
         if os.path.isdir(d):
             problems.append(f"cgroup {d} left with no state")
 

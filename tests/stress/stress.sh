@@ -104,7 +104,7 @@ cleanup() {
         id=${d##*/}
         [[ $id == "$PFX"-* ]] && timeout -k 5 "$VT" "$BERTH" "${G[@]}" delete --force "$id" >/dev/null 2>&1
     done
-    for d in /sys/fs/cgroup/*/berth/"$PFX"-*/ /sys/fs/cgroup/berth/"$PFX"-*/ \
+    for d in /sys/fs/cgroup/*/"$PFX"-*/ /sys/fs/cgroup/"$PFX"-*/ \
              /sys/fs/cgroup/*/"$CGPFX"/*/ /sys/fs/cgroup/"$CGPFX"/*/ \
              /sys/fs/cgroup/*/"$CGPFX"/ /sys/fs/cgroup/"$CGPFX"/; do
         [ -d "$d" ] && rmdir "$d" 2>/dev/null
@@ -241,14 +241,14 @@ check_fds() {
 }
 
 # id_cgroups ID CGPATH: the cgroup directories that would belong to the
-# container (default parent /berth, or its explicit cgroupsPath).
+# container (its default /ID, or its explicit cgroupsPath).
 id_cgroups() {
     local d
     CG=()
     if [ -n "$2" ]; then
         for d in /sys/fs/cgroup/*"$2"/ /sys/fs/cgroup"$2"/; do [ -d "$d" ] && CG+=("$d"); done
     else
-        for d in /sys/fs/cgroup/*/berth/"$1"/ /sys/fs/cgroup/berth/"$1"/; do [ -d "$d" ] && CG+=("$d"); done
+        for d in /sys/fs/cgroup/*/"$1"/ /sys/fs/cgroup/"$1"/; do [ -d "$d" ] && CG+=("$d"); done
     fi
 }
 
@@ -390,7 +390,7 @@ leftovers() {
         { mapfile -d '' args <"$d/cmdline"; } 2>/dev/null
         [[ ${args[0]:-} != *bash && "${args[*]}" == *"$BERTH"*"$ROOT"* ]] && found+=("berth process $p: ${args[*]}")
         while read -r line; do
-            if [[ $line == *"/berth/$PFX-"* || $line == *"/$CGPFX/"* ]]; then
+            if [[ $line == *":/$PFX-"* || $line == *"/$CGPFX/"* ]]; then
                 found+=("container process $p (${args[*]}) in cgroup ${line#*:*:}"); break
             fi
         done 2>/dev/null <"$d/cgroup"
@@ -405,7 +405,7 @@ leftovers() {
     while read -r line; do
         [[ $line == *" $T/"* || $line == *" $ROOT"[/\ ]* ]] && found+=("mount: $line")
     done </proc/self/mountinfo
-    for d in /sys/fs/cgroup/*/berth/"$PFX"-*/ /sys/fs/cgroup/berth/"$PFX"-*/ \
+    for d in /sys/fs/cgroup/*/"$PFX"-*/ /sys/fs/cgroup/"$PFX"-*/ \
              /sys/fs/cgroup/*/"$CGPFX"/*/ /sys/fs/cgroup/"$CGPFX"/*/; do
         [ -d "$d" ] && found+=("cgroup $d")
     done

@@ -230,10 +230,21 @@ TEST(CgroupPlan, DefaultPathUnified) {
     CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
     auto p = m.plan("", "c1");
     EXPECT_EQ(p.mode, CgroupMode::Unified);
-    EXPECT_EQ(p.unified, "/sys/fs/cgroup/berth/c1");
+    EXPECT_EQ(p.unified, "/sys/fs/cgroup/c1") << "one level, as runc and crun";
     EXPECT_TRUE(p.v1.empty());
-    EXPECT_EQ(p.prune, std::vector<std::string>{"/sys/fs/cgroup/berth"});
+    EXPECT_TRUE(p.prune.empty()) << "a hierarchy's root is never removed";
     EXPECT_TRUE(p.created.empty());
+}
+
+// A default parent (a rootless caller's, beside its own cgroup) is removed
+// with its last container.
+TEST(CgroupPlan, DefaultParentIsPruned) {
+    CgroupManager m(berth::parse_cgroup_layout(kV2Mountinfo, kV2SelfCgroup), {});
+    auto p = m.plan("", "c1", "/user.slice/berth");
+    EXPECT_EQ(p.unified, "/sys/fs/cgroup/user.slice/berth/c1");
+    EXPECT_EQ(p.prune, std::vector<std::string>{"/sys/fs/cgroup/user.slice/berth"});
+    EXPECT_TRUE(m.plan("/machine/web", "c1", "/user.slice/berth").prune.empty())
+        << "a given cgroupsPath's parents are not ours to remove";
 }
 
 TEST(CgroupPlan, AbsolutePath) {
@@ -271,17 +282,20 @@ TEST(CgroupPlan, HybridDefaultPath) {
     CgroupManager m(berth::parse_cgroup_layout(kHybridMountinfo, kHybridSelfCgroup), {&pids, &memory, &io, &absent});
     auto p = m.plan("", "c1");
     EXPECT_EQ(p.mode, CgroupMode::Hybrid);
-    EXPECT_EQ(p.unified, "/sys/fs/cgroup/unified/berth/c1");
+    EXPECT_EQ(p.unified, "/sys/fs/cgroup/unified/c1");
     std::map<std::string, std::string> want;
     for (const char* h : {"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids"})
-        want[h] = std::string("/sys/fs/cgroup/") + h + "/berth/c1";
-    want["name=systemd"] = "/sys/fs/cgroup/systemd/berth/c1";
+        want[h] = std::string("/sys/fs/cgroup/") + h + "/c1";
+    want["name=systemd"] = "/sys/fs/cgroup/systemd/c1";
     EXPECT_EQ(p.v1, want);
+    EXPECT_TRUE(p.prune.empty());
+    EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/unified/c1");
+    // With a default parent, each hierarchy's is pruned.
+    p = m.plan("", "c1", "/berth");
     std::set<std::string> prune(p.prune.begin(), p.prune.end());
     std::set<std::string> want_prune = {"/sys/fs/cgroup/unified/berth"};
-    for (auto& [h, dir] : want) want_prune.insert(dir.substr(0, dir.rfind('/')));
+    for (auto& [h, dir] : want) want_prune.insert(dir.substr(0, dir.rfind('/')) + "/berth");
     EXPECT_EQ(prune, want_prune);
-    EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/unified/berth/c1");
 }
 
 // Every mounted v1 hierarchy, whatever plugins are active: pause needs a
@@ -293,11 +307,10 @@ TEST(CgroupPlan, EveryV1HierarchyPlannedNamedOnesIncluded) {
     CgroupManager m(berth::parse_cgroup_layout(kHybridMountinfo, kHybridSelfCgroup), {});
     auto p = m.plan("", "c1");
     EXPECT_EQ(keys(p.v1), keys(m.layout().v1_mounts));
-    EXPECT_EQ(p.v1.at("freezer"), "/sys/fs/cgroup/freezer/berth/c1");
-    EXPECT_EQ(p.v1.at("name=systemd"), "/sys/fs/cgroup/systemd/berth/c1");
-    EXPECT_NE(std::find(p.planned.begin(), p.planned.end(), "/sys/fs/cgroup/systemd/berth/c1"), p.planned.end())
+    EXPECT_EQ(p.v1.at("freezer"), "/sys/fs/cgroup/freezer/c1");
+    EXPECT_EQ(p.v1.at("name=systemd"), "/sys/fs/cgroup/systemd/c1");
+    EXPECT_NE(std::find(p.planned.begin(), p.planned.end(), "/sys/fs/cgroup/systemd/c1"), p.planned.end())
         << "delete --force after a crash knows it";
-    EXPECT_NE(std::find(p.prune.begin(), p.prune.end(), "/sys/fs/cgroup/systemd/berth"), p.prune.end());
     // A relative cgroupsPath is below our own cgroup in the named hierarchy too.
     CgroupManager s(berth::parse_cgroup_layout(kSystemdHybridMountinfo, kSystemdHybridSelfCgroup), {});
     EXPECT_EQ(s.plan("rel", "c1").v1.at("name=systemd"),
@@ -328,7 +341,7 @@ TEST(CgroupPlan, LegacyCoMounted) {
     EXPECT_EQ(std::count(p.planned.begin(), p.planned.end(), p.v1.at("cpu")), 1);
     EXPECT_EQ(p.v1.at("pids"), "/sys/fs/cgroup/pids/user.slice/user-1000.slice/session-2.scope/rel");
     EXPECT_EQ(p.procs_dir(), "/sys/fs/cgroup/pids/user.slice/user-1000.slice/session-2.scope/rel");
-    auto d = m.plan("", "c1");
+    auto d = m.plan("", "c1", "/berth");
     std::set<std::string> prune(d.prune.begin(), d.prune.end());
     EXPECT_EQ(prune, (std::set<std::string>{"/sys/fs/cgroup/cpu,cpuacct/berth", "/sys/fs/cgroup/cpuset/berth",
                                             "/sys/fs/cgroup/memory/berth", "/sys/fs/cgroup/net_cls,net_prio/berth",
@@ -584,7 +597,7 @@ TEST_F(PlanDirs, NamedHierarchyIsMadeAndRemoved) {
     layout_.mode = CgroupMode::Hybrid;
     layout_.v1_mounts = {{"pids", mount_ + "/pids"}, {"name=systemd", mount_ + "/systemd"}};
     CgroupManager m(layout_, {});
-    auto p = m.plan("", "c1");
+    auto p = m.plan("", "c1", "/berth");
     ASSERT_EQ(p.v1.at("name=systemd"), mount_ + "/systemd/berth/c1");
     m.create(p, Resources{});
     EXPECT_TRUE(there("/systemd/berth/c1"));
