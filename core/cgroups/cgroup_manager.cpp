@@ -625,13 +625,23 @@ std::vector<pid_t> procs_in(const std::string& dir) {
 
 }  // namespace
 
-void CgroupManager::refuse_shared(const CgroupPaths& paths) {
+void CgroupManager::refuse_shared(const CgroupPaths& paths, bool default_path) {
     // delete, kill --all and pause act on every process in the container's
     // cgroup: a cgroup that already holds processes (another container's,
     // given the same cgroupsPath) would make them act on those too. runc 1.2
     // refuses the same way.
     for (auto& leaf : leaves_of(paths)) {
         if (!listed(paths.existing, leaf)) continue;
+        // The default, /<id>, is beside the host's own cgroups (system.slice,
+        // init.scope, a session's): an id that names one of those would get
+        // its limits, and delete, pause and kill --all would act on all that
+        // is below it, where its own cgroup.procs may well be empty. A
+        // container named so must be given its cgroupsPath.
+        if (default_path)
+            throw Error("linux.cgroupsPath: not given, so the container's cgroup would be " + leaf +
+                            ", which exists already and is not this container's: give the container a "
+                            "linux.cgroupsPath of its own",
+                        EEXIST);
         auto pids = procs_in(leaf);
         if (pids.empty()) continue;
         throw Error(

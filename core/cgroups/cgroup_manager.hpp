@@ -91,8 +91,10 @@ public:
                      const std::string& default_parent = "") const;
 
     // Throws when a leaf that exists already holds processes (two containers
-    // given one cgroupsPath). Only looks: create calls it with the checks.
-    static void refuse_shared(const CgroupPaths& paths);
+    // given one cgroupsPath), and, for the default cgroup (`default_path`: no
+    // cgroupsPath), when a leaf exists at all. Only looks: create calls it
+    // with the checks.
+    static void refuse_shared(const CgroupPaths& paths, bool default_path = false);
 
     // Creates the directories and applies the resources. On error what was
     // created is removed again.

@@ -294,7 +294,7 @@ int restore_container(const RuntimeContext& ctx, const RestoreOptions& o) {
         StateStore store(ctx.root);
         LockedContainer c = store.create(o.id);
         ContainerRollback rollback(c);
-        CgroupManager::refuse_shared(cg);
+        CgroupManager::refuse_shared(cg, s.linux.cgroups_path.empty());
         ContainerState st = initial_state(o.id, bundle, rootfs, s, plugins);
         st.cgroup = cg.to_json();
         c.save(st);

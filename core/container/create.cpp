@@ -265,7 +265,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     ContainerRollback rollback(c);
     // After the id is known to be free: a duplicate id's cgroup is busy too,
     // and "container with id exists" is the error that names the problem.
-    CgroupManager::refuse_shared(cg);
+    CgroupManager::refuse_shared(cg, s.linux.cgroups_path.empty() && !unit);
     ContainerState st = initial_state(opts.id, bundle, rootfs, s, plugins);
     st.cgroup = saved_cgroup();
     // Saved before anything else exists, so that `delete --force` can clean

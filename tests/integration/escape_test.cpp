@@ -923,6 +923,44 @@ TEST_F(Escape, EveryV1HierarchyHasTheContainersOwnCgroup) {
     for (auto& h : hierarchies) EXPECT_FALSE(exists(h.mount + "/" + c)) << h.mount;
 }
 
+// Without a cgroupsPath the cgroup is /<id>, beside the host's own cgroups:
+// an id that names one (system.slice, a session's) must not make it the
+// container's, whose limits, pause, kill --all and delete would then act on
+// everything below it (its own cgroup.procs is empty). Refused, naming the
+// directory; the host cgroup and its process are untouched, nothing is left.
+TEST_F(Escape, DefaultCgroupNeverTakesAnExistingHostCgroup) {
+    const std::string h = unified_host() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/pids";
+    const std::string name = id("hostcg");
+    const std::string host_cg = h + "/" + name, inner = host_cg + "/inner";
+    ASSERT_EQ(::mkdir(host_cg.c_str(), 0755), 0) << strerror(errno);
+    ASSERT_EQ(::mkdir(inner.c_str(), 0755), 0) << strerror(errno);
+    const pid_t sleeper = fork();
+    if (sleeper == 0) {
+        execlp("sleep", "sleep", "60", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    ASSERT_GT(sleeper, 0);
+    std::ofstream(inner + "/cgroup.procs") << sleeper << std::flush;
+    const std::string pids_max = read_text(host_cg + "/pids.max");
+    auto b = bundle({"true"});
+    b->config["linux"]["resources"]["pids"]["limit"] = 10;
+    Result r = berth({"create", "--bundle", b->dir(), name});
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("linux.cgroupsPath: not given, so the container's cgroup would be " + host_cg +
+                         ", which exists already"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(read_text(host_cg + "/pids.max"), pids_max) << "the host cgroup's limit was changed";
+    EXPECT_EQ(proc_state(sleeper) == 0 || proc_state(sleeper) == 'Z', false) << "the host cgroup's process was killed";
+    EXPECT_NE(read_text(inner + "/cgroup.procs").find(std::to_string(sleeper)), std::string::npos);
+    EXPECT_FALSE(exists(root_ + "/" + name)) << "state dir left";
+    EXPECT_NE(berth({"state", name}).code, 0);
+    ::kill(sleeper, SIGKILL);
+    ::waitpid(sleeper, nullptr, 0);
+    EXPECT_EQ(::rmdir(inner.c_str()), 0) << strerror(errno);
+    EXPECT_EQ(::rmdir(host_cg.c_str()), 0) << strerror(errno);
+}
+
 // The attack itself: root of a user namespace with CAP_SYS_ADMIN and its own
 // cgroup namespace mounts each v1 hierarchy; the mount shows the container's
 // cgroup, never a hierarchy's root with its release_agent.
