@@ -636,8 +636,10 @@ void CgroupManager::refuse_shared(const CgroupPaths& paths, bool default_path) {
         // init.scope, a session's): an id that names one of those would get
         // its limits, and delete, pause and kill --all would act on all that
         // is below it, where its own cgroup.procs may well be empty. A
-        // container named so must be given its cgroupsPath.
-        if (default_path)
+        // container named so must be given its cgroupsPath. plan() looked
+        // before create held the id: a container of this id that was being
+        // deleted then has removed its cgroup since, and that is fine.
+        if (default_path && ::access(leaf.c_str(), F_OK) == 0)
             throw Error("linux.cgroupsPath: not given, so the container's cgroup would be " + leaf +
                             ", which exists already and is not this container's: give the container a "
                             "linux.cgroupsPath of its own",
