@@ -1,9 +1,10 @@
 #!/bin/bash
 # profile.sh [--berth PATH] [--runtimes "berth crun"] [-n CONTAINERS] [-j LOOPS]:
-# where each runtime's time goes, per container. N `run /bin/true`
-# (sequential, or split over LOOPS parallel loops) in the benchmark's bundle (busybox rootfs, pids and memory limits,
-# as compare.sh) under a system-wide `perf record -g` of CPU samples and
-# context switches; bench/profile.py then splits the CPU time (the runtime's
+# where each runtime's time goes, per container. N `run /bin/true` (one
+# after the other, or shared by LOOPS parallel loops) in the benchmark's
+# bundle (busybox rootfs, pids and memory limits, as compare.sh) under a
+# system-wide `perf record -g` of CPU samples and context switches;
+# bench/profile.py then splits the CPU time (the runtime's
 # user code by library, its kernel time by system call or page faults, kernel
 # threads, the container's program) and the time the runtime's processes were
 # asleep, by where. Root; needs perf (linux-perf).
