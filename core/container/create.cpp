@@ -327,6 +327,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     // not under systemd (which places the scope's process).
     const std::vector<std::string> join_v1_tasks =
         !unit && !s.has_namespace(CLONE_NEWUSER) ? CgroupManager::self_join_files(cg) : std::vector<std::string>{};
+    // Below, create writes init's id maps as the user when it is not root.
+    const bool maps_by_user = ::geteuid() != 0 && s.has_namespace(CLONE_NEWUSER);
     ChildNamespaces host_ns;
     int flags = prepare_child_namespaces(s, host_ns);
     std::fflush(nullptr);
@@ -336,8 +338,8 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     if (pid == 0) {
         parent_end.reset();
         unified_fd.reset();
-        InitFds fds{child_end.get(),   stub.get(),     console.get(), fifo_fd.get(),
-                    opts.preserve_fds, &mount_sources, &join_v1_tasks};
+        InitFds fds{child_end.get(),   stub.get(),     console.get(),  fifo_fd.get(),
+                    opts.preserve_fds, &mount_sources, &join_v1_tasks, maps_by_user};
         run_container_init(fds, plugins, s);
     }
     unified_fd.reset();
@@ -363,7 +365,7 @@ pid_t create_container(const RuntimeContext& ctx, const CreateOptions& opts) {
     fault_point("create.cloned");
 
     if (s.has_namespace(CLONE_NEWUSER)) {
-        if (::geteuid() != 0) {
+        if (maps_by_user) {
             rootless::write_id_maps(pid, s.linux.uid_mappings, s.linux.gid_mappings);
         } else {
             write_id_map(pid, "uid_map", "uidMappings", s.linux.uid_mappings);

@@ -121,7 +121,9 @@ void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const
         // which a non-dumpable process's owner cannot: we stay dumpable
         // until its go-ahead (runc does the same), while no process of the
         // container exists yet and only the user's own could look at us.
-        const bool maps_by_user = ::geteuid() != 0 && s.has_namespace(CLONE_NEWUSER);
+        // The choice is create's (InitFds::maps_by_user): our own geteuid()
+        // here reads 0 if create has written the uid_map already.
+        const bool maps_by_user = fds.maps_by_user;
         if (!maps_by_user && ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
         // If create dies before we are ready, so do we: nothing is left behind.
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");

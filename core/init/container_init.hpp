@@ -25,6 +25,9 @@ struct InitFds {
     // v1 `tasks` files init writes itself into before anything else, then
     // says "joined" (create.cpp says why); empty: create places init.
     const std::vector<std::string>* join_v1_tasks = nullptr;
+    // Create (not root) writes init's uid_map and gid_map itself: decided
+    // before clone, since init's own euid turns 0 once the uid_map is written.
+    bool maps_by_user = false;
 };
 
 // `s` is create's parsed spec, which init has as a clone of create (the

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "errors/error.hpp"
+#include "util/fault_point.hpp"
 #include "util/files.hpp"
 
 namespace berth::rootless {
@@ -118,6 +119,7 @@ void write_id_maps(pid_t pid, const std::vector<spec::IdMapping>& uids, const st
             // An unprivileged gid_map needs setgroups denied first (user_namespaces(7)).
             write_existing_file(proc + "/setgroups", "deny");
             write_existing_file(proc + "/uid_map", text(uids[0]));
+            fault_point("create.uid-map-written");
             write_existing_file(proc + "/gid_map", text(gids[0]));
         } catch (const Error& e) {
             throw Error(std::string("linux.uidMappings: ") + e.what(), e.err());

@@ -8,9 +8,11 @@
 // BERTH_TEST_REQUIRE_SUBUID=1 it fails instead. The delegated cgroup v2
 // test runs where /sys/fs/cgroup is cgroup v2 (the guest tier), and fails
 // there rather than skip with BERTH_TEST_REQUIRE_DELEGATION=1.
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -146,6 +148,65 @@ TEST_F(Rootless, RunsABundleFromSpecRootless) {
     struct stat sb {};
     ASSERT_EQ(stat((xdg_ + "/berth").c_str(), &sb), 0);
     EXPECT_EQ(sb.st_uid, user_.uid);
+}
+
+// Init must stay open to the user (dumpable) until create has written its
+// gid_map too. Once the uid_map is written init's own euid reads 0, so init
+// may not decide from it: a slow create (a TCG guest in CI) once lost the
+// race and could not open the gid_map. create is held between the two maps
+// (a test build) until init waits for the spec.
+TEST_F(Rootless, InitWaitsForBothMapsEvenIfCreateIsSlow) {
+    const std::string b = bundle({"true"});
+    const std::string c = id();
+    std::vector<std::string> argv_s = {"/usr/bin/setpriv",
+                                       "--reuid",
+                                       std::to_string(user_.uid),
+                                       "--regid",
+                                       std::to_string(user_.gid),
+                                       "--clear-groups",
+                                       BERTH_BIN,
+                                       "--plugin-config",
+                                       BERTH_TEST_PLUGIN_CONFIG,
+                                       "create",
+                                       "--bundle",
+                                       b,
+                                       c};
+    std::vector<std::string> env_s = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "XDG_RUNTIME_DIR=" + xdg_, "HOME=" + home_,
+                                      "BERTH_FAULT_STOP=create.uid-map-written"};
+    std::vector<char*> argv, envp;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const pid_t creator = fork();
+    if (creator == 0) {
+        const int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        execve(argv[0], argv.data(), envp.data());
+        _exit(127);
+    }
+    ASSERT_GT(creator, 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(creator, &status, WUNTRACED), creator);
+    ASSERT_TRUE(WIFSTOPPED(status)) << "create did not stop at create.uid-map-written (a -Dfault_injection build?)";
+    const std::string cs = std::to_string(creator);
+    const pid_t init = std::atoi(read_text("/proc/" + cs + "/task/" + cs + "/children").c_str());
+    EXPECT_GT(init, 0);
+    // Init has made its choice once it blocks reading the spec (read or
+    // recvmsg: syscalls 0 and 47 on x86-64).
+    bool waiting = false;
+    for (int i = 0; i < 500 && init > 0 && !waiting; ++i) {
+        const std::string call = read_text("/proc/" + std::to_string(init) + "/syscall");
+        waiting = call.starts_with("0 ") || call.starts_with("47 ");
+        if (!waiting) usleep(10000);
+    }
+    EXPECT_TRUE(waiting) << "init never waited for the spec";
+    kill(creator, SIGCONT);
+    ASSERT_EQ(waitpid(creator, &status, 0), creator);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "create failed: wait status " << status;
+    EXPECT_EQ(json::parse(as_user({"state", c}).out)["status"], "created");
+    EXPECT_EQ(as_user({"delete", "--force", c}).code, 0);
 }
 
 TEST_F(Rootless, EveryVerbAsTheUser) {
