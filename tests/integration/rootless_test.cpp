@@ -102,14 +102,19 @@ protected:
     // berth as the user, with the build tree's plugins unless `plugins` is "".
     Result as_user(const std::vector<std::string>& args, const std::string& plugins = BERTH_TEST_PLUGIN_CONFIG,
                    const std::vector<std::string>& env = {}) {
+        std::vector<std::string> e = {"XDG_RUNTIME_DIR=" + xdg_, "HOME=" + home_};
+        e.insert(e.end(), env.begin(), env.end());
+        return run_program(user_argv(args, plugins), e);
+    }
+    // The command line of as_user: setpriv to the user, then berth.
+    std::vector<std::string> user_argv(const std::vector<std::string>& args,
+                                       const std::string& plugins = BERTH_TEST_PLUGIN_CONFIG) const {
         std::vector<std::string> argv = {
             "/usr/bin/setpriv", "--reuid", std::to_string(user_.uid), "--regid", std::to_string(user_.gid),
             "--clear-groups",   BERTH_BIN};
         if (!plugins.empty()) argv.insert(argv.end(), {"--plugin-config", plugins});
         argv.insert(argv.end(), args.begin(), args.end());
-        std::vector<std::string> e = {"XDG_RUNTIME_DIR=" + xdg_, "HOME=" + home_};
-        e.insert(e.end(), env.begin(), env.end());
-        return run_program(argv, e);
+        return argv;
     }
     // A bundle of the user's: a busybox rootfs and `berth spec --rootless`
     // made as the user, running `args`.
@@ -158,19 +163,7 @@ TEST_F(Rootless, RunsABundleFromSpecRootless) {
 TEST_F(Rootless, InitWaitsForBothMapsEvenIfCreateIsSlow) {
     const std::string b = bundle({"true"});
     const std::string c = id();
-    std::vector<std::string> argv_s = {"/usr/bin/setpriv",
-                                       "--reuid",
-                                       std::to_string(user_.uid),
-                                       "--regid",
-                                       std::to_string(user_.gid),
-                                       "--clear-groups",
-                                       BERTH_BIN,
-                                       "--plugin-config",
-                                       BERTH_TEST_PLUGIN_CONFIG,
-                                       "create",
-                                       "--bundle",
-                                       b,
-                                       c};
+    std::vector<std::string> argv_s = user_argv({"create", "--bundle", b, c});
     std::vector<std::string> env_s = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "XDG_RUNTIME_DIR=" + xdg_, "HOME=" + home_,
                                       "BERTH_FAULT_STOP=create.uid-map-written"};
     std::vector<char*> argv, envp;
@@ -371,24 +364,9 @@ TEST_F(Rootless, DelegatedCgroupV2SubtreeEnforcesLimits) {
     });
     const std::string c = id();
     // As a user's shell would be: in a leaf of its delegated subtree.
-    std::vector<std::string> argv = {"/bin/sh",
-                                     "-c",
-                                     "echo $$ > " + sub + "/shell/cgroup.procs && exec \"$@\"",
-                                     "sh",
-                                     "/usr/bin/setpriv",
-                                     "--reuid",
-                                     std::to_string(user_.uid),
-                                     "--regid",
-                                     std::to_string(user_.gid),
-                                     "--clear-groups",
-                                     BERTH_BIN,
-                                     "--plugin-config",
-                                     BERTH_TEST_PLUGIN_CONFIG,
-                                     "run",
-                                     "-d",
-                                     "--bundle",
-                                     b,
-                                     c};
+    std::vector<std::string> argv = {"/bin/sh", "-c", "echo $$ > " + sub + "/shell/cgroup.procs && exec \"$@\"", "sh"};
+    const std::vector<std::string> run = user_argv({"run", "-d", "--bundle", b, c});
+    argv.insert(argv.end(), run.begin(), run.end());
     Result r = run_program(argv, {"XDG_RUNTIME_DIR=" + xdg_, "HOME=" + home_});
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string leaf = sub + "/berth/" + c;
