@@ -116,17 +116,18 @@ int arrange_exec_fds(const std::vector<int>& stash, int* fifo_fd, int exec_stub)
 void run_container_init(const InitFds& fds, const PluginRegistry& plugins, const spec::Spec& s) {
     int channel = fds.channel;
     try {
+        // If create dies before we are ready, so do we: nothing is left behind.
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
+        fault_point("create.init.cloned");
         // Nothing in the container may open our memory or /proc/self/exe.
         // Only a rootless create must open our uid_map and gid_map first,
         // which a non-dumpable process's owner cannot: we stay dumpable
-        // until its go-ahead (runc does the same), while no process of the
-        // container exists yet and only the user's own could look at us.
-        // The choice is create's (InitFds::maps_by_user): our own geteuid()
-        // here reads 0 if create has written the uid_map already.
+        // until its go-ahead, while no process of the container exists yet
+        // and only the user's own could look at us. The choice is create's
+        // (InitFds::maps_by_user): our own geteuid() reads 0 here once create
+        // has written the uid_map.
         const bool maps_by_user = fds.maps_by_user;
         if (!maps_by_user && ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
-        // If create dies before we are ready, so do we: nothing is left behind.
-        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_PDEATHSIG)");
         // Crash points of init ("create.init.*") kill init, not create: create
         // must notice (EOF on fd 3), report an error and undo everything.
         fault_point("create.init.started");

@@ -28,6 +28,47 @@ struct FaultEnv {
 };
 const FaultEnv g_env;
 
+volatile sig_atomic_t g_continued = 0;
+
+// BERTH_FAULT_STOP is one step or several, comma-separated: a test may hold
+// create and its init each at a step of its own.
+bool stops_at(const char* step) {
+    const std::string& list = g_env.stop;
+    const size_t n = std::strlen(step);
+    for (size_t at = 0; at <= list.size();) {
+        size_t end = list.find(',', at);
+        if (end == std::string::npos) end = list.size();
+        if (end - at == n && list.compare(at, n, step) == 0) return true;
+        at = end + 1;
+    }
+    return false;
+}
+
+// Held until a SIGCONT. Pid 1 of a pid namespace (the container's init)
+// ignores its own SIGSTOP, so it waits in sigsuspend instead, with a
+// handler: a signal from an ancestor namespace reaches it only then.
+void hold() {
+    if (::getpid() != 1) {
+        ::raise(SIGSTOP);
+        return;
+    }
+    sigset_t cont, before;
+    sigemptyset(&cont);
+    sigaddset(&cont, SIGCONT);
+    ::sigprocmask(SIG_BLOCK, &cont, &before);
+    struct sigaction on_cont {
+    }, old{};
+    on_cont.sa_handler = [](int) { g_continued = 1; };
+    sigemptyset(&on_cont.sa_mask);
+    ::sigaction(SIGCONT, &on_cont, &old);
+    sigset_t waiting = before;
+    sigdelset(&waiting, SIGCONT);
+    while (!g_continued) ::sigsuspend(&waiting);
+    g_continued = 0;
+    ::sigaction(SIGCONT, &old, nullptr);
+    ::sigprocmask(SIG_SETMASK, &before, nullptr);
+}
+
 }  // namespace
 
 // Opened once and kept, so that init still logs its steps after pivot_root
@@ -52,9 +93,9 @@ void fault_point(const char* step) {
         std::string line = std::string(step) + "\n";
         (void)!::write(fd, line.data(), line.size());
     }
-    // BERTH_FAULT_STOP=<step>: stop there (SIGSTOP) until SIGCONT, so that
-    // a test can run another verb inside a window between two steps.
-    if (g_env.stop == step) ::raise(SIGSTOP);
+    // BERTH_FAULT_STOP=<step>: stop there until SIGCONT, so that a test can
+    // run another verb inside a window between two steps.
+    if (!g_env.stop.empty() && stops_at(step)) hold();
     if (g_env.at == step) {
         ::kill(::getpid(), SIGKILL);
         // Still here: we are pid 1 of a new pid namespace (the container's

@@ -4,8 +4,9 @@
 // check that `delete --force` (or `state`) recovers from every step.
 // BERTH_FAULT_TRACE=<file> appends each step reached, one per line, so the
 // test learns the steps from a normal run instead of a hand-kept list.
-// BERTH_FAULT_STOP=<step> stops berth there (SIGSTOP) until a SIGCONT, so a
-// test can race another verb against exactly that window.
+// BERTH_FAULT_STOP=<step>[,<step>...] stops berth there (SIGSTOP) until a
+// SIGCONT, so a test can race another verb against exactly that window; the
+// container's init, pid 1 of its namespace, waits in sigsuspend instead.
 // In a normal build fault_point() is an empty inline function: no getenv, no
 // branch, nothing a caller's environment can trigger.
 #pragma once

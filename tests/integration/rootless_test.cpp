@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -157,15 +158,16 @@ TEST_F(Rootless, RunsABundleFromSpecRootless) {
 
 // Init must stay open to the user (dumpable) until create has written its
 // gid_map too. Once the uid_map is written init's own euid reads 0, so init
-// may not decide from it: a slow create (a TCG guest in CI) once lost the
-// race and could not open the gid_map. create is held between the two maps
-// (a test build) until init waits for the spec.
+// may not decide from it: a create that init overtook (a TCG guest in CI)
+// could not open the gid_map. The test makes that order certain (a test
+// build): init is held before its choice and create after the uid_map; init
+// goes on first, to its wait for the spec, then create.
 TEST_F(Rootless, InitWaitsForBothMapsEvenIfCreateIsSlow) {
     const std::string b = bundle({"true"});
     const std::string c = id();
     std::vector<std::string> argv_s = user_argv({"create", "--bundle", b, c});
     std::vector<std::string> env_s = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "XDG_RUNTIME_DIR=" + xdg_, "HOME=" + home_,
-                                      "BERTH_FAULT_STOP=create.uid-map-written"};
+                                      "BERTH_FAULT_STOP=create.init.cloned,create.uid-map-written"};
     std::vector<char*> argv, envp;
     for (auto& a : argv_s) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -185,16 +187,25 @@ TEST_F(Rootless, InitWaitsForBothMapsEvenIfCreateIsSlow) {
     ASSERT_TRUE(WIFSTOPPED(status)) << "create did not stop at create.uid-map-written (a -Dfault_injection build?)";
     const std::string cs = std::to_string(creator);
     const pid_t init = std::atoi(read_text("/proc/" + cs + "/task/" + cs + "/children").c_str());
-    EXPECT_GT(init, 0);
-    // Init has made its choice once it blocks reading the spec (read or
-    // recvmsg: syscalls 0 and 47 on x86-64).
-    bool waiting = false;
-    for (int i = 0; i < 500 && init > 0 && !waiting; ++i) {
-        const std::string call = read_text("/proc/" + std::to_string(init) + "/syscall");
-        waiting = call.starts_with("0 ") || call.starts_with("47 ");
-        if (!waiting) usleep(10000);
-    }
-    EXPECT_TRUE(waiting) << "init never waited for the spec";
+    // Init's syscall: a number, then its arguments (/proc/PID/syscall).
+    auto in_syscall = [&](std::initializer_list<long> calls) {
+        const std::string now = read_text("/proc/" + std::to_string(init) + "/syscall");
+        for (long call : calls)
+            if (now.starts_with(std::to_string(call) + " ")) return true;
+        return false;
+    };
+    auto wait_for = [&](std::initializer_list<long> calls) {
+        for (int i = 0; i < 500; ++i) {
+            if (in_syscall(calls)) return true;
+            usleep(10000);
+        }
+        return false;
+    };
+    // Held at create.init.cloned (pid 1 of its namespace: in sigsuspend).
+    bool held = init > 0 && wait_for({SYS_rt_sigsuspend});
+    EXPECT_TRUE(held) << "init was not held at create.init.cloned";
+    if (init > 0) kill(init, SIGCONT);
+    EXPECT_TRUE(held && wait_for({SYS_read, SYS_recvmsg})) << "init never waited for the spec";
     kill(creator, SIGCONT);
     ASSERT_EQ(waitpid(creator, &status, 0), creator);
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "create failed: wait status " << status;
