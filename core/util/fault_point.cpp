@@ -56,8 +56,8 @@ void hold() {
     sigemptyset(&cont);
     sigaddset(&cont, SIGCONT);
     ::sigprocmask(SIG_BLOCK, &cont, &before);
-    struct sigaction on_cont {
-    }, old{};
+    struct sigaction on_cont {};
+    struct sigaction old {};
     on_cont.sa_handler = [](int) { g_continued = 1; };
     sigemptyset(&on_cont.sa_mask);
     ::sigaction(SIGCONT, &on_cont, &old);
